@@ -1,0 +1,34 @@
+//! What a run measures: per-round counts and traffic, and the per-run figures Demers et al. report
+//! (residue, traffic, t_ave, t_last).
+
+use serde::{Deserialize, Serialize};
+
+/// Counts after one round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct RoundMetrics {
+    pub round: u32,
+    pub susceptible: u32,
+    pub infective: u32,
+    pub removed: u32,
+    /// Messages sent during this round.
+    pub messages: u64,
+}
+
+/// Figures for a whole run.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct RunSummary {
+    pub nodes: u32,
+    /// Rounds until no node was infective any more.
+    pub rounds: u32,
+    /// First round after which every node knew, if that happened.
+    pub full_infection_round: Option<u32>,
+    /// Fraction of nodes that never learned.
+    pub residue: f64,
+    /// Messages sent per node.
+    pub traffic: f64,
+    /// Mean round at which the nodes that learned did so (the origin counts as round 0).
+    pub t_ave: f64,
+    /// Last round at which a node learned.
+    pub t_last: u32,
+    pub messages: u64,
+}

@@ -1,0 +1,209 @@
+//! Rumor mongering: the SIR epidemic of Demers et al., 1987 ("Epidemic Algorithms for Replicated
+//! Database Maintenance", section 1.4).
+//!
+//! Every node is susceptible (has not heard the rumor), infective (knows it and spreads it) or
+//! removed (knows it but has lost interest). An infective node contacts `fanout` peers each round.
+//! It loses interest either by *counter* (after `k` contacts that count) or by *coin* (with
+//! probability `1/k` after each contact that counts). With *feedback* only unnecessary contacts
+//! count (the peer already knew); *blind*, every contact counts.
+//!
+//! The decisions live here, on [`RumorState`], so that the round simulator and a live node make
+//! exactly the same ones.
+
+use rand::{Rng, RngExt};
+use serde::{Deserialize, Serialize};
+
+use crate::NodeId;
+
+/// When a node stops spreading a rumor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "k")]
+pub enum LossOfInterest {
+    /// Removed after `k` contacts that count.
+    Counter(u8),
+    /// Removed with probability `1/k` after each contact that counts.
+    Coin(u8),
+}
+
+/// Which contacts count towards losing interest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// Only contacts with a peer that already knew the rumor.
+    Feedback,
+    /// Every contact, whatever the peer knew.
+    Blind,
+}
+
+/// Rumor mongering parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RumorConfig {
+    pub loss: LossOfInterest,
+    pub trigger: Trigger,
+    /// Peers an infective node contacts per round.
+    pub fanout: u8,
+}
+
+impl Default for RumorConfig {
+    /// Demers et al.'s recommended variant: push, feedback, counter k = 2 (residue about 4%).
+    fn default() -> Self {
+        RumorConfig { loss: LossOfInterest::Counter(2), trigger: Trigger::Feedback, fanout: 1 }
+    }
+}
+
+impl RumorConfig {
+    /// Checks the parameters a caller could get wrong; the message names the bad field.
+    pub fn validate(&self) -> Result<(), String> {
+        let k = match self.loss {
+            LossOfInterest::Counter(k) | LossOfInterest::Coin(k) => k,
+        };
+        if k == 0 {
+            return Err("rumor.loss.k must be at least 1".into());
+        }
+        if self.fanout == 0 {
+            return Err("rumor.fanout must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// SIR phase of one node for one rumor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[repr(u8)]
+pub enum Phase {
+    #[default]
+    Susceptible = 0,
+    Infective = 1,
+    Removed = 2,
+}
+
+/// What one node holds about one rumor: 12 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct RumorState {
+    pub phase: Phase,
+    /// Contacts counted so far towards losing interest (counter variant).
+    pub counter: u8,
+    /// Who told us, so we never send it back (`NodeId::MAX` for the origin).
+    pub learned_from: NodeId,
+    /// Round (or time) at which we learned it.
+    pub learned_at: u32,
+}
+
+/// Sentinel for "nobody told us": the node is the rumor's origin.
+pub const NO_SENDER: NodeId = NodeId::MAX;
+
+impl RumorState {
+    /// The state of the node where the rumor starts.
+    pub fn origin(now: u32) -> Self {
+        RumorState { phase: Phase::Infective, counter: 0, learned_from: NO_SENDER, learned_at: now }
+    }
+
+    pub fn knows(&self) -> bool {
+        self.phase != Phase::Susceptible
+    }
+
+    /// The rumor arrives from `from`. Returns true if this node learned it now.
+    pub fn receive(&mut self, from: NodeId, now: u32) -> bool {
+        if self.knows() {
+            return false;
+        }
+        *self = RumorState { phase: Phase::Infective, counter: 0, learned_from: from, learned_at: now };
+        true
+    }
+
+    /// The peer to avoid when choosing whom to tell.
+    pub fn avoid(&self) -> Option<NodeId> {
+        (self.learned_from != NO_SENDER).then_some(self.learned_from)
+    }
+
+    /// Records the outcome of one contact made while infective: `peer_knew` is whether the peer
+    /// already had the rumor. Returns true if the node lost interest (became removed).
+    pub fn after_contact<R: Rng + ?Sized>(
+        &mut self,
+        config: &RumorConfig,
+        peer_knew: bool,
+        rng: &mut R,
+    ) -> bool {
+        if self.phase != Phase::Infective {
+            return false;
+        }
+        let counts = match config.trigger {
+            Trigger::Feedback => peer_knew,
+            Trigger::Blind => true,
+        };
+        if !counts {
+            return false;
+        }
+        let lose = match config.loss {
+            LossOfInterest::Counter(k) => {
+                self.counter = self.counter.saturating_add(1);
+                self.counter >= k
+            }
+            LossOfInterest::Coin(k) => rng.random_range(0..k) == 0,
+        };
+        if lose {
+            self.phase = Phase::Removed;
+        }
+        lose
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seeded_rng;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn counter_with_feedback_ignores_useful_contacts() {
+        let config = RumorConfig { loss: LossOfInterest::Counter(2), trigger: Trigger::Feedback, fanout: 1 };
+        let mut rng = seeded_rng(1);
+        let mut state = RumorState::origin(0);
+        assert!(!state.after_contact(&config, false, &mut rng));
+        assert!(!state.after_contact(&config, false, &mut rng));
+        assert_eq!(state.phase, Phase::Infective);
+        assert!(!state.after_contact(&config, true, &mut rng));
+        assert!(state.after_contact(&config, true, &mut rng));
+        assert_eq!(state.phase, Phase::Removed);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn blind_counter_counts_every_contact() {
+        let config = RumorConfig { loss: LossOfInterest::Counter(3), trigger: Trigger::Blind, fanout: 1 };
+        let mut rng = seeded_rng(1);
+        let mut state = RumorState::origin(0);
+        assert!(!state.after_contact(&config, false, &mut rng));
+        assert!(!state.after_contact(&config, false, &mut rng));
+        assert!(state.after_contact(&config, false, &mut rng));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn coin_loses_interest_about_one_time_in_k() {
+        // 20,000 trials of a 1/4 coin: the standard deviation of the count is
+        // sqrt(20000 * 0.25 * 0.75) ~ 61, so +-300 is about 5 sigma.
+        let config = RumorConfig { loss: LossOfInterest::Coin(4), trigger: Trigger::Feedback, fanout: 1 };
+        let mut rng = seeded_rng(7);
+        let removed = (0..20_000)
+            .filter(|_| RumorState::origin(0).after_contact(&config, true, &mut rng))
+            .count();
+        assert!((4_700..=5_300).contains(&removed), "removed {removed} of 20000");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn receive_remembers_sender_once() {
+        let mut state = RumorState::default();
+        assert!(state.receive(5, 3));
+        assert!(!state.receive(6, 4));
+        assert_eq!(state.avoid(), Some(5));
+        assert_eq!(state.learned_at, 3);
+        assert_eq!(RumorState::origin(0).avoid(), None);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn zero_k_and_zero_fanout_are_rejected() {
+        let bad_k = RumorConfig { loss: LossOfInterest::Coin(0), ..RumorConfig::default() };
+        assert!(bad_k.validate().unwrap_err().contains("k"));
+        let bad_fanout = RumorConfig { fanout: 0, ..RumorConfig::default() };
+        assert!(bad_fanout.validate().unwrap_err().contains("fanout"));
+    }
+}

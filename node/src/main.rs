@@ -1,0 +1,69 @@
+//! gossip-node: GossipLab's native runtime.
+//! - `relay`: serves the built playground and the WebSocket relay for live peers.
+//! - `sim`: runs a scenario headless and prints its metrics.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use gossip_node::{relay, sim};
+
+#[derive(Parser)]
+#[command(name = "gossip-node", version, about = "GossipLab's relay, native peer and headless simulator")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the playground and the WebSocket relay.
+    Relay {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "GOSSIPLAB_ADDR")]
+        addr: SocketAddr,
+        /// Folder of the built playground (Trunk's output).
+        #[arg(long, default_value = "dist")]
+        dist: PathBuf,
+    },
+    /// Run a scenario (a JSON file) and print the run's metrics as JSON.
+    Sim {
+        /// Path of the scenario file.
+        scenario: PathBuf,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match Cli::parse().command {
+        Command::Relay { addr, dist } => run_relay(addr, dist),
+        Command::Sim { scenario, seed } => sim::run_file(&scenario, seed).map(|json| println!("{json}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_relay(addr: SocketAddr, dist: PathBuf) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = relay::bind(addr).await?;
+        let config = relay::RelayConfig { dist, ..relay::RelayConfig::default() };
+        println!("GossipLab playground and relay on http://{}/", listener.local_addr()?);
+        relay::serve(listener, config).await
+    })
+}

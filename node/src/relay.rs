@@ -1,0 +1,243 @@
+//! The relay: serves the built playground and forwards frames between the peers of a room.
+//!
+//! It knows nothing of gossip. A peer connects to `/ws?room=NAME`, gets an id in a
+//! [`Control::Welcome`], and sends binary frames addressed to a peer of the room (or to all);
+//! the relay replaces the address with the sender's id before forwarding, so no peer can speak as
+//! another. Bad frames are dropped and logged; the sender stays. `/status` reports rooms and
+//! counters as JSON.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use futures::{SinkExt, StreamExt};
+use gossip_core::NodeId;
+use gossip_core::relay_frame::{self, BROADCAST, Control};
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tower_http::services::ServeDir;
+
+/// Relay settings.
+#[derive(Clone, Debug)]
+pub struct RelayConfig {
+    /// Folder of the built playground.
+    pub dist: PathBuf,
+    /// Largest binary frame accepted, header included.
+    pub max_frame: usize,
+    /// Frames that may wait for a slow peer before newer ones are shed.
+    pub outgoing_queue: usize,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        RelayConfig { dist: PathBuf::from("dist"), max_frame: relay_frame::DEFAULT_MAX_FRAME, outgoing_queue: 256 }
+    }
+}
+
+/// Binds the listening socket, with a clear message when the address is taken.
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|error| {
+        if error.kind() == std::io::ErrorKind::AddrInUse {
+            anyhow::anyhow!("{addr} is already in use (is another relay running?); choose another address with --addr")
+        } else {
+            anyhow::Error::new(error).context(format!("cannot listen on {addr}"))
+        }
+    })
+}
+
+/// Serves the playground, `/ws` and `/status` until the process ends.
+pub async fn serve(listener: TcpListener, config: RelayConfig) -> anyhow::Result<()> {
+    if !config.dist.join("index.html").exists() {
+        tracing::warn!(dist = %config.dist.display(), "no built playground here; run scripts/run.sh to build it");
+    }
+    let state = Arc::new(Relay { config: config.clone(), ..Relay::default() });
+    let app = Router::new()
+        .route("/ws", get(upgrade))
+        .route("/status", get(status))
+        .fallback_service(ServeDir::new(&config.dist))
+        .with_state(state);
+    axum::serve(listener, app).await.context("relay server stopped")
+}
+
+#[derive(Default)]
+struct Relay {
+    config: RelayConfig,
+    rooms: Mutex<HashMap<String, Room>>,
+    next_id: Mutex<NodeId>,
+    forwarded: AtomicU64,
+    rejected: AtomicU64,
+    shed: AtomicU64,
+}
+
+#[derive(Default)]
+struct Room {
+    peers: BTreeMap<NodeId, mpsc::Sender<Message>>,
+}
+
+#[derive(Deserialize)]
+struct JoinQuery {
+    room: String,
+}
+
+/// Room names: 1 to 64 characters of ASCII letters, digits, '-' and '_'.
+pub fn validate_room(room: &str) -> Result<(), String> {
+    let valid_chars = room.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if room.is_empty() || room.len() > 64 || !valid_chars {
+        return Err(format!("invalid room name {room:?}: use 1 to 64 letters, digits, '-' or '_'"));
+    }
+    Ok(())
+}
+
+async fn upgrade(ws: WebSocketUpgrade, Query(query): Query<JoinQuery>, State(relay): State<Arc<Relay>>) -> Response {
+    if let Err(reason) = validate_room(&query.room) {
+        return (StatusCode::BAD_REQUEST, reason).into_response();
+    }
+    // Frames over our own limit are refused one by one below; this transport limit only stops a
+    // peer from making us buffer arbitrarily large messages.
+    ws.max_message_size(relay.config.max_frame * 4).on_upgrade(move |socket| relay.session(socket, query.room))
+}
+
+impl Relay {
+    fn join(&self, room: &str) -> (NodeId, Vec<NodeId>, mpsc::Receiver<Message>) {
+        let (sender, receiver) = mpsc::channel(self.config.outgoing_queue);
+        let id = {
+            let mut next = self.next_id.lock().unwrap();
+            *next += 1;
+            *next
+        };
+        let mut rooms = self.rooms.lock().unwrap();
+        let room = rooms.entry(room.to_string()).or_default();
+        let others: Vec<NodeId> = room.peers.keys().copied().collect();
+        let joined = control_message(&Control::Joined { id });
+        for peer in room.peers.values() {
+            self.deliver(peer, joined.clone());
+        }
+        room.peers.insert(id, sender);
+        (id, others, receiver)
+    }
+
+    fn leave(&self, room_name: &str, id: NodeId) {
+        let mut rooms = self.rooms.lock().unwrap();
+        let Some(room) = rooms.get_mut(room_name) else { return };
+        room.peers.remove(&id);
+        let left = control_message(&Control::Left { id });
+        for peer in room.peers.values() {
+            self.deliver(peer, left.clone());
+        }
+        if room.peers.is_empty() {
+            rooms.remove(room_name);
+        }
+    }
+
+    /// Queues a frame for a peer; a peer whose queue is full loses the frame (counted).
+    fn deliver(&self, peer: &mpsc::Sender<Message>, message: Message) {
+        if peer.try_send(message).is_err() {
+            self.shed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn forward(&self, room_name: &str, from: NodeId, mut frame: Vec<u8>) {
+        let to = match relay_frame::split(&frame, self.config.max_frame) {
+            Ok((to, _payload)) => to,
+            Err(error) => {
+                self.rejected.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(room = room_name, peer = from, %error, "dropped a frame");
+                return;
+            }
+        };
+        relay_frame::restamp(&mut frame, from);
+        let message = Message::Binary(frame.into());
+        let rooms = self.rooms.lock().unwrap();
+        let Some(room) = rooms.get(room_name) else { return };
+        let targets: Vec<&mpsc::Sender<Message>> = if to == BROADCAST {
+            room.peers.iter().filter(|(id, _)| **id != from).map(|(_, peer)| peer).collect()
+        } else {
+            room.peers.get(&to).into_iter().collect()
+        };
+        if targets.is_empty() {
+            tracing::debug!(room = room_name, peer = from, to, "frame for a peer not in the room");
+        }
+        for peer in targets {
+            self.deliver(peer, message.clone());
+            self.forwarded.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    async fn session(self: Arc<Self>, socket: WebSocket, room: String) {
+        let (id, others, mut outgoing) = self.join(&room);
+        tracing::info!(room, peer = id, "peer joined");
+        let (mut sink, mut stream) = socket.split();
+        let welcome = control_message(&Control::Welcome { id, room: room.clone(), peers: others });
+        let writer = tokio::spawn(async move {
+            if sink.send(welcome).await.is_err() {
+                return;
+            }
+            while let Some(message) = outgoing.recv().await {
+                if sink.send(message).await.is_err() {
+                    break;
+                }
+            }
+        });
+        while let Some(Ok(message)) = stream.next().await {
+            match message {
+                Message::Binary(frame) => self.forward(&room, id, frame.into()),
+                Message::Text(_) => {
+                    self.rejected.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(room, peer = id, "dropped a text frame: peers send binary frames");
+                }
+                Message::Close(_) => break,
+                Message::Ping(_) | Message::Pong(_) => {}
+            }
+        }
+        self.leave(&room, id);
+        writer.abort();
+        tracing::info!(room, peer = id, "peer left");
+    }
+}
+
+fn control_message(control: &Control) -> Message {
+    Message::Text(serde_json::to_string(control).expect("control messages serialise").into())
+}
+
+/// The `/status` document.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct Status {
+    pub rooms: BTreeMap<String, Vec<NodeId>>,
+    pub forwarded: u64,
+    pub rejected: u64,
+    pub shed: u64,
+}
+
+async fn status(State(relay): State<Arc<Relay>>) -> Json<Status> {
+    let rooms = relay.rooms.lock().unwrap();
+    Json(Status {
+        rooms: rooms.iter().map(|(name, room)| (name.clone(), room.peers.keys().copied().collect())).collect(),
+        forwarded: relay.forwarded.load(Ordering::Relaxed),
+        rejected: relay.rejected.load(Ordering::Relaxed),
+        shed: relay.shed.load(Ordering::Relaxed),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_names_are_checked() {
+        assert!(validate_room("lobby").is_ok());
+        assert!(validate_room("team_a-2").is_ok());
+        assert!(validate_room("").is_err());
+        assert!(validate_room("a b").unwrap_err().contains("invalid room name"));
+        assert!(validate_room(&"x".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,145 @@
+//! The relay over real loopback sockets: joining, forwarding with the sender stamped, refusing
+//! bad frames without dropping the sender, and a clear error for a busy port.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use gossip_core::relay_frame::{self, BROADCAST, Control};
+use gossip_node::relay::{self, RelayConfig, Status};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn start_relay() -> std::net::SocketAddr {
+    let listener = relay::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = RelayConfig { dist: std::env::temp_dir().join("gossiplab-no-dist"), ..RelayConfig::default() };
+    tokio::spawn(relay::serve(listener, config));
+    addr
+}
+
+async fn join(addr: std::net::SocketAddr, room: &str) -> (Socket, u32, Vec<u32>) {
+    let (mut socket, _) = connect_async(format!("ws://{addr}/ws?room={room}")).await.unwrap();
+    match next_control(&mut socket).await {
+        Control::Welcome { id, room: joined, peers } => {
+            assert_eq!(joined, room);
+            (socket, id, peers)
+        }
+        other => panic!("expected a welcome, got {other:?}"),
+    }
+}
+
+async fn next_message(socket: &mut Socket) -> Message {
+    tokio::time::timeout(WAIT, socket.next()).await.expect("relay answered in time").unwrap().unwrap()
+}
+
+async fn next_control(socket: &mut Socket) -> Control {
+    match next_message(socket).await {
+        Message::Text(text) => serde_json::from_str(&text).unwrap(),
+        other => panic!("expected a control frame, got {other:?}"),
+    }
+}
+
+async fn next_binary(socket: &mut Socket) -> Vec<u8> {
+    loop {
+        match next_message(socket).await {
+            Message::Binary(frame) => return frame.into(),
+            Message::Text(_) => continue, // joined/left notices
+            other => panic!("expected a binary frame, got {other:?}"),
+        }
+    }
+}
+
+async fn status(addr: std::net::SocketAddr) -> Status {
+    // A bare HTTP/1.0 request keeps the test free of an HTTP client dependency.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(b"GET /status HTTP/1.0\r\nHost: relay\r\n\r\n").await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let body = response.split("\r\n\r\n").nth(1).expect("a body");
+    serde_json::from_str(body).unwrap()
+}
+
+#[tokio::test]
+async fn frames_reach_their_addressee_stamped_with_the_sender() {
+    let addr = start_relay().await;
+    let (mut alice, alice_id, peers) = join(addr, "lab").await;
+    assert!(peers.is_empty());
+    let (mut bob, bob_id, peers) = join(addr, "lab").await;
+    assert_eq!(peers, vec![alice_id]);
+    assert_eq!(next_control(&mut alice).await, Control::Joined { id: bob_id });
+
+    // Alice addresses Bob; Bob sees Alice as the sender.
+    alice.send(Message::Binary(relay_frame::join(bob_id, b"rumor").into())).await.unwrap();
+    let frame = next_binary(&mut bob).await;
+    assert_eq!(relay_frame::split(&frame, 1 << 16).unwrap(), (alice_id, &b"rumor"[..]));
+
+    // Bob cannot pass himself off as someone else: whatever header he writes, Alice sees Bob.
+    bob.send(Message::Binary(relay_frame::join(alice_id, b"from bob").into())).await.unwrap();
+    let frame = next_binary(&mut alice).await;
+    assert_eq!(relay_frame::split(&frame, 1 << 16).unwrap(), (bob_id, &b"from bob"[..]));
+
+    let state = status(addr).await;
+    assert_eq!(state.rooms["lab"], vec![alice_id, bob_id]);
+    assert_eq!(state.forwarded, 2);
+}
+
+#[tokio::test]
+async fn broadcast_stays_inside_the_room() {
+    let addr = start_relay().await;
+    let (mut alice, _, _) = join(addr, "one").await;
+    let (mut bob, bob_id, _) = join(addr, "one").await;
+    let (mut carol, _, _) = join(addr, "two").await;
+    let _ = next_control(&mut alice).await; // bob joined
+    bob.send(Message::Binary(relay_frame::join(BROADCAST, b"all").into())).await.unwrap();
+    let frame = next_binary(&mut alice).await;
+    assert_eq!(relay_frame::split(&frame, 1 << 16).unwrap(), (bob_id, &b"all"[..]));
+    // Carol, in another room, hears nothing.
+    assert!(tokio::time::timeout(Duration::from_millis(300), carol.next()).await.is_err());
+}
+
+#[tokio::test]
+async fn bad_frames_are_dropped_and_the_sender_stays() {
+    let addr = start_relay().await;
+    let (mut alice, _, _) = join(addr, "lab").await;
+    let (mut bob, bob_id, _) = join(addr, "lab").await;
+    let _ = next_control(&mut alice).await; // bob joined
+
+    bob.send(Message::Binary(vec![1, 2].into())).await.unwrap(); // truncated header
+    bob.send(Message::Binary(vec![0; relay_frame::DEFAULT_MAX_FRAME + 1].into())).await.unwrap(); // oversized
+    bob.send(Message::Text("not a frame".into())).await.unwrap();
+    // Bob is still connected and still heard.
+    bob.send(Message::Binary(relay_frame::join(BROADCAST, b"still here").into())).await.unwrap();
+    let frame = next_binary(&mut alice).await;
+    assert_eq!(relay_frame::split(&frame, 1 << 16).unwrap(), (bob_id, &b"still here"[..]));
+    assert_eq!(status(addr).await.rejected, 3);
+}
+
+#[tokio::test]
+async fn leaving_is_announced_and_invalid_rooms_are_refused() {
+    let addr = start_relay().await;
+    let (mut alice, _, _) = join(addr, "lab").await;
+    let (bob, bob_id, _) = join(addr, "lab").await;
+    let _ = next_control(&mut alice).await; // bob joined
+    drop(bob);
+    assert_eq!(next_control(&mut alice).await, Control::Left { id: bob_id });
+    assert!(connect_async(format!("ws://{addr}/ws?room=bad%20name")).await.is_err());
+}
+
+#[test]
+fn a_busy_port_is_reported_and_the_relay_exits_non_zero() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gossip-node"))
+        .args(["relay", "--addr", &addr.to_string()])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("already in use"), "{stderr}");
+}

@@ -1,0 +1,67 @@
+//! gossip-worker: the Web Worker that runs GossipLab simulations with gossip-core, off the page's
+//! thread. The page talks to it through [`SimReactor`] (a yew-agent reactor): it sends
+//! [`SimRequest`]s and receives [`SimOutput`]s.
+
+use futures::{SinkExt, StreamExt};
+use gossip_core::scenario::{RunReport, Scenario};
+use serde::{Deserialize, Serialize};
+use yew_agent::reactor::{ReactorScope, reactor};
+
+/// What the page asks of the worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SimRequest {
+    /// Run a scenario to the end.
+    Run(Scenario),
+}
+
+/// What the worker answers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SimOutput {
+    Done { scenario: Scenario, report: RunReport },
+    Failed { scenario: Scenario, error: String },
+}
+
+/// Handles one request; kept apart from the reactor so it can be tested natively.
+pub fn handle(request: SimRequest) -> SimOutput {
+    match request {
+        SimRequest::Run(scenario) => match scenario.run() {
+            Ok(report) => SimOutput::Done { scenario, report },
+            Err(error) => SimOutput::Failed { scenario, error },
+        },
+    }
+}
+
+#[reactor(SimReactor)]
+pub async fn sim_reactor(mut scope: ReactorScope<SimRequest, SimOutput>) {
+    while let Some(request) = scope.next().await {
+        if scope.send(handle(request)).await.is_err() {
+            break; // the page went away
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_request_returns_the_scenario_and_its_report() {
+        let scenario = Scenario { nodes: 50, ..Scenario::default() };
+        let SimOutput::Done { scenario: echoed, report } = handle(SimRequest::Run(scenario.clone()))
+        else {
+            panic!("the default scenario should run");
+        };
+        assert_eq!(echoed, scenario);
+        assert_eq!(report.summary.nodes, 50);
+        assert_eq!(report, scenario.run().unwrap());
+    }
+
+    #[test]
+    fn invalid_scenario_fails_with_a_message() {
+        let scenario = Scenario { nodes: 1, ..Scenario::default() };
+        let SimOutput::Failed { error, .. } = handle(SimRequest::Run(scenario)) else {
+            panic!("one node cannot gossip");
+        };
+        assert!(error.contains("nodes"), "{error}");
+    }
+}
