@@ -7,7 +7,7 @@ use gossip_core::metrics::RoundMetrics;
 use gossip_core::relay_frame::Control;
 use gossip_core::rumor::LossOfInterest;
 use gossip_core::scenario::Scenario;
-use gossip_worker::{SimOutput, SimReactor, SimRequest};
+use gossip_worker::{JsonCodec, SimOutput, SimReactor, SimRequest};
 use relay_link::RelayEvent;
 use yew::prelude::*;
 use yew_agent::reactor::{ReactorEvent, ReactorProvider, use_reactor_bridge};
@@ -19,13 +19,13 @@ const LIVE_ROOM: &str = "lobby";
 #[component]
 fn App() -> Html {
     html! {
-        <ReactorProvider<SimReactor> path={WORKER_PATH}>
+        <ReactorProvider<SimReactor, JsonCodec> path={WORKER_PATH}>
             <header><h1>{"GossipLab"}</h1><p>{"Watch information spread by gossip."}</p></header>
             <main>
                 <SimulationPanel />
                 <RelayPanel />
             </main>
-        </ReactorProvider<SimReactor>>
+        </ReactorProvider<SimReactor, JsonCodec>>
     }
 }
 
@@ -201,5 +201,6 @@ fn RelayPanel() -> Html {
 }
 
 fn main() {
+    console_error_panic_hook::set_once();
     yew::Renderer::<App>::new().render();
 }

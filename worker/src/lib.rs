@@ -5,7 +5,25 @@
 use futures::{SinkExt, StreamExt};
 use gossip_core::scenario::{RunReport, Scenario};
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+use yew_agent::Codec;
 use yew_agent::reactor::{ReactorScope, reactor};
+
+/// Messages between page and worker travel as JSON text. The default bincode codec cannot carry
+/// the tagged enums of the scenario format, and JSON keeps them readable in the browser's tools.
+#[derive(Debug)]
+pub struct JsonCodec;
+
+impl Codec for JsonCodec {
+    fn encode<I: Serialize>(input: I) -> JsValue {
+        JsValue::from_str(&serde_json::to_string(&input).expect("worker messages serialise to JSON"))
+    }
+
+    fn decode<O: for<'de> Deserialize<'de>>(input: JsValue) -> O {
+        let text = input.as_string().expect("worker messages are JSON text");
+        serde_json::from_str(&text).expect("worker messages come from the same build")
+    }
+}
 
 /// What the page asks of the worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
