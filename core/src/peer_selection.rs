@@ -11,8 +11,12 @@ use crate::NodeId;
 /// Chooses a contact for `node`, never `node` itself and never `avoid` (the peer a rumor came
 /// from). Returns `None` when no eligible peer exists.
 pub trait PeerSelector {
-    fn pick<R: Rng + ?Sized>(&mut self, node: NodeId, avoid: Option<NodeId>, rng: &mut R)
-    -> Option<NodeId>;
+    fn pick<R: Rng + ?Sized>(
+        &mut self,
+        node: NodeId,
+        avoid: Option<NodeId>,
+        rng: &mut R,
+    ) -> Option<NodeId>;
 }
 
 /// Uniform choice over the population `0..n`, without storing it.
@@ -22,7 +26,12 @@ pub struct UniformPopulation {
 }
 
 impl PeerSelector for UniformPopulation {
-    fn pick<R: Rng + ?Sized>(&mut self, node: NodeId, avoid: Option<NodeId>, rng: &mut R) -> Option<NodeId> {
+    fn pick<R: Rng + ?Sized>(
+        &mut self,
+        node: NodeId,
+        avoid: Option<NodeId>,
+        rng: &mut R,
+    ) -> Option<NodeId> {
         // Draw from the population minus the excluded ids by drawing an index into the smaller
         // range and shifting it past them: one random draw, no rejection loop.
         let mut excluded = [node, avoid.unwrap_or(node)];
@@ -48,7 +57,12 @@ pub struct UniformList {
 }
 
 impl PeerSelector for UniformList {
-    fn pick<R: Rng + ?Sized>(&mut self, node: NodeId, avoid: Option<NodeId>, rng: &mut R) -> Option<NodeId> {
+    fn pick<R: Rng + ?Sized>(
+        &mut self,
+        node: NodeId,
+        avoid: Option<NodeId>,
+        rng: &mut R,
+    ) -> Option<NodeId> {
         let eligible = |id: &&NodeId| **id != node && Some(**id) != avoid;
         let count = self.peers.iter().filter(eligible).count();
         if count == 0 {
@@ -80,7 +94,10 @@ mod tests {
         // over 5 sigma.
         for (id, &count) in counts.iter().enumerate() {
             if id != 4 && id != 7 {
-                assert!((9_500..=10_500).contains(&count), "peer {id} picked {count} times");
+                assert!(
+                    (9_500..=10_500).contains(&count),
+                    "peer {id} picked {count} times"
+                );
             }
         }
     }
@@ -91,12 +108,17 @@ mod tests {
         assert_eq!(UniformPopulation { n: 1 }.pick(0, None, &mut rng), None);
         assert_eq!(UniformPopulation { n: 2 }.pick(0, Some(1), &mut rng), None);
         assert_eq!(UniformPopulation { n: 2 }.pick(0, None, &mut rng), Some(1));
-        assert_eq!(UniformPopulation { n: 3 }.pick(2, Some(0), &mut rng), Some(1));
+        assert_eq!(
+            UniformPopulation { n: 3 }.pick(2, Some(0), &mut rng),
+            Some(1)
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]
     fn list_pick_only_returns_listed_eligible_peers() {
-        let mut selector = UniformList { peers: vec![3, 9, 12] };
+        let mut selector = UniformList {
+            peers: vec![3, 9, 12],
+        };
         let mut rng = seeded_rng(5);
         for _ in 0..100 {
             assert_eq!(selector.pick(3, Some(9), &mut rng), Some(12));

@@ -22,9 +22,17 @@ pub const DEFAULT_MAX_FRAME: usize = 64 * 1024;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Control {
     /// Sent once on joining: the id the relay gave this peer and who else is in the room.
-    Welcome { id: NodeId, room: String, peers: Vec<NodeId> },
-    Joined { id: NodeId },
-    Left { id: NodeId },
+    Welcome {
+        id: NodeId,
+        room: String,
+        peers: Vec<NodeId>,
+    },
+    Joined {
+        id: NodeId,
+    },
+    Left {
+        id: NodeId,
+    },
 }
 
 /// Why a binary frame was refused.
@@ -38,9 +46,14 @@ impl core::fmt::Display for FrameError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             FrameError::Truncated { len } => {
-                write!(f, "frame of {len} bytes is shorter than its {HEADER_LEN}-byte id header")
+                write!(
+                    f,
+                    "frame of {len} bytes is shorter than its {HEADER_LEN}-byte id header"
+                )
             }
-            FrameError::Oversized { len, max } => write!(f, "frame of {len} bytes exceeds the limit of {max}"),
+            FrameError::Oversized { len, max } => {
+                write!(f, "frame of {len} bytes exceeds the limit of {max}")
+            }
         }
     }
 }
@@ -50,7 +63,10 @@ impl std::error::Error for FrameError {}
 /// Splits a binary frame into its id header and payload, checking its size.
 pub fn split(frame: &[u8], max: usize) -> Result<(NodeId, &[u8]), FrameError> {
     if frame.len() > max {
-        return Err(FrameError::Oversized { len: frame.len(), max });
+        return Err(FrameError::Oversized {
+            len: frame.len(),
+            max,
+        });
     }
     let Some((header, payload)) = frame.split_first_chunk::<HEADER_LEN>() else {
         return Err(FrameError::Truncated { len: frame.len() });
@@ -87,17 +103,34 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn short_and_long_frames_are_refused_with_their_size() {
-        assert_eq!(split(&[1, 2, 3], 100), Err(FrameError::Truncated { len: 3 }));
-        assert_eq!(split(&[0; 101], 100), Err(FrameError::Oversized { len: 101, max: 100 }));
-        assert!(FrameError::Truncated { len: 3 }.to_string().contains("3 bytes"));
+        assert_eq!(
+            split(&[1, 2, 3], 100),
+            Err(FrameError::Truncated { len: 3 })
+        );
+        assert_eq!(
+            split(&[0; 101], 100),
+            Err(FrameError::Oversized { len: 101, max: 100 })
+        );
+        assert!(
+            FrameError::Truncated { len: 3 }
+                .to_string()
+                .contains("3 bytes")
+        );
         assert_eq!(split(&[0; 4], 100), Ok((0, &[][..])));
     }
 
     #[wasm_bindgen_test(unsupported = test)]
     fn control_messages_are_tagged_json() {
-        let welcome = Control::Welcome { id: 2, room: "lobby".into(), peers: vec![1] };
+        let welcome = Control::Welcome {
+            id: 2,
+            room: "lobby".into(),
+            peers: vec![1],
+        };
         let json = serde_json::to_string(&welcome).unwrap();
-        assert_eq!(json, r#"{"type":"welcome","id":2,"room":"lobby","peers":[1]}"#);
+        assert_eq!(
+            json,
+            r#"{"type":"welcome","id":2,"room":"lobby","peers":[1]}"#
+        );
         assert_eq!(serde_json::from_str::<Control>(&json).unwrap(), welcome);
     }
 }

@@ -47,7 +47,11 @@ pub struct RumorConfig {
 impl Default for RumorConfig {
     /// Demers et al.'s recommended variant: push, feedback, counter k = 2 (residue about 4%).
     fn default() -> Self {
-        RumorConfig { loss: LossOfInterest::Counter(2), trigger: Trigger::Feedback, fanout: 1 }
+        RumorConfig {
+            loss: LossOfInterest::Counter(2),
+            trigger: Trigger::Feedback,
+            fanout: 1,
+        }
     }
 }
 
@@ -95,7 +99,12 @@ pub const NO_SENDER: NodeId = NodeId::MAX;
 impl RumorState {
     /// The state of the node where the rumor starts.
     pub fn origin(now: u32) -> Self {
-        RumorState { phase: Phase::Infective, counter: 0, learned_from: NO_SENDER, learned_at: now }
+        RumorState {
+            phase: Phase::Infective,
+            counter: 0,
+            learned_from: NO_SENDER,
+            learned_at: now,
+        }
     }
 
     pub fn knows(&self) -> bool {
@@ -107,7 +116,12 @@ impl RumorState {
         if self.knows() {
             return false;
         }
-        *self = RumorState { phase: Phase::Infective, counter: 0, learned_from: from, learned_at: now };
+        *self = RumorState {
+            phase: Phase::Infective,
+            counter: 0,
+            learned_from: from,
+            learned_at: now,
+        };
         true
     }
 
@@ -156,7 +170,11 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn counter_with_feedback_ignores_useful_contacts() {
-        let config = RumorConfig { loss: LossOfInterest::Counter(2), trigger: Trigger::Feedback, fanout: 1 };
+        let config = RumorConfig {
+            loss: LossOfInterest::Counter(2),
+            trigger: Trigger::Feedback,
+            fanout: 1,
+        };
         let mut rng = seeded_rng(1);
         let mut state = RumorState::origin(0);
         assert!(!state.after_contact(&config, false, &mut rng));
@@ -169,7 +187,11 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn blind_counter_counts_every_contact() {
-        let config = RumorConfig { loss: LossOfInterest::Counter(3), trigger: Trigger::Blind, fanout: 1 };
+        let config = RumorConfig {
+            loss: LossOfInterest::Counter(3),
+            trigger: Trigger::Blind,
+            fanout: 1,
+        };
         let mut rng = seeded_rng(1);
         let mut state = RumorState::origin(0);
         assert!(!state.after_contact(&config, false, &mut rng));
@@ -181,12 +203,19 @@ mod tests {
     fn coin_loses_interest_about_one_time_in_k() {
         // 20,000 trials of a 1/4 coin: the standard deviation of the count is
         // sqrt(20000 * 0.25 * 0.75) ~ 61, so +-300 is about 5 sigma.
-        let config = RumorConfig { loss: LossOfInterest::Coin(4), trigger: Trigger::Feedback, fanout: 1 };
+        let config = RumorConfig {
+            loss: LossOfInterest::Coin(4),
+            trigger: Trigger::Feedback,
+            fanout: 1,
+        };
         let mut rng = seeded_rng(7);
         let removed = (0..20_000)
             .filter(|_| RumorState::origin(0).after_contact(&config, true, &mut rng))
             .count();
-        assert!((4_700..=5_300).contains(&removed), "removed {removed} of 20000");
+        assert!(
+            (4_700..=5_300).contains(&removed),
+            "removed {removed} of 20000"
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -201,9 +230,15 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn zero_k_and_zero_fanout_are_rejected() {
-        let bad_k = RumorConfig { loss: LossOfInterest::Coin(0), ..RumorConfig::default() };
+        let bad_k = RumorConfig {
+            loss: LossOfInterest::Coin(0),
+            ..RumorConfig::default()
+        };
         assert!(bad_k.validate().unwrap_err().contains("k"));
-        let bad_fanout = RumorConfig { fanout: 0, ..RumorConfig::default() };
+        let bad_fanout = RumorConfig {
+            fanout: 0,
+            ..RumorConfig::default()
+        };
         assert!(bad_fanout.validate().unwrap_err().contains("fanout"));
     }
 }

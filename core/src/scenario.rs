@@ -22,7 +22,12 @@ pub struct Scenario {
 
 impl Default for Scenario {
     fn default() -> Self {
-        Scenario { version: FORMAT_VERSION, nodes: 100, seed: 42, rumor: RumorConfig::default() }
+        Scenario {
+            version: FORMAT_VERSION,
+            nodes: 100,
+            seed: 42,
+            rumor: RumorConfig::default(),
+        }
     }
 }
 
@@ -69,7 +74,10 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn unknown_version_is_named_in_the_error() {
-        let scenario = Scenario { version: 99, ..Scenario::default() };
+        let scenario = Scenario {
+            version: 99,
+            ..Scenario::default()
+        };
         let error = scenario.run().unwrap_err();
         assert!(error.contains("version 99"), "{error}");
     }

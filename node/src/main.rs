@@ -11,7 +11,11 @@ use clap::{Parser, Subcommand};
 use gossip_node::{relay, sim};
 
 #[derive(Parser)]
-#[command(name = "gossip-node", version, about = "GossipLab's relay, native peer and headless simulator")]
+#[command(
+    name = "gossip-node",
+    version,
+    about = "GossipLab's relay, native peer and headless simulator"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,13 +45,16 @@ enum Command {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let result = match Cli::parse().command {
         Command::Relay { addr, dist } => run_relay(addr, dist),
-        Command::Sim { scenario, seed } => sim::run_file(&scenario, seed).map(|json| println!("{json}")),
+        Command::Sim { scenario, seed } => {
+            sim::run_file(&scenario, seed).map(|json| println!("{json}"))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -62,8 +69,14 @@ fn run_relay(addr: SocketAddr, dist: PathBuf) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = relay::bind(addr).await?;
-        let config = relay::RelayConfig { dist, ..relay::RelayConfig::default() };
-        println!("GossipLab playground and relay on http://{}/", listener.local_addr()?);
+        let config = relay::RelayConfig {
+            dist,
+            ..relay::RelayConfig::default()
+        };
+        println!(
+            "GossipLab playground and relay on http://{}/",
+            listener.local_addr()?
+        );
         relay::serve(listener, config).await
     })
 }

@@ -40,7 +40,11 @@ pub struct RelayConfig {
 
 impl Default for RelayConfig {
     fn default() -> Self {
-        RelayConfig { dist: PathBuf::from("dist"), max_frame: relay_frame::DEFAULT_MAX_FRAME, outgoing_queue: 256 }
+        RelayConfig {
+            dist: PathBuf::from("dist"),
+            max_frame: relay_frame::DEFAULT_MAX_FRAME,
+            outgoing_queue: 256,
+        }
     }
 }
 
@@ -60,13 +64,18 @@ pub async fn serve(listener: TcpListener, config: RelayConfig) -> anyhow::Result
     if !config.dist.join("index.html").exists() {
         tracing::warn!(dist = %config.dist.display(), "no built playground here; run scripts/run.sh to build it");
     }
-    let state = Arc::new(Relay { config: config.clone(), ..Relay::default() });
+    let state = Arc::new(Relay {
+        config: config.clone(),
+        ..Relay::default()
+    });
     let app = Router::new()
         .route("/ws", get(upgrade))
         .route("/status", get(status))
         .fallback_service(ServeDir::new(&config.dist))
         .with_state(state);
-    axum::serve(listener, app).await.context("relay server stopped")
+    axum::serve(listener, app)
+        .await
+        .context("relay server stopped")
 }
 
 #[derive(Default)]
@@ -91,20 +100,29 @@ struct JoinQuery {
 
 /// Room names: 1 to 64 characters of ASCII letters, digits, '-' and '_'.
 pub fn validate_room(room: &str) -> Result<(), String> {
-    let valid_chars = room.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let valid_chars = room
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if room.is_empty() || room.len() > 64 || !valid_chars {
-        return Err(format!("invalid room name {room:?}: use 1 to 64 letters, digits, '-' or '_'"));
+        return Err(format!(
+            "invalid room name {room:?}: use 1 to 64 letters, digits, '-' or '_'"
+        ));
     }
     Ok(())
 }
 
-async fn upgrade(ws: WebSocketUpgrade, Query(query): Query<JoinQuery>, State(relay): State<Arc<Relay>>) -> Response {
+async fn upgrade(
+    ws: WebSocketUpgrade,
+    Query(query): Query<JoinQuery>,
+    State(relay): State<Arc<Relay>>,
+) -> Response {
     if let Err(reason) = validate_room(&query.room) {
         return (StatusCode::BAD_REQUEST, reason).into_response();
     }
     // Frames over our own limit are refused one by one below; this transport limit only stops a
     // peer from making us buffer arbitrarily large messages.
-    ws.max_message_size(relay.config.max_frame * 4).on_upgrade(move |socket| relay.session(socket, query.room))
+    ws.max_message_size(relay.config.max_frame * 4)
+        .on_upgrade(move |socket| relay.session(socket, query.room))
 }
 
 impl Relay {
@@ -128,7 +146,9 @@ impl Relay {
 
     fn leave(&self, room_name: &str, id: NodeId) {
         let mut rooms = self.rooms.lock().unwrap();
-        let Some(room) = rooms.get_mut(room_name) else { return };
+        let Some(room) = rooms.get_mut(room_name) else {
+            return;
+        };
         room.peers.remove(&id);
         let left = control_message(&Control::Left { id });
         for peer in room.peers.values() {
@@ -158,14 +178,25 @@ impl Relay {
         relay_frame::restamp(&mut frame, from);
         let message = Message::Binary(frame.into());
         let rooms = self.rooms.lock().unwrap();
-        let Some(room) = rooms.get(room_name) else { return };
+        let Some(room) = rooms.get(room_name) else {
+            return;
+        };
         let targets: Vec<&mpsc::Sender<Message>> = if to == BROADCAST {
-            room.peers.iter().filter(|(id, _)| **id != from).map(|(_, peer)| peer).collect()
+            room.peers
+                .iter()
+                .filter(|(id, _)| **id != from)
+                .map(|(_, peer)| peer)
+                .collect()
         } else {
             room.peers.get(&to).into_iter().collect()
         };
         if targets.is_empty() {
-            tracing::debug!(room = room_name, peer = from, to, "frame for a peer not in the room");
+            tracing::debug!(
+                room = room_name,
+                peer = from,
+                to,
+                "frame for a peer not in the room"
+            );
         }
         for peer in targets {
             self.deliver(peer, message.clone());
@@ -177,7 +208,11 @@ impl Relay {
         let (id, others, mut outgoing) = self.join(&room);
         tracing::info!(room, peer = id, "peer joined");
         let (mut sink, mut stream) = socket.split();
-        let welcome = control_message(&Control::Welcome { id, room: room.clone(), peers: others });
+        let welcome = control_message(&Control::Welcome {
+            id,
+            room: room.clone(),
+            peers: others,
+        });
         let writer = tokio::spawn(async move {
             if sink.send(welcome).await.is_err() {
                 return;
@@ -193,7 +228,11 @@ impl Relay {
                 Message::Binary(frame) => self.forward(&room, id, frame.into()),
                 Message::Text(_) => {
                     self.rejected.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(room, peer = id, "dropped a text frame: peers send binary frames");
+                    tracing::warn!(
+                        room,
+                        peer = id,
+                        "dropped a text frame: peers send binary frames"
+                    );
                 }
                 Message::Close(_) => break,
                 Message::Ping(_) | Message::Pong(_) => {}
@@ -206,7 +245,11 @@ impl Relay {
 }
 
 fn control_message(control: &Control) -> Message {
-    Message::Text(serde_json::to_string(control).expect("control messages serialise").into())
+    Message::Text(
+        serde_json::to_string(control)
+            .expect("control messages serialise")
+            .into(),
+    )
 }
 
 /// The `/status` document.
@@ -221,7 +264,10 @@ pub struct Status {
 async fn status(State(relay): State<Arc<Relay>>) -> Json<Status> {
     let rooms = relay.rooms.lock().unwrap();
     Json(Status {
-        rooms: rooms.iter().map(|(name, room)| (name.clone(), room.peers.keys().copied().collect())).collect(),
+        rooms: rooms
+            .iter()
+            .map(|(name, room)| (name.clone(), room.peers.keys().copied().collect()))
+            .collect(),
         forwarded: relay.forwarded.load(Ordering::Relaxed),
         rejected: relay.rejected.load(Ordering::Relaxed),
         shed: relay.shed.load(Ordering::Relaxed),
@@ -237,7 +283,11 @@ mod tests {
         assert!(validate_room("lobby").is_ok());
         assert!(validate_room("team_a-2").is_ok());
         assert!(validate_room("").is_err());
-        assert!(validate_room("a b").unwrap_err().contains("invalid room name"));
+        assert!(
+            validate_room("a b")
+                .unwrap_err()
+                .contains("invalid room name")
+        );
         assert!(validate_room(&"x".repeat(65)).is_err());
     }
 }

@@ -17,15 +17,24 @@ const WAIT: Duration = Duration::from_secs(5);
 async fn start_relay() -> std::net::SocketAddr {
     let listener = relay::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let config = RelayConfig { dist: std::env::temp_dir().join("gossiplab-no-dist"), ..RelayConfig::default() };
+    let config = RelayConfig {
+        dist: std::env::temp_dir().join("gossiplab-no-dist"),
+        ..RelayConfig::default()
+    };
     tokio::spawn(relay::serve(listener, config));
     addr
 }
 
 async fn join(addr: std::net::SocketAddr, room: &str) -> (Socket, u32, Vec<u32>) {
-    let (mut socket, _) = connect_async(format!("ws://{addr}/ws?room={room}")).await.unwrap();
+    let (mut socket, _) = connect_async(format!("ws://{addr}/ws?room={room}"))
+        .await
+        .unwrap();
     match next_control(&mut socket).await {
-        Control::Welcome { id, room: joined, peers } => {
+        Control::Welcome {
+            id,
+            room: joined,
+            peers,
+        } => {
             assert_eq!(joined, room);
             (socket, id, peers)
         }
@@ -34,7 +43,11 @@ async fn join(addr: std::net::SocketAddr, room: &str) -> (Socket, u32, Vec<u32>)
 }
 
 async fn next_message(socket: &mut Socket) -> Message {
-    tokio::time::timeout(WAIT, socket.next()).await.expect("relay answered in time").unwrap().unwrap()
+    tokio::time::timeout(WAIT, socket.next())
+        .await
+        .expect("relay answered in time")
+        .unwrap()
+        .unwrap()
 }
 
 async fn next_control(socket: &mut Socket) -> Control {
@@ -58,7 +71,10 @@ async fn status(addr: std::net::SocketAddr) -> Status {
     // A bare HTTP/1.0 request keeps the test free of an HTTP client dependency.
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(b"GET /status HTTP/1.0\r\nHost: relay\r\n\r\n").await.unwrap();
+    stream
+        .write_all(b"GET /status HTTP/1.0\r\nHost: relay\r\n\r\n")
+        .await
+        .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
     let body = response.split("\r\n\r\n").nth(1).expect("a body");
@@ -72,17 +88,33 @@ async fn frames_reach_their_addressee_stamped_with_the_sender() {
     assert!(peers.is_empty());
     let (mut bob, bob_id, peers) = join(addr, "lab").await;
     assert_eq!(peers, vec![alice_id]);
-    assert_eq!(next_control(&mut alice).await, Control::Joined { id: bob_id });
+    assert_eq!(
+        next_control(&mut alice).await,
+        Control::Joined { id: bob_id }
+    );
 
     // Alice addresses Bob; Bob sees Alice as the sender.
-    alice.send(Message::Binary(relay_frame::join(bob_id, b"rumor").into())).await.unwrap();
+    alice
+        .send(Message::Binary(relay_frame::join(bob_id, b"rumor").into()))
+        .await
+        .unwrap();
     let frame = next_binary(&mut bob).await;
-    assert_eq!(relay_frame::split(&frame, 1 << 16).unwrap(), (alice_id, &b"rumor"[..]));
+    assert_eq!(
+        relay_frame::split(&frame, 1 << 16).unwrap(),
+        (alice_id, &b"rumor"[..])
+    );
 
     // Bob cannot pass himself off as someone else: whatever header he writes, Alice sees Bob.
-    bob.send(Message::Binary(relay_frame::join(alice_id, b"from bob").into())).await.unwrap();
+    bob.send(Message::Binary(
+        relay_frame::join(alice_id, b"from bob").into(),
+    ))
+    .await
+    .unwrap();
     let frame = next_binary(&mut alice).await;
-    assert_eq!(relay_frame::split(&frame, 1 << 16).unwrap(), (bob_id, &b"from bob"[..]));
+    assert_eq!(
+        relay_frame::split(&frame, 1 << 16).unwrap(),
+        (bob_id, &b"from bob"[..])
+    );
 
     let state = status(addr).await;
     assert_eq!(state.rooms["lab"], vec![alice_id, bob_id]);
@@ -96,11 +128,20 @@ async fn broadcast_stays_inside_the_room() {
     let (mut bob, bob_id, _) = join(addr, "one").await;
     let (mut carol, _, _) = join(addr, "two").await;
     let _ = next_control(&mut alice).await; // bob joined
-    bob.send(Message::Binary(relay_frame::join(BROADCAST, b"all").into())).await.unwrap();
+    bob.send(Message::Binary(relay_frame::join(BROADCAST, b"all").into()))
+        .await
+        .unwrap();
     let frame = next_binary(&mut alice).await;
-    assert_eq!(relay_frame::split(&frame, 1 << 16).unwrap(), (bob_id, &b"all"[..]));
+    assert_eq!(
+        relay_frame::split(&frame, 1 << 16).unwrap(),
+        (bob_id, &b"all"[..])
+    );
     // Carol, in another room, hears nothing.
-    assert!(tokio::time::timeout(Duration::from_millis(300), carol.next()).await.is_err());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), carol.next())
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -111,12 +152,23 @@ async fn bad_frames_are_dropped_and_the_sender_stays() {
     let _ = next_control(&mut alice).await; // bob joined
 
     bob.send(Message::Binary(vec![1, 2].into())).await.unwrap(); // truncated header
-    bob.send(Message::Binary(vec![0; relay_frame::DEFAULT_MAX_FRAME + 1].into())).await.unwrap(); // oversized
+    bob.send(Message::Binary(
+        vec![0; relay_frame::DEFAULT_MAX_FRAME + 1].into(),
+    ))
+    .await
+    .unwrap(); // oversized
     bob.send(Message::Text("not a frame".into())).await.unwrap();
     // Bob is still connected and still heard.
-    bob.send(Message::Binary(relay_frame::join(BROADCAST, b"still here").into())).await.unwrap();
+    bob.send(Message::Binary(
+        relay_frame::join(BROADCAST, b"still here").into(),
+    ))
+    .await
+    .unwrap();
     let frame = next_binary(&mut alice).await;
-    assert_eq!(relay_frame::split(&frame, 1 << 16).unwrap(), (bob_id, &b"still here"[..]));
+    assert_eq!(
+        relay_frame::split(&frame, 1 << 16).unwrap(),
+        (bob_id, &b"still here"[..])
+    );
     assert_eq!(status(addr).await.rejected, 3);
 }
 
@@ -128,7 +180,11 @@ async fn leaving_is_announced_and_invalid_rooms_are_refused() {
     let _ = next_control(&mut alice).await; // bob joined
     drop(bob);
     assert_eq!(next_control(&mut alice).await, Control::Left { id: bob_id });
-    assert!(connect_async(format!("ws://{addr}/ws?room=bad%20name")).await.is_err());
+    assert!(
+        connect_async(format!("ws://{addr}/ws?room=bad%20name"))
+            .await
+            .is_err()
+    );
 }
 
 #[test]

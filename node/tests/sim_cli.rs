@@ -5,16 +5,27 @@ use std::process::Command;
 use gossip_core::scenario::Scenario;
 
 fn gossip_node(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_gossip-node")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_gossip-node"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 #[test]
 fn sim_prints_the_same_report_as_the_core() {
-    let scenario = Scenario { nodes: 300, seed: 9, ..Scenario::default() };
+    let scenario = Scenario {
+        nodes: 300,
+        seed: 9,
+        ..Scenario::default()
+    };
     let path = std::env::temp_dir().join(format!("gossiplab-sim-{}.json", std::process::id()));
     std::fs::write(&path, serde_json::to_string(&scenario).unwrap()).unwrap();
     let output = gossip_node(&["sim", path.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let expected = serde_json::to_value(scenario.run().unwrap()).unwrap();
     assert_eq!(printed["report"], expected);
@@ -33,6 +44,9 @@ fn a_malformed_scenario_names_the_file_and_the_problem() {
     let output = gossip_node(&["sim", path.to_str().unwrap()]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("not a valid scenario") && stderr.contains("nodes"), "{stderr}");
+    assert!(
+        stderr.contains("not a valid scenario") && stderr.contains("nodes"),
+        "{stderr}"
+    );
     std::fs::remove_file(path).unwrap();
 }

@@ -48,7 +48,9 @@ fn SimulationPanel() -> Html {
     };
     {
         let bridge = bridge.clone();
-        use_effect_with((), move |_| bridge.send(SimRequest::Run(Scenario::default())));
+        use_effect_with((), move |_| {
+            bridge.send(SimRequest::Run(Scenario::default()))
+        });
     }
     let rerun = {
         let state = state.clone();
@@ -57,7 +59,10 @@ fn SimulationPanel() -> Html {
                 SimState::Finished(SimOutput::Done { scenario, .. }) => scenario.seed + 1,
                 _ => Scenario::default().seed,
             };
-            let scenario = Scenario { seed, ..Scenario::default() };
+            let scenario = Scenario {
+                seed,
+                ..Scenario::default()
+            };
             state.set(SimState::Running(scenario.clone()));
             bridge.send(SimRequest::Run(scenario));
         })
@@ -124,7 +129,13 @@ fn SirChart(props: &SirChartProps) -> Html {
     let line = |count: fn(&RoundMetrics) -> u32, start: u32| {
         std::iter::once((0.0, start))
             .chain(props.rounds.iter().map(|m| (f64::from(m.round), count(m))))
-            .map(|(x, y)| format!("{:.1},{:.1}", x / rounds * WIDTH, HEIGHT - f64::from(y) / nodes * HEIGHT))
+            .map(|(x, y)| {
+                format!(
+                    "{:.1},{:.1}",
+                    x / rounds * WIDTH,
+                    HEIGHT - f64::from(y) / nodes * HEIGHT
+                )
+            })
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -149,7 +160,11 @@ fn SirChart(props: &SirChartProps) -> Html {
 #[derive(Clone, PartialEq)]
 enum RelayState {
     Connecting,
-    Connected { id: u32, room: String, others: usize },
+    Connected {
+        id: u32,
+        room: String,
+        others: usize,
+    },
     Down(String),
 }
 
@@ -164,14 +179,28 @@ fn RelayPanel() -> Html {
                 move |event| {
                     let next = match (event, &*state) {
                         (RelayEvent::Control(Control::Welcome { id, room, peers }), _) => {
-                            RelayState::Connected { id, room, others: peers.len() }
+                            RelayState::Connected {
+                                id,
+                                room,
+                                others: peers.len(),
+                            }
                         }
-                        (RelayEvent::Control(Control::Joined { .. }), RelayState::Connected { id, room, others }) => {
-                            RelayState::Connected { id: *id, room: room.clone(), others: others + 1 }
-                        }
-                        (RelayEvent::Control(Control::Left { .. }), RelayState::Connected { id, room, others }) => {
-                            RelayState::Connected { id: *id, room: room.clone(), others: others.saturating_sub(1) }
-                        }
+                        (
+                            RelayEvent::Control(Control::Joined { .. }),
+                            RelayState::Connected { id, room, others },
+                        ) => RelayState::Connected {
+                            id: *id,
+                            room: room.clone(),
+                            others: others + 1,
+                        },
+                        (
+                            RelayEvent::Control(Control::Left { .. }),
+                            RelayState::Connected { id, room, others },
+                        ) => RelayState::Connected {
+                            id: *id,
+                            room: room.clone(),
+                            others: others.saturating_sub(1),
+                        },
                         (RelayEvent::Closed(reason), _) => RelayState::Down(reason),
                         (_, current) => current.clone(),
                     };
@@ -187,9 +216,12 @@ fn RelayPanel() -> Html {
     }
     let (class, text) = match &*state {
         RelayState::Connecting => ("pending", "Connecting to the relay...".to_string()),
-        RelayState::Connected { id, room, others } => {
-            ("done", format!("Connected to the relay as peer {id} in room \"{room}\" ({others} other peers)."))
-        }
+        RelayState::Connected { id, room, others } => (
+            "done",
+            format!(
+                "Connected to the relay as peer {id} in room \"{room}\" ({others} other peers)."
+            ),
+        ),
         RelayState::Down(reason) => ("error", format!("Relay connection {reason}.")),
     };
     html! {

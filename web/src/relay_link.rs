@@ -31,7 +31,11 @@ impl Drop for RelayConnection {
 /// The relay's WebSocket URL for `room`, on the host that served the page.
 pub fn relay_url(room: &str) -> Result<String, String> {
     let location = web_sys::window().ok_or("no window")?.location();
-    let scheme = match location.protocol().map_err(|_| "no page protocol")?.as_str() {
+    let scheme = match location
+        .protocol()
+        .map_err(|_| "no page protocol")?
+        .as_str()
+    {
         "https:" => "wss",
         _ => "ws",
     };
@@ -39,8 +43,12 @@ pub fn relay_url(room: &str) -> Result<String, String> {
     Ok(format!("{scheme}://{host}/ws?room={room}"))
 }
 
-pub fn connect(room: &str, on_event: impl Fn(RelayEvent) + Clone + 'static) -> Result<RelayConnection, String> {
-    let socket = WebSocket::new(&relay_url(room)?).map_err(|e| format!("cannot open the relay socket: {e:?}"))?;
+pub fn connect(
+    room: &str,
+    on_event: impl Fn(RelayEvent) + Clone + 'static,
+) -> Result<RelayConnection, String> {
+    let socket = WebSocket::new(&relay_url(room)?)
+        .map_err(|e| format!("cannot open the relay socket: {e:?}"))?;
     socket.set_binary_type(web_sys::BinaryType::Arraybuffer);
 
     let on_message = {
@@ -51,14 +59,23 @@ pub fn connect(room: &str, on_event: impl Fn(RelayEvent) + Clone + 'static) -> R
             };
             match serde_json::from_str::<Control>(&text) {
                 Ok(control) => on_event(RelayEvent::Control(control)),
-                Err(error) => web_sys::console::warn_1(&format!("relay sent an unknown control frame: {error}").into()),
+                Err(error) => web_sys::console::warn_1(
+                    &format!("relay sent an unknown control frame: {error}").into(),
+                ),
             }
         })
     };
     let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
-        on_event(RelayEvent::Closed(format!("closed (code {})", event.code())));
+        on_event(RelayEvent::Closed(format!(
+            "closed (code {})",
+            event.code()
+        )));
     });
     socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-    Ok(RelayConnection { socket, _on_message: on_message, _on_close: on_close })
+    Ok(RelayConnection {
+        socket,
+        _on_message: on_message,
+        _on_close: on_close,
+    })
 }

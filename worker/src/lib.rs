@@ -16,7 +16,9 @@ pub struct JsonCodec;
 
 impl Codec for JsonCodec {
     fn encode<I: Serialize>(input: I) -> JsValue {
-        JsValue::from_str(&serde_json::to_string(&input).expect("worker messages serialise to JSON"))
+        JsValue::from_str(
+            &serde_json::to_string(&input).expect("worker messages serialise to JSON"),
+        )
     }
 
     fn decode<O: for<'de> Deserialize<'de>>(input: JsValue) -> O {
@@ -35,8 +37,14 @@ pub enum SimRequest {
 /// What the worker answers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SimOutput {
-    Done { scenario: Scenario, report: RunReport },
-    Failed { scenario: Scenario, error: String },
+    Done {
+        scenario: Scenario,
+        report: RunReport,
+    },
+    Failed {
+        scenario: Scenario,
+        error: String,
+    },
 }
 
 /// Handles one request; kept apart from the reactor so it can be tested natively.
@@ -64,8 +72,14 @@ mod tests {
 
     #[test]
     fn run_request_returns_the_scenario_and_its_report() {
-        let scenario = Scenario { nodes: 50, ..Scenario::default() };
-        let SimOutput::Done { scenario: echoed, report } = handle(SimRequest::Run(scenario.clone()))
+        let scenario = Scenario {
+            nodes: 50,
+            ..Scenario::default()
+        };
+        let SimOutput::Done {
+            scenario: echoed,
+            report,
+        } = handle(SimRequest::Run(scenario.clone()))
         else {
             panic!("the default scenario should run");
         };
@@ -76,7 +90,10 @@ mod tests {
 
     #[test]
     fn invalid_scenario_fails_with_a_message() {
-        let scenario = Scenario { nodes: 1, ..Scenario::default() };
+        let scenario = Scenario {
+            nodes: 1,
+            ..Scenario::default()
+        };
         let SimOutput::Failed { error, .. } = handle(SimRequest::Run(scenario)) else {
             panic!("one node cannot gossip");
         };

@@ -74,7 +74,9 @@ impl RumorRun {
                 continue;
             }
             for _ in 0..self.config.fanout {
-                let Some(peer) = self.selector.pick(node as NodeId, sender.avoid(), &mut self.rng)
+                let Some(peer) = self
+                    .selector
+                    .pick(node as NodeId, sender.avoid(), &mut self.rng)
                 else {
                     break;
                 };
@@ -112,13 +114,16 @@ impl RumorRun {
     /// Figures so far (final once quiescent).
     pub fn summary(&self) -> RunSummary {
         let nodes = self.states.len() as u32;
-        let (learned, time_sum, t_last) = self
-            .states
-            .iter()
-            .filter(|state| state.knows())
-            .fold((0u64, 0u64, 0u32), |(count, sum, last), state| {
-                (count + 1, sum + u64::from(state.learned_at), last.max(state.learned_at))
-            });
+        let (learned, time_sum, t_last) = self.states.iter().filter(|state| state.knows()).fold(
+            (0u64, 0u64, 0u32),
+            |(count, sum, last), state| {
+                (
+                    count + 1,
+                    sum + u64::from(state.learned_at),
+                    last.max(state.learned_at),
+                )
+            },
+        );
         RunSummary {
             nodes,
             rounds: self.round,
@@ -139,7 +144,11 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn push(k: u8) -> RumorConfig {
-        RumorConfig { loss: LossOfInterest::Counter(k), trigger: Trigger::Feedback, fanout: 1 }
+        RumorConfig {
+            loss: LossOfInterest::Counter(k),
+            trigger: Trigger::Feedback,
+            fanout: 1,
+        }
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -147,7 +156,10 @@ mod tests {
         let mut run = RumorRun::new(500, push(2), 11).unwrap();
         let mut previous_susceptible = 499;
         while let Some(metrics) = run.step() {
-            assert_eq!(metrics.susceptible + metrics.infective + metrics.removed, 500);
+            assert_eq!(
+                metrics.susceptible + metrics.infective + metrics.removed,
+                500
+            );
             assert!(metrics.susceptible <= previous_susceptible);
             let counted = run.phases().filter(|&p| p == Phase::Susceptible).count() as u32;
             assert_eq!(counted, metrics.susceptible);
@@ -205,7 +217,12 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn bad_parameters_are_rejected() {
-        assert!(RumorRun::new(1, push(2), 0).err().unwrap().contains("nodes"));
+        assert!(
+            RumorRun::new(1, push(2), 0)
+                .err()
+                .unwrap()
+                .contains("nodes")
+        );
         assert!(RumorRun::new(10, push(0), 0).err().unwrap().contains("k"));
     }
 }

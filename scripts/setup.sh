@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Installs what GossipLab's build and tests need, skipping whatever is already there.
+# Sourced by scripts/run.sh and scripts/test.sh; safe to run on its own.
+set -euo pipefail
+
+GOSSIPLAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TRUNK_VERSION="0.21.14"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Root installs system packages directly; anyone else goes through sudo.
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "need root to run: $* (install it by hand, or run as root)"
+  fi
+}
+
+# The wasm-bindgen version the lock file resolved: the CLI must be exactly this version.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' "$GOSSIPLAB_ROOT/Cargo.lock"
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs), then run this again"
+  command -v rustup >/dev/null || die "rustup not found: the wasm32 target is added with rustup"
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || { say "adding the wasm32-unknown-unknown target"; rustup target add wasm32-unknown-unknown; }
+  cargo fmt --version >/dev/null 2>&1 || { say "adding rustfmt"; rustup component add rustfmt; }
+  cargo clippy --version >/dev/null 2>&1 || { say "adding clippy"; rustup component add clippy; }
+}
+
+ensure_wasm_bindgen() {
+  local want have
+  want="$(wasm_bindgen_version)"
+  [ -n "$want" ] || die "cannot read the wasm-bindgen version from Cargo.lock"
+  grep -q "wasm_bindgen = \"$want\"" "$GOSSIPLAB_ROOT/Trunk.toml" \
+    || die "Trunk.toml's [tools] wasm_bindgen must be \"$want\", the version in Cargo.lock"
+  have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+  if [ "$have" != "$want" ]; then
+    # No --locked: the CLI's own lock file names a webpki-roots release the registry lacks.
+    say "installing wasm-bindgen-cli $want (about 5 minutes on 2 cores)"
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+ensure_trunk() {
+  if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
+    # --locked: without it a newer lightningcss fails to compile.
+    say "installing trunk $TRUNK_VERSION (about 10 minutes on 2 cores)"
+    cargo install trunk --version "$TRUNK_VERSION" --locked
+  fi
+}
+
+ensure_chromium() {
+  if ! command -v chromium >/dev/null; then
+    say "installing Debian's chromium for the browser tests"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+  fi
+}
+
+ensure_e2e_modules() {
+  command -v node >/dev/null || die "node not found: install Node.js 20 (apt-get install nodejs npm)"
+  # playwright-core never downloads a browser; the tests drive Debian's chromium.
+  if [ ! -f "$GOSSIPLAB_ROOT/tests/e2e/node_modules/playwright-core/package.json" ]; then
+    say "installing the browser test driver (playwright-core)"
+    (cd "$GOSSIPLAB_ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# Everything needed to build the playground and the relay.
+ensure_build_tools() {
+  ensure_rust
+  ensure_wasm_bindgen
+  ensure_trunk
+}
+
+# The playground in release mode (dist/) and the native relay.
+build_playground() {
+  say "building the playground (web + worker, release)"
+  (cd "$GOSSIPLAB_ROOT" && trunk build --release)
+  say "building gossip-node (release)"
+  (cd "$GOSSIPLAB_ROOT" && cargo build --release -p gossip-node)
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  ensure_build_tools
+  ensure_chromium
+  ensure_e2e_modules
+fi

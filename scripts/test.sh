@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints (native and wasm32), the Rust tests natively, gossip-core's
+# tests compiled to wasm32 under Node.js, then the browser end-to-end tests in headless Chromium.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+
+ensure_build_tools
+ensure_chromium
+ensure_e2e_modules
+cd "$GOSSIPLAB_ROOT"
+
+# gossip-web only means something in a browser, so it is linted for wasm32 only.
+say "format";                   cargo fmt --all --check
+say "clippy (native)";          cargo clippy --workspace --exclude gossip-web --all-targets --locked -- -D warnings
+say "clippy (wasm32)";          cargo clippy -p gossip-core -p gossip-worker -p gossip-web --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+say "tests (native)";           cargo test --workspace --exclude gossip-web --locked
+say "gossip-core tests (wasm32 under Node.js)"
+cargo test -p gossip-core --locked --target wasm32-unknown-unknown
+build_playground
+say "browser end-to-end tests (headless Chromium)"
+(cd tests/e2e && node --test --test-concurrency=1)
