@@ -6,6 +6,10 @@
 //! native peer and the relay) only move bytes and time in and out.
 //!
 //! Modules are named after the mechanism they implement:
+//! - [`store`]: the versioned key/value store (per-origin versions, scuttlebutt digests).
+//! - [`direct_mail`]: direct mail with a bounded retry queue.
+//! - [`anti_entropy`]: push, pull and push-pull reconciliation of two stores.
+//! - [`membership`]: SWIM membership and failure detection.
 //! - [`rumor`]: rumor mongering as an SIR epidemic (Demers et al., 1987).
 //! - [`peer_selection`]: how a node picks whom to contact.
 //! - [`metrics`]: what a run measures, per round and in total.
@@ -13,16 +17,24 @@
 //! - [`scenario`]: the serialisable description of an experiment.
 //! - [`relay_frame`]: the frames live peers and the relay exchange.
 
+pub mod anti_entropy;
+pub mod direct_mail;
+pub mod membership;
 pub mod metrics;
 pub mod peer_selection;
 pub mod relay_frame;
 pub mod rumor;
 pub mod scenario;
 pub mod sim;
+pub mod store;
 
 /// Identifies a node within one cluster or simulation. Four bytes keep per-node state small when a
 /// simulation holds a million of them.
 pub type NodeId = u32;
+
+/// A point in time as the caller counts it: rounds in the round simulator, milliseconds in live
+/// peers and the event simulator. Durations in configurations use the same unit.
+pub type Time = u64;
 
 /// The generator every simulation uses. Named explicitly (PCG, 64-bit MCG variant) so that a
 /// scenario and seed replay the same run across rand releases and platforms.

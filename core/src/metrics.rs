@@ -10,8 +10,10 @@ pub struct RoundMetrics {
     pub susceptible: u32,
     pub infective: u32,
     pub removed: u32,
-    /// Messages sent during this round.
+    /// Messages carrying the rumor sent during this round.
     pub messages: u64,
+    /// Contacts initiated during this round (pull requests included, refused ones too).
+    pub contacts: u64,
 }
 
 /// Figures for a whole run.
@@ -31,4 +33,5 @@ pub struct RunSummary {
     /// Last round at which a node learned.
     pub t_last: u32,
     pub messages: u64,
+    pub contacts: u64,
 }

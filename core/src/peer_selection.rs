@@ -2,7 +2,16 @@
 //!
 //! One abstraction, several sources of peers. A simulation samples from the whole population (an
 //! oracle), so no node has to hold a list of a million peers; a live node samples from its
-//! membership list. Both sit behind [`PeerSelector`].
+//! membership list. Both sit behind [`PeerSelector`]. The choices:
+//! - uniform: [`UniformPopulation`] (ids `0..n`, nothing stored) and [`UniformList`] (a list);
+//! - a fixed Hamiltonian cycle, [`HamiltonianCycle`]: every node always contacts its successor in
+//!   one fixed ring order, which makes anti-entropy predictable (every update crosses the ring in
+//!   a known number of rounds) instead of probabilistic;
+//! - distance-biased, [`DistanceBiased`]: a peer at distance `d` is chosen with probability
+//!   proportional to `d^-a` (Demers et al. 1987, section 3, spatial distributions), so nearby
+//!   peers are contacted more and slow links less.
+
+use std::collections::BTreeMap;
 
 use rand::{Rng, RngExt};
 
@@ -73,6 +82,123 @@ impl PeerSelector for UniformList {
     }
 }
 
+/// Every node contacts its successor in a fixed ring order.
+#[derive(Clone, Debug)]
+pub struct HamiltonianCycle {
+    /// The ring order; empty means the identity order over `0..n`.
+    order: Vec<NodeId>,
+    /// Position of each id in `order` (only for an explicit order).
+    position: BTreeMap<NodeId, usize>,
+    n: u32,
+}
+
+impl HamiltonianCycle {
+    /// The ring 0 -> 1 -> ... -> n-1 -> 0, with nothing stored.
+    pub fn over_population(n: u32) -> Self {
+        HamiltonianCycle {
+            order: Vec::new(),
+            position: BTreeMap::new(),
+            n,
+        }
+    }
+
+    /// A ring over the given members in ascending id order, so that every member that sees the
+    /// same membership builds the same ring.
+    pub fn over_members(members: impl IntoIterator<Item = NodeId>) -> Self {
+        let mut order: Vec<NodeId> = members.into_iter().collect();
+        order.sort_unstable();
+        order.dedup();
+        let position = order
+            .iter()
+            .enumerate()
+            .map(|(index, &id)| (id, index))
+            .collect();
+        HamiltonianCycle {
+            n: order.len() as u32,
+            order,
+            position,
+        }
+    }
+
+    fn at(&self, index: usize) -> NodeId {
+        if self.order.is_empty() {
+            index as NodeId
+        } else {
+            self.order[index]
+        }
+    }
+}
+
+impl PeerSelector for HamiltonianCycle {
+    /// The successor of `node`; if that is `avoid`, the one after (a fixed ring has no choice, so
+    /// "never back to the sender" only matters on a ring of two).
+    fn pick<R: Rng + ?Sized>(
+        &mut self,
+        node: NodeId,
+        avoid: Option<NodeId>,
+        _rng: &mut R,
+    ) -> Option<NodeId> {
+        let n = self.n as usize;
+        let position = if self.order.is_empty() {
+            (node < self.n).then_some(node as usize)?
+        } else {
+            *self.position.get(&node)?
+        };
+        (1..n)
+            .map(|step| self.at((position + step) % n))
+            .find(|&peer| Some(peer) != avoid)
+    }
+}
+
+/// Chooses a peer at distance `d` with probability proportional to `d^-exponent`.
+///
+/// Each pick weighs every candidate, O(n): meant for topologies the playground draws (up to tens
+/// of thousands of nodes), not for million-node populations.
+#[derive(Clone, Debug)]
+pub struct DistanceBiased<D> {
+    pub distance: D,
+    pub n: u32,
+    pub exponent: f64,
+}
+
+impl<D: Fn(NodeId, NodeId) -> Option<u32>> PeerSelector for DistanceBiased<D> {
+    /// `distance(a, b)` is the hop count, or `None` when `b` is unreachable from `a`.
+    fn pick<R: Rng + ?Sized>(
+        &mut self,
+        node: NodeId,
+        avoid: Option<NodeId>,
+        rng: &mut R,
+    ) -> Option<NodeId> {
+        let weight = |peer: NodeId| -> f64 {
+            if peer == node || Some(peer) == avoid {
+                return 0.0;
+            }
+            match (self.distance)(node, peer) {
+                Some(d) if d > 0 => f64::from(d).powf(-self.exponent),
+                _ => 0.0,
+            }
+        };
+        let total: f64 = (0..self.n).map(weight).sum();
+        if total <= 0.0 {
+            return None;
+        }
+        let mut target = rng.random_range(0.0..total);
+        let mut last = None;
+        for peer in 0..self.n {
+            let w = weight(peer);
+            if w <= 0.0 {
+                continue;
+            }
+            last = Some(peer);
+            if target < w {
+                return Some(peer);
+            }
+            target -= w;
+        }
+        last // rounding left a sliver past the last weight
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +251,57 @@ mod tests {
         }
         assert_eq!(selector.pick(12, Some(9), &mut rng), Some(3));
         assert_eq!(UniformList::default().pick(0, None, &mut rng), None);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn hamiltonian_cycle_always_contacts_the_successor() {
+        let mut rng = seeded_rng(1);
+        let mut ring = HamiltonianCycle::over_population(4);
+        let successors: Vec<_> = (0..4).map(|node| ring.pick(node, None, &mut rng)).collect();
+        assert_eq!(successors, vec![Some(1), Some(2), Some(3), Some(0)]);
+        assert_eq!(ring.pick(2, Some(3), &mut rng), Some(0), "skips the sender");
+        assert_eq!(ring.pick(9, None, &mut rng), None, "not in the ring");
+
+        let mut members = HamiltonianCycle::over_members([40, 10, 30, 10]);
+        assert_eq!(members.pick(10, None, &mut rng), Some(30));
+        assert_eq!(members.pick(40, None, &mut rng), Some(10));
+        assert_eq!(
+            HamiltonianCycle::over_members([7]).pick(7, None, &mut rng),
+            None
+        );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn distance_bias_follows_the_power_law() {
+        // On a line 0..5 seen from node 0, peers at distance 1..4 have weights 1, 1/4, 1/9, 1/16
+        // for a = 2 (total 1.4236): node 1 should get 70.2% of 50,000 picks (sd about 0.2%), and
+        // node 4 4.4%.
+        let mut selector = DistanceBiased {
+            distance: |a: NodeId, b: NodeId| Some(a.abs_diff(b)),
+            n: 5,
+            exponent: 2.0,
+        };
+        let mut rng = seeded_rng(9);
+        let mut counts = [0u32; 5];
+        for _ in 0..50_000 {
+            counts[selector.pick(0, None, &mut rng).unwrap() as usize] += 1;
+        }
+        let share = |id: usize| f64::from(counts[id]) / 50_000.0;
+        assert_eq!(counts[0], 0);
+        assert!((share(1) - 1.0 / 1.4236).abs() < 0.01, "{counts:?}");
+        assert!(
+            (share(4) - (1.0 / 16.0) / 1.4236).abs() < 0.005,
+            "{counts:?}"
+        );
+        // Unreachable peers are never chosen.
+        let mut cut = DistanceBiased {
+            distance: |a: NodeId, b: NodeId| (b < 2).then_some(a.abs_diff(b)),
+            n: 5,
+            exponent: 1.0,
+        };
+        for _ in 0..100 {
+            assert_eq!(cut.pick(0, None, &mut rng), Some(1));
+        }
+        assert_eq!(cut.pick(0, Some(1), &mut rng), None);
     }
 }

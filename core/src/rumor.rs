@@ -35,22 +35,53 @@ pub enum Trigger {
     Blind,
 }
 
+/// Who moves the rumor in a contact (Demers et al. 1987, section 1.4, "push vs. pull").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Infective nodes contact peers and send the rumor.
+    #[default]
+    Push,
+    /// Every node contacts peers and asks for hot rumors; an infective peer answers with it.
+    Pull,
+    /// Both in the same contact.
+    PushPull,
+}
+
+impl Direction {
+    pub fn pushes(self) -> bool {
+        matches!(self, Direction::Push | Direction::PushPull)
+    }
+
+    pub fn pulls(self) -> bool {
+        matches!(self, Direction::Pull | Direction::PushPull)
+    }
+}
+
 /// Rumor mongering parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RumorConfig {
     pub loss: LossOfInterest,
     pub trigger: Trigger,
-    /// Peers an infective node contacts per round.
+    /// Contacts a node initiates per round.
     pub fanout: u8,
+    #[serde(default)]
+    pub direction: Direction,
+    /// Most contacts a node accepts per round; further ones are refused (Demers et al.'s
+    /// "connection limit"). `None`: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_limit: Option<u16>,
 }
 
 impl Default for RumorConfig {
-    /// Demers et al.'s recommended variant: push, feedback, counter k = 2 (residue about 4%).
+    /// Push, feedback, counter k = 2: Demers et al.'s example variant (residue about 5%).
     fn default() -> Self {
         RumorConfig {
             loss: LossOfInterest::Counter(2),
             trigger: Trigger::Feedback,
             fanout: 1,
+            direction: Direction::Push,
+            connection_limit: None,
         }
     }
 }
@@ -66,6 +97,11 @@ impl RumorConfig {
         }
         if self.fanout == 0 {
             return Err("rumor.fanout must be at least 1".into());
+        }
+        if self.connection_limit == Some(0) {
+            return Err(
+                "rumor.connection_limit must be at least 1 (or absent for no limit)".into(),
+            );
         }
         Ok(())
     }
@@ -130,8 +166,8 @@ impl RumorState {
         (self.learned_from != NO_SENDER).then_some(self.learned_from)
     }
 
-    /// Records the outcome of one contact made while infective: `peer_knew` is whether the peer
-    /// already had the rumor. Returns true if the node lost interest (became removed).
+    /// Records the outcome of one contact in which this node, infective, passed the rumor on (it
+    /// pushed it, or answered a pull): `peer_knew` is whether the peer already had it. Returns true if the node lost interest (became removed).
     pub fn after_contact<R: Rng + ?Sized>(
         &mut self,
         config: &RumorConfig,
@@ -174,6 +210,7 @@ mod tests {
             loss: LossOfInterest::Counter(2),
             trigger: Trigger::Feedback,
             fanout: 1,
+            ..RumorConfig::default()
         };
         let mut rng = seeded_rng(1);
         let mut state = RumorState::origin(0);
@@ -191,6 +228,7 @@ mod tests {
             loss: LossOfInterest::Counter(3),
             trigger: Trigger::Blind,
             fanout: 1,
+            ..RumorConfig::default()
         };
         let mut rng = seeded_rng(1);
         let mut state = RumorState::origin(0);
@@ -207,6 +245,7 @@ mod tests {
             loss: LossOfInterest::Coin(4),
             trigger: Trigger::Feedback,
             fanout: 1,
+            ..RumorConfig::default()
         };
         let mut rng = seeded_rng(7);
         let removed = (0..20_000)

@@ -46,6 +46,7 @@ fn recorded_runs_replay_bit_for_bit() {
                     loss: LossOfInterest::Coin(3),
                     trigger: Trigger::Blind,
                     fanout: 2,
+                    ..RumorConfig::default()
                 },
                 ..Scenario::default()
             },

@@ -1,28 +1,35 @@
-//! The round-based engine: every round, each infective node contacts `fanout` peers chosen by a
-//! [`PeerSelector`]. Nodes that learn during round `r` start spreading in round `r + 1`, as in the
-//! synchronous model of Demers et al. A contact counts as unnecessary (for feedback) only if the
-//! peer knew the rumor before this round began: two senders reaching the same susceptible node in
-//! one round both count as useful. With that rule table 1 of Demers et al. (k = 1: residue 0.176,
-//! traffic 1.74) is reproduced.
+//! The round-based engine: every round, each node that initiates contacts (infective nodes for
+//! push; every node for pull and push-pull) contacts `fanout` peers chosen by a
+//! [`PeerSelector`]. In a contact the initiator pushes the rumor if it is infective, and the
+//! contacted peer answers a pull with the rumor if it is infective. Nodes that learn during round
+//! `r` start spreading in round `r + 1`, as in the synchronous model of Demers et al. A contact
+//! counts as unnecessary (for feedback) only if the peer knew the rumor before this round began:
+//! two senders reaching the same susceptible node in one round both count as useful. With that
+//! rule table 1 of Demers et al. (k = 1: residue 0.176, traffic 1.74) is reproduced. With a
+//! connection limit, a node accepts at most that many contacts per round and refuses the rest.
 //!
-//! Per-node state is one [`RumorState`] (12 bytes) in a contiguous vector, and the peers are
-//! sampled from the population, so a million nodes fit in a few megabytes.
+//! Per-node state is one [`RumorState`] (12 bytes) in a contiguous vector (plus a 2-byte counter
+//! with a connection limit), and peers are sampled from the population, so a million nodes fit
+//! in a few megabytes.
 
 use crate::metrics::{RoundMetrics, RunSummary};
 use crate::peer_selection::{PeerSelector, UniformPopulation};
 use crate::rumor::{Phase, RumorConfig, RumorState};
 use crate::{NodeId, SimRng, seeded_rng};
 
-/// One rumor spreading by push through a population of `n` nodes; node 0 starts it.
+/// One rumor spreading through a population of `n` nodes; node 0 starts it.
 pub struct RumorRun {
     config: RumorConfig,
     states: Vec<RumorState>,
+    /// Contacts accepted by each node this round; empty without a connection limit.
+    accepted: Vec<u16>,
     selector: UniformPopulation,
     rng: SimRng,
     round: u32,
     susceptible: u32,
     infective: u32,
     messages: u64,
+    contacts: u64,
 }
 
 impl RumorRun {
@@ -33,15 +40,21 @@ impl RumorRun {
         }
         let mut states = vec![RumorState::default(); nodes as usize];
         states[0] = RumorState::origin(0);
+        let accepted = match config.connection_limit {
+            Some(_) => vec![0; nodes as usize],
+            None => Vec::new(),
+        };
         Ok(RumorRun {
             config,
             states,
+            accepted,
             selector: UniformPopulation { n: nodes },
             rng: seeded_rng(seed),
             round: 0,
             susceptible: nodes - 1,
             infective: 1,
             messages: 0,
+            contacts: 0,
         })
     }
 
@@ -59,6 +72,39 @@ impl RumorRun {
         self.states.iter().map(|state| state.phase)
     }
 
+    /// Infective since before `round`, so spreading in it.
+    fn spreads(&self, node: usize, round: u32) -> bool {
+        let state = self.states[node];
+        state.phase == Phase::Infective && state.learned_at < round
+    }
+
+    /// Whether `peer` accepts one more contact this round.
+    fn accepts(&mut self, peer: usize) -> bool {
+        let Some(limit) = self.config.connection_limit else {
+            return true;
+        };
+        let accepted = &mut self.accepted[peer];
+        if *accepted >= limit {
+            return false;
+        }
+        *accepted += 1;
+        true
+    }
+
+    /// `from`, spreading, passes the rumor to `to`; feedback and loss of interest follow.
+    fn transmit(&mut self, from: usize, to: usize, round: u32) {
+        self.messages += 1;
+        let receiver = &mut self.states[to];
+        let knew = receiver.knows() && receiver.learned_at < round;
+        if receiver.receive(from as NodeId, round) {
+            self.susceptible -= 1;
+            self.infective += 1;
+        }
+        if self.states[from].after_contact(&self.config, knew, &mut self.rng) {
+            self.infective -= 1;
+        }
+    }
+
     /// Runs one round; returns its counts, or `None` if the run was already quiescent.
     pub fn step(&mut self) -> Option<RoundMetrics> {
         if self.is_quiescent() {
@@ -66,40 +112,47 @@ impl RumorRun {
         }
         self.round += 1;
         let round = self.round;
-        let mut messages = 0u64;
+        self.accepted.fill(0);
+        let (messages_before, contacts_before) = (self.messages, self.contacts);
+        let (pushes, pulls) = (
+            self.config.direction.pushes(),
+            self.config.direction.pulls(),
+        );
         for node in 0..self.states.len() {
-            let sender = self.states[node];
-            // Only nodes infective since an earlier round spread in this one.
-            if sender.phase != Phase::Infective || sender.learned_at >= round {
-                continue;
-            }
             for _ in 0..self.config.fanout {
-                let Some(peer) = self
-                    .selector
-                    .pick(node as NodeId, sender.avoid(), &mut self.rng)
-                else {
+                let spreading = self.spreads(node, round);
+                // Push only: a node that is not (or no longer) spreading has nothing to do.
+                if !pulls && !spreading {
+                    break;
+                }
+                let avoid = if spreading {
+                    self.states[node].avoid()
+                } else {
+                    None
+                };
+                let Some(peer) = self.selector.pick(node as NodeId, avoid, &mut self.rng) else {
                     break;
                 };
-                messages += 1;
-                let peer_state = &mut self.states[peer as usize];
-                let peer_knew = peer_state.knows() && peer_state.learned_at < round;
-                if peer_state.receive(node as NodeId, round) {
-                    self.susceptible -= 1;
-                    self.infective += 1;
+                let peer = peer as usize;
+                self.contacts += 1;
+                if !self.accepts(peer) {
+                    continue;
                 }
-                if self.states[node].after_contact(&self.config, peer_knew, &mut self.rng) {
-                    self.infective -= 1;
-                    break;
+                if pushes && spreading {
+                    self.transmit(node, peer, round);
+                }
+                if pulls && self.spreads(peer, round) {
+                    self.transmit(peer, node, round);
                 }
             }
         }
-        self.messages += messages;
         Some(RoundMetrics {
             round,
             susceptible: self.susceptible,
             infective: self.infective,
             removed: self.states.len() as u32 - self.susceptible - self.infective,
-            messages,
+            messages: self.messages - messages_before,
+            contacts: self.contacts - contacts_before,
         })
     }
 
@@ -133,6 +186,7 @@ impl RumorRun {
             t_ave: time_sum as f64 / learned as f64,
             t_last,
             messages: self.messages,
+            contacts: self.contacts,
         }
     }
 }
@@ -140,7 +194,7 @@ impl RumorRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rumor::{LossOfInterest, Trigger};
+    use crate::rumor::{Direction, LossOfInterest, Trigger};
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn push(k: u8) -> RumorConfig {
@@ -148,6 +202,7 @@ mod tests {
             loss: LossOfInterest::Counter(k),
             trigger: Trigger::Feedback,
             fanout: 1,
+            ..RumorConfig::default()
         }
     }
 
@@ -213,6 +268,39 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn pull_spreads_only_when_asked() {
+        // Round 1 of pull: only the nodes that happen to ask the origin learn, so the rumor
+        // messages of that round equal the nodes informed in it.
+        let config = RumorConfig {
+            direction: Direction::Pull,
+            ..push(3)
+        };
+        let mut run = RumorRun::new(1_000, config, 5).unwrap();
+        let first = run.step().unwrap();
+        assert_eq!(first.contacts, 1_000, "every node asks once");
+        assert_eq!(first.messages, u64::from(999 - first.susceptible));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_connection_limit_refuses_extra_contacts() {
+        // Two nodes, fanout 3, limit 1: the origin's three contacts in round 1 all go to node 1,
+        // which accepts only the first.
+        let limited = RumorConfig {
+            fanout: 3,
+            connection_limit: Some(1),
+            ..push(5)
+        };
+        let first = RumorRun::new(2, limited, 1).unwrap().step().unwrap();
+        assert_eq!((first.contacts, first.messages), (3, 1));
+        let unlimited = RumorConfig {
+            connection_limit: None,
+            ..limited
+        };
+        let first = RumorRun::new(2, unlimited, 1).unwrap().step().unwrap();
+        assert_eq!((first.contacts, first.messages), (3, 3));
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -1,0 +1,1 @@
+//! Anti-entropy. (Being written.)

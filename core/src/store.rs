@@ -1,0 +1,1 @@
+//! The versioned key/value store. (Being written.)
