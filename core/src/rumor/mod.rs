@@ -8,7 +8,9 @@
 //! count (the peer already knew); *blind*, every contact counts.
 //!
 //! The decisions live here, on [`RumorState`], so that the round simulator and a live node make
-//! exactly the same ones.
+//! exactly the same ones. [`monger`] drives them for live nodes with many rumors at once.
+
+pub mod monger;
 
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
