@@ -12,6 +12,7 @@
 //! - [`membership`]: SWIM membership and failure detection.
 //! - [`rumor`]: rumor mongering as an SIR epidemic (Demers et al., 1987).
 //! - [`peer_selection`]: how a node picks whom to contact.
+//! - [`topology`]: who can contact whom (ring, grid, random graphs, data centers).
 //! - [`metrics`]: what a run measures, per round and in total.
 //! - [`sim`]: the deterministic simulators that drive the state machines.
 //! - [`scenario`]: the serialisable description of an experiment.
@@ -27,6 +28,7 @@ pub mod rumor;
 pub mod scenario;
 pub mod sim;
 pub mod store;
+pub mod topology;
 
 /// Identifies a node within one cluster or simulation. Four bytes keep per-node state small when a
 /// simulation holds a million of them.
