@@ -16,6 +16,7 @@
 //! - [`metrics`]: what a run measures, per round and in total.
 //! - [`sim`]: the deterministic simulators that drive the state machines.
 //! - [`scenario`]: the serialisable description of an experiment.
+//! - [`share_link`]: a scenario in a URL fragment.
 //! - [`relay_frame`]: the frames live peers and the relay exchange.
 
 pub mod anti_entropy;
@@ -26,6 +27,7 @@ pub mod peer_selection;
 pub mod relay_frame;
 pub mod rumor;
 pub mod scenario;
+pub mod share_link;
 pub mod sim;
 pub mod store;
 pub mod topology;

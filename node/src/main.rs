@@ -32,10 +32,10 @@ enum Command {
         #[arg(long, default_value = "dist")]
         dist: PathBuf,
     },
-    /// Run a scenario (a JSON file) and print the run's metrics as JSON.
+    /// Run a scenario and print the run's metrics as JSON.
     Sim {
-        /// Path of the scenario file.
-        scenario: PathBuf,
+        /// A scenario file (JSON), a share link, or a link's fragment.
+        scenario: String,
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
@@ -52,9 +52,7 @@ fn main() -> ExitCode {
         .init();
     let result = match Cli::parse().command {
         Command::Relay { addr, dist } => run_relay(addr, dist),
-        Command::Sim { scenario, seed } => {
-            sim::run_file(&scenario, seed).map(|json| println!("{json}"))
-        }
+        Command::Sim { scenario, seed } => sim::run(&scenario, seed).map(|json| println!("{json}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 use std::process::Command;
 
 use gossip_core::scenario::Scenario;
+use gossip_core::share_link;
 
 fn gossip_node(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_gossip-node"))
@@ -35,6 +36,31 @@ fn sim_prints_the_same_report_as_the_core() {
     let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(printed["scenario"]["seed"], 10);
     std::fs::remove_file(path).unwrap();
+
+    // The same scenario as a share link, whole or as a fragment, gives the same report.
+    let link = format!("http://127.0.0.1:8080/{}", share_link::fragment(&scenario));
+    for source in [link.as_str(), &share_link::encode(&scenario)] {
+        let output = gossip_node(&["sim", source]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(printed["report"], expected);
+    }
+}
+
+#[test]
+fn a_broken_link_or_missing_file_is_explained() {
+    let output = gossip_node(&["sim", "v1.AAAA"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("truncated"));
+    let output = gossip_node(&["sim", "no-such-file.json"]);
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("neither a scenario file nor a share link")
+    );
 }
 
 #[test]
