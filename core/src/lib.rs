@@ -17,6 +17,7 @@
 //! - [`sim`]: the deterministic simulators that drive the state machines.
 //! - [`scenario`]: the serialisable description of an experiment.
 //! - [`share_link`]: a scenario in a URL fragment.
+//! - [`wire`]: the message format (compact binary, or JSON).
 //! - [`relay_frame`]: the frames live peers and the relay exchange.
 
 pub mod anti_entropy;
@@ -31,6 +32,7 @@ pub mod share_link;
 pub mod sim;
 pub mod store;
 pub mod topology;
+pub mod wire;
 
 /// Identifies a node within one cluster or simulation. Four bytes keep per-node state small when a
 /// simulation holds a million of them.
