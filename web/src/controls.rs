@@ -1,0 +1,138 @@
+//! The scenario form: every knob of the current scenario, edited as a draft and applied by "Run".
+
+use gossip_core::rumor::{Direction, LossOfInterest, Trigger};
+use gossip_core::scenario::Scenario;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    /// The scenario the form starts from (the one running).
+    pub scenario: Scenario,
+    pub on_run: Callback<Scenario>,
+}
+
+fn number<T: std::str::FromStr>(event: &Event) -> Option<T> {
+    event
+        .target_unchecked_into::<HtmlInputElement>()
+        .value()
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn choice(event: &Event) -> String {
+    event.target_unchecked_into::<HtmlSelectElement>().value()
+}
+
+#[component]
+pub fn Controls(props: &ControlsProps) -> Html {
+    // The draft is read synchronously by "Run": a field edited just before the click (its change
+    // event fires on the same click) must not be lost to a render that has not happened yet.
+    let draft = use_mut_ref(|| props.scenario.clone());
+    let rerender = use_force_update();
+    {
+        // A scenario from a link or from history replaces the draft.
+        let draft = draft.clone();
+        let rerender = rerender.clone();
+        use_effect_with(props.scenario.clone(), move |scenario| {
+            *draft.borrow_mut() = scenario.clone();
+            rerender.force_update();
+        });
+    }
+    let edit = |apply: fn(&mut Scenario, &Event)| {
+        let draft = draft.clone();
+        let rerender = rerender.clone();
+        Callback::from(move |event: Event| {
+            apply(&mut draft.borrow_mut(), &event);
+            rerender.force_update();
+        })
+    };
+    // Number fields update the draft as the person types. Text that is not (yet) a number leaves
+    // the draft alone and skips the render, which would put the old number back under the cursor.
+    let edit_number = |apply: fn(&mut Scenario, &Event) -> bool| {
+        let draft = draft.clone();
+        let rerender = rerender.clone();
+        Callback::from(move |event: InputEvent| {
+            if apply(&mut draft.borrow_mut(), &event) {
+                rerender.force_update();
+            }
+        })
+    };
+    let current = draft.borrow().clone();
+    let (loss_kind, k) = match current.rumor.loss {
+        LossOfInterest::Counter(k) => ("counter", k),
+        LossOfInterest::Coin(k) => ("coin", k),
+    };
+    let validation = current.validate().and_then(|()| {
+        if current.nodes < 2 {
+            Err("nodes must be at least 2".to_string())
+        } else {
+            Ok(())
+        }
+    });
+    let run = {
+        let draft = draft.clone();
+        let on_run = props.on_run.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let scenario = draft.borrow().clone();
+            if scenario.validate().is_ok() && scenario.nodes >= 2 {
+                on_run.emit(scenario);
+            }
+        })
+    };
+    html! {
+        <form id="controls" class="controls" onsubmit={run}>
+            <label>{"Nodes"}
+                <input id="nodes" type="number" min="2" max="1000000" value={current.nodes.to_string()}
+                    oninput={edit_number(|s, e| if let Some(n) = number(e) { s.nodes = n; true } else { false })} />
+            </label>
+            <label>{"Direction"}
+                <select id="direction" onchange={edit(|s, e| s.rumor.direction = match choice(e).as_str() {
+                    "pull" => Direction::Pull, "push_pull" => Direction::PushPull, _ => Direction::Push })}>
+                    <option value="push" selected={current.rumor.direction == Direction::Push}>{"push"}</option>
+                    <option value="pull" selected={current.rumor.direction == Direction::Pull}>{"pull"}</option>
+                    <option value="push_pull" selected={current.rumor.direction == Direction::PushPull}>{"push-pull"}</option>
+                </select>
+            </label>
+            <label>{"Lose interest by"}
+                <select id="loss" onchange={edit(|s, e| {
+                    let k = match s.rumor.loss { LossOfInterest::Counter(k) | LossOfInterest::Coin(k) => k };
+                    s.rumor.loss = if choice(e) == "coin" { LossOfInterest::Coin(k) } else { LossOfInterest::Counter(k) };
+                })}>
+                    <option value="counter" selected={loss_kind == "counter"}>{"counter"}</option>
+                    <option value="coin" selected={loss_kind == "coin"}>{"coin"}</option>
+                </select>
+            </label>
+            <label>{"k"}
+                <input id="k" type="number" min="1" max="255" value={k.to_string()}
+                    oninput={edit_number(|s, e| if let Some(k) = number(e) {
+                        s.rumor.loss = match s.rumor.loss {
+                            LossOfInterest::Counter(_) => LossOfInterest::Counter(k),
+                            LossOfInterest::Coin(_) => LossOfInterest::Coin(k),
+                        };
+                        true
+                    } else { false })} />
+            </label>
+            <label>{"Feedback"}
+                <select id="trigger" onchange={edit(|s, e| s.rumor.trigger = if choice(e) == "blind" { Trigger::Blind } else { Trigger::Feedback })}>
+                    <option value="feedback" selected={current.rumor.trigger == Trigger::Feedback}>{"feedback"}</option>
+                    <option value="blind" selected={current.rumor.trigger == Trigger::Blind}>{"blind"}</option>
+                </select>
+            </label>
+            <label>{"Fanout"}
+                <input id="fanout" type="number" min="1" max="16" value={current.rumor.fanout.to_string()}
+                    oninput={edit_number(|s, e| if let Some(f) = number(e) { s.rumor.fanout = f; true } else { false })} />
+            </label>
+            <label>{"Seed"}
+                <input id="seed" type="number" min="0" value={current.seed.to_string()}
+                    oninput={edit_number(|s, e| if let Some(seed) = number(e) { s.seed = seed; true } else { false })} />
+            </label>
+            <button id="run" type="submit" disabled={validation.is_err()}>{"Run"}</button>
+            if let Err(problem) = validation {
+                <p class="error" role="alert">{problem}</p>
+            }
+        </form>
+    }
+}
