@@ -48,39 +48,7 @@ const TAG_BYTES: usize = 1;
 const FLAG_BYTES: usize = 1;
 const CHECKSUM_BYTES: usize = 10;
 
-/// Whose data moves, seen from the node that starts the exchange.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// The initiator's entries go to the peer.
-    Push,
-    /// The peer's entries come to the initiator.
-    Pull,
-    /// Both; Demers et al. find it converges fastest.
-    #[default]
-    PushPull,
-}
-
-impl Direction {
-    /// Whether the initiator's entries go to the peer.
-    pub fn pushes(self) -> bool {
-        matches!(self, Direction::Push | Direction::PushPull)
-    }
-
-    /// Whether the peer's entries come to the initiator.
-    pub fn pulls(self) -> bool {
-        matches!(self, Direction::Pull | Direction::PushPull)
-    }
-
-    /// The same flow seen from the other side.
-    pub fn reversed(self) -> Self {
-        match self {
-            Direction::Push => Direction::Pull,
-            Direction::Pull => Direction::Push,
-            Direction::PushPull => Direction::PushPull,
-        }
-    }
-}
+pub use crate::Direction;
 
 /// How the two sides find what differs (see the module documentation).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -42,6 +42,40 @@ pub type NodeId = u32;
 /// peers and the event simulator. Durations in configurations use the same unit.
 pub type Time = u64;
 
+/// Who moves data in a contact, seen from the node that starts it (Demers et al. 1987, push vs.
+/// pull). Rumor mongering and anti-entropy both use it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// The initiator sends what it has.
+    Push,
+    /// The initiator asks, and the contacted peer sends what it has.
+    Pull,
+    /// Both in the same contact.
+    PushPull,
+}
+
+impl Direction {
+    /// Whether the initiator's data goes to the peer.
+    pub fn pushes(self) -> bool {
+        matches!(self, Direction::Push | Direction::PushPull)
+    }
+
+    /// Whether the peer's data comes to the initiator.
+    pub fn pulls(self) -> bool {
+        matches!(self, Direction::Pull | Direction::PushPull)
+    }
+
+    /// The same flow seen from the other side.
+    pub fn reversed(self) -> Self {
+        match self {
+            Direction::Push => Direction::Pull,
+            Direction::Pull => Direction::Push,
+            Direction::PushPull => Direction::PushPull,
+        }
+    }
+}
+
 /// The generator every simulation uses. Named explicitly (PCG, 64-bit MCG variant) so that a
 /// scenario and seed replay the same run across rand releases and platforms.
 pub type SimRng = rand_pcg::Pcg64Mcg;

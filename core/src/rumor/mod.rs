@@ -37,28 +37,7 @@ pub enum Trigger {
     Blind,
 }
 
-/// Who moves the rumor in a contact (Demers et al. 1987, section 1.4, "push vs. pull").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Infective nodes contact peers and send the rumor.
-    #[default]
-    Push,
-    /// Every node contacts peers and asks for hot rumors; an infective peer answers with it.
-    Pull,
-    /// Both in the same contact.
-    PushPull,
-}
-
-impl Direction {
-    pub fn pushes(self) -> bool {
-        matches!(self, Direction::Push | Direction::PushPull)
-    }
-
-    pub fn pulls(self) -> bool {
-        matches!(self, Direction::Pull | Direction::PushPull)
-    }
-}
+pub use crate::Direction;
 
 /// Rumor mongering parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,12 +46,17 @@ pub struct RumorConfig {
     pub trigger: Trigger,
     /// Contacts a node initiates per round.
     pub fanout: u8,
-    #[serde(default)]
+    #[serde(default = "push")]
     pub direction: Direction,
     /// Most contacts a node accepts per round; further ones are refused (Demers et al.'s
     /// "connection limit"). `None`: no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_limit: Option<u16>,
+}
+
+/// Scenarios written before pull existed meant push.
+fn push() -> Direction {
+    Direction::Push
 }
 
 impl Default for RumorConfig {
