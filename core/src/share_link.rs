@@ -109,7 +109,10 @@ mod tests {
         // Cut anywhere, a link is reported as cut short or truncated, never as something else.
         for cut in 4..payload.len() {
             let message = error(&payload[..cut]);
-            assert!(message.contains("cut short") || message.contains("truncated"), "cut at {cut}: {message}");
+            assert!(
+                message.contains("cut short") || message.contains("truncated"),
+                "cut at {cut}: {message}"
+            );
         }
 
         let invalid = |json: &str| {
