@@ -11,6 +11,7 @@
 //! - [`anti_entropy`]: push, pull and push-pull reconciliation of two stores.
 //! - [`membership`]: SWIM membership and failure detection.
 //! - [`rumor`]: rumor mongering as an SIR epidemic (Demers et al., 1987).
+//! - [`node`]: a live node, every mechanism composed into one state machine.
 //! - [`peer_selection`]: how a node picks whom to contact.
 //! - [`topology`]: who can contact whom (ring, grid, random graphs, data centers).
 //! - [`metrics`]: what a run measures, per round and in total.
@@ -24,6 +25,7 @@ pub mod anti_entropy;
 pub mod direct_mail;
 pub mod membership;
 pub mod metrics;
+pub mod node;
 pub mod peer_selection;
 pub mod relay_frame;
 pub mod rumor;

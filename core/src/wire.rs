@@ -5,8 +5,24 @@
 //! it is parsed, trailing bytes are an error, and a length prefix cannot make the decoder
 //! allocate more than the input could hold (serde caps pre-allocation).
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::anti_entropy::AntiEntropyMessage;
+use crate::direct_mail::MailMessage;
+use crate::membership::SwimMessage;
+use crate::rumor::monger::RumorMessage;
+use crate::store::{Stamp, VersionedEntry};
+
+/// Everything a live node sends: one variant per mechanism.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Message {
+    Swim(SwimMessage),
+    AntiEntropy(AntiEntropyMessage),
+    /// Rumors are writes, identified by their stamp.
+    Rumor(RumorMessage<Stamp, VersionedEntry>),
+    Mail(MailMessage<VersionedEntry>),
+}
 
 /// Largest encoded message accepted by default: what fits in one relay frame after its header.
 pub const DEFAULT_MAX_MESSAGE: usize =
