@@ -4,13 +4,20 @@
 //! - 1,000,000 nodes, push rumor mongering (counter k = 2, feedback) to quiescence on the round
 //!   engine: wall time on one core and peak heap bytes per node (a counting allocator measures
 //!   every allocation the run makes).
+//! - Memory per unit of each mechanism's state, measured the same way.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use gossip_core::direct_mail::{DirectMail, DirectMailConfig};
+use gossip_core::membership::{Swim, SwimConfig};
+use gossip_core::node::{Node, NodeConfig};
 use gossip_core::rumor::RumorConfig;
+use gossip_core::rumor::monger::{MongerConfig, RumorMonger};
+use gossip_core::seeded_rng;
 use gossip_core::sim::rounds::RumorRun;
+use gossip_core::store::{Stamp, Store};
 
 struct CountingAllocator;
 
@@ -33,7 +40,59 @@ unsafe impl GlobalAlloc for CountingAllocator {
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
 
+/// Heap bytes held by what `build` returns, divided by `units`.
+fn bytes_per<T>(units: usize, build: impl FnOnce() -> T) -> f64 {
+    let before = CURRENT.load(Ordering::Relaxed);
+    let built = build();
+    let held = CURRENT.load(Ordering::Relaxed) - before;
+    drop(built);
+    held as f64 / units as f64
+}
+
+fn memory() {
+    println!("memory per unit of state (heap, plus the inline size where it is in a Vec)");
+    println!(
+        "  rumor state in the round engine: {} bytes per node",
+        std::mem::size_of::<gossip_core::rumor::RumorState>()
+    );
+    let entry = bytes_per(10_000, || {
+        let mut store = Store::new(0, 64).unwrap();
+        for i in 0..10_000 {
+            store.put(&format!("key-{i:05}"), &[7u8; 32]);
+        }
+        store
+    });
+    println!("  store entry (9-byte key, 32-byte value): {entry:.0} bytes");
+    let member = bytes_per(1_000, || {
+        let mut swim = Swim::new(0, SwimConfig::default());
+        swim.bootstrap(0, 1..=1_000, &mut seeded_rng(1));
+        swim
+    });
+    println!("  SWIM member entry (1,000 members): {member:.0} bytes");
+    let rumor = bytes_per(1_000, || {
+        let mut monger: RumorMonger<Stamp, ()> = RumorMonger::new(0, MongerConfig::default());
+        for version in 0..1_000 {
+            monger.start(Stamp { version, origin: 1 }, ());
+        }
+        monger
+    });
+    println!("  live rumor (stamp key, empty payload): {rumor:.0} bytes");
+    let mail = bytes_per(1_000, || {
+        let mut mail: DirectMail<()> = DirectMail::new(DirectMailConfig {
+            queue_capacity: 1_000,
+            ..DirectMailConfig::default()
+        });
+        mail.send_to_all(0, (), 1..=1_000);
+        while mail.poll_transmit().is_some() {}
+        mail
+    });
+    println!("  direct mail awaiting an ack (empty payload): {mail:.0} bytes");
+    let node = bytes_per(1, || Node::new(0, NodeConfig::default()).unwrap());
+    println!("  a live node with the default mechanisms, empty: {node:.0} bytes");
+}
+
 fn main() {
+    memory();
     let nodes = 1_000_000u32;
     let runs = 5u64;
     println!("round engine, {nodes} nodes, push rumor mongering, counter k=2, feedback, fanout 1");
