@@ -676,7 +676,10 @@ mod tests {
     fn every_message_kind_survives_the_wire() {
         // Every message in these runs crosses the network as bytes and is decoded by
         // handle_bytes (which the harness unwraps); here we check all four kinds were among them.
-        let config = NodeConfig { direct_mail: Some(DirectMailConfig::default()), ..NodeConfig::default() };
+        let config = NodeConfig {
+            direct_mail: Some(DirectMailConfig::default()),
+            ..NodeConfig::default()
+        };
         let mut network = Network::new(4, config, 0.0, 2);
         network.put(1, "k", b"v");
         let mut kinds = std::collections::HashSet::new();
@@ -688,7 +691,11 @@ mod tests {
             }
             network.run_until(step * 10);
         }
-        assert_eq!(kinds.len(), 4, "swim, anti-entropy, rumor and mail messages");
+        assert_eq!(
+            kinds.len(),
+            4,
+            "swim, anti-entropy, rumor and mail messages"
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]
