@@ -15,6 +15,7 @@
 //! - [`peer_selection`]: how a node picks whom to contact.
 //! - [`topology`]: who can contact whom (ring, grid, random graphs, data centers).
 //! - [`metrics`]: what a run measures, per round and in total.
+//! - [`theory`]: what the classic analyses predict, for overlays and validation.
 //! - [`sim`]: the deterministic simulators that drive the state machines.
 //! - [`scenario`]: the serialisable description of an experiment.
 //! - [`share_link`]: a scenario in a URL fragment.
@@ -33,6 +34,7 @@ pub mod scenario;
 pub mod share_link;
 pub mod sim;
 pub mod store;
+pub mod theory;
 pub mod topology;
 pub mod wire;
 

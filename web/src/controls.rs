@@ -63,6 +63,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let (loss_kind, k) = match current.rumor.loss {
         LossOfInterest::Counter(k) => ("counter", k),
         LossOfInterest::Coin(k) => ("coin", k),
+        LossOfInterest::Never => ("never", 2),
     };
     let validation = current.validate().and_then(|()| {
         if current.nodes < 2 {
@@ -98,19 +99,25 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </label>
             <label>{"Lose interest by"}
                 <select id="loss" onchange={edit(|s, e| {
-                    let k = match s.rumor.loss { LossOfInterest::Counter(k) | LossOfInterest::Coin(k) => k };
-                    s.rumor.loss = if choice(e) == "coin" { LossOfInterest::Coin(k) } else { LossOfInterest::Counter(k) };
+                    let k = match s.rumor.loss { LossOfInterest::Counter(k) | LossOfInterest::Coin(k) => k, LossOfInterest::Never => 2 };
+                    s.rumor.loss = match choice(e).as_str() {
+                        "coin" => LossOfInterest::Coin(k),
+                        "never" => LossOfInterest::Never,
+                        _ => LossOfInterest::Counter(k),
+                    };
                 })}>
                     <option value="counter" selected={loss_kind == "counter"}>{"counter"}</option>
                     <option value="coin" selected={loss_kind == "coin"}>{"coin"}</option>
+                    <option value="never" selected={loss_kind == "never"}>{"never (simple epidemic)"}</option>
                 </select>
             </label>
             <label>{"k"}
-                <input id="k" type="number" min="1" max="255" value={k.to_string()}
+                <input id="k" type="number" min="1" max="255" value={k.to_string()} disabled={loss_kind == "never"}
                     oninput={edit_number(|s, e| if let Some(k) = number(e) {
                         s.rumor.loss = match s.rumor.loss {
                             LossOfInterest::Counter(_) => LossOfInterest::Counter(k),
                             LossOfInterest::Coin(_) => LossOfInterest::Coin(k),
+                            LossOfInterest::Never => LossOfInterest::Never,
                         };
                         true
                     } else { false })} />

@@ -160,6 +160,7 @@ fn describe(scenario: &Scenario) -> String {
     let loss = match scenario.rumor.loss {
         LossOfInterest::Counter(k) => format!("counter k={k}"),
         LossOfInterest::Coin(k) => format!("coin 1/{k}"),
+        LossOfInterest::Never => "never loses interest".to_string(),
     };
     let direction = match scenario.rumor.direction {
         Direction::Push => "push",

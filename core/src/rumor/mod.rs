@@ -25,6 +25,9 @@ pub enum LossOfInterest {
     Counter(u8),
     /// Removed with probability `1/k` after each contact that counts.
     Coin(u8),
+    /// Never: every node that knows keeps spreading (the "simple epidemic" of Demers et al., as
+    /// in anti-entropy); a run ends when everyone knows.
+    Never,
 }
 
 /// Which contacts count towards losing interest.
@@ -77,6 +80,7 @@ impl RumorConfig {
     pub fn validate(&self) -> Result<(), String> {
         let k = match self.loss {
             LossOfInterest::Counter(k) | LossOfInterest::Coin(k) => k,
+            LossOfInterest::Never => 1,
         };
         if k == 0 {
             return Err("rumor.loss.k must be at least 1".into());
@@ -176,6 +180,7 @@ impl RumorState {
                 self.counter >= k
             }
             LossOfInterest::Coin(k) => rng.random_range(0..k) == 0,
+            LossOfInterest::Never => false,
         };
         if lose {
             self.phase = Phase::Removed;

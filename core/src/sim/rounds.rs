@@ -14,7 +14,7 @@
 
 use crate::metrics::{RoundMetrics, RunSummary};
 use crate::peer_selection::{PeerSelector, UniformPopulation};
-use crate::rumor::{Phase, RumorConfig, RumorState};
+use crate::rumor::{LossOfInterest, Phase, RumorConfig, RumorState};
 use crate::{NodeId, SimRng, seeded_rng};
 
 /// One rumor spreading through a population of `n` nodes; node 0 starts it.
@@ -62,9 +62,10 @@ impl RumorRun {
         self.round
     }
 
-    /// True once no node is infective: nothing more can happen.
+    /// True once nothing more can change: no node is infective, or (when nodes never lose
+    /// interest) every node knows.
     pub fn is_quiescent(&self) -> bool {
-        self.infective == 0
+        self.infective == 0 || (self.config.loss == LossOfInterest::Never && self.susceptible == 0)
     }
 
     /// Phase of every node, in node order (the view's frame).
@@ -194,7 +195,7 @@ impl RumorRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rumor::{Direction, LossOfInterest, Trigger};
+    use crate::rumor::{Direction, Trigger};
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn push(k: u8) -> RumorConfig {

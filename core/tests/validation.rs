@@ -1,0 +1,110 @@
+//! The round engine against published results, over many seeded runs. Each tolerance is argued
+//! next to its assertion; the runs are seeded, so a pass or a failure is reproducible.
+
+use gossip_core::Direction;
+use gossip_core::rumor::{LossOfInterest, RumorConfig};
+use gossip_core::sim::rounds::RumorRun;
+use gossip_core::theory;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// Mean and standard deviation of the rounds a simple epidemic needs to inform all `n` nodes.
+fn rounds_to_inform_all(direction: Direction, n: u32, runs: u64) -> (f64, f64) {
+    let config = RumorConfig {
+        loss: LossOfInterest::Never,
+        direction,
+        ..RumorConfig::default()
+    };
+    let rounds: Vec<f64> = (0..runs)
+        .map(|seed| {
+            let summary = RumorRun::new(n, config, seed).unwrap().run(|_| {});
+            f64::from(
+                summary
+                    .full_infection_round
+                    .expect("a simple epidemic informs everyone"),
+            )
+        })
+        .collect();
+    let mean = rounds.iter().sum::<f64>() / rounds.len() as f64;
+    let variance =
+        rounds.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (rounds.len() as f64 - 1.0);
+    (mean, variance.sqrt())
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn push_needs_log2_n_plus_ln_n_rounds() {
+    // Pittel 1987: push informs all n in log2 n + ln n + O(1) rounds. We measure the mean at
+    // n = 1,000 (100 runs) and n = 100,000 (20 runs); the per-run sd is about 1.2 rounds, so the
+    // standard errors are 0.12 and 0.27. Two checks: the O(1) term is small at both sizes
+    // (here it is about +1.1), and it does not grow with n: between the two sizes the mean must
+    // grow by the same 11.25 rounds as log2 n + ln n, within 1 round (over 3 standard errors).
+    let (small, small_sd) = rounds_to_inform_all(Direction::Push, 1_000, 100);
+    let (large, large_sd) = rounds_to_inform_all(Direction::Push, 100_000, 20);
+    let (small_theory, large_theory) = (
+        theory::push_rounds_estimate(1_000),
+        theory::push_rounds_estimate(100_000),
+    );
+    for (mean, sd, estimate) in [
+        (small, small_sd, small_theory),
+        (large, large_sd, large_theory),
+    ] {
+        assert!(
+            (mean - estimate).abs() < 2.5,
+            "mean {mean:.2} (sd {sd:.2}) vs log2 n + ln n = {estimate:.2}"
+        );
+    }
+    let growth = large - small;
+    assert!(
+        (growth - (large_theory - small_theory)).abs() < 1.0,
+        "grew {growth:.2} rounds"
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn push_pull_needs_log3_n_plus_order_log_log_n_rounds() {
+    // Karp et al. 2000: push-pull informs all in log3 n + O(log log n) rounds. Measured excess
+    // over log3 n is about 1.5 ln ln n at both sizes; we require it between 0 and 2 ln ln n (the
+    // standard errors are under 0.1 round), and push-pull well ahead of push.
+    for (n, runs) in [(1_000, 100), (100_000, 20)] {
+        let (mean, sd) = rounds_to_inform_all(Direction::PushPull, n, runs);
+        let excess = mean - theory::push_pull_rounds_estimate(n);
+        let log_log_n = f64::from(n).ln().ln();
+        assert!(
+            excess > 0.0 && excess < 2.0 * log_log_n,
+            "n={n}: mean {mean:.2} (sd {sd:.2}), excess {excess:.2}"
+        );
+        assert!(
+            mean < 0.6 * theory::push_rounds_estimate(n),
+            "n={n}: push-pull {mean:.2} is not much faster than push"
+        );
+    }
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn the_mean_field_curve_follows_the_runs() {
+    // The recurrence s' = s e^-(1-s) is the expected behaviour for large n; averaged over 20 runs
+    // of 100,000 nodes, the informed fraction per round stays within 0.05 of it until the end,
+    // apart from a shift of about one round in when the rise happens (the start is random), so
+    // we compare after aligning the round where half know.
+    let n = 100_000;
+    let config = RumorConfig {
+        loss: LossOfInterest::Never,
+        ..RumorConfig::default()
+    };
+    let curve = theory::simple_epidemic_informed(Direction::Push, n, 60);
+    let half = |fractions: &[f64]| fractions.iter().position(|&f| f >= 0.5).unwrap();
+    for seed in 0..20 {
+        let mut informed = vec![1.0 / f64::from(n)];
+        RumorRun::new(n, config, seed)
+            .unwrap()
+            .run(|m| informed.push(1.0 - f64::from(m.susceptible) / f64::from(n)));
+        let shift = half(&informed) as i64 - half(&curve) as i64;
+        for (round, fraction) in informed.iter().enumerate() {
+            let theory_round = (round as i64 - shift).clamp(0, curve.len() as i64 - 1) as usize;
+            assert!(
+                (fraction - curve[theory_round]).abs() < 0.05 || round < 3,
+                "seed {seed} round {round}: {fraction:.3} vs {:.3}",
+                curve[theory_round]
+            );
+        }
+    }
+}
