@@ -32,13 +32,22 @@ enum Command {
         #[arg(long, default_value = "dist")]
         dist: PathBuf,
     },
-    /// Run a scenario and print the run's metrics as JSON.
+    /// Run a scenario, once or many times with consecutive seeds, and report its metrics.
     Sim {
         /// A scenario file (JSON), a share link, or a link's fragment.
         scenario: String,
-        /// Override the scenario's seed.
+        /// Number of runs, with seeds seed, seed+1, ...; spread over every core.
+        #[arg(long, default_value_t = 1)]
+        runs: usize,
+        /// Override the scenario's seed (the first run's).
         #[arg(long)]
         seed: Option<u64>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: sim::Format,
+        /// Write the output to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -52,7 +61,13 @@ fn main() -> ExitCode {
         .init();
     let result = match Cli::parse().command {
         Command::Relay { addr, dist } => run_relay(addr, dist),
-        Command::Sim { scenario, seed } => sim::run(&scenario, seed).map(|json| println!("{json}")),
+        Command::Sim {
+            scenario,
+            runs,
+            seed,
+            format,
+            out,
+        } => sim::command(&scenario, runs, seed, format, out.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

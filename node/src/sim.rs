@@ -1,11 +1,17 @@
 //! The headless `sim` command: reads a scenario (a file, a share link or its fragment), runs it
-//! with gossip-core, returns JSON.
+//! with gossip-core once or many times with consecutive seeds (on every core), and reports the
+//! per-run metrics and their aggregate as JSON or CSV.
 
+use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
+use gossip_core::metrics::{RoundMetrics, RunSummary};
 use gossip_core::scenario::Scenario;
 use gossip_core::share_link;
+use serde::Serialize;
 
 /// Reads a scenario from a JSON file, or decodes it from a share link or fragment.
 pub fn load_scenario(source: &str) -> anyhow::Result<Scenario> {
@@ -29,14 +35,263 @@ pub fn load_scenario(source: &str) -> anyhow::Result<Scenario> {
     anyhow::bail!("{source} is neither a scenario file nor a share link")
 }
 
-/// Runs the scenario from `source`, with an optional seed override; returns the report as JSON.
-pub fn run(source: &str, seed: Option<u64>) -> anyhow::Result<String> {
+/// Output formats of the `sim` command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+/// One run's seed and figures.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunRecord {
+    pub seed: u64,
+    pub summary: RunSummary,
+}
+
+/// Mean, standard deviation (sample), min and max of one metric over the runs.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Aggregate {
+    pub mean: f64,
+    pub sd: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Runs the metric exists for (`full_infection_round` is absent when a run left a residue).
+    pub count: usize,
+}
+
+impl Aggregate {
+    fn of(values: &[f64]) -> Option<Aggregate> {
+        let count = values.len();
+        if count == 0 {
+            return None;
+        }
+        let mean = values.iter().sum::<f64>() / count as f64;
+        let sd = if count > 1 {
+            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (count - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Some(Aggregate {
+            mean,
+            sd,
+            min,
+            max,
+            count,
+        })
+    }
+}
+
+/// The per-run metrics, by name, in output order.
+const METRICS: [(&str, fn(&RunSummary) -> Option<f64>); 8] = [
+    ("rounds", |s| Some(f64::from(s.rounds))),
+    ("full_infection_round", |s| {
+        s.full_infection_round.map(f64::from)
+    }),
+    ("residue", |s| Some(s.residue)),
+    ("traffic", |s| Some(s.traffic)),
+    ("t_ave", |s| Some(s.t_ave)),
+    ("t_last", |s| Some(f64::from(s.t_last))),
+    ("messages", |s| Some(s.messages as f64)),
+    ("contacts", |s| Some(s.contacts as f64)),
+];
+
+/// Everything one `sim` invocation produced.
+#[derive(Clone, Debug, Serialize)]
+pub struct SimOutput {
+    pub scenario: Scenario,
+    pub runs: Vec<RunRecord>,
+    pub aggregate: std::collections::BTreeMap<&'static str, Aggregate>,
+    /// Counts per round, for a single run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_round: Option<Vec<RoundMetrics>>,
+}
+
+/// Runs `scenario` `runs` times with seeds `seed, seed + 1, ...` on `threads` threads. Results
+/// are in seed order whatever the scheduling, so the output is deterministic.
+pub fn run_many(
+    scenario: &Scenario,
+    runs: usize,
+    threads: usize,
+    progress: bool,
+) -> anyhow::Result<SimOutput> {
+    anyhow::ensure!(runs >= 1, "--runs must be at least 1");
+    scenario.validate().map_err(anyhow::Error::msg)?;
+    let results: Mutex<Vec<Option<(RunSummary, Vec<RoundMetrics>)>>> = Mutex::new(vec![None; runs]);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let failure: Mutex<Option<String>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, runs) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= runs {
+                        break;
+                    }
+                    let seeded = Scenario {
+                        seed: scenario.seed.wrapping_add(index as u64),
+                        ..scenario.clone()
+                    };
+                    match seeded.run() {
+                        Ok(report) => {
+                            let rounds = if runs == 1 { report.rounds } else { Vec::new() };
+                            results.lock().unwrap()[index] = Some((report.summary, rounds));
+                        }
+                        Err(error) => *failure.lock().unwrap() = Some(error),
+                    }
+                    let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if progress {
+                        draw_progress(finished, runs);
+                    }
+                }
+            });
+        }
+    });
+    if progress {
+        eprintln!();
+    }
+    if let Some(error) = failure.into_inner().unwrap() {
+        anyhow::bail!(error);
+    }
+    let mut per_round = None;
+    let mut records = Vec::with_capacity(runs);
+    for (index, result) in results.into_inner().unwrap().into_iter().enumerate() {
+        let (summary, rounds) = result.expect("every run finished");
+        if runs == 1 {
+            per_round = Some(rounds);
+        }
+        records.push(RunRecord {
+            seed: scenario.seed.wrapping_add(index as u64),
+            summary,
+        });
+    }
+    let aggregate = METRICS
+        .iter()
+        .filter_map(|(name, metric)| {
+            let values: Vec<f64> = records.iter().filter_map(|r| metric(&r.summary)).collect();
+            Aggregate::of(&values).map(|aggregate| (*name, aggregate))
+        })
+        .collect();
+    Ok(SimOutput {
+        scenario: scenario.clone(),
+        runs: records,
+        aggregate,
+        per_round,
+    })
+}
+
+fn draw_progress(finished: usize, total: usize) {
+    const WIDTH: usize = 30;
+    let filled = finished * WIDTH / total;
+    let mut stderr = std::io::stderr().lock();
+    let _ = write!(
+        stderr,
+        "\r[{}{}] {finished}/{total} runs",
+        "#".repeat(filled),
+        ".".repeat(WIDTH - filled)
+    );
+    let _ = stderr.flush();
+}
+
+/// The output as CSV: one row per run, then one row per aggregate statistic.
+pub fn to_csv(output: &SimOutput) -> String {
+    let names: Vec<&str> = METRICS.iter().map(|(name, _)| *name).collect();
+    let mut csv = format!("run,seed,{}\n", names.join(","));
+    for (index, record) in output.runs.iter().enumerate() {
+        let values: Vec<String> = METRICS
+            .iter()
+            .map(|(_, metric)| metric(&record.summary).map_or(String::new(), |v| v.to_string()))
+            .collect();
+        csv += &format!("{index},{},{}\n", record.seed, values.join(","));
+    }
+    for (label, pick) in [
+        ("mean", (|a: &Aggregate| a.mean) as fn(&Aggregate) -> f64),
+        ("sd", |a| a.sd),
+        ("min", |a| a.min),
+        ("max", |a| a.max),
+    ] {
+        let values: Vec<String> = names
+            .iter()
+            .map(|name| {
+                output
+                    .aggregate
+                    .get(name)
+                    .map_or(String::new(), |a| pick(a).to_string())
+            })
+            .collect();
+        csv += &format!("{label},,{}\n", values.join(","));
+    }
+    csv
+}
+
+/// The `sim` command: loads, runs, formats, and writes to `out` or standard output.
+pub fn command(
+    source: &str,
+    runs: usize,
+    seed: Option<u64>,
+    format: Format,
+    out: Option<&Path>,
+) -> anyhow::Result<()> {
     let mut scenario = load_scenario(source)?;
     if let Some(seed) = seed {
         scenario.seed = seed;
     }
-    let report = scenario.run().map_err(anyhow::Error::msg)?;
-    Ok(serde_json::to_string_pretty(
-        &serde_json::json!({ "scenario": scenario, "report": report }),
-    )?)
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let progress = runs > 1 && std::io::stderr().is_terminal();
+    let output = run_many(&scenario, runs, threads, progress)?;
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&output)? + "\n",
+        Format::Csv => to_csv(&output),
+    };
+    match out {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .context("cannot write to standard output"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aggregates_are_the_textbook_statistics() {
+        let aggregate = Aggregate::of(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
+        assert_eq!(aggregate.mean, 5.0);
+        assert!(
+            (aggregate.sd - 2.138).abs() < 1e-3,
+            "sample sd, n - 1 in the denominator"
+        );
+        assert_eq!(
+            (aggregate.min, aggregate.max, aggregate.count),
+            (2.0, 9.0, 8)
+        );
+        assert_eq!(Aggregate::of(&[]), None);
+    }
+
+    #[test]
+    fn many_runs_are_the_same_whatever_the_thread_count() {
+        let scenario = Scenario {
+            nodes: 200,
+            ..Scenario::default()
+        };
+        let one = run_many(&scenario, 6, 1, false).unwrap();
+        let three = run_many(&scenario, 6, 3, false).unwrap();
+        assert_eq!(one.runs, three.runs);
+        for (index, record) in one.runs.iter().enumerate() {
+            let alone = Scenario {
+                seed: scenario.seed + index as u64,
+                ..scenario.clone()
+            }
+            .run()
+            .unwrap();
+            assert_eq!(record.summary, alone.summary);
+        }
+    }
 }

@@ -42,7 +42,7 @@ test('an edited scenario lives in the URL and replays in a new page', async () =
   // The same link in a fresh page gives the same run, and the native core agrees.
   const other = await openPage(browser, link);
   assert.equal(await resultText(other.page, 'seed 7'), edited);
-  const native = JSON.parse(execFileSync(nodeBin, ['sim', link])).report.summary;
+  const native = JSON.parse(execFileSync(nodeBin, ['sim', link])).runs[0].summary;
   assert.ok(edited.includes(`quiet after ${native.rounds} rounds`) && edited.includes(`${native.messages} messages`),
     `${edited} vs native ${JSON.stringify(native)}`);
   await other.page.screenshot({ path: path.join(outputDir, 'shared-link.png'), fullPage: true });

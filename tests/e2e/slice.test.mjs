@@ -25,7 +25,7 @@ function nativeRun(seed) {
   const scenario = { version: 1, nodes: 100, seed, rumor: { loss: { kind: 'counter', k: 2 }, trigger: 'feedback', fanout: 1 } };
   const file = path.join(outputDir, `scenario-${seed}.json`);
   writeFileSync(file, JSON.stringify(scenario));
-  return JSON.parse(execFileSync(nodeBin, ['sim', file])).report.summary;
+  return JSON.parse(execFileSync(nodeBin, ['sim', file])).runs[0].summary;
 }
 
 test('the worker runs the simulation and the page shows the same numbers as the native core', async () => {
