@@ -84,8 +84,14 @@ impl Aggregate {
     }
 }
 
+/// Reads one metric from a run's summary (`None` where it does not apply).
+type Metric = fn(&RunSummary) -> Option<f64>;
+
+/// A run's figures, and its per-round counts when there is a single run.
+type RunResult = (RunSummary, Vec<RoundMetrics>);
+
 /// The per-run metrics, by name, in output order.
-const METRICS: [(&str, fn(&RunSummary) -> Option<f64>); 8] = [
+const METRICS: [(&str, Metric); 8] = [
     ("rounds", |s| Some(f64::from(s.rounds))),
     ("full_infection_round", |s| {
         s.full_infection_round.map(f64::from)
@@ -119,7 +125,7 @@ pub fn run_many(
 ) -> anyhow::Result<SimOutput> {
     anyhow::ensure!(runs >= 1, "--runs must be at least 1");
     scenario.validate().map_err(anyhow::Error::msg)?;
-    let results: Mutex<Vec<Option<(RunSummary, Vec<RoundMetrics>)>>> = Mutex::new(vec![None; runs]);
+    let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(vec![None; runs]);
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let failure: Mutex<Option<String>> = Mutex::new(None);
