@@ -2,5 +2,8 @@
 //! inputs give the same run natively and in wasm, bit for bit.
 //!
 //! - [`rounds`]: the round-based (cycle-driven) engine for large populations.
+//! - [`events`]: the event-driven engine: live [`crate::node::Node`]s over links with latency,
+//!   loss, duplication and reordering, for protocols where timing matters (SWIM, timeouts).
 
+pub mod events;
 pub mod rounds;
