@@ -14,6 +14,12 @@ pub struct RoundMetrics {
     pub messages: u64,
     /// Contacts initiated during this round (pull requests included, refused ones too).
     pub contacts: u64,
+    /// Messages lost on the way.
+    #[serde(default)]
+    pub lost: u64,
+    /// Messages that reached a node that already knew.
+    #[serde(default)]
+    pub duplicates: u64,
 }
 
 /// Figures for a whole run.
@@ -34,4 +40,8 @@ pub struct RunSummary {
     pub t_last: u32,
     pub messages: u64,
     pub contacts: u64,
+    #[serde(default)]
+    pub lost: u64,
+    #[serde(default)]
+    pub duplicates: u64,
 }

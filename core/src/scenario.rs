@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::metrics::{RoundMetrics, RunSummary};
 use crate::rumor::RumorConfig;
+use crate::sim::network::Network;
 use crate::sim::rounds::RumorRun;
 
 /// The scenario format version this build reads and writes.
@@ -18,6 +19,13 @@ pub struct Scenario {
     pub nodes: u32,
     pub seed: u64,
     pub rumor: RumorConfig,
+    /// Topology, loss and faults; absent means a complete, reliable network.
+    #[serde(default, skip_serializing_if = "is_reliable_complete")]
+    pub network: Network,
+}
+
+fn is_reliable_complete(network: &Network) -> bool {
+    *network == Network::default()
 }
 
 impl Default for Scenario {
@@ -27,6 +35,7 @@ impl Default for Scenario {
             nodes: 100,
             seed: 42,
             rumor: RumorConfig::default(),
+            network: Network::default(),
         }
     }
 }
@@ -47,14 +56,16 @@ impl Scenario {
                 self.version
             ));
         }
-        self.rumor.validate()
+        self.rumor.validate()?;
+        self.network.validate(self.nodes)
     }
 
     /// Runs the scenario to quiescence.
     pub fn run(&self) -> Result<RunReport, String> {
         self.validate()?;
         let mut rounds = Vec::new();
-        let summary = RumorRun::new(self.nodes, self.rumor, self.seed)?.run(|m| rounds.push(*m));
+        let summary = RumorRun::on_network(self.nodes, self.rumor, &self.network, self.seed)?
+            .run(|m| rounds.push(*m));
         Ok(RunReport { rounds, summary })
     }
 }

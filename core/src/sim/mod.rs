@@ -1,9 +1,11 @@
 //! Deterministic simulators. Each is a pure function of (scenario, seed, core version): the same
 //! inputs give the same run natively and in wasm, bit for bit.
 //!
-//! - [`rounds`]: the round-based (cycle-driven) engine for large populations.
+//! - [`rounds`]: the round-based (cycle-driven) engine for large populations, on a
+//!   [`network`] (topology, loss, faults on a schedule).
 //! - [`events`]: the event-driven engine: live [`crate::node::Node`]s over links with latency,
 //!   loss, duplication and reordering, for protocols where timing matters (SWIM, timeouts).
 
 pub mod events;
+pub mod network;
 pub mod rounds;

@@ -1,21 +1,51 @@
 //! The round-based engine: every round, each node that initiates contacts (infective nodes for
 //! push; every node for pull and push-pull) contacts `fanout` peers chosen by a
-//! [`PeerSelector`]. In a contact the initiator pushes the rumor if it is infective, and the
-//! contacted peer answers a pull with the rumor if it is infective. Nodes that learn during round
-//! `r` start spreading in round `r + 1`, as in the synchronous model of Demers et al. A contact
-//! counts as unnecessary (for feedback) only if the peer knew the rumor before this round began:
-//! two senders reaching the same susceptible node in one round both count as useful. With that
-//! rule table 1 of Demers et al. (k = 1: residue 0.176, traffic 1.74) is reproduced. With a
-//! connection limit, a node accepts at most that many contacts per round and refuses the rest.
+//! [`PeerSelector`] (uniform over the population, or among its neighbours in a topology). In a
+//! contact the initiator pushes the rumor if it is infective, and the contacted peer answers a
+//! pull with the rumor if it is infective. Nodes that learn during round `r` start spreading in
+//! round `r + 1`, as in the synchronous model of Demers et al. A contact counts as unnecessary
+//! (for feedback) only if the peer knew the rumor before this round began: two senders reaching
+//! the same susceptible node in one round both count as useful. With that rule table 1 of Demers
+//! et al. (k = 1: residue 0.176, traffic 1.74) is reproduced. With a connection limit, a node
+//! accepts at most that many contacts per round and refuses the rest.
+//!
+//! The [`Network`] adds loss (a lost message teaches nothing and brings no feedback; blind
+//! senders count it anyway, since they never wait for an answer), and faults at the start of
+//! rounds: crashed nodes neither contact nor answer, and contacts across a partition fail.
+//!
+//! A run ends when nothing more can change: no running node is infective and no fault is still
+//! to come. When nodes never lose interest it ends once every node knows, or after
+//! [`STALL_ROUNDS`] rounds without anyone learning (the rest are unreachable).
 //!
 //! Per-node state is one [`RumorState`] (12 bytes) in a contiguous vector (plus a 2-byte counter
-//! with a connection limit), and peers are sampled from the population, so a million nodes fit
-//! in a few megabytes.
+//! with a connection limit and a 1-byte flag with crash faults), and peers are sampled from the
+//! population, so a million nodes fit in a few megabytes.
 
 use crate::metrics::{RoundMetrics, RunSummary};
 use crate::peer_selection::{PeerSelector, UniformPopulation};
-use crate::rumor::{LossOfInterest, Phase, RumorConfig, RumorState};
+use crate::rumor::{LossOfInterest, Phase, RumorConfig, RumorState, Trigger};
+use crate::sim::network::{Fault, Network, ScheduledFault};
+use crate::topology::{Neighbours, Topology, TopologyKind};
 use crate::{NodeId, SimRng, seeded_rng};
+use rand::RngExt;
+
+/// Rounds without a newly informed node after which a run that never loses interest stops.
+pub const STALL_ROUNDS: u32 = 100;
+
+/// Where contacts go: the whole population, or a topology's links.
+enum Peers {
+    Population(UniformPopulation),
+    Graph(Topology),
+}
+
+impl Peers {
+    fn pick(&mut self, node: NodeId, avoid: Option<NodeId>, rng: &mut SimRng) -> Option<NodeId> {
+        match self {
+            Peers::Population(population) => population.pick(node, avoid, rng),
+            Peers::Graph(topology) => Neighbours { topology }.pick(node, avoid, rng),
+        }
+    }
+}
 
 /// One rumor spreading through a population of `n` nodes; node 0 starts it.
 pub struct RumorRun {
@@ -23,38 +53,91 @@ pub struct RumorRun {
     states: Vec<RumorState>,
     /// Contacts accepted by each node this round; empty without a connection limit.
     accepted: Vec<u16>,
-    selector: UniformPopulation,
+    /// Which nodes are stopped; empty when no fault can stop one.
+    crashed: Vec<bool>,
+    peers: Peers,
     rng: SimRng,
     round: u32,
     susceptible: u32,
     infective: u32,
+    /// Infective nodes that are stopped (they cannot spread until restarted).
+    infective_crashed: u32,
     messages: u64,
     contacts: u64,
+    lost: u64,
+    duplicates: u64,
+    /// Partition groups (1: none).
+    parts: u32,
+    loss: f64,
+    base_loss: f64,
+    burst_until: u32,
+    /// Faults still to come, in round order.
+    faults: Vec<ScheduledFault>,
+    last_learned: u32,
 }
 
 impl RumorRun {
+    /// A run on a complete, reliable network.
     pub fn new(nodes: u32, config: RumorConfig, seed: u64) -> Result<Self, String> {
+        Self::on_network(nodes, config, &Network::default(), seed)
+    }
+
+    /// A run on `network`. A topology is drawn from its own generator (derived from `seed`), so
+    /// changing the faults of a scenario does not change its graph.
+    pub fn on_network(
+        nodes: u32,
+        config: RumorConfig,
+        network: &Network,
+        seed: u64,
+    ) -> Result<Self, String> {
         config.validate()?;
         if nodes < 2 {
             return Err(format!("nodes must be at least 2, got {nodes}"));
         }
+        network.validate(nodes)?;
+        let peers = match network.topology {
+            TopologyKind::Complete | TopologyKind::DataCenters => {
+                Peers::Population(UniformPopulation { n: nodes })
+            }
+            kind => Peers::Graph(Topology::build(
+                kind,
+                nodes,
+                &mut seeded_rng(seed ^ 0x70b0_1091),
+            )?),
+        };
         let mut states = vec![RumorState::default(); nodes as usize];
         states[0] = RumorState::origin(0);
-        let accepted = match config.connection_limit {
-            Some(_) => vec![0; nodes as usize],
-            None => Vec::new(),
-        };
+        let mut faults = network.faults.clone();
+        faults.sort_by_key(|f| f.round);
         Ok(RumorRun {
             config,
             states,
-            accepted,
-            selector: UniformPopulation { n: nodes },
+            accepted: if config.connection_limit.is_some() {
+                vec![0; nodes as usize]
+            } else {
+                Vec::new()
+            },
+            crashed: if network.has_crashes() {
+                vec![false; nodes as usize]
+            } else {
+                Vec::new()
+            },
+            peers,
             rng: seeded_rng(seed),
             round: 0,
             susceptible: nodes - 1,
             infective: 1,
+            infective_crashed: 0,
             messages: 0,
             contacts: 0,
+            lost: 0,
+            duplicates: 0,
+            parts: 1,
+            loss: network.loss,
+            base_loss: network.loss,
+            burst_until: 0,
+            faults,
+            last_learned: 0,
         })
     }
 
@@ -62,10 +145,18 @@ impl RumorRun {
         self.round
     }
 
-    /// True once nothing more can change: no node is infective, or (when nodes never lose
-    /// interest) every node knows.
+    /// True once nothing more can change (see the module documentation).
     pub fn is_quiescent(&self) -> bool {
-        self.infective == 0 || (self.config.loss == LossOfInterest::Never && self.susceptible == 0)
+        if !self.faults.is_empty() {
+            return false;
+        }
+        let spreading = self.infective - self.infective_crashed;
+        if self.config.loss == LossOfInterest::Never {
+            return spreading == 0
+                || self.susceptible == 0
+                || self.round >= self.last_learned + STALL_ROUNDS;
+        }
+        spreading == 0
     }
 
     /// Phase of every node, in node order (the view's frame).
@@ -73,10 +164,18 @@ impl RumorRun {
         self.states.iter().map(|state| state.phase)
     }
 
-    /// Infective since before `round`, so spreading in it.
+    fn is_crashed(&self, node: usize) -> bool {
+        !self.crashed.is_empty() && self.crashed[node]
+    }
+
+    fn partition_of(&self, node: usize) -> u64 {
+        node as u64 * u64::from(self.parts) / self.states.len() as u64
+    }
+
+    /// Infective since before `round`, running, so spreading in it.
     fn spreads(&self, node: usize, round: u32) -> bool {
         let state = self.states[node];
-        state.phase == Phase::Infective && state.learned_at < round
+        state.phase == Phase::Infective && state.learned_at < round && !self.is_crashed(node)
     }
 
     /// Whether `peer` accepts one more contact this round.
@@ -92,17 +191,89 @@ impl RumorRun {
         true
     }
 
-    /// `from`, spreading, passes the rumor to `to`; feedback and loss of interest follow.
+    /// Draws whether a message is lost; no draw at all on a reliable network, so such runs
+    /// consume the generator exactly as before loss existed.
+    fn lost(&mut self) -> bool {
+        self.loss > 0.0 && self.rng.random_bool(self.loss)
+    }
+
+    /// `from`, spreading, sends the rumor to `to`; feedback and loss of interest follow.
     fn transmit(&mut self, from: usize, to: usize, round: u32) {
         self.messages += 1;
+        if self.lost() {
+            self.lost += 1;
+            if self.config.trigger == Trigger::Blind
+                && self.states[from].after_contact(&self.config, false, &mut self.rng)
+            {
+                self.infective -= 1;
+            }
+            return;
+        }
         let receiver = &mut self.states[to];
         let knew = receiver.knows() && receiver.learned_at < round;
+        if knew {
+            self.duplicates += 1;
+        }
         if receiver.receive(from as NodeId, round) {
             self.susceptible -= 1;
             self.infective += 1;
+            self.last_learned = round;
         }
         if self.states[from].after_contact(&self.config, knew, &mut self.rng) {
             self.infective -= 1;
+        }
+    }
+
+    fn apply_faults(&mut self, round: u32) {
+        if self.burst_until != 0 && round >= self.burst_until {
+            self.loss = self.base_loss;
+            self.burst_until = 0;
+        }
+        let due = self.faults.iter().take_while(|f| f.round <= round).count();
+        for scheduled in self.faults.drain(..due).collect::<Vec<_>>() {
+            match scheduled.fault {
+                Fault::Crash { nodes } => nodes
+                    .iter()
+                    .for_each(|&id| self.crashed[id as usize] = true),
+                Fault::CrashRandom { count } => {
+                    let running: Vec<usize> = (0..self.states.len())
+                        .filter(|&i| !self.crashed[i])
+                        .collect();
+                    let count = (count as usize).min(running.len());
+                    let mut running = running;
+                    for chosen in 0..count {
+                        let pick = self.rng.random_range(chosen..running.len());
+                        running.swap(chosen, pick);
+                        self.crashed[running[chosen]] = true;
+                    }
+                }
+                Fault::Restart { nodes, keep_state } => {
+                    for id in nodes {
+                        let node = id as usize;
+                        if !self.crashed.is_empty() {
+                            self.crashed[node] = false;
+                        }
+                        if !keep_state && self.states[node].knows() {
+                            if self.states[node].phase == Phase::Infective {
+                                self.infective -= 1;
+                            }
+                            self.susceptible += 1;
+                            self.states[node] = RumorState::default();
+                        }
+                    }
+                }
+                Fault::Partition { parts } => self.parts = parts,
+                Fault::Heal => self.parts = 1,
+                Fault::LossBurst { loss, rounds } => {
+                    self.loss = loss;
+                    self.burst_until = round + rounds;
+                }
+            }
+        }
+        if due > 0 && !self.crashed.is_empty() {
+            self.infective_crashed = (0..self.states.len())
+                .filter(|&i| self.crashed[i] && self.states[i].phase == Phase::Infective)
+                .count() as u32;
         }
     }
 
@@ -113,13 +284,17 @@ impl RumorRun {
         }
         self.round += 1;
         let round = self.round;
+        self.apply_faults(round);
         self.accepted.fill(0);
-        let (messages_before, contacts_before) = (self.messages, self.contacts);
+        let before = (self.messages, self.contacts, self.lost, self.duplicates);
         let (pushes, pulls) = (
             self.config.direction.pushes(),
             self.config.direction.pulls(),
         );
         for node in 0..self.states.len() {
+            if self.is_crashed(node) {
+                continue;
+            }
             for _ in 0..self.config.fanout {
                 let spreading = self.spreads(node, round);
                 // Push only: a node that is not (or no longer) spreading has nothing to do.
@@ -131,12 +306,14 @@ impl RumorRun {
                 } else {
                     None
                 };
-                let Some(peer) = self.selector.pick(node as NodeId, avoid, &mut self.rng) else {
+                let Some(peer) = self.peers.pick(node as NodeId, avoid, &mut self.rng) else {
                     break;
                 };
                 let peer = peer as usize;
                 self.contacts += 1;
-                if !self.accepts(peer) {
+                let unreachable = self.is_crashed(peer)
+                    || (self.parts > 1 && self.partition_of(node) != self.partition_of(peer));
+                if unreachable || !self.accepts(peer) {
                     continue;
                 }
                 if pushes && spreading {
@@ -152,8 +329,10 @@ impl RumorRun {
             susceptible: self.susceptible,
             infective: self.infective,
             removed: self.states.len() as u32 - self.susceptible - self.infective,
-            messages: self.messages - messages_before,
-            contacts: self.contacts - contacts_before,
+            messages: self.messages - before.0,
+            contacts: self.contacts - before.1,
+            lost: self.lost - before.2,
+            duplicates: self.duplicates - before.3,
         })
     }
 
@@ -188,6 +367,8 @@ impl RumorRun {
             t_last,
             messages: self.messages,
             contacts: self.contacts,
+            lost: self.lost,
+            duplicates: self.duplicates,
         }
     }
 }
@@ -195,7 +376,7 @@ impl RumorRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rumor::{Direction, Trigger};
+    use crate::rumor::Direction;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn push(k: u8) -> RumorConfig {
@@ -302,6 +483,147 @@ mod tests {
         };
         let first = RumorRun::new(2, unlimited, 1).unwrap().step().unwrap();
         assert_eq!((first.contacts, first.messages), (3, 3));
+    }
+
+    fn never(direction: Direction) -> RumorConfig {
+        RumorConfig {
+            loss: LossOfInterest::Never,
+            direction,
+            ..push(1)
+        }
+    }
+
+    fn fault(round: u32, fault: Fault) -> ScheduledFault {
+        ScheduledFault { round, fault }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn lost_messages_are_counted_and_teach_nothing() {
+        // 30% loss: of ~28,000 messages about 30% are lost (sd of the share ~0.3%, so +-3% is
+        // ten sd); the simple epidemic still informs everyone, only later.
+        let network = Network {
+            loss: 0.3,
+            ..Network::default()
+        };
+        let summary = RumorRun::on_network(1_000, never(Direction::Push), &network, 3)
+            .unwrap()
+            .run(|_| {});
+        let share = summary.lost as f64 / summary.messages as f64;
+        assert!((share - 0.3).abs() < 0.03, "lost share {share}");
+        assert_eq!(summary.residue, 0.0);
+        let reliable = RumorRun::new(1_000, never(Direction::Push), 3)
+            .unwrap()
+            .run(|_| {});
+        assert!(summary.rounds > reliable.rounds);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn crashed_nodes_neither_learn_nor_spread() {
+        let network = Network {
+            faults: vec![fault(
+                1,
+                Fault::Crash {
+                    nodes: vec![5, 6, 7],
+                },
+            )],
+            ..Network::default()
+        };
+        let mut run = RumorRun::on_network(100, never(Direction::PushPull), &network, 1).unwrap();
+        let summary = run.run(|_| {});
+        assert_eq!(
+            summary.residue, 0.03,
+            "exactly the three crashed nodes never learn"
+        );
+        let phases: Vec<Phase> = run.phases().collect();
+        assert!([5, 6, 7].iter().all(|&i| phases[i] == Phase::Susceptible));
+
+        // The origin crashing before it spreads ends the run at once.
+        let network = Network {
+            faults: vec![fault(1, Fault::Crash { nodes: vec![0] })],
+            ..Network::default()
+        };
+        let summary = RumorRun::on_network(100, push(2), &network, 1)
+            .unwrap()
+            .run(|_| {});
+        assert_eq!((summary.rounds, summary.messages), (1, 0));
+
+        // A restart without state forgets; with state it spreads again.
+        let network = Network {
+            faults: vec![
+                fault(1, Fault::Crash { nodes: vec![0] }),
+                fault(
+                    4,
+                    Fault::Restart {
+                        nodes: vec![0],
+                        keep_state: true,
+                    },
+                ),
+            ],
+            ..Network::default()
+        };
+        let summary = RumorRun::on_network(100, never(Direction::Push), &network, 1)
+            .unwrap()
+            .run(|_| {});
+        assert_eq!(summary.residue, 0.0);
+        assert!(summary.t_last > 4);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_partition_holds_the_rumor_back_until_it_heals() {
+        let mut held_back = 0;
+        let network = Network {
+            faults: vec![
+                fault(1, Fault::Partition { parts: 2 }),
+                fault(30, Fault::Heal),
+            ],
+            ..Network::default()
+        };
+        let mut run = RumorRun::on_network(200, never(Direction::PushPull), &network, 8).unwrap();
+        let summary = run.run(|m| {
+            if m.round == 29 {
+                held_back = m.susceptible;
+            }
+        });
+        assert_eq!(
+            held_back, 100,
+            "the half without the origin learned nothing while cut off"
+        );
+        assert_eq!(summary.residue, 0.0);
+        assert!(summary.t_last >= 30);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_ring_spreads_far_slower_than_a_complete_graph() {
+        // On a ring each node only reaches its two neighbours, so the informed arc grows by
+        // about one node per round at each end: tens of rounds for 100 nodes, against about 10
+        // (push-pull on a complete graph).
+        let ring = Network {
+            topology: TopologyKind::Ring { k: 1 },
+            ..Network::default()
+        };
+        let summary = RumorRun::on_network(100, never(Direction::PushPull), &ring, 2)
+            .unwrap()
+            .run(|_| {});
+        assert_eq!(summary.residue, 0.0);
+        assert!(summary.rounds >= 40, "{} rounds", summary.rounds);
+        let complete = RumorRun::new(100, never(Direction::PushPull), 2)
+            .unwrap()
+            .run(|_| {});
+        assert!(complete.rounds < 15, "{} rounds", complete.rounds);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn unreachable_nodes_end_a_never_ending_run() {
+        // Crashed nodes can never learn; the simple epidemic stops after the stall limit.
+        let network = Network {
+            faults: vec![fault(1, Fault::CrashRandom { count: 10 })],
+            ..Network::default()
+        };
+        let summary = RumorRun::on_network(100, never(Direction::Push), &network, 4)
+            .unwrap()
+            .run(|_| {});
+        assert!(summary.residue > 0.0);
+        assert!(summary.rounds <= summary.t_last + STALL_ROUNDS);
     }
 
     #[wasm_bindgen_test(unsupported = test)]

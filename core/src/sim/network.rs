@@ -1,0 +1,124 @@
+//! The network a round-based run happens on: who can reach whom (a [`TopologyKind`]), how many
+//! messages are lost, and faults on a schedule of rounds (crashes, restarts, partitions and
+//! heals, loss bursts).
+
+use serde::{Deserialize, Serialize};
+
+use crate::NodeId;
+use crate::topology::TopologyKind;
+
+/// Topology, loss and faults of a run. The default is a complete, reliable network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct Network {
+    #[serde(default)]
+    pub topology: TopologyKind,
+    /// Probability that a message is lost.
+    #[serde(default)]
+    pub loss: f64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<ScheduledFault>,
+}
+
+/// A fault that happens at the start of a round.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScheduledFault {
+    pub round: u32,
+    pub fault: Fault,
+}
+
+/// What can go wrong.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// These nodes stop: they neither contact nor answer.
+    Crash { nodes: Vec<NodeId> },
+    /// `count` nodes chosen at random among the running ones stop.
+    CrashRandom { count: u32 },
+    /// These nodes run again, with what they knew (`keep_state`) or as new.
+    Restart {
+        nodes: Vec<NodeId>,
+        keep_state: bool,
+    },
+    /// The nodes split into `parts` groups of consecutive ids; no contact crosses groups.
+    Partition { parts: u32 },
+    /// The partition ends.
+    Heal,
+    /// Loss is `loss` for `rounds` rounds, then back to the run's loss.
+    LossBurst { loss: f64, rounds: u32 },
+}
+
+impl Network {
+    /// Checks the network for `nodes` nodes; the message names the bad field.
+    pub fn validate(&self, nodes: u32) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&self.loss) {
+            return Err(format!(
+                "network.loss must be between 0 and 1, got {}",
+                self.loss
+            ));
+        }
+        for (index, scheduled) in self.faults.iter().enumerate() {
+            let field = format!("network.faults[{index}]");
+            match &scheduled.fault {
+                Fault::Crash { nodes: ids } | Fault::Restart { nodes: ids, .. } => {
+                    if let Some(id) = ids.iter().find(|&&id| id >= nodes) {
+                        return Err(format!(
+                            "{field}: node {id} does not exist (nodes are 0..{nodes})"
+                        ));
+                    }
+                }
+                Fault::CrashRandom { count } if *count > nodes => {
+                    return Err(format!("{field}: cannot crash {count} of {nodes} nodes"));
+                }
+                Fault::Partition { parts } if *parts < 2 || *parts > nodes => {
+                    return Err(format!(
+                        "{field}: parts must be between 2 and the number of nodes"
+                    ));
+                }
+                Fault::LossBurst { loss, .. } if !(0.0..=1.0).contains(loss) => {
+                    return Err(format!("{field}: loss must be between 0 and 1"));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether any fault can stop a node (the run then keeps one flag per node).
+    pub fn has_crashes(&self) -> bool {
+        self.faults
+            .iter()
+            .any(|f| matches!(f.fault, Fault::Crash { .. } | Fault::CrashRandom { .. }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn faults_read_from_json_and_bad_ones_are_named() {
+        let json = r#"{"topology":{"kind":"ring","k":2},"loss":0.1,"faults":[
+            {"round":3,"fault":{"kind":"crash","nodes":[4,5]}},
+            {"round":5,"fault":{"kind":"partition","parts":2}},
+            {"round":9,"fault":{"kind":"heal"}}]}"#;
+        let network: Network = serde_json::from_str(json).unwrap();
+        assert_eq!(network.topology, TopologyKind::Ring { k: 2 });
+        assert!(network.validate(10).is_ok());
+        assert!(
+            network
+                .validate(5)
+                .unwrap_err()
+                .contains("network.faults[0]: node 5 does not exist")
+        );
+        let lossy = Network {
+            loss: 1.5,
+            ..Network::default()
+        };
+        assert!(lossy.validate(10).unwrap_err().contains("network.loss"));
+        assert_eq!(
+            serde_json::from_str::<Network>("{}").unwrap(),
+            Network::default()
+        );
+    }
+}
