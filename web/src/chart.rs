@@ -7,6 +7,12 @@ use yew::prelude::*;
 pub struct SirChartProps {
     pub rounds: Vec<RoundMetrics>,
     pub nodes: u32,
+    /// Expected susceptible fraction per round from theory, drawn dashed.
+    #[prop_or_default]
+    pub theory: Option<Vec<f64>>,
+    /// A predicted final susceptible fraction (residue), drawn as a dashed level.
+    #[prop_or_default]
+    pub residue: Option<f64>,
 }
 
 /// Susceptible / infective / removed counts per round, as three polylines.
@@ -15,6 +21,22 @@ pub fn SirChart(props: &SirChartProps) -> Html {
     const WIDTH: f64 = 480.0;
     const HEIGHT: f64 = 160.0;
     let rounds = props.rounds.len().max(1) as f64;
+    let theory = props.theory.as_ref().map(|fractions| {
+        fractions
+            .iter()
+            .enumerate()
+            .take(props.rounds.len() + 1)
+            .map(|(round, s)| {
+                format!(
+                    "{:.1},{:.1}",
+                    round as f64 / rounds * WIDTH,
+                    HEIGHT - s * HEIGHT
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    let residue_y = props.residue.map(|s| HEIGHT - s * HEIGHT);
     let nodes = f64::from(props.nodes.max(1));
     let line = |count: fn(&RoundMetrics) -> u32, start: u32| {
         std::iter::once((0.0, start))
@@ -36,12 +58,24 @@ pub fn SirChart(props: &SirChartProps) -> Html {
                 <polyline class="susceptible" points={line(|m| m.susceptible, props.nodes - 1)} />
                 <polyline class="infective" points={line(|m| m.infective, 1)} />
                 <polyline class="removed" points={line(|m| m.removed, 0)} />
+                if let Some(points) = theory {
+                    <polyline id="theory-curve" class="theory" points={points} />
+                }
+                if let Some(y) = residue_y {
+                    <line id="theory-residue" class="theory" x1="0" x2={WIDTH.to_string()} y1={format!("{y:.1}")} y2={format!("{y:.1}")} />
+                }
             </svg>
             <figcaption>
                 <span class="key susceptible">{"susceptible"}</span>
                 <span class="key infective">{"infective"}</span>
                 <span class="key removed">{"removed"}</span>
                 {" per round"}
+                if props.theory.is_some() {
+                    <span class="key theory">{"susceptible, mean-field theory"}</span>
+                }
+                if props.residue.is_some() {
+                    <span class="key theory">{"residue predicted by s = e^-(k+1)(1-s)"}</span>
+                }
             </figcaption>
         </figure>
     }

@@ -2,8 +2,49 @@
 
 use gossip_core::rumor::{Direction, LossOfInterest, Trigger};
 use gossip_core::scenario::Scenario;
+use gossip_core::topology::TopologyKind;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
+
+/// The topologies offered, with their form values and labels.
+const TOPOLOGIES: [(&str, &str); 8] = [
+    ("complete", "complete"),
+    ("ring", "ring"),
+    ("grid", "2D grid"),
+    ("random_regular", "random 4-regular"),
+    ("erdos_renyi", "random (Erdos-Renyi)"),
+    ("small_world", "small world"),
+    ("scale_free", "scale-free"),
+    ("data_centers", "two data centers"),
+];
+
+fn topology_named(name: &str, nodes: u32) -> TopologyKind {
+    match name {
+        "ring" => TopologyKind::Ring { k: 1 },
+        "grid" => TopologyKind::Grid {
+            width: (f64::from(nodes).sqrt().ceil() as u32).max(1),
+        },
+        "random_regular" => TopologyKind::RandomRegular { degree: 4 },
+        "erdos_renyi" => TopologyKind::ErdosRenyi { mean_degree: 4.0 },
+        "small_world" => TopologyKind::WattsStrogatz { k: 2, beta: 0.1 },
+        "scale_free" => TopologyKind::BarabasiAlbert { m: 2 },
+        "data_centers" => TopologyKind::DataCenters,
+        _ => TopologyKind::Complete,
+    }
+}
+
+fn topology_name(kind: TopologyKind) -> &'static str {
+    match kind {
+        TopologyKind::Complete => "complete",
+        TopologyKind::Ring { .. } => "ring",
+        TopologyKind::Grid { .. } => "grid",
+        TopologyKind::RandomRegular { .. } => "random_regular",
+        TopologyKind::ErdosRenyi { .. } => "erdos_renyi",
+        TopologyKind::WattsStrogatz { .. } => "small_world",
+        TopologyKind::BarabasiAlbert { .. } => "scale_free",
+        TopologyKind::DataCenters => "data_centers",
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
@@ -87,7 +128,14 @@ pub fn Controls(props: &ControlsProps) -> Html {
         <form id="controls" class="controls" onsubmit={run}>
             <label>{"Nodes"}
                 <input id="nodes" type="number" min="2" max="1000000" value={current.nodes.to_string()}
-                    oninput={edit_number(|s, e| if let Some(n) = number(e) { s.nodes = n; true } else { false })} />
+                    oninput={edit_number(|s, e| if let Some(n) = number(e) {
+                        s.nodes = n;
+                        // A grid's width follows the population.
+                        if let TopologyKind::Grid { .. } = s.network.topology {
+                            s.network.topology = topology_named("grid", n);
+                        }
+                        true
+                    } else { false })} />
             </label>
             <label>{"Direction"}
                 <select id="direction" onchange={edit(|s, e| s.rumor.direction = match choice(e).as_str() {
@@ -135,6 +183,21 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <label>{"Seed"}
                 <input id="seed" type="number" min="0" value={current.seed.to_string()}
                     oninput={edit_number(|s, e| if let Some(seed) = number(e) { s.seed = seed; true } else { false })} />
+            </label>
+            <label>{"Topology"}
+                <select id="topology" onchange={edit(|s, e| s.network.topology = topology_named(&choice(e), s.nodes))}>
+                    { for TOPOLOGIES.iter().map(|(value, label)| html! {
+                        <option value={*value} selected={topology_name(current.network.topology) == *value}>{*label}</option>
+                    }) }
+                </select>
+            </label>
+            <label>{"Loss %"}
+                <input id="loss-percent" type="number" min="0" max="100" step="1"
+                    value={format!("{}", (current.network.loss * 100.0).round())}
+                    oninput={edit_number(|s, e| match number::<f64>(e) {
+                        Some(percent) if (0.0..=100.0).contains(&percent) => { s.network.loss = percent / 100.0; true }
+                        _ => false,
+                    })} />
             </label>
             <button id="run" type="submit" disabled={validation.is_err()}>{"Run"}</button>
             if let Err(problem) = validation {

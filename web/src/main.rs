@@ -10,6 +10,8 @@ mod share;
 
 use gossip_core::rumor::{Direction, LossOfInterest, Trigger};
 use gossip_core::scenario::Scenario;
+use gossip_core::theory;
+use gossip_core::topology::TopologyKind;
 use gossip_worker::{JsonCodec, SimOutput, SimReactor, SimRequest};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -136,7 +138,9 @@ fn Playground() -> Html {
                         {format!("{}: quiet after {} rounds, {outcome}; {} messages ({:.2} per node).",
                             describe(scenario), summary.rounds, summary.messages, summary.traffic)}
                     </p>
-                    <SirChart rounds={report.rounds.clone()} nodes={scenario.nodes} />
+                    <SirChart rounds={report.rounds.clone()} nodes={scenario.nodes}
+                        theory={theory_curve(scenario, report.rounds.len() as u32)}
+                        residue={theory_residue(scenario)} />
                 </>
             }
         }
@@ -156,6 +160,49 @@ fn Playground() -> Html {
     }
 }
 
+/// The mean-field susceptible fraction per round, where it describes the run: nobody loses
+/// interest, fanout 1, a complete and reliable network.
+fn theory_curve(scenario: &Scenario, rounds: u32) -> Option<Vec<f64>> {
+    let applies = scenario.rumor.loss == LossOfInterest::Never
+        && scenario.rumor.fanout == 1
+        && scenario.network == Default::default();
+    applies.then(|| {
+        theory::simple_epidemic_informed(scenario.rumor.direction, scenario.nodes, rounds)
+            .into_iter()
+            .map(|informed| 1.0 - informed)
+            .collect()
+    })
+}
+
+/// Demers et al.'s residue equation, for the variant it was derived for (push, feedback, coin).
+fn theory_residue(scenario: &Scenario) -> Option<f64> {
+    match scenario.rumor.loss {
+        LossOfInterest::Coin(k)
+            if scenario.rumor.trigger == Trigger::Feedback
+                && scenario.rumor.direction == Direction::Push
+                && scenario.rumor.fanout == 1 =>
+        {
+            Some(theory::residue_feedback_coin(k))
+        }
+        _ => None,
+    }
+}
+
+fn topology_label(kind: TopologyKind) -> String {
+    match kind {
+        TopologyKind::Complete => "a complete graph".into(),
+        TopologyKind::Ring { k } => format!("a ring ({k} links each side)"),
+        TopologyKind::Grid { width } => format!("a grid {width} wide"),
+        TopologyKind::RandomRegular { degree } => format!("a random {degree}-regular graph"),
+        TopologyKind::ErdosRenyi { mean_degree } => {
+            format!("a random graph (mean degree {mean_degree})")
+        }
+        TopologyKind::WattsStrogatz { k, beta } => format!("a small world (k={k}, beta={beta})"),
+        TopologyKind::BarabasiAlbert { m } => format!("a scale-free graph (m={m})"),
+        TopologyKind::DataCenters => "two data centers".into(),
+    }
+}
+
 fn describe(scenario: &Scenario) -> String {
     let loss = match scenario.rumor.loss {
         LossOfInterest::Counter(k) => format!("counter k={k}"),
@@ -171,10 +218,21 @@ fn describe(scenario: &Scenario) -> String {
         Trigger::Feedback => "feedback",
         Trigger::Blind => "blind",
     };
-    format!(
+    let mut text = format!(
         "{} nodes, {direction} rumor mongering ({loss}, {trigger}, fanout {}), seed {}",
         scenario.nodes, scenario.rumor.fanout, scenario.seed
-    )
+    );
+    let network = &scenario.network;
+    if network.topology != TopologyKind::Complete {
+        text += &format!(", on {}", topology_label(network.topology));
+    }
+    if network.loss > 0.0 {
+        text += &format!(", {:.0}% loss", network.loss * 100.0);
+    }
+    if !network.faults.is_empty() {
+        text += &format!(", {} scheduled faults", network.faults.len());
+    }
+    text
 }
 
 fn main() {

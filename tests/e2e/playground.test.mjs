@@ -1,0 +1,47 @@
+// The scenario form as a person uses it: the simple epidemic with its theory curve, then the same
+// rumor on a lossy ring, checked against the native core through the page's own share link.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { launchBrowser, nodeBin, openPage, outputDir, startRelay } from './harness.mjs';
+
+let relay;
+let browser;
+
+before(async () => {
+  relay = await startRelay();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  relay?.stop();
+});
+
+test('theory curves appear where they apply, and topology and loss reach the core', async () => {
+  const { page, errors } = await openPage(browser, relay.url);
+  await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
+
+  await page.getByLabel('Nodes', { exact: true }).fill('1000');
+  await page.getByLabel('Lose interest by').selectOption('never');
+  assert.equal(await page.getByLabel('k', { exact: true }).isDisabled(), true);
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.locator('#sim-result.done', { hasText: '1000 nodes, push rumor mongering (never loses interest' }).waitFor({ timeout: 30_000 });
+  await page.locator('#theory-curve').waitFor({ timeout: 5_000 });
+  assert.match(await page.locator('#sim-result').textContent(), /every node knew by round \d+/);
+  await page.screenshot({ path: path.join(outputDir, 'theory.png'), fullPage: true });
+
+  await page.getByLabel('Topology').selectOption('ring');
+  await page.getByLabel('Loss %').fill('20');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const result = page.locator('#sim-result.done', { hasText: 'on a ring (1 links each side), 20% loss' });
+  await result.waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('#theory-curve').count(), 0, 'no mean-field curve for a ring');
+  const text = await result.textContent();
+  const native = JSON.parse(execFileSync(nodeBin, ['sim', page.url()])).runs[0].summary;
+  assert.ok(text.includes(`quiet after ${native.rounds} rounds`) && text.includes(`${native.messages} messages`),
+    `${text} vs native ${JSON.stringify(native)}`);
+  await page.screenshot({ path: path.join(outputDir, 'ring.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
