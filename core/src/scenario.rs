@@ -40,6 +40,20 @@ impl Default for Scenario {
     }
 }
 
+/// What a view needs to replay a run node by node: each node's phase after every round, who
+/// informed whom, and the links of the topology.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recording {
+    /// `frames[r][v]`: the phase of node `v` after round `r` (round 0: the start), as
+    /// 0 susceptible, 1 infective, 2 removed.
+    pub frames: Vec<Vec<u8>>,
+    /// For each node, the node it learned from and the round (`None`: never learned, or the
+    /// origin).
+    pub informed_by: Vec<Option<(u32, u32)>>,
+    /// Links of the topology, each once (empty for a complete graph).
+    pub links: Vec<(u32, u32)>,
+}
+
 /// The outcome of one run: counts per round and the totals.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
@@ -58,6 +72,35 @@ impl Scenario {
         }
         self.rumor.validate()?;
         self.network.validate(self.nodes)
+    }
+
+    /// Runs the scenario and records it node by node, if it has at most `max_nodes` nodes (a
+    /// frame costs a byte per node per round).
+    pub fn run_recorded(&self, max_nodes: u32) -> Result<(RunReport, Option<Recording>), String> {
+        if self.nodes > max_nodes {
+            return self.run().map(|report| (report, None));
+        }
+        self.validate()?;
+        let mut run = RumorRun::on_network(self.nodes, self.rumor, &self.network, self.seed)?;
+        let frame = |run: &RumorRun| run.phases().map(|phase| phase as u8).collect::<Vec<u8>>();
+        let mut frames = vec![frame(&run)];
+        let mut rounds = Vec::new();
+        while let Some(metrics) = run.step() {
+            rounds.push(metrics);
+            frames.push(frame(&run));
+        }
+        let recording = Recording {
+            frames,
+            informed_by: run.informed_by().collect(),
+            links: run.links(),
+        };
+        Ok((
+            RunReport {
+                rounds,
+                summary: run.summary(),
+            },
+            Some(recording),
+        ))
     }
 
     /// Runs the scenario to quiescence.
@@ -91,6 +134,58 @@ mod tests {
         };
         let error = scenario.run().unwrap_err();
         assert!(error.contains("version 99"), "{error}");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_recording_replays_the_counts_of_every_round() {
+        use crate::topology::TopologyKind;
+        let scenario = Scenario {
+            network: Network {
+                topology: TopologyKind::Ring { k: 2 },
+                ..Network::default()
+            },
+            ..Scenario::default()
+        };
+        let (report, recording) = scenario.run_recorded(1_000).unwrap();
+        let recording = recording.unwrap();
+        assert_eq!(
+            report,
+            scenario.run().unwrap(),
+            "recording does not change the run"
+        );
+        assert_eq!(recording.frames.len(), report.rounds.len() + 1);
+        for (frame, metrics) in recording.frames[1..].iter().zip(&report.rounds) {
+            let susceptible = frame.iter().filter(|&&phase| phase == 0).count() as u32;
+            let infective = frame.iter().filter(|&&phase| phase == 1).count() as u32;
+            assert_eq!(
+                (susceptible, infective),
+                (metrics.susceptible, metrics.infective)
+            );
+        }
+        assert_eq!(
+            recording.links.len(),
+            200,
+            "a ring with two links each side"
+        );
+        // Every informed node learned over a link of the ring from an earlier learner.
+        for (node, informed) in recording.informed_by.iter().enumerate() {
+            if let Some((from, round)) = informed {
+                let node = node as u32;
+                let link = (node.min(*from), node.max(*from));
+                assert!(recording.links.contains(&link), "{link:?} is not a link");
+                assert!(*round >= 1);
+            }
+        }
+        assert!(
+            Scenario {
+                nodes: 2_000,
+                ..Scenario::default()
+            }
+            .run_recorded(1_000)
+            .unwrap()
+            .1
+            .is_none()
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]

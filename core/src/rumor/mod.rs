@@ -108,7 +108,7 @@ pub enum Phase {
 }
 
 /// What one node holds about one rumor: 12 bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RumorState {
     pub phase: Phase,
     /// Contacts counted so far towards losing interest (counter variant).
@@ -121,6 +121,18 @@ pub struct RumorState {
 
 /// Sentinel for "nobody told us": the node is the rumor's origin.
 pub const NO_SENDER: NodeId = NodeId::MAX;
+
+impl Default for RumorState {
+    /// Susceptible, told by nobody.
+    fn default() -> Self {
+        RumorState {
+            phase: Phase::Susceptible,
+            counter: 0,
+            learned_from: NO_SENDER,
+            learned_at: 0,
+        }
+    }
+}
 
 impl RumorState {
     /// The state of the node where the rumor starts.

@@ -164,6 +164,30 @@ impl RumorRun {
         self.states.iter().map(|state| state.phase)
     }
 
+    /// For each node, who it learned from and when (`None`: never learned, or the origin).
+    pub fn informed_by(&self) -> impl Iterator<Item = Option<(NodeId, u32)>> + '_ {
+        self.states
+            .iter()
+            .map(|state| state.avoid().map(|from| (from, state.learned_at)))
+    }
+
+    /// The topology's links, each once (empty for a complete graph).
+    pub fn links(&self) -> Vec<(NodeId, NodeId)> {
+        match &self.peers {
+            Peers::Population(_) => Vec::new(),
+            Peers::Graph(topology) => (0..topology.len())
+                .flat_map(|v| {
+                    topology
+                        .neighbours(v)
+                        .unwrap_or(&[])
+                        .iter()
+                        .filter(move |&&w| v < w)
+                        .map(move |&w| (v, w))
+                })
+                .collect(),
+        }
+    }
+
     fn is_crashed(&self, node: usize) -> bool {
         !self.crashed.is_empty() && self.crashed[node]
     }
