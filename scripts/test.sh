@@ -9,11 +9,12 @@ ensure_chromium
 ensure_e2e_modules
 cd "$GOSSIPLAB_ROOT"
 
-# gossip-web only means something in a browser, so it is linted for wasm32 only.
+# gossip-web only means something in a browser, so it is linted for wasm32 only (its pure
+# logic is unit-tested natively with the rest).
 say "format";                   cargo fmt --all --check
 say "clippy (native)";          cargo clippy --workspace --exclude gossip-web --all-targets --locked -- -D warnings
 say "clippy (wasm32)";          cargo clippy -p gossip-core -p gossip-worker -p gossip-web --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
-say "tests (native)";           cargo test --workspace --exclude gossip-web --locked
+say "tests (native)";           cargo test --workspace --locked
 say "gossip-core tests (wasm32 under Node.js)"
 cargo test -p gossip-core --locked --target wasm32-unknown-unknown
 build_playground

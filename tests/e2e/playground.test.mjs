@@ -45,3 +45,38 @@ test('theory curves appear where they apply, and topology and loss reach the cor
   await page.screenshot({ path: path.join(outputDir, 'ring.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test('the graph replays the run round by round', async () => {
+  const { page, errors } = await openPage(browser, relay.url);
+  await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
+  const canvas = page.locator('canvas#graph');
+  await canvas.waitFor();
+  const label = page.locator('#round-label');
+  const last = Number(/of (\d+)/.exec(await label.textContent())[1]);
+  assert.ok(last > 5, `a run of ${last} rounds`);
+  assert.equal(await label.textContent(), `Round ${last} of ${last}`, 'a new run shows its end');
+
+  // Scrub to the start: only the origin knows.
+  await page.getByRole('slider', { name: 'Round' }).fill('0');
+  assert.equal(await label.textContent(), `Round 0 of ${last}`);
+  assert.match(await canvas.getAttribute('aria-label'), /after round 0: 99 susceptible, 1 infective, 0 removed/);
+  await page.getByRole('button', { name: 'Step' }).click();
+  assert.equal(await label.textContent(), `Round 1 of ${last}`);
+  const early = await canvas.screenshot();
+
+  // Play to the end; the canvas changes as it goes.
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.locator('#round-label', { hasText: `Round ${last} of ${last}` }).waitFor({ timeout: 20_000 });
+  await page.getByRole('button', { name: 'Play' }).waitFor(); // back to "Play" once finished
+  const late = await canvas.screenshot();
+  assert.notDeepEqual(early, late);
+  await page.getByRole('slider', { name: 'Round' }).fill(String(Math.floor(last / 2)));
+  await page.screenshot({ path: path.join(outputDir, 'graph.png'), fullPage: true });
+
+  // Too many nodes to draw: the page says so and still charts the run.
+  await page.getByLabel('Nodes', { exact: true }).fill('5000');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.locator('#graph-note', { hasText: 'this run has 5000' }).waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('#sir-chart').count(), 1);
+  assert.deepEqual(errors, []);
+});

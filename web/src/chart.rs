@@ -13,6 +13,9 @@ pub struct SirChartProps {
     /// A predicted final susceptible fraction (residue), drawn as a dashed level.
     #[prop_or_default]
     pub residue: Option<f64>,
+    /// The round shown in the graph, marked with a vertical line.
+    #[prop_or_default]
+    pub marker: Option<usize>,
 }
 
 /// Susceptible / infective / removed counts per round, as three polylines.
@@ -37,6 +40,7 @@ pub fn SirChart(props: &SirChartProps) -> Html {
             .join(" ")
     });
     let residue_y = props.residue.map(|s| HEIGHT - s * HEIGHT);
+    let marker_x = props.marker.map(|round| round as f64 / rounds * WIDTH);
     let nodes = f64::from(props.nodes.max(1));
     let line = |count: fn(&RoundMetrics) -> u32, start: u32| {
         std::iter::once((0.0, start))
@@ -60,6 +64,9 @@ pub fn SirChart(props: &SirChartProps) -> Html {
                 <polyline class="removed" points={line(|m| m.removed, 0)} />
                 if let Some(points) = theory {
                     <polyline id="theory-curve" class="theory" points={points} />
+                }
+                if let Some(x) = marker_x {
+                    <line id="round-marker" class="marker" x1={format!("{x:.1}")} x2={format!("{x:.1}")} y1="0" y2={HEIGHT.to_string()} />
                 }
                 if let Some(y) = residue_y {
                     <line id="theory-residue" class="theory" x1="0" x2={WIDTH.to_string()} y1={format!("{y:.1}")} y2={format!("{y:.1}")} />

@@ -4,15 +4,18 @@
 
 mod chart;
 mod controls;
+mod graph;
 mod relay_link;
 mod relay_panel;
 mod share;
+mod timeline;
 
 use gossip_core::rumor::{Direction, LossOfInterest, Trigger};
 use gossip_core::scenario::Scenario;
 use gossip_core::theory;
 use gossip_core::topology::TopologyKind;
-use gossip_worker::{JsonCodec, SimOutput, SimReactor, SimRequest};
+use gossip_worker::{JsonCodec, MAX_DRAWN_NODES, SimOutput, SimReactor, SimRequest};
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
@@ -20,8 +23,10 @@ use yew_agent::reactor::{ReactorEvent, ReactorProvider, use_reactor_bridge};
 
 use chart::SirChart;
 use controls::Controls;
+use graph::GraphView;
 use relay_panel::RelayPanel;
 use share::LinkedScenario;
+use timeline::{Timeline, TimelineAction, TimelineControls};
 
 /// Where Trunk puts the worker script.
 const WORKER_PATH: &str = "/worker.js";
@@ -51,10 +56,15 @@ fn Playground() -> Html {
         _ => None,
     });
     let output = use_state(|| None::<SimOutput>);
+    let timeline = use_reducer(Timeline::default);
     let bridge = {
         let output = output.clone();
+        let timeline = timeline.clone();
         use_reactor_bridge::<SimReactor, _>(move |event| {
             if let ReactorEvent::Output(result) = event {
+                if let SimOutput::Done { report, .. } = &result {
+                    timeline.dispatch(TimelineAction::Load(report.rounds.len()));
+                }
                 output.set(Some(result));
             }
         })
@@ -126,7 +136,11 @@ fn Playground() -> Html {
         Some(SimOutput::Failed { error, .. }) => {
             html! { <p id="sim-result" class="error">{format!("The simulation failed: {error}")}</p> }
         }
-        Some(SimOutput::Done { scenario, report }) => {
+        Some(SimOutput::Done {
+            scenario,
+            report,
+            recording,
+        }) => {
             let summary = report.summary;
             let outcome = match summary.full_infection_round {
                 Some(round) => format!("every node knew by round {round}"),
@@ -138,9 +152,26 @@ fn Playground() -> Html {
                         {format!("{}: quiet after {} rounds, {outcome}; {} messages ({:.2} per node).",
                             describe(scenario), summary.rounds, summary.messages, summary.traffic)}
                     </p>
-                    <SirChart rounds={report.rounds.clone()} nodes={scenario.nodes}
-                        theory={theory_curve(scenario, report.rounds.len() as u32)}
-                        residue={theory_residue(scenario)} />
+                    <div class="viz">
+                        <div class="graph-column">
+                            if let Some(recording) = recording {
+                                <GraphView recording={Rc::new(recording.clone())} topology={scenario.network.topology}
+                                    round={timeline.round} />
+                                <TimelineControls timeline={timeline.clone()} />
+                            } else {
+                                <p id="graph-note" class="note">
+                                    {format!("The graph draws up to {MAX_DRAWN_NODES} nodes node by node; this run has {}. \
+                                        The chart shows every round.", scenario.nodes)}
+                                </p>
+                            }
+                        </div>
+                        <div class="chart-column">
+                            <SirChart rounds={report.rounds.clone()} nodes={scenario.nodes}
+                                theory={theory_curve(scenario, report.rounds.len() as u32)}
+                                residue={theory_residue(scenario)}
+                                marker={recording.as_ref().map(|_| timeline.round)} />
+                        </div>
+                    </div>
                 </>
             }
         }

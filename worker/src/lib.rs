@@ -3,7 +3,7 @@
 //! [`SimRequest`]s and receives [`SimOutput`]s.
 
 use futures::{SinkExt, StreamExt};
-use gossip_core::scenario::{RunReport, Scenario};
+use gossip_core::scenario::{Recording, RunReport, Scenario};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use yew_agent::Codec;
@@ -27,6 +27,9 @@ impl Codec for JsonCodec {
     }
 }
 
+/// Largest population recorded node by node for the graph view (a byte per node per round).
+pub const MAX_DRAWN_NODES: u32 = 2_000;
+
 /// What the page asks of the worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SimRequest {
@@ -40,6 +43,8 @@ pub enum SimOutput {
     Done {
         scenario: Scenario,
         report: RunReport,
+        /// The run node by node, for populations small enough to draw.
+        recording: Option<Recording>,
     },
     Failed {
         scenario: Scenario,
@@ -50,8 +55,12 @@ pub enum SimOutput {
 /// Handles one request; kept apart from the reactor so it can be tested natively.
 pub fn handle(request: SimRequest) -> SimOutput {
     match request {
-        SimRequest::Run(scenario) => match scenario.run() {
-            Ok(report) => SimOutput::Done { scenario, report },
+        SimRequest::Run(scenario) => match scenario.run_recorded(MAX_DRAWN_NODES) {
+            Ok((report, recording)) => SimOutput::Done {
+                scenario,
+                report,
+                recording,
+            },
             Err(error) => SimOutput::Failed { scenario, error },
         },
     }
@@ -79,6 +88,7 @@ mod tests {
         let SimOutput::Done {
             scenario: echoed,
             report,
+            recording,
         } = handle(SimRequest::Run(scenario.clone()))
         else {
             panic!("the default scenario should run");
@@ -86,6 +96,17 @@ mod tests {
         assert_eq!(echoed, scenario);
         assert_eq!(report.summary.nodes, 50);
         assert_eq!(report, scenario.run().unwrap());
+        assert_eq!(recording.unwrap().frames.len(), report.rounds.len() + 1);
+
+        // Too many nodes to draw: the counts come back, the frames do not.
+        let large = Scenario {
+            nodes: MAX_DRAWN_NODES + 1,
+            ..Scenario::default()
+        };
+        let SimOutput::Done { recording, .. } = handle(SimRequest::Run(large)) else {
+            panic!("a large scenario runs too");
+        };
+        assert!(recording.is_none());
     }
 
     #[test]

@@ -1,0 +1,153 @@
+//! The timeline under the graph: which round is shown, stepping, and playing the run back.
+
+use std::rc::Rc;
+
+use gloo_timers::callback::Interval;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+/// Milliseconds between frames when playing.
+const FRAME_INTERVAL_MS: u32 = 250;
+
+/// The shown round, the last one, and whether it plays.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Timeline {
+    pub round: usize,
+    pub last: usize,
+    pub playing: bool,
+}
+
+pub enum TimelineAction {
+    /// A new run with `last` rounds: show its end.
+    Load(usize),
+    Show(usize),
+    Step,
+    /// One frame of playing: advance, and stop at the end.
+    Tick,
+    TogglePlay,
+}
+
+impl Reducible for Timeline {
+    type Action = TimelineAction;
+
+    fn reduce(self: Rc<Self>, action: TimelineAction) -> Rc<Self> {
+        let mut next = *self;
+        match action {
+            TimelineAction::Load(last) => {
+                next = Timeline {
+                    round: last,
+                    last,
+                    playing: false,
+                }
+            }
+            TimelineAction::Show(round) => {
+                next.round = round.min(next.last);
+                next.playing = false;
+            }
+            TimelineAction::Step => {
+                next.round = (next.round + 1).min(next.last);
+                next.playing = false;
+            }
+            TimelineAction::Tick => {
+                next.round = (next.round + 1).min(next.last);
+                next.playing = next.round < next.last;
+            }
+            TimelineAction::TogglePlay => {
+                if !next.playing && next.round == next.last {
+                    next.round = 0; // play again from the start
+                }
+                next.playing = !next.playing && next.last > 0;
+            }
+        }
+        Rc::new(next)
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    pub timeline: UseReducerHandle<Timeline>,
+}
+
+#[component]
+pub fn TimelineControls(props: &TimelineProps) -> Html {
+    let timeline = props.timeline.clone();
+    {
+        let timeline = timeline.clone();
+        use_effect_with(timeline.playing, move |&playing| {
+            let interval = playing.then(|| {
+                Interval::new(FRAME_INTERVAL_MS, move || {
+                    timeline.dispatch(TimelineAction::Tick)
+                })
+            });
+            move || drop(interval)
+        });
+    }
+    let toggle = {
+        let timeline = timeline.clone();
+        Callback::from(move |_| timeline.dispatch(TimelineAction::TogglePlay))
+    };
+    let step = {
+        let timeline = timeline.clone();
+        Callback::from(move |_| timeline.dispatch(TimelineAction::Step))
+    };
+    let scrub = {
+        let timeline = timeline.clone();
+        Callback::from(move |event: InputEvent| {
+            if let Ok(round) = event
+                .target_unchecked_into::<HtmlInputElement>()
+                .value()
+                .parse()
+            {
+                timeline.dispatch(TimelineAction::Show(round));
+            }
+        })
+    };
+    html! {
+        <div class="timeline">
+            <button id="play" onclick={toggle}>{ if timeline.playing { "Pause" } else { "Play" } }</button>
+            <button id="step" onclick={step} disabled={timeline.round >= timeline.last}>{"Step"}</button>
+            <input id="round" type="range" min="0" max={timeline.last.to_string()} value={timeline.round.to_string()}
+                aria-label="Round" oninput={scrub} />
+            <span id="round-label">{format!("Round {} of {}", timeline.round, timeline.last)}</span>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(state: Timeline, action: TimelineAction) -> Timeline {
+        *Rc::new(state).reduce(action)
+    }
+
+    #[test]
+    fn playing_runs_to_the_end_and_stops() {
+        let mut state = apply(Timeline::default(), TimelineAction::Load(3));
+        assert_eq!((state.round, state.playing), (3, false));
+        state = apply(state, TimelineAction::TogglePlay);
+        assert_eq!(
+            (state.round, state.playing),
+            (0, true),
+            "playing from the end starts over"
+        );
+        for expected in 1..=3 {
+            state = apply(state, TimelineAction::Tick);
+            assert_eq!(state.round, expected);
+        }
+        assert!(!state.playing);
+        state = apply(state, TimelineAction::Tick);
+        assert_eq!(state.round, 3);
+    }
+
+    #[test]
+    fn scrubbing_and_stepping_pause_and_stay_in_range() {
+        let mut state = apply(Timeline::default(), TimelineAction::Load(5));
+        state = apply(state, TimelineAction::TogglePlay);
+        state = apply(state, TimelineAction::Show(9));
+        assert_eq!((state.round, state.playing), (5, false));
+        state = apply(state, TimelineAction::Show(2));
+        state = apply(state, TimelineAction::Step);
+        assert_eq!(state.round, 3);
+    }
+}
