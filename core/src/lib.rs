@@ -17,7 +17,7 @@
 //! - [`metrics`]: what a run measures, per round and in total.
 //! - [`theory`]: what the classic analyses predict, for overlays and validation.
 //! - [`sim`]: the deterministic simulators that drive the state machines.
-//! - [`scenario`]: the serialisable description of an experiment.
+//! - [`scenario`]: the serialisable description of an experiment; [`presets`], ready ones.
 //! - [`share_link`]: a scenario in a URL fragment.
 //! - [`wire`]: the message format (compact binary, or JSON).
 //! - [`relay_frame`]: the frames live peers and the relay exchange.
@@ -28,6 +28,7 @@ pub mod membership;
 pub mod metrics;
 pub mod node;
 pub mod peer_selection;
+pub mod presets;
 pub mod relay_frame;
 pub mod rumor;
 pub mod scenario;

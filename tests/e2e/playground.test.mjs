@@ -80,3 +80,22 @@ test('the graph replays the run round by round', async () => {
   assert.equal(await page.locator('#sir-chart').count(), 1);
   assert.deepEqual(errors, []);
 });
+
+test('presets run with one click and explain themselves', async () => {
+  const { page, errors } = await openPage(browser, relay.url);
+  await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'A partition that heals' }).click();
+  await page.locator('#sim-result.done', { hasText: '200 nodes, push-pull rumor mongering' }).waitFor({ timeout: 30_000 });
+  assert.match(await page.locator('#preset-explanation').textContent(), /partition heals at round 15/);
+  assert.equal(await page.getByRole('button', { name: 'A partition that heals' }).getAttribute('aria-pressed'), 'true');
+  assert.match(await page.locator('#sim-result').textContent(), /every node knew by round \d+/);
+  await page.getByRole('slider', { name: 'Round' }).fill('10');
+  // Mid-partition: at most the origin's half knows.
+  const midway = await page.locator('canvas#graph').getAttribute('aria-label');
+  assert.ok(Number(/after round 10: (\d+) susceptible/.exec(midway)[1]) >= 100, midway);
+  await page.screenshot({ path: path.join(outputDir, 'preset-partition.png'), fullPage: true });
+
+  await page.getByRole('button', { name: 'Push-pull: the best of both' }).click();
+  await page.locator('#preset-explanation', { hasText: 'Karp' }).waitFor({ timeout: 30_000 });
+  assert.deepEqual(errors, []);
+});

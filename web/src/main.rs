@@ -10,6 +10,7 @@ mod relay_panel;
 mod share;
 mod timeline;
 
+use gossip_core::presets;
 use gossip_core::rumor::{Direction, LossOfInterest, Trigger};
 use gossip_core::scenario::Scenario;
 use gossip_core::theory;
@@ -183,6 +184,20 @@ fn Playground() -> Html {
                 <p id="link-error" class="error" role="alert">
                     {format!("This link could not be opened: {reason}. The current experiment is kept.")}
                 </p>
+            }
+            <div class="presets" role="group" aria-label="Presets">
+                { for presets::presets().into_iter().map(|preset| {
+                    let on_run = on_run.clone();
+                    let chosen = preset.scenario == *scenario;
+                    let scenario = preset.scenario.clone();
+                    html! {
+                        <button class={classes!("preset", chosen.then_some("chosen"))} aria-pressed={chosen.to_string()}
+                            onclick={Callback::from(move |_| on_run.emit(scenario.clone()))}>{preset.title}</button>
+                    }
+                }) }
+            </div>
+            if let Some(preset) = presets::presets().into_iter().find(|preset| preset.scenario == *scenario) {
+                <p id="preset-explanation" class="explanation">{preset.explanation}</p>
             }
             <Controls scenario={(*scenario).clone()} on_run={on_run} />
             {body}
