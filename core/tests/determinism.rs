@@ -36,7 +36,7 @@ fn recorded_runs_replay_bit_for_bit() {
                 seed: 7,
                 ..Scenario::default()
             },
-            0x620b_3da1_080b_dcb4_u64,
+            0x1f0d_4f05_ead8_1a6f_u64,
         ),
         (
             Scenario {

@@ -21,7 +21,8 @@ use crate::NodeId;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "k")]
 pub enum LossOfInterest {
-    /// Removed after `k` contacts that count.
+    /// Removed after `k` contacts in a row that count (with feedback, a useful contact starts
+    /// the count over).
     Counter(u8),
     /// Removed with probability `1/k` after each contact that counts.
     Coin(u8),
@@ -184,6 +185,10 @@ impl RumorState {
             Trigger::Blind => true,
         };
         if !counts {
+            // A useful contact starts the count of unnecessary ones over: the counter measures
+            // unnecessary contacts in a row. This reading reproduces table 1 of Demers et al.
+            // (residue and traffic for k = 1..5) where a plain running total does not.
+            self.counter = 0;
             return false;
         }
         let lose = match config.loss {
@@ -220,6 +225,9 @@ mod tests {
         assert!(!state.after_contact(&config, false, &mut rng));
         assert!(!state.after_contact(&config, false, &mut rng));
         assert_eq!(state.phase, Phase::Infective);
+        assert!(!state.after_contact(&config, true, &mut rng));
+        // A useful contact in between starts the count over.
+        assert!(!state.after_contact(&config, false, &mut rng));
         assert!(!state.after_contact(&config, true, &mut rng));
         assert!(state.after_contact(&config, true, &mut rng));
         assert_eq!(state.phase, Phase::Removed);

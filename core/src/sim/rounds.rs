@@ -5,8 +5,9 @@
 //! pull with the rumor if it is infective. Nodes that learn during round `r` start spreading in
 //! round `r + 1`, as in the synchronous model of Demers et al. A contact counts as unnecessary
 //! (for feedback) only if the peer knew the rumor before this round began: two senders reaching
-//! the same susceptible node in one round both count as useful. With that rule table 1 of Demers
-//! et al. (k = 1: residue 0.176, traffic 1.74) is reproduced. With a connection limit, a node
+//! the same susceptible node in one round both count as useful. With that rule, and the counter
+//! of unnecessary contacts in a row (see [`crate::rumor`]), table 1 of Demers et al. (push,
+//! feedback, counter, k = 1..5) is reproduced: residue, traffic and t_last. With a connection limit, a node
 //! accepts at most that many contacts per round and refuses the rest.
 //!
 //! The [`Network`] adds loss (a lost message teaches nothing and brings no feedback; blind
