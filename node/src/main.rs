@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use gossip_node::{relay, sim};
+use gossip_node::{peer, relay, sim};
 
 #[derive(Parser)]
 #[command(
@@ -31,6 +31,30 @@ enum Command {
         /// Folder of the built playground (Trunk's output).
         #[arg(long, default_value = "dist")]
         dist: PathBuf,
+    },
+    /// Join a room on a relay as a live gossip peer; commands on standard input.
+    Peer {
+        /// The relay, ws://HOST:PORT.
+        #[arg(long, default_value = "ws://127.0.0.1:8080")]
+        relay: String,
+        /// The room (cluster) to join.
+        #[arg(long, default_value = "lobby")]
+        room: String,
+        /// The peer id to ask for (the relay assigns one otherwise).
+        #[arg(long)]
+        id: Option<u32>,
+        /// SWIM protocol period in milliseconds.
+        #[arg(long, default_value_t = 1000)]
+        swim_period_ms: u64,
+        /// Anti-entropy period in milliseconds (0: off).
+        #[arg(long, default_value_t = 1000)]
+        anti_entropy_ms: u64,
+        /// Rumor mongering period in milliseconds (0: off).
+        #[arg(long, default_value_t = 200)]
+        rumor_ms: u64,
+        /// Seed of the peer's generator (default: from the clock).
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Run a scenario, once or many times with consecutive seeds, and report its metrics.
     Sim {
@@ -61,6 +85,23 @@ fn main() -> ExitCode {
         .init();
     let result = match Cli::parse().command {
         Command::Relay { addr, dist } => run_relay(addr, dist),
+        Command::Peer {
+            relay,
+            room,
+            id,
+            swim_period_ms,
+            anti_entropy_ms,
+            rumor_ms,
+            seed,
+        } => run_peer(
+            relay,
+            room,
+            id,
+            swim_period_ms,
+            anti_entropy_ms,
+            rumor_ms,
+            seed,
+        ),
         Command::Sim {
             scenario,
             runs,
@@ -76,6 +117,44 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run_peer(
+    relay: String,
+    room: String,
+    id: Option<u32>,
+    swim_period_ms: u64,
+    anti_entropy_ms: u64,
+    rumor_ms: u64,
+    seed: Option<u64>,
+) -> anyhow::Result<()> {
+    let mut config = gossip_core::node::NodeConfig::default();
+    config.swim.protocol_period = swim_period_ms;
+    config.swim.ping_timeout = swim_period_ms * 3 / 10;
+    config.anti_entropy =
+        config
+            .anti_entropy
+            .filter(|_| anti_entropy_ms > 0)
+            .map(|mut schedule| {
+                schedule.period = anti_entropy_ms;
+                schedule
+            });
+    config.rumor = config.rumor.filter(|_| rumor_ms > 0).map(|mut schedule| {
+        schedule.period = rumor_ms;
+        schedule
+    });
+    let options = peer::PeerOptions {
+        relay,
+        room,
+        id,
+        config,
+        seed: seed.unwrap_or_else(peer::fresh_seed),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let input = tokio::io::BufReader::new(tokio::io::stdin());
+        peer::run(options, input, std::io::stdout()).await
+    })
 }
 
 fn run_relay(addr: SocketAddr, dist: PathBuf) -> anyhow::Result<()> {

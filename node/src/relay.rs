@@ -96,6 +96,8 @@ struct Room {
 #[derive(Deserialize)]
 struct JoinQuery {
     room: String,
+    /// The id a returning peer asks for; the relay assigns one when absent.
+    id: Option<NodeId>,
 }
 
 /// Room names: 1 to 64 characters of ASCII letters, digits, '-' and '_'.
@@ -119,22 +121,52 @@ async fn upgrade(
     if let Err(reason) = validate_room(&query.room) {
         return (StatusCode::BAD_REQUEST, reason).into_response();
     }
+    if let Some(id) = query.id {
+        if id == 0 || id == BROADCAST {
+            return (StatusCode::BAD_REQUEST, format!("peer id {id} is reserved")).into_response();
+        }
+        if relay
+            .rooms
+            .lock()
+            .unwrap()
+            .get(&query.room)
+            .is_some_and(|room| room.peers.contains_key(&id))
+        {
+            return (
+                StatusCode::CONFLICT,
+                format!("peer id {id} is already in room {:?}", query.room),
+            )
+                .into_response();
+        }
+    }
     // Frames over our own limit are refused one by one below; this transport limit only stops a
     // peer from making us buffer arbitrarily large messages.
     ws.max_message_size(relay.config.max_frame * 4)
-        .on_upgrade(move |socket| relay.session(socket, query.room))
+        .on_upgrade(move |socket| relay.session(socket, query.room, query.id))
 }
 
 impl Relay {
-    fn join(&self, room: &str) -> (NodeId, Vec<NodeId>, mpsc::Receiver<Message>) {
+    /// Adds a peer to `room` under `wanted` if that id is free there, else under a new id.
+    fn join(
+        &self,
+        room: &str,
+        wanted: Option<NodeId>,
+    ) -> (NodeId, Vec<NodeId>, mpsc::Receiver<Message>) {
         let (sender, receiver) = mpsc::channel(self.config.outgoing_queue);
-        let id = {
-            let mut next = self.next_id.lock().unwrap();
-            *next += 1;
-            *next
-        };
         let mut rooms = self.rooms.lock().unwrap();
         let room = rooms.entry(room.to_string()).or_default();
+        let id = match wanted.filter(|id| !room.peers.contains_key(id)) {
+            Some(id) => id,
+            None => {
+                let mut next = self.next_id.lock().unwrap();
+                loop {
+                    *next = next.wrapping_add(1).max(1);
+                    if !room.peers.contains_key(&*next) && *next != BROADCAST {
+                        break *next;
+                    }
+                }
+            }
+        };
         let others: Vec<NodeId> = room.peers.keys().copied().collect();
         let joined = control_message(&Control::Joined { id });
         for peer in room.peers.values() {
@@ -204,8 +236,8 @@ impl Relay {
         }
     }
 
-    async fn session(self: Arc<Self>, socket: WebSocket, room: String) {
-        let (id, others, mut outgoing) = self.join(&room);
+    async fn session(self: Arc<Self>, socket: WebSocket, room: String, wanted: Option<NodeId>) {
+        let (id, others, mut outgoing) = self.join(&room, wanted);
         tracing::info!(room, peer = id, "peer joined");
         let (mut sink, mut stream) = socket.split();
         let welcome = control_message(&Control::Welcome {

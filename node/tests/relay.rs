@@ -199,3 +199,33 @@ fn a_busy_port_is_reported_and_the_relay_exits_non_zero() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("already in use"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_returning_peer_gets_its_id_back_but_cannot_take_a_live_one() {
+    let addr = start_relay().await;
+    let (mut alice, alice_id, _) = join(addr, "ids").await;
+    let (socket, _) = connect_async(format!("ws://{addr}/ws?room=ids&id=77"))
+        .await
+        .unwrap();
+    let mut returning = socket;
+    assert_eq!(
+        next_control(&mut returning).await,
+        Control::Welcome {
+            id: 77,
+            room: "ids".into(),
+            peers: vec![alice_id]
+        }
+    );
+    assert_eq!(next_control(&mut alice).await, Control::Joined { id: 77 });
+    // Alice's id is taken while she is connected: nobody else can claim it.
+    assert!(
+        connect_async(format!("ws://{addr}/ws?room=ids&id={alice_id}"))
+            .await
+            .is_err()
+    );
+    assert!(
+        connect_async(format!("ws://{addr}/ws?room=ids&id={}", BROADCAST))
+            .await
+            .is_err()
+    );
+}

@@ -1,0 +1,208 @@
+//! Native peers gossiping through a real relay over loopback: writes at either peer reach the
+//! other, a killed peer is detected, and a relay restart loses nothing. Every wait is bounded.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_gossip-node");
+
+struct Process {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Process {
+    fn start(args: &[&str]) -> Process {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Process {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, command: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        writeln!(stdin, "{command}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Waits for a printed line containing `text`; returns it.
+    fn wait_for(&mut self, text: &str, limit: Duration) -> String {
+        if let Some(line) = self.seen.iter().find(|line| line.contains(text)) {
+            return line.clone();
+        }
+        let deadline = Instant::now() + limit;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(text) {
+                        return line;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!(
+            "no line with {text:?} within {limit:?}; saw:\n{}",
+            self.seen.join("\n")
+        );
+    }
+
+    /// Asks `get KEY` until the answer has `value`.
+    fn wait_for_value(&mut self, key: &str, value: &str, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        loop {
+            self.send(&format!("get {key}"));
+            let answer = self.wait_for(&format!("{key} "), Duration::from_secs(2));
+            self.seen.retain(|line| line != &answer);
+            if answer.starts_with(&format!("{key} = {value} ")) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{key} never became {value}: {answer}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn relay(port: u16) -> Process {
+    let mut relay = Process::start(&[
+        "relay",
+        "--addr",
+        &format!("127.0.0.1:{port}"),
+        "--dist",
+        "no-dist",
+    ]);
+    relay.wait_for("relay on http://", Duration::from_secs(10));
+    relay
+}
+
+fn peer(port: u16, room: &str) -> Process {
+    Process::start(&[
+        "peer",
+        "--relay",
+        &format!("ws://127.0.0.1:{port}"),
+        "--room",
+        room,
+        "--swim-period-ms",
+        "200",
+        "--anti-entropy-ms",
+        "300",
+    ])
+}
+
+fn id_of(peer: &mut Process) -> String {
+    let line = peer.wait_for("joined room", Duration::from_secs(10));
+    line.split_whitespace().nth(5).unwrap().to_string()
+}
+
+#[test]
+fn writes_cross_between_native_peers_and_a_killed_peer_is_detected() {
+    let port = free_port();
+    let _relay = relay(port);
+    let mut alice = peer(port, "native");
+    let alice_id = id_of(&mut alice);
+    let mut bob = peer(port, "native");
+    id_of(&mut bob);
+    bob.wait_for(
+        &format!("member {alice_id} joined"),
+        Duration::from_secs(10),
+    );
+
+    alice.send("put colour blue");
+    bob.send("put shape round");
+    bob.wait_for_value("colour", "blue", Duration::from_secs(10));
+    alice.wait_for_value("shape", "round", Duration::from_secs(10));
+
+    // Alice dies without a word: Bob suspects, then declares her failed. With 200 ms periods and
+    // two members the suspicion timeout is 3 x 200 ms x ceil(ln 3) = 1.2 s; 10 s is ample.
+    drop(alice);
+    bob.wait_for(
+        &format!("member {alice_id} suspected"),
+        Duration::from_secs(10),
+    );
+    bob.wait_for(
+        &format!("member {alice_id} failed"),
+        Duration::from_secs(10),
+    );
+}
+
+#[test]
+fn nothing_written_is_lost_across_a_relay_restart() {
+    let port = free_port();
+    let relay_process = relay(port);
+    let mut alice = peer(port, "restart");
+    let alice_id = id_of(&mut alice);
+    let mut bob = peer(port, "restart");
+    let bob_id = id_of(&mut bob);
+    alice.wait_for(&format!("member {bob_id} joined"), Duration::from_secs(10));
+    alice.send("put before restart");
+    bob.wait_for_value("before", "restart", Duration::from_secs(10));
+
+    drop(relay_process);
+    alice.wait_for("connection to the relay lost", Duration::from_secs(10));
+    // Written while the relay is down: kept locally, spread once the peers are back.
+    alice.send("put during outage");
+    std::thread::sleep(Duration::from_millis(300));
+    let _relay = relay(port);
+    // Both come back under their own ids.
+    alice.wait_for(
+        &format!("joined room restart as peer {alice_id}"),
+        Duration::from_secs(15),
+    );
+    bob.wait_for(
+        &format!("joined room restart as peer {bob_id}"),
+        Duration::from_secs(15),
+    );
+    bob.wait_for_value("during", "outage", Duration::from_secs(15));
+    bob.wait_for_value("before", "restart", Duration::from_secs(2));
+}
+
+#[test]
+fn a_bad_room_name_is_refused_before_connecting() {
+    let output = Command::new(BIN)
+        .args(["peer", "--room", "no spaces"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("invalid room name"));
+}
