@@ -5,8 +5,8 @@
 mod chart;
 mod controls;
 mod graph;
+mod live;
 mod relay_link;
-mod relay_panel;
 mod share;
 mod timeline;
 
@@ -25,7 +25,7 @@ use yew_agent::reactor::{ReactorEvent, ReactorProvider, use_reactor_bridge};
 use chart::SirChart;
 use controls::Controls;
 use graph::GraphView;
-use relay_panel::RelayPanel;
+use live::LivePanel;
 use share::LinkedScenario;
 use timeline::{Timeline, TimelineAction, TimelineControls};
 
@@ -39,7 +39,7 @@ fn App() -> Html {
             <header><h1>{"GossipLab"}</h1><p>{"Watch information spread by gossip."}</p></header>
             <main>
                 <Playground />
-                <RelayPanel />
+                <LivePanel />
             </main>
         </ReactorProvider<SimReactor, JsonCodec>>
     }

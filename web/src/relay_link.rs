@@ -1,15 +1,18 @@
-//! The page's WebSocket to the relay: opens it, decodes the relay's control frames and reports
-//! them. Gossip payloads will flow through the same socket in live mode.
+//! The page's WebSocket to the relay: opens it, decodes the relay's control frames, hands over
+//! gossip frames, and sends the node's frames.
 
+use gossip_core::NodeId;
 use gossip_core::relay_frame::Control;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-/// What the view learns about the relay connection.
+/// What the page learns from the relay connection.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RelayEvent {
     Control(Control),
+    /// A gossip frame, `[from][payload]`, stamped by the relay.
+    Frame(Vec<u8>),
     Closed(String),
 }
 
@@ -18,6 +21,15 @@ pub struct RelayConnection {
     socket: WebSocket,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
+}
+
+impl RelayConnection {
+    /// Sends a frame `[to][payload]`; a closed socket drops it (gossip tolerates loss).
+    pub fn send(&self, frame: &[u8]) {
+        if self.socket.ready_state() == WebSocket::OPEN {
+            let _ = self.socket.send_with_u8_array(frame);
+        }
+    }
 }
 
 impl Drop for RelayConnection {
@@ -29,7 +41,7 @@ impl Drop for RelayConnection {
 }
 
 /// The relay's WebSocket URL for `room`, on the host that served the page.
-pub fn relay_url(room: &str) -> Result<String, String> {
+pub fn relay_url(room: &str, id: Option<NodeId>) -> Result<String, String> {
     let location = web_sys::window().ok_or("no window")?.location();
     let scheme = match location
         .protocol()
@@ -40,28 +52,32 @@ pub fn relay_url(room: &str) -> Result<String, String> {
         _ => "ws",
     };
     let host = location.host().map_err(|_| "no page host")?;
-    Ok(format!("{scheme}://{host}/ws?room={room}"))
+    let id = id.map(|id| format!("&id={id}")).unwrap_or_default();
+    Ok(format!("{scheme}://{host}/ws?room={room}{id}"))
 }
 
 pub fn connect(
     room: &str,
+    id: Option<NodeId>,
     on_event: impl Fn(RelayEvent) + Clone + 'static,
 ) -> Result<RelayConnection, String> {
-    let socket = WebSocket::new(&relay_url(room)?)
+    let socket = WebSocket::new(&relay_url(room, id)?)
         .map_err(|e| format!("cannot open the relay socket: {e:?}"))?;
     socket.set_binary_type(web_sys::BinaryType::Arraybuffer);
 
     let on_message = {
         let on_event = on_event.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let Some(text) = event.data().as_string() else {
-                return; // gossip payloads: not used by this view yet
-            };
-            match serde_json::from_str::<Control>(&text) {
-                Ok(control) => on_event(RelayEvent::Control(control)),
-                Err(error) => web_sys::console::warn_1(
-                    &format!("relay sent an unknown control frame: {error}").into(),
-                ),
+            let data = event.data();
+            if let Some(text) = data.as_string() {
+                match serde_json::from_str::<Control>(&text) {
+                    Ok(control) => on_event(RelayEvent::Control(control)),
+                    Err(error) => web_sys::console::warn_1(
+                        &format!("relay sent an unknown control frame: {error}").into(),
+                    ),
+                }
+            } else if let Ok(buffer) = data.dyn_into::<js_sys::ArrayBuffer>() {
+                on_event(RelayEvent::Frame(js_sys::Uint8Array::new(&buffer).to_vec()));
             }
         })
     };
