@@ -43,6 +43,9 @@ enum Command {
         /// The peer id to ask for (the relay assigns one otherwise).
         #[arg(long)]
         id: Option<u32>,
+        /// The room's shared secret (the room's first peer sets it).
+        #[arg(long)]
+        secret: Option<String>,
         /// SWIM protocol period in milliseconds.
         #[arg(long, default_value_t = 1000)]
         swim_period_ms: u64,
@@ -89,19 +92,26 @@ fn main() -> ExitCode {
             relay,
             room,
             id,
+            secret,
             swim_period_ms,
             anti_entropy_ms,
             rumor_ms,
             seed,
-        } => run_peer(
-            relay,
-            room,
-            id,
-            swim_period_ms,
-            anti_entropy_ms,
-            rumor_ms,
-            seed,
-        ),
+        } => {
+            let periods = Periods {
+                swim: swim_period_ms,
+                anti_entropy: anti_entropy_ms,
+                rumor: rumor_ms,
+            };
+            run_peer(peer::PeerOptions {
+                relay,
+                room,
+                id,
+                secret,
+                config: periods.node_config(),
+                seed: seed.unwrap_or_else(peer::fresh_seed),
+            })
+        }
         Command::Sim {
             scenario,
             runs,
@@ -119,37 +129,35 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_peer(
-    relay: String,
-    room: String,
-    id: Option<u32>,
-    swim_period_ms: u64,
-    anti_entropy_ms: u64,
-    rumor_ms: u64,
-    seed: Option<u64>,
-) -> anyhow::Result<()> {
-    let mut config = gossip_core::node::NodeConfig::default();
-    config.swim.protocol_period = swim_period_ms;
-    config.swim.ping_timeout = swim_period_ms * 3 / 10;
-    config.anti_entropy =
+/// Protocol periods of a native peer, in milliseconds (0 turns a mechanism off).
+struct Periods {
+    swim: u64,
+    anti_entropy: u64,
+    rumor: u64,
+}
+
+impl Periods {
+    fn node_config(&self) -> gossip_core::node::NodeConfig {
+        let mut config = gossip_core::node::NodeConfig::default();
+        config.swim.protocol_period = self.swim;
+        config.swim.ping_timeout = self.swim * 3 / 10;
+        config.anti_entropy =
+            config
+                .anti_entropy
+                .filter(|_| self.anti_entropy > 0)
+                .map(|mut schedule| {
+                    schedule.period = self.anti_entropy;
+                    schedule
+                });
+        config.rumor = config.rumor.filter(|_| self.rumor > 0).map(|mut schedule| {
+            schedule.period = self.rumor;
+            schedule
+        });
         config
-            .anti_entropy
-            .filter(|_| anti_entropy_ms > 0)
-            .map(|mut schedule| {
-                schedule.period = anti_entropy_ms;
-                schedule
-            });
-    config.rumor = config.rumor.filter(|_| rumor_ms > 0).map(|mut schedule| {
-        schedule.period = rumor_ms;
-        schedule
-    });
-    let options = peer::PeerOptions {
-        relay,
-        room,
-        id,
-        config,
-        seed: seed.unwrap_or_else(peer::fresh_seed),
-    };
+    }
+}
+
+fn run_peer(options: peer::PeerOptions) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let input = tokio::io::BufReader::new(tokio::io::stdin());

@@ -28,6 +28,8 @@ pub struct PeerOptions {
     pub room: String,
     /// The id to ask for; the relay assigns one when absent.
     pub id: Option<NodeId>,
+    /// The room's shared secret, if it has one.
+    pub secret: Option<String>,
     pub config: NodeConfig,
     pub seed: u64,
 }

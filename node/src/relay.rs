@@ -36,6 +36,12 @@ pub struct RelayConfig {
     pub max_frame: usize,
     /// Frames that may wait for a slow peer before newer ones are shed.
     pub outgoing_queue: usize,
+    /// Frames per second a connection may send on average; more are dropped (counted).
+    pub rate_limit: f64,
+    /// Frames a connection may send at once above the average.
+    pub burst: f64,
+    /// Malformed frames a connection may send before the relay closes it.
+    pub max_bad_frames: u32,
 }
 
 impl Default for RelayConfig {
@@ -44,6 +50,9 @@ impl Default for RelayConfig {
             dist: PathBuf::from("dist"),
             max_frame: relay_frame::DEFAULT_MAX_FRAME,
             outgoing_queue: 256,
+            rate_limit: 5_000.0,
+            burst: 10_000.0,
+            max_bad_frames: 100,
         }
     }
 }
@@ -86,11 +95,15 @@ struct Relay {
     forwarded: AtomicU64,
     rejected: AtomicU64,
     shed: AtomicU64,
+    rate_limited: AtomicU64,
+    started: Option<std::time::Instant>,
 }
 
 #[derive(Default)]
 struct Room {
     peers: BTreeMap<NodeId, mpsc::Sender<Message>>,
+    /// Set by the room's first peer; everyone after must present it.
+    secret: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -98,6 +111,8 @@ struct JoinQuery {
     room: String,
     /// The id a returning peer asks for; the relay assigns one when absent.
     id: Option<NodeId>,
+    /// The room's shared secret, if it has one.
+    secret: Option<String>,
 }
 
 /// Room names: 1 to 64 characters of ASCII letters, digits, '-' and '_'.
@@ -121,6 +136,16 @@ async fn upgrade(
     if let Err(reason) = validate_room(&query.room) {
         return (StatusCode::BAD_REQUEST, reason).into_response();
     }
+    if let Some(room) = relay.rooms.lock().unwrap().get(&query.room)
+        && room.secret.is_some()
+        && room.secret != query.secret
+    {
+        return (
+            StatusCode::FORBIDDEN,
+            format!("room {:?} needs its secret", query.room),
+        )
+            .into_response();
+    }
     if let Some(id) = query.id {
         if id == 0 || id == BROADCAST {
             return (StatusCode::BAD_REQUEST, format!("peer id {id} is reserved")).into_response();
@@ -142,7 +167,7 @@ async fn upgrade(
     // Frames over our own limit are refused one by one below; this transport limit only stops a
     // peer from making us buffer arbitrarily large messages.
     ws.max_message_size(relay.config.max_frame * 4)
-        .on_upgrade(move |socket| relay.session(socket, query.room, query.id))
+        .on_upgrade(move |socket| relay.session(socket, query.room, query.id, query.secret))
 }
 
 impl Relay {
@@ -151,10 +176,14 @@ impl Relay {
         &self,
         room: &str,
         wanted: Option<NodeId>,
+        secret: Option<String>,
     ) -> (NodeId, Vec<NodeId>, mpsc::Receiver<Message>) {
         let (sender, receiver) = mpsc::channel(self.config.outgoing_queue);
         let mut rooms = self.rooms.lock().unwrap();
-        let room = rooms.entry(room.to_string()).or_default();
+        let room = rooms.entry(room.to_string()).or_insert_with(|| Room {
+            peers: BTreeMap::new(),
+            secret,
+        });
         let id = match wanted.filter(|id| !room.peers.contains_key(id)) {
             Some(id) => id,
             None => {
@@ -198,20 +227,21 @@ impl Relay {
         }
     }
 
-    fn forward(&self, room_name: &str, from: NodeId, mut frame: Vec<u8>) {
+    /// Forwards a frame; returns false if it was malformed (and dropped).
+    fn forward(&self, room_name: &str, from: NodeId, mut frame: Vec<u8>) -> bool {
         let to = match relay_frame::split(&frame, self.config.max_frame) {
             Ok((to, _payload)) => to,
             Err(error) => {
                 self.rejected.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(room = room_name, peer = from, %error, "dropped a frame");
-                return;
+                return false;
             }
         };
         relay_frame::restamp(&mut frame, from);
         let message = Message::Binary(frame.into());
         let rooms = self.rooms.lock().unwrap();
         let Some(room) = rooms.get(room_name) else {
-            return;
+            return true;
         };
         let targets: Vec<&mpsc::Sender<Message>> = if to == BROADCAST {
             room.peers
@@ -234,10 +264,17 @@ impl Relay {
             self.deliver(peer, message.clone());
             self.forwarded.fetch_add(1, Ordering::Relaxed);
         }
+        true
     }
 
-    async fn session(self: Arc<Self>, socket: WebSocket, room: String, wanted: Option<NodeId>) {
-        let (id, others, mut outgoing) = self.join(&room, wanted);
+    async fn session(
+        self: Arc<Self>,
+        socket: WebSocket,
+        room: String,
+        wanted: Option<NodeId>,
+        secret: Option<String>,
+    ) {
+        let (id, others, mut outgoing) = self.join(&room, wanted, secret);
         tracing::info!(room, peer = id, "peer joined");
         let (mut sink, mut stream) = socket.split();
         let welcome = control_message(&Control::Welcome {
@@ -255,9 +292,21 @@ impl Relay {
                 }
             }
         });
+        let mut bucket = TokenBucket::new(self.config.rate_limit, self.config.burst);
+        let mut bad_frames = 0u32;
         while let Some(Ok(message)) = stream.next().await {
-            match message {
-                Message::Binary(frame) => self.forward(&room, id, frame.into()),
+            let well_formed = match message {
+                Message::Binary(frame) => {
+                    if !bucket.take(std::time::Instant::now()) {
+                        // A flooding peer loses its excess frames, not its connection, and
+                        // never holds up the others: nothing waits on it.
+                        if self.rate_limited.fetch_add(1, Ordering::Relaxed) % 1_000 == 0 {
+                            tracing::warn!(room, peer = id, "rate limit: dropping frames");
+                        }
+                        continue;
+                    }
+                    self.forward(&room, id, frame.into())
+                }
                 Message::Text(_) => {
                     self.rejected.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(
@@ -265,14 +314,58 @@ impl Relay {
                         peer = id,
                         "dropped a text frame: peers send binary frames"
                     );
+                    false
                 }
                 Message::Close(_) => break,
-                Message::Ping(_) | Message::Pong(_) => {}
+                Message::Ping(_) | Message::Pong(_) => true,
+            };
+            if !well_formed {
+                bad_frames += 1;
+                if bad_frames > self.config.max_bad_frames {
+                    tracing::warn!(
+                        room,
+                        peer = id,
+                        bad_frames,
+                        "closing a connection that keeps sending bad frames"
+                    );
+                    break;
+                }
             }
         }
         self.leave(&room, id);
         writer.abort();
         tracing::info!(room, peer = id, "peer left");
+    }
+}
+
+/// A token bucket: `rate` tokens a second, at most `burst` saved up.
+struct TokenBucket {
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    last: std::time::Instant,
+}
+
+impl TokenBucket {
+    fn new(rate: f64, burst: f64) -> Self {
+        TokenBucket {
+            rate,
+            burst,
+            tokens: burst,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn take(&mut self, now: std::time::Instant) -> bool {
+        self.tokens =
+            (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(self.burst);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
     }
 }
 
@@ -291,6 +384,9 @@ pub struct Status {
     pub forwarded: u64,
     pub rejected: u64,
     pub shed: u64,
+    pub rate_limited: u64,
+    /// Frames forwarded per second since the relay started.
+    pub forwarded_per_second: f64,
 }
 
 async fn status(State(relay): State<Arc<Relay>>) -> Json<Status> {
@@ -303,12 +399,35 @@ async fn status(State(relay): State<Arc<Relay>>) -> Json<Status> {
         forwarded: relay.forwarded.load(Ordering::Relaxed),
         rejected: relay.rejected.load(Ordering::Relaxed),
         shed: relay.shed.load(Ordering::Relaxed),
+        rate_limited: relay.rate_limited.load(Ordering::Relaxed),
+        forwarded_per_second: relay.forwarded.load(Ordering::Relaxed) as f64
+            / relay
+                .started
+                .map_or(1.0, |started| started.elapsed().as_secs_f64().max(1e-3)),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_token_bucket_allows_the_burst_then_the_rate() {
+        let start = std::time::Instant::now();
+        let mut bucket = TokenBucket::new(10.0, 5.0);
+        bucket.last = start;
+        assert_eq!(
+            (0..8).filter(|_| bucket.take(start)).count(),
+            5,
+            "the burst"
+        );
+        let later = start + std::time::Duration::from_millis(500);
+        assert_eq!(
+            (0..8).filter(|_| bucket.take(later)).count(),
+            5,
+            "half a second at 10 a second"
+        );
+    }
 
     #[test]
     fn room_names_are_checked() {

@@ -15,11 +15,15 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 const WAIT: Duration = Duration::from_secs(5);
 
 async fn start_relay() -> std::net::SocketAddr {
+    start_relay_with(RelayConfig::default()).await
+}
+
+async fn start_relay_with(config: RelayConfig) -> std::net::SocketAddr {
     let listener = relay::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let config = RelayConfig {
         dist: std::env::temp_dir().join("gossiplab-no-dist"),
-        ..RelayConfig::default()
+        ..config
     };
     tokio::spawn(relay::serve(listener, config));
     addr
@@ -228,4 +232,128 @@ async fn a_returning_peer_gets_its_id_back_but_cannot_take_a_live_one() {
             .await
             .is_err()
     );
+}
+
+#[tokio::test]
+async fn a_room_with_a_secret_refuses_peers_without_it() {
+    let addr = start_relay().await;
+    let (socket, _) = connect_async(format!("ws://{addr}/ws?room=vault&secret=s3cret"))
+        .await
+        .unwrap();
+    let mut owner = socket;
+    assert!(matches!(
+        next_control(&mut owner).await,
+        Control::Welcome { .. }
+    ));
+    assert!(
+        connect_async(format!("ws://{addr}/ws?room=vault"))
+            .await
+            .is_err()
+    );
+    assert!(
+        connect_async(format!("ws://{addr}/ws?room=vault&secret=guess"))
+            .await
+            .is_err()
+    );
+    let (mut friend, _) = connect_async(format!("ws://{addr}/ws?room=vault&secret=s3cret"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        next_control(&mut friend).await,
+        Control::Welcome { .. }
+    ));
+}
+
+#[tokio::test]
+async fn a_flooding_peer_is_limited_and_does_not_stall_the_others() {
+    let addr = start_relay_with(RelayConfig {
+        rate_limit: 200.0,
+        burst: 100.0,
+        ..RelayConfig::default()
+    })
+    .await;
+    let (mut flooder, _, _) = join(addr, "flood").await;
+    let (mut victim, victim_id, _) = join(addr, "flood").await;
+    let (mut polite, _, _) = join(addr, "flood").await;
+    // The flooder sends 3,000 frames as fast as it can; the relay passes the burst and the rate.
+    let started = std::time::Instant::now();
+    for _ in 0..3_000 {
+        flooder
+            .send(Message::Binary(
+                relay_frame::join(victim_id, b"spam").into(),
+            ))
+            .await
+            .unwrap();
+    }
+    // A polite peer's frame still gets through promptly.
+    polite
+        .send(Message::Binary(
+            relay_frame::join(victim_id, b"hello").into(),
+        ))
+        .await
+        .unwrap();
+    let mut spam = 0;
+    loop {
+        let frame = next_binary(&mut victim).await;
+        if frame.ends_with(b"hello") {
+            break;
+        }
+        spam += 1;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let allowed = 100.0 + 200.0 * elapsed + 1.0;
+    assert!(
+        f64::from(spam) <= allowed,
+        "{spam} spam frames passed in {elapsed:.2} s (allowed {allowed:.0})"
+    );
+    // Once the relay has read all 3,000, nearly all were dropped, and counted.
+    let mut state = status(addr).await;
+    for _ in 0..50 {
+        if state.rate_limited + state.forwarded >= 3_001 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        state = status(addr).await;
+    }
+    assert_eq!(state.rate_limited + state.forwarded, 3_001, "{state:?}");
+    assert!(
+        state.rate_limited >= 3_000 - allowed as u64 - 100,
+        "{state:?}"
+    );
+    // The flooder is still connected: within the rate again, its frames pass.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    flooder
+        .send(Message::Binary(
+            relay_frame::join(victim_id, b"calm").into(),
+        ))
+        .await
+        .unwrap();
+    loop {
+        if next_binary(&mut victim).await.ends_with(b"calm") {
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_peer_that_keeps_sending_garbage_is_disconnected() {
+    let addr = start_relay_with(RelayConfig {
+        max_bad_frames: 5,
+        ..RelayConfig::default()
+    })
+    .await;
+    let (mut garbage, _, _) = join(addr, "bad").await;
+    for _ in 0..6 {
+        garbage.send(Message::Binary(vec![1].into())).await.unwrap();
+    }
+    let closed = tokio::time::timeout(WAIT, async {
+        loop {
+            match garbage.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the relay should close the connection");
 }
