@@ -167,6 +167,10 @@ async fn upgrade(
     // Frames over our own limit are refused one by one below; this transport limit only stops a
     // peer from making us buffer arbitrarily large messages.
     ws.max_message_size(relay.config.max_frame * 4)
+        // Small socket buffers keep an idle connection cheap (tungstenite's default read buffer
+        // alone is 128 KiB); gossip frames are small.
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| relay.session(socket, query.room, query.id, query.secret))
 }
 
