@@ -113,7 +113,7 @@ async fn main() {
         }));
         let running = sender_running;
         tasks.push(tokio::spawn(async move {
-            let mut turn = index;
+            let mut turn = index as u64;
             while running.load(Ordering::Relaxed) {
                 turn = turn
                     .wrapping_mul(6364136223846793005)
