@@ -21,10 +21,10 @@
 //!
 //! Faults ([`Fault`]), each at a scheduled time:
 //! - Crash: the node stops; messages to it are dropped on arrival (those it sent before still
-//!   arrive). Restart with state resumes the same node, same id. SWIM's Dead is final for an id,
-//!   so a node the group declared dead while it was down comes back as a zombie the others ignore.
-//!   Restart without state therefore comes back as a fresh node under a new id (the paper's
-//!   answer), joining through a random live node; the old id stays down for good.
+//!   arrive). Restart with state resumes the same node, same id: if the group declared it dead
+//!   meanwhile, it refutes with a higher incarnation and is alive again everywhere. Restart
+//!   without state comes back as a fresh node under a new id, joining through a random live
+//!   node; the old id stays down.
 //! - Leave: a graceful leave; the node keeps running until SWIM has announced it, then stops.
 //! - Partition into groups (nodes listed in none form one more group together; nodes created
 //!   during it join their seed's group), and Heal.
@@ -1198,6 +1198,14 @@ impl EventSim {
             MemberEvent::Joined { .. } => {
                 self.totals.joined += 1;
                 self.step.joined += 1;
+                // A member that rejoins (refuting Dead or Left) is no longer counted as such.
+                let slot = &mut self.slots[observer as usize];
+                match self.views.remove(&key) {
+                    Some(State::Suspect) => slot.suspects -= 1,
+                    Some(State::Dead) => slot.dead -= 1,
+                    Some(State::Left) => slot.left -= 1,
+                    _ => {}
+                }
             }
             MemberEvent::Suspected { .. } => {
                 self.totals.suspected += 1;
@@ -1222,8 +1230,11 @@ impl EventSim {
                 self.totals.failed += 1;
                 self.step.failed += 1;
                 let slot = &mut self.slots[observer as usize];
-                if self.views.insert(key, State::Dead) == Some(State::Suspect) {
-                    slot.suspects -= 1;
+                match self.views.insert(key, State::Dead) {
+                    Some(State::Suspect) => slot.suspects -= 1,
+                    Some(State::Dead) => slot.dead -= 1,
+                    Some(State::Left) => slot.left -= 1,
+                    _ => {}
                 }
                 slot.dead += 1;
                 if running {
