@@ -72,14 +72,24 @@ impl PeerSelector for UniformList {
         avoid: Option<NodeId>,
         rng: &mut R,
     ) -> Option<NodeId> {
-        let eligible = |id: &&NodeId| **id != node && Some(**id) != avoid;
-        let count = self.peers.iter().filter(eligible).count();
-        if count == 0 {
-            return None;
-        }
-        let index = rng.random_range(0..count);
-        self.peers.iter().filter(eligible).nth(index).copied()
+        pick_from(&self.peers, node, avoid, rng)
     }
+}
+
+/// Uniform choice among the ids in `peers` other than `node` and `avoid`: one draw.
+pub fn pick_from<R: Rng + ?Sized>(
+    peers: &[NodeId],
+    node: NodeId,
+    avoid: Option<NodeId>,
+    rng: &mut R,
+) -> Option<NodeId> {
+    let eligible = |id: &&NodeId| **id != node && Some(**id) != avoid;
+    let count = peers.iter().filter(eligible).count();
+    if count == 0 {
+        return None;
+    }
+    let index = rng.random_range(0..count);
+    peers.iter().filter(eligible).nth(index).copied()
 }
 
 /// Every node contacts its successor in a fixed ring order.

@@ -389,16 +389,7 @@ impl PeerSelector for Neighbours<'_> {
                 n: self.topology.len(),
             }
             .pick(node, avoid, rng),
-            Some(list) => {
-                let eligible = list.iter().filter(|&&peer| Some(peer) != avoid).count();
-                if eligible == 0 {
-                    return None;
-                }
-                list.iter()
-                    .filter(|&&peer| Some(peer) != avoid)
-                    .nth(rng.random_range(0..eligible))
-                    .copied()
-            }
+            Some(list) => crate::peer_selection::pick_from(list, node, avoid, rng),
         }
     }
 }
