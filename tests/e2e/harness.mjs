@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const root = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -63,4 +64,21 @@ export async function openPage(browser, url) {
   page.context().on('request', (request) => requests.push(new URL(request.url()).pathname));
   await page.goto(url);
   return { page, errors, workers, requests };
+}
+
+/**
+ * Starts a relay and a browser before the file's tests and stops them after. Returns an object
+ * whose `relay` and `browser` are set once the tests run.
+ */
+export function relayAndBrowser() {
+  const context = { relay: undefined, browser: undefined };
+  before(async () => {
+    context.relay = await startRelay();
+    context.browser = await launchBrowser();
+  });
+  after(async () => {
+    await context.browser?.close();
+    context.relay?.stop();
+  });
+  return context;
 }

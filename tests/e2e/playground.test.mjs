@@ -1,26 +1,15 @@
 // The scenario form as a person uses it: the simple epidemic with its theory curve, then the same
 // rumor on a lossy ring, checked against the native core through the page's own share link.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { launchBrowser, nodeBin, openPage, outputDir, startRelay } from './harness.mjs';
+import { nodeBin, openPage, outputDir, relayAndBrowser } from './harness.mjs';
 
-let relay;
-let browser;
-
-before(async () => {
-  relay = await startRelay();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  relay?.stop();
-});
+const shared = relayAndBrowser();
 
 test('theory curves appear where they apply, and topology and loss reach the core', async () => {
-  const { page, errors } = await openPage(browser, relay.url);
+  const { page, errors } = await openPage(shared.browser, shared.relay.url);
   await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
 
   await page.getByLabel('Nodes', { exact: true }).fill('1000');
@@ -47,7 +36,7 @@ test('theory curves appear where they apply, and topology and loss reach the cor
 });
 
 test('the graph replays the run round by round', async () => {
-  const { page, errors } = await openPage(browser, relay.url);
+  const { page, errors } = await openPage(shared.browser, shared.relay.url);
   await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
   const canvas = page.locator('canvas#graph');
   await canvas.waitFor();
@@ -82,7 +71,7 @@ test('the graph replays the run round by round', async () => {
 });
 
 test('presets run with one click and explain themselves', async () => {
-  const { page, errors } = await openPage(browser, relay.url);
+  const { page, errors } = await openPage(shared.browser, shared.relay.url);
   await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
   await page.getByRole('button', { name: 'A partition that heals' }).click();
   await page.locator('#sim-result.done', { hasText: '200 nodes, push-pull rumor mongering' }).waitFor({ timeout: 30_000 });

@@ -1,23 +1,12 @@
 // Share links as a person uses them: run an edited scenario, copy the URL into a new page and get
 // the same numbers; go back to the previous scenario; open a broken link and keep the experiment.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { launchBrowser, nodeBin, openPage, outputDir, startRelay } from './harness.mjs';
+import { nodeBin, openPage, outputDir, relayAndBrowser } from './harness.mjs';
 
-let relay;
-let browser;
-
-before(async () => {
-  relay = await startRelay();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  relay?.stop();
-});
+const shared = relayAndBrowser();
 
 async function resultText(page, hasText) {
   const result = page.locator('#sim-result.done', hasText ? { hasText } : {});
@@ -26,7 +15,7 @@ async function resultText(page, hasText) {
 }
 
 test('an edited scenario lives in the URL and replays in a new page', async () => {
-  const { page, errors } = await openPage(browser, relay.url);
+  const { page, errors } = await openPage(shared.browser, shared.relay.url);
   const first = await resultText(page, 'seed 42');
 
   await page.getByLabel('Nodes', { exact: true }).fill('300');
@@ -40,7 +29,7 @@ test('an edited scenario lives in the URL and replays in a new page', async () =
   assert.match(link, /#s=v1\./);
 
   // The same link in a fresh page gives the same run, and the native core agrees.
-  const other = await openPage(browser, link);
+  const other = await openPage(shared.browser, link);
   assert.equal(await resultText(other.page, 'seed 7'), edited);
   const native = JSON.parse(execFileSync(nodeBin, ['sim', link])).runs[0].summary;
   assert.ok(edited.includes(`quiet after ${native.rounds} rounds`) && edited.includes(`${native.messages} messages`),
@@ -55,7 +44,7 @@ test('an edited scenario lives in the URL and replays in a new page', async () =
 });
 
 test('a broken link says what is wrong and keeps the current experiment', async () => {
-  const { page, errors } = await openPage(browser, `${relay.url}#s=v1.eNqrVkrOz0`);
+  const { page, errors } = await openPage(shared.browser, `${shared.relay.url}#s=v1.eNqrVkrOz0`);
   const notice = page.locator('#link-error');
   await notice.waitFor({ timeout: 15_000 });
   assert.match(await notice.textContent(), /could not be opened: .*(truncated|cut short)/);

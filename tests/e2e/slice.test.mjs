@@ -1,24 +1,13 @@
 // The first vertical slice, as a person sees it: the relay serves the page, the page starts a Web
 // Worker that runs a seeded simulation with gossip-core, shows the result, and connects to the relay.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { launchBrowser, nodeBin, openPage, outputDir, startRelay } from './harness.mjs';
+import { nodeBin, openPage, outputDir, relayAndBrowser } from './harness.mjs';
 
-let relay;
-let browser;
-
-before(async () => {
-  relay = await startRelay();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  relay?.stop();
-});
+const shared = relayAndBrowser();
 
 /** What the native core computes for the scenario the page runs by default. */
 function nativeRun(seed) {
@@ -29,7 +18,7 @@ function nativeRun(seed) {
 }
 
 test('the worker runs the simulation and the page shows the same numbers as the native core', async () => {
-  const { page, errors, workers, requests } = await openPage(browser, relay.url);
+  const { page, errors, workers, requests } = await openPage(shared.browser, shared.relay.url);
   const result = page.locator('#sim-result.done');
   await result.waitFor({ timeout: 30_000 });
   const text = await result.textContent();
@@ -53,13 +42,13 @@ test('the worker runs the simulation and the page shows the same numbers as the 
 });
 
 test('the page connects to the relay and sees other tabs join', async () => {
-  const first = await openPage(browser, relay.url);
+  const first = await openPage(shared.browser, shared.relay.url);
   const status = first.page.locator('#relay-status.done');
   await status.waitFor({ timeout: 15_000 });
   assert.match(await status.textContent(), /^Connected to the relay as peer \d+ in room "lobby"/);
 
   const before = Number(/\((\d+) other peers\)/.exec(await status.textContent())[1]);
-  const second = await openPage(browser, relay.url);
+  const second = await openPage(shared.browser, shared.relay.url);
   await second.page.locator('#relay-status.done').waitFor({ timeout: 15_000 });
   await first.page.locator('#relay-status', { hasText: `(${before + 1} other peers)` }).waitFor({ timeout: 5_000 });
   await second.page.close();
