@@ -64,6 +64,7 @@ pub enum Comparison {
 /// Anti-entropy parameters. Every node of a cluster must use the same `mtu_bytes` and
 /// `segments`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AntiEntropyConfig {
     pub direction: Direction,
     pub comparison: Comparison,

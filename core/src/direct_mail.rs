@@ -29,6 +29,7 @@ pub enum Overflow {
 
 /// Direct mail parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DirectMailConfig {
     /// How long to wait for an ack before the mail counts as failed (caller's time unit).
     pub ack_timeout: Time,

@@ -92,7 +92,9 @@ use crate::{NodeId, Time};
 
 /// SWIM parameters. Durations are in the caller's time unit (milliseconds for live peers and the
 /// event simulator).
+/// Absent fields take their defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SwimConfig {
     /// The protocol period `T'`: one probe per member per period.
     pub protocol_period: Time,
@@ -110,13 +112,8 @@ pub struct SwimConfig {
     pub sync_chunk: u16,
     /// Every this many protocol periods, ping one Dead member chosen at random, so that members
     /// declared dead by mistake (the other side of a healed partition) hear of it and refute; 0
-    /// never does. Absent from older configurations, which get the default.
-    #[serde(default = "default_reconnect_every")]
+    /// never does.
     pub reconnect_every: u32,
-}
-
-fn default_reconnect_every() -> u32 {
-    SwimConfig::default().reconnect_every
 }
 
 impl Default for SwimConfig {

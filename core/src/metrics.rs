@@ -45,3 +45,25 @@ pub struct RunSummary {
     #[serde(default)]
     pub duplicates: u64,
 }
+
+/// A named per-run figure, `None` where it does not apply to the run.
+pub type Figure = (&'static str, Option<f64>);
+
+impl RunSummary {
+    /// The figures that batch runs aggregate, in output order.
+    pub fn figures(&self) -> Vec<Figure> {
+        vec![
+            ("rounds", Some(f64::from(self.rounds))),
+            (
+                "full_infection_round",
+                self.full_infection_round.map(f64::from),
+            ),
+            ("residue", Some(self.residue)),
+            ("traffic", Some(self.traffic)),
+            ("t_ave", Some(self.t_ave)),
+            ("t_last", Some(f64::from(self.t_last))),
+            ("messages", Some(self.messages as f64)),
+            ("contacts", Some(self.contacts as f64)),
+        ]
+    }
+}

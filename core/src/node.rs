@@ -34,8 +34,9 @@ pub enum PeerChoice {
     Hamiltonian,
 }
 
-/// Anti-entropy settings of a live node.
+/// Anti-entropy settings of a live node. Absent fields take their defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AntiEntropySchedule {
     pub config: AntiEntropyConfig,
     /// Time between exchanges this node starts.
@@ -43,15 +44,39 @@ pub struct AntiEntropySchedule {
     pub peer_choice: PeerChoice,
 }
 
-/// Rumor mongering settings of a live node.
+impl Default for AntiEntropySchedule {
+    /// Push-pull scuttlebutt every second with a uniformly chosen peer.
+    fn default() -> Self {
+        AntiEntropySchedule {
+            config: AntiEntropyConfig::default(),
+            period: 1_000,
+            peer_choice: PeerChoice::Uniform,
+        }
+    }
+}
+
+/// Rumor mongering settings of a live node. Absent fields take their defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RumorSchedule {
     pub config: MongerConfig,
     pub period: Time,
 }
 
-/// Which mechanisms run, and how.
+impl Default for RumorSchedule {
+    /// Every 200 ms.
+    fn default() -> Self {
+        RumorSchedule {
+            config: MongerConfig::default(),
+            period: 200,
+        }
+    }
+}
+
+/// Which mechanisms run, and how. Absent fields take their defaults; `null` turns a mechanism
+/// off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct NodeConfig {
     pub swim: SwimConfig,
     pub anti_entropy: Option<AntiEntropySchedule>,
@@ -66,15 +91,8 @@ impl Default for NodeConfig {
     fn default() -> Self {
         NodeConfig {
             swim: SwimConfig::default(),
-            anti_entropy: Some(AntiEntropySchedule {
-                config: AntiEntropyConfig::default(),
-                period: 1_000,
-                peer_choice: PeerChoice::Uniform,
-            }),
-            rumor: Some(RumorSchedule {
-                config: MongerConfig::default(),
-                period: 200,
-            }),
+            anti_entropy: Some(AntiEntropySchedule::default()),
+            rumor: Some(RumorSchedule::default()),
             direct_mail: None,
             max_message_bytes: wire::DEFAULT_MAX_MESSAGE,
         }

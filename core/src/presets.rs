@@ -2,9 +2,14 @@
 //! short explanation each. The playground offers them as one-click experiments.
 
 use crate::Direction;
+use crate::anti_entropy::{AntiEntropyConfig, Comparison};
+use crate::direct_mail::DirectMailConfig;
+use crate::node::{AntiEntropySchedule, NodeConfig, PeerChoice};
 use crate::rumor::{LossOfInterest, RumorConfig, Trigger};
-use crate::scenario::Scenario;
+use crate::scenario::{Protocol, Scenario};
+use crate::sim::events::{self, Cluster};
 use crate::sim::network::{Fault, Network, ScheduledFault};
+use crate::{NodeId, Time};
 
 /// A named scenario and what it shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,6 +30,83 @@ fn rumor(loss: LossOfInterest, direction: Direction, fanout: u8) -> RumorConfig 
     }
 }
 
+/// SWIM alone: no anti-entropy, no rumors.
+fn swim_only() -> NodeConfig {
+    NodeConfig {
+        anti_entropy: None,
+        rumor: None,
+        ..NodeConfig::default()
+    }
+}
+
+/// SWIM and anti-entropy with these settings, no rumors.
+fn anti_entropy_only(
+    config: AntiEntropyConfig,
+    period: Time,
+    peer_choice: PeerChoice,
+) -> NodeConfig {
+    NodeConfig {
+        anti_entropy: Some(AntiEntropySchedule {
+            config,
+            period,
+            peer_choice,
+        }),
+        rumor: None,
+        ..NodeConfig::default()
+    }
+}
+
+fn at(at: Time, fault: events::Fault) -> events::ScheduledFault {
+    events::ScheduledFault { at, fault }
+}
+
+fn put(time: Time, node: NodeId, key: &str, value: &str) -> events::ScheduledFault {
+    at(
+        time,
+        events::Fault::Put {
+            node,
+            key: key.into(),
+            value: value.into(),
+        },
+    )
+}
+
+/// A cluster of `nodes` running `node`, for `duration` ms, with these faults.
+fn cluster(
+    nodes: u32,
+    node: NodeConfig,
+    duration: Time,
+    faults: Vec<events::ScheduledFault>,
+) -> Scenario {
+    Scenario::cluster(
+        nodes,
+        1,
+        Cluster {
+            node,
+            duration,
+            faults,
+            ..Cluster::default()
+        },
+    )
+}
+
+/// The store of the anti-entropy cost presets: 60 keys written at node 0, then one more key
+/// at node 5 once everyone has the 60.
+fn store_then_one_change() -> Vec<events::ScheduledFault> {
+    let mut faults: Vec<_> = (0..60)
+        .map(|i| {
+            put(
+                1_000,
+                0,
+                &format!("key-{i:02}"),
+                "a value of some thirty bytes....",
+            )
+        })
+        .collect();
+    faults.push(put(20_000, 5, "late", "one change"));
+    faults
+}
+
 /// Every preset, in the order the playground lists them.
 pub fn presets() -> Vec<Preset> {
     let base = Scenario::default();
@@ -37,7 +119,7 @@ pub fn presets() -> Vec<Preset> {
             scenario: Scenario {
                 nodes: 16,
                 seed: 1,
-                rumor: rumor(LossOfInterest::Never, Direction::Push, 3),
+                protocol: Protocol::Rumor(rumor(LossOfInterest::Never, Direction::Push, 3)),
                 ..base.clone()
             },
         },
@@ -49,7 +131,7 @@ pub fn presets() -> Vec<Preset> {
             scenario: Scenario {
                 nodes: 1_000,
                 seed: 7,
-                rumor: rumor(LossOfInterest::Never, Direction::Push, 1),
+                protocol: Protocol::Rumor(rumor(LossOfInterest::Never, Direction::Push, 1)),
                 ..base.clone()
             },
         },
@@ -61,7 +143,7 @@ pub fn presets() -> Vec<Preset> {
             scenario: Scenario {
                 nodes: 1_000,
                 seed: 7,
-                rumor: rumor(LossOfInterest::Never, Direction::Pull, 1),
+                protocol: Protocol::Rumor(rumor(LossOfInterest::Never, Direction::Pull, 1)),
                 ..base.clone()
             },
         },
@@ -73,7 +155,7 @@ pub fn presets() -> Vec<Preset> {
             scenario: Scenario {
                 nodes: 1_000,
                 seed: 7,
-                rumor: rumor(LossOfInterest::Never, Direction::PushPull, 1),
+                protocol: Protocol::Rumor(rumor(LossOfInterest::Never, Direction::PushPull, 1)),
                 ..base.clone()
             },
         },
@@ -85,7 +167,7 @@ pub fn presets() -> Vec<Preset> {
             scenario: Scenario {
                 nodes: 1_000,
                 seed: 3,
-                rumor: rumor(LossOfInterest::Counter(2), Direction::Push, 1),
+                protocol: Protocol::Rumor(rumor(LossOfInterest::Counter(2), Direction::Push, 1)),
                 ..base.clone()
             },
         },
@@ -97,7 +179,7 @@ pub fn presets() -> Vec<Preset> {
             scenario: Scenario {
                 nodes: 200,
                 seed: 5,
-                rumor: rumor(LossOfInterest::Never, Direction::PushPull, 1),
+                protocol: Protocol::Rumor(rumor(LossOfInterest::Never, Direction::PushPull, 1)),
                 network: Network {
                     faults: vec![
                         ScheduledFault {
@@ -113,6 +195,145 @@ pub fn presets() -> Vec<Preset> {
                 },
                 ..base.clone()
             },
+        },
+        Preset {
+            id: "swim-crash",
+            title: "SWIM detects a crash",
+            explanation: "20 live nodes run SWIM with one-second periods: each pings one member a period, and asks \
+                3 others to ping it when it does not answer. Node 7 crashes at 5 s: a member finds out within \
+                about e/(e-1) = 1.6 periods, suspects it, and the suspicion spreads piggybacked on pings; after \
+                the suspicion timeout everyone declares it dead.",
+            scenario: cluster(
+                20,
+                swim_only(),
+                30_000,
+                vec![at(5_000, events::Fault::Crash { node: 7 })],
+            ),
+        },
+        Preset {
+            id: "swim-refute",
+            title: "SWIM refutes a false suspicion",
+            explanation: "Node 3 answers 1.5 s late from 5 s to 15 s, as under heavy load: its pings time out, so \
+                others suspect it. It hears the suspicion about itself and refutes it with a higher incarnation, \
+                so nobody declares it dead.",
+            scenario: cluster(
+                20,
+                swim_only(),
+                25_000,
+                vec![
+                    at(
+                        5_000,
+                        events::Fault::Slow {
+                            node: 3,
+                            extra_delay: 1_500,
+                        },
+                    ),
+                    at(
+                        15_000,
+                        events::Fault::Slow {
+                            node: 3,
+                            extra_delay: 0,
+                        },
+                    ),
+                ],
+            ),
+        },
+        Preset {
+            id: "ae-hamiltonian",
+            title: "Anti-entropy, fixed ring order",
+            explanation: "4 nodes reconcile their stores every second by push-pull, each with its successor in a \
+                fixed ring (a Hamiltonian cycle). A write at node 0 reaches the others in a bounded, \
+                predictable number of periods. Compare with random order.",
+            scenario: cluster(
+                4,
+                anti_entropy_only(AntiEntropyConfig::default(), 1_000, PeerChoice::Hamiltonian),
+                10_000,
+                vec![put(1_500, 0, "color", "blue")],
+            ),
+        },
+        Preset {
+            id: "ae-random",
+            title: "Anti-entropy, random order",
+            explanation: "The same 4 nodes choosing their partner uniformly at random each second: sometimes faster, \
+                sometimes a node is left out for a while. Change the seed to see the spread.",
+            scenario: cluster(
+                4,
+                anti_entropy_only(AntiEntropyConfig::default(), 1_000, PeerChoice::Uniform),
+                10_000,
+                vec![put(1_500, 0, "color", "blue")],
+            ),
+        },
+        Preset {
+            id: "direct-mail-repair",
+            title: "Direct mail loses, anti-entropy repairs",
+            explanation: "Node 0 mails 3 writes to all 19 others over a network losing 30% of messages, with a retry \
+                queue of only 2 mails: most retries are dropped, so many nodes miss writes. Anti-entropy every \
+                5 s finds the differences and repairs them.",
+            scenario: Scenario {
+                network: Network {
+                    loss: 0.3,
+                    ..Network::default()
+                },
+                ..cluster(
+                    20,
+                    NodeConfig {
+                        direct_mail: Some(DirectMailConfig {
+                            queue_capacity: 2,
+                            max_attempts: 2,
+                            ..DirectMailConfig::default()
+                        }),
+                        ..anti_entropy_only(
+                            AntiEntropyConfig::default(),
+                            5_000,
+                            PeerChoice::Uniform,
+                        )
+                    },
+                    30_000,
+                    ["a", "b", "c"]
+                        .iter()
+                        .map(|key| put(1_000, 0, key, "mailed"))
+                        .collect(),
+                )
+            },
+        },
+        Preset {
+            id: "ae-full-data",
+            title: "Anti-entropy cost: full data",
+            explanation: "10 nodes hold the same 60 keys and exchange their whole stores every second, whether they \
+                differ or not: see the bytes per node per second. Compare with the Merkle tree.",
+            scenario: cluster(
+                10,
+                anti_entropy_only(
+                    AntiEntropyConfig {
+                        comparison: Comparison::FullData,
+                        ..AntiEntropyConfig::default()
+                    },
+                    1_000,
+                    PeerChoice::Uniform,
+                ),
+                30_000,
+                store_then_one_change(),
+            ),
+        },
+        Preset {
+            id: "ae-hash-tree",
+            title: "Anti-entropy cost: Merkle tree",
+            explanation: "The same 10 nodes compare Merkle trees of their stores top down: equal roots end an \
+                exchange in one small message, and one changed key costs a few levels of hashes and one segment.",
+            scenario: cluster(
+                10,
+                anti_entropy_only(
+                    AntiEntropyConfig {
+                        comparison: Comparison::HashTree,
+                        segments: 16,
+                        ..AntiEntropyConfig::default()
+                    },
+                    1_000,
+                    PeerChoice::Uniform,
+                ),
+                30_000,
+                store_then_one_change(),
+            ),
         },
     ]
 }
@@ -138,6 +359,15 @@ mod tests {
                 .unwrap()
                 .summary
         };
+        let cluster = |id: &str| {
+            presets
+                .iter()
+                .find(|p| p.id == id)
+                .unwrap()
+                .scenario
+                .run_cluster()
+                .unwrap()
+        };
         assert_eq!(run("sixteen-fanout-three").residue, 0.0);
         let (push, pull, push_pull) = (run("push"), run("pull"), run("push-pull"));
         assert!(push_pull.rounds < push.rounds && push_pull.rounds < pull.rounds);
@@ -147,6 +377,33 @@ mod tests {
         assert!(
             healed.t_last >= 15,
             "the far side learns only after the heal"
+        );
+
+        let crash = cluster("swim-crash").summary();
+        assert_eq!((crash.detected, crash.false_positives), (1, 0));
+        assert!(crash.mean_full_detection_ms.is_some());
+        let refute = cluster("swim-refute");
+        assert!(refute.totals.false_suspicions > 0, "{:?}", refute.totals);
+        assert!(refute.totals.refuted > 0, "{:?}", refute.totals);
+        assert_eq!(refute.totals.false_positives, 0, "{:?}", refute.totals);
+        for id in ["ae-hamiltonian", "ae-random"] {
+            let summary = cluster(id).summary();
+            assert_eq!(summary.writes_reaching_all, 1, "{id}");
+        }
+        let mail = cluster("direct-mail-repair").summary();
+        assert!(mail.mail_dropped > 0, "{mail:?}");
+        assert_eq!(mail.writes_reaching_all, 3, "{mail:?}");
+        let full = cluster("ae-full-data").summary();
+        let tree = cluster("ae-hash-tree").summary();
+        assert_eq!(
+            (full.writes_reaching_all, tree.writes_reaching_all),
+            (61, 61)
+        );
+        assert!(
+            tree.bytes_per_node_second * 5.0 < full.bytes_per_node_second,
+            "tree {} vs full {}",
+            tree.bytes_per_node_second,
+            full.bytes_per_node_second
         );
     }
 }

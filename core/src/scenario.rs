@@ -4,40 +4,113 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{RoundMetrics, RunSummary};
+use crate::metrics::{Figure, RoundMetrics, RunSummary};
 use crate::rumor::RumorConfig;
+use crate::sim::events::{Cluster, ClusterSummary, EventReport, EventSim};
 use crate::sim::network::Network;
 use crate::sim::rounds::RumorRun;
+use crate::topology::TopologyKind;
 
 /// The scenario format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// An experiment: who gossips, how, and with which seed.
+///
+/// In JSON the protocol is one field named after it: `"rumor": {...}` for a round-based rumor
+/// run, `"cluster": {...}` for live nodes on the event engine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ScenarioFields", into = "ScenarioFields")]
 pub struct Scenario {
     pub version: u32,
     pub nodes: u32,
     pub seed: u64,
-    pub rumor: RumorConfig,
+    pub protocol: Protocol,
     /// Topology, loss and faults; absent means a complete, reliable network.
-    #[serde(default, skip_serializing_if = "is_reliable_complete")]
     pub network: Network,
+}
+
+/// What runs, and on which engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Protocol {
+    /// One rumor from node 0, round by round ([`RumorRun`]).
+    Rumor(RumorConfig),
+    /// Live nodes (SWIM, anti-entropy, rumor mongering, direct mail) on the event engine
+    /// ([`EventSim`]), with faults and writes at given times.
+    Cluster(Box<Cluster>),
+}
+
+/// The JSON shape of a [`Scenario`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFields {
+    version: u32,
+    nodes: u32,
+    seed: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rumor: Option<RumorConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cluster: Option<Box<Cluster>>,
+    #[serde(default, skip_serializing_if = "is_reliable_complete")]
+    network: Network,
 }
 
 fn is_reliable_complete(network: &Network) -> bool {
     *network == Network::default()
 }
 
-impl Default for Scenario {
-    fn default() -> Self {
-        Scenario {
-            version: FORMAT_VERSION,
-            nodes: 100,
-            seed: 42,
-            rumor: RumorConfig::default(),
-            network: Network::default(),
+impl TryFrom<ScenarioFields> for Scenario {
+    type Error = String;
+
+    fn try_from(fields: ScenarioFields) -> Result<Self, String> {
+        let protocol = match (fields.rumor, fields.cluster) {
+            (Some(rumor), None) => Protocol::Rumor(rumor),
+            (None, Some(cluster)) => Protocol::Cluster(cluster),
+            (Some(_), Some(_)) => {
+                return Err("a scenario has one protocol: `rumor` or `cluster`, not both".into());
+            }
+            (None, None) => {
+                return Err("a scenario needs a protocol: a `rumor` or a `cluster` field".into());
+            }
+        };
+        Ok(Scenario {
+            version: fields.version,
+            nodes: fields.nodes,
+            seed: fields.seed,
+            protocol,
+            network: fields.network,
+        })
+    }
+}
+
+impl From<Scenario> for ScenarioFields {
+    fn from(scenario: Scenario) -> Self {
+        let (rumor, cluster) = match scenario.protocol {
+            Protocol::Rumor(rumor) => (Some(rumor), None),
+            Protocol::Cluster(cluster) => (None, Some(cluster)),
+        };
+        ScenarioFields {
+            version: scenario.version,
+            nodes: scenario.nodes,
+            seed: scenario.seed,
+            rumor,
+            cluster,
+            network: scenario.network,
         }
     }
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario::rumor(100, 42, RumorConfig::default())
+    }
+}
+
+/// The outcome of a run, by engine.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Rumor(RunReport),
+    Cluster(EventReport),
 }
 
 /// What a view needs to replay a run node by node: each node's phase after every round, who
@@ -61,7 +134,78 @@ pub struct RunReport {
     pub summary: RunSummary,
 }
 
+impl Outcome {
+    /// The per-run figures.
+    pub fn summary(&self) -> Summary {
+        match self {
+            Outcome::Rumor(report) => Summary::Rumor(report.summary),
+            Outcome::Cluster(report) => Summary::Cluster(report.summary()),
+        }
+    }
+}
+
+/// The figures of one run, by engine.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Summary {
+    Rumor(RunSummary),
+    Cluster(ClusterSummary),
+}
+
+impl Summary {
+    /// The figures that batch runs aggregate, in output order (the same names for every run of
+    /// one scenario).
+    pub fn figures(&self) -> Vec<Figure> {
+        match self {
+            Summary::Rumor(summary) => summary.figures(),
+            Summary::Cluster(summary) => summary.figures(),
+        }
+    }
+}
+
 impl Scenario {
+    /// A rumor scenario on a complete, reliable network.
+    pub fn rumor(nodes: u32, seed: u64, rumor: RumorConfig) -> Scenario {
+        Scenario {
+            version: FORMAT_VERSION,
+            nodes,
+            seed,
+            protocol: Protocol::Rumor(rumor),
+            network: Network::default(),
+        }
+    }
+
+    /// A cluster scenario on a reliable network.
+    pub fn cluster(nodes: u32, seed: u64, cluster: Cluster) -> Scenario {
+        Scenario {
+            version: FORMAT_VERSION,
+            nodes,
+            seed,
+            protocol: Protocol::Cluster(Box::new(cluster)),
+            network: Network::default(),
+        }
+    }
+
+    /// The rumor settings, if this is a rumor scenario.
+    pub fn rumor_config(&self) -> Option<&RumorConfig> {
+        match &self.protocol {
+            Protocol::Rumor(rumor) => Some(rumor),
+            Protocol::Cluster(_) => None,
+        }
+    }
+
+    /// The rumor settings to edit; a cluster scenario becomes a rumor scenario with the default
+    /// settings first.
+    pub fn rumor_config_mut(&mut self) -> &mut RumorConfig {
+        if let Protocol::Cluster(_) = self.protocol {
+            self.protocol = Protocol::Rumor(RumorConfig::default());
+        }
+        match &mut self.protocol {
+            Protocol::Rumor(rumor) => rumor,
+            Protocol::Cluster(_) => unreachable!("set to a rumor just above"),
+        }
+    }
+
     /// Checks the scenario before a run; the message names what is wrong.
     pub fn validate(&self) -> Result<(), String> {
         if self.version != FORMAT_VERSION {
@@ -70,18 +214,68 @@ impl Scenario {
                 self.version
             ));
         }
-        self.rumor.validate()?;
-        self.network.validate(self.nodes)
+        match &self.protocol {
+            Protocol::Rumor(rumor) => {
+                rumor.validate()?;
+                self.network.validate(self.nodes)
+            }
+            Protocol::Cluster(cluster) => {
+                self.network.validate(self.nodes)?;
+                if self.network.topology != TopologyKind::Complete {
+                    return Err(
+                        "network.topology: a cluster is a full mesh (SWIM probes every \
+                                member); set cluster.slow_link_extra for two data centers"
+                            .into(),
+                    );
+                }
+                if !self.network.faults.is_empty() {
+                    return Err(
+                        "network.faults count rounds; a cluster takes timed faults in \
+                                cluster.faults"
+                            .into(),
+                    );
+                }
+                cluster
+                    .config(self.nodes, self.seed, self.network.loss)
+                    .validate()
+                    .map_err(|error| format!("cluster: {error}"))
+            }
+        }
     }
 
-    /// Runs the scenario and records it node by node, if it has at most `max_nodes` nodes (a
+    /// The rumor settings, or an error naming the engine this scenario needs.
+    fn rumor_or_error(&self) -> Result<RumorConfig, String> {
+        self.rumor_config()
+            .copied()
+            .ok_or_else(|| "this is a cluster scenario: it runs on the event engine".into())
+    }
+
+    /// Runs the scenario on the engine its protocol needs.
+    pub fn run_any(&self) -> Result<Outcome, String> {
+        match &self.protocol {
+            Protocol::Rumor(_) => self.run().map(Outcome::Rumor),
+            Protocol::Cluster(_) => self.run_cluster().map(Outcome::Cluster),
+        }
+    }
+
+    /// Runs a cluster scenario for its duration.
+    pub fn run_cluster(&self) -> Result<EventReport, String> {
+        self.validate()?;
+        let Protocol::Cluster(cluster) = &self.protocol else {
+            return Err("this is a rumor scenario: it runs on the round engine".into());
+        };
+        Ok(EventSim::new(cluster.config(self.nodes, self.seed, self.network.loss))?.run())
+    }
+
+    /// Runs a rumor scenario and records it node by node, if it has at most `max_nodes` nodes (a
     /// frame costs a byte per node per round).
     pub fn run_recorded(&self, max_nodes: u32) -> Result<(RunReport, Option<Recording>), String> {
         if self.nodes > max_nodes {
             return self.run().map(|report| (report, None));
         }
         self.validate()?;
-        let mut run = RumorRun::on_network(self.nodes, self.rumor, &self.network, self.seed)?;
+        let rumor = self.rumor_or_error()?;
+        let mut run = RumorRun::on_network(self.nodes, rumor, &self.network, self.seed)?;
         let frame = |run: &RumorRun| run.phases().map(|phase| phase as u8).collect::<Vec<u8>>();
         let mut frames = vec![frame(&run)];
         let mut rounds = Vec::new();
@@ -103,11 +297,12 @@ impl Scenario {
         ))
     }
 
-    /// Runs the scenario to quiescence.
+    /// Runs a rumor scenario to quiescence.
     pub fn run(&self) -> Result<RunReport, String> {
         self.validate()?;
+        let rumor = self.rumor_or_error()?;
         let mut rounds = Vec::new();
-        let summary = RumorRun::on_network(self.nodes, self.rumor, &self.network, self.seed)?
+        let summary = RumorRun::on_network(self.nodes, rumor, &self.network, self.seed)?
             .run(|m| rounds.push(*m));
         Ok(RunReport { rounds, summary })
     }
@@ -185,6 +380,88 @@ mod tests {
             .unwrap()
             .1
             .is_none()
+        );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_scenario_names_exactly_one_protocol() {
+        let neither = r#"{"version": 1, "nodes": 10, "seed": 1}"#;
+        let error = serde_json::from_str::<Scenario>(neither).unwrap_err();
+        assert!(error.to_string().contains("needs a protocol"), "{error}");
+        let both = r#"{"version": 1, "nodes": 10, "seed": 1, "rumor": {}, "cluster": {}}"#;
+        let error = serde_json::from_str::<Scenario>(both).unwrap_err();
+        assert!(error.to_string().contains("not both"), "{error}");
+        let typo = r#"{"version": 1, "nodes": 10, "seed": 1, "cluster": {"duraton": 5}}"#;
+        let error = serde_json::from_str::<Scenario>(typo).unwrap_err();
+        assert!(error.to_string().contains("duraton"), "{error}");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_minimal_cluster_scenario_takes_the_defaults_and_round_trips() {
+        let json = r#"{"version": 1, "nodes": 8, "seed": 3,
+            "cluster": {"duration": 5000, "node": {"swim": {"protocol_period": 500}}}}"#;
+        let scenario: Scenario = serde_json::from_str(json).unwrap();
+        let Protocol::Cluster(cluster) = &scenario.protocol else {
+            panic!("not a cluster: {scenario:?}");
+        };
+        assert_eq!(cluster.duration, 5_000);
+        assert_eq!(cluster.node.swim.protocol_period, 500);
+        assert_eq!(
+            cluster.node.swim.ping_timeout,
+            crate::membership::SwimConfig::default().ping_timeout
+        );
+        assert!(cluster.node.anti_entropy.is_some(), "absent means default");
+        let back: Scenario =
+            serde_json::from_str(&serde_json::to_string(&scenario).unwrap()).unwrap();
+        assert_eq!(back, scenario);
+        assert!(scenario.run().unwrap_err().contains("event engine"));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_cluster_scenario_detects_a_crash_without_false_positives() {
+        use crate::sim::events::{Fault, ScheduledFault};
+        let scenario = Scenario::cluster(
+            20,
+            5,
+            Cluster {
+                duration: 20_000,
+                faults: vec![ScheduledFault {
+                    at: 2_000,
+                    fault: Fault::Crash { node: 7 },
+                }],
+                ..Cluster::default()
+            },
+        );
+        let report = scenario.run_cluster().unwrap();
+        assert_eq!(report, scenario.run_cluster().unwrap(), "deterministic");
+        let summary = report.summary();
+        assert_eq!((summary.crashes, summary.detected), (1, 1));
+        assert!(summary.mean_full_detection_ms.is_some(), "{summary:?}");
+        assert_eq!(summary.false_positives, 0);
+        assert!(summary.messages_per_node_second > 1.0, "{summary:?}");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_cluster_refuses_round_faults_and_sparse_topologies() {
+        use crate::sim::network::{Fault, ScheduledFault};
+        let mut scenario = Scenario::cluster(10, 1, Cluster::default());
+        scenario.network.topology = TopologyKind::Ring { k: 1 };
+        assert!(scenario.validate().unwrap_err().contains("full mesh"));
+        scenario.network.topology = TopologyKind::Complete;
+        scenario.network.faults = vec![ScheduledFault {
+            round: 1,
+            fault: Fault::Heal,
+        }];
+        assert!(scenario.validate().unwrap_err().contains("cluster.faults"));
+        scenario.network.faults.clear();
+        if let Protocol::Cluster(cluster) = &mut scenario.protocol {
+            cluster.sample_every = 0;
+        }
+        assert!(
+            scenario
+                .validate()
+                .unwrap_err()
+                .starts_with("cluster: sample_every")
         );
     }
 

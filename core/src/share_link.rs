@@ -64,17 +64,18 @@ pub fn decode(link: &str) -> Result<Scenario, String> {
 mod tests {
     use super::*;
     use crate::rumor::{Direction, LossOfInterest, RumorConfig};
+    use crate::scenario::Protocol;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn sample() -> Scenario {
         Scenario {
             nodes: 1_000,
             seed: 123,
-            rumor: RumorConfig {
+            protocol: Protocol::Rumor(RumorConfig {
                 loss: LossOfInterest::Coin(3),
                 direction: Direction::PushPull,
                 ..RumorConfig::default()
-            },
+            }),
             ..Scenario::default()
         }
     }

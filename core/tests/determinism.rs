@@ -5,7 +5,7 @@
 
 use gossip_core::metrics::RoundMetrics;
 use gossip_core::rumor::{LossOfInterest, RumorConfig, Trigger};
-use gossip_core::scenario::Scenario;
+use gossip_core::scenario::{Protocol, Scenario};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 /// FNV-1a over every per-round count: any change in any round changes it.
@@ -42,12 +42,12 @@ fn recorded_runs_replay_bit_for_bit() {
             Scenario {
                 nodes: 2_000,
                 seed: 99,
-                rumor: RumorConfig {
+                protocol: Protocol::Rumor(RumorConfig {
                     loss: LossOfInterest::Coin(3),
                     trigger: Trigger::Blind,
                     fanout: 2,
                     ..RumorConfig::default()
-                },
+                }),
                 ..Scenario::default()
             },
             0xe458_9ee2_54f0_a84a_u64,

@@ -8,9 +8,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
-use gossip_core::metrics::{RoundMetrics, RunSummary};
-use gossip_core::scenario::Scenario;
+use gossip_core::metrics::{Figure, RoundMetrics};
+use gossip_core::scenario::{Outcome, Scenario, Summary};
 use gossip_core::share_link;
+use gossip_core::sim::events::EventReport;
 use serde::Serialize;
 
 /// Reads a scenario from a JSON file, or decodes it from a share link or fragment.
@@ -46,7 +47,7 @@ pub enum Format {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunRecord {
     pub seed: u64,
-    pub summary: RunSummary,
+    pub summary: Summary,
 }
 
 /// Mean, standard deviation (sample), min and max of one metric over the runs.
@@ -84,25 +85,8 @@ impl Aggregate {
     }
 }
 
-/// Reads one metric from a run's summary (`None` where it does not apply).
-type Metric = fn(&RunSummary) -> Option<f64>;
-
-/// A run's figures, and its per-round counts when there is a single run.
-type RunResult = (RunSummary, Vec<RoundMetrics>);
-
-/// The per-run metrics, by name, in output order.
-const METRICS: [(&str, Metric); 8] = [
-    ("rounds", |s| Some(f64::from(s.rounds))),
-    ("full_infection_round", |s| {
-        s.full_infection_round.map(f64::from)
-    }),
-    ("residue", |s| Some(s.residue)),
-    ("traffic", |s| Some(s.traffic)),
-    ("t_ave", |s| Some(s.t_ave)),
-    ("t_last", |s| Some(f64::from(s.t_last))),
-    ("messages", |s| Some(s.messages as f64)),
-    ("contacts", |s| Some(s.contacts as f64)),
-];
+/// A run's figures, and its whole outcome when there is a single run.
+type RunResult = (Summary, Option<Outcome>);
 
 /// Everything one `sim` invocation produced.
 #[derive(Clone, Debug, Serialize)]
@@ -110,9 +94,12 @@ pub struct SimOutput {
     pub scenario: Scenario,
     pub runs: Vec<RunRecord>,
     pub aggregate: std::collections::BTreeMap<&'static str, Aggregate>,
-    /// Counts per round, for a single run.
+    /// Counts per round, for a single rumor run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub per_round: Option<Vec<RoundMetrics>>,
+    /// Samples per time step, crashes and writes, for a single cluster run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<EventReport>,
 }
 
 /// Runs `scenario` `runs` times with seeds `seed, seed + 1, ...` on `threads` threads. Results
@@ -141,10 +128,11 @@ pub fn run_many(
                         seed: scenario.seed.wrapping_add(index as u64),
                         ..scenario.clone()
                     };
-                    match seeded.run() {
-                        Ok(report) => {
-                            let rounds = if runs == 1 { report.rounds } else { Vec::new() };
-                            results.lock().unwrap()[index] = Some((report.summary, rounds));
+                    match seeded.run_any() {
+                        Ok(outcome) => {
+                            // Only a single run keeps its details for the output.
+                            let kept = (runs == 1).then(|| outcome.clone());
+                            results.lock().unwrap()[index] = Some((outcome.summary(), kept));
                         }
                         Err(error) => *failure.lock().unwrap() = Some(error),
                     }
@@ -162,23 +150,27 @@ pub fn run_many(
     if let Some(error) = failure.into_inner().unwrap() {
         anyhow::bail!(error);
     }
-    let mut per_round = None;
+    let (mut per_round, mut events) = (None, None);
     let mut records = Vec::with_capacity(runs);
     for (index, result) in results.into_inner().unwrap().into_iter().enumerate() {
-        let (summary, rounds) = result.expect("every run finished");
-        if runs == 1 {
-            per_round = Some(rounds);
+        let (summary, kept) = result.expect("every run finished");
+        match kept {
+            Some(Outcome::Rumor(report)) => per_round = Some(report.rounds),
+            Some(Outcome::Cluster(report)) => events = Some(report),
+            None => {}
         }
         records.push(RunRecord {
             seed: scenario.seed.wrapping_add(index as u64),
             summary,
         });
     }
-    let aggregate = METRICS
-        .iter()
-        .filter_map(|(name, metric)| {
-            let values: Vec<f64> = records.iter().filter_map(|r| metric(&r.summary)).collect();
-            Aggregate::of(&values).map(|aggregate| (*name, aggregate))
+    let figures: Vec<Vec<Figure>> = records.iter().map(|r| r.summary.figures()).collect();
+    let aggregate = metric_names(&records)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(column, name)| {
+            let values: Vec<f64> = figures.iter().filter_map(|f| f[column].1).collect();
+            Aggregate::of(&values).map(|aggregate| (name, aggregate))
         })
         .collect();
     Ok(SimOutput {
@@ -186,6 +178,19 @@ pub fn run_many(
         runs: records,
         aggregate,
         per_round,
+        events,
+    })
+}
+
+/// The names of the per-run figures, the same for every run of one scenario.
+fn metric_names(records: &[RunRecord]) -> Vec<&'static str> {
+    records.first().map_or(Vec::new(), |record| {
+        record
+            .summary
+            .figures()
+            .iter()
+            .map(|(name, _)| *name)
+            .collect()
     })
 }
 
@@ -204,12 +209,14 @@ fn draw_progress(finished: usize, total: usize) {
 
 /// The output as CSV: one row per run, then one row per aggregate statistic.
 pub fn to_csv(output: &SimOutput) -> String {
-    let names: Vec<&str> = METRICS.iter().map(|(name, _)| *name).collect();
+    let names = metric_names(&output.runs);
     let mut csv = format!("run,seed,{}\n", names.join(","));
     for (index, record) in output.runs.iter().enumerate() {
-        let values: Vec<String> = METRICS
+        let values: Vec<String> = record
+            .summary
+            .figures()
             .iter()
-            .map(|(_, metric)| metric(&record.summary).map_or(String::new(), |v| v.to_string()))
+            .map(|(_, value)| value.map_or(String::new(), |v| v.to_string()))
             .collect();
         csv += &format!("{index},{},{}\n", record.seed, values.join(","));
     }
@@ -297,7 +304,7 @@ mod tests {
             }
             .run()
             .unwrap();
-            assert_eq!(record.summary, alone.summary);
+            assert_eq!(record.summary, Summary::Rumor(alone.summary));
         }
     }
 }

@@ -174,3 +174,39 @@ fn a_malformed_scenario_names_the_file_and_the_problem() {
     );
     std::fs::remove_file(path).unwrap();
 }
+
+#[test]
+fn a_cluster_scenario_reports_detection_and_dissemination() {
+    let path = temp_file("cluster.json");
+    std::fs::write(
+        &path,
+        r#"{ "version": 1, "nodes": 12, "seed": 4,
+             "cluster": { "duration": 25000,
+                          "faults": [ { "at": 2000, "fault": { "kind": "crash", "node": 3 } },
+                                      { "at": 2500, "fault": { "kind": "put", "node": 0, "key": "k", "value": "v" } } ] } }"#,
+    )
+    .unwrap();
+    let output = gossip_node(&["sim", path.to_str().unwrap(), "--runs", "4"]);
+    assert!(output.status.success(), "{output:?}");
+    let value = json(&output);
+    let runs = value["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 4);
+    for run in runs {
+        let summary = &run["summary"];
+        assert_eq!(summary["detected"], 1, "{summary}");
+        assert_eq!(summary["writes_reaching_all"], 1, "{summary}");
+        assert_eq!(summary["false_positives"], 0, "{summary}");
+    }
+    let detection = &value["aggregate"]["mean_detection_ms"];
+    assert_eq!(detection["count"], 4);
+    // Suspicion timeout 3 ceil(ln 13) = 9 periods of 1 s, after a first suspicion within a few.
+    let mean = detection["mean"].as_f64().unwrap();
+    assert!((9_000.0..16_000.0).contains(&mean), "{mean}");
+
+    let csv = gossip_node(&["sim", path.to_str().unwrap(), "--format", "csv"]);
+    let text = String::from_utf8(csv.stdout).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(header.starts_with("run,seed,messages_per_node_second,"), "{header}");
+    assert!(header.contains(",mean_detection_ms,"), "{header}");
+    assert_eq!(text.lines().count(), 1 + 1 + 4, "header, one run, four statistics");
+}

@@ -87,3 +87,93 @@ pub fn SirChart(props: &SirChartProps) -> Html {
         </figure>
     }
 }
+
+/// One line of a [`LineChart`]: points (x, y) and the CSS class that colours it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    pub name: &'static str,
+    pub class: &'static str,
+    pub points: Vec<(f64, f64)>,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LineChartProps {
+    pub id: AttrValue,
+    pub series: Vec<Series>,
+    pub caption: AttrValue,
+    /// The top of the y axis; the largest value when absent.
+    #[prop_or_default]
+    pub y_max: Option<f64>,
+}
+
+/// The SVG points of `series` scaled into a `width` by `height` box with the given axis ranges.
+pub fn scaled_points(
+    points: &[(f64, f64)],
+    x_max: f64,
+    y_max: f64,
+    width: f64,
+    height: f64,
+) -> String {
+    points
+        .iter()
+        .map(|(x, y)| {
+            format!(
+                "{:.1},{:.1}",
+                x / x_max.max(f64::MIN_POSITIVE) * width,
+                height - y / y_max.max(f64::MIN_POSITIVE) * height
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Lines over a shared x axis starting at 0, with the axis maxima written in the corners.
+#[component]
+pub fn LineChart(props: &LineChartProps) -> Html {
+    const WIDTH: f64 = 480.0;
+    const HEIGHT: f64 = 140.0;
+    let all = || props.series.iter().flat_map(|s| s.points.iter());
+    let x_max = all().map(|p| p.0).fold(0.0, f64::max);
+    let y_max = props
+        .y_max
+        .unwrap_or_else(|| all().map(|p| p.1).fold(0.0, f64::max));
+    let mut names: Vec<(&str, &str)> = props.series.iter().map(|s| (s.name, s.class)).collect();
+    names.dedup();
+    html! {
+        <figure>
+            <svg id={props.id.clone()} viewBox={format!("-4 -4 {} {}", WIDTH + 8.0, HEIGHT + 8.0)} role="img"
+                aria-label={props.caption.clone()}>
+                <text class="axis" x="2" y="10">{format!("{y_max:.3}")}</text>
+                <text class="axis" x={(WIDTH - 2.0).to_string()} y={(HEIGHT - 4.0).to_string()} text-anchor="end">{format!("{x_max:.1}")}</text>
+                { for props.series.iter().map(|s| html! {
+                    <polyline class={s.class} points={scaled_points(&s.points, x_max, y_max, WIDTH, HEIGHT)} />
+                }) }
+            </svg>
+            <figcaption>
+                { for names.iter().map(|(name, class)| html! { <span class={classes!("key", *class)}>{*name}</span> }) }
+                {" "}{props.caption.clone()}
+            </figcaption>
+        </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_scale_into_the_box_with_y_up() {
+        let points = scaled_points(
+            &[(0.0, 0.0), (5.0, 1.0), (10.0, 2.0)],
+            10.0,
+            2.0,
+            100.0,
+            50.0,
+        );
+        assert_eq!(points, "0.0,50.0 50.0,25.0 100.0,0.0");
+        assert_eq!(
+            scaled_points(&[(0.0, 0.0)], 0.0, 0.0, 100.0, 50.0),
+            "0.0,50.0"
+        );
+    }
+}

@@ -101,7 +101,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
         })
     };
     let current = draft.borrow().clone();
-    let (loss_kind, k) = match current.rumor.loss {
+    let rumor = current.rumor_config().copied().unwrap_or_default();
+    let (loss_kind, k) = match rumor.loss {
         LossOfInterest::Counter(k) => ("counter", k),
         LossOfInterest::Coin(k) => ("coin", k),
         LossOfInterest::Never => ("never", 2),
@@ -138,17 +139,17 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     } else { false })} />
             </label>
             <label>{"Direction"}
-                <select id="direction" onchange={edit(|s, e| s.rumor.direction = match choice(e).as_str() {
+                <select id="direction" onchange={edit(|s, e| s.rumor_config_mut().direction = match choice(e).as_str() {
                     "pull" => Direction::Pull, "push_pull" => Direction::PushPull, _ => Direction::Push })}>
-                    <option value="push" selected={current.rumor.direction == Direction::Push}>{"push"}</option>
-                    <option value="pull" selected={current.rumor.direction == Direction::Pull}>{"pull"}</option>
-                    <option value="push_pull" selected={current.rumor.direction == Direction::PushPull}>{"push-pull"}</option>
+                    <option value="push" selected={rumor.direction == Direction::Push}>{"push"}</option>
+                    <option value="pull" selected={rumor.direction == Direction::Pull}>{"pull"}</option>
+                    <option value="push_pull" selected={rumor.direction == Direction::PushPull}>{"push-pull"}</option>
                 </select>
             </label>
             <label>{"Lose interest by"}
                 <select id="loss" onchange={edit(|s, e| {
-                    let k = match s.rumor.loss { LossOfInterest::Counter(k) | LossOfInterest::Coin(k) => k, LossOfInterest::Never => 2 };
-                    s.rumor.loss = match choice(e).as_str() {
+                    let k = match s.rumor_config_mut().loss { LossOfInterest::Counter(k) | LossOfInterest::Coin(k) => k, LossOfInterest::Never => 2 };
+                    s.rumor_config_mut().loss = match choice(e).as_str() {
                         "coin" => LossOfInterest::Coin(k),
                         "never" => LossOfInterest::Never,
                         _ => LossOfInterest::Counter(k),
@@ -162,7 +163,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <label>{"k"}
                 <input id="k" type="number" min="1" max="255" value={k.to_string()} disabled={loss_kind == "never"}
                     oninput={edit_number(|s, e| if let Some(k) = number(e) {
-                        s.rumor.loss = match s.rumor.loss {
+                        s.rumor_config_mut().loss = match s.rumor_config_mut().loss {
                             LossOfInterest::Counter(_) => LossOfInterest::Counter(k),
                             LossOfInterest::Coin(_) => LossOfInterest::Coin(k),
                             LossOfInterest::Never => LossOfInterest::Never,
@@ -171,14 +172,14 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     } else { false })} />
             </label>
             <label>{"Feedback"}
-                <select id="trigger" onchange={edit(|s, e| s.rumor.trigger = if choice(e) == "blind" { Trigger::Blind } else { Trigger::Feedback })}>
-                    <option value="feedback" selected={current.rumor.trigger == Trigger::Feedback}>{"feedback"}</option>
-                    <option value="blind" selected={current.rumor.trigger == Trigger::Blind}>{"blind"}</option>
+                <select id="trigger" onchange={edit(|s, e| s.rumor_config_mut().trigger = if choice(e) == "blind" { Trigger::Blind } else { Trigger::Feedback })}>
+                    <option value="feedback" selected={rumor.trigger == Trigger::Feedback}>{"feedback"}</option>
+                    <option value="blind" selected={rumor.trigger == Trigger::Blind}>{"blind"}</option>
                 </select>
             </label>
             <label>{"Fanout"}
-                <input id="fanout" type="number" min="1" max="16" value={current.rumor.fanout.to_string()}
-                    oninput={edit_number(|s, e| if let Some(f) = number(e) { s.rumor.fanout = f; true } else { false })} />
+                <input id="fanout" type="number" min="1" max="16" value={rumor.fanout.to_string()}
+                    oninput={edit_number(|s, e| if let Some(f) = number(e) { s.rumor_config_mut().fanout = f; true } else { false })} />
             </label>
             <label>{"Seed"}
                 <input id="seed" type="number" min="0" value={current.seed.to_string()}

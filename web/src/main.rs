@@ -3,6 +3,7 @@
 //! URL fragment, so a link replays it.
 
 mod chart;
+mod cluster_view;
 mod controls;
 mod graph;
 mod live;
@@ -23,6 +24,7 @@ use yew::prelude::*;
 use yew_agent::reactor::{ReactorEvent, ReactorProvider, use_reactor_bridge};
 
 use chart::SirChart;
+use cluster_view::ClusterView;
 use controls::Controls;
 use graph::GraphView;
 use live::LivePanel;
@@ -126,6 +128,7 @@ fn Playground() -> Html {
     let result = match &*output {
         Some(
             result @ (SimOutput::Done { scenario: ran, .. }
+            | SimOutput::ClusterDone { scenario: ran, .. }
             | SimOutput::Failed { scenario: ran, .. }),
         ) if ran == &*scenario => Some(result),
         _ => None,
@@ -134,6 +137,12 @@ fn Playground() -> Html {
         None => {
             html! { <p id="sim-result" class="pending">{format!("Running {} in the worker...", describe(&scenario))}</p> }
         }
+        Some(SimOutput::ClusterDone { scenario, report }) => html! {
+            <>
+                <p id="sim-result" class="done">{format!("{}: {:.0} s simulated.", describe(scenario), report.duration as f64 / 1_000.0)}</p>
+                <ClusterView report={report.clone()} />
+            </>
+        },
         Some(SimOutput::Failed { error, .. }) => {
             html! { <p id="sim-result" class="error">{format!("The simulation failed: {error}")}</p> }
         }
@@ -209,11 +218,12 @@ fn Playground() -> Html {
 /// The mean-field susceptible fraction per round, where it describes the run: nobody loses
 /// interest, fanout 1, a complete and reliable network.
 fn theory_curve(scenario: &Scenario, rounds: u32) -> Option<Vec<f64>> {
-    let applies = scenario.rumor.loss == LossOfInterest::Never
-        && scenario.rumor.fanout == 1
+    let rumor = scenario.rumor_config()?;
+    let applies = rumor.loss == LossOfInterest::Never
+        && rumor.fanout == 1
         && scenario.network == Default::default();
     applies.then(|| {
-        theory::simple_epidemic_informed(scenario.rumor.direction, scenario.nodes, rounds)
+        theory::simple_epidemic_informed(rumor.direction, scenario.nodes, rounds)
             .into_iter()
             .map(|informed| 1.0 - informed)
             .collect()
@@ -222,11 +232,12 @@ fn theory_curve(scenario: &Scenario, rounds: u32) -> Option<Vec<f64>> {
 
 /// Demers et al.'s residue equation, for the variant it was derived for (push, feedback, coin).
 fn theory_residue(scenario: &Scenario) -> Option<f64> {
-    match scenario.rumor.loss {
+    let rumor = scenario.rumor_config()?;
+    match rumor.loss {
         LossOfInterest::Coin(k)
-            if scenario.rumor.trigger == Trigger::Feedback
-                && scenario.rumor.direction == Direction::Push
-                && scenario.rumor.fanout == 1 =>
+            if rumor.trigger == Trigger::Feedback
+                && rumor.direction == Direction::Push
+                && rumor.fanout == 1 =>
         {
             Some(theory::residue_feedback_coin(k))
         }
@@ -250,23 +261,29 @@ fn topology_label(kind: TopologyKind) -> String {
 }
 
 fn describe(scenario: &Scenario) -> String {
-    let loss = match scenario.rumor.loss {
+    let Some(rumor) = scenario.rumor_config() else {
+        return format!(
+            "{} live nodes on the event engine, seed {}",
+            scenario.nodes, scenario.seed
+        );
+    };
+    let loss = match rumor.loss {
         LossOfInterest::Counter(k) => format!("counter k={k}"),
         LossOfInterest::Coin(k) => format!("coin 1/{k}"),
         LossOfInterest::Never => "never loses interest".to_string(),
     };
-    let direction = match scenario.rumor.direction {
+    let direction = match rumor.direction {
         Direction::Push => "push",
         Direction::Pull => "pull",
         Direction::PushPull => "push-pull",
     };
-    let trigger = match scenario.rumor.trigger {
+    let trigger = match rumor.trigger {
         Trigger::Feedback => "feedback",
         Trigger::Blind => "blind",
     };
     let mut text = format!(
         "{} nodes, {direction} rumor mongering ({loss}, {trigger}, fanout {}), seed {}",
-        scenario.nodes, scenario.rumor.fanout, scenario.seed
+        scenario.nodes, rumor.fanout, scenario.seed
     );
     let network = &scenario.network;
     if network.topology != TopologyKind::Complete {

@@ -3,7 +3,8 @@
 //! [`SimRequest`]s and receives [`SimOutput`]s.
 
 use futures::{SinkExt, StreamExt};
-use gossip_core::scenario::{Recording, RunReport, Scenario};
+use gossip_core::scenario::{Protocol, Recording, RunReport, Scenario};
+use gossip_core::sim::events::EventReport;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use yew_agent::Codec;
@@ -46,6 +47,11 @@ pub enum SimOutput {
         /// The run node by node, for populations small enough to draw.
         recording: Option<Recording>,
     },
+    /// A cluster scenario's run on the event engine.
+    ClusterDone {
+        scenario: Scenario,
+        report: EventReport,
+    },
     Failed {
         scenario: Scenario,
         error: String,
@@ -55,13 +61,19 @@ pub enum SimOutput {
 /// Handles one request; kept apart from the reactor so it can be tested natively.
 pub fn handle(request: SimRequest) -> SimOutput {
     match request {
-        SimRequest::Run(scenario) => match scenario.run_recorded(MAX_DRAWN_NODES) {
-            Ok((report, recording)) => SimOutput::Done {
-                scenario,
-                report,
-                recording,
+        SimRequest::Run(scenario) => match &scenario.protocol {
+            Protocol::Rumor(_) => match scenario.run_recorded(MAX_DRAWN_NODES) {
+                Ok((report, recording)) => SimOutput::Done {
+                    scenario,
+                    report,
+                    recording,
+                },
+                Err(error) => SimOutput::Failed { scenario, error },
             },
-            Err(error) => SimOutput::Failed { scenario, error },
+            Protocol::Cluster(_) => match scenario.run_cluster() {
+                Ok(report) => SimOutput::ClusterDone { scenario, report },
+                Err(error) => SimOutput::Failed { scenario, error },
+            },
         },
     }
 }
@@ -107,6 +119,25 @@ mod tests {
             panic!("a large scenario runs too");
         };
         assert!(recording.is_none());
+    }
+
+    #[test]
+    fn cluster_scenarios_run_on_the_event_engine() {
+        use gossip_core::sim::events::Cluster;
+        let scenario = Scenario::cluster(
+            10,
+            1,
+            Cluster {
+                duration: 3_000,
+                ..Cluster::default()
+            },
+        );
+        let SimOutput::ClusterDone { report, .. } = handle(SimRequest::Run(scenario.clone()))
+        else {
+            panic!("a cluster scenario runs");
+        };
+        assert_eq!(report, scenario.run_cluster().unwrap());
+        assert_eq!(report.samples.len(), 30, "one sample per 100 ms");
     }
 
     #[test]

@@ -43,24 +43,19 @@ pub enum Trigger {
 
 pub use crate::Direction;
 
-/// Rumor mongering parameters.
+/// Rumor mongering parameters. Absent fields take their defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RumorConfig {
     pub loss: LossOfInterest,
     pub trigger: Trigger,
     /// Contacts a node initiates per round.
     pub fanout: u8,
-    #[serde(default = "push")]
     pub direction: Direction,
     /// Most contacts a node accepts per round; further ones are refused (Demers et al.'s
     /// "connection limit"). `None`: no limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_limit: Option<u16>,
-}
-
-/// Scenarios written before pull existed meant push.
-fn push() -> Direction {
-    Direction::Push
 }
 
 impl Default for RumorConfig {

@@ -22,6 +22,7 @@ use crate::peer_selection::PeerSelector;
 
 /// Live rumor mongering parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MongerConfig {
     pub rumor: RumorConfig,
     /// Most rumors carried by one message; more are split over several.

@@ -427,10 +427,184 @@ impl EventTotals {
 /// Everything a run measured.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventReport {
+    /// The initial population.
+    pub nodes: u32,
+    /// How long the run went, in milliseconds.
+    pub duration: Time,
+    /// SWIM's protocol period, the unit of detection times in periods.
+    pub protocol_period: Time,
     pub samples: Vec<EventSample>,
     pub crashes: Vec<CrashRecord>,
     pub writes: Vec<WriteRecord>,
     pub totals: EventTotals,
+}
+
+impl EventReport {
+    /// The per-run figures of this report.
+    pub fn summary(&self) -> ClusterSummary {
+        let (nodes, duration, protocol_period) = (self.nodes, self.duration, self.protocol_period);
+        let totals = &self.totals;
+        let node_seconds = f64::from(nodes.max(1)) * (duration.max(1) as f64 / 1_000.0);
+        let times = |time: fn(&CrashRecord) -> Option<Time>| {
+            self.crashes.iter().filter_map(time).collect::<Vec<_>>()
+        };
+        let detections = times(CrashRecord::detection_time);
+        let disseminations: Vec<Time> = self
+            .writes
+            .iter()
+            .filter_map(WriteRecord::dissemination_time)
+            .collect();
+        ClusterSummary {
+            nodes,
+            duration,
+            messages: totals.messages_sent,
+            bytes: totals.bytes_sent,
+            messages_per_node_second: totals.messages_sent as f64 / node_seconds,
+            bytes_per_node_second: totals.bytes_sent as f64 / node_seconds,
+            lost: totals.lost,
+            duplicates: totals.duplicates_delivered,
+            mean_delay: totals.mean_delay(),
+            crashes: self.crashes.len() as u32,
+            detected: detections.len() as u32,
+            mean_suspicion_ms: mean(&times(CrashRecord::suspicion_time)),
+            mean_detection_ms: mean(&detections),
+            mean_detection_periods: mean(&detections).map(|ms| ms / protocol_period as f64),
+            mean_full_detection_ms: mean(&times(CrashRecord::full_detection_time)),
+            false_suspicions: totals.false_suspicions,
+            false_positives: totals.false_positives,
+            writes: self.writes.len() as u32,
+            writes_reaching_all: disseminations.len() as u32,
+            mean_dissemination_ms: mean(&disseminations),
+            max_dissemination_ms: disseminations.iter().max().copied(),
+            mail_dropped: totals.mail_dropped,
+        }
+    }
+}
+
+fn mean(values: &[Time]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<Time>() as f64 / values.len() as f64)
+}
+
+/// The figures of one cluster run, as `gossip-node sim` reports and aggregates them. Times are
+/// in milliseconds; `None` where nothing was measured (no crash, no write).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterSummary {
+    pub nodes: u32,
+    pub duration: Time,
+    pub messages: u64,
+    pub bytes: u64,
+    pub messages_per_node_second: f64,
+    pub bytes_per_node_second: f64,
+    pub lost: u64,
+    pub duplicates: u64,
+    /// Mean delivery delay.
+    pub mean_delay: f64,
+    pub crashes: u32,
+    /// Crashes some node declared failed.
+    pub detected: u32,
+    /// Crash to the first suspicion anywhere.
+    pub mean_suspicion_ms: Option<f64>,
+    /// Crash to the first Failed verdict anywhere.
+    pub mean_detection_ms: Option<f64>,
+    /// The same in SWIM protocol periods.
+    pub mean_detection_periods: Option<f64>,
+    /// Crash to every live node holding it failed.
+    pub mean_full_detection_ms: Option<f64>,
+    /// Suspicions and Failed verdicts about running nodes.
+    pub false_suspicions: u64,
+    pub false_positives: u64,
+    pub writes: u32,
+    pub writes_reaching_all: u32,
+    /// Write to every live node holding it, over the writes that got there.
+    pub mean_dissemination_ms: Option<f64>,
+    pub max_dissemination_ms: Option<Time>,
+    pub mail_dropped: u64,
+}
+
+impl ClusterSummary {
+    /// The figures that batch runs aggregate, in output order.
+    pub fn figures(&self) -> Vec<crate::metrics::Figure> {
+        let count = |n: u64| Some(n as f64);
+        vec![
+            (
+                "messages_per_node_second",
+                Some(self.messages_per_node_second),
+            ),
+            ("bytes_per_node_second", Some(self.bytes_per_node_second)),
+            ("mean_delay", Some(self.mean_delay)),
+            ("lost", count(self.lost)),
+            ("detected", count(u64::from(self.detected))),
+            ("mean_suspicion_ms", self.mean_suspicion_ms),
+            ("mean_detection_ms", self.mean_detection_ms),
+            ("mean_detection_periods", self.mean_detection_periods),
+            ("mean_full_detection_ms", self.mean_full_detection_ms),
+            ("false_suspicions", count(self.false_suspicions)),
+            ("false_positives", count(self.false_positives)),
+            (
+                "writes_reaching_all",
+                count(u64::from(self.writes_reaching_all)),
+            ),
+            ("mean_dissemination_ms", self.mean_dissemination_ms),
+            (
+                "max_dissemination_ms",
+                self.max_dissemination_ms.map(|ms| ms as f64),
+            ),
+            ("mail_dropped", count(self.mail_dropped)),
+        ]
+    }
+}
+
+/// A cluster as a [`crate::scenario::Scenario`] describes it: the event engine's settings
+/// besides the population and the seed (the scenario's `nodes` and `seed`) and the loss (its
+/// `network.loss`). Absent fields take the defaults of [`EventSimConfig`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Cluster {
+    pub node: NodeConfig,
+    pub latency: Latency,
+    pub duplicate: f64,
+    pub slow_link_extra: Time,
+    pub duration: Time,
+    pub sample_every: Time,
+    pub faults: Vec<ScheduledFault>,
+}
+
+impl Default for Cluster {
+    fn default() -> Self {
+        Cluster::from(EventSimConfig::default())
+    }
+}
+
+impl From<EventSimConfig> for Cluster {
+    fn from(config: EventSimConfig) -> Self {
+        Cluster {
+            node: config.node,
+            latency: config.latency,
+            duplicate: config.duplicate,
+            slow_link_extra: config.slow_link_extra,
+            duration: config.duration,
+            sample_every: config.sample_every,
+            faults: config.faults,
+        }
+    }
+}
+
+impl Cluster {
+    /// The event engine's configuration for `nodes` nodes, `seed` and `loss`.
+    pub fn config(&self, nodes: u32, seed: u64, loss: f64) -> EventSimConfig {
+        EventSimConfig {
+            nodes,
+            seed,
+            node: self.node,
+            latency: self.latency,
+            loss,
+            duplicate: self.duplicate,
+            slow_link_extra: self.slow_link_extra,
+            duration: self.duration,
+            sample_every: self.sample_every,
+            faults: self.faults.clone(),
+        }
+    }
 }
 
 /// Messages delivered to one node and their total delay.
@@ -668,6 +842,9 @@ impl EventSim {
 
     pub fn report(&self) -> EventReport {
         EventReport {
+            nodes: self.config.nodes,
+            duration: self.now,
+            protocol_period: self.config.node.swim.protocol_period,
             samples: self.samples.clone(),
             crashes: self.crashes.clone(),
             writes: self.writes().cloned().collect(),
