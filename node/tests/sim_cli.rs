@@ -206,7 +206,14 @@ fn a_cluster_scenario_reports_detection_and_dissemination() {
     let csv = gossip_node(&["sim", path.to_str().unwrap(), "--format", "csv"]);
     let text = String::from_utf8(csv.stdout).unwrap();
     let header = text.lines().next().unwrap();
-    assert!(header.starts_with("run,seed,messages_per_node_second,"), "{header}");
+    assert!(
+        header.starts_with("run,seed,messages_per_node_second,"),
+        "{header}"
+    );
     assert!(header.contains(",mean_detection_ms,"), "{header}");
-    assert_eq!(text.lines().count(), 1 + 1 + 4, "header, one run, four statistics");
+    assert_eq!(
+        text.lines().count(),
+        1 + 1 + 4,
+        "header, one run, four statistics"
+    );
 }
