@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use gossip_node::{peer, relay, sim};
+use gossip_node::{direct, peer, relay, sim};
 
 #[derive(Parser)]
 #[command(
@@ -32,19 +32,27 @@ enum Command {
         #[arg(long, default_value = "dist")]
         dist: PathBuf,
     },
-    /// Join a room on a relay as a live gossip peer; commands on standard input.
+    /// Run a live gossip peer, in a room of a relay or (with --listen) straight to other peers
+    /// over UDP; commands on standard input.
     Peer {
         /// The relay, ws://HOST:PORT.
-        #[arg(long, default_value = "ws://127.0.0.1:8080")]
+        #[arg(long, default_value = "ws://127.0.0.1:8080", conflicts_with = "listen")]
         relay: String,
         /// The room (cluster) to join.
-        #[arg(long, default_value = "lobby")]
+        #[arg(long, default_value = "lobby", conflicts_with = "listen")]
         room: String,
-        /// The peer id to ask for (the relay assigns one otherwise).
+        /// Without a relay: the UDP address to listen on, IP:PORT (port 0: any free port).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Without a relay: peers to join through, IP:PORT,IP:PORT (none: start a cluster).
+        #[arg(long, value_delimiter = ',', requires = "listen")]
+        seeds: Vec<SocketAddr>,
+        /// The peer id: asked of the relay (which assigns one otherwise); without a relay, this
+        /// peer's id (random otherwise).
         #[arg(long)]
         id: Option<u32>,
         /// The room's shared secret (the room's first peer sets it).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "listen")]
         secret: Option<String>,
         /// SWIM protocol period in milliseconds.
         #[arg(long, default_value_t = 1000)]
@@ -91,6 +99,8 @@ fn main() -> ExitCode {
         Command::Peer {
             relay,
             room,
+            listen,
+            seeds,
             id,
             secret,
             swim_period_ms,
@@ -103,13 +113,24 @@ fn main() -> ExitCode {
                 anti_entropy: anti_entropy_ms,
                 rumor: rumor_ms,
             };
-            run_peer(peer::PeerOptions {
-                relay,
-                room,
-                id,
-                secret,
-                config: periods.node_config(),
-                seed: seed.unwrap_or_else(peer::fresh_seed),
+            let config = periods.node_config();
+            let seed = seed.unwrap_or_else(peer::fresh_seed);
+            run_peer(match listen {
+                Some(listen) => Transport::Direct(direct::DirectOptions {
+                    listen,
+                    seeds,
+                    id,
+                    config,
+                    seed,
+                }),
+                None => Transport::Relay(peer::PeerOptions {
+                    relay,
+                    room,
+                    id,
+                    secret,
+                    config,
+                    seed,
+                }),
             })
         }
         Command::Sim {
@@ -157,11 +178,20 @@ impl Periods {
     }
 }
 
-fn run_peer(options: peer::PeerOptions) -> anyhow::Result<()> {
+/// How a native peer reaches the others.
+enum Transport {
+    Relay(peer::PeerOptions),
+    Direct(direct::DirectOptions),
+}
+
+fn run_peer(transport: Transport) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let input = tokio::io::BufReader::new(tokio::io::stdin());
-        peer::run(options, input, std::io::stdout()).await
+        match transport {
+            Transport::Relay(options) => peer::run(options, input, std::io::stdout()).await,
+            Transport::Direct(options) => direct::run(options, input, std::io::stdout()).await,
+        }
     })
 }
 

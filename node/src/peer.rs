@@ -1,7 +1,9 @@
 //! `gossip-node peer`: a native live peer. It runs the same gossip-core [`Node`] as a browser
-//! tab, driven by real time and a WebSocket to the relay, and takes commands on standard input:
-//! `put KEY VALUE`, `get KEY`, `keys`, `members`, `help`, `quit`. It prints what happens (members
-//! joining, suspected, failing; values arriving and by which mechanism) one line each.
+//! tab, driven by real time and a WebSocket to the relay (or, with `--listen`, by UDP straight to
+//! other peers: [`crate::direct`]), and takes commands on standard input: `put KEY VALUE`,
+//! `get KEY`, `keys`, `members`, `help`, `quit`. It prints what happens (members joining,
+//! suspected, failing; values arriving and by which mechanism) one line each. [`Shell`] holds
+//! what both transports share: the node, its clock and generator, commands and printing.
 //!
 //! The relay gives the peer an id on first contact; after a lost connection the peer reconnects
 //! with backoff and asks for the same id, so the cluster sees the same member come back and its
@@ -16,7 +18,7 @@ use gossip_core::membership::MemberEvent;
 use gossip_core::node::{Node, NodeConfig, NodeEvent};
 use gossip_core::relay_frame::{self, Control};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, Lines};
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -43,23 +45,113 @@ pub fn fresh_seed() -> u64 {
 }
 
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// How long a peer that said `quit` keeps answering while SWIM announces its leave.
+const LEAVE_GRACE: Duration = Duration::from_secs(3);
 
-struct Peer<W: Write> {
-    options: PeerOptions,
+/// What every native peer does whatever carries its messages (the relay, or UDP in
+/// [`crate::direct`]): it owns the [`Node`], real time and the generator, reads commands from
+/// standard input and prints what happens.
+pub(crate) struct Shell<R, W> {
     started: Instant,
-    rng: SimRng,
-    node: Option<Node>,
+    pub(crate) rng: SimRng,
+    /// None until the transport can name this peer (the relay's welcome).
+    pub(crate) node: Option<Node>,
     out: W,
+    /// None once standard input has ended: the peer keeps gossiping.
+    input: Option<Lines<R>>,
+    /// Set by `quit`: the peer keeps answering until SWIM has announced its leave.
+    leaving_since: Option<Instant>,
+    /// Transport commands `help` lists after the shared ones.
+    pub(crate) extra_help: &'static str,
+    /// What a command gets before the node exists.
+    pub(crate) waiting_for: &'static str,
 }
 
-impl<W: Write> Peer<W> {
-    fn now(&self) -> Time {
+impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
+    pub(crate) fn new(seed: u64, input: R, out: W) -> Self {
+        Shell {
+            started: Instant::now(),
+            rng: seeded_rng(seed),
+            node: None,
+            out,
+            input: Some(input.lines()),
+            leaving_since: None,
+            extra_help: "",
+            waiting_for: "the relay",
+        }
+    }
+
+    /// Milliseconds since the peer started: the node's clock.
+    pub(crate) fn now(&self) -> Time {
         self.started.elapsed().as_millis() as Time
     }
 
-    fn say(&mut self, line: &str) {
+    pub(crate) fn say(&mut self, line: &str) {
         let _ = writeln!(self.out, "{line}");
         let _ = self.out.flush();
+    }
+
+    /// The next command line; None when input has just ended. Never completes after that, so
+    /// it can stay a branch of a `select!`. Cancel-safe.
+    pub(crate) async fn next_line(&mut self) -> Option<String> {
+        let Some(lines) = self.input.as_mut() else {
+            return std::future::pending().await;
+        };
+        match lines.next_line().await {
+            Ok(Some(line)) => Some(line),
+            _ => {
+                self.input = None;
+                None
+            }
+        }
+    }
+
+    /// How long until the node has something to do.
+    pub(crate) fn wait(&self) -> Duration {
+        let now = self.now();
+        self.node
+            .as_ref()
+            .and_then(Node::poll_timeout)
+            .map_or(Duration::from_secs(1), |at| {
+                Duration::from_millis(at.saturating_sub(now))
+            })
+    }
+
+    pub(crate) fn tick(&mut self) {
+        let now = self.now();
+        if let Some(node) = self.node.as_mut() {
+            node.tick(now, &mut self.rng);
+        }
+    }
+
+    /// Prints what the node reports and returns what it wants sent, encoded.
+    pub(crate) fn outgoing(&mut self) -> Vec<(NodeId, Vec<u8>)> {
+        let mut transmits = Vec::new();
+        let mut events = Vec::new();
+        if let Some(node) = self.node.as_mut() {
+            while let Some(transmit) = node.poll_transmit_bytes() {
+                transmits.push(transmit);
+            }
+            while let Some(event) = node.poll_event() {
+                events.push(event);
+            }
+        }
+        for event in &events {
+            let line = self.describe(event);
+            self.say(&line);
+        }
+        transmits
+    }
+
+    /// True once `quit` was given and SWIM has announced the leave (or [`LEAVE_GRACE`] passed).
+    pub(crate) fn finished(&self) -> bool {
+        self.leaving_since.is_some_and(|since| {
+            since.elapsed() > LEAVE_GRACE
+                || self
+                    .node
+                    .as_ref()
+                    .is_none_or(|node| node.membership().poll_timeout().is_none())
+        })
     }
 
     fn describe(&self, event: &NodeEvent) -> String {
@@ -100,22 +192,25 @@ impl<W: Write> Peer<W> {
         Some(String::from_utf8_lossy(value).into_owned())
     }
 
-    /// Runs one command line; returns false on `quit`.
-    fn command(&mut self, line: &str) -> bool {
+    /// Runs one command line. `quit` starts a graceful leave and stops reading input.
+    pub(crate) fn command(&mut self, line: &str) {
         let now = self.now();
         let mut words = line.split_whitespace();
         let reply = match (words.next(), self.node.as_mut()) {
-            (None, _) => return true,
+            (None, _) => return,
             (Some("quit" | "exit"), node) => {
                 if let Some(node) = node {
                     node.leave(now);
                 }
-                return false;
+                self.leaving_since.get_or_insert_with(Instant::now);
+                self.input = None;
+                return;
             }
-            (Some("help"), _) => {
-                "commands: put KEY VALUE, get KEY, keys, members, quit".to_string()
-            }
-            (Some(_), None) => "not joined yet: waiting for the relay".to_string(),
+            (Some("help"), _) => format!(
+                "commands: put KEY VALUE, get KEY, keys, members, {}quit",
+                self.extra_help
+            ),
+            (Some(_), None) => format!("not joined yet: waiting for {}", self.waiting_for),
             (Some("put"), Some(node)) => {
                 match (words.next(), words.collect::<Vec<_>>().join(" ")) {
                     (Some(key), value) if !value.is_empty() => {
@@ -154,41 +249,44 @@ impl<W: Write> Peer<W> {
             (Some(other), _) => format!("unknown command {other:?}; try help"),
         };
         self.say(&reply);
-        true
     }
+}
+
+/// `text` percent-encoded for a URL query: unreserved characters stay, every other byte is
+/// `%XX`.
+fn query_component(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(byte).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
 }
 
 /// Runs a peer until `quit` (or forever, if `input` ends: a peer without a terminal keeps
 /// gossiping).
 pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
-    options: PeerOptions,
+    mut options: PeerOptions,
     input: R,
     out: W,
 ) -> anyhow::Result<()> {
     options.config.validate().map_err(anyhow::Error::msg)?;
     gossip_node_room_check(&options.room)?;
-    let mut peer = Peer {
-        rng: seeded_rng(options.seed),
-        options,
-        started: Instant::now(),
-        node: None,
-        out,
-    };
-    let mut lines = input.lines();
-    let mut input_open = true;
-    // Set by `quit`: the peer keeps answering until SWIM has announced its leave (or 3 s pass).
-    let mut leaving_since: Option<Instant> = None;
+    let mut peer = Shell::new(options.seed, input, out);
     let mut backoff = Duration::from_millis(250);
     loop {
-        let id_query = peer
-            .options
-            .id
-            .map(|id| format!("&id={id}"))
+        let id_query = options.id.map(|id| format!("&id={id}")).unwrap_or_default();
+        let secret_query = options
+            .secret
+            .as_deref()
+            .map(|secret| format!("&secret={}", query_component(secret)))
             .unwrap_or_default();
         let url = format!(
-            "{}/ws?room={}{id_query}",
-            peer.options.relay.trim_end_matches('/'),
-            peer.options.room
+            "{}/ws?room={}{id_query}{secret_query}",
+            options.relay.trim_end_matches('/'),
+            options.room
         );
         let socket = match connect_async(&url).await {
             Ok((socket, _)) => {
@@ -207,25 +305,17 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
         };
         let (mut sink, mut stream) = socket.split();
         loop {
-            let now = peer.now();
-            let wait = peer
-                .node
-                .as_ref()
-                .and_then(Node::poll_timeout)
-                .map_or(Duration::from_secs(1), |at| {
-                    Duration::from_millis(at.saturating_sub(now))
-                });
+            let wait = peer.wait();
             tokio::select! {
                 message = stream.next() => match message {
                     Some(Ok(Message::Text(text))) => match serde_json::from_str::<Control>(&text) {
                         Ok(Control::Welcome { id, room, peers }) => {
-                            peer.options.id = Some(id);
+                            options.id = Some(id);
                             let now = peer.now();
-                            let node = match peer.node.take() {
+                            let mut node = match peer.node.take() {
                                 Some(node) => node,
-                                None => Node::new(id, peer.options.config).map_err(anyhow::Error::msg)?,
+                                None => Node::new(id, options.config).map_err(anyhow::Error::msg)?,
                             };
-                            let mut node = node;
                             node.bootstrap(now, peers.iter().copied(), &mut peer.rng);
                             peer.node = Some(node);
                             peer.say(&format!("joined room {room} as peer {id} ({} others)", peers.len()));
@@ -248,51 +338,24 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
                         break;
                     }
                 },
-                _ = tokio::time::sleep(wait) => {
-                    let now = peer.now();
-                    if let Some(node) = peer.node.as_mut() {
-                        node.tick(now, &mut peer.rng);
-                    }
-                }
-                line = lines.next_line(), if input_open => match line {
-                    Ok(Some(line)) => {
-                        if !peer.command(&line) {
-                            leaving_since.get_or_insert_with(Instant::now);
-                            input_open = false;
-                        }
-                    }
-                    _ => input_open = false,
+                _ = tokio::time::sleep(wait) => peer.tick(),
+                line = peer.next_line() => if let Some(line) = line {
+                    peer.command(&line);
                 },
             }
-            // Send what the node produced and report what happened.
-            let mut frames = Vec::new();
-            let mut events = Vec::new();
-            if let Some(node) = peer.node.as_mut() {
-                while let Some((to, bytes)) = node.poll_transmit_bytes() {
-                    frames.push(relay_frame::join(to, &bytes));
-                }
-                while let Some(event) = node.poll_event() {
-                    events.push(event);
-                }
-            }
-            for event in &events {
-                let line = peer.describe(event);
-                peer.say(&line);
-            }
-            for frame in frames {
-                if sink.send(Message::Binary(frame.into())).await.is_err() {
+            // Send what the node produced (after reporting what happened).
+            for (to, bytes) in peer.outgoing() {
+                if sink
+                    .send(Message::Binary(relay_frame::join(to, &bytes).into()))
+                    .await
+                    .is_err()
+                {
                     break;
                 }
             }
-            if let Some(since) = leaving_since {
-                let announced = peer
-                    .node
-                    .as_ref()
-                    .is_none_or(|node| node.membership().poll_timeout().is_none());
-                if announced || since.elapsed() > Duration::from_secs(3) {
-                    let _ = sink.close().await;
-                    return Ok(());
-                }
+            if peer.finished() {
+                let _ = sink.close().await;
+                return Ok(());
             }
         }
         tokio::time::sleep(backoff).await;
@@ -304,4 +367,15 @@ fn gossip_node_room_check(room: &str) -> anyhow::Result<()> {
     crate::relay::validate_room(room)
         .map_err(anyhow::Error::msg)
         .context("--room")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_percent_encoded_in_the_query() {
+        assert_eq!(query_component("s3cret-_.~"), "s3cret-_.~");
+        assert_eq!(query_component("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+    }
 }

@@ -1,100 +1,11 @@
 //! Native peers gossiping through a real relay over loopback: writes at either peer reach the
 //! other, a killed peer is detected, and a relay restart loses nothing. Every wait is bounded.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_gossip-node");
-
-struct Process {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Process {
-    fn start(args: &[&str]) -> Process {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (sender, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Process {
-            stdin: child.stdin.take(),
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    fn send(&mut self, command: &str) {
-        let stdin = self.stdin.as_mut().unwrap();
-        writeln!(stdin, "{command}").unwrap();
-        stdin.flush().unwrap();
-    }
-
-    /// Waits for a printed line containing `text`; returns it.
-    fn wait_for(&mut self, text: &str, limit: Duration) -> String {
-        if let Some(line) = self.seen.iter().find(|line| line.contains(text)) {
-            return line.clone();
-        }
-        let deadline = Instant::now() + limit;
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line.contains(text) {
-                        return line;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        panic!(
-            "no line with {text:?} within {limit:?}; saw:\n{}",
-            self.seen.join("\n")
-        );
-    }
-
-    /// Asks `get KEY` until the answer has `value`.
-    fn wait_for_value(&mut self, key: &str, value: &str, limit: Duration) {
-        let deadline = Instant::now() + limit;
-        loop {
-            self.send(&format!("get {key}"));
-            let answer = self.wait_for(&format!("{key} "), Duration::from_secs(2));
-            self.seen.retain(|line| line != &answer);
-            if answer.starts_with(&format!("{key} = {value} ")) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{key} never became {value}: {answer}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+mod common;
+use common::{BIN, Process};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -205,4 +116,32 @@ fn a_bad_room_name_is_refused_before_connecting() {
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("invalid room name"));
+}
+
+#[test]
+fn a_room_secret_keeps_out_peers_without_it() {
+    let port = free_port();
+    let _relay = relay(port);
+    let with_secret = |secret: &str| {
+        Process::start(&[
+            "peer",
+            "--relay",
+            &format!("ws://127.0.0.1:{port}"),
+            "--room",
+            "locked",
+            "--secret",
+            secret,
+        ])
+    };
+    // The first peer sets the room's secret.
+    let mut first = with_secret("open sesame");
+    id_of(&mut first);
+    let mut intruder = with_secret("guess");
+    intruder.wait_for("relay unreachable", Duration::from_secs(10));
+    assert!(
+        !intruder.printed("joined room"),
+        "a wrong secret is refused"
+    );
+    let mut friend = with_secret("open sesame");
+    id_of(&mut friend);
 }
