@@ -206,6 +206,20 @@ impl Scenario {
         }
     }
 
+    /// The cluster settings to edit; a rumor scenario becomes a cluster with the default
+    /// settings on a complete network first (a cluster is a full mesh).
+    pub fn cluster_config_mut(&mut self) -> &mut Cluster {
+        if let Protocol::Rumor(_) = self.protocol {
+            self.protocol = Protocol::Cluster(Box::default());
+            self.network.topology = TopologyKind::Complete;
+            self.network.faults.clear();
+        }
+        match &mut self.protocol {
+            Protocol::Cluster(cluster) => cluster,
+            Protocol::Rumor(_) => unreachable!("set to a cluster just above"),
+        }
+    }
+
     /// Checks the scenario before a run; the message names what is wrong.
     pub fn validate(&self) -> Result<(), String> {
         if self.version != FORMAT_VERSION {

@@ -127,6 +127,17 @@ pub fn scaled_points(
         .join(" ")
 }
 
+/// An axis maximum with as many decimals as its size needs.
+pub fn axis_label(value: f64) -> String {
+    if value >= 100.0 {
+        format!("{value:.0}")
+    } else if value >= 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
 /// Lines over a shared x axis starting at 0, with the axis maxima written in the corners.
 #[component]
 pub fn LineChart(props: &LineChartProps) -> Html {
@@ -143,8 +154,8 @@ pub fn LineChart(props: &LineChartProps) -> Html {
         <figure>
             <svg id={props.id.clone()} viewBox={format!("-4 -4 {} {}", WIDTH + 8.0, HEIGHT + 8.0)} role="img"
                 aria-label={props.caption.clone()}>
-                <text class="axis" x="2" y="10">{format!("{y_max:.3}")}</text>
-                <text class="axis" x={(WIDTH - 2.0).to_string()} y={(HEIGHT - 4.0).to_string()} text-anchor="end">{format!("{x_max:.1}")}</text>
+                <text class="axis" x="2" y="10">{axis_label(y_max)}</text>
+                <text class="axis" x={(WIDTH - 2.0).to_string()} y={(HEIGHT - 4.0).to_string()} text-anchor="end">{axis_label(x_max)}</text>
                 { for props.series.iter().map(|s| html! {
                     <polyline class={s.class} points={scaled_points(&s.points, x_max, y_max, WIDTH, HEIGHT)} />
                 }) }

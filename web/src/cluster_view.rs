@@ -22,43 +22,31 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
     let report = &props.report;
     let summary = report.summary();
     let at = |sample: &EventSample| sample.at as f64 / 1_000.0;
-    let pairs = |sample: &EventSample| {
-        (sample.alive_views + sample.suspect_views + sample.dead_views + sample.left_views).max(1)
-            as f64
-    };
-    let view_series =
-        |name: &'static str, class: &'static str, count: fn(&EventSample) -> u64| Series {
-            name,
-            class,
+    let per_live = |sample: &EventSample, views: u64| views as f64 / f64::from(sample.live.max(1));
+    let views = vec![
+        Series {
+            name: "suspect",
+            class: "suspect",
             points: report
                 .samples
                 .iter()
-                .map(|s| (at(s), count(s) as f64 / pairs(s)))
+                .map(|s| (at(s), per_live(s, s.suspect_views)))
                 .collect(),
-        };
-    let views = vec![
-        view_series("alive", "alive", |s| s.alive_views),
-        view_series("suspect", "suspect", |s| s.suspect_views),
-        view_series("dead or left", "dead", |s| s.dead_views + s.left_views),
+        },
+        Series {
+            name: "dead or left",
+            class: "dead",
+            points: report
+                .samples
+                .iter()
+                .map(|s| (at(s), per_live(s, s.dead_views + s.left_views)))
+                .collect(),
+        },
     ];
-    let step_seconds = report
-        .samples
-        .first()
-        .map_or(0.1, |s| s.at as f64 / 1_000.0)
-        .max(0.001);
     let traffic = vec![Series {
         name: "messages per node per second",
         class: "infective",
-        points: report
-            .samples
-            .iter()
-            .map(|s| {
-                (
-                    at(s),
-                    s.messages_sent as f64 / f64::from(s.live.max(1)) / step_seconds,
-                )
-            })
-            .collect(),
+        points: per_second(&report.samples),
     }];
     let writes: Vec<Series> = report
         .writes
@@ -77,6 +65,14 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
                 .collect(),
         })
         .collect();
+    let writes_line = if summary.writes > 0 {
+        format!(
+            "; {}/{} writes reached every live node",
+            summary.writes_reaching_all, summary.writes
+        )
+    } else {
+        String::new()
+    };
     let detection = match summary.mean_detection_ms {
         Some(ms) => format!(
             "crashes detected in {} on average ({:.2} protocol periods)",
@@ -89,15 +85,14 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
     html! {
         <div id="cluster-result">
             <p class="figures">
-                {format!("{:.1} messages and {:.0} bytes per node per second; {detection}; {} false suspicions, {} false positives; {}/{} writes reached every live node.",
+                {format!("{:.1} messages and {:.0} bytes per node per second; {detection}; {} false suspicions, {} false positives{writes_line}.",
                     summary.messages_per_node_second, summary.bytes_per_node_second,
-                    summary.false_suspicions, summary.false_positives,
-                    summary.writes_reaching_all, summary.writes)}
+                    summary.false_suspicions, summary.false_positives)}
             </p>
             <div class="viz">
                 <div class="chart-column">
-                    <LineChart id="views-chart" series={views} y_max={1.0}
-                        caption="Membership views (pairs of live node and member), fraction, over seconds" />
+                    <LineChart id="views-chart" series={views}
+                        caption="Members a live node holds suspect or dead (mean over live nodes), over seconds" />
                     <LineChart id="traffic-chart" series={traffic}
                         caption="Messages per live node per second, over seconds" />
                     if !writes.is_empty() {
@@ -106,6 +101,7 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
                     }
                 </div>
                 <div class="chart-column">
+                    if !report.crashes.is_empty() {
                     <table id="crashes">
                         <caption>{"Crashes"}</caption>
                         <tr><th>{"node"}</th><th>{"at"}</th><th>{"first suspected"}</th><th>{"first failed"}</th><th>{"all knew"}</th></tr>
@@ -121,6 +117,8 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
                             }
                         }) }
                     </table>
+                    }
+                    if !report.writes.is_empty() {
                     <table id="writes">
                         <caption>{"Writes"}</caption>
                         <tr><th>{"key"}</th><th>{"at node"}</th><th>{"at"}</th><th>{"everyone had it"}</th></tr>
@@ -131,8 +129,55 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
                             </tr>
                         }) }
                     </table>
+                    }
                 </div>
             </div>
         </div>
+    }
+}
+
+/// Messages per live node per second, over one-second windows of the samples (SWIM's periods
+/// line up, so finer steps would show every period as a spike).
+pub fn per_second(samples: &[EventSample]) -> Vec<(f64, f64)> {
+    let mut points = Vec::new();
+    let (mut messages, mut node_ms, mut window_start) = (0u64, 0f64, 0u64);
+    let mut previous = 0u64;
+    for sample in samples {
+        let step = sample.at - previous;
+        previous = sample.at;
+        messages += sample.messages_sent;
+        node_ms += f64::from(sample.live) * step as f64;
+        if sample.at - window_start >= 1_000 {
+            points.push((
+                sample.at as f64 / 1_000.0,
+                messages as f64 / (node_ms / 1_000.0).max(f64::MIN_POSITIVE),
+            ));
+            (messages, node_ms, window_start) = (0, 0.0, sample.at);
+        }
+    }
+    points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traffic_is_averaged_over_whole_seconds() {
+        // 10 live nodes; 100 ms steps; 20 messages at the start of each second only.
+        let samples: Vec<EventSample> = (1..=25)
+            .map(|i| EventSample {
+                at: i * 100,
+                live: 10,
+                messages_sent: if i % 10 == 1 { 20 } else { 0 },
+                ..EventSample::default()
+            })
+            .collect();
+        let points = per_second(&samples);
+        assert_eq!(
+            points,
+            vec![(1.0, 2.0), (2.0, 2.0)],
+            "the last half second is left out"
+        );
     }
 }

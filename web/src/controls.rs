@@ -1,10 +1,16 @@
 //! The scenario form: every knob of the current scenario, edited as a draft and applied by "Run".
 
+use gossip_core::anti_entropy::Comparison;
+use gossip_core::node::{AntiEntropySchedule, PeerChoice, RumorSchedule};
 use gossip_core::rumor::{Direction, LossOfInterest, Trigger};
-use gossip_core::scenario::Scenario;
+use gossip_core::scenario::{Protocol, Scenario};
 use gossip_core::topology::TopologyKind;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
+
+/// Most live nodes the form runs on the event engine: each holds every other in its membership
+/// list, so memory and time grow with the square of the population.
+const MAX_CLUSTER_NODES: u32 = 2_000;
 
 /// The topologies offered, with their form values and labels.
 const TOPOLOGIES: [(&str, &str); 8] = [
@@ -110,6 +116,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let validation = current.validate().and_then(|()| {
         if current.nodes < 2 {
             Err("nodes must be at least 2".to_string())
+        } else if current.rumor_config().is_none() && current.nodes > MAX_CLUSTER_NODES {
+            Err(format!("live-node runs take at most {MAX_CLUSTER_NODES} nodes here (every node keeps a full membership list)"))
         } else {
             Ok(())
         }
@@ -120,24 +128,21 @@ pub fn Controls(props: &ControlsProps) -> Html {
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let scenario = draft.borrow().clone();
-            if scenario.validate().is_ok() && scenario.nodes >= 2 {
+            if scenario.validate().is_ok()
+                && scenario.nodes >= 2
+                && (scenario.rumor_config().is_some() || scenario.nodes <= MAX_CLUSTER_NODES)
+            {
                 on_run.emit(scenario);
             }
         })
     };
-    html! {
-        <form id="controls" class="controls" onsubmit={run}>
-            <label>{"Nodes"}
-                <input id="nodes" type="number" min="2" max="1000000" value={current.nodes.to_string()}
-                    oninput={edit_number(|s, e| if let Some(n) = number(e) {
-                        s.nodes = n;
-                        // A grid's width follows the population.
-                        if let TopologyKind::Grid { .. } = s.network.topology {
-                            s.network.topology = topology_named("grid", n);
-                        }
-                        true
-                    } else { false })} />
-            </label>
+    let cluster = match &current.protocol {
+        Protocol::Cluster(cluster) => Some(cluster.clone()),
+        Protocol::Rumor(_) => None,
+    };
+    let knobs = match &cluster {
+        None => html! {
+            <>
             <label>{"Direction"}
                 <select id="direction" onchange={edit(|s, e| s.rumor_config_mut().direction = match choice(e).as_str() {
                     "pull" => Direction::Pull, "push_pull" => Direction::PushPull, _ => Direction::Push })}>
@@ -181,10 +186,142 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <input id="fanout" type="number" min="1" max="16" value={rumor.fanout.to_string()}
                     oninput={edit_number(|s, e| if let Some(f) = number(e) { s.rumor_config_mut().fanout = f; true } else { false })} />
             </label>
+            </>
+        },
+        Some(cluster) => {
+            let anti_entropy = cluster.node.anti_entropy;
+            let direction =
+                anti_entropy.map_or("off", |schedule| match schedule.config.direction {
+                    Direction::Push => "push",
+                    Direction::Pull => "pull",
+                    Direction::PushPull => "push_pull",
+                });
+            let comparison =
+                anti_entropy.map_or(Comparison::Digest, |schedule| schedule.config.comparison);
+            html! {
+            <>
+            <label>{"Seconds"}
+                <input id="duration" type="number" min="1" max="3600" value={(cluster.duration / 1_000).to_string()}
+                    oninput={edit_number(|s, e| match number::<u64>(e) {
+                        Some(seconds) if seconds >= 1 => { s.cluster_config_mut().duration = seconds * 1_000; true }
+                        _ => false,
+                    })} />
+            </label>
+            <label>{"SWIM period ms"}
+                <input id="swim-period" type="number" min="10" value={cluster.node.swim.protocol_period.to_string()}
+                    oninput={edit_number(|s, e| match number::<u64>(e) {
+                        Some(ms) if ms >= 10 => {
+                            let swim = &mut s.cluster_config_mut().node.swim;
+                            swim.protocol_period = ms;
+                            // The direct wait keeps its share of the period.
+                            swim.ping_timeout = (ms * 3 / 10).max(1);
+                            true
+                        }
+                        _ => false,
+                    })} />
+            </label>
+            <label>{"Anti-entropy"}
+                <select id="ae-direction" onchange={edit(|s, e| {
+                    let node = &mut s.cluster_config_mut().node;
+                    let direction = match choice(e).as_str() {
+                        "push" => Direction::Push,
+                        "pull" => Direction::Pull,
+                        "push_pull" => Direction::PushPull,
+                        _ => { node.anti_entropy = None; return; }
+                    };
+                    node.anti_entropy.get_or_insert_with(AntiEntropySchedule::default).config.direction = direction;
+                })}>
+                    { for [("off", "off"), ("push", "push"), ("pull", "pull"), ("push_pull", "push-pull")].iter().map(|(value, label)| html! {
+                        <option value={*value} selected={direction == *value}>{*label}</option>
+                    }) }
+                </select>
+            </label>
+            if let Some(schedule) = anti_entropy {
+                <label>{"Compare by"}
+                    <select id="ae-comparison" onchange={edit(|s, e| {
+                        if let Some(schedule) = s.cluster_config_mut().node.anti_entropy.as_mut() {
+                            schedule.config.comparison = match choice(e).as_str() {
+                                "full_data" => Comparison::FullData,
+                                "checksum" => Comparison::Checksum,
+                                "hash_tree" => Comparison::HashTree,
+                                _ => Comparison::Digest,
+                            };
+                        }
+                    })}>
+                        { for [(Comparison::FullData, "full_data", "full data"), (Comparison::Digest, "digest", "digest"),
+                               (Comparison::Checksum, "checksum", "checksum"), (Comparison::HashTree, "hash_tree", "Merkle tree")]
+                            .iter().map(|(kind, value, label)| html! {
+                            <option value={*value} selected={comparison == *kind}>{*label}</option>
+                        }) }
+                    </select>
+                </label>
+                <label>{"Peer order"}
+                    <select id="ae-peers" onchange={edit(|s, e| {
+                        if let Some(schedule) = s.cluster_config_mut().node.anti_entropy.as_mut() {
+                            schedule.peer_choice = if choice(e) == "hamiltonian" { PeerChoice::Hamiltonian } else { PeerChoice::Uniform };
+                        }
+                    })}>
+                        <option value="uniform" selected={schedule.peer_choice == PeerChoice::Uniform}>{"random"}</option>
+                        <option value="hamiltonian" selected={schedule.peer_choice == PeerChoice::Hamiltonian}>{"fixed ring"}</option>
+                    </select>
+                </label>
+                <label>{"Anti-entropy ms"}
+                    <input id="ae-period" type="number" min="10" value={schedule.period.to_string()}
+                        oninput={edit_number(|s, e| match (number::<u64>(e), s.cluster_config_mut().node.anti_entropy.as_mut()) {
+                            (Some(ms), Some(schedule)) if ms >= 10 => { schedule.period = ms; true }
+                            _ => false,
+                        })} />
+                </label>
+            }
+            <label>{"Rumors"}
+                <select id="cluster-rumor" onchange={edit(|s, e| {
+                    s.cluster_config_mut().node.rumor = (choice(e) == "on").then(RumorSchedule::default);
+                })}>
+                    <option value="on" selected={cluster.node.rumor.is_some()}>{"on"}</option>
+                    <option value="off" selected={cluster.node.rumor.is_none()}>{"off"}</option>
+                </select>
+            </label>
+            <label>{"Direct mail"}
+                <select id="direct-mail" onchange={edit(|s, e| {
+                    s.cluster_config_mut().node.direct_mail = (choice(e) == "on").then(Default::default);
+                })}>
+                    <option value="on" selected={cluster.node.direct_mail.is_some()}>{"on"}</option>
+                    <option value="off" selected={cluster.node.direct_mail.is_none()}>{"off"}</option>
+                </select>
+            </label>
+            </>
+            }
+        }
+    };
+    html! {
+        <form id="controls" class="controls" onsubmit={run}>
+            <label>{"Engine"}
+                <select id="engine" onchange={edit(|s, e| if choice(e) == "cluster" {
+                    s.cluster_config_mut();
+                } else {
+                    s.rumor_config_mut();
+                })}>
+                    <option value="rumor" selected={cluster.is_none()}>{"rumor, in rounds"}</option>
+                    <option value="cluster" selected={cluster.is_some()}>{"live nodes, in time"}</option>
+                </select>
+            </label>
+            <label>{"Nodes"}
+                <input id="nodes" type="number" min="2" max="1000000" value={current.nodes.to_string()}
+                    oninput={edit_number(|s, e| if let Some(n) = number(e) {
+                        s.nodes = n;
+                        // A grid's width follows the population.
+                        if let TopologyKind::Grid { .. } = s.network.topology {
+                            s.network.topology = topology_named("grid", n);
+                        }
+                        true
+                    } else { false })} />
+            </label>
+            {knobs}
             <label>{"Seed"}
                 <input id="seed" type="number" min="0" value={current.seed.to_string()}
                     oninput={edit_number(|s, e| if let Some(seed) = number(e) { s.seed = seed; true } else { false })} />
             </label>
+            if cluster.is_none() {
             <label>{"Topology"}
                 <select id="topology" onchange={edit(|s, e| s.network.topology = topology_named(&choice(e), s.nodes))}>
                     { for TOPOLOGIES.iter().map(|(value, label)| html! {
@@ -192,6 +329,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     }) }
                 </select>
             </label>
+            }
             <label>{"Loss %"}
                 <input id="loss-percent" type="number" min="0" max="100" step="1"
                     value={format!("{}", (current.network.loss * 100.0).round())}

@@ -1,0 +1,52 @@
+// Live nodes on the event engine, as a person meets them: the SWIM and anti-entropy presets, and
+// the form switched to "live nodes", checked against the native `gossip-node sim` for the same
+// link.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { nodeBin, openPage, outputDir, relayAndBrowser } from './harness.mjs';
+
+const shared = relayAndBrowser();
+
+test('the SWIM preset shows the crash detected, and the numbers match the native run', async () => {
+  const { page, errors } = await openPage(shared.browser, shared.relay.url);
+  await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'SWIM detects a crash' }).click();
+  await page.locator('#cluster-result').waitFor({ timeout: 30_000 });
+  const row = page.locator('#crashes tr', { hasText: '7' }).last();
+  const cells = await row.locator('td').allTextContents();
+  assert.equal(cells[0], '7');
+  assert.match(cells[3], /^\+\d+\.\d\d s$/, `first failed: ${cells}`);
+  const figures = await page.locator('#cluster-result .figures').textContent();
+  assert.match(figures, /crashes detected in \d+\.\d\d s on average/);
+  assert.match(figures, /0 false positives/);
+  await page.locator('#views-chart polyline.dead').waitFor();
+
+  const native = JSON.parse(execFileSync(nodeBin, ['sim', page.url()])).runs[0].summary;
+  assert.ok(figures.includes(`${(native.mean_detection_ms / 1000).toFixed(2)} s on average`),
+    `${figures} vs native ${JSON.stringify(native)}`);
+  await page.screenshot({ path: path.join(outputDir, 'swim-crash.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test('direct mail loses writes and anti-entropy repairs them; the form edits a cluster', async () => {
+  const { page, errors } = await openPage(shared.browser, shared.relay.url);
+  await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'Direct mail loses, anti-entropy repairs' }).click();
+  await page.locator('#cluster-result').waitFor({ timeout: 30_000 });
+  assert.match(await page.locator('#cluster-result .figures').textContent(), /3\/3 writes reached every live node/);
+  assert.equal(await page.locator('#writes tr').count(), 4, 'a header and three writes');
+  await page.screenshot({ path: path.join(outputDir, 'direct-mail.png'), fullPage: true });
+
+  // Turn anti-entropy off: the writes lost by mail stay lost.
+  await page.locator('#ae-direction').selectOption('off');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.locator('#cluster-result .figures', { hasText: /[0-2]\/3 writes reached/ }).waitFor({ timeout: 30_000 });
+
+  // Back to rounds: the rumor knobs return and the graph view with them.
+  await page.getByLabel('Engine').selectOption('rumor');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.locator('canvas#graph').waitFor({ timeout: 30_000 });
+  assert.deepEqual(errors, []);
+});
