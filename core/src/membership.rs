@@ -77,7 +77,28 @@
 //! - Protocol periods start at multiples of `protocol_period` in the caller's time. That is the
 //!   synchronous-period model of the paper's analysis (section 3.1); live peers' clocks have
 //!   different origins, so their phases differ anyway.
-//! - No Lifeguard extensions (nack, local health, dogpile).
+//!
+//! Lifeguard (Dadgar, Phillips and Currey, 2018, "Lifeguard: Local Health Awareness for More
+//! Accurate Failure Detection"), as HashiCorp memberlist implements it, when
+//! [`SwimConfig::lifeguard`] is on:
+//! - Local health: a score from 0 to `max_health - 1`. A probe that gets an ack, direct or
+//!   indirect, lowers it by one; a failed one raises it by the nacks that did not come (by one when
+//!   no helper was asked); refuting a suspicion or a verdict about oneself raises it by one. The
+//!   probe interval is multiplied by `score + 1` (the direct wait is not: memberlist's reasoning is
+//!   that waiting longer does not get a datagram through), so a member that is itself the slow one
+//!   probes, and so suspects, less.
+//! - Nacks: a ping-req helper whose target has not answered within `ping_timeout` says so
+//!   ([`SwimMessage::Nack`]); nacks received tell the prober that its own messages get through.
+//! - Dynamic suspicion: a suspicion's timeout starts at `suspicion_max_mult` times the plain one
+//!   and falls logarithmically to it as independent members (the `origin` of each Suspect update)
+//!   confirm it: `max - (max - min) ln(c + 1) / ln(k + 1)` after `c` of the `k =
+//!   suspicion_confirmations` expected (none expected when the group has fewer than `k` others
+//!   than the member and the suspect). A new confirmation is passed on. A lone slow member's
+//!   suspicion thus waits long enough to be refuted; a real failure, seen by many, is declared
+//!   as fast as before.
+//! - The buddy system: a message to a member held Suspect carries the suspicion first, so the
+//!   suspect learns of it from its prober and refutes at once.
+//! - Not modelled: memberlist's TCP fallback ping and its gossip-to-the-dead timing.
 //!
 //! [`PhiAccrual`] is a separate phi-accrual detector (Hayashibara et al., 2004); SWIM does not use
 //! it.
@@ -114,6 +135,19 @@ pub struct SwimConfig {
     /// declared dead by mistake (the other side of a healed partition) hear of it and refute; 0
     /// never does.
     pub reconnect_every: u32,
+    /// Lifeguard (Dadgar, Phillips and Currey, 2018; HashiCorp memberlist): local health scaling
+    /// this member's probe interval, nacks from ping-req helpers, suspicion timeouts that start
+    /// long and shrink with independent confirmations, and suspicions told to the suspect
+    /// itself (the buddy system). Off: plain SWIM.
+    pub lifeguard: bool,
+    /// Lifeguard: the largest local health multiplier (memberlist's AwarenessMaxMultiplier).
+    pub max_health: u32,
+    /// Lifeguard: a suspicion's timeout starts at this multiple of the plain one and shrinks to
+    /// it as confirmations come (memberlist's SuspicionMaxTimeoutMult).
+    pub suspicion_max_mult: u32,
+    /// Lifeguard: the independent confirmations that bring a suspicion's timeout down to the
+    /// plain one (memberlist uses SuspicionMult - 2: 2 in its LAN profile).
+    pub suspicion_confirmations: u32,
 }
 
 impl Default for SwimConfig {
@@ -134,6 +168,10 @@ impl Default for SwimConfig {
             retransmit_mult: 3,
             sync_chunk: 32,
             reconnect_every: 5,
+            lifeguard: false,
+            max_health: 8,
+            suspicion_max_mult: 6,
+            suspicion_confirmations: 2,
         }
     }
 }
@@ -162,6 +200,12 @@ impl SwimConfig {
         }
         if self.sync_chunk == 0 {
             return Err("swim.sync_chunk must be at least 1".into());
+        }
+        if self.max_health == 0 {
+            return Err("swim.max_health must be at least 1".into());
+        }
+        if self.suspicion_max_mult == 0 {
+            return Err("swim.suspicion_max_mult must be at least 1".into());
         }
         Ok(())
     }
@@ -223,6 +267,8 @@ pub struct Update {
     pub id: NodeId,
     pub incarnation: u32,
     pub state: State,
+    /// For a suspicion: the member that raised it. Lifeguard counts the independent ones.
+    pub origin: Option<NodeId>,
 }
 
 /// The messages SWIM members exchange. Every `updates` list holds at most the sender's
@@ -248,6 +294,9 @@ pub enum SwimMessage {
     },
     /// A newcomer asking a seed member to let it in.
     Join { incarnation: u32 },
+    /// Lifeguard: a ping-req helper telling the requester of probe `seq` that the target has
+    /// not answered it in time, so the requester knows its own messages get through.
+    Nack { seq: u32 },
     /// Part of the seed's membership list, for a joiner.
     Sync { members: Vec<Update> },
 }
@@ -366,6 +415,12 @@ struct Probe {
     indirect_at: Time,
     indirect_sent: bool,
     acked: bool,
+    /// When the probe closes: the next period, or later when Lifeguard's local health scales
+    /// the probe interval.
+    end: Time,
+    /// Lifeguard: nacks asked for (one per ping-req) and received.
+    expected_nacks: u8,
+    nacks: u8,
 }
 
 /// A ping sent for another member's ping-req, keyed by our own sequence number.
@@ -375,6 +430,17 @@ struct Relay {
     requester_seq: u32,
     target: NodeId,
     expires: Time,
+    /// Lifeguard: when to nack the requester if the target has not answered.
+    nack_at: Option<Time>,
+}
+
+/// Lifeguard's record of a suspicion: when it began here, who has raised it, and how many
+/// independent confirmations bring its timeout down to the plain one.
+#[derive(Clone, Debug)]
+struct Suspicion {
+    started: Time,
+    origins: Vec<NodeId>,
+    expected: u32,
 }
 
 /// The dissemination buffer: at most one pending update per member (the latest), ranked by fewest
@@ -469,6 +535,11 @@ pub struct Swim {
     next_seq: u32,
     relays: BTreeMap<u32, Relay>,
     suspicions: BTreeSet<(Time, NodeId)>,
+    /// Lifeguard: the suspicions' origins, while the members are suspect.
+    confirmations: BTreeMap<NodeId, Suspicion>,
+    /// Lifeguard's local health score, 0 (healthy) to `max_health - 1`; the probe interval is
+    /// multiplied by `health + 1`.
+    health: u32,
     piggyback: Piggyback,
     /// (seed, time of the next Join) while no Sync has come.
     joining: Option<(NodeId, Time)>,
@@ -496,6 +567,8 @@ impl Swim {
             next_seq: 0,
             relays: BTreeMap::new(),
             suspicions: BTreeSet::new(),
+            confirmations: BTreeMap::new(),
+            health: 0,
             piggyback: Piggyback::default(),
             joining: None,
             transmits: VecDeque::new(),
@@ -554,6 +627,33 @@ impl Swim {
         Time::from(self.config.suspicion_mult) * self.config.protocol_period * log
     }
 
+    /// Lifeguard's local health score: 0 when healthy, up to `max_health - 1` when this member's
+    /// own probes keep failing for want of nacks or it keeps having to refute suspicions.
+    pub fn health(&self) -> u32 {
+        self.health
+    }
+
+    /// Lifeguard's suspicion timeout after `confirmations` independent confirmations (memberlist's
+    /// `remainingSuspicionTime`, measured from the start of the suspicion): the plain timeout
+    /// times `suspicion_max_mult` at first, falling logarithmically to the plain one at
+    /// `expected` confirmations.
+    fn lifeguard_timeout(&self, confirmations: u32, expected: u32) -> Time {
+        let min = self.suspicion_timeout();
+        if expected == 0 {
+            return min;
+        }
+        let max = min * Time::from(self.config.suspicion_max_mult);
+        let fraction = crate::sim::events::portable_ln(f64::from(confirmations) + 1.0)
+            / crate::sim::events::portable_ln(f64::from(expected) + 1.0);
+        let timeout = max as f64 - fraction * (max - min) as f64;
+        (timeout.floor() as Time).max(min)
+    }
+
+    fn change_health(&mut self, delta: i64) {
+        let top = i64::from(self.config.max_health - 1);
+        self.health = (i64::from(self.health) + delta).clamp(0, top) as u32;
+    }
+
     /// How many times each update is piggybacked: `retransmit_mult * ceil(ln(n + 1))`.
     pub fn retransmit_limit(&self) -> u32 {
         self.config.retransmit_mult * ceil_ln(self.group_size() as u64 + 1).max(1)
@@ -581,6 +681,7 @@ impl Swim {
             id: self.me,
             incarnation,
             state: State::Alive,
+            origin: None,
         });
         self.transmits
             .push_back((seed, SwimMessage::Join { incarnation }));
@@ -633,6 +734,7 @@ impl Swim {
             id: self.me,
             incarnation: self.incarnation,
             state: State::Left,
+            origin: None,
         });
         if self.live == 0 {
             self.phase = Phase::Gone;
@@ -669,6 +771,9 @@ impl Swim {
                 next = next.min(retry);
             }
         }
+        if let Some(nack_at) = self.relays.values().filter_map(|relay| relay.nack_at).min() {
+            next = next.min(nack_at);
+        }
         Some(next)
     }
 
@@ -678,6 +783,7 @@ impl Swim {
             return;
         }
         self.start(now);
+        self.send_nacks(now);
         self.relays.retain(|_, relay| relay.expires > now);
         if self.phase == Phase::Active {
             self.expire_suspicions(now, rng);
@@ -701,8 +807,11 @@ impl Swim {
         });
         match self.phase {
             Phase::Active => {
-                self.end_probe(now, rng);
-                self.start_probe(now, rng);
+                // Lifeguard may have stretched the probe over several periods.
+                if self.probe.is_none_or(|probe| probe.end <= start) {
+                    self.end_probe(now, rng);
+                    self.start_probe(start, now, rng);
+                }
                 let every = Time::from(self.config.reconnect_every) * period;
                 if every > 0 && start % every == 0 {
                     self.reconnect(rng);
@@ -777,6 +886,10 @@ impl Swim {
                             requester_seq: seq,
                             target,
                             expires: now + self.config.protocol_period,
+                            nack_at: self
+                                .config
+                                .lifeguard
+                                .then_some(now + self.config.ping_timeout),
                         },
                     );
                     let updates = self.updates_for(target);
@@ -797,11 +910,19 @@ impl Swim {
                 self.absorb(now, from, &updates, rng);
                 self.mark_acked(seq, target);
             }
+            SwimMessage::Nack { seq } => {
+                if let Some(probe) = &mut self.probe
+                    && probe.seq == seq
+                {
+                    probe.nacks = probe.nacks.saturating_add(1);
+                }
+            }
             SwimMessage::Join { incarnation } => {
                 let joiner = Update {
                     id: from,
                     incarnation,
                     state: State::Alive,
+                    origin: None,
                 };
                 self.apply(now, joiner, true, rng);
                 self.send_sync(from);
@@ -839,7 +960,7 @@ impl Swim {
             SwimMessage::Sync { members } => {
                 &members[..members.len().min(usize::from(self.config.sync_chunk))]
             }
-            SwimMessage::Join { .. } => &[],
+            SwimMessage::Join { .. } | SwimMessage::Nack { .. } => &[],
         };
         updates
             .iter()
@@ -860,15 +981,18 @@ impl Swim {
     }
 
     /// The Dead or Left verdict this member holds about `to`, if any: what a message to `to`
-    /// carries so that `to` learns of it.
+    /// carries so that `to` learns of it. With Lifeguard a suspicion too (the buddy system: the
+    /// suspect hears of it from the first member that talks to it, and refutes sooner).
     fn certificate(&self, to: NodeId) -> Option<Update> {
+        let buddy = self.config.lifeguard;
         self.members
             .get(&to)
-            .filter(|member| !member.state.is_live())
+            .filter(|member| !member.state.is_live() || (buddy && member.state == State::Suspect))
             .map(|member| Update {
                 id: to,
                 incarnation: member.incarnation,
                 state: member.state,
+                origin: (member.state == State::Suspect).then_some(self.me),
             })
     }
 
@@ -952,6 +1076,7 @@ impl Swim {
                 id: from,
                 incarnation: 0,
                 state: State::Alive,
+                origin: None,
             };
             self.apply(now, update, false, rng);
         }
@@ -974,7 +1099,21 @@ impl Swim {
             id,
             incarnation,
             state,
+            origin,
         } = update;
+        // Lifeguard: a suspicion already held here, at the same incarnation, is confirmed by
+        // whoever else raised it.
+        if self.config.lifeguard
+            && state == State::Suspect
+            && let Some(origin) = origin
+            && self
+                .members
+                .get(&id)
+                .is_some_and(|m| m.state == State::Suspect && m.incarnation == incarnation)
+        {
+            self.confirm(id, origin, update);
+            return;
+        }
         let old = match self.members.get(&id) {
             Some(member) => {
                 if !supersedes(state, incarnation, member.state, member.incarnation) {
@@ -986,9 +1125,11 @@ impl Swim {
         };
         if let Some(deadline) = old.and_then(|m| m.suspect_deadline) {
             self.suspicions.remove(&(deadline, id));
+            self.confirmations.remove(&id);
         }
         let was_live = old.is_some_and(|m| m.state.is_live());
-        let suspect_deadline = (state == State::Suspect).then(|| now + self.suspicion_timeout());
+        let suspect_deadline =
+            (state == State::Suspect).then(|| now + self.new_suspicion(now, id, origin));
         let since = match old {
             Some(m) if m.state == state && state == State::Alive => m.since,
             _ => now,
@@ -1058,6 +1199,52 @@ impl Swim {
         }
     }
 
+    /// The timeout of a suspicion about `id` starting now, raised by `origin`; with Lifeguard
+    /// its record of confirmations begins.
+    fn new_suspicion(&mut self, now: Time, id: NodeId, origin: Option<NodeId>) -> Time {
+        if !self.config.lifeguard {
+            return self.suspicion_timeout();
+        }
+        // As memberlist: no confirmations expected when the group is too small to give them
+        // (leaving out this member and the suspect).
+        let wanted = self.config.suspicion_confirmations;
+        let others = (self.group_size() as u32).saturating_sub(2);
+        let expected = if others < wanted { 0 } else { wanted };
+        self.confirmations.insert(
+            id,
+            Suspicion {
+                started: now,
+                origins: origin.into_iter().collect(),
+                expected,
+            },
+        );
+        self.lifeguard_timeout(0, expected)
+    }
+
+    /// Lifeguard: `origin` also suspects `id`. A new origin shortens the timeout and the
+    /// confirmation is passed on, so that others count it too.
+    fn confirm(&mut self, id: NodeId, origin: NodeId, update: Update) {
+        let Some(suspicion) = self.confirmations.get_mut(&id) else {
+            return;
+        };
+        if suspicion.origins.contains(&origin) {
+            return;
+        }
+        suspicion.origins.push(origin);
+        let confirmations = suspicion.origins.len().saturating_sub(1) as u32;
+        let (started, expected) = (suspicion.started, suspicion.expected);
+        let deadline = started + self.lifeguard_timeout(confirmations, expected);
+        if let Some(member) = self.members.get_mut(&id)
+            && let Some(old) = member.suspect_deadline
+            && deadline < old
+        {
+            member.suspect_deadline = Some(deadline);
+            self.suspicions.remove(&(old, id));
+            self.suspicions.insert((deadline, id));
+        }
+        self.piggyback.push(update);
+    }
+
     fn apply_about_me(&mut self, update: Update) {
         if self.phase != Phase::Active {
             return;
@@ -1072,6 +1259,10 @@ impl Swim {
             // (all its sends can be lost): say it again.
             State::Suspect | State::Dead | State::Left => {
                 self.declared_dead |= update.state == State::Dead;
+                if self.config.lifeguard && update.state != State::Left {
+                    // memberlist's refute: having to refute suggests this member is the slow one.
+                    self.change_health(1);
+                }
                 let incarnation = if update.incarnation >= self.incarnation {
                     update.incarnation.saturating_add(1)
                 } else {
@@ -1089,6 +1280,7 @@ impl Swim {
             id: self.me,
             incarnation,
             state: State::Alive,
+            origin: None,
         });
     }
 
@@ -1102,27 +1294,47 @@ impl Swim {
                 id,
                 incarnation,
                 state: State::Dead,
+                origin: None,
             };
             // Removes the suspicion too.
             self.apply(now, dead, true, rng);
         }
     }
 
+    /// Lifeguard: nacks for the ping-reqs whose targets have not answered in time.
+    fn send_nacks(&mut self, now: Time) {
+        let due: Vec<(NodeId, u32)> = self
+            .relays
+            .values_mut()
+            .filter(|relay| relay.nack_at.is_some_and(|at| at <= now))
+            .map(|relay| {
+                relay.nack_at = None;
+                (relay.requester, relay.requester_seq)
+            })
+            .collect();
+        for (requester, seq) in due {
+            self.transmits
+                .push_back((requester, SwimMessage::Nack { seq }));
+        }
+    }
+
     fn send_indirect_probes<R: Rng + ?Sized>(&mut self, now: Time, rng: &mut R) {
         let Some(probe) = self.probe else { return };
-        // Past the period's end the probe is over: asking others then would be wasted.
-        let period_over = self.next_period.is_some_and(|end| now >= end);
-        if probe.acked || probe.indirect_sent || now < probe.indirect_at || period_over {
+        // Past the probe's end asking others would be wasted.
+        if probe.acked || probe.indirect_sent || now < probe.indirect_at || now >= probe.end {
             return;
-        }
-        if let Some(p) = &mut self.probe {
-            p.indirect_sent = true;
         }
         let mut helpers: Vec<NodeId> = self
             .alive_members()
             .filter(|&id| id != probe.target)
             .collect();
         let k = usize::from(self.config.indirect_checks).min(helpers.len());
+        if let Some(p) = &mut self.probe {
+            p.indirect_sent = true;
+            if self.config.lifeguard {
+                p.expected_nacks = k as u8;
+            }
+        }
         // Partial Fisher-Yates: the first k entries become a uniform sample.
         for i in 0..k {
             let j = rng.random_range(i..helpers.len());
@@ -1146,6 +1358,19 @@ impl Swim {
         let Some(probe) = self.probe.take() else {
             return;
         };
+        if self.config.lifeguard {
+            // memberlist's probeNode: a probe that got through makes this member healthier; a
+            // failed one counts against it for every missing nack (the helpers answered others,
+            // so the fault is likely here), or once when no helper was asked.
+            let delta = if probe.acked {
+                -1
+            } else if probe.expected_nacks > 0 {
+                i64::from(probe.expected_nacks.saturating_sub(probe.nacks))
+            } else {
+                1
+            };
+            self.change_health(delta);
+        }
         if probe.acked {
             return;
         }
@@ -1156,22 +1381,35 @@ impl Swim {
                 id: probe.target,
                 incarnation: member.incarnation,
                 state: State::Suspect,
+                origin: Some(self.me),
             };
             self.apply(now, suspect, true, rng);
         }
     }
 
-    fn start_probe<R: Rng + ?Sized>(&mut self, now: Time, rng: &mut R) {
+    /// Probes the next target, from the period starting at `start`.
+    fn start_probe<R: Rng + ?Sized>(&mut self, start: Time, now: Time, rng: &mut R) {
         let Some(target) = self.next_target(rng) else {
             return;
         };
         let seq = self.take_seq();
+        // Lifeguard stretches the probe interval, not the direct wait (memberlist: waiting
+        // longer would not help a datagram through; the longer interval leaves more time for
+        // indirect acks and nacks).
+        let periods = if self.config.lifeguard {
+            Time::from(self.health) + 1
+        } else {
+            1
+        };
         self.probe = Some(Probe {
             target,
             seq,
             indirect_at: now + self.config.ping_timeout,
             indirect_sent: false,
             acked: false,
+            end: start + periods * self.config.protocol_period,
+            expected_nacks: 0,
+            nacks: 0,
         });
         let updates = self.updates_for(target);
         self.transmits
@@ -1216,6 +1454,7 @@ impl Swim {
             } else {
                 State::Left
             },
+            origin: None,
         };
         // The joiner's own entry too: if it is a verdict, the joiner is coming back under an id
         // the group holds dead or left, and refutes.
@@ -1224,6 +1463,7 @@ impl Swim {
                 id,
                 incarnation: member.incarnation,
                 state: member.state,
+                origin: None,
             }))
             .collect();
         for chunk in list.chunks(usize::from(self.config.sync_chunk)) {
@@ -1387,7 +1627,7 @@ mod tests {
                     SwimMessage::Sync { members } => {
                         self.max_sync = self.max_sync.max(members.len())
                     }
-                    SwimMessage::Join { .. } => {}
+                    SwimMessage::Join { .. } | SwimMessage::Nack { .. } => {}
                 }
                 let key = (self.now + LATENCY, self.next_seq);
                 self.next_seq += 1;
@@ -1640,6 +1880,7 @@ mod tests {
             id: 5,
             incarnation,
             state,
+            origin: None,
         };
         let state = |swim: &Swim| {
             let member = swim.member(5).unwrap();
@@ -1741,6 +1982,7 @@ mod tests {
             id: 3,
             incarnation: 4,
             state: State::Suspect,
+            origin: None,
         };
         swim.handle(
             5,
@@ -1758,6 +2000,7 @@ mod tests {
             id: 3,
             incarnation: 5,
             state: State::Alive,
+            origin: None,
         };
         assert_eq!(
             ack,
@@ -1788,6 +2031,7 @@ mod tests {
             id,
             incarnation: 0,
             state,
+            origin: None,
         };
         // A sender stuffing more than `max_piggyback` updates into a message gets `max` applied.
         let mut swim = Swim::new(0, config);
@@ -1871,6 +2115,7 @@ mod tests {
                 id,
                 incarnation: 0,
                 state: State::Alive,
+                origin: None,
             })
             .collect();
         swim.handle(0, 1, SwimMessage::Sync { members }, &mut rng);
@@ -1925,6 +2170,7 @@ mod tests {
             id: 7,
             incarnation: 2,
             state: State::Alive,
+            origin: None,
         }];
         swim.handle(1050, 7, SwimMessage::Sync { members }, &mut rng);
         assert_eq!(swim.member(7).unwrap().incarnation, 2);
@@ -1942,6 +2188,7 @@ mod tests {
             id: 1,
             incarnation: 2,
             state: State::Suspect,
+            origin: None,
         }];
         let messages = [
             SwimMessage::Ping {
@@ -2413,6 +2660,7 @@ mod tests {
                     id: 100 + ((round * max + k) % others) as NodeId,
                     incarnation: round as u32,
                     state: State::Alive,
+                    origin: None,
                 })
                 .collect()
         };
@@ -2439,12 +2687,14 @@ mod tests {
                     id: me,
                     incarnation: 0,
                     state: State::Left,
+                    origin: None,
                 }
             } else {
                 let suspicion = Update {
                     id: me,
                     incarnation: 0,
                     state: State::Suspect,
+                    origin: None,
                 };
                 let sent = ack(&mut swim, &mut rng, vec![suspicion]).unwrap();
                 assert_eq!(sent[0].id, me);
@@ -2452,6 +2702,7 @@ mod tests {
                     id: me,
                     incarnation: 1,
                     state: State::Alive,
+                    origin: None,
                 }
             };
             let mut sends = u32::from(!leaving);
@@ -2524,6 +2775,134 @@ mod tests {
         assert!(
             (1.35..=1.80).contains(&mean),
             "mean first detection {mean} periods"
+        );
+    }
+
+    fn lifeguard_member(me: NodeId, members: std::ops::RangeInclusive<NodeId>) -> Swim {
+        let config = SwimConfig {
+            lifeguard: true,
+            ..SwimConfig::default()
+        };
+        let mut swim = Swim::new(me, config);
+        swim.bootstrap(0, members, &mut seeded_rng(1));
+        swim
+    }
+
+    fn suspicion_from(origin: NodeId, about: NodeId) -> SwimMessage {
+        SwimMessage::Ping {
+            seq: origin,
+            updates: vec![Update {
+                id: about,
+                incarnation: 0,
+                state: State::Suspect,
+                origin: Some(origin),
+            }],
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn lifeguard_suspicions_start_long_and_shrink_with_independent_confirmations() {
+        let mut rng = seeded_rng(2);
+        let mut swim = lifeguard_member(0, 1..=20);
+        // n = 21: the plain timeout is 3 periods x ceil(ln 22) = 12 s; Lifeguard starts at 6 x 12 s.
+        let min = swim.suspicion_timeout();
+        assert_eq!(min, 12_000);
+        let deadline = |swim: &Swim| swim.member(5).unwrap().suspect_deadline.unwrap();
+        swim.handle(100, 1, suspicion_from(1, 5), &mut rng);
+        assert_eq!(deadline(&swim), 100 + 6 * min);
+        // One confirmation of the 2 expected: max - (max - min) ln 2 / ln 3 (memberlist's formula).
+        swim.handle(200, 2, suspicion_from(2, 5), &mut rng);
+        let expected = 72_000.0 - 60_000.0 * 2f64.ln() / 3f64.ln();
+        assert_eq!(deadline(&swim), 100 + expected.floor() as Time);
+        // The same origin again, relayed by someone else, is not independent.
+        swim.handle(300, 3, suspicion_from(2, 5), &mut rng);
+        assert_eq!(deadline(&swim), 100 + expected.floor() as Time);
+        // The second: down to the plain timeout, from the start of the suspicion.
+        swim.handle(400, 4, suspicion_from(4, 5), &mut rng);
+        assert_eq!(deadline(&swim), 100 + min);
+        // Plain SWIM ignores origins.
+        let mut plain = Swim::new(0, SwimConfig::default());
+        plain.bootstrap(0, 1..=20, &mut rng);
+        plain.handle(100, 1, suspicion_from(1, 5), &mut rng);
+        plain.handle(200, 2, suspicion_from(2, 5), &mut rng);
+        assert_eq!(deadline(&plain), 100 + min);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_lifeguard_helper_nacks_when_the_target_is_silent() {
+        let mut rng = seeded_rng(3);
+        let mut helper = lifeguard_member(0, 1..=2);
+        let ask = |helper: &mut Swim, seq: u32, now: Time, rng: &mut SimRng| {
+            let updates = Vec::new();
+            helper.handle(
+                now,
+                1,
+                SwimMessage::PingReq {
+                    seq,
+                    target: 2,
+                    updates,
+                },
+                rng,
+            );
+        };
+        ask(&mut helper, 7, 0, &mut rng);
+        let sent: Vec<_> = std::iter::from_fn(|| helper.poll_transmit()).collect();
+        assert!(
+            matches!(sent[..], [(2, SwimMessage::Ping { .. })]),
+            "{sent:?}"
+        );
+        let timeout = helper.config().ping_timeout;
+        assert!(helper.poll_timeout().unwrap() <= timeout);
+        helper.tick(timeout, &mut rng);
+        let sent: Vec<_> = std::iter::from_fn(|| helper.poll_transmit()).collect();
+        assert!(
+            sent.contains(&(1, SwimMessage::Nack { seq: 7 })),
+            "{sent:?}"
+        );
+        // A target that answers in time gets its ack forwarded and no nack.
+        ask(&mut helper, 8, 1_000, &mut rng);
+        let Some((2, SwimMessage::Ping { seq, .. })) = helper.poll_transmit() else {
+            panic!("the helper pings the target");
+        };
+        let updates = Vec::new();
+        helper.handle(1_010, 2, SwimMessage::Ack { seq, updates }, &mut rng);
+        helper.tick(1_000 + timeout, &mut rng);
+        let sent: Vec<_> = std::iter::from_fn(|| helper.poll_transmit()).collect();
+        assert!(
+            sent.iter()
+                .any(|(to, m)| *to == 1 && matches!(m, SwimMessage::IndirectAck { seq: 8, .. }))
+        );
+        assert!(
+            !sent
+                .iter()
+                .any(|(_, m)| matches!(m, SwimMessage::Nack { .. })),
+            "{sent:?}"
+        );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn lifeguard_tells_the_suspect_first() {
+        let mut rng = seeded_rng(4);
+        let mut swim = lifeguard_member(0, 1..=5);
+        swim.handle(100, 1, suspicion_from(1, 5), &mut rng);
+        let updates = swim.updates_for(5);
+        assert_eq!(
+            updates.first(),
+            Some(&Update {
+                id: 5,
+                incarnation: 0,
+                state: State::Suspect,
+                origin: Some(0),
+            }),
+            "the buddy system puts the suspicion first in a message to the suspect"
+        );
+        let mut suspect = lifeguard_member(5, 0..=4);
+        suspect.handle(150, 0, SwimMessage::Ping { seq: 1, updates }, &mut rng);
+        assert_eq!(suspect.incarnation(), 1, "the suspect refutes at once");
+        assert_eq!(
+            suspect.health(),
+            1,
+            "and counts a refutation against its own health"
         );
     }
 

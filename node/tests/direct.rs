@@ -112,6 +112,7 @@ fn a_datagram_forged_with_another_peers_id_is_dropped() {
             id: 1,
             incarnation: 1_000,
             state: State::Left,
+            origin: None,
         }],
     }));
     for datagram in [

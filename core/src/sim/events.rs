@@ -410,6 +410,11 @@ pub struct EventTotals {
     pub false_suspicions: u64,
     /// Failed events about running nodes.
     pub false_positives: u64,
+    /// Of those, about running nodes that were not slow at the time.
+    #[serde(default)]
+    pub healthy_false_suspicions: u64,
+    #[serde(default)]
+    pub healthy_false_positives: u64,
     pub mail_dropped: u64,
     pub churn_joins: u64,
     pub churn_leaves: u64,
@@ -472,6 +477,7 @@ impl EventReport {
             mean_full_detection_ms: mean(&times(CrashRecord::full_detection_time)),
             false_suspicions: totals.false_suspicions,
             false_positives: totals.false_positives,
+            healthy_false_positives: totals.healthy_false_positives,
             writes: self.writes.len() as u32,
             writes_reaching_all: disseminations.len() as u32,
             mean_dissemination_ms: mean(&disseminations),
@@ -513,6 +519,8 @@ pub struct ClusterSummary {
     /// Suspicions and Failed verdicts about running nodes.
     pub false_suspicions: u64,
     pub false_positives: u64,
+    /// False positives about nodes that were not slow (Lifeguard's measure).
+    pub healthy_false_positives: u64,
     pub writes: u32,
     pub writes_reaching_all: u32,
     /// Write to every live node holding it, over the writes that got there.
@@ -540,6 +548,10 @@ impl ClusterSummary {
             ("mean_full_detection_ms", self.mean_full_detection_ms),
             ("false_suspicions", count(self.false_suspicions)),
             ("false_positives", count(self.false_positives)),
+            (
+                "healthy_false_positives",
+                count(self.healthy_false_positives),
+            ),
             (
                 "writes_reaching_all",
                 count(u64::from(self.writes_reaching_all)),
@@ -1369,6 +1381,8 @@ impl EventSim {
     fn observe_member(&mut self, observer: NodeId, event: MemberEvent) {
         let subject = event.id();
         let running = self.slots[subject as usize].status.is_running();
+        // Verdicts about a running node that is not slow either: Lifeguard's "healthy" members.
+        let healthy = running && self.slots[subject as usize].slow == 0;
         let now = self.now;
         let key = (observer, subject);
         match event {
@@ -1392,6 +1406,7 @@ impl EventSim {
                 }
                 if running {
                     self.totals.false_suspicions += 1;
+                    self.totals.healthy_false_suspicions += u64::from(healthy);
                 } else if let Some(crash) = self.open_crash(subject) {
                     self.crashes[crash].first_suspected.get_or_insert(now);
                 }
@@ -1416,6 +1431,7 @@ impl EventSim {
                 slot.dead += 1;
                 if running {
                     self.totals.false_positives += 1;
+                    self.totals.healthy_false_positives += u64::from(healthy);
                     self.step.false_failures += 1;
                 } else if let Some(crash) = self.open_crash(subject) {
                     self.crashes[crash].first_failed.get_or_insert(now);
