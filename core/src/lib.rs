@@ -19,6 +19,7 @@
 //! - [`sim`]: the deterministic simulators that drive the state machines.
 //! - [`scenario`]: the serialisable description of an experiment; [`presets`], ready ones.
 //! - [`share_link`]: a scenario in a URL fragment.
+//! - [`sweep`]: one knob varied over values, many seeds each, and the statistics per value.
 //! - [`wire`]: the message format (compact binary, or JSON).
 //! - [`relay_frame`]: the frames live peers and the relay exchange.
 
@@ -35,6 +36,8 @@ pub mod scenario;
 pub mod share_link;
 pub mod sim;
 pub mod store;
+pub mod sweep;
+pub mod systems;
 pub mod theory;
 pub mod topology;
 pub mod wire;

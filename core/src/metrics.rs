@@ -1,5 +1,5 @@
 //! What a run measures: per-round counts and traffic, and the per-run figures Demers et al. report
-//! (residue, traffic, t_ave, t_last).
+//! (residue, traffic, t_ave, t_last), and their statistics over many runs ([`Aggregate`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -65,5 +65,98 @@ impl RunSummary {
             ("messages", Some(self.messages as f64)),
             ("contacts", Some(self.contacts as f64)),
         ]
+    }
+}
+
+/// Mean, standard deviation (sample), min and max of one figure over several runs.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Aggregate {
+    pub mean: f64,
+    pub sd: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Runs the figure exists for (`full_infection_round` is absent when a run left a residue).
+    pub count: usize,
+}
+
+impl Aggregate {
+    /// The statistics of `values`; `None` when there are none.
+    pub fn of(values: &[f64]) -> Option<Aggregate> {
+        let count = values.len();
+        if count == 0 {
+            return None;
+        }
+        let mean = values.iter().sum::<f64>() / count as f64;
+        let sd = if count > 1 {
+            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (count - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Some(Aggregate {
+            mean,
+            sd,
+            min,
+            max,
+            count,
+        })
+    }
+
+    /// Aggregates the figures of several runs column by column, in the order of the first run's
+    /// figures (every run of one scenario has the same names). A figure no run has is `None`.
+    pub fn of_figures(runs: &[Vec<Figure>]) -> Vec<(&'static str, Option<Aggregate>)> {
+        let Some(first) = runs.first() else {
+            return Vec::new();
+        };
+        first
+            .iter()
+            .enumerate()
+            .map(|(column, (name, _))| {
+                let values: Vec<f64> = runs.iter().filter_map(|f| f.get(column)?.1).collect();
+                (*name, Aggregate::of(&values))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn aggregates_are_the_textbook_statistics() {
+        let aggregate = Aggregate::of(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
+        assert_eq!(aggregate.mean, 5.0);
+        assert!(
+            (aggregate.sd - 2.138).abs() < 1e-3,
+            "sample sd, n - 1 in the denominator"
+        );
+        assert_eq!(
+            (aggregate.min, aggregate.max, aggregate.count),
+            (2.0, 9.0, 8)
+        );
+        assert_eq!(
+            Aggregate::of(&[7.0]).unwrap().sd,
+            0.0,
+            "one run has no spread"
+        );
+        assert_eq!(Aggregate::of(&[]), None);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn figures_aggregate_by_name_and_skip_absent_values() {
+        let runs = vec![
+            vec![("rounds", Some(4.0)), ("full", Some(3.0)), ("never", None)],
+            vec![("rounds", Some(6.0)), ("full", None), ("never", None)],
+        ];
+        let aggregate = Aggregate::of_figures(&runs);
+        let names: Vec<&str> = aggregate.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, ["rounds", "full", "never"]);
+        assert_eq!(aggregate[0].1.unwrap().mean, 5.0);
+        assert_eq!(aggregate[1].1.unwrap().count, 1);
+        assert_eq!(aggregate[2].1, None);
+        assert!(Aggregate::of_figures(&[]).is_empty());
     }
 }

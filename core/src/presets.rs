@@ -4,17 +4,27 @@
 use crate::Direction;
 use crate::anti_entropy::{AntiEntropyConfig, Comparison};
 use crate::direct_mail::DirectMailConfig;
+use crate::membership::SwimConfig;
 use crate::node::{AntiEntropySchedule, NodeConfig, PeerChoice};
 use crate::rumor::{LossOfInterest, RumorConfig, Trigger};
 use crate::scenario::{Protocol, Scenario};
+use crate::sim::events::Latency;
 use crate::sim::events::{self, Cluster};
+use crate::sim::models::{ModelFault, TimedFault};
 use crate::sim::network::{Fault, Network, ScheduledFault};
+use crate::systems::bitcoin::BitcoinConfig;
+use crate::systems::cassandra::CassandraConfig;
+use crate::systems::memberlist;
+use crate::systems::redis::RedisConfig;
+use crate::systems::{System, SystemRun};
 use crate::{NodeId, Time};
 
 /// A named scenario and what it shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Preset {
     pub id: &'static str,
+    /// The shelf the playground puts it on.
+    pub group: &'static str,
     pub title: &'static str,
     pub explanation: &'static str,
     pub scenario: Scenario,
@@ -113,6 +123,7 @@ pub fn presets() -> Vec<Preset> {
     vec![
         Preset {
             id: "sixteen-fanout-three",
+            group: "Rumor mongering",
             title: "16 nodes, fanout 3",
             explanation: "The classic picture: each informed node tells 3 random others per round (one-second \
                 rounds), never back to the node it heard from. Everyone knows within a few rounds.",
@@ -125,6 +136,7 @@ pub fn presets() -> Vec<Preset> {
         },
         Preset {
             id: "push",
+            group: "Rumor mongering",
             title: "Push: fast start, slow finish",
             explanation: "Informed nodes push to a random peer. Early rounds double the informed set; at the end \
                 the last few are found only by chance (the susceptible share falls by about e each round).",
@@ -137,6 +149,7 @@ pub fn presets() -> Vec<Preset> {
         },
         Preset {
             id: "pull",
+            group: "Rumor mongering",
             title: "Pull: slow start, fast finish",
             explanation: "Every node asks a random peer. Almost nobody is found at first, but once most know, the \
                 susceptible share squares each round.",
@@ -149,6 +162,7 @@ pub fn presets() -> Vec<Preset> {
         },
         Preset {
             id: "push-pull",
+            group: "Rumor mongering",
             title: "Push-pull: the best of both",
             explanation: "Each contact both pushes and pulls: log3 n + O(log log n) rounds (Karp et al. 2000), \
                 against log2 n + ln n for push alone.",
@@ -161,6 +175,7 @@ pub fn presets() -> Vec<Preset> {
         },
         Preset {
             id: "rumor-residue",
+            group: "Rumor mongering",
             title: "Rumor mongering leaves a residue",
             explanation: "Nodes lose interest after 2 unnecessary contacts (Demers et al. 1987): traffic stays \
                 low, but a few percent never hear the rumor.",
@@ -173,6 +188,7 @@ pub fn presets() -> Vec<Preset> {
         },
         Preset {
             id: "partition-heals",
+            group: "Rumor mongering",
             title: "A partition that heals",
             explanation: "The network is split in two from the first round; the rumor stays on its side until \
                 the partition heals at round 15, then reaches everyone within a few rounds.",
@@ -198,6 +214,7 @@ pub fn presets() -> Vec<Preset> {
         },
         Preset {
             id: "swim-crash",
+            group: "Live nodes",
             title: "SWIM detects a crash",
             explanation: "20 live nodes run SWIM with one-second periods: each pings one member a period, and asks \
                 3 others to ping it when it does not answer. Node 7 crashes at 5 s: a member finds out within \
@@ -212,6 +229,7 @@ pub fn presets() -> Vec<Preset> {
         },
         Preset {
             id: "swim-refute",
+            group: "Live nodes",
             title: "SWIM refutes a false suspicion",
             explanation: "Node 3 answers 1.5 s late from 5 s to 15 s, as under heavy load: its pings time out, so \
                 others suspect it. It hears the suspicion about itself and refutes it with a higher incarnation, \
@@ -240,6 +258,7 @@ pub fn presets() -> Vec<Preset> {
         },
         Preset {
             id: "ae-hamiltonian",
+            group: "Live nodes",
             title: "Anti-entropy, fixed ring order",
             explanation: "4 nodes reconcile their stores every second by push-pull, each with its successor in a \
                 fixed ring (a Hamiltonian cycle). A write at node 0 reaches the others in a bounded, \
@@ -253,6 +272,7 @@ pub fn presets() -> Vec<Preset> {
         },
         Preset {
             id: "ae-random",
+            group: "Live nodes",
             title: "Anti-entropy, random order",
             explanation: "The same 4 nodes choosing their partner uniformly at random each second: sometimes faster, \
                 sometimes a node is left out for a while. Change the seed to see the spread.",
@@ -265,6 +285,7 @@ pub fn presets() -> Vec<Preset> {
         },
         Preset {
             id: "direct-mail-repair",
+            group: "Live nodes",
             title: "Direct mail loses, anti-entropy repairs",
             explanation: "Node 0 mails 3 writes to all 19 others over a network losing 30% of messages, with a retry \
                 queue of only 2 mails: most retries are dropped, so many nodes miss writes. Anti-entropy every \
@@ -298,6 +319,7 @@ pub fn presets() -> Vec<Preset> {
         },
         Preset {
             id: "ae-full-data",
+            group: "Live nodes",
             title: "Anti-entropy cost: full data",
             explanation: "10 nodes hold the same 60 keys and exchange their whole stores every second, whether they \
                 differ or not: see the bytes per node per second. Compare with the Merkle tree.",
@@ -317,6 +339,7 @@ pub fn presets() -> Vec<Preset> {
         },
         Preset {
             id: "ae-hash-tree",
+            group: "Live nodes",
             title: "Anti-entropy cost: Merkle tree",
             explanation: "The same 10 nodes compare Merkle trees of their stores top down: equal roots end an \
                 exchange in one small message, and one changed key costs a few levels of hashes and one segment.",
@@ -335,7 +358,120 @@ pub fn presets() -> Vec<Preset> {
                 store_then_one_change(),
             ),
         },
+        Preset {
+            id: "redis-cluster-fail",
+            group: "Real systems",
+            title: "Redis Cluster marks a node FAIL",
+            explanation: "30 Redis masters ping each other and gossip about a tenth of the cluster in every message. \
+                Node 7 crashes at 5 s: each master that gets no pong within the 15 s node timeout holds it PFAIL; \
+                once a majority of masters report it, one marks it FAIL and broadcasts that to all.",
+            scenario: system(
+                30,
+                System::RedisCluster(RedisConfig::default()),
+                vec![crash(5_000, 7)],
+            ),
+        },
+        Preset {
+            id: "cassandra-phi",
+            group: "Real systems",
+            title: "Cassandra's phi: crashed vs slow",
+            explanation: "20 Cassandra nodes gossip heartbeats every second (Syn, Ack, Ack2). Node 5 crashes at 20 s and \
+                its phi climbs steadily until it passes the threshold of 8, about 18 s later; node 6 answers 300 ms \
+                late throughout, and its phi stays low.",
+            scenario: system(
+                20,
+                System::Cassandra(CassandraConfig::default()),
+                vec![slow(0, 6, 300), crash(20_000, 5)],
+            ),
+        },
+        Preset {
+            id: "swim-slow-members",
+            group: "Real systems",
+            title: "Plain SWIM with slow members",
+            explanation: "50 members probing every second with memberlist's 500 ms probe timeout, a suspicion timeout \
+                cut to 4 s for fast detection, and plain SWIM; members 0 to 4 process everything 0.8 to 2.4 s late, as under CPU stress. They suspect healthy members and are suspected themselves; \
+                count the false positives, then compare with Lifeguard.",
+            scenario: slow_members(false),
+        },
+        Preset {
+            id: "memberlist-lifeguard",
+            group: "Real systems",
+            title: "memberlist (Lifeguard) with slow members",
+            explanation: "The same cluster with Lifeguard, as memberlist runs it: slow members notice their own \
+                trouble (missing nacks, refutations) and probe less, suspicions wait longer unless others confirm \
+                them, and the suspect hears first. False positives about healthy members all but vanish.",
+            scenario: slow_members(true),
+        },
+        Preset {
+            id: "bitcoin-relay",
+            group: "Real systems",
+            title: "Bitcoin: a transaction floods the network",
+            explanation: "500 nodes, each with 8 outbound connections over 50-150 ms links. A transaction is announced \
+                (inv), requested (getdata) and sent, hop by hop; announcements wait a random 2 s (outbound) or 5 s \
+                (inbound) to hide the origin, which costs seconds per hop.",
+            scenario: Scenario::system(
+                500,
+                1,
+                SystemRun {
+                    model: System::BitcoinRelay(BitcoinConfig::default()),
+                    latency: Latency::Uniform { min: 50, max: 150 },
+                    ..SystemRun::default()
+                },
+            ),
+        },
     ]
+}
+
+fn system(nodes: u32, model: System, faults: Vec<TimedFault>) -> Scenario {
+    Scenario::system(
+        nodes,
+        1,
+        SystemRun {
+            model,
+            faults,
+            ..SystemRun::default()
+        },
+    )
+}
+
+fn crash(at: Time, node: NodeId) -> TimedFault {
+    TimedFault {
+        at,
+        fault: ModelFault::Crash { node },
+    }
+}
+
+fn slow(at: Time, node: NodeId, extra_delay: Time) -> TimedFault {
+    TimedFault {
+        at,
+        fault: ModelFault::Slow { node, extra_delay },
+    }
+}
+
+/// 50 members probing every second with memberlist's probe timeout and a short suspicion
+/// timeout, five of them slow, with or without Lifeguard.
+fn slow_members(lifeguard: bool) -> Scenario {
+    let faults = [800, 1_200, 1_600, 2_000, 2_400]
+        .into_iter()
+        .enumerate()
+        .map(|(node, extra_delay)| {
+            at(
+                1_000,
+                events::Fault::Slow {
+                    node: node as NodeId,
+                    extra_delay,
+                },
+            )
+        })
+        .collect();
+    // Tuned for fast detection: a suspicion times out after 4 s (1 period per ceil(ln 51)).
+    let swim = SwimConfig {
+        lifeguard,
+        suspicion_mult: 1,
+        ping_timeout: 500,
+        ..SwimConfig::default()
+    };
+    cluster(50, memberlist::node(swim), 120_000, faults)
 }
 
 #[cfg(test)]
@@ -393,6 +529,34 @@ mod tests {
         let mail = cluster("direct-mail-repair").summary();
         assert!(mail.mail_dropped > 0, "{mail:?}");
         assert_eq!(mail.writes_reaching_all, 3, "{mail:?}");
+        let outcome = |id: &str| {
+            presets
+                .iter()
+                .find(|p| p.id == id)
+                .unwrap()
+                .scenario
+                .run_any()
+                .unwrap()
+                .summary()
+                .figures()
+        };
+        let figure = |figures: &[crate::metrics::Figure], name: &str| {
+            figures.iter().find(|f| f.0 == name).unwrap().1
+        };
+        let redis = outcome("redis-cluster-fail");
+        assert!(figure(&redis, "mean_fail_all_ms").is_some(), "{redis:?}");
+        let cassandra = outcome("cassandra-phi");
+        assert!(figure(&cassandra, "mean_convict_ms").is_some());
+        assert!(figure(&cassandra, "max_phi_slow").unwrap() < 8.0);
+        let bitcoin = outcome("bitcoin-relay");
+        assert_eq!(figure(&bitcoin, "reached"), Some(1.0));
+        let plain = cluster("swim-slow-members").summary();
+        let lifeguard = cluster("memberlist-lifeguard").summary();
+        assert!(
+            lifeguard.healthy_false_positives < plain.healthy_false_positives
+                && lifeguard.false_positives * 2 <= plain.false_positives,
+            "{plain:?} vs {lifeguard:?}"
+        );
         let full = cluster("ae-full-data").summary();
         let tree = cluster("ae-hash-tree").summary();
         assert_eq!(

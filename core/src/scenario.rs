@@ -9,6 +9,7 @@ use crate::rumor::RumorConfig;
 use crate::sim::events::{Cluster, ClusterSummary, EventReport, EventSim};
 use crate::sim::network::Network;
 use crate::sim::rounds::RumorRun;
+use crate::systems::{SystemReport, SystemRun, SystemSummary};
 use crate::topology::TopologyKind;
 
 /// The scenario format version this build reads and writes.
@@ -37,6 +38,8 @@ pub enum Protocol {
     /// Live nodes (SWIM, anti-entropy, rumor mongering, direct mail) on the event engine
     /// ([`EventSim`]), with faults and writes at given times.
     Cluster(Box<Cluster>),
+    /// A model of a real system ([`crate::systems`]) on the models engine.
+    System(Box<SystemRun>),
 }
 
 /// The JSON shape of a [`Scenario`].
@@ -50,6 +53,8 @@ struct ScenarioFields {
     rumor: Option<RumorConfig>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cluster: Option<Box<Cluster>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    system: Option<Box<SystemRun>>,
     #[serde(default, skip_serializing_if = "is_reliable_complete")]
     network: Network,
 }
@@ -62,14 +67,19 @@ impl TryFrom<ScenarioFields> for Scenario {
     type Error = String;
 
     fn try_from(fields: ScenarioFields) -> Result<Self, String> {
-        let protocol = match (fields.rumor, fields.cluster) {
-            (Some(rumor), None) => Protocol::Rumor(rumor),
-            (None, Some(cluster)) => Protocol::Cluster(cluster),
-            (Some(_), Some(_)) => {
-                return Err("a scenario has one protocol: `rumor` or `cluster`, not both".into());
+        let protocol = match (fields.rumor, fields.cluster, fields.system) {
+            (Some(rumor), None, None) => Protocol::Rumor(rumor),
+            (None, Some(cluster), None) => Protocol::Cluster(cluster),
+            (None, None, Some(system)) => Protocol::System(system),
+            (None, None, None) => {
+                return Err(
+                    "a scenario needs a protocol: a `rumor`, `cluster` or `system` field".into(),
+                );
             }
-            (None, None) => {
-                return Err("a scenario needs a protocol: a `rumor` or a `cluster` field".into());
+            _ => {
+                return Err(
+                    "a scenario has one protocol: `rumor`, `cluster` or `system`, not both".into(),
+                );
             }
         };
         Ok(Scenario {
@@ -84,16 +94,19 @@ impl TryFrom<ScenarioFields> for Scenario {
 
 impl From<Scenario> for ScenarioFields {
     fn from(scenario: Scenario) -> Self {
-        let (rumor, cluster) = match scenario.protocol {
-            Protocol::Rumor(rumor) => (Some(rumor), None),
-            Protocol::Cluster(cluster) => (None, Some(cluster)),
-        };
+        let (mut rumor, mut cluster, mut system) = (None, None, None);
+        match scenario.protocol {
+            Protocol::Rumor(config) => rumor = Some(config),
+            Protocol::Cluster(config) => cluster = Some(config),
+            Protocol::System(config) => system = Some(config),
+        }
         ScenarioFields {
             version: scenario.version,
             nodes: scenario.nodes,
             seed: scenario.seed,
             rumor,
             cluster,
+            system,
             network: scenario.network,
         }
     }
@@ -111,6 +124,7 @@ impl Default for Scenario {
 pub enum Outcome {
     Rumor(RunReport),
     Cluster(EventReport),
+    System(SystemReport),
 }
 
 /// What a view needs to replay a run node by node: each node's phase after every round, who
@@ -140,6 +154,7 @@ impl Outcome {
         match self {
             Outcome::Rumor(report) => Summary::Rumor(report.summary),
             Outcome::Cluster(report) => Summary::Cluster(report.summary()),
+            Outcome::System(report) => Summary::System(report.summary),
         }
     }
 }
@@ -150,6 +165,7 @@ impl Outcome {
 pub enum Summary {
     Rumor(RunSummary),
     Cluster(ClusterSummary),
+    System(SystemSummary),
 }
 
 impl Summary {
@@ -159,6 +175,7 @@ impl Summary {
         match self {
             Summary::Rumor(summary) => summary.figures(),
             Summary::Cluster(summary) => summary.figures(),
+            Summary::System(summary) => summary.figures(),
         }
     }
 }
@@ -186,37 +203,61 @@ impl Scenario {
         }
     }
 
+    /// A system model's run on a reliable network.
+    pub fn system(nodes: u32, seed: u64, system: SystemRun) -> Scenario {
+        Scenario {
+            version: FORMAT_VERSION,
+            nodes,
+            seed,
+            protocol: Protocol::System(Box::new(system)),
+            network: Network::default(),
+        }
+    }
+
     /// The rumor settings, if this is a rumor scenario.
     pub fn rumor_config(&self) -> Option<&RumorConfig> {
         match &self.protocol {
             Protocol::Rumor(rumor) => Some(rumor),
-            Protocol::Cluster(_) => None,
+            Protocol::Cluster(_) | Protocol::System(_) => None,
         }
     }
 
     /// The rumor settings to edit; a cluster scenario becomes a rumor scenario with the default
     /// settings first.
     pub fn rumor_config_mut(&mut self) -> &mut RumorConfig {
-        if let Protocol::Cluster(_) = self.protocol {
+        if !matches!(self.protocol, Protocol::Rumor(_)) {
             self.protocol = Protocol::Rumor(RumorConfig::default());
         }
         match &mut self.protocol {
             Protocol::Rumor(rumor) => rumor,
-            Protocol::Cluster(_) => unreachable!("set to a rumor just above"),
+            _ => unreachable!("set to a rumor just above"),
         }
     }
 
     /// The cluster settings to edit; a rumor scenario becomes a cluster with the default
     /// settings on a complete network first (a cluster is a full mesh).
     pub fn cluster_config_mut(&mut self) -> &mut Cluster {
-        if let Protocol::Rumor(_) = self.protocol {
+        if !matches!(self.protocol, Protocol::Cluster(_)) {
             self.protocol = Protocol::Cluster(Box::default());
             self.network.topology = TopologyKind::Complete;
             self.network.faults.clear();
         }
         match &mut self.protocol {
             Protocol::Cluster(cluster) => cluster,
-            Protocol::Rumor(_) => unreachable!("set to a cluster just above"),
+            _ => unreachable!("set to a cluster just above"),
+        }
+    }
+
+    /// The system run to edit; another scenario becomes the default system run first.
+    pub fn system_config_mut(&mut self) -> &mut SystemRun {
+        if !matches!(self.protocol, Protocol::System(_)) {
+            self.protocol = Protocol::System(Box::default());
+            self.network.topology = TopologyKind::Complete;
+            self.network.faults.clear();
+        }
+        match &mut self.protocol {
+            Protocol::System(system) => system,
+            _ => unreachable!("set to a system just above"),
         }
     }
 
@@ -254,14 +295,27 @@ impl Scenario {
                     .validate()
                     .map_err(|error| format!("cluster: {error}"))
             }
+            Protocol::System(system) => {
+                self.network.validate(self.nodes)?;
+                if self.network.topology != TopologyKind::Complete
+                    || !self.network.faults.is_empty()
+                {
+                    return Err("network: a system model has its own topology; only \
+                                network.loss applies (timed faults go in system.faults)"
+                        .into());
+                }
+                system
+                    .validate(self.nodes, self.network.loss)
+                    .map_err(|error| format!("system: {error}"))
+            }
         }
     }
 
     /// The rumor settings, or an error naming the engine this scenario needs.
     fn rumor_or_error(&self) -> Result<RumorConfig, String> {
-        self.rumor_config()
-            .copied()
-            .ok_or_else(|| "this is a cluster scenario: it runs on the event engine".into())
+        self.rumor_config().copied().ok_or_else(|| {
+            "this is not a rumor scenario: it runs on another engine (see run_any)".into()
+        })
     }
 
     /// Runs the scenario on the engine its protocol needs.
@@ -269,6 +323,12 @@ impl Scenario {
         match &self.protocol {
             Protocol::Rumor(_) => self.run().map(Outcome::Rumor),
             Protocol::Cluster(_) => self.run_cluster().map(Outcome::Cluster),
+            Protocol::System(system) => {
+                self.validate()?;
+                system
+                    .run(self.nodes, self.seed, self.network.loss)
+                    .map(Outcome::System)
+            }
         }
     }
 
@@ -276,7 +336,7 @@ impl Scenario {
     pub fn run_cluster(&self) -> Result<EventReport, String> {
         self.validate()?;
         let Protocol::Cluster(cluster) = &self.protocol else {
-            return Err("this is a rumor scenario: it runs on the round engine".into());
+            return Err("this is not a cluster scenario (see run_any)".into());
         };
         Ok(EventSim::new(cluster.config(self.nodes, self.seed, self.network.loss))?.run())
     }
@@ -428,7 +488,7 @@ mod tests {
         let back: Scenario =
             serde_json::from_str(&serde_json::to_string(&scenario).unwrap()).unwrap();
         assert_eq!(back, scenario);
-        assert!(scenario.run().unwrap_err().contains("event engine"));
+        assert!(scenario.run().unwrap_err().contains("another engine"));
     }
 
     #[wasm_bindgen_test(unsupported = test)]

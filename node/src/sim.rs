@@ -8,10 +8,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
-use gossip_core::metrics::{Figure, RoundMetrics};
+use gossip_core::metrics::{Aggregate, Figure, RoundMetrics};
 use gossip_core::scenario::{Outcome, Scenario, Summary};
 use gossip_core::share_link;
 use gossip_core::sim::events::EventReport;
+use gossip_core::systems::SystemReport;
 use serde::Serialize;
 
 /// Reads a scenario from a JSON file, or decodes it from a share link or fragment.
@@ -50,41 +51,6 @@ pub struct RunRecord {
     pub summary: Summary,
 }
 
-/// Mean, standard deviation (sample), min and max of one metric over the runs.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Aggregate {
-    pub mean: f64,
-    pub sd: f64,
-    pub min: f64,
-    pub max: f64,
-    /// Runs the metric exists for (`full_infection_round` is absent when a run left a residue).
-    pub count: usize,
-}
-
-impl Aggregate {
-    fn of(values: &[f64]) -> Option<Aggregate> {
-        let count = values.len();
-        if count == 0 {
-            return None;
-        }
-        let mean = values.iter().sum::<f64>() / count as f64;
-        let sd = if count > 1 {
-            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (count - 1) as f64).sqrt()
-        } else {
-            0.0
-        };
-        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        Some(Aggregate {
-            mean,
-            sd,
-            min,
-            max,
-            count,
-        })
-    }
-}
-
 /// A run's figures, and its whole outcome when there is a single run.
 type RunResult = (Summary, Option<Outcome>);
 
@@ -100,6 +66,9 @@ pub struct SimOutput {
     /// Samples per time step, crashes and writes, for a single cluster run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<EventReport>,
+    /// Lines over time and traffic, for a single run of a system model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<SystemReport>,
 }
 
 /// Runs `scenario` `runs` times with seeds `seed, seed + 1, ...` on `threads` threads. Results
@@ -150,13 +119,14 @@ pub fn run_many(
     if let Some(error) = failure.into_inner().unwrap() {
         anyhow::bail!(error);
     }
-    let (mut per_round, mut events) = (None, None);
+    let (mut per_round, mut events, mut system) = (None, None, None);
     let mut records = Vec::with_capacity(runs);
     for (index, result) in results.into_inner().unwrap().into_iter().enumerate() {
         let (summary, kept) = result.expect("every run finished");
         match kept {
             Some(Outcome::Rumor(report)) => per_round = Some(report.rounds),
             Some(Outcome::Cluster(report)) => events = Some(report),
+            Some(Outcome::System(report)) => system = Some(report),
             None => {}
         }
         records.push(RunRecord {
@@ -165,13 +135,9 @@ pub fn run_many(
         });
     }
     let figures: Vec<Vec<Figure>> = records.iter().map(|r| r.summary.figures()).collect();
-    let aggregate = metric_names(&records)
+    let aggregate = Aggregate::of_figures(&figures)
         .into_iter()
-        .enumerate()
-        .filter_map(|(column, name)| {
-            let values: Vec<f64> = figures.iter().filter_map(|f| f[column].1).collect();
-            Aggregate::of(&values).map(|aggregate| (name, aggregate))
-        })
+        .filter_map(|(name, aggregate)| Some((name, aggregate?)))
         .collect();
     Ok(SimOutput {
         scenario: scenario.clone(),
@@ -179,6 +145,7 @@ pub fn run_many(
         aggregate,
         per_round,
         events,
+        system,
     })
 }
 
@@ -274,21 +241,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn aggregates_are_the_textbook_statistics() {
-        let aggregate = Aggregate::of(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
-        assert_eq!(aggregate.mean, 5.0);
-        assert!(
-            (aggregate.sd - 2.138).abs() < 1e-3,
-            "sample sd, n - 1 in the denominator"
-        );
-        assert_eq!(
-            (aggregate.min, aggregate.max, aggregate.count),
-            (2.0, 9.0, 8)
-        );
-        assert_eq!(Aggregate::of(&[]), None);
-    }
-
-    #[test]
     fn many_runs_are_the_same_whatever_the_thread_count() {
         let scenario = Scenario {
             nodes: 200,
@@ -306,5 +258,14 @@ mod tests {
             .unwrap();
             assert_eq!(record.summary, Summary::Rumor(alone.summary));
         }
+        let residues: Vec<f64> = one
+            .runs
+            .iter()
+            .map(|record| match record.summary {
+                Summary::Rumor(summary) => summary.residue,
+                Summary::Cluster(_) => unreachable!("a rumor scenario"),
+            })
+            .collect();
+        assert_eq!(one.aggregate["residue"], Aggregate::of(&residues).unwrap());
     }
 }

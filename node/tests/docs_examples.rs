@@ -13,7 +13,7 @@ fn every_json_example_in_the_scenario_docs_runs() {
         .map(|block| block.split("```").next().unwrap())
         .collect();
     assert!(examples.len() >= 14, "found {} examples", examples.len());
-    let mut clusters = 0;
+    let (mut clusters, mut systems) = (0, 0);
     for example in examples {
         let scenario: Scenario = serde_json::from_str(example)
             .unwrap_or_else(|error| panic!("{error} in example:\n{example}"));
@@ -37,7 +37,21 @@ fn every_json_example_in_the_scenario_docs_runs() {
                     assert_eq!(summary.writes_reaching_all, summary.writes, "{example}");
                 }
             }
+            Outcome::System(report) => {
+                systems += 1;
+                assert_eq!(report.nodes, scenario.nodes);
+                // Every figure a model reports about its faults is there: a crash is detected,
+                // a transaction reaches everyone.
+                for (name, value) in report.summary.figures() {
+                    let about_faults = name.starts_with("mean_") || name.starts_with("reach_");
+                    assert!(
+                        !about_faults || value.is_some(),
+                        "{name} is missing in {example}"
+                    );
+                }
+            }
         }
     }
-    assert!(clusters >= 8, "{clusters} cluster examples");
+    assert!(clusters >= 9, "{clusters} cluster examples");
+    assert!(systems >= 3, "{systems} system examples");
 }

@@ -91,7 +91,7 @@ pub fn SirChart(props: &SirChartProps) -> Html {
 /// One line of a [`LineChart`]: points (x, y) and the CSS class that colours it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
-    pub name: &'static str,
+    pub name: AttrValue,
     pub class: &'static str,
     pub points: Vec<(f64, f64)>,
 }
@@ -148,7 +148,11 @@ pub fn LineChart(props: &LineChartProps) -> Html {
     let y_max = props
         .y_max
         .unwrap_or_else(|| all().map(|p| p.1).fold(0.0, f64::max));
-    let mut names: Vec<(&str, &str)> = props.series.iter().map(|s| (s.name, s.class)).collect();
+    let mut names: Vec<(&str, &str)> = props
+        .series
+        .iter()
+        .map(|s| (s.name.as_str(), s.class))
+        .collect();
     names.dedup();
     html! {
         <figure>
@@ -165,6 +169,165 @@ pub fn LineChart(props: &LineChartProps) -> Html {
                 {" "}{props.caption.clone()}
             </figcaption>
         </figure>
+    }
+}
+
+/// One point of an [`ErrorBarChart`]: the mean at `x` and its spread.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorBar {
+    pub x: f64,
+    pub mean: f64,
+    /// Half the bar's height (one standard deviation).
+    pub sd: f64,
+    /// What the point's tooltip says.
+    pub label: String,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ErrorBarChartProps {
+    pub id: AttrValue,
+    pub bars: Vec<ErrorBar>,
+    pub x_label: AttrValue,
+    pub y_label: AttrValue,
+    /// A logarithmic x axis, for values that span orders of magnitude.
+    #[prop_or_default]
+    pub log_x: bool,
+    /// The lowest value the figure can take (0 for counts and fractions): the y axis starts
+    /// there and bars are cut at it.
+    #[prop_or_default]
+    pub y_floor: Option<f64>,
+}
+
+/// Round tick values covering `low..=high`, about `count` of them: 1, 2 or 5 times a power of
+/// ten apart. The first is at or below `low`, the last at or above `high`.
+pub fn nice_ticks(low: f64, high: f64, count: usize) -> Vec<f64> {
+    let span = if high > low {
+        high - low
+    } else {
+        low.abs().max(1.0)
+    };
+    let rough = span / count.max(1) as f64;
+    let exponent = rough.log10().floor() as i32;
+    let mantissa = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .find(|m| m * 10f64.powi(exponent) >= rough)
+        .unwrap_or(10.0);
+    // i * mantissa is a whole number: dividing by a power of ten gives 0.06, not 0.0600...01.
+    let tick = |i: i64| {
+        let units = i as f64 * mantissa;
+        if exponent < 0 {
+            units / 10f64.powi(-exponent)
+        } else {
+            units * 10f64.powi(exponent)
+        }
+    };
+    let step = tick(1);
+    let first = (low / step).floor() as i64;
+    let last = ((high / step).ceil() as i64).max(first + 1);
+    (first..=last).map(tick).collect()
+}
+
+/// A tick value with the decimals its spacing needs.
+pub fn tick_label(value: f64, step: f64) -> String {
+    // The slack keeps a step of 0.1 computed as 0.09999... at one decimal.
+    let decimals = (-(step.abs() * (1.0 + 1e-9)).log10().floor()).max(0.0) as usize;
+    format!("{value:.decimals$}")
+}
+
+/// A value as written, with whole thousands from 10,000 on as "k".
+pub fn value_label(value: f64) -> String {
+    if value.abs() >= 10_000.0 && (value / 1_000.0).fract() == 0.0 {
+        format!("{}k", value / 1_000.0)
+    } else {
+        value.to_string()
+    }
+}
+
+/// Means joined by a line, each with a bar of plus and minus one standard deviation; the x axis
+/// is labelled at each point (at most about ten labels), the y axis at round values.
+#[component]
+pub fn ErrorBarChart(props: &ErrorBarChartProps) -> Html {
+    const WIDTH: f64 = 480.0;
+    const HEIGHT: f64 = 230.0;
+    const LEFT: f64 = 52.0;
+    const RIGHT: f64 = 16.0;
+    const TOP: f64 = 22.0;
+    const BOTTOM: f64 = 40.0;
+    let bars = &props.bars;
+    if bars.is_empty() {
+        return html! {};
+    }
+    let position = |x: f64| {
+        if props.log_x {
+            x.max(f64::MIN_POSITIVE).log10()
+        } else {
+            x
+        }
+    };
+    let (x_low, x_high) = bars
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), bar| {
+            (lo.min(position(bar.x)), hi.max(position(bar.x)))
+        });
+    // Some room left and right so the end bars are not on the frame.
+    let pad = if x_high > x_low {
+        (x_high - x_low) * 0.05
+    } else {
+        1.0
+    };
+    let (x_low, x_high) = (x_low - pad, x_high + pad);
+    let clip = |y: f64| props.y_floor.map_or(y, |floor| y.max(floor));
+    let low = bars
+        .iter()
+        .map(|b| clip(b.mean - b.sd))
+        .fold(f64::INFINITY, f64::min);
+    let high = bars
+        .iter()
+        .map(|b| b.mean + b.sd)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let low = props.y_floor.map_or(low, |floor| floor.min(low));
+    let ticks = nice_ticks(low, high, 4);
+    let step = ticks.get(1).map_or(1.0, |second| second - ticks[0]);
+    let (y_low, y_high) = (ticks[0], ticks[ticks.len() - 1]);
+    let px = |x: f64| LEFT + (position(x) - x_low) / (x_high - x_low) * (WIDTH - LEFT - RIGHT);
+    let py = |y: f64| HEIGHT - BOTTOM - (y - y_low) / (y_high - y_low) * (HEIGHT - TOP - BOTTOM);
+    let every = bars.len().div_ceil(10);
+    let line = bars
+        .iter()
+        .map(|bar| format!("{:.1},{:.1}", px(bar.x), py(bar.mean)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let f = |v: f64| format!("{v:.1}");
+    html! {
+        <svg id={props.id.clone()} class="error-bars" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
+            aria-label={format!("{} by {}: mean and one standard deviation either side", props.y_label, props.x_label)}>
+            { for ticks.iter().map(|&tick| html! {
+                <>
+                    <line class="grid" x1={f(LEFT)} x2={f(WIDTH - RIGHT)} y1={f(py(tick))} y2={f(py(tick))} />
+                    <text class="axis" x={f(LEFT - 6.0)} y={f(py(tick) + 4.0)} text-anchor="end">{tick_label(tick, step)}</text>
+                </>
+            }) }
+            <text class="axis title" x={f(LEFT)} y="12">{props.y_label.clone()}</text>
+            <text class="axis title" x={f((LEFT + WIDTH - RIGHT) / 2.0)} y={f(HEIGHT - 6.0)} text-anchor="middle">
+                {props.x_label.clone()}{if props.log_x { " (log scale)" } else { "" }}
+            </text>
+            { for bars.iter().step_by(every).map(|bar| html! {
+                <text class="axis" x={f(px(bar.x))} y={f(HEIGHT - BOTTOM + 16.0)} text-anchor="middle">{value_label(bar.x)}</text>
+            }) }
+            <polyline class="sweep-mean" points={line} />
+            { for bars.iter().map(|bar| {
+                let (x, top, bottom) = (px(bar.x), py(bar.mean + bar.sd), py(clip(bar.mean - bar.sd)));
+                html! {
+                    <g class="error-bar">
+                        <title>{bar.label.clone()}</title>
+                        <line x1={f(x)} x2={f(x)} y1={f(top)} y2={f(bottom)} />
+                        <line x1={f(x - 5.0)} x2={f(x + 5.0)} y1={f(top)} y2={f(top)} />
+                        <line x1={f(x - 5.0)} x2={f(x + 5.0)} y1={f(bottom)} y2={f(bottom)} />
+                        <circle class="sweep-point" cx={f(x)} cy={f(py(bar.mean))} r="4" />
+                    </g>
+                }
+            }) }
+        </svg>
     }
 }
 
@@ -186,5 +349,21 @@ mod tests {
             scaled_points(&[(0.0, 0.0)], 0.0, 0.0, 100.0, 50.0),
             "0.0,50.0"
         );
+    }
+
+    #[test]
+    fn ticks_are_round_and_cover_the_range() {
+        assert_eq!(nice_ticks(0.0, 0.05, 4), [0.0, 0.02, 0.04, 0.06]);
+        assert_eq!(nice_ticks(0.0, 15.0, 4), [0.0, 5.0, 10.0, 15.0]);
+        assert_eq!(nice_ticks(-1.0, 9.0, 4), [-5.0, 0.0, 5.0, 10.0]);
+        // A flat series still gets an axis.
+        assert_eq!(nice_ticks(0.0, 0.0, 4), [0.0, 0.5]);
+        assert_eq!(nice_ticks(8.0, 8.0, 4).len(), 2);
+        assert_eq!(tick_label(0.04, 0.02), "0.04");
+        assert_eq!(tick_label(15.0, 5.0), "15");
+        assert_eq!(tick_label(0.3, 0.09999999999999998), "0.3");
+        assert_eq!(value_label(100_000.0), "100k");
+        assert_eq!(value_label(2_500.0), "2500");
+        assert_eq!(value_label(2.5), "2.5");
     }
 }

@@ -25,7 +25,7 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
     let per_live = |sample: &EventSample, views: u64| views as f64 / f64::from(sample.live.max(1));
     let views = vec![
         Series {
-            name: "suspect",
+            name: "suspect".into(),
             class: "suspect",
             points: report
                 .samples
@@ -34,7 +34,7 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
                 .collect(),
         },
         Series {
-            name: "dead or left",
+            name: "dead or left".into(),
             class: "dead",
             points: report
                 .samples
@@ -44,7 +44,7 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
         },
     ];
     let traffic = vec![Series {
-        name: "messages per node per second",
+        name: "messages per node per second".into(),
         class: "infective",
         points: per_second(&report.samples),
     }];
@@ -53,7 +53,7 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
         .iter()
         .enumerate()
         .map(|(index, _)| Series {
-            name: "write holders",
+            name: "write holders".into(),
             class: "susceptible",
             points: report
                 .samples

@@ -4,6 +4,7 @@ use gossip_core::anti_entropy::Comparison;
 use gossip_core::node::{AntiEntropySchedule, PeerChoice, RumorSchedule};
 use gossip_core::rumor::{Direction, LossOfInterest, Trigger};
 use gossip_core::scenario::{Protocol, Scenario};
+use gossip_core::systems::System;
 use gossip_core::topology::TopologyKind;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -138,10 +139,19 @@ pub fn Controls(props: &ControlsProps) -> Html {
     };
     let cluster = match &current.protocol {
         Protocol::Cluster(cluster) => Some(cluster.clone()),
-        Protocol::Rumor(_) => None,
+        _ => None,
+    };
+    let system = match &current.protocol {
+        Protocol::System(system) => Some(system.clone()),
+        _ => None,
+    };
+    let engine = match &current.protocol {
+        Protocol::Rumor(_) => "rumor",
+        Protocol::Cluster(_) => "cluster",
+        Protocol::System(_) => "system",
     };
     let knobs = match &cluster {
-        None => html! {
+        None if system.is_none() => html! {
             <>
             <label>{"Direction"}
                 <select id="direction" onchange={edit(|s, e| s.rumor_config_mut().direction = match choice(e).as_str() {
@@ -188,6 +198,67 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </label>
             </>
         },
+        None => {
+            let system = system.clone().unwrap_or_default();
+            let kind = match system.model {
+                System::RedisCluster(_) => "redis_cluster",
+                System::Cassandra(_) => "cassandra",
+                System::BitcoinRelay(_) => "bitcoin_relay",
+            };
+            html! {
+            <>
+            <label>{"System"}
+                <select id="system-model" onchange={edit(|s, e| {
+                    s.system_config_mut().model = match choice(e).as_str() {
+                        "cassandra" => System::Cassandra(Default::default()),
+                        "bitcoin_relay" => System::BitcoinRelay(Default::default()),
+                        _ => System::RedisCluster(Default::default()),
+                    };
+                })}>
+                    <option value="redis_cluster" selected={kind == "redis_cluster"}>{"Redis Cluster"}</option>
+                    <option value="cassandra" selected={kind == "cassandra"}>{"Cassandra"}</option>
+                    <option value="bitcoin_relay" selected={kind == "bitcoin_relay"}>{"Bitcoin relay"}</option>
+                </select>
+            </label>
+            <label>{"Seconds"}
+                <input id="system-duration" type="number" min="1" max="3600" value={(system.duration / 1_000).to_string()}
+                    oninput={edit_number(|s, e| match number::<u64>(e) {
+                        Some(seconds) if seconds >= 1 => { s.system_config_mut().duration = seconds * 1_000; true }
+                        _ => false,
+                    })} />
+            </label>
+            { match system.model {
+                System::RedisCluster(config) => html! {
+                    <label>{"Node timeout ms"}
+                        <input id="redis-timeout" type="number" min="200" value={config.node_timeout.to_string()}
+                            oninput={edit_number(|s, e| match (number::<u64>(e), &mut s.system_config_mut().model) {
+                                (Some(ms), System::RedisCluster(config)) if ms >= 200 => { config.node_timeout = ms; true }
+                                _ => false,
+                            })} />
+                    </label>
+                },
+                System::Cassandra(config) => html! {
+                    <label>{"Phi threshold"}
+                        <input id="phi-threshold" type="number" min="1" step="0.5" value={config.phi_convict_threshold.to_string()}
+                            oninput={edit_number(|s, e| match (number::<f64>(e), &mut s.system_config_mut().model) {
+                                (Some(phi), System::Cassandra(config)) if phi > 0.0 => { config.phi_convict_threshold = phi; true }
+                                _ => false,
+                            })} />
+                    </label>
+                },
+                System::BitcoinRelay(config) => html! {
+                    <label>{"Outbound peers"}
+                        <input id="outbound" type="number" min="1" value={config.outbound.to_string()}
+                            oninput={edit_number(|s, e| match (number::<u32>(e), &mut s.system_config_mut().model) {
+                                (Some(n), System::BitcoinRelay(config)) if n >= 1 => { config.outbound = n; true }
+                                _ => false,
+                            })} />
+                    </label>
+                },
+            } }
+            </>
+            }
+        }
         Some(cluster) => {
             let anti_entropy = cluster.node.anti_entropy;
             let direction =
@@ -296,13 +367,14 @@ pub fn Controls(props: &ControlsProps) -> Html {
     html! {
         <form id="controls" class="controls" onsubmit={run}>
             <label>{"Engine"}
-                <select id="engine" onchange={edit(|s, e| if choice(e) == "cluster" {
-                    s.cluster_config_mut();
-                } else {
-                    s.rumor_config_mut();
+                <select id="engine" onchange={edit(|s, e| match choice(e).as_str() {
+                    "cluster" => { s.cluster_config_mut(); }
+                    "system" => { s.system_config_mut(); }
+                    _ => { s.rumor_config_mut(); }
                 })}>
-                    <option value="rumor" selected={cluster.is_none()}>{"rumor, in rounds"}</option>
-                    <option value="cluster" selected={cluster.is_some()}>{"live nodes, in time"}</option>
+                    <option value="rumor" selected={engine == "rumor"}>{"rumor, in rounds"}</option>
+                    <option value="cluster" selected={engine == "cluster"}>{"live nodes, in time"}</option>
+                    <option value="system" selected={engine == "system"}>{"a real system's model"}</option>
                 </select>
             </label>
             <label>{"Nodes"}
@@ -321,7 +393,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <input id="seed" type="number" min="0" value={current.seed.to_string()}
                     oninput={edit_number(|s, e| if let Some(seed) = number(e) { s.seed = seed; true } else { false })} />
             </label>
-            if cluster.is_none() {
+            if engine == "rumor" {
             <label>{"Topology"}
                 <select id="topology" onchange={edit(|s, e| s.network.topology = topology_named(&choice(e), s.nodes))}>
                     { for TOPOLOGIES.iter().map(|(value, label)| html! {

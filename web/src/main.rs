@@ -9,11 +9,14 @@ mod graph;
 mod live;
 mod relay_link;
 mod share;
+mod sweep;
+mod system_view;
 mod timeline;
 
 use gossip_core::presets;
 use gossip_core::rumor::{Direction, LossOfInterest, Trigger};
-use gossip_core::scenario::Scenario;
+use gossip_core::scenario::{Protocol, Scenario};
+use gossip_core::systems::System;
 use gossip_core::theory;
 use gossip_core::topology::TopologyKind;
 use gossip_worker::{JsonCodec, MAX_DRAWN_NODES, SimOutput, SimReactor, SimRequest};
@@ -29,6 +32,8 @@ use controls::Controls;
 use graph::GraphView;
 use live::LivePanel;
 use share::LinkedScenario;
+use sweep::SweepPanel;
+use system_view::SystemView;
 use timeline::{Timeline, TimelineAction, TimelineControls};
 
 /// Where Trunk puts the worker script.
@@ -46,6 +51,9 @@ fn App() -> Html {
         </ReactorProvider<SimReactor, JsonCodec>>
     }
 }
+
+/// The shelves of presets, in the order shown.
+const PRESET_GROUPS: [&str; 3] = ["Rumor mongering", "Live nodes", "Real systems"];
 
 #[component]
 fn Playground() -> Html {
@@ -129,18 +137,26 @@ fn Playground() -> Html {
         Some(
             result @ (SimOutput::Done { scenario: ran, .. }
             | SimOutput::ClusterDone { scenario: ran, .. }
+            | SimOutput::SystemDone { scenario: ran, .. }
             | SimOutput::Failed { scenario: ran, .. }),
         ) if ran == &*scenario => Some(result),
         _ => None,
     };
     let body = match result {
-        None => {
+        // The playground never asks for summaries (sweeps run on their own workers).
+        None | Some(SimOutput::Summaries { .. }) => {
             html! { <p id="sim-result" class="pending">{format!("Running {} in the worker...", describe(&scenario))}</p> }
         }
         Some(SimOutput::ClusterDone { scenario, report }) => html! {
             <>
                 <p id="sim-result" class="done">{format!("{}: {:.0} s simulated.", describe(scenario), report.duration as f64 / 1_000.0)}</p>
                 <ClusterView report={report.clone()} />
+            </>
+        },
+        Some(SimOutput::SystemDone { scenario, report }) => html! {
+            <>
+                <p id="sim-result" class="done">{format!("{}: {:.0} s simulated.", describe(scenario), report.duration as f64 / 1_000.0)}</p>
+                <SystemView report={report.clone()} />
             </>
         },
         Some(SimOutput::Failed { error, .. }) => {
@@ -187,6 +203,7 @@ fn Playground() -> Html {
         }
     };
     html! {
+        <>
         <section class="panel" aria-labelledby="sim-title">
             <h2 id="sim-title">{"Simulation (Web Worker)"}</h2>
             if let Some(reason) = &*notice {
@@ -194,17 +211,20 @@ fn Playground() -> Html {
                     {format!("This link could not be opened: {reason}. The current experiment is kept.")}
                 </p>
             }
-            <div class="presets" role="group" aria-label="Presets">
-                { for presets::presets().into_iter().map(|preset| {
-                    let on_run = on_run.clone();
-                    let chosen = preset.scenario == *scenario;
-                    let scenario = preset.scenario.clone();
-                    html! {
-                        <button class={classes!("preset", chosen.then_some("chosen"))} aria-pressed={chosen.to_string()}
-                            onclick={Callback::from(move |_| on_run.emit(scenario.clone()))}>{preset.title}</button>
-                    }
-                }) }
-            </div>
+            { for PRESET_GROUPS.iter().map(|group| html! {
+                <div class="presets" role="group" aria-label={format!("Presets: {group}")}>
+                    <span class="preset-group">{*group}</span>
+                    { for presets::presets().into_iter().filter(|preset| preset.group == *group).map(|preset| {
+                        let on_run = on_run.clone();
+                        let chosen = preset.scenario == *scenario;
+                        let scenario = preset.scenario.clone();
+                        html! {
+                            <button class={classes!("preset", chosen.then_some("chosen"))} aria-pressed={chosen.to_string()}
+                                onclick={Callback::from(move |_| on_run.emit(scenario.clone()))}>{preset.title}</button>
+                        }
+                    }) }
+                </div>
+            }) }
             if let Some(preset) = presets::presets().into_iter().find(|preset| preset.scenario == *scenario) {
                 <p id="preset-explanation" class="explanation">{preset.explanation}</p>
             }
@@ -212,6 +232,8 @@ fn Playground() -> Html {
             {body}
             <button id="rerun" onclick={next_seed}>{"Run again with the next seed"}</button>
         </section>
+        <SweepPanel base={(*scenario).clone()} />
+        </>
     }
 }
 
@@ -261,11 +283,25 @@ fn topology_label(kind: TopologyKind) -> String {
 }
 
 fn describe(scenario: &Scenario) -> String {
-    let Some(rumor) = scenario.rumor_config() else {
-        return format!(
-            "{} live nodes on the event engine, seed {}",
-            scenario.nodes, scenario.seed
-        );
+    let rumor = match &scenario.protocol {
+        Protocol::Rumor(rumor) => rumor,
+        Protocol::Cluster(_) => {
+            return format!(
+                "{} live nodes on the event engine, seed {}",
+                scenario.nodes, scenario.seed
+            );
+        }
+        Protocol::System(system) => {
+            let name = match system.model {
+                System::RedisCluster(_) => "Redis Cluster",
+                System::Cassandra(_) => "Cassandra",
+                System::BitcoinRelay(_) => "Bitcoin relay",
+            };
+            return format!(
+                "{name} model, {} nodes, seed {}",
+                scenario.nodes, scenario.seed
+            );
+        }
     };
     let loss = match rumor.loss {
         LossOfInterest::Counter(k) => format!("counter k={k}"),

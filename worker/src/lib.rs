@@ -3,8 +3,10 @@
 //! [`SimRequest`]s and receives [`SimOutput`]s.
 
 use futures::{SinkExt, StreamExt};
-use gossip_core::scenario::{Protocol, Recording, RunReport, Scenario};
+use gossip_core::scenario::{Protocol, Recording, RunReport, Scenario, Summary};
+use gossip_core::scenario::Outcome;
 use gossip_core::sim::events::EventReport;
+use gossip_core::systems::SystemReport;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use yew_agent::Codec;
@@ -36,6 +38,8 @@ pub const MAX_DRAWN_NODES: u32 = 2_000;
 pub enum SimRequest {
     /// Run a scenario to the end.
     Run(Scenario),
+    /// Run a batch of scenarios (part of a sweep) and answer with their figures only.
+    Summaries { id: u64, scenarios: Vec<Scenario> },
 }
 
 /// What the worker answers.
@@ -52,9 +56,19 @@ pub enum SimOutput {
         scenario: Scenario,
         report: EventReport,
     },
+    /// A system model's run.
+    SystemDone {
+        scenario: Scenario,
+        report: SystemReport,
+    },
     Failed {
         scenario: Scenario,
         error: String,
+    },
+    /// The figures of a [`SimRequest::Summaries`] batch, in its order, with the batch's id.
+    Summaries {
+        id: u64,
+        summaries: Vec<Result<Summary, String>>,
     },
 }
 
@@ -74,6 +88,18 @@ pub fn handle(request: SimRequest) -> SimOutput {
                 Ok(report) => SimOutput::ClusterDone { scenario, report },
                 Err(error) => SimOutput::Failed { scenario, error },
             },
+            Protocol::System(_) => match scenario.run_any() {
+                Ok(Outcome::System(report)) => SimOutput::SystemDone { scenario, report },
+                Ok(_) => unreachable!("a system scenario runs its model"),
+                Err(error) => SimOutput::Failed { scenario, error },
+            },
+        },
+        SimRequest::Summaries { id, scenarios } => SimOutput::Summaries {
+            id,
+            summaries: scenarios
+                .iter()
+                .map(|scenario| scenario.run_any().map(|outcome| outcome.summary()))
+                .collect(),
         },
     }
 }
@@ -138,6 +164,41 @@ mod tests {
         };
         assert_eq!(report, scenario.run_cluster().unwrap());
         assert_eq!(report.samples.len(), 30, "one sample per 100 ms");
+    }
+
+    #[test]
+    fn a_batch_answers_with_the_summaries_in_order() {
+        let scenarios: Vec<Scenario> = (0..3)
+            .map(|seed| Scenario {
+                nodes: 60,
+                seed,
+                ..Scenario::default()
+            })
+            .chain([Scenario {
+                nodes: 1,
+                ..Scenario::default()
+            }])
+            .collect();
+        let request = SimRequest::Summaries {
+            id: 7,
+            scenarios: scenarios.clone(),
+        };
+        // Through the codec both ways, as page and worker exchange it.
+        let request: SimRequest = serde_json::from_str(&serde_json::to_string(&request).unwrap())
+            .expect("the request reads back");
+        let output = handle(request);
+        let output: SimOutput = serde_json::from_str(&serde_json::to_string(&output).unwrap())
+            .expect("the answer reads back");
+        let SimOutput::Summaries { id, summaries } = output else {
+            panic!("a batch answers with summaries");
+        };
+        assert_eq!(id, 7);
+        assert_eq!(summaries.len(), 4);
+        for (scenario, summary) in scenarios.iter().zip(&summaries[..3]) {
+            let expected = Summary::Rumor(scenario.run().unwrap().summary);
+            assert_eq!(summary.as_ref().unwrap(), &expected);
+        }
+        assert!(summaries[3].as_ref().unwrap_err().contains("nodes"));
     }
 
     #[test]

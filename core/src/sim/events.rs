@@ -95,7 +95,7 @@ impl Latency {
         }
     }
 
-    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Time {
+    pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Time {
         match *self {
             Latency::Fixed { ms } => ms,
             Latency::Uniform { min, max } => rng.random_range(min..=max),
@@ -1521,7 +1521,7 @@ impl EventSim {
 }
 
 /// An exponential variate with this mean, rounded to the millisecond.
-fn exponential<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> Time {
+pub(crate) fn exponential<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> Time {
     // 1 - [0, 1) is in (0, 1], where the logarithm is finite.
     let u = 1.0 - rng.random::<f64>();
     (-portable_ln(u) * mean + 0.5) as Time

@@ -5,7 +5,10 @@
 //!   [`network`] (topology, loss, faults on a schedule).
 //! - [`events`]: the event-driven engine: live [`crate::node::Node`]s over links with latency,
 //!   loss, duplication and reordering, for protocols where timing matters (SWIM, timeouts).
+//! - [`models`]: the event engine for the models of real systems ([`crate::systems`]), generic
+//!   over their protocols.
 
 pub mod events;
+pub mod models;
 pub mod network;
 pub mod rounds;

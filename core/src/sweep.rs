@@ -1,0 +1,532 @@
+//! Sweeps: one knob of a scenario varied over a list of values, several seeds per value, and the
+//! statistics of every figure per value (the table behind a plot with error bars).
+//!
+//! Sans-IO like the rest of the crate: [`Sweep::points`] lists the scenarios to run, whoever runs
+//! them (threads, Web Workers) hands their summaries back to [`Sweep::table`]. Every value runs
+//! the same seeds (`base.seed`, `base.seed + 1`, ...), so the points differ by the knob alone.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::Aggregate;
+use crate::scenario::{Protocol, Scenario, Summary};
+use crate::topology::TopologyKind;
+
+/// Most values one sweep takes.
+pub const MAX_POINTS: usize = 50;
+/// Most runs (values times seeds) one sweep takes.
+pub const MAX_RUNS: usize = 10_000;
+/// Largest population a sweep over nodes takes.
+pub const MAX_NODES: u32 = 1_000_000;
+
+/// The scenario setting a sweep varies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Knob {
+    /// Contacts a node starts per round (`rumor.fanout`; rumor scenarios only), 1 to 255.
+    Fanout,
+    /// Messages lost on the way, in percent (`network.loss` times 100), 0 to 100.
+    LossPercent,
+    /// The population, 2 to [`MAX_NODES`].
+    Nodes,
+}
+
+impl Knob {
+    pub const ALL: [Knob; 3] = [Knob::Fanout, Knob::LossPercent, Knob::Nodes];
+
+    /// The knob's name in JSON and in the table's header.
+    pub fn name(self) -> &'static str {
+        match self {
+            Knob::Fanout => "fanout",
+            Knob::LossPercent => "loss_percent",
+            Knob::Nodes => "nodes",
+        }
+    }
+
+    /// Checks one value of the knob for `base`; the message names the knob and the value.
+    fn check(self, base: &Scenario, value: f64) -> Result<(), String> {
+        let whole = value.fract() == 0.0;
+        match self {
+            Knob::Fanout if base.rumor_config().is_none() => {
+                Err("fanout applies to rumor scenarios only".into())
+            }
+            Knob::Fanout if !(whole && (1.0..=255.0).contains(&value)) => Err(format!(
+                "fanout must be a whole number from 1 to 255, got {value}"
+            )),
+            Knob::LossPercent if !(0.0..=100.0).contains(&value) => Err(format!(
+                "loss_percent must be between 0 and 100, got {value}"
+            )),
+            Knob::Nodes if !(whole && (2.0..=f64::from(MAX_NODES)).contains(&value)) => Err(
+                format!("nodes must be a whole number from 2 to {MAX_NODES}, got {value}"),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// `base` with the knob set to `value` (checked first by [`Sweep::validate`]). A grid's width
+    /// follows the population, as in the playground's form.
+    pub fn apply(self, base: &Scenario, value: f64) -> Scenario {
+        let mut scenario = base.clone();
+        match self {
+            Knob::Fanout => {
+                if let Protocol::Rumor(rumor) = &mut scenario.protocol {
+                    rumor.fanout = value as u8;
+                }
+            }
+            Knob::LossPercent => scenario.network.loss = value / 100.0,
+            Knob::Nodes => {
+                scenario.nodes = value as u32;
+                if let TopologyKind::Grid { .. } = scenario.network.topology {
+                    scenario.network.topology = TopologyKind::Grid {
+                        width: (value.sqrt().ceil() as u32).max(1),
+                    };
+                }
+            }
+        }
+        scenario
+    }
+}
+
+/// How [`steps`] goes from one value to the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Spacing {
+    /// Adds the step: 0, 10, 20, ...
+    Linear,
+    /// Multiplies by the step: 10, 100, 1000, ...
+    Geometric,
+}
+
+/// The values from `from` up to `to` (included), `step` apart; the message says what is wrong.
+pub fn steps(from: f64, to: f64, step: f64, spacing: Spacing) -> Result<Vec<f64>, String> {
+    if !(from.is_finite() && to.is_finite() && step.is_finite()) {
+        return Err("from, to and step must be numbers".into());
+    }
+    if from > to {
+        return Err(format!("from ({from}) must not be above to ({to})"));
+    }
+    let next: Box<dyn Fn(f64, usize) -> f64> = match spacing {
+        Spacing::Linear if step > 0.0 => Box::new(move |from, i| from + i as f64 * step),
+        Spacing::Linear => return Err("the step must be above 0".into()),
+        Spacing::Geometric if step > 1.0 && from > 0.0 => {
+            Box::new(move |from, i| from * step.powi(i as i32))
+        }
+        Spacing::Geometric => {
+            return Err("multiplying needs a step above 1 and a start above 0".into());
+        }
+    };
+    // Rounded to 9 decimals so that 0.1 + 0.2 is 0.3 in the table; the slack keeps `to` itself.
+    let slack = 1e-9 * to.abs().max(1.0);
+    let mut values = Vec::new();
+    for i in 0.. {
+        let value = (next(from, i) * 1e9).round() / 1e9;
+        if value > to + slack {
+            break;
+        }
+        if values.len() == MAX_POINTS {
+            return Err(format!(
+                "these steps make more than {MAX_POINTS} values; take a larger step"
+            ));
+        }
+        values.push(value);
+    }
+    Ok(values)
+}
+
+/// A knob varied over values, each run with `seeds_per_point` consecutive seeds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sweep {
+    pub base: Scenario,
+    pub knob: Knob,
+    pub values: Vec<f64>,
+    pub seeds_per_point: u32,
+}
+
+impl Sweep {
+    /// The number of runs: values times seeds.
+    pub fn runs(&self) -> usize {
+        self.values.len() * self.seeds_per_point as usize
+    }
+
+    /// Checks the sweep before it runs; the message names the value and what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.values.is_empty() {
+            return Err("a sweep needs at least one value".into());
+        }
+        if self.values.len() > MAX_POINTS {
+            return Err(format!(
+                "{} values; a sweep takes at most {MAX_POINTS}",
+                self.values.len()
+            ));
+        }
+        if self.seeds_per_point == 0 {
+            return Err("seeds per point must be at least 1".into());
+        }
+        if self.runs() > MAX_RUNS {
+            return Err(format!(
+                "{} values times {} seeds make {} runs; a sweep takes at most {MAX_RUNS}",
+                self.values.len(),
+                self.seeds_per_point,
+                self.runs()
+            ));
+        }
+        for &value in &self.values {
+            self.knob.check(&self.base, value)?;
+            self.knob
+                .apply(&self.base, value)
+                .validate()
+                .map_err(|error| format!("at {} = {value}: {error}", self.knob.name()))?;
+        }
+        Ok(())
+    }
+
+    /// Each value with its scenarios, one per seed: `base.seed`, `base.seed + 1`, ...
+    pub fn points(&self) -> Vec<(f64, Vec<Scenario>)> {
+        self.values
+            .iter()
+            .map(|&value| {
+                let scenario = self.knob.apply(&self.base, value);
+                let seeded = (0..self.seeds_per_point)
+                    .map(|i| Scenario {
+                        seed: self.base.seed.wrapping_add(u64::from(i)),
+                        ..scenario.clone()
+                    })
+                    .collect();
+                (value, seeded)
+            })
+            .collect()
+    }
+
+    /// The table of the runs so far: `summaries[i]` holds the summaries of value `i` (a value
+    /// with none yet is left out).
+    pub fn table(&self, summaries: &[Vec<Summary>]) -> SweepTable {
+        let metrics = summaries
+            .iter()
+            .find_map(|runs| runs.first())
+            .map_or(Vec::new(), |summary| {
+                summary.figures().iter().map(|(name, _)| *name).collect()
+            });
+        let points = self
+            .values
+            .iter()
+            .zip(summaries)
+            .filter(|(_, runs)| !runs.is_empty())
+            .map(|(&value, runs)| {
+                let figures: Vec<_> = runs.iter().map(Summary::figures).collect();
+                SweepPoint {
+                    value,
+                    runs: runs.len(),
+                    aggregate: Aggregate::of_figures(&figures)
+                        .into_iter()
+                        .filter_map(|(name, aggregate)| Some((name, aggregate?)))
+                        .collect(),
+                }
+            })
+            .collect();
+        SweepTable {
+            knob: self.knob,
+            seeds_per_point: self.seeds_per_point,
+            base: self.base.clone(),
+            metrics,
+            points,
+        }
+    }
+
+    /// Runs every point here, one run after the other.
+    pub fn run(&self) -> Result<SweepTable, String> {
+        self.validate()?;
+        let summaries = self
+            .points()
+            .iter()
+            .map(|(_, scenarios)| {
+                scenarios
+                    .iter()
+                    .map(|scenario| Ok(scenario.run_any()?.summary()))
+                    .collect::<Result<Vec<_>, String>>()
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(self.table(&summaries))
+    }
+}
+
+/// A sweep's results: per value, the statistics of every figure.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SweepTable {
+    pub knob: Knob,
+    pub seeds_per_point: u32,
+    /// The scenario every value starts from; its seed is the first seed of every value.
+    pub base: Scenario,
+    /// The figure names, in column order.
+    pub metrics: Vec<&'static str>,
+    pub points: Vec<SweepPoint>,
+}
+
+/// One value of a sweep and the statistics over its runs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SweepPoint {
+    pub value: f64,
+    pub runs: usize,
+    /// Per figure; a figure none of the runs had (no full infection, no crash) is absent.
+    pub aggregate: BTreeMap<&'static str, Aggregate>,
+}
+
+impl SweepTable {
+    /// One figure across the values that have it: (value, statistics).
+    pub fn series(&self, metric: &str) -> Vec<(f64, Aggregate)> {
+        self.points
+            .iter()
+            .filter_map(|point| Some((point.value, *point.aggregate.get(metric)?)))
+            .collect()
+    }
+
+    /// One row per value: the value, its runs, then mean, sd, min, max and count of every
+    /// figure (empty where no run had the figure).
+    pub fn to_csv(&self) -> String {
+        let mut csv = format!("{},runs", self.knob.name());
+        for metric in &self.metrics {
+            for statistic in ["mean", "sd", "min", "max", "count"] {
+                csv += &format!(",{metric}_{statistic}");
+            }
+        }
+        csv.push('\n');
+        for point in &self.points {
+            csv += &format!("{},{}", point.value, point.runs);
+            for metric in &self.metrics {
+                match point.aggregate.get(metric) {
+                    Some(a) => {
+                        csv += &format!(",{},{},{},{},{}", a.mean, a.sd, a.min, a.max, a.count)
+                    }
+                    None => csv += ",,,,,",
+                }
+            }
+            csv.push('\n');
+        }
+        csv
+    }
+
+    /// The whole table, base scenario included, as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a sweep table serialises to JSON") + "\n"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::events::Cluster;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn fanout_sweep() -> Sweep {
+        Sweep {
+            base: Scenario {
+                nodes: 200,
+                ..Scenario::default()
+            },
+            knob: Knob::Fanout,
+            values: vec![1.0, 2.0, 3.0],
+            seeds_per_point: 3,
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn every_value_runs_the_same_consecutive_seeds() {
+        let sweep = fanout_sweep();
+        let points = sweep.points();
+        assert_eq!(points.len(), 3);
+        for (value, scenarios) in &points {
+            let seeds: Vec<u64> = scenarios.iter().map(|s| s.seed).collect();
+            assert_eq!(seeds, [42, 43, 44]);
+            for scenario in scenarios {
+                assert_eq!(f64::from(scenario.rumor_config().unwrap().fanout), *value);
+                assert_eq!(scenario.nodes, 200);
+            }
+        }
+        assert_eq!(sweep.runs(), 9);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_table_aggregates_each_value_and_fanout_lowers_the_residue() {
+        let sweep = fanout_sweep();
+        let table = sweep.run().unwrap();
+        assert_eq!(table.points.len(), 3);
+        let residue = table.series("residue");
+        let means: Vec<f64> = residue.iter().map(|(_, a)| a.mean).collect();
+        assert!(
+            means[0] > means[1] && means[1] >= means[2],
+            "more contacts per round leave fewer nodes uninformed: {means:?}"
+        );
+        // The statistics are those of the individual runs.
+        let (_, first) = &sweep.points()[0];
+        let residues: Vec<f64> = first
+            .iter()
+            .map(|s| s.run().unwrap().summary.residue)
+            .collect();
+        assert_eq!(residue[0].1, Aggregate::of(&residues).unwrap());
+
+        // A value without summaries yet is left out.
+        let partial = sweep.table(&[
+            first
+                .iter()
+                .map(|s| s.run_any().unwrap().summary())
+                .collect(),
+            Vec::new(),
+            Vec::new(),
+        ]);
+        assert_eq!(partial.points.len(), 1);
+        assert_eq!(partial.points[0], table.points[0]);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn csv_has_a_row_per_value_and_json_carries_the_same_numbers() {
+        let table = fanout_sweep().run().unwrap();
+        let csv = table.to_csv();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 4, "{csv}");
+        let header: Vec<&str> = lines[0].split(',').collect();
+        assert_eq!(&header[..4], ["fanout", "runs", "rounds_mean", "rounds_sd"]);
+        assert_eq!(header.len(), 2 + 5 * table.metrics.len());
+        let column = header.iter().position(|h| *h == "residue_mean").unwrap();
+        for (line, point) in lines[1..].iter().zip(&table.points) {
+            let cells: Vec<&str> = line.split(',').collect();
+            assert_eq!(cells.len(), header.len(), "{line}");
+            assert_eq!(cells[0], point.value.to_string());
+            assert_eq!(cells[1], "3");
+            let mean: f64 = cells[column].parse().unwrap();
+            assert_eq!(mean, point.aggregate["residue"].mean);
+        }
+        assert_eq!(&lines[1][..4], "1,3,");
+
+        let json: serde_json::Value = serde_json::from_str(&table.to_json()).unwrap();
+        assert_eq!(json["knob"], "fanout");
+        assert_eq!(json["seeds_per_point"], 3);
+        assert_eq!(json["base"]["nodes"], 200);
+        assert_eq!(json["points"][2]["value"], 3.0);
+        assert_eq!(
+            json["points"][0]["aggregate"]["residue"]["mean"],
+            table.points[0].aggregate["residue"].mean
+        );
+        let base: Scenario = serde_json::from_value(json["base"].clone()).unwrap();
+        assert_eq!(base, table.base, "the base scenario reads back");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn validation_names_the_problem() {
+        let error = |change: fn(&mut Sweep)| {
+            let mut sweep = fanout_sweep();
+            change(&mut sweep);
+            sweep.validate().unwrap_err()
+        };
+        assert!(error(|s| s.values.clear()).contains("at least one value"));
+        assert!(error(|s| s.seeds_per_point = 0).contains("at least 1"));
+        assert!(error(|s| s.seeds_per_point = 5_000).contains("at most 10000"));
+        assert!(error(|s| s.values = vec![1.0; 51]).contains("at most 50"));
+        assert!(error(|s| s.values = vec![0.0]).contains("fanout must be a whole number"));
+        assert!(error(|s| s.values = vec![1.5]).contains("got 1.5"));
+        assert!(
+            error(|s| s.base = Scenario::cluster(10, 1, Cluster::default()))
+                .contains("rumor scenarios only")
+        );
+        let loss = error(|s| {
+            s.knob = Knob::LossPercent;
+            s.values = vec![10.0, 120.0];
+        });
+        assert!(loss.contains("between 0 and 100, got 120"), "{loss}");
+        let nodes = error(|s| {
+            s.knob = Knob::Nodes;
+            s.values = vec![1.0];
+        });
+        assert!(nodes.contains("from 2 to 1000000"), "{nodes}");
+        // The scenario's own checks name the value they failed at.
+        let version = error(|s| s.base.version = 99);
+        assert!(
+            version.starts_with("at fanout = 1: scenario version 99"),
+            "{version}"
+        );
+        assert_eq!(fanout_sweep().validate(), Ok(()));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn steps_add_or_multiply_up_to_the_end() {
+        assert_eq!(
+            steps(1.0, 6.0, 1.0, Spacing::Linear).unwrap(),
+            [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+        );
+        assert_eq!(
+            steps(0.0, 50.0, 10.0, Spacing::Linear).unwrap(),
+            [0.0, 10.0, 20.0, 30.0, 40.0, 50.0]
+        );
+        assert_eq!(
+            steps(0.0, 0.3, 0.1, Spacing::Linear).unwrap(),
+            [0.0, 0.1, 0.2, 0.3]
+        );
+        assert_eq!(
+            steps(0.0, 25.0, 10.0, Spacing::Linear).unwrap(),
+            [0.0, 10.0, 20.0]
+        );
+        assert_eq!(
+            steps(10.0, 100_000.0, 10.0, Spacing::Geometric).unwrap(),
+            [10.0, 100.0, 1_000.0, 10_000.0, 100_000.0]
+        );
+        assert_eq!(steps(3.0, 3.0, 1.0, Spacing::Linear).unwrap(), [3.0]);
+        assert!(
+            steps(5.0, 1.0, 1.0, Spacing::Linear)
+                .unwrap_err()
+                .contains("above to")
+        );
+        assert!(
+            steps(1.0, 5.0, 0.0, Spacing::Linear)
+                .unwrap_err()
+                .contains("above 0")
+        );
+        assert!(
+            steps(1.0, 5.0, 1.0, Spacing::Geometric)
+                .unwrap_err()
+                .contains("above 1")
+        );
+        assert!(
+            steps(0.0, 1e6, 1.0, Spacing::Linear)
+                .unwrap_err()
+                .contains("more than 50")
+        );
+        assert!(steps(f64::NAN, 1.0, 1.0, Spacing::Linear).is_err());
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn nodes_and_loss_sweeps_set_their_knob() {
+        let base = Scenario {
+            network: crate::sim::network::Network {
+                topology: TopologyKind::Grid { width: 10 },
+                ..Default::default()
+            },
+            ..Scenario::default()
+        };
+        let grid = Knob::Nodes.apply(&base, 400.0);
+        assert_eq!(grid.nodes, 400);
+        assert_eq!(grid.network.topology, TopologyKind::Grid { width: 20 });
+        assert_eq!(Knob::LossPercent.apply(&base, 25.0).network.loss, 0.25);
+
+        // A small cluster over two loss rates: live nodes sweep too.
+        let sweep = Sweep {
+            base: Scenario::cluster(
+                8,
+                1,
+                Cluster {
+                    duration: 3_000,
+                    ..Cluster::default()
+                },
+            ),
+            knob: Knob::LossPercent,
+            values: vec![0.0, 30.0],
+            seeds_per_point: 2,
+        };
+        let table = sweep.run().unwrap();
+        assert_eq!(table.points.len(), 2);
+        assert_eq!(table.points[1].runs, 2);
+        assert!(table.metrics.contains(&"messages_per_node_second"));
+        let lost = table.series("lost");
+        assert_eq!(lost[0].1.mean, 0.0, "nothing is lost without loss");
+        assert!(lost[1].1.mean > 0.0, "{lost:?}");
+        assert!(table.to_csv().starts_with("loss_percent,runs,"));
+    }
+}

@@ -1,0 +1,396 @@
+//! Bitcoin's transaction relay, as Bitcoin Core does it: announce, then send on request.
+//!
+//! - Topology: every node opens `outbound` full-relay connections to peers chosen at random
+//!   (Bitcoin Core's `MAX_OUTBOUND_FULL_RELAY_CONNECTIONS = 8`, src/net.h) and accepts the
+//!   connections others open to it; a connection carries messages both ways.
+//! - Announcement: a node that has a transaction announces it (`inv`) to every peer not known
+//!   to have it, not at once but at the next tick of a Poisson timer ("trickling", to make the
+//!   origin harder to trace): one timer per outbound peer with a mean of 2 s, one timer shared by
+//!   all inbound peers with a mean of 5 s (`OUTBOUND_INVENTORY_BROADCAST_INTERVAL` and
+//!   `INBOUND_INVENTORY_BROADCAST_INTERVAL`, src/net_processing.cpp). 0 for both gives plain
+//!   flooding.
+//! - Request: a node hearing of a transaction it lacks asks the announcer for it (`getdata`);
+//!   if nothing comes within `getdata_timeout` (Core's `GETDATA_TX_INTERVAL = 60 s`), it asks the
+//!   next peer that announces it. The answer (`tx`) makes the node a holder, and it announces in
+//!   turn.
+//! - Sizes: a 24-byte message header; `inv` and `getdata` hold a count and a 36-byte entry;
+//!   `tx` is `tx_bytes` (about 250 for a typical one-input, two-output payment).
+//!
+//! One transaction enters at node 0 at `inject_at`; the run reports when 50%, 90% and every
+//! node held it and what the relay cost.
+
+use std::collections::BTreeSet;
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use super::{SystemReport, SystemSummary, TimeSeries, bytes_per_node_second};
+use crate::metrics::Figure;
+use crate::sim::events::exponential;
+use crate::sim::models::{Io, Model, ModelNetwork, ModelSim};
+use crate::{NodeId, Time, seeded_rng};
+
+/// Bitcoin Core's relay parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BitcoinConfig {
+    /// Outbound full-relay connections per node.
+    pub outbound: u32,
+    /// Mean trickle delay towards outbound peers, in ms (0: announce at once).
+    pub outbound_interval: Time,
+    /// Mean trickle delay towards inbound peers, in ms (0: announce at once).
+    pub inbound_interval: Time,
+    pub getdata_timeout: Time,
+    pub tx_bytes: u32,
+    /// When the transaction enters at node 0.
+    pub inject_at: Time,
+}
+
+impl Default for BitcoinConfig {
+    fn default() -> Self {
+        BitcoinConfig {
+            outbound: 8,
+            outbound_interval: 2_000,
+            inbound_interval: 5_000,
+            getdata_timeout: 60_000,
+            tx_bytes: 250,
+            inject_at: 1_000,
+        }
+    }
+}
+
+impl BitcoinConfig {
+    pub fn validate(&self, nodes: u32) -> Result<(), String> {
+        if nodes < 2 {
+            return Err("nodes must be at least 2".into());
+        }
+        if self.outbound == 0 || self.outbound >= nodes {
+            return Err(format!(
+                "bitcoin.outbound must be between 1 and nodes - 1 ({}), got {}",
+                nodes - 1,
+                self.outbound
+            ));
+        }
+        Ok(())
+    }
+}
+
+const HEADER_BYTES: usize = 24;
+const INV_ENTRY_BYTES: usize = 36;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Message {
+    Inv,
+    GetData,
+    Tx { bytes: u32 },
+}
+
+/// One node: its connections, and where it is with the transaction.
+pub struct Node {
+    config: BitcoinConfig,
+    /// Peers and whether this node opened the connection.
+    peers: Vec<(NodeId, bool)>,
+    has_tx: bool,
+    /// Peers known to have the transaction (they announced or sent it, or we announced to them).
+    known: BTreeSet<NodeId>,
+    /// The peer asked with getdata, and when.
+    requested: Option<(NodeId, Time)>,
+    /// Announcements waiting for their trickle time: (time, peer).
+    announce: Vec<(Time, NodeId)>,
+    /// Announcements heard about a transaction already held or asked for.
+    pub redundant_invs: u64,
+}
+
+impl Node {
+    fn got_tx(&mut self, from: Option<NodeId>, io: &mut Io<'_, Message>) {
+        self.has_tx = true;
+        self.known.extend(from);
+        io.observe("tx", io.me, 0.0);
+        let now = io.now;
+        let inbound_at = now + self.delay(self.config.inbound_interval, io);
+        for index in 0..self.peers.len() {
+            let (peer, outbound) = self.peers[index];
+            if self.known.contains(&peer) {
+                continue;
+            }
+            let at = if outbound {
+                now + self.delay(self.config.outbound_interval, io)
+            } else {
+                inbound_at
+            };
+            self.announce.push((at, peer));
+        }
+        self.reschedule(io);
+    }
+
+    fn delay(&self, mean: Time, io: &mut Io<'_, Message>) -> Time {
+        if mean == 0 {
+            0
+        } else {
+            exponential(io.rng, mean as f64)
+        }
+    }
+
+    fn reschedule(&self, io: &mut Io<'_, Message>) {
+        if let Some(&(at, _)) = self.announce.iter().min() {
+            io.wake_at(at);
+        }
+    }
+}
+
+impl Model for Node {
+    type Message = Message;
+
+    fn bytes(message: &Message) -> usize {
+        match message {
+            Message::Inv | Message::GetData => HEADER_BYTES + 1 + INV_ENTRY_BYTES,
+            Message::Tx { bytes } => HEADER_BYTES + *bytes as usize,
+        }
+    }
+
+    fn start(&mut self, io: &mut Io<'_, Message>) {
+        if io.me == 0 {
+            io.wake_at(self.config.inject_at);
+        }
+    }
+
+    fn timer(&mut self, io: &mut Io<'_, Message>) {
+        if io.me == 0 && !self.has_tx && io.now >= self.config.inject_at {
+            self.got_tx(None, io);
+            return;
+        }
+        let now = io.now;
+        let (due, later): (Vec<_>, Vec<_>) = self.announce.iter().partition(|(at, _)| *at <= now);
+        self.announce = later;
+        for (_, peer) in due {
+            if self.known.insert(peer) {
+                io.send(peer, Message::Inv);
+            }
+        }
+        self.reschedule(io);
+    }
+
+    fn receive(&mut self, from: NodeId, message: Message, io: &mut Io<'_, Message>) {
+        match message {
+            Message::Inv => {
+                self.known.insert(from);
+                let stale = self
+                    .requested
+                    .is_some_and(|(_, at)| io.now >= at + self.config.getdata_timeout);
+                if self.has_tx || (self.requested.is_some() && !stale) {
+                    self.redundant_invs += 1;
+                    return;
+                }
+                self.requested = Some((from, io.now));
+                io.send(from, Message::GetData);
+            }
+            Message::GetData => {
+                if self.has_tx {
+                    io.send(
+                        from,
+                        Message::Tx {
+                            bytes: self.config.tx_bytes,
+                        },
+                    );
+                }
+            }
+            Message::Tx { .. } => {
+                if !self.has_tx {
+                    self.got_tx(Some(from), io);
+                }
+            }
+        }
+    }
+}
+
+/// The figures of one relay run. Times are from the injection, in ms; `None` if never reached.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BitcoinSummary {
+    pub reach_50_ms: Option<f64>,
+    pub reach_90_ms: Option<f64>,
+    pub reach_all_ms: Option<f64>,
+    /// Nodes holding the transaction at the end, as a fraction.
+    pub reached: f64,
+    pub bytes_per_node: f64,
+    pub messages_per_node: f64,
+    /// Announcements of a transaction already held or asked for, per node.
+    pub redundant_invs_per_node: f64,
+    pub bytes_per_node_second: f64,
+}
+
+impl BitcoinSummary {
+    pub fn figures(&self) -> Vec<Figure> {
+        vec![
+            ("reach_50_ms", self.reach_50_ms),
+            ("reach_90_ms", self.reach_90_ms),
+            ("reach_all_ms", self.reach_all_ms),
+            ("reached", Some(self.reached)),
+            ("bytes_per_node", Some(self.bytes_per_node)),
+            ("messages_per_node", Some(self.messages_per_node)),
+            (
+                "redundant_invs_per_node",
+                Some(self.redundant_invs_per_node),
+            ),
+            ("bytes_per_node_second", Some(self.bytes_per_node_second)),
+        ]
+    }
+}
+
+/// The random graph: each node's outbound picks, the links both ways.
+fn connect(nodes: u32, outbound: u32, seed: u64) -> Vec<Vec<(NodeId, bool)>> {
+    let mut rng = seeded_rng(seed ^ 0xb17c_0111);
+    let mut peers = vec![Vec::new(); nodes as usize];
+    for node in 0..nodes {
+        let mut chosen = BTreeSet::new();
+        while (chosen.len() as u32) < outbound {
+            let peer = rng.random_range(0..nodes);
+            let linked = peers[node as usize].iter().any(|&(p, _)| p == peer);
+            if peer != node && !linked {
+                chosen.insert(peer);
+            }
+        }
+        for peer in chosen {
+            peers[node as usize].push((peer, true));
+            peers[peer as usize].push((node, false));
+        }
+    }
+    peers
+}
+
+/// Runs the relay of one transaction.
+pub fn run(
+    config: &BitcoinConfig,
+    nodes: u32,
+    network: ModelNetwork,
+    seed: u64,
+) -> Result<SystemReport, String> {
+    config.validate(nodes)?;
+    let models = connect(nodes, config.outbound, seed)
+        .into_iter()
+        .map(|peers| Node {
+            config: *config,
+            peers,
+            has_tx: false,
+            known: BTreeSet::new(),
+            requested: None,
+            announce: Vec::new(),
+            redundant_invs: 0,
+        })
+        .collect();
+    let duration = network.duration;
+    let mut sim = ModelSim::new(models, network, seed)?;
+    sim.run();
+    let mut arrivals: Vec<Time> = sim
+        .observations()
+        .iter()
+        .filter(|o| o.what == "tx")
+        .map(|o| o.at - config.inject_at.min(o.at))
+        .collect();
+    arrivals.sort_unstable();
+    let reach = |fraction: f64| {
+        let needed = (fraction * f64::from(nodes)).ceil() as usize;
+        arrivals.get(needed.max(1) - 1).map(|&t| t as f64)
+    };
+    let n = f64::from(nodes);
+    let totals = sim.totals().clone();
+    let redundant: u64 = (0..nodes).map(|id| sim.node(id).redundant_invs).sum();
+    let points = arrivals
+        .iter()
+        .enumerate()
+        .map(|(index, &t)| {
+            (
+                (t + config.inject_at) as f64 / 1_000.0,
+                (index + 1) as f64 / n,
+            )
+        })
+        .collect();
+    let summary = BitcoinSummary {
+        reach_50_ms: reach(0.5),
+        reach_90_ms: reach(0.9),
+        reach_all_ms: reach(1.0),
+        reached: arrivals.len() as f64 / n,
+        bytes_per_node: totals.bytes as f64 / n,
+        messages_per_node: totals.messages as f64 / n,
+        redundant_invs_per_node: redundant as f64 / n,
+        bytes_per_node_second: bytes_per_node_second(&totals, nodes, duration),
+    };
+    Ok(SystemReport {
+        system: "bitcoin_relay".into(),
+        nodes,
+        duration,
+        totals,
+        series: vec![TimeSeries {
+            name: "fraction holding the transaction".into(),
+            points,
+        }],
+        summary: SystemSummary::Bitcoin(summary),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::events::Latency;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn relay(config: BitcoinConfig, nodes: u32, seed: u64) -> BitcoinSummary {
+        let network = ModelNetwork {
+            latency: Latency::Uniform { min: 50, max: 150 },
+            duration: 120_000,
+            ..ModelNetwork::default()
+        };
+        let SystemSummary::Bitcoin(summary) = run(&config, nodes, network, seed).unwrap().summary
+        else {
+            unreachable!()
+        };
+        summary
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn every_node_opens_its_outbound_connections_and_links_go_both_ways() {
+        let peers = connect(100, 8, 3);
+        for (node, list) in peers.iter().enumerate() {
+            assert_eq!(list.iter().filter(|(_, outbound)| *outbound).count(), 8);
+            for &(peer, outbound) in list {
+                assert_ne!(peer as usize, node);
+                assert!(peers[peer as usize].contains(&(node as NodeId, !outbound)));
+            }
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_transaction_reaches_everyone_and_trickling_costs_time_not_data() {
+        let flooding = BitcoinConfig {
+            outbound_interval: 0,
+            inbound_interval: 0,
+            ..BitcoinConfig::default()
+        };
+        let (trickled, flooded) = (
+            relay(BitcoinConfig::default(), 300, 1),
+            relay(flooding, 300, 1),
+        );
+        for summary in [trickled, flooded] {
+            assert_eq!(summary.reached, 1.0, "{summary:?}");
+            let (half, most, all) = (
+                summary.reach_50_ms.unwrap(),
+                summary.reach_90_ms.unwrap(),
+                summary.reach_all_ms.unwrap(),
+            );
+            assert!(half <= most && most <= all, "{summary:?}");
+            // One getdata and one tx per node but the origin; an inv over most links.
+            let tx_and_getdata = 2.0 * (1.0 - 1.0 / 300.0);
+            assert!(
+                summary.messages_per_node > tx_and_getdata + 5.0,
+                "{summary:?}"
+            );
+        }
+        // Flooding: a hop is a round trip and a half of 50-150 ms, and the graph's diameter is
+        // about log(300) / log(16) = 2 to 3 hops: well under a second to everyone. Trickling
+        // adds seconds per hop.
+        assert!(flooded.reach_all_ms.unwrap() < 1_500.0, "{flooded:?}");
+        assert!(
+            trickled.reach_50_ms.unwrap() > 2.0 * flooded.reach_all_ms.unwrap(),
+            "{trickled:?} vs {flooded:?}"
+        );
+    }
+}

@@ -1,0 +1,500 @@
+//! Cassandra's gossiper and its phi-accrual failure detector. Sources: the Cassandra source,
+//! `org.apache.cassandra.gms.Gossiper` (the one-second gossip task, Syn/Ack/Ack2, the choice of
+//! live, unreachable and seed endpoints) and `FailureDetector` (arrival windows, phi,
+//! `phi_convict_threshold` = 8 in cassandra.yaml), and the architecture documentation ("Gossip",
+//! "Failure detection").
+//!
+//! - Every second each node bumps its own heartbeat version and sends a GossipDigestSyn (one
+//!   digest per endpoint it knows: generation and highest version) to a random live endpoint;
+//!   then, with probability `unreachable / (live + 1)`, to a random unreachable one; then to a
+//!   random seed if the live endpoint chosen was not one, or with probability `seeds / (live +
+//!   unreachable)`.
+//! - The receiver answers with a GossipDigestAck: the digests of what it needs and the states it
+//!   has newer; the initiator applies those and sends a GossipDigestAck2 with what was asked.
+//! - A node hearing a newer heartbeat of an endpoint reports an arrival to its failure detector,
+//!   which keeps the last `window` inter-arrival times (1,000 in Cassandra), starting with an
+//!   initial two gossip intervals and leaving out intervals over `max_interval`. `phi(t) = (t / mean) / ln 10` for `t` since the last arrival
+//!   (Cassandra's exponential model, `PHI_FACTOR = 1 / ln 10`); an endpoint is convicted (held
+//!   down) when phi exceeds `phi_convict_threshold`, and is up again at its next heartbeat.
+//! - Sizes: a digest is about 20 bytes (address, generation, version), an endpoint state with
+//!   its heartbeat and a few application states about 60, and each message has an 8-byte
+//!   header.
+//!
+//! Nodes `0..seeds` are the seeds. Not modelled: application states beyond the heartbeat,
+//! shadow rounds and generation changes on restart.
+
+use std::collections::VecDeque;
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use super::{SystemReport, SystemSummary, TimeSeries, bytes_per_node_second};
+use crate::metrics::Figure;
+use crate::sim::models::{Io, Model, ModelFault, ModelNetwork, ModelSim};
+use crate::{NodeId, Time};
+
+/// Cassandra's gossip and failure detection parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CassandraConfig {
+    /// Gossiper interval (1,000 ms).
+    pub interval: Time,
+    pub seeds: u32,
+    /// cassandra.yaml `phi_convict_threshold` (default 8).
+    pub phi_convict_threshold: f64,
+    /// Inter-arrival times kept per endpoint.
+    pub window: usize,
+    /// Longest inter-arrival time recorded; longer ones are left out (Cassandra's
+    /// MAX_INTERVAL_IN_NANO: 2 s).
+    pub max_interval: Time,
+}
+
+impl Default for CassandraConfig {
+    fn default() -> Self {
+        CassandraConfig {
+            interval: 1_000,
+            seeds: 3,
+            phi_convict_threshold: 8.0,
+            window: 1_000,
+            max_interval: 2_000,
+        }
+    }
+}
+
+impl CassandraConfig {
+    pub fn validate(&self, nodes: u32) -> Result<(), String> {
+        if nodes < 2 {
+            return Err("nodes must be at least 2".into());
+        }
+        if self.interval == 0 || self.window == 0 || self.max_interval == 0 {
+            return Err("cassandra.interval, window and max_interval must be positive".into());
+        }
+        if self.seeds == 0 || self.seeds > nodes {
+            return Err(format!(
+                "cassandra.seeds must be between 1 and the {nodes} nodes, got {}",
+                self.seeds
+            ));
+        }
+        if self.phi_convict_threshold.is_nan() || self.phi_convict_threshold <= 0.0 {
+            return Err("cassandra.phi_convict_threshold must be positive".into());
+        }
+        Ok(())
+    }
+}
+
+const HEADER_BYTES: usize = 8;
+const DIGEST_BYTES: usize = 20;
+const STATE_BYTES: usize = 60;
+
+/// A digest: endpoint and its highest heartbeat version known (one generation: no restarts).
+pub type Digest = (NodeId, u64);
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Message {
+    Syn(Vec<Digest>),
+    /// What the sender needs (digests with its versions) and the states it has newer.
+    Ack {
+        requests: Vec<Digest>,
+        states: Vec<Digest>,
+    },
+    Ack2(Vec<Digest>),
+}
+
+/// One node's view of another: heartbeat version, arrivals, up or convicted.
+#[derive(Clone, Debug, Default)]
+struct Endpoint {
+    version: u64,
+    last_arrival: Option<Time>,
+    intervals: VecDeque<Time>,
+    interval_sum: Time,
+    convicted: bool,
+}
+
+pub struct Node {
+    config: CassandraConfig,
+    endpoints: Vec<Endpoint>,
+    /// Endpoints whose phi this node reports every interval (those a fault will touch).
+    watched: Vec<NodeId>,
+}
+
+impl Node {
+    fn digests(&self) -> Vec<Digest> {
+        self.endpoints
+            .iter()
+            .enumerate()
+            .map(|(id, e)| (id as NodeId, e.version))
+            .collect()
+    }
+
+    fn phi(&self, id: NodeId, now: Time) -> f64 {
+        let endpoint = &self.endpoints[id as usize];
+        let Some(last) = endpoint.last_arrival else {
+            return 0.0;
+        };
+        if endpoint.intervals.is_empty() {
+            return 0.0;
+        }
+        let mean = endpoint.interval_sum as f64 / endpoint.intervals.len() as f64;
+        (now - last) as f64 / mean / std::f64::consts::LN_10
+    }
+
+    /// A newer heartbeat of `id`: an arrival for the failure detector.
+    fn learn(&mut self, id: NodeId, version: u64, io: &mut Io<'_, Message>) {
+        if id == io.me || id >= io.nodes {
+            return;
+        }
+        let now = io.now;
+        let config = self.config;
+        let endpoint = &mut self.endpoints[id as usize];
+        if version <= endpoint.version {
+            return;
+        }
+        endpoint.version = version;
+        // Cassandra's ArrivalWindow: the first heartbeat adds a generous initial interval (two
+        // gossip intervals: better to convict late than to flap), and intervals longer than
+        // max_interval are left out.
+        let interval = match endpoint.last_arrival {
+            None => Some(2 * config.interval),
+            Some(last) => Some(now - last).filter(|&i| i <= config.max_interval),
+        };
+        if let Some(interval) = interval {
+            endpoint.intervals.push_back(interval);
+            endpoint.interval_sum += interval;
+            if endpoint.intervals.len() > config.window {
+                endpoint.interval_sum -= endpoint.intervals.pop_front().unwrap_or(0);
+            }
+        }
+        endpoint.last_arrival = Some(now);
+        if endpoint.convicted {
+            endpoint.convicted = false;
+            io.observe("up", id, 0.0);
+        }
+    }
+
+    fn states_newer(&self, digests: &[Digest]) -> (Vec<Digest>, Vec<Digest>) {
+        let mut requests = Vec::new();
+        let mut states = Vec::new();
+        for &(id, version) in digests {
+            let Some(mine) = self.endpoints.get(id as usize) else {
+                continue;
+            };
+            if version > mine.version {
+                requests.push((id, mine.version));
+            } else if version < mine.version {
+                states.push((id, mine.version));
+            }
+        }
+        (requests, states)
+    }
+
+    fn live_and_unreachable(&self, me: NodeId) -> (Vec<NodeId>, Vec<NodeId>) {
+        (0..self.endpoints.len() as NodeId)
+            .filter(|&id| id != me)
+            .partition(|&id| !self.endpoints[id as usize].convicted)
+    }
+}
+
+impl Model for Node {
+    type Message = Message;
+
+    fn bytes(message: &Message) -> usize {
+        HEADER_BYTES
+            + match message {
+                Message::Syn(digests) => digests.len() * DIGEST_BYTES,
+                Message::Ack { requests, states } => {
+                    requests.len() * DIGEST_BYTES + states.len() * STATE_BYTES
+                }
+                Message::Ack2(states) => states.len() * STATE_BYTES,
+            }
+    }
+
+    fn start(&mut self, io: &mut Io<'_, Message>) {
+        // Gossip tasks start at different moments within the first interval.
+        let first = io.rng.random_range(0..self.config.interval);
+        io.wake_at(first);
+    }
+
+    fn timer(&mut self, io: &mut Io<'_, Message>) {
+        let me = io.me;
+        let now = io.now;
+        self.endpoints[me as usize].version += 1;
+        let (live, unreachable) = self.live_and_unreachable(me);
+        let seeds = self.config.seeds;
+        let digests = self.digests();
+        let mut sent_to_seed = false;
+        if !live.is_empty() {
+            let to = live[io.rng.random_range(0..live.len())];
+            sent_to_seed = to < seeds;
+            io.send(to, Message::Syn(digests.clone()));
+        }
+        if !unreachable.is_empty() {
+            let chance = unreachable.len() as f64 / (live.len() as f64 + 1.0);
+            if io.rng.random::<f64>() < chance {
+                let to = unreachable[io.rng.random_range(0..unreachable.len())];
+                io.send(to, Message::Syn(digests.clone()));
+            }
+        }
+        let others = (live.len() + unreachable.len()) as f64;
+        if !sent_to_seed
+            && (live.len() < seeds as usize || io.rng.random::<f64>() < f64::from(seeds) / others)
+        {
+            let to = io.rng.random_range(0..seeds);
+            if to != me {
+                io.send(to, Message::Syn(digests));
+            }
+        }
+        // The status check: convict endpoints whose phi is past the threshold.
+        for id in 0..io.nodes {
+            if id == me {
+                continue;
+            }
+            let phi = self.phi(id, now);
+            if self.watched.contains(&id) {
+                io.observe("phi", id, phi);
+            }
+            let endpoint = &mut self.endpoints[id as usize];
+            if !endpoint.convicted && phi > self.config.phi_convict_threshold {
+                endpoint.convicted = true;
+                io.observe("convict", id, phi);
+            }
+        }
+        io.wake_at(now + self.config.interval);
+    }
+
+    fn receive(&mut self, from: NodeId, message: Message, io: &mut Io<'_, Message>) {
+        match message {
+            Message::Syn(digests) => {
+                let (requests, states) = self.states_newer(&digests);
+                io.send(from, Message::Ack { requests, states });
+            }
+            Message::Ack { requests, states } => {
+                for (id, version) in states {
+                    self.learn(id, version, io);
+                }
+                let wanted: Vec<Digest> = requests
+                    .iter()
+                    .filter_map(|&(id, _)| {
+                        self.endpoints
+                            .get(id as usize)
+                            .map(|endpoint| (id, endpoint.version))
+                    })
+                    .collect();
+                if !wanted.is_empty() {
+                    io.send(from, Message::Ack2(wanted));
+                }
+            }
+            Message::Ack2(states) => {
+                for (id, version) in states {
+                    self.learn(id, version, io);
+                }
+            }
+        }
+    }
+}
+
+/// The figures of one run. Times from the fault, in ms.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CassandraSummary {
+    pub crashes: u32,
+    /// Crash to the first conviction anywhere, averaged over the crashed nodes.
+    pub mean_convict_ms: Option<f64>,
+    /// Crash to every running node holding it down.
+    pub mean_convict_all_ms: Option<f64>,
+    /// Convictions of running nodes (slow ones included).
+    pub false_convictions: u64,
+    /// Highest phi any node computed about a slow (not crashed) node.
+    pub max_phi_slow: Option<f64>,
+    pub bytes_per_node_second: f64,
+}
+
+impl CassandraSummary {
+    pub fn figures(&self) -> Vec<Figure> {
+        vec![
+            ("mean_convict_ms", self.mean_convict_ms),
+            ("mean_convict_all_ms", self.mean_convict_all_ms),
+            ("false_convictions", Some(self.false_convictions as f64)),
+            ("max_phi_slow", self.max_phi_slow),
+            ("bytes_per_node_second", Some(self.bytes_per_node_second)),
+        ]
+    }
+}
+
+/// Runs a Cassandra ring of `nodes` nodes.
+pub fn run(
+    config: &CassandraConfig,
+    nodes: u32,
+    network: ModelNetwork,
+    seed: u64,
+) -> Result<SystemReport, String> {
+    config.validate(nodes)?;
+    let mut crashes: Vec<(NodeId, Time)> = Vec::new();
+    let mut slow: Vec<NodeId> = Vec::new();
+    for fault in &network.faults {
+        match fault.fault {
+            ModelFault::Crash { node } => crashes.push((node, fault.at)),
+            ModelFault::Slow { node, .. } => slow.push(node),
+        }
+    }
+    let watched: Vec<NodeId> = crashes.iter().map(|c| c.0).chain(slow.clone()).collect();
+    let duration = network.duration;
+    let models = (0..nodes)
+        .map(|_| Node {
+            config: *config,
+            endpoints: vec![Endpoint::default(); nodes as usize],
+            watched: watched.clone(),
+        })
+        .collect();
+    let mut sim = ModelSim::new(models, network, seed)?;
+    sim.run();
+    let observations = sim.observations();
+    let running = |id: NodeId| !sim.is_crashed(id);
+    let observer = (0..nodes).find(|&id| running(id) && !watched.contains(&id));
+    let (mut first, mut all) = (Vec::new(), Vec::new());
+    for &(node, at) in &crashes {
+        let convictions: Vec<Time> = observations
+            .iter()
+            .filter(|o| o.what == "convict" && o.subject == node && o.at >= at)
+            .map(|o| o.at)
+            .collect();
+        if let Some(&t) = convictions.first() {
+            first.push((t - at) as f64);
+        }
+        let holders = (0..nodes).filter(|&id| running(id) && id != node).count();
+        let mut convicted: Vec<NodeId> = observations
+            .iter()
+            .filter(|o| o.what == "convict" && o.subject == node && o.at >= at)
+            .map(|o| o.observer)
+            .collect();
+        convicted.sort_unstable();
+        convicted.dedup();
+        if convicted.len() >= holders
+            && let Some(&last) = convictions.last()
+        {
+            all.push((last - at) as f64);
+        }
+    }
+    let false_convictions = observations
+        .iter()
+        .filter(|o| {
+            o.what == "convict"
+                && crashes
+                    .iter()
+                    .find(|c| c.0 == o.subject)
+                    .is_none_or(|c| o.at < c.1)
+        })
+        .count() as u64;
+    let max_phi_slow = observations
+        .iter()
+        .filter(|o| o.what == "phi" && slow.contains(&o.subject))
+        .map(|o| o.value)
+        .reduce(f64::max);
+    let series = watched
+        .iter()
+        .map(|&subject| TimeSeries {
+            name: format!("phi of node {subject} at node {}", observer.unwrap_or(0)),
+            points: observations
+                .iter()
+                .filter(|o| o.what == "phi" && o.subject == subject && Some(o.observer) == observer)
+                .map(|o| (o.at as f64 / 1_000.0, o.value))
+                .collect(),
+        })
+        .collect();
+    let mean = |values: &[f64]| {
+        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    };
+    let totals = sim.totals().clone();
+    let summary = CassandraSummary {
+        crashes: crashes.len() as u32,
+        mean_convict_ms: mean(&first),
+        mean_convict_all_ms: mean(&all),
+        false_convictions,
+        max_phi_slow,
+        bytes_per_node_second: bytes_per_node_second(&totals, nodes, duration),
+    };
+    Ok(SystemReport {
+        system: "cassandra".into(),
+        nodes,
+        duration,
+        totals,
+        series,
+        summary: SystemSummary::Cassandra(summary),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::models::TimedFault;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn summary_of(report: &SystemReport) -> CassandraSummary {
+        let SystemSummary::Cassandra(summary) = report.summary else {
+            unreachable!()
+        };
+        summary
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn phi_rises_past_the_threshold_for_a_silent_node_and_stays_low_for_a_regular_one() {
+        // Node 5 crashes at 20 s; node 6 answers 300 ms late throughout.
+        let network = ModelNetwork {
+            duration: 60_000,
+            faults: vec![
+                TimedFault {
+                    at: 0,
+                    fault: ModelFault::Slow {
+                        node: 6,
+                        extra_delay: 300,
+                    },
+                },
+                TimedFault {
+                    at: 20_000,
+                    fault: ModelFault::Crash { node: 5 },
+                },
+            ],
+            ..ModelNetwork::default()
+        };
+        let report = run(&CassandraConfig::default(), 20, network, 1).unwrap();
+        let summary = summary_of(&report);
+        // Heartbeats arrive about once a second (capped at 2 s), so phi = 8 after about
+        // 8 ln 10 = 18 s of silence: conviction 15 to 25 s after the crash.
+        let convict = summary.mean_convict_ms.unwrap();
+        assert!((12_000.0..=25_000.0).contains(&convict), "{summary:?}");
+        assert!(summary.mean_convict_all_ms.is_some(), "{summary:?}");
+        assert_eq!(summary.false_convictions, 0, "{summary:?}");
+        let slow_phi = summary.max_phi_slow.unwrap();
+        assert!(slow_phi < 4.0, "{summary:?}");
+        // The crashed node's phi climbs steadily after the crash.
+        let crashed = &report.series[0];
+        let after: Vec<f64> = crashed
+            .points
+            .iter()
+            .filter(|p| p.0 > 21.0 && p.0 < 50.0)
+            .map(|p| p.1)
+            .collect();
+        assert!(after.windows(2).all(|w| w[1] >= w[0]), "{after:?}");
+        assert!(after.last().unwrap() > &8.0);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_lower_threshold_convicts_sooner() {
+        let network = ModelNetwork {
+            duration: 60_000,
+            faults: vec![TimedFault {
+                at: 10_000,
+                fault: ModelFault::Crash { node: 2 },
+            }],
+            ..ModelNetwork::default()
+        };
+        let at = |threshold: f64| {
+            let config = CassandraConfig {
+                phi_convict_threshold: threshold,
+                ..CassandraConfig::default()
+            };
+            summary_of(&run(&config, 15, network.clone(), 4).unwrap())
+                .mean_convict_ms
+                .unwrap()
+        };
+        assert!(at(4.0) < at(8.0));
+    }
+}

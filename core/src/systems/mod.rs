@@ -1,0 +1,137 @@
+//! Real systems as models: each is a composition of gossip mechanisms with that system's
+//! documented rules and default parameters (each module cites its sources), run on the
+//! [`crate::sim::models`] engine, or for memberlist on the live node of [`crate::node`].
+//!
+//! - [`redis`]: the Redis Cluster bus (PING/PONG gossip, PFAIL, FAIL by a majority of masters).
+//! - [`cassandra`]: Cassandra's gossiper (Syn/Ack/Ack2 digests, heartbeats, phi-accrual).
+//! - [`memberlist`]: HashiCorp memberlist's LAN and WAN profiles (SWIM with Lifeguard).
+//! - [`bitcoin`]: Bitcoin's transaction relay (inv/getdata to 8 outbound peers, trickling).
+
+pub mod bitcoin;
+pub mod cassandra;
+pub mod memberlist;
+pub mod redis;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Time;
+use crate::metrics::Figure;
+use crate::sim::events::Latency;
+use crate::sim::models::{ModelNetwork, ModelTotals, TimedFault};
+
+/// Which system, with its parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum System {
+    RedisCluster(redis::RedisConfig),
+    Cassandra(cassandra::CassandraConfig),
+    BitcoinRelay(bitcoin::BitcoinConfig),
+}
+
+/// A system run as a scenario describes it; the population, seed and loss come from the
+/// scenario (`nodes`, `seed`, `network.loss`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemRun {
+    pub model: System,
+    #[serde(default = "default_latency")]
+    pub latency: Latency,
+    #[serde(default = "default_duration")]
+    pub duration: Time,
+    #[serde(default)]
+    pub faults: Vec<TimedFault>,
+}
+
+impl Default for SystemRun {
+    /// A Redis Cluster for a minute on a LAN.
+    fn default() -> Self {
+        SystemRun {
+            model: System::RedisCluster(redis::RedisConfig::default()),
+            latency: default_latency(),
+            duration: default_duration(),
+            faults: Vec::new(),
+        }
+    }
+}
+
+fn default_latency() -> Latency {
+    ModelNetwork::default().latency
+}
+
+fn default_duration() -> Time {
+    ModelNetwork::default().duration
+}
+
+impl SystemRun {
+    pub fn network(&self, loss: f64) -> ModelNetwork {
+        ModelNetwork {
+            latency: self.latency,
+            loss,
+            duration: self.duration,
+            faults: self.faults.clone(),
+        }
+    }
+
+    pub fn validate(&self, nodes: u32, loss: f64) -> Result<(), String> {
+        self.network(loss).validate(nodes)?;
+        match &self.model {
+            System::RedisCluster(config) => config.validate(nodes),
+            System::Cassandra(config) => config.validate(nodes),
+            System::BitcoinRelay(config) => config.validate(nodes),
+        }
+    }
+
+    /// Runs the model.
+    pub fn run(&self, nodes: u32, seed: u64, loss: f64) -> Result<SystemReport, String> {
+        self.validate(nodes, loss)?;
+        let network = self.network(loss);
+        match &self.model {
+            System::RedisCluster(config) => redis::run(config, nodes, network, seed),
+            System::Cassandra(config) => cassandra::run(config, nodes, network, seed),
+            System::BitcoinRelay(config) => bitcoin::run(config, nodes, network, seed),
+        }
+    }
+}
+
+/// A line over time for a chart: `(seconds, value)` points.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimeSeries {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// What a system run measured: its figures, lines over time, and the traffic.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SystemReport {
+    pub system: String,
+    pub nodes: u32,
+    pub duration: Time,
+    pub totals: ModelTotals,
+    pub series: Vec<TimeSeries>,
+    pub summary: SystemSummary,
+}
+
+/// The per-run figures of a system model.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SystemSummary {
+    Redis(redis::RedisSummary),
+    Cassandra(cassandra::CassandraSummary),
+    Bitcoin(bitcoin::BitcoinSummary),
+}
+
+impl SystemSummary {
+    /// The figures batch runs aggregate, in output order.
+    pub fn figures(&self) -> Vec<Figure> {
+        match self {
+            SystemSummary::Redis(summary) => summary.figures(),
+            SystemSummary::Cassandra(summary) => summary.figures(),
+            SystemSummary::Bitcoin(summary) => summary.figures(),
+        }
+    }
+}
+
+/// Bytes per node per second over a run.
+pub fn bytes_per_node_second(totals: &ModelTotals, nodes: u32, duration: Time) -> f64 {
+    totals.bytes as f64 / f64::from(nodes.max(1)) / (duration.max(1) as f64 / 1_000.0)
+}

@@ -1,0 +1,702 @@
+//! The sweep panel: one setting of the playground's scenario varied over a range of values, many
+//! seeds per value, the runs spread over several Web Workers (never the page's thread); the means
+//! plotted with error bars, and the table downloaded as CSV or JSON.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::rc::Rc;
+
+use futures::StreamExt;
+use gossip_core::scenario::{Scenario, Summary};
+use gossip_core::sweep::{Knob, Spacing, Sweep, SweepTable, steps};
+use gossip_worker::{JsonCodec, SimOutput, SimReactor, SimRequest};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+use yew_agent::Spawnable;
+
+use crate::chart::{ErrorBar, ErrorBarChart, value_label};
+
+/// Most workers one sweep starts, however many cores the machine has.
+const MAX_WORKERS: usize = 4;
+
+/// Where a sweep stands.
+#[derive(Clone, Debug, PartialEq)]
+enum Status {
+    Running,
+    Done,
+    Cancelled,
+    Failed(String),
+}
+
+/// A sweep under way: its runs in order (value by value, seed by seed), the batches no worker
+/// has taken yet, and the summaries that came back. Pure bookkeeping, tested natively.
+struct Job {
+    sweep: Sweep,
+    runs: Vec<Scenario>,
+    pending: VecDeque<Range<usize>>,
+    summaries: Vec<Option<Summary>>,
+    finished: usize,
+    status: Status,
+    workers: usize,
+    /// When it started and how long it took, in milliseconds (set by the page).
+    started: f64,
+    took: Option<f64>,
+}
+
+/// Batches of consecutive runs: a few per worker so the load evens out, at most 8 runs each so
+/// a cancel waits for little.
+fn batches(runs: usize, workers: usize) -> Vec<Range<usize>> {
+    let size = (runs / (workers.max(1) * 4)).clamp(1, 8);
+    (0..runs)
+        .step_by(size)
+        .map(|start| start..(start + size).min(runs))
+        .collect()
+}
+
+impl Job {
+    fn new(sweep: Sweep, workers: usize, started: f64) -> Job {
+        let runs: Vec<Scenario> = sweep
+            .points()
+            .into_iter()
+            .flat_map(|(_, scenarios)| scenarios)
+            .collect();
+        let pending: VecDeque<_> = batches(runs.len(), workers).into();
+        Job {
+            summaries: vec![None; runs.len()],
+            workers: workers.min(pending.len()).max(1),
+            pending,
+            runs,
+            finished: 0,
+            status: Status::Running,
+            sweep,
+            started,
+            took: None,
+        }
+    }
+
+    /// The next batch for a free worker, with its id (its first run's index); none once all are
+    /// handed out or the sweep has stopped.
+    fn next_batch(&mut self) -> Option<(u64, Vec<Scenario>)> {
+        if self.status != Status::Running {
+            return None;
+        }
+        let range = self.pending.pop_front()?;
+        Some((range.start as u64, self.runs[range].to_vec()))
+    }
+
+    /// A worker's answer for the batch `id`.
+    fn record(&mut self, id: u64, results: Vec<Result<Summary, String>>) {
+        if self.status != Status::Running {
+            return;
+        }
+        for (offset, result) in results.into_iter().enumerate() {
+            let index = id as usize + offset;
+            let Some(slot) = self.summaries.get_mut(index) else {
+                continue;
+            };
+            match result {
+                Ok(summary) => {
+                    if slot.replace(summary).is_none() {
+                        self.finished += 1;
+                    }
+                }
+                Err(error) => {
+                    let seeds = self.sweep.seeds_per_point as usize;
+                    self.fail(format!(
+                        "at {} = {}, seed {}: {error}",
+                        self.sweep.knob.name(),
+                        self.sweep.values[index / seeds],
+                        self.runs[index].seed
+                    ));
+                    return;
+                }
+            }
+        }
+        if self.finished == self.runs.len() {
+            self.status = Status::Done;
+        }
+    }
+
+    fn fail(&mut self, reason: String) {
+        if self.status == Status::Running {
+            self.status = Status::Failed(reason);
+            self.pending.clear();
+        }
+    }
+
+    fn cancel(&mut self) {
+        if self.status == Status::Running {
+            self.status = Status::Cancelled;
+            self.pending.clear();
+        }
+    }
+
+    /// Per value, its summaries if every seed has answered, else none.
+    fn complete_points(&self) -> Vec<Vec<Summary>> {
+        self.summaries
+            .chunks(self.sweep.seeds_per_point as usize)
+            .map(|point| point.iter().copied().collect::<Option<Vec<_>>>())
+            .map(Option::unwrap_or_default)
+            .collect()
+    }
+
+    fn points_done(&self) -> usize {
+        self.complete_points()
+            .iter()
+            .filter(|runs| !runs.is_empty())
+            .count()
+    }
+
+    /// The table of the values finished so far.
+    fn table(&self) -> SweepTable {
+        self.sweep.table(&self.complete_points())
+    }
+}
+
+/// Starts one worker on `job`: it takes batches until none are left, then closes (the bridge is
+/// dropped). A cancelled job's worker finishes its batch first, and its answer is ignored.
+fn start_worker(job: Rc<RefCell<Job>>, notify: UseForceUpdateHandle) {
+    let mut bridge = SimReactor::spawner()
+        .encoding::<JsonCodec>()
+        .spawn(crate::WORKER_PATH);
+    yew::platform::spawn_local(async move {
+        loop {
+            let Some((id, scenarios)) = job.borrow_mut().next_batch() else {
+                break;
+            };
+            bridge.send_input(SimRequest::Summaries { id, scenarios });
+            match bridge.next().await {
+                Some(SimOutput::Summaries { id, summaries }) => {
+                    let mut job = job.borrow_mut();
+                    job.record(id, summaries);
+                    if job.status == Status::Done && job.took.is_none() {
+                        job.took = Some(js_sys::Date::now() - job.started);
+                    }
+                }
+                _ => job.borrow_mut().fail("a worker stopped answering".into()),
+            }
+            notify.force_update();
+        }
+    });
+}
+
+/// Workers for a sweep: one per core the browser reports, at most [`MAX_WORKERS`].
+fn worker_count() -> usize {
+    web_sys::window()
+        .map_or(1.0, |window| window.navigator().hardware_concurrency())
+        .clamp(1.0, MAX_WORKERS as f64) as usize
+}
+
+/// Offers `text` as a file download: a Blob, an object URL and a click on an `<a download>`.
+fn download(name: &str, mime: &str, text: &str) -> Result<(), JsValue> {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window()
+        .and_then(|window| window.document())
+        .ok_or("no document")?;
+    let body = document.body().ok_or("no body")?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(name);
+    body.append_child(&link)?;
+    link.click();
+    body.remove_child(&link)?;
+    // The download has started by then; the URL can go.
+    gloo_timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
+    Ok(())
+}
+
+/// The sweep form as typed: text until it parses.
+#[derive(Clone, Debug, PartialEq)]
+struct Form {
+    knob: Knob,
+    from: String,
+    to: String,
+    step: String,
+    spacing: Spacing,
+    seeds: String,
+}
+
+impl Form {
+    /// Each knob's usual range: fanout 1 to 6, loss 0 to 50%, 10 to 100,000 nodes.
+    fn for_knob(knob: Knob, seeds: String) -> Form {
+        let (from, to, step, spacing) = match knob {
+            Knob::Fanout => ("1", "6", "1", Spacing::Linear),
+            Knob::LossPercent => ("0", "50", "10", Spacing::Linear),
+            Knob::Nodes => ("10", "100000", "10", Spacing::Geometric),
+        };
+        Form {
+            knob,
+            from: from.into(),
+            to: to.into(),
+            step: step.into(),
+            spacing,
+            seeds,
+        }
+    }
+
+    /// The sweep this form describes on `base`, checked.
+    fn sweep(&self, base: &Scenario) -> Result<Sweep, String> {
+        let number = |field: &str, text: &str| {
+            text.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("{field}: `{text}` is not a number"))
+        };
+        let values = steps(
+            number("from", &self.from)?,
+            number("to", &self.to)?,
+            number("step", &self.step)?,
+            self.spacing,
+        )?;
+        let seeds_per_point = self
+            .seeds
+            .trim()
+            .parse()
+            .map_err(|_| format!("seeds: `{}` is not a whole number", self.seeds))?;
+        let sweep = Sweep {
+            base: base.clone(),
+            knob: self.knob,
+            values,
+            seeds_per_point,
+        };
+        sweep.validate()?;
+        Ok(sweep)
+    }
+}
+
+fn knob_label(knob: Knob) -> &'static str {
+    match knob {
+        Knob::Fanout => "fanout",
+        Knob::LossPercent => "message loss (%)",
+        Knob::Nodes => "nodes",
+    }
+}
+
+/// A figure with four significant digits (whole numbers from 1,000 on).
+fn figure(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return value.to_string();
+    }
+    let decimals = (3.0 - value.abs().log10().floor()).clamp(0.0, 6.0) as usize;
+    format!("{value:.decimals$}")
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SweepPanelProps {
+    /// The scenario every value starts from: the playground's current one.
+    pub base: Scenario,
+}
+
+#[component]
+pub fn SweepPanel(props: &SweepPanelProps) -> Html {
+    let default_knob = if props.base.rumor_config().is_some() {
+        Knob::Fanout
+    } else {
+        Knob::LossPercent
+    };
+    // Read synchronously by "Run sweep", like the scenario form's draft.
+    let form = use_mut_ref(|| Form::for_knob(default_knob, "10".into()));
+    let job = use_mut_ref(|| None::<Rc<RefCell<Job>>>);
+    let metric = use_state(|| None::<String>);
+    let rerender = use_force_update();
+    {
+        // Leaving the page's view stops the sweep.
+        let job = job.clone();
+        use_effect_with((), move |_| {
+            move || {
+                if let Some(job) = job.borrow().as_ref() {
+                    job.borrow_mut().cancel();
+                }
+            }
+        })
+    }
+    let edit = |apply: fn(&mut Form, String)| {
+        let form = form.clone();
+        let rerender = rerender.clone();
+        move |value: String| {
+            apply(&mut form.borrow_mut(), value);
+            rerender.force_update();
+        }
+    };
+    let on_input = |apply: fn(&mut Form, String)| {
+        let edit = edit(apply);
+        Callback::from(move |event: InputEvent| {
+            edit(event.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let on_select = |apply: fn(&mut Form, String)| {
+        let edit = edit(apply);
+        Callback::from(move |event: Event| {
+            edit(event.target_unchecked_into::<HtmlSelectElement>().value())
+        })
+    };
+    let current = form.borrow().clone();
+    let planned = current.sweep(&props.base);
+    let running = job
+        .borrow()
+        .as_ref()
+        .is_some_and(|job| job.borrow().status == Status::Running);
+    let run = {
+        let form = form.clone();
+        let job = job.clone();
+        let rerender = rerender.clone();
+        let base = props.base.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Ok(sweep) = form.borrow().sweep(&base) else {
+                return;
+            };
+            if let Some(old) = job.borrow().as_ref() {
+                old.borrow_mut().cancel();
+            }
+            let next = Rc::new(RefCell::new(Job::new(
+                sweep,
+                worker_count(),
+                js_sys::Date::now(),
+            )));
+            for _ in 0..next.borrow().workers {
+                start_worker(next.clone(), rerender.clone());
+            }
+            *job.borrow_mut() = Some(next);
+            rerender.force_update();
+        })
+    };
+    let cancel = {
+        let job = job.clone();
+        let rerender = rerender.clone();
+        Callback::from(move |_| {
+            if let Some(job) = job.borrow().as_ref() {
+                job.borrow_mut().cancel();
+            }
+            rerender.force_update();
+        })
+    };
+    let plan = match &planned {
+        Ok(sweep) => html! {
+            <p id="sweep-plan" class="note">
+                {format!("Values: {}; {} seeds each ({} to {}): {} runs.",
+                    sweep.values.iter().map(|v| value_label(*v)).collect::<Vec<_>>().join(", "),
+                    sweep.seeds_per_point, sweep.base.seed,
+                    sweep.base.seed + u64::from(sweep.seeds_per_point) - 1, sweep.runs())}
+            </p>
+        },
+        Err(problem) => html! { <p id="sweep-plan" class="error" role="alert">{problem}</p> },
+    };
+    let results = job
+        .borrow()
+        .as_ref()
+        .map(|job| results(&job.borrow(), &metric));
+    html! {
+        <section id="sweep" class="panel" aria-labelledby="sweep-title">
+            <h2 id="sweep-title">{"Sweep"}</h2>
+            <p class="explanation">
+                {"Runs the scenario above once per value of one setting and seed, spread over \
+                  several Web Workers, and plots each value's mean with one standard deviation either side."}
+            </p>
+            <form id="sweep-form" class="controls" onsubmit={run}>
+                <label>{"Vary"}
+                    <select id="sweep-knob" onchange={on_select(|form, value| {
+                        let knob = match value.as_str() {
+                            "loss_percent" => Knob::LossPercent,
+                            "nodes" => Knob::Nodes,
+                            _ => Knob::Fanout,
+                        };
+                        *form = Form::for_knob(knob, form.seeds.clone());
+                    })}>
+                        { for Knob::ALL.iter().map(|knob| html! {
+                            <option value={knob.name()} selected={*knob == current.knob}>{knob_label(*knob)}</option>
+                        }) }
+                    </select>
+                </label>
+                <label>{"From"}
+                    <input id="sweep-from" type="number" step="any" value={current.from.clone()}
+                        oninput={on_input(|form, value| form.from = value)} />
+                </label>
+                <label>{"To"}
+                    <input id="sweep-to" type="number" step="any" value={current.to.clone()}
+                        oninput={on_input(|form, value| form.to = value)} />
+                </label>
+                <label>{"Step"}
+                    <input id="sweep-step" type="number" step="any" value={current.step.clone()}
+                        oninput={on_input(|form, value| form.step = value)} />
+                </label>
+                <label>{"Spacing"}
+                    <select id="sweep-spacing" onchange={on_select(|form, value| {
+                        form.spacing = if value == "geometric" { Spacing::Geometric } else { Spacing::Linear };
+                    })}>
+                        <option value="linear" selected={current.spacing == Spacing::Linear}>{"+ step"}</option>
+                        <option value="geometric" selected={current.spacing == Spacing::Geometric}>{"× step (log)"}</option>
+                    </select>
+                </label>
+                <label>{"Seeds per value"}
+                    <input id="sweep-seeds" type="number" min="1" value={current.seeds.clone()}
+                        oninput={on_input(|form, value| form.seeds = value)} />
+                </label>
+                <button id="sweep-run" type="submit" disabled={planned.is_err() || running}>{"Run sweep"}</button>
+                <button id="sweep-cancel" type="button" disabled={!running} onclick={cancel}>{"Cancel"}</button>
+                {plan}
+            </form>
+            {results.unwrap_or_default()}
+        </section>
+    }
+}
+
+/// Progress, chart, table and downloads of a sweep.
+fn results(job: &Job, metric: &UseStateHandle<Option<String>>) -> Html {
+    let total = job.sweep.values.len();
+    let done = job.points_done();
+    let (status, class) = match &job.status {
+        Status::Running => (
+            format!(
+                "{done} / {total} values done ({} / {} runs) on {} workers...",
+                job.finished,
+                job.runs.len(),
+                job.workers
+            ),
+            "pending",
+        ),
+        Status::Done => (
+            format!(
+                "{total} / {total} values done: {} runs on {} workers in {:.1} s.",
+                job.runs.len(),
+                job.workers,
+                job.took.unwrap_or_default() / 1_000.0
+            ),
+            "done",
+        ),
+        Status::Cancelled => (format!("Cancelled after {done} / {total} values."), "note"),
+        Status::Failed(reason) => (format!("The sweep failed: {reason}"), "error"),
+    };
+    let table = job.table();
+    let chosen = metric
+        .as_deref()
+        .and_then(|name| table.metrics.iter().find(|m| **m == name))
+        .or_else(|| table.metrics.iter().find(|m| **m == "residue"))
+        .or(table.metrics.first())
+        .copied();
+    let knob = knob_label(table.knob);
+    let chart = chosen.map(|name| {
+        let series = table.series(name);
+        let bars: Vec<ErrorBar> = series
+            .iter()
+            .map(|(value, a)| ErrorBar {
+                x: *value,
+                mean: a.mean,
+                sd: a.sd,
+                label: format!(
+                    "{knob} {}: {name} {} ± {} ({} runs)",
+                    value_label(*value),
+                    figure(a.mean),
+                    figure(a.sd),
+                    a.count
+                ),
+            })
+            .collect();
+        let values: Vec<f64> = bars.iter().map(|bar| bar.x).collect();
+        let (low, high) = values
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        let log_x = low > 0.0 && high / low >= 100.0;
+        let y_floor = series.iter().all(|(_, a)| a.min >= 0.0).then_some(0.0);
+        let on_metric = {
+            let metric = metric.clone();
+            Callback::from(move |event: Event| {
+                metric.set(Some(
+                    event.target_unchecked_into::<HtmlSelectElement>().value(),
+                ))
+            })
+        };
+        let csv = {
+            let text = table.to_csv();
+            Callback::from(move |_| {
+                if let Err(error) = download("gossiplab-sweep.csv", "text/csv", &text) {
+                    web_sys::console::error_1(&error);
+                }
+            })
+        };
+        let json = {
+            let text = table.to_json();
+            Callback::from(move |_| {
+                if let Err(error) = download("gossiplab-sweep.json", "application/json", &text) {
+                    web_sys::console::error_1(&error);
+                }
+            })
+        };
+        html! {
+            <>
+                <div class="controls">
+                    <label>{"Plot"}
+                        <select id="sweep-metric" onchange={on_metric}>
+                            { for table.metrics.iter().map(|m| html! {
+                                <option value={*m} selected={*m == name}>{m.replace('_', " ")}</option>
+                            }) }
+                        </select>
+                    </label>
+                    <button id="sweep-csv" type="button" onclick={csv}>{"Download CSV"}</button>
+                    <button id="sweep-json" type="button" onclick={json}>{"Download JSON"}</button>
+                </div>
+                <figure>
+                    <ErrorBarChart id="sweep-chart" bars={bars} x_label={knob} y_label={name.replace('_', " ")}
+                        log_x={log_x} y_floor={y_floor} />
+                    <figcaption>
+                        {format!("Mean {} by {knob} over {} seeds; the bars span one standard deviation either side.",
+                            name.replace('_', " "), table.seeds_per_point)}
+                    </figcaption>
+                </figure>
+                <table id="sweep-table">
+                    <caption>{format!("{} by {knob}", name.replace('_', " "))}</caption>
+                    <thead><tr>
+                        <th scope="col">{knob}</th><th scope="col">{"runs"}</th><th scope="col">{"mean"}</th>
+                        <th scope="col">{"sd"}</th><th scope="col">{"min"}</th><th scope="col">{"max"}</th>
+                    </tr></thead>
+                    <tbody>
+                        { for table.points.iter().map(|point| {
+                            let a = point.aggregate.get(name);
+                            let cell = |pick: fn(&gossip_core::metrics::Aggregate) -> f64| a.map_or(String::from("-"), |a| figure(pick(a)));
+                            html! {
+                                <tr>
+                                    <th scope="row">{value_label(point.value)}</th>
+                                    <td>{a.map_or(0, |a| a.count)}</td>
+                                    <td>{cell(|a| a.mean)}</td><td>{cell(|a| a.sd)}</td>
+                                    <td>{cell(|a| a.min)}</td><td>{cell(|a| a.max)}</td>
+                                </tr>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+            </>
+        }
+    });
+    html! {
+        <>
+            <div class="sweep-progress">
+                <progress id="sweep-progress" max={total.to_string()} value={done.to_string()}
+                    aria-label="Values done" />
+                <span id="sweep-status" class={class} role={if class == "error" { "alert" } else { "status" }}>{status}</span>
+            </div>
+            {chart.unwrap_or_default()}
+        </>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(values: Vec<f64>, seeds: u32, workers: usize) -> Job {
+        let sweep = Sweep {
+            base: Scenario {
+                nodes: 50,
+                ..Scenario::default()
+            },
+            knob: Knob::Fanout,
+            values,
+            seeds_per_point: seeds,
+        };
+        Job::new(sweep, workers, 0.0)
+    }
+
+    fn answer(scenarios: &[Scenario]) -> Vec<Result<Summary, String>> {
+        scenarios
+            .iter()
+            .map(|s| s.run_any().map(|outcome| outcome.summary()))
+            .collect()
+    }
+
+    #[test]
+    fn batches_cover_every_run_once() {
+        for (runs, workers) in [(9, 2), (1, 4), (500, 4), (7, 1)] {
+            let batches = batches(runs, workers);
+            let covered: Vec<usize> = batches.iter().flat_map(|b| b.clone()).collect();
+            assert_eq!(covered, (0..runs).collect::<Vec<_>>());
+            assert!(batches.iter().all(|b| b.len() <= 8));
+        }
+        assert_eq!(batches(9, 2).len(), 9, "few runs: one per batch");
+    }
+
+    #[test]
+    fn a_job_hands_out_batches_and_collects_them_in_any_order() {
+        let mut job = job(vec![1.0, 2.0, 3.0], 3, 2);
+        assert_eq!(job.workers, 2);
+        let mut handed = Vec::new();
+        while let Some(batch) = job.next_batch() {
+            handed.push(batch);
+        }
+        assert_eq!(handed.len(), 9);
+        // Answers arrive out of order; the table only has values whose seeds all answered.
+        for (id, scenarios) in handed.iter().rev().take(4) {
+            job.record(*id, answer(scenarios));
+        }
+        assert_eq!((job.finished, job.points_done()), (4, 1));
+        assert_eq!(job.table().points.len(), 1);
+        assert_eq!(job.table().points[0].value, 3.0);
+        assert_eq!(job.status, Status::Running);
+        for (id, scenarios) in handed.iter().take(5) {
+            job.record(*id, answer(scenarios));
+        }
+        assert_eq!(job.status, Status::Done);
+        assert_eq!(job.points_done(), 3);
+        assert_eq!(
+            job.table(),
+            job.sweep.run().unwrap(),
+            "same as running it in one go"
+        );
+    }
+
+    #[test]
+    fn cancel_stops_handing_out_and_ignores_late_answers() {
+        let mut job = job(vec![1.0, 2.0], 2, 4);
+        let (id, scenarios) = job.next_batch().unwrap();
+        job.cancel();
+        assert!(job.next_batch().is_none());
+        job.record(id, answer(&scenarios));
+        assert_eq!((job.status.clone(), job.finished), (Status::Cancelled, 0));
+    }
+
+    #[test]
+    fn a_failed_run_stops_the_sweep_and_says_where() {
+        let mut job = job(vec![1.0, 2.0], 2, 1);
+        let (id, _) = job.next_batch().unwrap();
+        job.record(id, vec![Err("boom".into())]);
+        assert_eq!(
+            job.status,
+            Status::Failed("at fanout = 1, seed 42: boom".into())
+        );
+        assert!(job.next_batch().is_none());
+    }
+
+    #[test]
+    fn the_form_checks_what_was_typed() {
+        let base = Scenario::default();
+        let form = Form::for_knob(Knob::Fanout, "3".into());
+        let sweep = form.sweep(&base).unwrap();
+        assert_eq!(sweep.values, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert_eq!(sweep.runs(), 18);
+        let nodes = Form::for_knob(Knob::Nodes, "2".into())
+            .sweep(&base)
+            .unwrap();
+        assert_eq!(nodes.values, [10.0, 100.0, 1_000.0, 10_000.0, 100_000.0]);
+        let typo = Form {
+            to: "six".into(),
+            ..form.clone()
+        };
+        assert_eq!(typo.sweep(&base).unwrap_err(), "to: `six` is not a number");
+        let seeds = Form {
+            seeds: "1.5".into(),
+            ..form
+        };
+        assert!(seeds.sweep(&base).unwrap_err().contains("whole number"));
+        assert_eq!(figure(0.036666), "0.03667");
+        assert_eq!(figure(14.666), "14.67");
+        assert_eq!(figure(123_456.7), "123457");
+        assert_eq!(figure(0.0), "0");
+    }
+}

@@ -1,0 +1,75 @@
+//! The result of a system model's run: its figures and its lines over time (FAIL spreading in
+//! Redis, phi in Cassandra, a transaction reaching Bitcoin nodes).
+
+use gossip_core::systems::SystemReport;
+use yew::prelude::*;
+
+use crate::chart::{LineChart, Series};
+
+#[derive(Properties, PartialEq)]
+pub struct SystemViewProps {
+    pub report: SystemReport,
+}
+
+/// A figure for people: times in seconds, counts and rates with sensible decimals.
+pub fn format_figure(name: &str, value: Option<f64>) -> String {
+    match value {
+        None => "never".into(),
+        Some(ms) if name.ends_with("_ms") => format!("{:.2} s", ms / 1_000.0),
+        Some(v) if v.fract() == 0.0 => format!("{v:.0}"),
+        Some(v) => format!("{v:.2}"),
+    }
+}
+
+/// `mean_fail_all_ms` as "mean fail all".
+pub fn figure_label(name: &str) -> String {
+    name.trim_end_matches("_ms").replace('_', " ")
+}
+
+const CLASSES: [&str; 4] = ["infective", "susceptible", "dead", "alive"];
+
+#[component]
+pub fn SystemView(props: &SystemViewProps) -> Html {
+    let report = &props.report;
+    let series: Vec<Series> = report
+        .series
+        .iter()
+        .enumerate()
+        .map(|(index, line)| Series {
+            name: line.name.clone().into(),
+            class: CLASSES[index % CLASSES.len()],
+            points: line.points.clone(),
+        })
+        .collect();
+    html! {
+        <div id="system-result" class="viz">
+            <div class="chart-column">
+                if !series.is_empty() {
+                    <LineChart id="system-chart" series={series} caption="over seconds" />
+                }
+            </div>
+            <div class="chart-column">
+                <table id="system-figures">
+                    <caption>{format!("{} nodes, {:.0} s", report.nodes, report.duration as f64 / 1_000.0)}</caption>
+                    { for report.summary.figures().into_iter().map(|(name, value)| html! {
+                        <tr data-figure={name}><th>{figure_label(name)}</th><td>{format_figure(name, value)}</td></tr>
+                    }) }
+                </table>
+            </div>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_read_as_people_write_them() {
+        assert_eq!(format_figure("mean_fail_ms", Some(15_250.0)), "15.25 s");
+        assert_eq!(format_figure("mean_fail_ms", None), "never");
+        assert_eq!(format_figure("false_fails", Some(0.0)), "0");
+        assert_eq!(format_figure("reached", Some(0.875)), "0.88");
+        assert_eq!(figure_label("mean_fail_all_ms"), "mean fail all");
+    }
+}
