@@ -4,6 +4,7 @@
 
 mod chart;
 mod cluster_view;
+mod compare;
 mod controls;
 mod graph;
 mod live;
@@ -28,6 +29,7 @@ use yew_agent::reactor::{ReactorEvent, ReactorProvider, use_reactor_bridge};
 
 use chart::SirChart;
 use cluster_view::ClusterView;
+use compare::{Compare, PinnedRun};
 use controls::Controls;
 use graph::GraphView;
 use live::LivePanel;
@@ -67,6 +69,7 @@ fn Playground() -> Html {
         _ => None,
     });
     let output = use_state(|| None::<SimOutput>);
+    let pinned = use_state(Vec::<PinnedRun>::new);
     let timeline = use_reducer(Timeline::default);
     let bridge = {
         let output = output.clone();
@@ -141,6 +144,35 @@ fn Playground() -> Html {
             | SimOutput::Failed { scenario: ran, .. }),
         ) if ran == &*scenario => Some(result),
         _ => None,
+    };
+    // A preset's title says more than a description of its numbers.
+    let label = presets::presets()
+        .into_iter()
+        .find(|preset| preset.scenario == *scenario)
+        .map_or_else(|| describe(&scenario), |preset| preset.title.to_string());
+    let pinnable = result.and_then(|output| compare::pin(output, label));
+    let pin_run = {
+        let pinned = pinned.clone();
+        let pinnable = pinnable.clone();
+        Callback::from(move |_| {
+            if let Some(run) = pinnable.clone() {
+                let mut runs = (*pinned).clone();
+                if !runs.contains(&run) {
+                    runs.push(run);
+                }
+                pinned.set(runs);
+            }
+        })
+    };
+    let unpin = {
+        let pinned = pinned.clone();
+        Callback::from(move |index: usize| {
+            let mut runs = (*pinned).clone();
+            if index < runs.len() {
+                runs.remove(index);
+            }
+            pinned.set(runs);
+        })
     };
     let body = match result {
         // The playground never asks for summaries (sweeps run on their own workers).
@@ -230,8 +262,12 @@ fn Playground() -> Html {
             }
             <Controls scenario={(*scenario).clone()} on_run={on_run} />
             {body}
-            <button id="rerun" onclick={next_seed}>{"Run again with the next seed"}</button>
+            <div class="run-actions">
+                <button id="rerun" onclick={next_seed}>{"Run again with the next seed"}</button>
+                <button id="pin" onclick={pin_run} disabled={pinnable.is_none()}>{"Pin this run to compare"}</button>
+            </div>
         </section>
+        <Compare runs={(*pinned).clone()} on_unpin={unpin} />
         <SweepPanel base={(*scenario).clone()} />
         </>
     }

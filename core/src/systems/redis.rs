@@ -411,6 +411,9 @@ pub fn run(
                 .enumerate()
                 .map(|(index, o)| (o.at as f64 / 1_000.0, (index + 1) as f64 / running as f64)),
         );
+        // Held to the end of the run.
+        let last = points.last().map_or(0.0, |p| p.1);
+        points.push((duration as f64 / 1_000.0, last));
         series.push(TimeSeries {
             name: format!("nodes holding node {node} FAIL"),
             points,

@@ -1,0 +1,182 @@
+//! Pinned runs, compared side by side: each run's figures in a column, and their main curves on
+//! one chart (a rumor's informed fraction per round, a cluster's first write or its failure
+//! verdicts over seconds, a system model's first line over seconds).
+
+use gossip_core::metrics::Figure;
+use gossip_core::scenario::Summary;
+use gossip_worker::SimOutput;
+use yew::prelude::*;
+
+use crate::chart::{LineChart, Series};
+use crate::system_view::{figure_label, format_figure};
+
+/// A run kept for comparison.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PinnedRun {
+    pub label: String,
+    pub figures: Vec<Figure>,
+    /// What the curve shows, with its x unit.
+    pub curve_name: String,
+    pub curve: Vec<(f64, f64)>,
+}
+
+/// The run to pin from a worker's answer (`None` for a failed run).
+pub fn pin(output: &SimOutput, label: String) -> Option<PinnedRun> {
+    let (summary, curve_name, curve) = match output {
+        SimOutput::Done {
+            scenario, report, ..
+        } => {
+            let nodes = f64::from(scenario.nodes.max(1));
+            let curve = std::iter::once((0.0, 1.0 / nodes))
+                .chain(
+                    report
+                        .rounds
+                        .iter()
+                        .map(|m| (f64::from(m.round), 1.0 - f64::from(m.susceptible) / nodes)),
+                )
+                .collect();
+            (
+                Summary::Rumor(report.summary),
+                "informed fraction per round".to_string(),
+                curve,
+            )
+        }
+        SimOutput::ClusterDone { report, .. } => {
+            let seconds = |at: u64| at as f64 / 1_000.0;
+            let (name, curve) = if report.writes.is_empty() {
+                (
+                    "members held dead per live node, over seconds",
+                    report
+                        .samples
+                        .iter()
+                        .map(|s| {
+                            let views = (s.dead_views + s.left_views) as f64;
+                            (seconds(s.at), views / f64::from(s.live.max(1)))
+                        })
+                        .collect(),
+                )
+            } else {
+                (
+                    "fraction holding the first write, over seconds",
+                    report
+                        .samples
+                        .iter()
+                        .map(|s| {
+                            let held = s.write_holders.first().copied().unwrap_or(0);
+                            (seconds(s.at), f64::from(held) / f64::from(s.live.max(1)))
+                        })
+                        .collect(),
+                )
+            };
+            (Summary::Cluster(report.summary()), name.to_string(), curve)
+        }
+        SimOutput::SystemDone { report, .. } => {
+            let first = report.series.first();
+            (
+                Summary::System(report.summary),
+                first.map_or(String::new(), |s| format!("{}, over seconds", s.name)),
+                first.map_or(Vec::new(), |s| s.points.clone()),
+            )
+        }
+        _ => return None,
+    };
+    Some(PinnedRun {
+        label,
+        figures: summary.figures(),
+        curve_name,
+        curve,
+    })
+}
+
+/// Figure names over all runs, in first-seen order.
+pub fn figure_names(runs: &[PinnedRun]) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for run in runs {
+        for (name, _) in &run.figures {
+            if !names.contains(name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CompareProps {
+    pub runs: Vec<PinnedRun>,
+    pub on_unpin: Callback<usize>,
+}
+
+const CLASSES: [&str; 4] = ["infective", "susceptible", "alive", "dead"];
+
+#[component]
+pub fn Compare(props: &CompareProps) -> Html {
+    if props.runs.is_empty() {
+        return html! {};
+    }
+    let names = figure_names(&props.runs);
+    let series: Vec<Series> = props
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(index, run)| Series {
+            name: format!("{}: {}", index + 1, run.curve_name).into(),
+            class: CLASSES[index % CLASSES.len()],
+            points: run.curve.clone(),
+        })
+        .collect();
+    html! {
+        <section id="pinned" class="panel" aria-labelledby="pinned-title">
+            <h2 id="pinned-title">{"Pinned runs"}</h2>
+            <LineChart id="compare-chart" series={series} caption="pinned runs" />
+            <table id="compare-table">
+                <tr>
+                    <th>{"figure"}</th>
+                    { for props.runs.iter().enumerate().map(|(index, run)| {
+                        let on_unpin = props.on_unpin.clone();
+                        html! {
+                            <th>
+                                {format!("{}. {}", index + 1, run.label)}
+                                <button class="unpin" aria-label={format!("Unpin run {}", index + 1)}
+                                    onclick={Callback::from(move |_| on_unpin.emit(index))}>{"×"}</button>
+                            </th>
+                        }
+                    }) }
+                </tr>
+                { for names.iter().map(|name| html! {
+                    <tr data-figure={*name}>
+                        <td>{figure_label(name)}</td>
+                        { for props.runs.iter().map(|run| {
+                            let value = run.figures.iter().find(|f| f.0 == *name);
+                            html! { <td>{value.map_or(String::from("-"), |f| format_figure(name, f.1))}</td> }
+                        }) }
+                    </tr>
+                }) }
+            </table>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gossip_core::scenario::Scenario;
+
+    #[test]
+    fn a_pinned_rumor_run_keeps_its_figures_and_informed_curve() {
+        let scenario = Scenario {
+            nodes: 50,
+            ..Scenario::default()
+        };
+        let output = gossip_worker::handle(gossip_worker::SimRequest::Run(scenario.clone()));
+        let run = pin(&output, "a".into()).unwrap();
+        let report = scenario.run().unwrap();
+        assert_eq!(run.figures, report.summary.figures());
+        assert_eq!(run.curve.len(), report.rounds.len() + 1);
+        assert_eq!(run.curve[0], (0.0, 1.0 / 50.0));
+        let informed = 1.0 - report.summary.residue;
+        assert!((run.curve.last().unwrap().1 - informed).abs() < 1e-9);
+        let names = figure_names(&[run.clone(), run]);
+        assert_eq!(names.len(), report.summary.figures().len(), "no repeats");
+    }
+}
