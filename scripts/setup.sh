@@ -85,6 +85,18 @@ build_playground() {
   (cd "$GOSSIPLAB_ROOT" && cargo build --release -p gossip-node)
 }
 
+# gossip-core's Node as a wasm module for Node.js (peer-wasm/pkg), run by peer-wasm/peer.mjs as a
+# headless peer. Cargo skips the compile when nothing changed; wasm-bindgen takes a fraction of a
+# second.
+build_wasm_peer() {
+  local target_dir="${CARGO_TARGET_DIR:-$GOSSIPLAB_ROOT/target}"
+  say "building the wasm peer (gossip-peer-wasm for Node.js)"
+  (cd "$GOSSIPLAB_ROOT" \
+    && cargo build -p gossip-peer-wasm --release --locked --target wasm32-unknown-unknown \
+    && wasm-bindgen --target nodejs --out-dir peer-wasm/pkg \
+         "$target_dir/wasm32-unknown-unknown/release/gossip_peer_wasm.wasm")
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   ensure_build_tools
   ensure_chromium

@@ -13,10 +13,11 @@ cd "$GOSSIPLAB_ROOT"
 # logic is unit-tested natively with the rest).
 say "format";                   cargo fmt --all --check
 say "clippy (native)";          cargo clippy --workspace --exclude gossip-web --all-targets --locked -- -D warnings
-say "clippy (wasm32)";          cargo clippy -p gossip-core -p gossip-worker -p gossip-web --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+say "clippy (wasm32)";          cargo clippy -p gossip-core -p gossip-worker -p gossip-web -p gossip-peer-wasm --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
 say "tests (native)";           cargo test --workspace --locked
 say "gossip-core tests (wasm32 under Node.js)"
 cargo test -p gossip-core --locked --target wasm32-unknown-unknown
 build_playground
+build_wasm_peer
 say "browser end-to-end tests (headless Chromium)"
 (cd tests/e2e && node --test --test-concurrency=1)

@@ -261,9 +261,11 @@ mod tests {
         let residues: Vec<f64> = one
             .runs
             .iter()
-            .map(|record| match record.summary {
-                Summary::Rumor(summary) => summary.residue,
-                Summary::Cluster(_) => unreachable!("a rumor scenario"),
+            .map(|record| {
+                let Summary::Rumor(summary) = record.summary else {
+                    unreachable!("a rumor scenario");
+                };
+                summary.residue
             })
             .collect();
         assert_eq!(one.aggregate["residue"], Aggregate::of(&residues).unwrap());

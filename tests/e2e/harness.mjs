@@ -11,6 +11,10 @@ import { chromium } from 'playwright-core';
 export const root = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const outputDir = path.join(root, 'tests', 'e2e', 'output');
 export const nodeBin = process.env.GOSSIP_NODE_BIN ?? path.join(root, 'target', 'release', 'gossip-node');
+/** The built playground the relay serves (Trunk's output); GOSSIPLAB_DIST points elsewhere. */
+export const distDir = process.env.GOSSIPLAB_DIST ?? path.join(root, 'dist');
+/** The headless wasm peer (peer-wasm/peer.mjs, built by build_wasm_peer in scripts/setup.sh). */
+export const wasmPeerScript = path.join(root, 'peer-wasm', 'peer.mjs');
 mkdirSync(outputDir, { recursive: true });
 
 async function freePort() {
@@ -24,12 +28,16 @@ async function freePort() {
   });
 }
 
-/** Starts `gossip-node relay` and resolves once it prints its URL. */
-export async function startRelay() {
-  const port = await freePort();
-  const child = spawn(nodeBin, ['relay', '--addr', `127.0.0.1:${port}`, '--dist', path.join(root, 'dist')], {
+/**
+ * Starts `gossip-node relay` and resolves once it prints its URL: on a free port, or on `port`
+ * (to restart a relay where its peers will look for it). `stop()` resolves once it has exited.
+ */
+export async function startRelay({ port } = {}) {
+  port ??= await freePort();
+  const child = spawn(nodeBin, ['relay', '--addr', `127.0.0.1:${port}`, '--dist', distDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   let log = '';
   child.stderr.on('data', (chunk) => { log += chunk; });
   const url = await new Promise((resolve, reject) => {
@@ -40,7 +48,70 @@ export async function startRelay() {
     });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`relay exited with ${code}:\n${log}`)); });
   });
-  return { url, child, log: () => log, stop: () => child.kill('SIGTERM') };
+  return {
+    url,
+    port,
+    ws: url.replace('http://', 'ws://').replace(/\/$/, ''),
+    child,
+    log: () => log,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+const peers = new Set();
+
+/**
+ * A live peer process in `room` of `relay`: the native `gossip-node peer`, or with `wasm` the
+ * wasm peer under Node.js; `args` are further flags (both take the same ones). Its printed lines
+ * can be awaited: `waitFor(text or RegExp, ms)` resolves with the first matching line at or after
+ * `from` (a line count: `lines()` at some moment), so an event can be awaited again later.
+ */
+export function startPeer(relay, room, { wasm = false, args = [] } = {}) {
+  const [command, base] = wasm
+    // Node 20 has a global WebSocket only behind this flag; Node 22 has it by default.
+    ? [process.execPath, [...(typeof WebSocket === 'undefined' ? ['--experimental-websocket'] : []), wasmPeerScript]]
+    : [nodeBin, ['peer']];
+  const child = spawn(command, [...base, '--relay', relay.ws, '--room', room, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  peers.add(child);
+  child.once('exit', () => peers.delete(child));
+  const printed = [];
+  let partial = '';
+  let errors = '';
+  child.stdout.on('data', (chunk) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop();
+    printed.push(...parts);
+  });
+  child.stderr.on('data', (chunk) => { errors += chunk; });
+  const find = (text, from) => printed.slice(from).find((line) => (typeof text === 'string' ? line.includes(text) : text.test(line)));
+  child.lines = () => printed.length;
+  child.output = () => printed.join('\n');
+  child.waitFor = (text, ms = 15_000, from = 0) => new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      const line = find(text, from);
+      if (line !== undefined) { clearInterval(poll); resolve(line); }
+      else if (Date.now() - started > ms) {
+        clearInterval(poll);
+        reject(new Error(`${wasm ? 'wasm' : 'native'} peer never printed ${text} in ${ms} ms:\n${child.output()}\n${errors}`));
+      }
+    }, 25);
+  });
+  child.stdin.on('error', () => {}); // a peer that has exited just misses the command
+  child.command = (line) => child.stdin.write(`${line}\n`);
+  /** The id the relay gave this peer (its first welcome). */
+  child.peerId = async () => /as peer (\d+)/.exec(await child.waitFor('joined room'))[1];
+  return child;
+}
+
+/** Kills every peer process still running (for a file's `after`). */
+export function killPeers() {
+  for (const child of peers) child.kill('SIGKILL');
 }
 
 export async function launchBrowser() {

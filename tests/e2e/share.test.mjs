@@ -22,7 +22,7 @@ test('an edited scenario lives in the URL and replays in a new page', async () =
   await page.getByLabel('Direction').selectOption('push_pull');
   await page.getByLabel('Lose interest by').selectOption('coin');
   await page.getByLabel('k', { exact: true }).fill('3');
-  await page.getByLabel('Seed').fill('7');
+  await page.getByLabel('Seed', { exact: true }).fill('7');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   const edited = await resultText(page, '300 nodes, push-pull rumor mongering (coin 1/3, feedback, fanout 1), seed 7');
   const link = page.url();
@@ -52,7 +52,7 @@ test('a broken link says what is wrong and keeps the current experiment', async 
 
   // A bad value in the form is refused before it runs.
   await page.getByLabel('Nodes', { exact: true }).fill('1');
-  await page.getByLabel('Seed').click(); // leaving the field commits the edit
+  await page.getByLabel('Seed', { exact: true }).click(); // leaving the field commits the edit
   assert.equal(await page.getByRole('button', { name: 'Run', exact: true }).isDisabled(), true);
   await page.screenshot({ path: path.join(outputDir, 'broken-link.png'), fullPage: true });
   assert.deepEqual(errors, []);

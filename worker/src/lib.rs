@@ -3,8 +3,8 @@
 //! [`SimRequest`]s and receives [`SimOutput`]s.
 
 use futures::{SinkExt, StreamExt};
-use gossip_core::scenario::{Protocol, Recording, RunReport, Scenario, Summary};
 use gossip_core::scenario::Outcome;
+use gossip_core::scenario::{Protocol, Recording, RunReport, Scenario, Summary};
 use gossip_core::sim::events::EventReport;
 use gossip_core::systems::SystemReport;
 use serde::{Deserialize, Serialize};

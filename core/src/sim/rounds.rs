@@ -54,6 +54,9 @@ pub struct RumorRun {
     states: Vec<RumorState>,
     /// Contacts accepted by each node this round; empty without a connection limit.
     accepted: Vec<u16>,
+    /// The round in which each node lost interest (0: not yet); empty for push, where a node
+    /// acts once a round and nothing reads it.
+    removed_in: Vec<u32>,
     /// Which nodes are stopped; empty when no fault can stop one.
     crashed: Vec<bool>,
     peers: Peers,
@@ -113,6 +116,11 @@ impl RumorRun {
         Ok(RumorRun {
             config,
             states,
+            removed_in: if config.direction.pulls() {
+                vec![0; nodes as usize]
+            } else {
+                Vec::new()
+            },
             accepted: if config.connection_limit.is_some() {
                 vec![0; nodes as usize]
             } else {
@@ -197,10 +205,16 @@ impl RumorRun {
         node as u64 * u64::from(self.parts) / self.states.len() as u64
     }
 
-    /// Infective since before `round`, running, so spreading in it.
+    /// Infective at the start of `round` (learned before it, and did not lose interest before
+    /// it), running, so spreading in it. As in the synchronous model every node acts on the
+    /// state the round began with: one that loses interest while answering this round's pulls
+    /// still answers the rest of them.
     fn spreads(&self, node: usize, round: u32) -> bool {
         let state = self.states[node];
-        state.phase == Phase::Infective && state.learned_at < round && !self.is_crashed(node)
+        let infective = state.phase == Phase::Infective
+            || (state.phase == Phase::Removed
+                && self.removed_in.get(node).is_some_and(|&r| r == round));
+        infective && state.learned_at < round && !self.is_crashed(node)
     }
 
     /// Whether `peer` accepts one more contact this round.
@@ -230,7 +244,7 @@ impl RumorRun {
             if self.config.trigger == Trigger::Blind
                 && self.states[from].after_contact(&self.config, false, &mut self.rng)
             {
-                self.infective -= 1;
+                self.lose_interest(from, round);
             }
             return;
         }
@@ -245,7 +259,14 @@ impl RumorRun {
             self.last_learned = round;
         }
         if self.states[from].after_contact(&self.config, knew, &mut self.rng) {
-            self.infective -= 1;
+            self.lose_interest(from, round);
+        }
+    }
+
+    fn lose_interest(&mut self, node: usize, round: u32) {
+        self.infective -= 1;
+        if let Some(removed) = self.removed_in.get_mut(node) {
+            *removed = round;
         }
     }
 

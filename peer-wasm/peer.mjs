@@ -1,0 +1,269 @@
+#!/usr/bin/env node
+// A headless live peer in Node.js: gossip-core's Node compiled to wasm (gossip-peer-wasm), in a
+// relay room with browser tabs and native peers. It speaks the relay protocol as a tab does
+// (web/src/live.rs) and takes the native peer's commands and prints its words
+// (node/src/peer.rs), so the same expectations hold for both.
+//
+//   node --experimental-websocket peer-wasm/peer.mjs --relay ws://127.0.0.1:8080 --room NAME \
+//       [--id ID] [--secret S] [--swim-period-ms 1000] [--anti-entropy-ms 1000] [--rumor-ms 200] \
+//       [--seed N]
+//
+// Commands on standard input: put KEY VALUE, get KEY, keys, members, help, quit (a graceful
+// leave). Build the wasm first: see build_wasm_peer in scripts/setup.sh.
+//
+// This script only moves bytes and calls timers: every protocol decision is the wasm's.
+// Frames: binary `[peer id: u32 LE][payload]` (to the relay: the addressee, 0xFFFFFFFF for the
+// room; from it: the sender, stamped by the relay), control messages as JSON text frames
+// (`welcome`, `joined`, `left`), as in core/src/relay_frame.rs.
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { getRandomValues } from 'node:crypto';
+
+const require = createRequire(import.meta.url);
+let wasm;
+try {
+  wasm = require('./pkg/gossip_peer_wasm.js');
+} catch (error) {
+  console.error(`error: cannot load the wasm peer (${error.message}); build it with: bash -c 'source scripts/setup.sh && build_wasm_peer'`);
+  process.exit(1);
+}
+if (typeof WebSocket === 'undefined') {
+  console.error('error: no global WebSocket: run with node --experimental-websocket (Node 20) or Node 22+');
+  process.exit(1);
+}
+
+const HEADER_LEN = 4;
+const MAX_BACKOFF_MS = 5_000;
+/** How long a peer that said `quit` keeps answering while SWIM announces its leave. */
+const LEAVE_GRACE_MS = 3_000;
+
+function fail(message) {
+  console.error(`error: ${message}`);
+  process.exit(1);
+}
+
+let options;
+try {
+  ({ values: options } = parseArgs({
+    options: {
+      relay: { type: 'string', default: 'ws://127.0.0.1:8080' },
+      room: { type: 'string', default: 'lobby' },
+      id: { type: 'string' },
+      secret: { type: 'string' },
+      'swim-period-ms': { type: 'string', default: '1000' },
+      'anti-entropy-ms': { type: 'string', default: '1000' },
+      'rumor-ms': { type: 'string', default: '200' },
+      seed: { type: 'string' },
+    },
+  }));
+} catch (error) {
+  fail(error.message);
+}
+
+if (!/^[A-Za-z0-9_-]{1,64}$/.test(options.room)) {
+  fail(`--room: invalid room name ${JSON.stringify(options.room)}: use 1 to 64 letters, digits, '-' or '_'`);
+}
+let wantedId = options.id === undefined ? undefined : Number(options.id);
+if (wantedId !== undefined && !(Number.isInteger(wantedId) && wantedId > 0 && wantedId < 0xffff_ffff)) {
+  fail(`--id: ${options.id} is not a peer id`);
+}
+let config;
+try {
+  config = wasm.configForPeriods(Number(options['swim-period-ms']), Number(options['anti-entropy-ms']),
+    Number(options['rumor-ms']));
+} catch (error) {
+  fail(`bad periods: ${error.message}`);
+}
+let seed = getRandomValues(new BigUint64Array(1))[0];
+if (options.seed !== undefined) {
+  try {
+    seed = BigInt(options.seed);
+  } catch {
+    seed = -1n;
+  }
+  if (seed < 0n || seed >= 2n ** 64n) fail(`--seed: ${options.seed} is not an integer from 0 to 2^64 - 1`);
+}
+
+const started = performance.now();
+/** Milliseconds since the peer started: the node's clock. */
+const now = () => performance.now() - started;
+const say = (line) => process.stdout.write(`${line}\n`);
+
+let peer; // the WasmPeer, from the first welcome on
+let socket; // the open (or opening) relay socket
+let timer;
+let backoff = 250;
+let leavingSince;
+
+/** Prints what the node reports and sends what it wants sent. */
+function flush() {
+  if (!peer) return;
+  for (let event = peer.pollEvent(); event !== undefined; event = peer.pollEvent()) {
+    say(JSON.parse(event).line);
+  }
+  for (let transmit = peer.pollTransmit(); transmit !== undefined; transmit = peer.pollTransmit()) {
+    const { to, bytes } = transmit;
+    transmit.free();
+    if (socket?.readyState === WebSocket.OPEN) {
+      const frame = new Uint8Array(HEADER_LEN + bytes.length);
+      new DataView(frame.buffer).setUint32(0, to, true);
+      frame.set(bytes, HEADER_LEN);
+      socket.send(frame);
+    }
+    // A closed socket drops the message: gossip tolerates loss.
+  }
+}
+
+/** True once `quit` was given and SWIM has announced the leave (or the grace time passed). */
+function finished() {
+  return leavingSince !== undefined
+    && (now() - leavingSince > LEAVE_GRACE_MS || !peer || peer.leaveAnnounced());
+}
+
+/** After every input: send, then wait for the node's next timeout (or stop, after a leave). */
+function settle() {
+  flush();
+  if (finished()) {
+    clearTimeout(timer);
+    socket?.close();
+    process.exit(0);
+  }
+  clearTimeout(timer);
+  const at = peer?.pollTimeout();
+  const wait = at === undefined ? 1_000 : Math.max(0, at - now());
+  timer = setTimeout(() => {
+    peer?.tick(now());
+    settle();
+  }, leavingSince === undefined ? wait : Math.min(wait, 100));
+}
+
+function onControl(text) {
+  let control;
+  try {
+    control = JSON.parse(text);
+  } catch (error) {
+    say(`ignored an unknown control frame: ${error.message}`);
+    return;
+  }
+  switch (control.type) {
+    case 'welcome': {
+      wantedId = control.id;
+      if (!peer) peer = new wasm.WasmPeer(control.id, seed, config);
+      peer.bootstrap(Uint32Array.from(control.peers), now());
+      say(`joined room ${control.room} as peer ${control.id} (${control.peers.length} others)`);
+      break;
+    }
+    case 'joined': say(`peer ${control.id} connected to the relay`); break;
+    case 'left': say(`peer ${control.id} disconnected from the relay`); break;
+    default: say(`ignored an unknown control frame: type ${JSON.stringify(control.type)}`);
+  }
+}
+
+function onFrame(buffer) {
+  if (!peer || buffer.byteLength < HEADER_LEN) return;
+  const from = new DataView(buffer).getUint32(0, true);
+  try {
+    peer.handle(from, new Uint8Array(buffer, HEADER_LEN), now());
+  } catch (error) {
+    say(`dropped a malformed message from ${from}: ${error.message}`);
+  }
+}
+
+/** Opens the socket (again, after a loss: asking for the same id). */
+function connect() {
+  const query = new URLSearchParams({ room: options.room });
+  if (wantedId !== undefined) query.set('id', String(wantedId));
+  if (options.secret !== undefined) query.set('secret', options.secret);
+  const url = `${options.relay.replace(/\/+$/, '')}/ws?${query}`;
+  let opened = false;
+  const ws = new WebSocket(url);
+  ws.binaryType = 'arraybuffer';
+  socket = ws;
+  ws.addEventListener('open', () => {
+    opened = true;
+    backoff = 250;
+  });
+  ws.addEventListener('message', (event) => {
+    if (typeof event.data === 'string') onControl(event.data);
+    else onFrame(event.data);
+    settle();
+  });
+  const lost = (reason) => {
+    if (socket !== ws) return; // already handled
+    socket = undefined;
+    if (finished()) process.exit(0);
+    if (opened) say('connection to the relay lost; reconnecting');
+    else say(`relay unreachable (${reason}); retrying in ${backoff} ms`);
+    setTimeout(connect, backoff);
+    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+  };
+  ws.addEventListener('close', (event) => lost(`closed with code ${event.code}`));
+  // Node 20's WebSocket reports a refused connection with 'error' alone, never 'close'.
+  ws.addEventListener('error', (event) => {
+    if (opened) ws.close();
+    lost(event.message ?? 'error');
+  });
+}
+
+function command(line) {
+  const words = line.trim().split(/\s+/).filter((word) => word !== '');
+  if (words.length === 0) return;
+  const [name, ...rest] = words;
+  if (name === 'quit' || name === 'exit') {
+    peer?.leave(now());
+    leavingSince ??= now();
+    input.close();
+    return;
+  }
+  if (name === 'help') {
+    say('commands: put KEY VALUE, get KEY, keys, members, quit');
+    return;
+  }
+  if (!peer) {
+    say('not joined yet: waiting for the relay');
+    return;
+  }
+  switch (name) {
+    case 'put': {
+      const [key, ...value] = rest;
+      if (key === undefined || value.length === 0) { say('usage: put KEY VALUE'); break; }
+      try {
+        const version = peer.put(key, value.join(' '), now());
+        say(`put ${key} = ${value.join(' ')} (version ${version})`);
+      } catch (error) {
+        say(`cannot put ${key}: ${error.message}`);
+      }
+      break;
+    }
+    case 'get': {
+      const [key] = rest;
+      if (key === undefined) { say('usage: get KEY'); break; }
+      const entry = peer.get(key);
+      if (entry === undefined) { say(`${key} is not set`); break; }
+      const { value, origin, version } = JSON.parse(entry);
+      say(`${key} = ${value} (origin ${origin}, version ${version})`);
+      break;
+    }
+    case 'keys':
+      say(`keys: ${JSON.parse(peer.keys()).join(' ')}`);
+      break;
+    case 'members': {
+      const members = JSON.parse(peer.members()).map(({ id, state }) => `${id}:${state}`);
+      say(`me: ${peer.me()}; members: ${members.join(' ')}`);
+      break;
+    }
+    default:
+      say(`unknown command ${JSON.stringify(name)}; try help`);
+  }
+}
+
+// Input that ends (no terminal, a closed pipe) leaves the peer gossiping, as the native one.
+const input = createInterface({ input: process.stdin, terminal: false });
+input.on('line', (line) => {
+  command(line);
+  settle();
+});
+
+connect();
+settle();

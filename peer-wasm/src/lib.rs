@@ -1,0 +1,398 @@
+//! gossip-core's live [`Node`] as a wasm module for JavaScript hosts: the same wasm a browser
+//! tab runs, driven headless by Node.js (`peer.mjs` next to this crate) to show it needs nothing
+//! of a browser.
+//!
+//! [`WasmPeer`] is a thin wrapper: the host moves bytes (relay frames' payloads in
+//! [`WasmPeer::handle`], out of [`WasmPeer::poll_transmit`]) and calls [`WasmPeer::tick`] at
+//! [`WasmPeer::poll_timeout`]; every protocol decision stays in the core. Time is milliseconds
+//! on the host's clock, passed as a JS number. Events come out as JSON, each with the line the
+//! native peer (`gossip-node peer`) prints for it, so a script can print the very same words.
+
+use gossip_core::membership::MemberEvent;
+use gossip_core::node::{Mechanism, Node, NodeConfig, NodeEvent};
+use gossip_core::{NodeId, SimRng, Time, seeded_rng};
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+
+/// A message the node wants sent: `bytes` to peer `to` (`0xFFFF_FFFF`: the whole room).
+#[wasm_bindgen(getter_with_clone)]
+pub struct Transmit {
+    pub to: u32,
+    pub bytes: Vec<u8>,
+}
+
+/// One live gossip node with its own seeded generator.
+#[wasm_bindgen]
+pub struct WasmPeer {
+    node: Node,
+    rng: SimRng,
+}
+
+/// A JS time in milliseconds as the core's [`Time`] (negative and NaN become 0).
+fn time(now: f64) -> Time {
+    now.max(0.0) as Time
+}
+
+fn error(message: impl std::fmt::Display) -> JsError {
+    JsError::new(&message.to_string())
+}
+
+/// A node configuration from protocol periods in milliseconds, as `gossip-node peer`'s
+/// `--swim-period-ms`, `--anti-entropy-ms` and `--rumor-ms` make it (0 turns anti-entropy or
+/// rumor mongering off), as JSON for [`WasmPeer::new`].
+#[wasm_bindgen(js_name = configForPeriods)]
+pub fn config_for_periods(swim: f64, anti_entropy: f64, rumor: f64) -> Result<String, JsError> {
+    periods_config_json(time(swim), time(anti_entropy), time(rumor)).map_err(error)
+}
+
+/// [`config_for_periods`] for Rust callers.
+pub fn periods_config_json(swim: Time, anti_entropy: Time, rumor: Time) -> Result<String, String> {
+    let config = periods_config(swim, anti_entropy, rumor);
+    config.validate()?;
+    serde_json::to_string(&config).map_err(|e| e.to_string())
+}
+
+/// The same mapping as gossip-node's `Periods::node_config`.
+fn periods_config(swim: Time, anti_entropy: Time, rumor: Time) -> NodeConfig {
+    let mut config = NodeConfig::default();
+    config.swim.protocol_period = swim;
+    config.swim.ping_timeout = swim * 3 / 10;
+    config.anti_entropy = config
+        .anti_entropy
+        .filter(|_| anti_entropy > 0)
+        .map(|mut schedule| {
+            schedule.period = anti_entropy;
+            schedule
+        });
+    config.rumor = config.rumor.filter(|_| rumor > 0).map(|mut schedule| {
+        schedule.period = rumor;
+        schedule
+    });
+    config
+}
+
+/// The mechanism's name as the native peer prints it (`{via:?}`).
+fn mechanism_name(via: Mechanism) -> &'static str {
+    match via {
+        Mechanism::Local => "Local",
+        Mechanism::AntiEntropy => "AntiEntropy",
+        Mechanism::Rumor => "Rumor",
+        Mechanism::DirectMail => "DirectMail",
+    }
+}
+
+#[wasm_bindgen]
+impl WasmPeer {
+    /// A node with id `id`; `seed` (a number or a BigInt) seeds its generator; `config` is a
+    /// `NodeConfig` as JSON (absent fields take their defaults; none: all defaults).
+    #[wasm_bindgen(constructor)]
+    pub fn new(id: u32, seed: JsValue, config: Option<String>) -> Result<WasmPeer, JsError> {
+        let seed = if seed.is_bigint() {
+            u64::try_from(seed).map_err(|_| error("seed: a BigInt from 0 to 2^64 - 1"))?
+        } else {
+            match seed.as_f64() {
+                Some(seed) if seed.is_finite() && seed >= 0.0 => seed as u64,
+                _ => return Err(error("seed: a non-negative number or a BigInt")),
+            }
+        };
+        WasmPeer::with_seed(id, seed, config.as_deref()).map_err(error)
+    }
+
+    /// Adds the members known out of band (the relay's list of the room's peers).
+    pub fn bootstrap(&mut self, members: Vec<u32>, now: f64) {
+        self.node.bootstrap(time(now), members, &mut self.rng);
+    }
+
+    /// A message's bytes from peer `from` (a relay frame's payload). Malformed bytes are refused
+    /// with the reason and change nothing.
+    pub fn handle(&mut self, from: u32, bytes: &[u8], now: f64) -> Result<(), JsError> {
+        self.handle_payload(from, bytes, time(now)).map_err(error)
+    }
+
+    /// Runs what is due at `now`.
+    pub fn tick(&mut self, now: f64) {
+        self.node.tick(time(now), &mut self.rng);
+    }
+
+    /// When `tick` next has something to do (milliseconds); undefined: nothing scheduled.
+    #[wasm_bindgen(js_name = pollTimeout)]
+    pub fn poll_timeout(&self) -> Option<f64> {
+        self.node.poll_timeout().map(|at| at as f64)
+    }
+
+    /// The next message to send, encoded; undefined when there is none.
+    #[wasm_bindgen(js_name = pollTransmit)]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.node
+            .poll_transmit_bytes()
+            .map(|(to, bytes)| Transmit { to, bytes })
+    }
+
+    /// The next event as JSON, undefined when there is none. Every event has `type`
+    /// (`member`, `updated` or `mail_dropped`) and `line`, the words `gossip-node peer` prints.
+    #[wasm_bindgen(js_name = pollEvent)]
+    pub fn poll_event(&mut self) -> Option<String> {
+        self.node
+            .poll_event()
+            .map(|event| self.describe(&event).to_string())
+    }
+
+    /// Writes `key` here and starts spreading it; returns the new version.
+    pub fn put(&mut self, key: &str, value: &str, now: f64) -> Result<f64, JsError> {
+        let stamp = self
+            .node
+            .put(time(now), key, value.as_bytes())
+            .map_err(error)?;
+        Ok(stamp.version as f64)
+    }
+
+    /// `{"value", "origin", "version"}` of `key` as JSON, undefined if it is not set.
+    pub fn get(&self, key: &str) -> Option<String> {
+        let entry = self.node.store().get(key)?;
+        Some(
+            json!({
+                "value": String::from_utf8_lossy(&entry.value),
+                "origin": entry.stamp.origin,
+                "version": entry.stamp.version,
+            })
+            .to_string(),
+        )
+    }
+
+    /// The stored keys, sorted, as a JSON array.
+    pub fn keys(&self) -> String {
+        let keys: Vec<&str> = self.node.store().entries().map(|(key, _)| key).collect();
+        json!(keys).to_string()
+    }
+
+    /// The whole store as a JSON object: key to `{"value", "origin", "version"}`.
+    pub fn store(&self) -> String {
+        let store: serde_json::Map<String, Value> = self
+            .node
+            .store()
+            .entries()
+            .map(|(key, entry)| {
+                (
+                    key.to_string(),
+                    json!({
+                        "value": String::from_utf8_lossy(&entry.value),
+                        "origin": entry.stamp.origin,
+                        "version": entry.stamp.version,
+                    }),
+                )
+            })
+            .collect();
+        Value::Object(store).to_string()
+    }
+
+    /// This node's id.
+    pub fn me(&self) -> u32 {
+        self.node.me()
+    }
+
+    /// The membership list as JSON: `[{"id", "state", "incarnation"}]`, state in lower case.
+    pub fn members(&self) -> String {
+        let members: Vec<Value> = self
+            .node
+            .membership()
+            .members()
+            .map(|(id, member)| {
+                json!({
+                    "id": id,
+                    "state": format!("{:?}", member.state).to_lowercase(),
+                    "incarnation": member.incarnation,
+                })
+            })
+            .collect();
+        Value::Array(members).to_string()
+    }
+
+    /// Starts a graceful leave: SWIM announces it, then falls silent.
+    pub fn leave(&mut self, now: f64) {
+        self.node.leave(time(now));
+    }
+
+    /// True once a leave has been announced as often as SWIM sends it (nothing left to send).
+    #[wasm_bindgen(js_name = leaveAnnounced)]
+    pub fn leave_announced(&self) -> bool {
+        self.node.membership().poll_timeout().is_none()
+    }
+}
+
+impl WasmPeer {
+    /// The constructor for Rust callers: the seed as a plain integer.
+    pub fn with_seed(id: NodeId, seed: u64, config: Option<&str>) -> Result<WasmPeer, String> {
+        let config: NodeConfig = match config {
+            Some(json) => serde_json::from_str(json).map_err(|e| format!("config: {e}"))?,
+            None => NodeConfig::default(),
+        };
+        Ok(WasmPeer {
+            node: Node::new(id, config)?,
+            rng: seeded_rng(seed),
+        })
+    }
+
+    /// [`WasmPeer::handle`] for Rust callers.
+    pub fn handle_payload(&mut self, from: NodeId, bytes: &[u8], now: Time) -> Result<(), String> {
+        self.node
+            .handle_bytes(now, from, bytes, &mut self.rng)
+            .map_err(|e| format!("{e:?}"))
+    }
+
+    /// An event as JSON with the line `gossip-node peer` prints for it.
+    fn describe(&self, event: &NodeEvent) -> Value {
+        match event {
+            NodeEvent::Member(member) => {
+                let (kind, line) = match member {
+                    MemberEvent::Joined { id, .. } => ("joined", format!("member {id} joined")),
+                    MemberEvent::Suspected { id, .. } => {
+                        ("suspected", format!("member {id} suspected"))
+                    }
+                    MemberEvent::Refuted {
+                        id, incarnation, ..
+                    } => (
+                        "refuted",
+                        format!("member {id} is alive (incarnation {incarnation})"),
+                    ),
+                    MemberEvent::Failed { id, .. } => ("failed", format!("member {id} failed")),
+                    MemberEvent::Left { id, .. } => ("left", format!("member {id} left")),
+                    #[allow(unreachable_patterns)]
+                    other => ("other", format!("member event {other:?}")),
+                };
+                json!({
+                    "type": "member",
+                    "event": kind,
+                    "id": member.id(),
+                    "at": member.at(),
+                    "line": line,
+                })
+            }
+            NodeEvent::Updated {
+                key,
+                stamp,
+                via,
+                at,
+            } => {
+                let value = self
+                    .node
+                    .store()
+                    .value(key)
+                    .map(|value| String::from_utf8_lossy(value).into_owned())
+                    .unwrap_or_default();
+                let via = mechanism_name(*via);
+                let line = format!(
+                    "updated {key} = {value} (origin {}, version {}, via {via})",
+                    stamp.origin, stamp.version
+                );
+                json!({
+                    "type": "updated",
+                    "key": key,
+                    "value": value,
+                    "origin": stamp.origin,
+                    "version": stamp.version,
+                    "via": via,
+                    "at": at,
+                    "line": line,
+                })
+            }
+            NodeEvent::MailDropped { to, stamp, reason } => json!({
+                "type": "mail_dropped",
+                "to": to,
+                "origin": stamp.origin,
+                "version": stamp.version,
+                "line": format!(
+                    "direct mail of version {} to {to} given up ({reason:?})",
+                    stamp.version
+                ),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Moves every message between two peers until both are quiet.
+    fn exchange(peers: &mut [WasmPeer; 2], now: f64) -> Vec<Value> {
+        let mut events = Vec::new();
+        loop {
+            let mut moved = false;
+            for from in 0..2 {
+                while let Some(Transmit { to, bytes }) = peers[from].poll_transmit() {
+                    moved = true;
+                    let sender = peers[from].me();
+                    let target = peers.iter_mut().find(|p| p.me() == to || to == u32::MAX);
+                    if let Some(target) = target {
+                        target.handle_payload(sender, &bytes, now as Time).unwrap();
+                    }
+                }
+                while let Some(event) = peers[from].poll_event() {
+                    events.push(serde_json::from_str(&event).unwrap());
+                }
+            }
+            if !moved {
+                return events;
+            }
+        }
+    }
+
+    #[test]
+    fn two_peers_gossip_a_write_and_describe_it_as_the_native_peer_does() {
+        let config = periods_config_json(200, 200, 40).unwrap();
+        let mut peers = [
+            WasmPeer::with_seed(1, 1, Some(&config)).unwrap(),
+            WasmPeer::with_seed(2, 2, Some(&config)).unwrap(),
+        ];
+        peers[0].bootstrap(vec![2], 0.0);
+        peers[1].bootstrap(vec![1], 0.0);
+        peers[0].put("colour", "blue", 0.0).unwrap();
+        let mut events = exchange(&mut peers, 0.0);
+        let mut now = 0.0;
+        while now < 2_000.0 && peers[1].get("colour").is_none() {
+            now += 10.0;
+            for peer in peers.iter_mut() {
+                if peer.poll_timeout().is_some_and(|at| at <= now) {
+                    peer.tick(now);
+                }
+            }
+            events.extend(exchange(&mut peers, now));
+        }
+        let got: Value = serde_json::from_str(&peers[1].get("colour").unwrap()).unwrap();
+        assert_eq!(got, json!({"value": "blue", "origin": 1, "version": 1}));
+        let lines: Vec<&str> = events.iter().filter_map(|e| e["line"].as_str()).collect();
+        assert!(
+            lines.contains(&"updated colour = blue (origin 1, version 1, via Local)"),
+            "{lines:?}"
+        );
+        assert!(
+            lines.iter().any(|line| line
+                .starts_with("updated colour = blue (origin 1, version 1, via ")
+                && !line.ends_with("Local)")),
+            "{lines:?}"
+        );
+        let parse = |json: String| serde_json::from_str::<Value>(&json).unwrap();
+        assert_eq!(parse(peers[1].keys()), json!(["colour"]));
+        assert_eq!(
+            parse(peers[1].store()),
+            json!({"colour": {"value": "blue", "origin": 1, "version": 1}})
+        );
+        assert_eq!(
+            parse(peers[0].members()),
+            json!([{"id": 2, "state": "alive", "incarnation": 0}])
+        );
+    }
+
+    #[test]
+    fn garbage_and_bad_configs_are_refused() {
+        let mut peer = WasmPeer::with_seed(1, 7, None).unwrap();
+        assert!(peer.handle_payload(2, &[0xff, 0, 0x13], 0).is_err());
+        assert!(peer.poll_event().is_none());
+        assert!(WasmPeer::with_seed(1, 7, Some("{\"swim\": 3}")).is_err());
+        assert!(periods_config_json(0, 200, 200).is_err());
+        let config: NodeConfig =
+            serde_json::from_str(&periods_config_json(200, 0, 0).unwrap()).unwrap();
+        assert_eq!(config.swim.ping_timeout, 60);
+        assert!(config.anti_entropy.is_none() && config.rumor.is_none());
+    }
+}

@@ -1,0 +1,96 @@
+// The core's wasm build outside a browser: gossip-core's Node compiled to wasm32, run headless
+// under Node.js (peer-wasm/peer.mjs), gossips with a native peer through the relay. Writes cross
+// both ways; a killed wasm peer is detected by the native one within SWIM's bound; a relay
+// restart loses nothing, and `quit` is a graceful leave.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { killPeers, root, startPeer, startRelay } from './harness.mjs';
+
+const PERIOD_MS = 200;
+const periods = ['--swim-period-ms', String(PERIOD_MS), '--anti-entropy-ms', String(PERIOD_MS)];
+
+let relay;
+
+before(async () => {
+  assert.ok(existsSync(path.join(root, 'peer-wasm', 'pkg', 'gossip_peer_wasm.js')),
+    "the wasm peer is not built: bash -c 'source scripts/setup.sh && build_wasm_peer'");
+  relay = await startRelay();
+});
+
+after(async () => {
+  killPeers();
+  await relay?.stop();
+});
+
+test('a wasm peer under Node.js and a native peer converge; a killed wasm peer is detected', async () => {
+  const room = 'e2e-wasm';
+  const native = startPeer(relay, room, { args: periods });
+  const nativeId = await native.peerId();
+  const wasm = startPeer(relay, room, { wasm: true, args: periods });
+  const wasmId = await wasm.peerId();
+  await native.waitFor(`member ${wasmId} joined`);
+  await wasm.waitFor(`member ${nativeId} joined`);
+
+  native.command('put colour blue');
+  wasm.command('put shape round and red');
+  // The same words from both: the wasm module describes events as the native peer does.
+  await wasm.waitFor(new RegExp(`^updated colour = blue \\(origin ${nativeId}, version 1, via \\w+\\)$`), 5_000);
+  await native.waitFor(new RegExp(`^updated shape = round and red \\(origin ${wasmId}, version 1, via \\w+\\)$`), 5_000);
+  wasm.command('get colour');
+  await wasm.waitFor(`colour = blue (origin ${nativeId}, version 1)`, 5_000);
+  wasm.command('keys');
+  await wasm.waitFor('keys: colour shape', 5_000);
+  wasm.command('members');
+  await wasm.waitFor(`me: ${wasmId}; members: ${nativeId}:alive`, 5_000);
+
+  // Killed without a word: the native peer suspects it, then declares it failed. SWIM's bound
+  // with two members: the probe that finds it silent starts within a period and ends one later,
+  // then the suspicion runs 3 x period x ceil(ln(2 + 1)) = 6 periods: 8 periods, 1.6 s.
+  const bound = 8 * PERIOD_MS;
+  const killed = Date.now();
+  wasm.kill('SIGKILL');
+  await native.waitFor(`member ${wasmId} suspected`, 10_000);
+  await native.waitFor(`member ${wasmId} failed`, 10_000);
+  const detected = Date.now() - killed;
+  console.log(`wasm peer ${wasmId} declared failed ${detected} ms after the kill (SWIM bound ${bound} ms)`);
+  // Slack for the processes' scheduling on a loaded machine (the printed figure is the measure).
+  assert.ok(detected < bound + 2_000, `detected after ${detected} ms`);
+  native.command('get shape');
+  await native.waitFor(`shape = round and red (origin ${wasmId}, version 1)`, 5_000);
+});
+
+test('the wasm peer comes back after a relay restart with nothing lost, and quits gracefully', async () => {
+  const room = 'e2e-wasm-restart';
+  const native = startPeer(relay, room, { args: periods });
+  const nativeId = await native.peerId();
+  const wasm = startPeer(relay, room, { wasm: true, args: periods });
+  const wasmId = await wasm.peerId();
+  await native.waitFor(`member ${wasmId} joined`);
+  wasm.command('put before restart');
+  await native.waitFor(`updated before = restart (origin ${wasmId}`, 5_000);
+
+  // The relay goes away for longer than SWIM's bound: the wasm peer (whose node keeps running)
+  // declares the native one failed, keeps a write made meanwhile, and reconnects with backoff,
+  // asking for its id again.
+  const down = wasm.lines();
+  await relay.stop();
+  await wasm.waitFor('connection to the relay lost', 5_000, down);
+  wasm.command('put during outage');
+  await wasm.waitFor('relay unreachable', 5_000, down);
+  await wasm.waitFor(`member ${nativeId} failed`, 5_000, down);
+  relay = await startRelay({ port: relay.port });
+  await wasm.waitFor(`joined room ${room} as peer ${wasmId}`, 15_000, down);
+  await native.waitFor(`updated during = outage (origin ${wasmId}`, 15_000);
+  native.command('put after restart');
+  await wasm.waitFor(`updated after = restart (origin ${nativeId}`, 15_000, down);
+
+  // Membership heals too: the native peer, declared failed during the outage, is back in the
+  // wasm peer's list. Then quit: SWIM announces the leave to it, and the process ends by itself.
+  await wasm.waitFor(`member ${nativeId} joined`, 15_000, down);
+  const exited = new Promise((resolve) => wasm.once('exit', resolve));
+  wasm.command('quit');
+  assert.equal(await exited, 0);
+  await native.waitFor(`member ${wasmId} left`, 5_000);
+});
