@@ -154,7 +154,11 @@ function onControl(text) {
       say(`joined room ${control.room} as peer ${control.id} (${control.peers.length} others)`);
       break;
     }
-    case 'joined': say(`peer ${control.id} connected to the relay`); break;
+    case 'joined':
+      // The relay vouches that the peer is there: list it now rather than wait for its probes.
+      if (peer) peer.bootstrap(Uint32Array.from([control.id]), now());
+      say(`peer ${control.id} connected to the relay`);
+      break;
     case 'left': say(`peer ${control.id} disconnected from the relay`); break;
     default: say(`ignored an unknown control frame: type ${JSON.stringify(control.type)}`);
   }

@@ -320,7 +320,15 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
                             peer.node = Some(node);
                             peer.say(&format!("joined room {room} as peer {id} ({} others)", peers.len()));
                         }
-                        Ok(Control::Joined { id }) => peer.say(&format!("peer {id} connected to the relay")),
+                        Ok(Control::Joined { id }) => {
+                            // The relay vouches that the peer is there: list it now rather than
+                            // wait for its probes to reach us one period at a time.
+                            let now = peer.now();
+                            if let Some(node) = peer.node.as_mut() {
+                                node.bootstrap(now, [id], &mut peer.rng);
+                            }
+                            peer.say(&format!("peer {id} connected to the relay"));
+                        }
                         Ok(Control::Left { id }) => peer.say(&format!("peer {id} disconnected from the relay")),
                         Err(error) => peer.say(&format!("ignored an unknown control frame: {error}")),
                     },

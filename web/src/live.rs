@@ -189,7 +189,15 @@ fn on_relay_event(shared: &Shared, event: RelayEvent, rerender: &Callback<()>) {
                 }
                 peer.note(format!("joined room {room} as peer {id}"));
             }
-            RelayEvent::Control(Control::Joined { .. }) => peer.others += 1,
+            RelayEvent::Control(Control::Joined { id }) => {
+                peer.others += 1;
+                // The relay vouches that the peer is there: list it now rather than wait for
+                // its first probe (a newcomer reaches the others one period at a time).
+                let peer = &mut *peer;
+                if let Some(node) = peer.node.as_mut() {
+                    node.bootstrap(now, [id], &mut peer.rng);
+                }
+            }
             RelayEvent::Control(Control::Left { .. }) => {
                 peer.others = peer.others.saturating_sub(1)
             }
