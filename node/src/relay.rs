@@ -25,6 +25,7 @@ use gossip_core::relay_frame::{self, BROADCAST, Control};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
+use tower_http::compression::Compression;
 use tower_http::services::ServeDir;
 
 /// Relay settings.
@@ -80,7 +81,8 @@ pub async fn serve(listener: TcpListener, config: RelayConfig) -> anyhow::Result
     let app = Router::new()
         .route("/ws", get(upgrade))
         .route("/status", get(status))
-        .fallback_service(ServeDir::new(&config.dist))
+        // The playground's wasm shrinks to about a third with gzip.
+        .fallback_service(Compression::new(ServeDir::new(&config.dist)))
         .with_state(state);
     axum::serve(listener, app)
         .await

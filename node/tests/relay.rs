@@ -357,3 +357,43 @@ async fn a_peer_that_keeps_sending_garbage_is_disconnected() {
     .await;
     assert!(closed.is_ok(), "the relay should close the connection");
 }
+
+#[tokio::test]
+async fn the_playground_is_served_gzipped_to_browsers_that_ask() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dist = std::env::temp_dir().join(format!("gossiplab-dist-{}", std::process::id()));
+    std::fs::create_dir_all(&dist).unwrap();
+    // Compressible like a wasm module full of repeated tables.
+    let page = "<p>gossip</p>\n".repeat(2_000);
+    std::fs::write(dist.join("index.html"), &page).unwrap();
+    let listener = relay::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = RelayConfig {
+        dist: dist.clone(),
+        ..RelayConfig::default()
+    };
+    tokio::spawn(relay::serve(listener, config));
+    let get = |encoding: &'static str| async move {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let request = format!(
+            "GET /index.html HTTP/1.0\r\nHost: relay\r\nAccept-Encoding: {encoding}\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await.unwrap();
+        let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&response[..split]).to_lowercase();
+        (head, response.len() - split - 4)
+    };
+    let (head, gzipped) = get("gzip").await;
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    assert!(
+        gzipped * 10 < page.len(),
+        "{gzipped} bytes for {}",
+        page.len()
+    );
+    let (head, plain) = get("identity").await;
+    assert!(!head.contains("content-encoding"), "{head}");
+    assert_eq!(plain, page.len());
+    std::fs::remove_dir_all(dist).ok();
+}

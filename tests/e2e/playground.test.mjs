@@ -62,10 +62,11 @@ test('the graph replays the run round by round', async () => {
   await page.getByRole('slider', { name: 'Round' }).fill(String(Math.floor(last / 2)));
   await page.screenshot({ path: path.join(outputDir, 'graph.png'), fullPage: true });
 
-  // Too many nodes to draw: the page says so and still charts the run.
+  // Too many nodes to draw: the page draws a sample, says so, and still charts every node.
   await page.getByLabel('Nodes', { exact: true }).fill('5000');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
-  await page.locator('#graph-note', { hasText: 'this run has 5000' }).waitFor({ timeout: 30_000 });
+  await page.locator('#graph-note', { hasText: 'draws 2000 of the 5000 nodes' }).waitFor({ timeout: 30_000 });
+  assert.match(await canvas.getAttribute('aria-label'), /Network of 2000 nodes/);
   assert.equal(await page.locator('#sir-chart').count(), 1);
   assert.deepEqual(errors, []);
 });
@@ -86,5 +87,32 @@ test('presets run with one click and explain themselves', async () => {
 
   await page.getByRole('button', { name: 'Push-pull: the best of both' }).click();
   await page.locator('#preset-explanation', { hasText: 'Karp' }).waitFor({ timeout: 30_000 });
+  assert.deepEqual(errors, []);
+});
+
+test('the graph zooms, tells a node\'s state, and crashes a clicked node', async () => {
+  const { page, errors } = await openPage(shared.browser, shared.relay.url);
+  await page.getByRole('button', { name: '16 nodes, fanout 3' }).click();
+  await page.locator('#sim-result.done', { hasText: '16 nodes' }).waitFor({ timeout: 30_000 });
+  const canvas = page.locator('canvas#graph');
+  await page.getByRole('slider', { name: 'Round' }).fill('1');
+  // Node 0 sits at the top of the circle (the layout's first position, 12 px down of 480).
+  const box = await canvas.boundingBox();
+  const top = { x: box.width / 2, y: box.height * (12 / 480) };
+  await canvas.hover({ position: top });
+  await page.locator('#node-info', { hasText: 'Node 0 after round 1' }).waitFor();
+  assert.match(await page.locator('#node-info').textContent(), /the origin/);
+
+  const before = await canvas.screenshot();
+  await page.getByRole('button', { name: 'Zoom in' }).click();
+  assert.notDeepEqual(await canvas.screenshot(), before, 'zooming redraws');
+  await page.getByRole('button', { name: 'Reset view' }).click();
+
+  await canvas.click({ position: top });
+  const crash = page.getByRole('button', { name: 'Crash node 0 from round 2 and rerun' });
+  await crash.click();
+  await page.locator('#sim-result.done', { hasText: '1 scheduled faults' }).waitFor({ timeout: 30_000 });
+  assert.match(decodeURIComponent(page.url()), /#s=v1\./, 'the crash is part of the shared scenario');
+  await page.screenshot({ path: path.join(outputDir, 'crash-node.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });

@@ -2,6 +2,10 @@
 //! topology's links faint, and the infections of that round as bright edges from sender to
 //! receiver. Layouts follow the topology: a grid for grids, two circles for the data centers, a
 //! circle otherwise.
+//!
+//! The view zooms (wheel, or the buttons) and pans (drag); pointing at a node tells its state,
+//! and a click selects it, with a button to rerun the experiment with that node crashed from the
+//! next round.
 
 use std::rc::Rc;
 
@@ -20,6 +24,78 @@ pub struct GraphProps {
     pub topology: TopologyKind,
     /// Which frame to draw (0: before the first round).
     pub round: usize,
+    /// Rerun with this node crashed from this round on.
+    #[prop_or_default]
+    pub on_crash: Option<Callback<(u32, u32)>>,
+    /// Nodes the scenario crashes, and from which round: drawn crossed out from then on.
+    #[prop_or_default]
+    pub crashed: Vec<(u32, u32)>,
+}
+
+/// Zoom and pan: canvas = scale * layout + offset.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct View {
+    pub scale: f64,
+    pub dx: f64,
+    pub dy: f64,
+}
+
+impl Default for View {
+    fn default() -> Self {
+        View {
+            scale: 1.0,
+            dx: 0.0,
+            dy: 0.0,
+        }
+    }
+}
+
+impl View {
+    /// Zooms by `factor` keeping the canvas point `(x, y)` where it is.
+    pub fn zoom_at(self, factor: f64, x: f64, y: f64) -> View {
+        let scale = (self.scale * factor).clamp(0.5, 40.0);
+        let applied = scale / self.scale;
+        View {
+            scale,
+            dx: x - (x - self.dx) * applied,
+            dy: y - (y - self.dy) * applied,
+        }
+    }
+
+    /// From canvas coordinates to the unzoomed drawing's.
+    pub fn unproject(self, x: f64, y: f64) -> (f64, f64) {
+        ((x - self.dx) / self.scale, (y - self.dy) / self.scale)
+    }
+}
+
+/// The canvas positions of the nodes, before zoom.
+fn positions(nodes: usize, topology: TopologyKind) -> Vec<(f64, f64)> {
+    layout(nodes, topology)
+        .into_iter()
+        .map(|(x, y)| {
+            (
+                MARGIN + x * (SIZE - 2.0 * MARGIN),
+                MARGIN + y * (SIZE - 2.0 * MARGIN),
+            )
+        })
+        .collect()
+}
+
+fn node_radius(nodes: usize) -> f64 {
+    (160.0 / (nodes as f64).sqrt()).clamp(1.2, 7.0)
+}
+
+/// The node under the canvas point `(x, y)`, if one is within reach.
+pub fn node_at(points: &[(f64, f64)], view: View, x: f64, y: f64) -> Option<usize> {
+    let (px, py) = view.unproject(x, y);
+    let reach = (node_radius(points.len()) + 4.0 / view.scale).powi(2);
+    points
+        .iter()
+        .enumerate()
+        .map(|(node, &(nx, ny))| (node, (nx - px).powi(2) + (ny - py).powi(2)))
+        .filter(|&(_, distance)| distance <= reach)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(node, _)| node)
 }
 
 /// Node positions in the unit square.
@@ -66,32 +142,32 @@ fn css_color(canvas: &HtmlCanvasElement, name: &str, fallback: &str) -> String {
         .unwrap_or_else(|| fallback.to_string())
 }
 
+struct Marks<'a> {
+    selected: Option<usize>,
+    crashed: &'a [(u32, u32)],
+}
+
 fn draw(
     canvas: &HtmlCanvasElement,
     recording: &Recording,
-    topology: TopologyKind,
+    positions: &[(f64, f64)],
     round: usize,
+    view: View,
+    marks: Marks<'_>,
 ) -> Option<()> {
     let context: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
     let frame = recording
         .frames
         .get(round.min(recording.frames.len().saturating_sub(1)))?;
     let nodes = frame.len();
-    let positions: Vec<(f64, f64)> = layout(nodes, topology)
-        .into_iter()
-        .map(|(x, y)| {
-            (
-                MARGIN + x * (SIZE - 2.0 * MARGIN),
-                MARGIN + y * (SIZE - 2.0 * MARGIN),
-            )
-        })
-        .collect();
     let colors = [
         css_color(canvas, "--susceptible", "#3b82f6"),
         css_color(canvas, "--infective", "#e4572e"),
         css_color(canvas, "--removed", "#8a8a99"),
     ];
+    let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
     context.clear_rect(0.0, 0.0, SIZE, SIZE);
+    let _ = context.set_transform(view.scale, 0.0, 0.0, view.scale, view.dx, view.dy);
 
     // Links, faint, in one path.
     context.set_global_alpha(0.18);
@@ -111,8 +187,10 @@ fn draw(
     context.set_line_width(1.4);
     context.begin_path();
     for (node, informed) in recording.informed_by.iter().enumerate() {
+        // In a sample, a sender outside it has no place on the canvas.
         if let Some((from, at)) = informed
             && *at as usize == round
+            && (*from as usize) < nodes
         {
             let ((ax, ay), (bx, by)) = (positions[*from as usize], positions[node]);
             context.move_to(ax, ay);
@@ -123,7 +201,8 @@ fn draw(
 
     // Nodes, one path per phase.
     context.set_global_alpha(1.0);
-    let radius = (160.0 / (nodes as f64).sqrt()).clamp(1.2, 7.0);
+    // Nodes grow with the zoom, but less than the drawing does.
+    let radius = node_radius(nodes) / view.scale.sqrt();
     for (phase, color) in colors.iter().enumerate() {
         context.set_fill_style_str(color);
         context.begin_path();
@@ -135,23 +214,178 @@ fn draw(
         }
         context.fill();
     }
+    // Crashed nodes, crossed out from their crash on.
+    context.set_stroke_style_str(&css_color(canvas, "--fg", "#1d1d24"));
+    context.set_line_width(1.5 / view.scale);
+    context.begin_path();
+    for &(node, from) in marks.crashed {
+        if let Some(&(x, y)) = positions.get(node as usize)
+            && from as usize <= round
+        {
+            let arm = radius + 2.0 / view.scale;
+            context.move_to(x - arm, y - arm);
+            context.line_to(x + arm, y + arm);
+            context.move_to(x + arm, y - arm);
+            context.line_to(x - arm, y + arm);
+        }
+    }
+    context.stroke();
+    if let Some(node) = marks.selected.filter(|&node| node < nodes) {
+        let (x, y) = positions[node];
+        context.set_stroke_style_str(&css_color(canvas, "--fg", "#1d1d24"));
+        context.set_line_width(2.0 / view.scale);
+        context.begin_path();
+        let _ = context.arc(x, y, radius + 3.0 / view.scale, 0.0, std::f64::consts::TAU);
+        context.stroke();
+    }
     Some(())
+}
+
+/// What a node went through, as of `round`.
+pub fn describe_node(recording: &Recording, node: usize, round: usize) -> String {
+    let frame = &recording.frames[round.min(recording.frames.len() - 1)];
+    let phase = match frame.get(node) {
+        Some(0) => "susceptible",
+        Some(1) => "infective (spreading)",
+        Some(_) => "removed (knows, stopped spreading)",
+        None => return format!("node {node} is not drawn"),
+    };
+    let learned = match recording.informed_by.get(node).copied().flatten() {
+        Some((from, at)) if at as usize <= round => {
+            format!("; learned from node {from} in round {at}")
+        }
+        _ if frame[node] != 0 => "; the origin".to_string(),
+        _ => String::new(),
+    };
+    format!("Node {node} after round {round}: {phase}{learned}")
+}
+
+/// Canvas coordinates of a pointer event (the canvas may be drawn smaller than its size).
+fn canvas_point(event: &MouseEvent) -> Option<(f64, f64)> {
+    let canvas: HtmlCanvasElement = event.target()?.dyn_into().ok()?;
+    let scale = SIZE / f64::from(canvas.client_width().max(1));
+    Some((
+        f64::from(event.offset_x()) * scale,
+        f64::from(event.offset_y()) * scale,
+    ))
 }
 
 #[component]
 pub fn GraphView(props: &GraphProps) -> Html {
     let canvas = use_node_ref();
+    let view = use_state(View::default);
+    let hovered = use_state(|| None::<usize>);
+    let selected = use_state(|| None::<usize>);
+    // Where a drag started (canvas point, view then) and whether it moved.
+    let drag = use_mut_ref(|| None::<((f64, f64), View, bool)>);
+    let nodes = props.recording.frames.first().map_or(0, Vec::len);
+    let points = use_memo((nodes, props.topology), |(nodes, topology)| {
+        positions(*nodes, *topology)
+    });
     {
         let canvas = canvas.clone();
+        let points = points.clone();
         use_effect_with(
-            (props.recording.clone(), props.topology, props.round),
-            move |(recording, topology, round)| {
+            (
+                props.recording.clone(),
+                props.round,
+                *view,
+                *selected,
+                props.crashed.clone(),
+            ),
+            move |(recording, round, view, selected, crashed)| {
                 if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                    draw(&element, recording, *topology, *round);
+                    // Each draw shows up in the browser's performance timeline as "graph-draw".
+                    let performance = web_sys::window().and_then(|window| window.performance());
+                    if let Some(performance) = &performance {
+                        let _ = performance.mark("graph-draw-start");
+                    }
+                    let marks = Marks {
+                        selected: *selected,
+                        crashed,
+                    };
+                    draw(&element, recording, &points, *round, *view, marks);
+                    if let Some(performance) = &performance {
+                        let _ =
+                            performance.measure_with_start_mark("graph-draw", "graph-draw-start");
+                    }
                 }
             },
         );
     }
+    let onwheel = {
+        let view = view.clone();
+        Callback::from(move |event: WheelEvent| {
+            event.prevent_default();
+            if let Some((x, y)) = canvas_point(&event) {
+                let factor = if event.delta_y() < 0.0 { 1.25 } else { 0.8 };
+                view.set(view.zoom_at(factor, x, y));
+            }
+        })
+    };
+    let onpointerdown = {
+        let view = view.clone();
+        let drag = drag.clone();
+        Callback::from(move |event: PointerEvent| {
+            if let Some(point) = canvas_point(&event) {
+                *drag.borrow_mut() = Some((point, *view, false));
+            }
+        })
+    };
+    let onpointermove = {
+        let view = view.clone();
+        let drag = drag.clone();
+        let hovered = hovered.clone();
+        let points = points.clone();
+        Callback::from(move |event: PointerEvent| {
+            let Some((x, y)) = canvas_point(&event) else {
+                return;
+            };
+            let mut drag = drag.borrow_mut();
+            if let Some(((sx, sy), start, moved)) = drag.as_mut() {
+                if (x - *sx).abs() + (y - *sy).abs() > 3.0 {
+                    *moved = true;
+                }
+                if *moved {
+                    view.set(View {
+                        dx: start.dx + x - *sx,
+                        dy: start.dy + y - *sy,
+                        ..*start
+                    });
+                    return;
+                }
+            }
+            hovered.set(node_at(&points, *view, x, y));
+        })
+    };
+    let onpointerup = {
+        let drag = drag.clone();
+        let selected = selected.clone();
+        let view = view.clone();
+        let points = points.clone();
+        Callback::from(move |event: PointerEvent| {
+            let started = drag.borrow_mut().take();
+            if let (Some((_, _, false)), Some((x, y))) = (started, canvas_point(&event)) {
+                selected.set(node_at(&points, *view, x, y));
+            }
+        })
+    };
+    let onpointerleave = {
+        let drag = drag.clone();
+        let hovered = hovered.clone();
+        Callback::from(move |_: PointerEvent| {
+            *drag.borrow_mut() = None;
+            hovered.set(None);
+        })
+    };
+    let zoom = |factor: f64| {
+        let view = view.clone();
+        Callback::from(move |_| view.set(view.zoom_at(factor, SIZE / 2.0, SIZE / 2.0)))
+    };
+    let reset = {
+        let view = view.clone();
+        Callback::from(move |_| view.set(View::default()))
+    };
     let frame = &props.recording.frames[props.round.min(props.recording.frames.len() - 1)];
     let count = |phase: u8| frame.iter().filter(|&&p| p == phase).count();
     let label = format!(
@@ -162,8 +396,36 @@ pub fn GraphView(props: &GraphProps) -> Html {
         count(1),
         count(2)
     );
+    let info_node = (*hovered).or(*selected);
+    let crash = match (&props.on_crash, *selected) {
+        (Some(on_crash), Some(node)) => {
+            let on_crash = on_crash.clone();
+            let from = props.round as u32 + 1;
+            Some((
+                format!("Crash node {node} from round {from} and rerun"),
+                Callback::from(move |_| on_crash.emit((node as u32, from))),
+            ))
+        }
+        _ => None,
+    };
     html! {
-        <canvas id="graph" ref={canvas} width={SIZE.to_string()} height={SIZE.to_string()} role="img" aria-label={label} />
+        <>
+            <canvas id="graph" ref={canvas} width={SIZE.to_string()} height={SIZE.to_string()} role="img" aria-label={label}
+                {onwheel} {onpointerdown} {onpointermove} {onpointerup} {onpointerleave} />
+            <div class="graph-tools">
+                <button id="zoom-in" onclick={zoom(1.25)} aria-label="Zoom in">{"+"}</button>
+                <button id="zoom-out" onclick={zoom(0.8)} aria-label="Zoom out">{"−"}</button>
+                <button id="zoom-reset" onclick={reset}>{"Reset view"}</button>
+                if let Some((text, onclick)) = crash {
+                    <button id="crash-node" {onclick}>{text}</button>
+                }
+            </div>
+            <p id="node-info" class="note" aria-live="polite">
+                {info_node.map_or_else(
+                    || "Point at a node to see its state; click to select it; scroll to zoom, drag to pan.".to_string(),
+                    |node| describe_node(&props.recording, node, props.round))}
+            </p>
+        </>
     }
 }
 
@@ -188,6 +450,22 @@ mod tests {
         let grid = layout(12, TopologyKind::Grid { width: 4 });
         assert_eq!(grid[5].1, grid[6].1, "same row");
         assert!(grid[4].1 > grid[0].1, "next row below");
+        let view = View::default().zoom_at(2.0, 100.0, 100.0);
+        assert_eq!(
+            view.unproject(100.0, 100.0),
+            (100.0, 100.0),
+            "the zoom centre stays put"
+        );
+        let points = positions(12, TopologyKind::Grid { width: 4 });
+        let (x, y) = points[6];
+        assert_eq!(node_at(&points, View::default(), x + 1.0, y), Some(6));
+        assert_eq!(node_at(&points, View::default(), -50.0, -50.0), None);
+        let (zx, zy) = (x * view.scale + view.dx, y * view.scale + view.dy);
+        assert_eq!(
+            node_at(&points, view, zx, zy),
+            Some(6),
+            "hit testing follows the zoom"
+        );
         let centers = layout(10, TopologyKind::DataCenters);
         assert!(
             centers[0].0 < 0.5 && centers[9].0 > 0.5,

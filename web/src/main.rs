@@ -17,6 +17,7 @@ mod timeline;
 use gossip_core::presets;
 use gossip_core::rumor::{Direction, LossOfInterest, Trigger};
 use gossip_core::scenario::{Protocol, Scenario};
+use gossip_core::sim::network::{Fault, ScheduledFault};
 use gossip_core::systems::System;
 use gossip_core::theory;
 use gossip_core::topology::TopologyKind;
@@ -145,6 +146,21 @@ fn Playground() -> Html {
         ) if ran == &*scenario => Some(result),
         _ => None,
     };
+    // "What if this node had crashed?": the same experiment with one more fault.
+    let crash_node = {
+        let on_run = on_run.clone();
+        let current = (*scenario).clone();
+        Callback::from(move |(node, round): (u32, u32)| {
+            let mut next = current.clone();
+            next.network.faults.push(ScheduledFault {
+                round,
+                fault: Fault::Crash { nodes: vec![node] },
+            });
+            // Faults are kept in round order.
+            next.network.faults.sort_by_key(|fault| fault.round);
+            on_run.emit(next);
+        })
+    };
     // A preset's title says more than a description of its numbers.
     let label = presets::presets()
         .into_iter()
@@ -213,14 +229,16 @@ fn Playground() -> Html {
                     <div class="viz">
                         <div class="graph-column">
                             if let Some(recording) = recording {
+                                if let Some(total) = recording.sampled_from {
+                                    <p id="graph-note" class="note">
+                                        {format!("A sample: the graph draws {MAX_DRAWN_NODES} of the {total} nodes (their links only); \
+                                            the chart counts every node.")}
+                                    </p>
+                                }
                                 <GraphView recording={Rc::new(recording.clone())} topology={scenario.network.topology}
-                                    round={timeline.round} />
+                                    round={timeline.round} on_crash={recording.sampled_from.is_none().then(|| crash_node.clone())}
+                                    crashed={crashed_nodes(scenario)} />
                                 <TimelineControls timeline={timeline.clone()} />
-                            } else {
-                                <p id="graph-note" class="note">
-                                    {format!("The graph draws up to {MAX_DRAWN_NODES} nodes node by node; this run has {}. \
-                                        The chart shows every round.", scenario.nodes)}
-                                </p>
                             }
                         </div>
                         <div class="chart-column">
@@ -271,6 +289,19 @@ fn Playground() -> Html {
         <SweepPanel base={(*scenario).clone()} />
         </>
     }
+}
+
+/// The nodes a rumor scenario crashes by name, with the round of each crash.
+fn crashed_nodes(scenario: &Scenario) -> Vec<(u32, u32)> {
+    scenario
+        .network
+        .faults
+        .iter()
+        .flat_map(|scheduled| match &scheduled.fault {
+            Fault::Crash { nodes } => nodes.iter().map(|&node| (node, scheduled.round)).collect(),
+            _ => Vec::new(),
+        })
+        .collect()
 }
 
 /// The mean-field susceptible fraction per round, where it describes the run: nobody loses

@@ -7,7 +7,8 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 /// Milliseconds between frames when playing.
-const FRAME_INTERVAL_MS: u32 = 250;
+/// Playback speeds offered, in rounds per second; the default is the second.
+const SPEEDS: [u32; 4] = [1, 4, 15, 60];
 
 /// The shown round, the last one, and whether it plays.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
@@ -71,17 +72,29 @@ pub struct TimelineProps {
 #[component]
 pub fn TimelineControls(props: &TimelineProps) -> Html {
     let timeline = props.timeline.clone();
+    let speed = use_state(|| SPEEDS[1]);
     {
         let timeline = timeline.clone();
-        use_effect_with(timeline.playing, move |&playing| {
+        use_effect_with((timeline.playing, *speed), move |&(playing, speed)| {
             let interval = playing.then(|| {
-                Interval::new(FRAME_INTERVAL_MS, move || {
+                Interval::new(1_000 / speed.max(1), move || {
                     timeline.dispatch(TimelineAction::Tick)
                 })
             });
             move || drop(interval)
         });
     }
+    let choose_speed = {
+        let speed = speed.clone();
+        Callback::from(move |event: Event| {
+            let value = event
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value();
+            if let Ok(rounds) = value.parse() {
+                speed.set(rounds);
+            }
+        })
+    };
     let toggle = {
         let timeline = timeline.clone();
         Callback::from(move |_| timeline.dispatch(TimelineAction::TogglePlay))
@@ -109,6 +122,13 @@ pub fn TimelineControls(props: &TimelineProps) -> Html {
             <input id="round" type="range" min="0" max={timeline.last.to_string()} value={timeline.round.to_string()}
                 aria-label="Round" oninput={scrub} />
             <span id="round-label">{format!("Round {} of {}", timeline.round, timeline.last)}</span>
+            <label class="speed">{"Speed"}
+                <select id="speed" onchange={choose_speed}>
+                    { for SPEEDS.iter().map(|&rounds| html! {
+                        <option value={rounds.to_string()} selected={*speed == rounds}>{format!("{rounds} rounds/s")}</option>
+                    }) }
+                </select>
+            </label>
         </div>
     }
 }
