@@ -63,6 +63,10 @@ enum Command {
         /// Rumor mongering period in milliseconds (0: off).
         #[arg(long, default_value_t = 200)]
         rumor_ms: u64,
+        /// Run SWIM with the Lifeguard extensions (local health, nacks, dynamic suspicion), as
+        /// HashiCorp memberlist does. Every peer of a cluster should agree.
+        #[arg(long)]
+        lifeguard: bool,
         /// Seed of the peer's generator (default: from the clock).
         #[arg(long)]
         seed: Option<u64>,
@@ -106,6 +110,7 @@ fn main() -> ExitCode {
             swim_period_ms,
             anti_entropy_ms,
             rumor_ms,
+            lifeguard,
             seed,
         } => {
             let periods = Periods {
@@ -113,7 +118,8 @@ fn main() -> ExitCode {
                 anti_entropy: anti_entropy_ms,
                 rumor: rumor_ms,
             };
-            let config = periods.node_config();
+            let mut config = periods.node_config();
+            config.swim.lifeguard = lifeguard;
             let seed = seed.unwrap_or_else(peer::fresh_seed);
             run_peer(match listen {
                 Some(listen) => Transport::Direct(direct::DirectOptions {

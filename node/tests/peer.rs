@@ -28,17 +28,24 @@ fn relay(port: u16) -> Process {
 }
 
 fn peer(port: u16, room: &str) -> Process {
-    Process::start(&[
+    peer_with(port, room, &[])
+}
+
+fn peer_with(port: u16, room: &str, extra: &[&str]) -> Process {
+    let relay = format!("ws://127.0.0.1:{port}");
+    let mut args = vec![
         "peer",
         "--relay",
-        &format!("ws://127.0.0.1:{port}"),
+        &relay,
         "--room",
         room,
         "--swim-period-ms",
         "200",
         "--anti-entropy-ms",
         "300",
-    ])
+    ];
+    args.extend_from_slice(extra);
+    Process::start(&args)
 }
 
 fn id_of(peer: &mut Process) -> String {
@@ -48,11 +55,22 @@ fn id_of(peer: &mut Process) -> String {
 
 #[test]
 fn writes_cross_between_native_peers_and_a_killed_peer_is_detected() {
+    writes_cross_and_a_kill_is_detected(&[]);
+}
+
+#[test]
+fn with_lifeguard_too() {
+    // Two members expect no confirmations (memberlist's rule), so the suspicion timeout is the
+    // plain one and the same bounds hold.
+    writes_cross_and_a_kill_is_detected(&["--lifeguard"]);
+}
+
+fn writes_cross_and_a_kill_is_detected(extra: &[&str]) {
     let port = free_port();
     let _relay = relay(port);
-    let mut alice = peer(port, "native");
+    let mut alice = peer_with(port, "native", extra);
     let alice_id = id_of(&mut alice);
-    let mut bob = peer(port, "native");
+    let mut bob = peer_with(port, "native", extra);
     id_of(&mut bob);
     bob.wait_for(
         &format!("member {alice_id} joined"),

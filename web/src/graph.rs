@@ -68,10 +68,84 @@ impl View {
     }
 }
 
-/// The canvas positions of the nodes, before zoom.
-fn positions(nodes: usize, topology: TopologyKind) -> Vec<(f64, f64)> {
-    layout(nodes, topology)
+/// Most nodes laid out by forces; larger random graphs stay on a circle.
+const MAX_FORCE_NODES: usize = 300;
+
+/// Fruchterman and Reingold's force-directed layout (1991): linked nodes pull together, all
+/// nodes push apart, and a cooling step size settles them. It starts from the circle, so it is
+/// the same every time for the same graph.
+pub fn force_layout(nodes: usize, links: &[(u32, u32)]) -> Vec<(f64, f64)> {
+    let mut points = layout(nodes, TopologyKind::Complete);
+    if nodes < 2 {
+        return points;
+    }
+    let k = (1.0 / nodes as f64).sqrt();
+    let iterations = 150;
+    for iteration in 0..iterations {
+        let mut shift = vec![(0.0f64, 0.0f64); nodes];
+        for a in 0..nodes {
+            for b in (a + 1)..nodes {
+                let (dx, dy) = (points[a].0 - points[b].0, points[a].1 - points[b].1);
+                let distance = (dx * dx + dy * dy).sqrt().max(1e-4);
+                let push = k * k / distance;
+                let (ux, uy) = (dx / distance * push, dy / distance * push);
+                shift[a].0 += ux;
+                shift[a].1 += uy;
+                shift[b].0 -= ux;
+                shift[b].1 -= uy;
+            }
+        }
+        for &(a, b) in links {
+            let (a, b) = (a as usize, b as usize);
+            if a >= nodes || b >= nodes {
+                continue;
+            }
+            let (dx, dy) = (points[a].0 - points[b].0, points[a].1 - points[b].1);
+            let distance = (dx * dx + dy * dy).sqrt().max(1e-4);
+            let pull = distance * distance / k;
+            let (ux, uy) = (dx / distance * pull, dy / distance * pull);
+            shift[a].0 -= ux;
+            shift[a].1 -= uy;
+            shift[b].0 += ux;
+            shift[b].1 += uy;
+        }
+        let step = 0.1 * (1.0 - iteration as f64 / iterations as f64) + 0.002;
+        for (point, (sx, sy)) in points.iter_mut().zip(shift) {
+            let length = (sx * sx + sy * sy).sqrt().max(1e-9);
+            let moved = length.min(step);
+            point.0 += sx / length * moved;
+            point.1 += sy / length * moved;
+        }
+    }
+    // Fit the unit square.
+    let (min_x, max_x) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
+        (lo.min(p.0), hi.max(p.0))
+    });
+    let (min_y, max_y) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
+        (lo.min(p.1), hi.max(p.1))
+    });
+    let span = (max_x - min_x).max(max_y - min_y).max(1e-9);
+    points
         .into_iter()
+        .map(|(x, y)| ((x - min_x) / span, (y - min_y) / span))
+        .collect()
+}
+
+/// The canvas positions of the nodes, before zoom: forces for small random graphs (whose
+/// structure a circle hides), the topology's own layout otherwise.
+fn positions(nodes: usize, topology: TopologyKind, links: &[(u32, u32)]) -> Vec<(f64, f64)> {
+    let random = matches!(
+        topology,
+        TopologyKind::RandomRegular { .. }
+            | TopologyKind::ErdosRenyi { .. }
+            | TopologyKind::BarabasiAlbert { .. }
+    );
+    let unit = if random && nodes <= MAX_FORCE_NODES && !links.is_empty() {
+        force_layout(nodes, links)
+    } else {
+        layout(nodes, topology)
+    };
+    unit.into_iter()
         .map(|(x, y)| {
             (
                 MARGIN + x * (SIZE - 2.0 * MARGIN),
@@ -279,9 +353,10 @@ pub fn GraphView(props: &GraphProps) -> Html {
     // Where a drag started (canvas point, view then) and whether it moved.
     let drag = use_mut_ref(|| None::<((f64, f64), View, bool)>);
     let nodes = props.recording.frames.first().map_or(0, Vec::len);
-    let points = use_memo((nodes, props.topology), |(nodes, topology)| {
-        positions(*nodes, *topology)
-    });
+    let points = use_memo(
+        (nodes, props.topology, props.recording.clone()),
+        |(nodes, topology, recording)| positions(*nodes, *topology, &recording.links),
+    );
     {
         let canvas = canvas.clone();
         let points = points.clone();
@@ -456,7 +531,7 @@ mod tests {
             (100.0, 100.0),
             "the zoom centre stays put"
         );
-        let points = positions(12, TopologyKind::Grid { width: 4 });
+        let points = positions(12, TopologyKind::Grid { width: 4 }, &[]);
         let (x, y) = points[6];
         assert_eq!(node_at(&points, View::default(), x + 1.0, y), Some(6));
         assert_eq!(node_at(&points, View::default(), -50.0, -50.0), None);
@@ -466,6 +541,14 @@ mod tests {
             Some(6),
             "hit testing follows the zoom"
         );
+        // Forces: two triangles joined by one link end up as two clusters.
+        let links = [(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3), (2, 3)];
+        let points = force_layout(6, &links);
+        let distance = |a: usize, b: usize| {
+            ((points[a].0 - points[b].0).powi(2) + (points[a].1 - points[b].1).powi(2)).sqrt()
+        };
+        assert!(distance(0, 1) < distance(0, 5), "{points:?}");
+        assert!(points.iter().all(|p| (0.0..=1.0 + 1e-9).contains(&p.0)));
         let centers = layout(10, TopologyKind::DataCenters);
         assert!(
             centers[0].0 < 0.5 && centers[9].0 > 0.5,

@@ -28,7 +28,7 @@ use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 use yew_agent::reactor::{ReactorEvent, ReactorProvider, use_reactor_bridge};
 
-use chart::SirChart;
+use chart::{LineChart, Series, SirChart};
 use cluster_view::ClusterView;
 use compare::{Compare, PinnedRun};
 use controls::Controls;
@@ -246,6 +246,8 @@ fn Playground() -> Html {
                                 theory={theory_curve(scenario, report.rounds.len() as u32)}
                                 residue={theory_residue(scenario)}
                                 marker={recording.as_ref().map(|_| timeline.round)} />
+                            <LineChart id="traffic-chart" series={traffic_series(&report.rounds, scenario.nodes)}
+                                caption="per node, over rounds" />
                         </div>
                     </div>
                 </>
@@ -289,6 +291,32 @@ fn Playground() -> Html {
         <SweepPanel base={(*scenario).clone()} />
         </>
     }
+}
+
+/// Messages per node in each round, and their running total (the traffic).
+fn traffic_series(rounds: &[gossip_core::metrics::RoundMetrics], nodes: u32) -> Vec<Series> {
+    let nodes = f64::from(nodes.max(1));
+    let mut total = 0.0;
+    let mut per_round = vec![(0.0, 0.0)];
+    let mut cumulative = vec![(0.0, 0.0)];
+    for metrics in rounds {
+        let sent = metrics.messages as f64 / nodes;
+        total += sent;
+        per_round.push((f64::from(metrics.round), sent));
+        cumulative.push((f64::from(metrics.round), total));
+    }
+    vec![
+        Series {
+            name: "messages in the round".into(),
+            class: "infective",
+            points: per_round,
+        },
+        Series {
+            name: "messages so far".into(),
+            class: "susceptible",
+            points: cumulative,
+        },
+    ]
 }
 
 /// The nodes a rumor scenario crashes by name, with the round of each crash.
@@ -404,4 +432,23 @@ fn describe(scenario: &Scenario) -> String {
 fn main() {
     console_error_panic_hook::set_once();
     yew::Renderer::<App>::new().render();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_traffic_curve_ends_at_the_run_s_traffic() {
+        let scenario = Scenario {
+            nodes: 300,
+            ..Scenario::default()
+        };
+        let report = scenario.run().unwrap();
+        let series = traffic_series(&report.rounds, scenario.nodes);
+        let total = series[1].points.last().unwrap().1;
+        assert!((total - report.summary.traffic).abs() < 1e-9);
+        let summed: f64 = series[0].points.iter().map(|p| p.1).sum();
+        assert!((summed - total).abs() < 1e-9);
+    }
 }
