@@ -151,6 +151,35 @@ pub enum NodeEvent {
     },
 }
 
+impl NodeEvent {
+    /// The event in one line, as live peers print it (`value`: the key's value, for an update).
+    pub fn line(&self, value: Option<&str>) -> String {
+        match self {
+            NodeEvent::Member(member) => match *member {
+                MemberEvent::Joined { id, .. } => format!("member {id} joined"),
+                MemberEvent::Suspected { id, .. } => format!("member {id} suspected"),
+                MemberEvent::Refuted {
+                    id, incarnation, ..
+                } => format!("member {id} is alive (incarnation {incarnation})"),
+                MemberEvent::Failed { id, .. } => format!("member {id} failed"),
+                MemberEvent::Left { id, .. } => format!("member {id} left"),
+            },
+            NodeEvent::Updated {
+                key, stamp, via, ..
+            } => format!(
+                "updated {key} = {} (origin {}, version {}, via {via:?})",
+                value.unwrap_or_default(),
+                stamp.origin,
+                stamp.version
+            ),
+            NodeEvent::MailDropped { to, stamp, reason } => format!(
+                "direct mail of version {} to {to} given up ({reason:?})",
+                stamp.version
+            ),
+        }
+    }
+}
+
 /// One live node.
 pub struct Node {
     me: NodeId,

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures::{SinkExt, StreamExt};
-use gossip_core::membership::MemberEvent;
 use gossip_core::node::{Node, NodeConfig, NodeEvent};
 use gossip_core::relay_frame::{self, Control};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
@@ -155,36 +154,11 @@ impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
     }
 
     fn describe(&self, event: &NodeEvent) -> String {
-        match event {
-            NodeEvent::Member(member) => match member {
-                MemberEvent::Joined { id, .. } => format!("member {id} joined"),
-                MemberEvent::Suspected { id, .. } => format!("member {id} suspected"),
-                MemberEvent::Refuted {
-                    id, incarnation, ..
-                } => {
-                    format!("member {id} is alive (incarnation {incarnation})")
-                }
-                MemberEvent::Failed { id, .. } => format!("member {id} failed"),
-                MemberEvent::Left { id, .. } => format!("member {id} left"),
-                #[allow(unreachable_patterns)]
-                other => format!("member event {other:?}"),
-            },
-            NodeEvent::Updated {
-                key, stamp, via, ..
-            } => {
-                let value = self.value_of(key).unwrap_or_default();
-                format!(
-                    "updated {key} = {value} (origin {}, version {}, via {via:?})",
-                    stamp.origin, stamp.version
-                )
-            }
-            NodeEvent::MailDropped { to, stamp, reason } => {
-                format!(
-                    "direct mail of version {} to {to} given up ({reason:?})",
-                    stamp.version
-                )
-            }
-        }
+        let value = match event {
+            NodeEvent::Updated { key, .. } => self.value_of(key),
+            _ => None,
+        };
+        event.line(value.as_deref())
     }
 
     fn value_of(&self, key: &str) -> Option<String> {

@@ -243,28 +243,19 @@ impl WasmPeer {
     fn describe(&self, event: &NodeEvent) -> Value {
         match event {
             NodeEvent::Member(member) => {
-                let (kind, line) = match member {
-                    MemberEvent::Joined { id, .. } => ("joined", format!("member {id} joined")),
-                    MemberEvent::Suspected { id, .. } => {
-                        ("suspected", format!("member {id} suspected"))
-                    }
-                    MemberEvent::Refuted {
-                        id, incarnation, ..
-                    } => (
-                        "refuted",
-                        format!("member {id} is alive (incarnation {incarnation})"),
-                    ),
-                    MemberEvent::Failed { id, .. } => ("failed", format!("member {id} failed")),
-                    MemberEvent::Left { id, .. } => ("left", format!("member {id} left")),
-                    #[allow(unreachable_patterns)]
-                    other => ("other", format!("member event {other:?}")),
+                let kind = match member {
+                    MemberEvent::Joined { .. } => "joined",
+                    MemberEvent::Suspected { .. } => "suspected",
+                    MemberEvent::Refuted { .. } => "refuted",
+                    MemberEvent::Failed { .. } => "failed",
+                    MemberEvent::Left { .. } => "left",
                 };
                 json!({
                     "type": "member",
                     "event": kind,
                     "id": member.id(),
                     "at": member.at(),
-                    "line": line,
+                    "line": event.line(None),
                 })
             }
             NodeEvent::Updated {
@@ -279,31 +270,23 @@ impl WasmPeer {
                     .value(key)
                     .map(|value| String::from_utf8_lossy(value).into_owned())
                     .unwrap_or_default();
-                let via = mechanism_name(*via);
-                let line = format!(
-                    "updated {key} = {value} (origin {}, version {}, via {via})",
-                    stamp.origin, stamp.version
-                );
                 json!({
                     "type": "updated",
                     "key": key,
                     "value": value,
                     "origin": stamp.origin,
                     "version": stamp.version,
-                    "via": via,
+                    "via": mechanism_name(*via),
                     "at": at,
-                    "line": line,
+                    "line": event.line(Some(&value)),
                 })
             }
-            NodeEvent::MailDropped { to, stamp, reason } => json!({
+            NodeEvent::MailDropped { to, stamp, .. } => json!({
                 "type": "mail_dropped",
                 "to": to,
                 "origin": stamp.origin,
                 "version": stamp.version,
-                "line": format!(
-                    "direct mail of version {} to {to} given up ({reason:?})",
-                    stamp.version
-                ),
+                "line": event.line(None),
             }),
         }
     }
