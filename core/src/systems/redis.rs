@@ -506,6 +506,43 @@ mod tests {
     }
 
     #[wasm_bindgen_test(unsupported = test)]
+    fn a_sweep_over_the_cluster_size_shows_fail_times_and_traffic() {
+        use crate::scenario::Scenario;
+        use crate::sweep::{Knob, Sweep};
+        use crate::systems::{System, SystemRun};
+        // What the playground's sweep over N shows for the Redis preset, small enough for a test.
+        let base = Scenario::system(
+            10,
+            1,
+            SystemRun {
+                model: System::RedisCluster(RedisConfig::default()),
+                faults: vec![TimedFault {
+                    at: 5_000,
+                    fault: ModelFault::Crash { node: 7 },
+                }],
+                ..SystemRun::default()
+            },
+        );
+        let table = Sweep {
+            base,
+            knob: Knob::Nodes,
+            values: vec![10.0, 40.0],
+            seeds_per_point: 2,
+        }
+        .run()
+        .unwrap();
+        let bytes = table.series("bytes_per_node_second");
+        assert!(bytes[1].1.mean > 2.0 * bytes[0].1.mean, "{bytes:?}");
+        let fail = table.series("mean_fail_ms");
+        assert_eq!(fail.len(), 2, "the crash is marked FAIL at both sizes");
+        assert!(
+            fail.iter()
+                .all(|(_, a)| (15_000.0..30_000.0).contains(&a.mean)),
+            "{fail:?}"
+        );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
     fn gossip_bytes_per_node_grow_with_the_cluster() {
         // Every node pings every other at least every node_timeout / 2, each message about N / 10
         // others: bytes per node per second grow about linearly in N (the header dominates).
