@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Time;
 use crate::metrics::{Figure, RoundMetrics, RunSummary};
 use crate::rumor::RumorConfig;
 use crate::sim::events::{Cluster, ClusterSummary, EventReport, EventSim};
@@ -144,6 +145,15 @@ pub struct Recording {
     /// sample as good as any since ids carry no meaning in the population.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampled_from: Option<u32>,
+}
+
+/// A cluster run node by node: at each time, each node's state as the live nodes see it (0 alive
+/// everywhere, 1 suspected somewhere, 2 held dead or left somewhere, 3 not running and not yet
+/// noticed). Nodes that join later lengthen the frames.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterRecording {
+    pub times: Vec<Time>,
+    pub frames: Vec<Vec<u8>>,
 }
 
 /// The outcome of one run: counts per round and the totals.
@@ -335,6 +345,34 @@ impl Scenario {
                     .map(Outcome::System)
             }
         }
+    }
+
+    /// Runs a cluster scenario and records, at every sample, each node's state as the live
+    /// nodes see it ([`EventSim::member_states`]), if the run starts with at most `max_nodes`.
+    pub fn run_cluster_recorded(
+        &self,
+        max_nodes: u32,
+    ) -> Result<(EventReport, Option<ClusterRecording>), String> {
+        if self.nodes > max_nodes {
+            return self.run_cluster().map(|report| (report, None));
+        }
+        self.validate()?;
+        let Protocol::Cluster(cluster) = &self.protocol else {
+            return Err("this is not a cluster scenario (see run_any)".into());
+        };
+        let mut sim = EventSim::new(cluster.config(self.nodes, self.seed, self.network.loss))?;
+        let mut recording = ClusterRecording {
+            times: vec![0],
+            frames: vec![sim.member_states()],
+        };
+        let mut at = 0;
+        while at < cluster.duration {
+            at = (at + cluster.sample_every).min(cluster.duration);
+            sim.run_until(at);
+            recording.times.push(at);
+            recording.frames.push(sim.member_states());
+        }
+        Ok((sim.report(), Some(recording)))
     }
 
     /// Runs a cluster scenario for its duration.
@@ -535,6 +573,46 @@ mod tests {
         assert!(summary.mean_full_detection_ms.is_some(), "{summary:?}");
         assert_eq!(summary.false_positives, 0);
         assert!(summary.messages_per_node_second > 1.0, "{summary:?}");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_cluster_recording_shows_the_crash_and_changes_nothing() {
+        use crate::sim::events::{Fault, ScheduledFault};
+        let scenario = Scenario::cluster(
+            12,
+            2,
+            Cluster {
+                duration: 30_000,
+                faults: vec![ScheduledFault {
+                    at: 2_000,
+                    fault: Fault::Crash { node: 4 },
+                }],
+                ..Cluster::default()
+            },
+        );
+        let (report, recording) = scenario.run_cluster_recorded(100).unwrap();
+        assert_eq!(
+            report,
+            scenario.run_cluster().unwrap(),
+            "recording changes nothing"
+        );
+        let recording = recording.unwrap();
+        assert_eq!(recording.times.len(), recording.frames.len());
+        assert_eq!(recording.times.last(), Some(&30_000));
+        assert!(recording.frames[0].iter().all(|&state| state == 0));
+        let last = recording.frames.last().unwrap();
+        assert_eq!(last[4], 2, "the crashed node is held dead");
+        let after_crash = recording.times.iter().position(|&t| t == 2_100).unwrap();
+        assert_eq!(
+            recording.frames[after_crash][4], 3,
+            "down, and nobody knows yet"
+        );
+        assert!(
+            last.iter()
+                .enumerate()
+                .all(|(node, &state)| node == 4 || state == 0)
+        );
+        assert!(scenario.run_cluster_recorded(5).unwrap().1.is_none());
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -23,6 +23,15 @@ test('the SWIM preset shows the crash detected, and the numbers match the native
   assert.match(figures, /0 false positives/);
   await page.locator('#views-chart polyline.dead').waitFor();
 
+  // The graph shows each node as the others see it, step by step (100 ms samples).
+  const canvas = page.locator('canvas#graph');
+  assert.match(await canvas.getAttribute('aria-label'), /19 alive, 0 suspected, 1 dead, 0 down/);
+  await page.getByRole('slider', { name: 'Step' }).fill('52');
+  assert.match(await canvas.getAttribute('aria-label'), /19 alive, 0 suspected, 0 dead, 1 down/, 'just crashed');
+  await page.getByRole('slider', { name: 'Step' }).fill('0');
+  assert.match(await canvas.getAttribute('aria-label'), /20 alive/);
+  assert.equal(await page.locator('#cluster-time').textContent(), 't = 0.00 s');
+
   const native = JSON.parse(execFileSync(nodeBin, ['sim', page.url()])).runs[0].summary;
   assert.ok(figures.includes(`${(native.mean_detection_ms / 1000).toFixed(2)} s on average`),
     `${figures} vs native ${JSON.stringify(native)}`);

@@ -2,14 +2,70 @@
 //! each other over time, the traffic, how long each crash took to detect and each write to
 //! spread.
 
+use std::rc::Rc;
+
+use gossip_core::scenario::{ClusterRecording, Recording};
 use gossip_core::sim::events::{EventReport, EventSample};
+use gossip_core::topology::TopologyKind;
 use yew::prelude::*;
 
 use crate::chart::{LineChart, Series};
+use crate::graph::{GraphView, Palette};
+use crate::timeline::{Timeline, TimelineAction, TimelineControls};
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterViewProps {
     pub report: EventReport,
+    /// Each node's state over time, when the cluster is small enough to draw.
+    #[prop_or_default]
+    pub recording: Option<ClusterRecording>,
+}
+
+/// A cluster recording in the graph's terms: frames padded to the largest population (nodes
+/// that join later count as not running before), no links (SWIM's members all reach each other).
+pub fn as_graph_recording(recording: &ClusterRecording) -> Recording {
+    let nodes = recording.frames.iter().map(Vec::len).max().unwrap_or(0);
+    Recording {
+        frames: recording
+            .frames
+            .iter()
+            .map(|frame| {
+                let mut frame = frame.clone();
+                frame.resize(nodes, 3);
+                frame
+            })
+            .collect(),
+        informed_by: vec![None; nodes],
+        links: Vec::new(),
+        sampled_from: None,
+    }
+}
+
+/// The graph of a cluster run, with its own timeline over the samples.
+#[derive(Properties, PartialEq)]
+struct ClusterGraphProps {
+    recording: Rc<Recording>,
+    times: Vec<u64>,
+}
+
+#[component]
+fn ClusterGraph(props: &ClusterGraphProps) -> Html {
+    let timeline = use_reducer(Timeline::default);
+    {
+        let timeline = timeline.clone();
+        use_effect_with(props.recording.clone(), move |recording| {
+            timeline.dispatch(TimelineAction::Load(recording.frames.len() - 1));
+        });
+    }
+    let at = props.times.get(timeline.round).copied().unwrap_or(0);
+    html! {
+        <div class="graph-column">
+            <GraphView recording={props.recording.clone()} topology={TopologyKind::Complete}
+                round={timeline.round} palette={Palette::Membership} />
+            <TimelineControls timeline={timeline.clone()} unit="Step" />
+            <p id="cluster-time" class="note">{format!("t = {}", seconds(at as f64))}</p>
+        </div>
+    }
 }
 
 fn seconds(ms: f64) -> String {
@@ -89,6 +145,20 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
                     summary.messages_per_node_second, summary.bytes_per_node_second,
                     summary.false_suspicions, summary.false_positives)}
             </p>
+            if let Some(recording) = &props.recording {
+                <div class="viz">
+                    <ClusterGraph recording={Rc::new(as_graph_recording(recording))} times={recording.times.clone()} />
+                    <div class="chart-column">
+                        <p class="note">
+                            {"Each node as the live nodes see it: "}
+                            <span class="key alive">{"alive to all"}</span>
+                            <span class="key suspect">{"suspected by some"}</span>
+                            <span class="key dead">{"held dead by some"}</span>
+                            <span class="key removed">{"down, not yet noticed"}</span>
+                        </p>
+                    </div>
+                </div>
+            }
             <div class="viz">
                 <div class="chart-column">
                     <LineChart id="views-chart" series={views}
@@ -161,6 +231,17 @@ pub fn per_second(samples: &[EventSample]) -> Vec<(f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cluster_recording_pads_late_joiners_as_not_running() {
+        let recording = ClusterRecording {
+            times: vec![0, 100],
+            frames: vec![vec![0, 0], vec![0, 1, 0]],
+        };
+        let graph = as_graph_recording(&recording);
+        assert_eq!(graph.frames, vec![vec![0, 0, 3], vec![0, 1, 0]]);
+        assert_eq!(graph.informed_by.len(), 3);
+    }
 
     #[test]
     fn traffic_is_averaged_over_whole_seconds() {

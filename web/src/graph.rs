@@ -30,6 +30,53 @@ pub struct GraphProps {
     /// Nodes the scenario crashes, and from which round: drawn crossed out from then on.
     #[prop_or_default]
     pub crashed: Vec<(u32, u32)>,
+    /// What the frames' state codes mean.
+    #[prop_or_default]
+    pub palette: Palette,
+}
+
+/// The meaning and colour of the state codes in a recording's frames.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Palette {
+    /// A rumor: 0 susceptible, 1 infective, 2 removed.
+    #[default]
+    Rumor,
+    /// SWIM as the live nodes see each node: 0 alive, 1 suspected, 2 held dead, 3 not running.
+    Membership,
+}
+
+impl Palette {
+    /// (CSS variable, fallback colour, short name, description) of each state code.
+    fn states(self) -> &'static [(&'static str, &'static str, &'static str, &'static str)] {
+        match self {
+            Palette::Rumor => &[
+                ("--susceptible", "#3b82f6", "susceptible", "susceptible"),
+                (
+                    "--infective",
+                    "#e4572e",
+                    "infective",
+                    "infective (spreading)",
+                ),
+                (
+                    "--removed",
+                    "#8a8a99",
+                    "removed",
+                    "removed (knows, stopped spreading)",
+                ),
+            ],
+            Palette::Membership => &[
+                ("--ok", "#1f8a4c", "alive", "alive to every live node"),
+                ("--infective", "#e4572e", "suspected", "suspected by some"),
+                ("--bad", "#c0392b", "dead", "held dead by some"),
+                (
+                    "--removed",
+                    "#8a8a99",
+                    "down",
+                    "not running, not yet noticed",
+                ),
+            ],
+        }
+    }
 }
 
 /// Zoom and pan: canvas = scale * layout + offset.
@@ -219,6 +266,7 @@ fn css_color(canvas: &HtmlCanvasElement, name: &str, fallback: &str) -> String {
 struct Marks<'a> {
     selected: Option<usize>,
     crashed: &'a [(u32, u32)],
+    palette: Palette,
 }
 
 fn draw(
@@ -234,11 +282,12 @@ fn draw(
         .frames
         .get(round.min(recording.frames.len().saturating_sub(1)))?;
     let nodes = frame.len();
-    let colors = [
-        css_color(canvas, "--susceptible", "#3b82f6"),
-        css_color(canvas, "--infective", "#e4572e"),
-        css_color(canvas, "--removed", "#8a8a99"),
-    ];
+    let colors: Vec<String> = marks
+        .palette
+        .states()
+        .iter()
+        .map(|(variable, fallback, _, _)| css_color(canvas, variable, fallback))
+        .collect();
     let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
     context.clear_rect(0.0, 0.0, SIZE, SIZE);
     let _ = context.set_transform(view.scale, 0.0, 0.0, view.scale, view.dx, view.dy);
@@ -316,14 +365,16 @@ fn draw(
 }
 
 /// What a node went through, as of `round`.
-pub fn describe_node(recording: &Recording, node: usize, round: usize) -> String {
+pub fn describe_node(recording: &Recording, palette: Palette, node: usize, round: usize) -> String {
     let frame = &recording.frames[round.min(recording.frames.len() - 1)];
+    let states = palette.states();
     let phase = match frame.get(node) {
-        Some(0) => "susceptible",
-        Some(1) => "infective (spreading)",
-        Some(_) => "removed (knows, stopped spreading)",
+        Some(&code) => states[usize::from(code).min(states.len() - 1)].3,
         None => return format!("node {node} is not drawn"),
     };
+    if palette == Palette::Membership {
+        return format!("Node {node} at step {round}: {phase}");
+    }
     let learned = match recording.informed_by.get(node).copied().flatten() {
         Some((from, at)) if at as usize <= round => {
             format!("; learned from node {from} in round {at}")
@@ -367,8 +418,10 @@ pub fn GraphView(props: &GraphProps) -> Html {
                 *view,
                 *selected,
                 props.crashed.clone(),
+                props.palette,
             ),
-            move |(recording, round, view, selected, crashed)| {
+            move |(recording, round, view, selected, crashed, palette)| {
+                let palette = *palette;
                 if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
                     // Each draw shows up in the browser's performance timeline as "graph-draw".
                     let performance = web_sys::window().and_then(|window| window.performance());
@@ -378,6 +431,7 @@ pub fn GraphView(props: &GraphProps) -> Html {
                     let marks = Marks {
                         selected: *selected,
                         crashed,
+                        palette,
                     };
                     draw(&element, recording, &points, *round, *view, marks);
                     if let Some(performance) = &performance {
@@ -463,13 +517,18 @@ pub fn GraphView(props: &GraphProps) -> Html {
     };
     let frame = &props.recording.frames[props.round.min(props.recording.frames.len() - 1)];
     let count = |phase: u8| frame.iter().filter(|&&p| p == phase).count();
+    let counts: Vec<String> = props
+        .palette
+        .states()
+        .iter()
+        .enumerate()
+        .map(|(code, (_, _, name, _))| format!("{} {name}", count(code as u8)))
+        .collect();
     let label = format!(
-        "Network of {} nodes after round {}: {} susceptible, {} infective, {} removed",
+        "Network of {} nodes after round {}: {}",
         frame.len(),
         props.round,
-        count(0),
-        count(1),
-        count(2)
+        counts.join(", ")
     );
     let info_node = (*hovered).or(*selected);
     let crash = match (&props.on_crash, *selected) {
@@ -498,7 +557,7 @@ pub fn GraphView(props: &GraphProps) -> Html {
             <p id="node-info" class="note" aria-live="polite">
                 {info_node.map_or_else(
                     || "Point at a node to see its state; click to select it; scroll to zoom, drag to pan.".to_string(),
-                    |node| describe_node(&props.recording, node, props.round))}
+                    |node| describe_node(&props.recording, props.palette, node, props.round))}
             </p>
         </>
     }

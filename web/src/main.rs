@@ -195,10 +195,14 @@ fn Playground() -> Html {
         None | Some(SimOutput::Summaries { .. }) => {
             html! { <p id="sim-result" class="pending">{format!("Running {} in the worker...", describe(&scenario))}</p> }
         }
-        Some(SimOutput::ClusterDone { scenario, report }) => html! {
+        Some(SimOutput::ClusterDone {
+            scenario,
+            report,
+            recording,
+        }) => html! {
             <>
                 <p id="sim-result" class="done">{format!("{}: {:.0} s simulated.", describe(scenario), report.duration as f64 / 1_000.0)}</p>
-                <ClusterView report={report.clone()} />
+                <ClusterView report={report.clone()} recording={recording.clone()} />
             </>
         },
         Some(SimOutput::SystemDone { scenario, report }) => html! {

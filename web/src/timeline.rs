@@ -67,6 +67,9 @@ impl Reducible for Timeline {
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
     pub timeline: UseReducerHandle<Timeline>,
+    /// What one frame is called ("Round", "Step").
+    #[prop_or(AttrValue::Static("Round"))]
+    pub unit: AttrValue,
 }
 
 #[component]
@@ -120,8 +123,8 @@ pub fn TimelineControls(props: &TimelineProps) -> Html {
             <button id="play" onclick={toggle}>{ if timeline.playing { "Pause" } else { "Play" } }</button>
             <button id="step" onclick={step} disabled={timeline.round >= timeline.last}>{"Step"}</button>
             <input id="round" type="range" min="0" max={timeline.last.to_string()} value={timeline.round.to_string()}
-                aria-label="Round" oninput={scrub} />
-            <span id="round-label">{format!("Round {} of {}", timeline.round, timeline.last)}</span>
+                aria-label={props.unit.clone()} oninput={scrub} />
+            <span id="round-label">{format!("{} {} of {}", props.unit, timeline.round, timeline.last)}</span>
             <label class="speed">{"Speed"}
                 <select id="speed" onchange={choose_speed}>
                     { for SPEEDS.iter().map(|&rounds| html! {

@@ -4,7 +4,7 @@
 
 use futures::{SinkExt, StreamExt};
 use gossip_core::scenario::Outcome;
-use gossip_core::scenario::{Protocol, Recording, RunReport, Scenario, Summary};
+use gossip_core::scenario::{ClusterRecording, Protocol, Recording, RunReport, Scenario, Summary};
 use gossip_core::sim::events::EventReport;
 use gossip_core::systems::SystemReport;
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,8 @@ pub enum SimOutput {
     ClusterDone {
         scenario: Scenario,
         report: EventReport,
+        /// Each node's state over time, for clusters small enough to draw.
+        recording: Option<ClusterRecording>,
     },
     /// A system model's run.
     SystemDone {
@@ -85,8 +87,12 @@ pub fn handle(request: SimRequest) -> SimOutput {
                 },
                 Err(error) => SimOutput::Failed { scenario, error },
             },
-            Protocol::Cluster(_) => match scenario.run_cluster() {
-                Ok(report) => SimOutput::ClusterDone { scenario, report },
+            Protocol::Cluster(_) => match scenario.run_cluster_recorded(MAX_DRAWN_NODES) {
+                Ok((report, recording)) => SimOutput::ClusterDone {
+                    scenario,
+                    report,
+                    recording,
+                },
                 Err(error) => SimOutput::Failed { scenario, error },
             },
             Protocol::System(_) => match scenario.run_any() {

@@ -847,6 +847,31 @@ impl EventSim {
         &self.totals
     }
 
+    /// Each node's state as the live nodes see it, for a picture of the cluster: 2 if some live
+    /// node holds it Dead or Left, else 1 if some live node suspects it, else 0 if it is running
+    /// (every live node holds it Alive) and 3 if it is not (crashed, and nobody has noticed yet).
+    pub fn member_states(&self) -> Vec<u8> {
+        let mut states = vec![0u8; self.slots.len()];
+        for (&(observer, subject), &state) in &self.views {
+            let observer_live = self
+                .slots
+                .get(observer as usize)
+                .is_some_and(|slot| slot.status.is_running());
+            if let Some(seen) = states.get_mut(subject as usize)
+                && observer_live
+            {
+                let severity = if state == State::Suspect { 1 } else { 2 };
+                *seen = (*seen).max(severity);
+            }
+        }
+        for (seen, slot) in states.iter_mut().zip(&self.slots) {
+            if *seen == 0 && !slot.status.is_running() {
+                *seen = 3;
+            }
+        }
+        states
+    }
+
     /// Events queued, stale wake-ups included.
     pub fn queued(&self) -> usize {
         self.queue.len()
