@@ -66,6 +66,8 @@ test('two tabs and two native peers converge; a closed tab is detected; a relay 
   const url = `${relay.url}?room=${room}&period=${PERIOD_MS}`;
   const first = await openPage(browser, url);
   const second = await openPage(browser, url);
+  assert.match(await first.page.locator('#live-mechanisms').textContent(),
+    new RegExp(`SWIM every ${PERIOD_MS} ms, anti-entropy every ${PERIOD_MS} ms, rumor mongering every 40 ms`));
   for (const { page } of [first, second]) {
     await page.locator('#relay-status.done', { hasText: `room "${room}"` }).waitFor({ timeout: 15_000 });
   }

@@ -1,8 +1,10 @@
 //! Live mode: this tab is a gossip peer. It runs the same gossip-core [`Node`] as the native
 //! peers, driven by the page's clock and the relay socket: members appear and fail, values
 //! written here or anywhere in the room arrive by anti-entropy, rumor mongering or direct mail.
-//! The room comes from the URL (`?room=NAME`, so a link invites others; `&period=MS` sets the
-//! SWIM period, 1,000 ms by default).
+//! The room comes from the URL (`?room=NAME`, so a link invites others), and so do the settings:
+//! `&period=MS` sets the SWIM period (1,000 ms by default; anti-entropy runs at the same period
+//! and rumor mongering at a fifth of it), `&mechanisms=ae,rumor,mail` chooses what spreads
+//! writes besides SWIM (default `ae,rumor`), `&lifeguard=1` runs SWIM with Lifeguard.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
@@ -24,14 +26,28 @@ const TICK_MS: u32 = 50;
 const LOG_LINES: usize = 50;
 const MAX_BACKOFF_MS: u32 = 5_000;
 
-/// The room and SWIM period asked for in the page's query string.
-fn settings_from_url() -> (String, Time) {
-    let search = web_sys::window()
-        .and_then(|window| window.location().search().ok())
-        .unwrap_or_default();
-    let mut room = DEFAULT_ROOM.to_string();
-    let mut period = 1_000;
-    for pair in search.trim_start_matches('?').split('&') {
+/// What the page's query string asks of the live peer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveSettings {
+    pub room: String,
+    pub period: Time,
+    pub anti_entropy: bool,
+    pub rumor: bool,
+    pub direct_mail: bool,
+    pub lifeguard: bool,
+}
+
+/// Reads `?room=..&period=..&mechanisms=..&lifeguard=..`; anything unreadable keeps its default.
+pub fn parse_settings(query: &str) -> LiveSettings {
+    let mut settings = LiveSettings {
+        room: DEFAULT_ROOM.to_string(),
+        period: 1_000,
+        anti_entropy: true,
+        rumor: true,
+        direct_mail: false,
+        lifeguard: false,
+    };
+    for pair in query.trim_start_matches('?').split('&') {
         match pair.split_once('=') {
             Some(("room", name))
                 if !name.is_empty()
@@ -40,26 +56,72 @@ fn settings_from_url() -> (String, Time) {
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
             {
-                room = name.to_string()
+                settings.room = name.to_string()
             }
-            Some(("period", ms)) => period = ms.parse().unwrap_or(period).clamp(100, 10_000),
+            Some(("period", ms)) => {
+                settings.period = ms.parse().unwrap_or(settings.period).clamp(100, 10_000)
+            }
+            Some(("mechanisms", list)) => {
+                let names: Vec<&str> = list.split(',').collect();
+                settings.anti_entropy = names.contains(&"ae");
+                settings.rumor = names.contains(&"rumor");
+                settings.direct_mail = names.contains(&"mail");
+            }
+            Some(("lifeguard", flag)) => settings.lifeguard = flag == "1",
             _ => {}
         }
     }
-    (room, period)
+    settings
 }
 
-fn node_config(period: Time) -> NodeConfig {
+fn settings_from_url() -> LiveSettings {
+    let search = web_sys::window()
+        .and_then(|window| window.location().search().ok())
+        .unwrap_or_default();
+    parse_settings(&search)
+}
+
+fn node_config(settings: &LiveSettings) -> NodeConfig {
+    let period = settings.period;
     let mut config = NodeConfig::default();
     config.swim.protocol_period = period;
     config.swim.ping_timeout = period * 3 / 10;
+    config.swim.lifeguard = settings.lifeguard;
+    config.anti_entropy = config.anti_entropy.filter(|_| settings.anti_entropy);
     if let Some(schedule) = config.anti_entropy.as_mut() {
         schedule.period = period;
     }
+    config.rumor = config.rumor.filter(|_| settings.rumor);
     if let Some(schedule) = config.rumor.as_mut() {
         schedule.period = (period / 5).max(20);
     }
+    if settings.direct_mail {
+        config.direct_mail = Some(Default::default());
+    }
     config
+}
+
+/// The mechanisms running, in words.
+fn mechanisms_text(config: &NodeConfig) -> String {
+    let mut parts = vec![format!(
+        "SWIM every {} ms{}",
+        config.swim.protocol_period,
+        if config.swim.lifeguard {
+            " with Lifeguard"
+        } else {
+            ""
+        }
+    )];
+    if let Some(schedule) = &config.anti_entropy {
+        parts.push(format!("anti-entropy every {} ms", schedule.period));
+    }
+    if let Some(schedule) = &config.rumor {
+        parts.push(format!("rumor mongering every {} ms", schedule.period));
+    }
+    if config.direct_mail.is_some() {
+        parts.push("direct mail".to_string());
+    }
+    parts.join(", ")
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -255,11 +317,11 @@ fn connect(shared: &Shared, rerender: &Callback<()>) {
 pub fn LivePanel() -> Html {
     let rerender = use_force_update();
     let shared: Rc<RefCell<LivePeer>> = use_mut_ref(|| {
-        let (room, period) = settings_from_url();
+        let settings = settings_from_url();
         let seed = (js_sys::Math::random() * 2f64.powi(53)) as u64;
         LivePeer {
-            room,
-            config: node_config(period),
+            room: settings.room.clone(),
+            config: node_config(&settings),
             id: None,
             node: None,
             rng: seeded_rng(seed),
@@ -383,6 +445,7 @@ pub fn LivePanel() -> Html {
             <p class="note">{"Every tab on this page is a gossip peer. Invite others to room "}
                 <a id="invite" href={format!("?room={}", peer.room)}>{peer.room.clone()}</a>
                 {"; native peers join with "}<code>{format!("gossip-node peer --room {}", peer.room)}</code>{"."}</p>
+            <p id="live-mechanisms" class="note">{format!("This tab runs {} (set with ?period=MS&mechanisms=ae,rumor,mail&lifeguard=1).", mechanisms_text(&peer.config))}</p>
             <form id="put-form" class="controls" onsubmit={put}>
                 <label>{"Key"}<input id="put-key" ref={key_input} type="text" maxlength="64" /></label>
                 <label>{"Value"}<input id="put-value" ref={value_input} type="text" maxlength="256" /></label>
@@ -419,5 +482,33 @@ pub fn LivePanel() -> Html {
                 <ol id="live-log">{ for peer.log.iter().map(|line| html! { <li>{line}</li> }) }</ol>
             </details>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_string_chooses_room_period_and_mechanisms() {
+        let defaults = parse_settings("");
+        assert_eq!(defaults.room, DEFAULT_ROOM);
+        let config = node_config(&defaults);
+        assert!(config.anti_entropy.is_some() && config.rumor.is_some());
+        assert!(config.direct_mail.is_none() && !config.swim.lifeguard);
+
+        let settings = parse_settings("?room=lab-2&period=500&mechanisms=mail,ae&lifeguard=1");
+        assert_eq!((settings.room.as_str(), settings.period), ("lab-2", 500));
+        let config = node_config(&settings);
+        assert_eq!(config.anti_entropy.map(|s| s.period), Some(500));
+        assert!(config.rumor.is_none() && config.direct_mail.is_some());
+        assert!(config.swim.lifeguard);
+        assert_eq!(
+            mechanisms_text(&config),
+            "SWIM every 500 ms with Lifeguard, anti-entropy every 500 ms, direct mail"
+        );
+        // Bad values keep the defaults.
+        let odd = parse_settings("?room=no%20spaces&period=fast");
+        assert_eq!((odd.room.as_str(), odd.period), (DEFAULT_ROOM, 1_000));
     }
 }
