@@ -100,9 +100,19 @@ fn cluster(
     )
 }
 
-/// The store of the anti-entropy cost presets: 60 keys written at node 0, then one more key
-/// at node 5 once everyone has the 60.
-fn store_then_one_change() -> Vec<events::ScheduledFault> {
+/// 4 nodes reconciling every second in this order, one write at node 0.
+fn four_nodes_one_write(peer_choice: PeerChoice) -> Scenario {
+    cluster(
+        4,
+        anti_entropy_only(AntiEntropyConfig::default(), 1_000, peer_choice),
+        10_000,
+        vec![put(1_500, 0, "color", "blue")],
+    )
+}
+
+/// The anti-entropy cost presets: 10 nodes reconciling every second with `config`; 60 keys
+/// written at node 0, then one more key at node 5 once everyone has the 60.
+fn anti_entropy_cost(config: AntiEntropyConfig) -> Scenario {
     let mut faults: Vec<_> = (0..60)
         .map(|i| {
             put(
@@ -114,7 +124,12 @@ fn store_then_one_change() -> Vec<events::ScheduledFault> {
         })
         .collect();
     faults.push(put(20_000, 5, "late", "one change"));
-    faults
+    cluster(
+        10,
+        anti_entropy_only(config, 1_000, PeerChoice::Uniform),
+        30_000,
+        faults,
+    )
 }
 
 /// Every preset, in the order the playground lists them.
@@ -263,12 +278,7 @@ pub fn presets() -> Vec<Preset> {
             explanation: "4 nodes reconcile their stores every second by push-pull, each with its successor in a \
                 fixed ring (a Hamiltonian cycle). A write at node 0 reaches the others in a bounded, \
                 predictable number of periods. Compare with random order.",
-            scenario: cluster(
-                4,
-                anti_entropy_only(AntiEntropyConfig::default(), 1_000, PeerChoice::Hamiltonian),
-                10_000,
-                vec![put(1_500, 0, "color", "blue")],
-            ),
+            scenario: four_nodes_one_write(PeerChoice::Hamiltonian),
         },
         Preset {
             id: "ae-random",
@@ -276,12 +286,7 @@ pub fn presets() -> Vec<Preset> {
             title: "Anti-entropy, random order",
             explanation: "The same 4 nodes choosing their partner uniformly at random each second: sometimes faster, \
                 sometimes a node is left out for a while. Change the seed to see the spread.",
-            scenario: cluster(
-                4,
-                anti_entropy_only(AntiEntropyConfig::default(), 1_000, PeerChoice::Uniform),
-                10_000,
-                vec![put(1_500, 0, "color", "blue")],
-            ),
+            scenario: four_nodes_one_write(PeerChoice::Uniform),
         },
         Preset {
             id: "direct-mail-repair",
@@ -323,19 +328,10 @@ pub fn presets() -> Vec<Preset> {
             title: "Anti-entropy cost: full data",
             explanation: "10 nodes hold the same 60 keys and exchange their whole stores every second, whether they \
                 differ or not: see the bytes per node per second. Compare with the Merkle tree.",
-            scenario: cluster(
-                10,
-                anti_entropy_only(
-                    AntiEntropyConfig {
-                        comparison: Comparison::FullData,
-                        ..AntiEntropyConfig::default()
-                    },
-                    1_000,
-                    PeerChoice::Uniform,
-                ),
-                30_000,
-                store_then_one_change(),
-            ),
+            scenario: anti_entropy_cost(AntiEntropyConfig {
+                comparison: Comparison::FullData,
+                ..AntiEntropyConfig::default()
+            }),
         },
         Preset {
             id: "ae-hash-tree",
@@ -343,20 +339,11 @@ pub fn presets() -> Vec<Preset> {
             title: "Anti-entropy cost: Merkle tree",
             explanation: "The same 10 nodes compare Merkle trees of their stores top down: equal roots end an \
                 exchange in one small message, and one changed key costs a few levels of hashes and one segment.",
-            scenario: cluster(
-                10,
-                anti_entropy_only(
-                    AntiEntropyConfig {
-                        comparison: Comparison::HashTree,
-                        segments: 16,
-                        ..AntiEntropyConfig::default()
-                    },
-                    1_000,
-                    PeerChoice::Uniform,
-                ),
-                30_000,
-                store_then_one_change(),
-            ),
+            scenario: anti_entropy_cost(AntiEntropyConfig {
+                comparison: Comparison::HashTree,
+                segments: 16,
+                ..AntiEntropyConfig::default()
+            }),
         },
         Preset {
             id: "redis-cluster-fail",

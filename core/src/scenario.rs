@@ -237,43 +237,50 @@ impl Scenario {
         }
     }
 
-    /// The rumor settings to edit; a cluster scenario becomes a rumor scenario with the default
-    /// settings first.
-    pub fn rumor_config_mut(&mut self) -> &mut RumorConfig {
-        if !matches!(self.protocol, Protocol::Rumor(_)) {
-            self.protocol = Protocol::Rumor(RumorConfig::default());
-        }
-        match &mut self.protocol {
-            Protocol::Rumor(rumor) => rumor,
-            _ => unreachable!("set to a rumor just above"),
-        }
-    }
-
-    /// The cluster settings to edit; a rumor scenario becomes a cluster with the default
-    /// settings on a complete network first (a cluster is a full mesh).
-    pub fn cluster_config_mut(&mut self) -> &mut Cluster {
-        if !matches!(self.protocol, Protocol::Cluster(_)) {
-            self.protocol = Protocol::Cluster(Box::default());
+    /// Runs `protocol` from now on. The live-node engines need every node to reach every other
+    /// and time their own faults, so leaving the round engine resets the topology and drops the
+    /// round-numbered faults.
+    fn switch_to(&mut self, protocol: Protocol) {
+        if !matches!(protocol, Protocol::Rumor(_)) {
             self.network.topology = TopologyKind::Complete;
             self.network.faults.clear();
         }
-        match &mut self.protocol {
-            Protocol::Cluster(cluster) => cluster,
-            _ => unreachable!("set to a cluster just above"),
+        self.protocol = protocol;
+    }
+
+    /// The rumor settings to edit; another scenario becomes a rumor scenario with the default
+    /// settings first.
+    pub fn rumor_config_mut(&mut self) -> &mut RumorConfig {
+        if !matches!(self.protocol, Protocol::Rumor(_)) {
+            self.switch_to(Protocol::Rumor(RumorConfig::default()));
         }
+        let Protocol::Rumor(rumor) = &mut self.protocol else {
+            unreachable!("switched to a rumor just above")
+        };
+        rumor
+    }
+
+    /// The cluster settings to edit; another scenario becomes a cluster with the default
+    /// settings first.
+    pub fn cluster_config_mut(&mut self) -> &mut Cluster {
+        if !matches!(self.protocol, Protocol::Cluster(_)) {
+            self.switch_to(Protocol::Cluster(Box::default()));
+        }
+        let Protocol::Cluster(cluster) = &mut self.protocol else {
+            unreachable!("switched to a cluster just above")
+        };
+        cluster
     }
 
     /// The system run to edit; another scenario becomes the default system run first.
     pub fn system_config_mut(&mut self) -> &mut SystemRun {
         if !matches!(self.protocol, Protocol::System(_)) {
-            self.protocol = Protocol::System(Box::default());
-            self.network.topology = TopologyKind::Complete;
-            self.network.faults.clear();
+            self.switch_to(Protocol::System(Box::default()));
         }
-        match &mut self.protocol {
-            Protocol::System(system) => system,
-            _ => unreachable!("set to a system just above"),
-        }
+        let Protocol::System(system) = &mut self.protocol else {
+            unreachable!("switched to a system just above")
+        };
+        system
     }
 
     /// Checks the scenario before a run; the message names what is wrong.
