@@ -84,6 +84,10 @@ pub struct NodeConfig {
     pub direct_mail: Option<DirectMailConfig>,
     /// Largest message accepted by [`Node::handle_bytes`].
     pub max_message_bytes: usize,
+    /// Send a receipt to a write's origin when one of its versions arrives here, so the origin
+    /// sees when each peer learned it ([`NodeEvent::Confirmed`]). Off in simulations: it adds
+    /// a message per learner and write.
+    pub receipts: bool,
 }
 
 impl Default for NodeConfig {
@@ -95,6 +99,7 @@ impl Default for NodeConfig {
             rumor: Some(RumorSchedule::default()),
             direct_mail: None,
             max_message_bytes: wire::DEFAULT_MAX_MESSAGE,
+            receipts: false,
         }
     }
 }
@@ -149,6 +154,16 @@ pub enum NodeEvent {
         stamp: Stamp,
         reason: DropReason,
     },
+    /// Peer `by` reports that it has this node's write `stamp` of `key`, brought by `via`;
+    /// the receipt arrived `after` milliseconds after the write (the learning time plus one
+    /// trip back).
+    Confirmed {
+        by: NodeId,
+        key: String,
+        stamp: Stamp,
+        via: Mechanism,
+        after: Time,
+    },
 }
 
 impl NodeEvent {
@@ -176,6 +191,16 @@ impl NodeEvent {
                 "direct mail of version {} to {to} given up ({reason:?})",
                 stamp.version
             ),
+            NodeEvent::Confirmed {
+                by,
+                key,
+                stamp,
+                via,
+                after,
+            } => format!(
+                "peer {by} has {key} version {} (via {via:?}), {after} ms after the write",
+                stamp.version
+            ),
         }
     }
 }
@@ -195,7 +220,14 @@ pub struct Node {
     next_rumor_period: Option<Time>,
     outbox: VecDeque<(NodeId, Message)>,
     events: VecDeque<NodeEvent>,
+    /// This node's latest writes (stamp, key, when), to time the receipts that come back.
+    recent_writes: VecDeque<(Stamp, String, Time)>,
+    /// Receipts to send at the end of this step, grouped by origin then.
+    receipts_due: Vec<(NodeId, Stamp, Mechanism)>,
 }
+
+/// How many of its own writes a node remembers to time receipts.
+const RECENT_WRITES: usize = 256;
 
 impl Node {
     pub fn new(me: NodeId, config: NodeConfig) -> Result<Self, String> {
@@ -217,6 +249,8 @@ impl Node {
             next_rumor_period: None,
             outbox: VecDeque::new(),
             events: VecDeque::new(),
+            recent_writes: VecDeque::new(),
+            receipts_due: Vec::new(),
         })
     }
 
@@ -276,6 +310,10 @@ impl Node {
             via: Mechanism::Local,
             at: now,
         });
+        if self.recent_writes.len() == RECENT_WRITES {
+            self.recent_writes.pop_front();
+        }
+        self.recent_writes.push_back((stamp, key.to_string(), now));
         if let Some(monger) = &mut self.monger {
             monger.start(stamp, entry.clone());
         }
@@ -308,6 +346,7 @@ impl Node {
                     mail.handle(from, message);
                 }
             }
+            Message::Learned(receipts) => self.confirmations(now, from, receipts),
         }
         self.collect(now);
     }
@@ -395,6 +434,38 @@ impl Node {
         self.events.pop_front()
     }
 
+    /// Receipts from `from` about writes made here; receipts about anything else (another
+    /// origin's writes, writes forgotten) are ignored.
+    fn confirmations(&mut self, now: Time, from: NodeId, receipts: Vec<(Stamp, Mechanism)>) {
+        for (stamp, via) in receipts {
+            if stamp.origin != self.me || from == self.me {
+                continue;
+            }
+            if let Some((_, key, written)) = self.recent_writes.iter().find(|(s, ..)| *s == stamp) {
+                self.events.push_back(NodeEvent::Confirmed {
+                    by: from,
+                    key: key.clone(),
+                    stamp,
+                    via,
+                    after: now.saturating_sub(*written),
+                });
+            }
+        }
+    }
+
+    /// Reports a version that arrived from elsewhere, and owes its origin a receipt if asked to.
+    fn learned(&mut self, key: String, stamp: Stamp, via: Mechanism, at: Time) {
+        if self.config.receipts && stamp.origin != self.me {
+            self.receipts_due.push((stamp.origin, stamp, via));
+        }
+        self.events.push_back(NodeEvent::Updated {
+            key,
+            stamp,
+            via,
+            at,
+        });
+    }
+
     /// Moves the mechanisms' outputs into the node's queues, storing what rumors and mail brought.
     fn collect(&mut self, now: Time) {
         while let Some((to, message)) = self.swim.poll_transmit() {
@@ -414,13 +485,7 @@ impl Node {
                 at,
             } = event
             {
-                let stamp = Stamp { version, origin };
-                self.events.push_back(NodeEvent::Updated {
-                    key,
-                    stamp,
-                    via: Mechanism::AntiEntropy,
-                    at,
-                });
+                self.learned(key, Stamp { version, origin }, Mechanism::AntiEntropy, at);
             }
         }
         let mut arrived = Vec::new();
@@ -465,12 +530,17 @@ impl Node {
         for (entry, via) in arrived {
             let (key, stamp) = (entry.key.clone(), entry.stamp);
             if self.anti_entropy.store_mut().merge_entry(entry) {
-                self.events.push_back(NodeEvent::Updated {
-                    key,
-                    stamp,
-                    via,
-                    at: now,
-                });
+                self.learned(key, stamp, via, now);
+            }
+        }
+        if !self.receipts_due.is_empty() {
+            // One message per origin, in the order the versions arrived.
+            let mut due = std::mem::take(&mut self.receipts_due);
+            due.sort_by_key(|(origin, ..)| *origin);
+            for group in due.chunk_by(|a, b| a.0 == b.0) {
+                let receipts = group.iter().map(|&(_, stamp, via)| (stamp, via)).collect();
+                self.outbox
+                    .push_back((group[0].0, Message::Learned(receipts)));
             }
         }
     }
@@ -598,6 +668,81 @@ mod tests {
     }
 
     #[wasm_bindgen_test(unsupported = test)]
+    fn receipts_tell_the_writer_when_each_peer_learned_its_write() {
+        let config = NodeConfig {
+            receipts: true,
+            ..only(false, true, false)
+        };
+        let mut network = Network::new(10, config, 0.0, 5);
+        network.run_until(100);
+        network.put(2, "colour", b"red");
+        let stamp = network.nodes[2].store().entries().next().unwrap().1.stamp;
+        network.run_until(5_000);
+        assert_eq!(network.holders("colour", b"red"), 10);
+        let mut confirmed: Vec<(NodeId, Time)> = network
+            .events
+            .iter()
+            .filter_map(|(at, event)| match event {
+                NodeEvent::Confirmed {
+                    by,
+                    key,
+                    stamp: s,
+                    via,
+                    after,
+                } => {
+                    assert_eq!(
+                        (*at, key.as_str(), *s, *via),
+                        (2, "colour", stamp, Mechanism::Rumor)
+                    );
+                    Some((*by, *after))
+                }
+                _ => None,
+            })
+            .collect();
+        confirmed.sort();
+        // Every other node confirmed once; each receipt took at least a hop there and one back.
+        let by: Vec<NodeId> = confirmed.iter().map(|(by, _)| *by).collect();
+        assert_eq!(by, vec![0, 1, 3, 4, 5, 6, 7, 8, 9]);
+        assert!(confirmed.iter().all(|(_, after)| *after >= 2 * LATENCY));
+        // Receipts about someone else's write, or a write never made, are ignored.
+        let before = network.events.len();
+        for stamp in [
+            Stamp {
+                version: stamp.version,
+                origin: 4,
+            },
+            Stamp {
+                version: 99,
+                origin: 2,
+            },
+        ] {
+            network.nodes[2].handle(
+                network.now,
+                7,
+                Message::Learned(vec![(stamp, Mechanism::Rumor)]),
+                &mut seeded_rng(1),
+            );
+        }
+        network.flush(2);
+        assert_eq!(network.events.len(), before);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn without_receipts_configured_no_receipt_is_sent() {
+        let mut network = Network::new(5, only(false, true, false), 0.0, 5);
+        network.run_until(100);
+        network.put(0, "k", b"v");
+        network.run_until(3_000);
+        assert_eq!(network.holders("k", b"v"), 5);
+        assert!(
+            !network
+                .events
+                .iter()
+                .any(|(_, event)| matches!(event, NodeEvent::Confirmed { .. }))
+        );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
     fn a_write_reaches_every_node_by_each_mechanism_alone() {
         for (name, config, deadline) in [
             // Push-pull anti-entropy every second: log n rounds for 20 nodes, about 5 s.
@@ -722,9 +867,10 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn every_message_kind_survives_the_wire() {
         // Every message in these runs crosses the network as bytes and is decoded by
-        // handle_bytes (which the harness unwraps); here we check all four kinds were among them.
+        // handle_bytes (which the harness unwraps); here we check all five kinds were among them.
         let config = NodeConfig {
             direct_mail: Some(DirectMailConfig::default()),
+            receipts: true,
             ..NodeConfig::default()
         };
         let mut network = Network::new(4, config, 0.0, 2);
@@ -740,8 +886,8 @@ mod tests {
         }
         assert_eq!(
             kinds.len(),
-            4,
-            "swim, anti-entropy, rumor and mail messages"
+            5,
+            "swim, anti-entropy, rumor, mail and receipt messages"
         );
     }
 

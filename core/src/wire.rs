@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::anti_entropy::AntiEntropyMessage;
 use crate::direct_mail::MailMessage;
 use crate::membership::SwimMessage;
+use crate::node::Mechanism;
 use crate::rumor::monger::RumorMessage;
 use crate::store::{Stamp, VersionedEntry};
 
@@ -22,6 +23,22 @@ pub enum Message {
     /// Rumors are writes, identified by their stamp.
     Rumor(RumorMessage<Stamp, VersionedEntry>),
     Mail(MailMessage<VersionedEntry>),
+    /// Receipts to a write's origin: these versions of its writes arrived here, by these
+    /// mechanisms. Sent only by nodes configured to (live peers, to show how writes spread).
+    Learned(Vec<(Stamp, Mechanism)>),
+}
+
+impl Message {
+    /// The mechanism's name, for views that draw or count messages by kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::Swim(_) => "swim",
+            Message::AntiEntropy(_) => "anti-entropy",
+            Message::Rumor(_) => "rumor",
+            Message::Mail(_) => "mail",
+            Message::Learned(_) => "receipt",
+        }
+    }
 }
 
 /// Largest encoded message accepted by default: what fits in one relay frame after its header.

@@ -168,6 +168,8 @@ impl Periods {
         let mut config = gossip_core::node::NodeConfig::default();
         config.swim.protocol_period = self.swim;
         config.swim.ping_timeout = self.swim * 3 / 10;
+        // Live peers report back, so a writer sees when each peer learned its write.
+        config.receipts = true;
         config.anti_entropy =
             config
                 .anti_entropy

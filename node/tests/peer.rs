@@ -71,7 +71,7 @@ fn writes_cross_and_a_kill_is_detected(extra: &[&str]) {
     let mut alice = peer_with(port, "native", extra);
     let alice_id = id_of(&mut alice);
     let mut bob = peer_with(port, "native", extra);
-    id_of(&mut bob);
+    let bob_id = id_of(&mut bob);
     bob.wait_for(
         &format!("member {alice_id} joined"),
         Duration::from_secs(10),
@@ -81,6 +81,11 @@ fn writes_cross_and_a_kill_is_detected(extra: &[&str]) {
     bob.send("put shape round");
     bob.wait_for_value("colour", "blue", Duration::from_secs(10));
     alice.wait_for_value("shape", "round", Duration::from_secs(10));
+    // Bob's receipt tells Alice when he learned her write.
+    alice.wait_for(
+        &format!("peer {bob_id} has colour version"),
+        Duration::from_secs(10),
+    );
 
     // Alice dies without a word: Bob suspects, then declares her failed. With 200 ms periods and
     // two members the suspicion timeout is 3 x 200 ms x ceil(ln 3) = 1.2 s; 10 s is ample.

@@ -57,6 +57,8 @@ fn periods_config(swim: Time, anti_entropy: Time, rumor: Time) -> NodeConfig {
     let mut config = NodeConfig::default();
     config.swim.protocol_period = swim;
     config.swim.ping_timeout = swim * 3 / 10;
+    // Live peers report back, so a writer sees when each peer learned its write.
+    config.receipts = true;
     config.anti_entropy = config
         .anti_entropy
         .filter(|_| anti_entropy > 0)
@@ -286,6 +288,21 @@ impl WasmPeer {
                 "to": to,
                 "origin": stamp.origin,
                 "version": stamp.version,
+                "line": event.line(None),
+            }),
+            NodeEvent::Confirmed {
+                by,
+                key,
+                stamp,
+                via,
+                after,
+            } => json!({
+                "type": "confirmed",
+                "by": by,
+                "key": key,
+                "version": stamp.version,
+                "via": mechanism_name(*via),
+                "after": after,
                 "line": event.line(None),
             }),
         }

@@ -81,6 +81,16 @@ test('two tabs and two native peers converge; a closed tab is detected; a relay 
   natives[1].command('put taste sweet');
   const before = { colour: 'blue', shape: 'round', size: 'large', taste: 'sweet' };
   await everyoneHolds([first.page, second.page], natives, before);
+  // The writer hears back from each of the three others, with the mechanism and the time.
+  const colour = first.page.locator('#live-writes tr[data-key="colour"]');
+  await colour.locator('td.count', { hasText: '3 of 3' }).waitFor({ timeout: 10_000 });
+  const receipts = await colour.locator('.receipt').allTextContents();
+  assert.equal(receipts.length, 3, receipts.join('; '));
+  for (const receipt of receipts) assert.match(receipt, /^peer \d+: \d+ ms by (rumor mongering|anti-entropy)$/);
+  await natives[0].waitFor(/^peer \d+ has size version \d+ \(via (Rumor|AntiEntropy)\), \d+ ms after the write$/, 10_000);
+  // The graph: four members, and this tab's messages drawn as they cross.
+  assert.equal(await first.page.locator('#live-graph g.member.alive').count(), 4);
+  await first.page.locator('#live-graph line.flow').first().waitFor({ timeout: 5_000 });
   await first.page.screenshot({ path: path.join(outputDir, 'live.png'), fullPage: true });
 
   // Close the second tab: the first one and both native peers see it fail. SWIM's bound with

@@ -14,6 +14,8 @@ use gloo_timers::callback::{Interval, Timeout};
 use gossip_core::membership::{MemberEvent, State};
 use gossip_core::node::{Mechanism, Node, NodeConfig, NodeEvent};
 use gossip_core::relay_frame::{self, Control};
+use gossip_core::store::Stamp;
+use gossip_core::wire::{self, Message};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -25,6 +27,12 @@ const DEFAULT_ROOM: &str = "lobby";
 const TICK_MS: u32 = 50;
 const LOG_LINES: usize = 50;
 const MAX_BACKOFF_MS: u32 = 5_000;
+/// How long a message stays drawn on the graph (it fades out meanwhile), in ms.
+const FLOW_MS: f64 = 1_200.0;
+/// At most this many messages drawn at once.
+const MAX_FLOWS: usize = 200;
+/// This tab's writes listed with who has them.
+const TRACKED_WRITES: usize = 10;
 
 /// What the page's query string asks of the live peer.
 #[derive(Clone, Debug, PartialEq)]
@@ -87,6 +95,8 @@ fn node_config(settings: &LiveSettings) -> NodeConfig {
     config.swim.protocol_period = period;
     config.swim.ping_timeout = period * 3 / 10;
     config.swim.lifeguard = settings.lifeguard;
+    // Live peers report back, so a writer sees when each peer learned its write.
+    config.receipts = true;
     config.anti_entropy = config.anti_entropy.filter(|_| settings.anti_entropy);
     if let Some(schedule) = config.anti_entropy.as_mut() {
         schedule.period = period;
@@ -131,6 +141,26 @@ enum Link {
     Down(String),
 }
 
+/// A message this tab sent or received, drawn on the graph for [`FLOW_MS`].
+#[derive(Clone, Debug, PartialEq)]
+struct Flow {
+    serial: u64,
+    peer: NodeId,
+    outgoing: bool,
+    kind: &'static str,
+    /// Page clock (ms) when it crossed.
+    at: f64,
+}
+
+/// A write made in this tab, and the receipts that came back for it.
+#[derive(Clone, Debug, PartialEq)]
+struct TrackedWrite {
+    key: String,
+    stamp: Stamp,
+    /// (peer, mechanism that brought the version there, ms from the write to its receipt).
+    learned_by: Vec<(NodeId, Mechanism, Time)>,
+}
+
 /// Everything the live peer holds; shared by the socket's and the timer's callbacks.
 struct LivePeer {
     room: String,
@@ -147,6 +177,9 @@ struct LivePeer {
     others: usize,
     /// How and when each key's current value arrived here.
     arrivals: BTreeMap<String, (Mechanism, Time)>,
+    writes: VecDeque<TrackedWrite>,
+    flows: VecDeque<Flow>,
+    flow_serial: u64,
     log: VecDeque<String>,
 }
 
@@ -165,14 +198,60 @@ impl LivePeer {
             .push_front(format!("{:>6.1} s  {line}", self.now() as f64 / 1000.0));
     }
 
+    /// Records a message for the graph, forgetting those that have faded.
+    fn record_flow(&mut self, peer: NodeId, outgoing: bool, kind: &'static str) {
+        let at = js_sys::Date::now();
+        while self
+            .flows
+            .front()
+            .is_some_and(|flow| at - flow.at > FLOW_MS || self.flows.len() >= MAX_FLOWS)
+        {
+            self.flows.pop_front();
+        }
+        self.flow_serial += 1;
+        self.flows.push_back(Flow {
+            serial: self.flow_serial,
+            peer,
+            outgoing,
+            kind,
+            at,
+        });
+    }
+
+    /// Hands a message from the relay to the node; returns whether it was one.
+    fn receive(&mut self, now: Time, frame: &[u8]) -> bool {
+        let Ok((from, payload)) = relay_frame::split(frame, usize::MAX) else {
+            return false;
+        };
+        let Some(node) = self.node.as_mut() else {
+            return false;
+        };
+        match wire::decode::<Message>(payload, node.config().max_message_bytes) {
+            Ok(message) => {
+                let kind = message.kind();
+                node.handle(now, from, message, &mut self.rng);
+                self.record_flow(from, false, kind);
+                true
+            }
+            Err(error) => {
+                self.note(format!(
+                    "dropped a malformed message from peer {from}: {error}"
+                ));
+                false
+            }
+        }
+    }
+
     /// Sends what the node produced and records what happened. Returns whether anything did.
     fn flush(&mut self) -> bool {
         let Some(node) = self.node.as_mut() else {
             return false;
         };
         let mut frames = Vec::new();
-        while let Some((to, bytes)) = node.poll_transmit_bytes() {
-            frames.push(relay_frame::join(to, &bytes));
+        let mut sent = Vec::new();
+        while let Some((to, message)) = node.poll_transmit() {
+            sent.push((to, message.kind()));
+            frames.push(relay_frame::join(to, &wire::encode(&message)));
         }
         let mut events = Vec::new();
         while let Some(event) = node.poll_event() {
@@ -183,7 +262,10 @@ impl LivePeer {
                 connection.send(frame);
             }
         }
-        let changed = !events.is_empty();
+        let changed = !events.is_empty() || !sent.is_empty();
+        for (to, kind) in sent {
+            self.record_flow(to, true, kind);
+        }
         for event in events {
             let line = match event {
                 NodeEvent::Member(member) => match member {
@@ -202,6 +284,16 @@ impl LivePeer {
                     at,
                 } => {
                     self.arrivals.insert(key.clone(), (via, at));
+                    if via == Mechanism::Local {
+                        if self.writes.len() == TRACKED_WRITES {
+                            self.writes.pop_back();
+                        }
+                        self.writes.push_front(TrackedWrite {
+                            key: key.clone(),
+                            stamp,
+                            learned_by: Vec::new(),
+                        });
+                    }
                     format!(
                         "{key} version {} from peer {} by {}",
                         stamp.version,
@@ -210,6 +302,24 @@ impl LivePeer {
                     )
                 }
                 NodeEvent::MailDropped { to, .. } => format!("direct mail to peer {to} given up"),
+                NodeEvent::Confirmed {
+                    by,
+                    key,
+                    stamp,
+                    via,
+                    after,
+                } => {
+                    if let Some(write) = self.writes.iter_mut().find(|w| w.stamp == stamp)
+                        && !write.learned_by.iter().any(|(peer, ..)| *peer == by)
+                    {
+                        write.learned_by.push((by, via, after));
+                    }
+                    format!(
+                        "peer {by} has {key} version {} by {}, {after} ms after the write",
+                        stamp.version,
+                        mechanism_name(via)
+                    )
+                }
             };
             self.note(line);
         }
@@ -223,6 +333,82 @@ fn mechanism_name(via: Mechanism) -> &'static str {
         Mechanism::AntiEntropy => "anti-entropy",
         Mechanism::Rumor => "rumor mongering",
         Mechanism::DirectMail => "direct mail",
+    }
+}
+
+/// The room as this tab sees it: every member on a circle, coloured by its state, and the
+/// messages this tab sent (solid) and received (dashed) as lines that fade. A tab sees only its
+/// own traffic: messages between two other peers never pass through it.
+fn live_graph(me: Option<NodeId>, members: &[(NodeId, State, u32)], flows: &[Flow]) -> Html {
+    const SIZE: f64 = 300.0;
+    let mut ids: Vec<(NodeId, &'static str)> = members
+        .iter()
+        .map(|(id, state, _)| (*id, state_name(*state)))
+        .collect();
+    if let Some(me) = me {
+        ids.push((me, "alive"));
+    }
+    ids.sort();
+    let centre = SIZE / 2.0;
+    let radius = if ids.len() > 1 {
+        SIZE / 2.0 - 40.0
+    } else {
+        0.0
+    };
+    let position = |index: usize| {
+        let angle = std::f64::consts::TAU * index as f64 / ids.len().max(1) as f64
+            - std::f64::consts::FRAC_PI_2;
+        (centre + radius * angle.cos(), centre + radius * angle.sin())
+    };
+    let place = |id: NodeId| ids.iter().position(|(other, _)| *other == id).map(position);
+    let mine = me.and_then(place);
+    let lines = flows.iter().filter_map(|flow| {
+        let (sx, sy) = mine?;
+        let (px, py) = place(flow.peer)?;
+        let ((x1, y1), (x2, y2)) = if flow.outgoing {
+            ((sx, sy), (px, py))
+        } else {
+            ((px, py), (sx, sy))
+        };
+        let direction = if flow.outgoing { "out" } else { "in" };
+        Some(html! {
+            <line key={flow.serial.to_string()} class={classes!("flow", flow.kind, direction)}
+                x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")}
+                marker-end="url(#flow-arrow)" />
+        })
+    });
+    let nodes = ids.iter().enumerate().map(|(index, (id, state))| {
+        let (x, y) = position(index);
+        let this = Some(*id) == me;
+        let label = if this { format!("{id} (you)") } else { id.to_string() };
+        html! {
+            <g key={id.to_string()} class={classes!("member", *state, this.then_some("me"))} data-peer={id.to_string()}>
+                <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="14" />
+                <text x={format!("{x:.1}")} y={format!("{:.1}", y + 30.0)} text-anchor="middle">{label}</text>
+                <title>{format!("peer {id}: {state}")}</title>
+            </g>
+        }
+    });
+    html! {
+        <svg id="live-graph" class="live-graph" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
+            aria-label={format!("{} members; messages of this tab drawn as they cross", ids.len())}>
+            <defs>
+                <marker id="flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+                    <path d="M 0 0 L 10 5 L 0 10 z" />
+                </marker>
+            </defs>
+            <g class="flows">{ for lines }</g>
+            { for nodes }
+        </svg>
+    }
+}
+
+fn state_name(state: State) -> &'static str {
+    match state {
+        State::Alive => "alive",
+        State::Suspect => "suspect",
+        State::Dead => "dead",
+        State::Left => "left",
     }
 }
 
@@ -264,14 +450,7 @@ fn on_relay_event(shared: &Shared, event: RelayEvent, rerender: &Callback<()>) {
                 peer.others = peer.others.saturating_sub(1)
             }
             RelayEvent::Frame(frame) => {
-                let peer = &mut *peer;
-                if let (Ok((from, payload)), Some(node)) =
-                    (relay_frame::split(&frame, usize::MAX), peer.node.as_mut())
-                    && let Err(error) = node.handle_bytes(now, from, payload, &mut peer.rng)
-                {
-                    let line = format!("dropped a malformed message from peer {from}: {error}");
-                    peer.note(line);
-                }
+                peer.receive(now, &frame);
             }
             RelayEvent::Closed(reason) => {
                 peer.connection = None;
@@ -332,6 +511,9 @@ pub fn LivePanel() -> Html {
             link: Link::Connecting,
             others: 0,
             arrivals: BTreeMap::new(),
+            writes: VecDeque::new(),
+            flows: VecDeque::new(),
+            flow_serial: 0,
             log: VecDeque::new(),
         }
     });
@@ -438,6 +620,13 @@ pub fn LivePanel() -> Html {
                 .collect()
         })
         .unwrap_or_default();
+    let now = js_sys::Date::now();
+    let flows: Vec<Flow> = peer
+        .flows
+        .iter()
+        .filter(|flow| now - flow.at <= FLOW_MS)
+        .cloned()
+        .collect();
     html! {
         <section class="panel" aria-labelledby="relay-title">
             <h2 id="relay-title">{"Live peers (relay)"}</h2>
@@ -454,6 +643,15 @@ pub fn LivePanel() -> Html {
             <div class="live-grid">
                 <div>
                     <h3>{"Members"}</h3>
+                    { live_graph(peer.id, &members, &flows) }
+                    <p class="legend note">
+                        <span class="key flow-swim">{"SWIM"}</span>
+                        <span class="key flow-anti-entropy">{"anti-entropy"}</span>
+                        <span class="key flow-rumor">{"rumor"}</span>
+                        <span class="key flow-mail">{"direct mail"}</span>
+                        <span class="key flow-receipt">{"receipt"}</span>
+                        {" Solid: sent by this tab; dashed: received."}
+                    </p>
                     <ul id="members">
                         if let Some(id) = peer.id { <li class="alive">{format!("peer {id} (this tab): alive")}</li> }
                         { for members.iter().map(|(id, state, incarnation)| {
@@ -472,6 +670,28 @@ pub fn LivePanel() -> Html {
                                     (mechanism_name(*via), format!("{:.1} s", *at as f64 / 1000.0))
                                 });
                                 html! { <tr data-key={key.clone()}><td>{key}</td><td class="value">{value}</td><td>{format!("peer {origin}")}</td><td>{version}</td><td>{via}</td><td>{at}</td></tr> }
+                            }) }
+                        </tbody>
+                    </table>
+                    <h3>{"Your writes: who has them"}</h3>
+                    <p class="note">{"Each peer sends a receipt when a version written here arrives; the time is from the write to the receipt (one trip back included)."}</p>
+                    <table id="live-writes">
+                        <thead><tr><th>{"key"}</th><th>{"version"}</th><th>{"peers that have it"}</th><th>{"learned by"}</th></tr></thead>
+                        <tbody>
+                            { for peer.writes.iter().map(|write| {
+                                let mut learned = write.learned_by.clone();
+                                learned.sort_by_key(|(_, _, after)| *after);
+                                let others = members.iter().filter(|(_, state, _)| state.is_live()).count();
+                                html! {
+                                    <tr data-key={write.key.clone()} data-version={write.stamp.version.to_string()}>
+                                        <td>{&write.key}</td>
+                                        <td>{write.stamp.version}</td>
+                                        <td class="count">{format!("{} of {others}", learned.len())}</td>
+                                        <td class="learned">{ for learned.iter().map(|(by, via, after)| html! {
+                                            <span class="receipt" data-peer={by.to_string()}>{format!("peer {by}: {after} ms by {}", mechanism_name(*via))}</span>
+                                        }) }</td>
+                                    </tr>
+                                }
                             }) }
                         </tbody>
                     </table>

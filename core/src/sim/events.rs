@@ -1389,6 +1389,8 @@ impl EventSim {
             NodeEvent::Member(event) => self.observe_member(observer, event),
             NodeEvent::Updated { key, stamp, .. } => self.observe_write(observer, &key, stamp),
             NodeEvent::MailDropped { .. } => self.totals.mail_dropped += 1,
+            // Simulated nodes send no receipts.
+            NodeEvent::Confirmed { .. } => {}
         }
     }
 
