@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use axum::Router;
@@ -99,11 +100,88 @@ struct Relay {
     shed: AtomicU64,
     rate_limited: AtomicU64,
     started: Option<std::time::Instant>,
+    /// From a frame's arrival to its write to the recipient's socket.
+    latency: LatencyHistogram,
+}
+
+/// What waits in a peer's outgoing queue: a message and when the relay received it.
+type Outgoing = (Instant, Message);
+
+/// Frames written to a socket before it is flushed: under load one write carries many.
+const WRITE_BATCH: usize = 64;
+
+/// Latencies in buckets of [`LatencyHistogram::BUCKET_US`] up to 100 ms (one more for the rest),
+/// counted with atomics so every connection's writer records without a lock.
+struct LatencyHistogram {
+    buckets: Vec<AtomicU64>,
+    max_us: AtomicU64,
+}
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        LatencyHistogram {
+            buckets: (0..=Self::BUCKETS).map(|_| AtomicU64::new(0)).collect(),
+            max_us: AtomicU64::new(0),
+        }
+    }
+}
+
+/// The relay's own added latency, from the frames it forwarded.
+#[derive(Serialize, Deserialize, Debug, Default, Clone, Copy, PartialEq)]
+pub struct LatencySummary {
+    pub samples: u64,
+    /// Upper edges of the buckets holding the median and the 99th percentile, in ms.
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+impl LatencyHistogram {
+    const BUCKET_US: u64 = 50;
+    const BUCKETS: usize = 2_000;
+
+    fn record(&self, latency: Duration) {
+        let us = latency.as_micros().min(u64::MAX as u128) as u64;
+        let bucket = ((us / Self::BUCKET_US) as usize).min(Self::BUCKETS);
+        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        self.max_us.fetch_max(us, Ordering::Relaxed);
+    }
+
+    fn summary(&self) -> LatencySummary {
+        let counts: Vec<u64> = self
+            .buckets
+            .iter()
+            .map(|b| b.load(Ordering::Relaxed))
+            .collect();
+        let samples: u64 = counts.iter().sum();
+        let max_ms = self.max_us.load(Ordering::Relaxed) as f64 / 1_000.0;
+        let percentile = |p: f64| {
+            let rank = ((samples as f64 * p).ceil() as u64).max(1);
+            let mut seen = 0;
+            for (bucket, count) in counts.iter().enumerate() {
+                seen += count;
+                if seen >= rank {
+                    let edge = ((bucket as u64 + 1) * Self::BUCKET_US) as f64 / 1_000.0;
+                    return edge.min(max_ms);
+                }
+            }
+            max_ms
+        };
+        if samples == 0 {
+            return LatencySummary::default();
+        }
+        LatencySummary {
+            samples,
+            p50_ms: percentile(0.50),
+            p99_ms: percentile(0.99),
+            max_ms,
+        }
+    }
 }
 
 #[derive(Default)]
 struct Room {
-    peers: BTreeMap<NodeId, mpsc::Sender<Message>>,
+    peers: BTreeMap<NodeId, mpsc::Sender<Outgoing>>,
     /// Set by the room's first peer; everyone after must present it.
     secret: Option<String>,
 }
@@ -183,7 +261,7 @@ impl Relay {
         room: &str,
         wanted: Option<NodeId>,
         secret: Option<String>,
-    ) -> (NodeId, Vec<NodeId>, mpsc::Receiver<Message>) {
+    ) -> (NodeId, Vec<NodeId>, mpsc::Receiver<Outgoing>) {
         let (sender, receiver) = mpsc::channel(self.config.outgoing_queue);
         let mut rooms = self.rooms.lock().unwrap();
         let room = rooms.entry(room.to_string()).or_insert_with(|| Room {
@@ -205,7 +283,7 @@ impl Relay {
         let others: Vec<NodeId> = room.peers.keys().copied().collect();
         let joined = control_message(&Control::Joined { id });
         for peer in room.peers.values() {
-            self.deliver(peer, joined.clone());
+            self.deliver(peer, (Instant::now(), joined.clone()));
         }
         room.peers.insert(id, sender);
         (id, others, receiver)
@@ -219,7 +297,7 @@ impl Relay {
         room.peers.remove(&id);
         let left = control_message(&Control::Left { id });
         for peer in room.peers.values() {
-            self.deliver(peer, left.clone());
+            self.deliver(peer, (Instant::now(), left.clone()));
         }
         if room.peers.is_empty() {
             rooms.remove(room_name);
@@ -227,14 +305,14 @@ impl Relay {
     }
 
     /// Queues a frame for a peer; a peer whose queue is full loses the frame (counted).
-    fn deliver(&self, peer: &mpsc::Sender<Message>, message: Message) {
+    fn deliver(&self, peer: &mpsc::Sender<Outgoing>, message: Outgoing) {
         if peer.try_send(message).is_err() {
             self.shed.fetch_add(1, Ordering::Relaxed);
         }
     }
 
     /// Forwards a frame; returns false if it was malformed (and dropped).
-    fn forward(&self, room_name: &str, from: NodeId, mut frame: Vec<u8>) -> bool {
+    fn forward(&self, room_name: &str, from: NodeId, mut frame: Vec<u8>, arrived: Instant) -> bool {
         let to = match relay_frame::split(&frame, self.config.max_frame) {
             Ok((to, _payload)) => to,
             Err(error) => {
@@ -249,7 +327,7 @@ impl Relay {
         let Some(room) = rooms.get(room_name) else {
             return true;
         };
-        let targets: Vec<&mpsc::Sender<Message>> = if to == BROADCAST {
+        let targets: Vec<&mpsc::Sender<Outgoing>> = if to == BROADCAST {
             room.peers
                 .iter()
                 .filter(|(id, _)| **id != from)
@@ -267,7 +345,7 @@ impl Relay {
             );
         }
         for peer in targets {
-            self.deliver(peer, message.clone());
+            self.deliver(peer, (arrived, message.clone()));
             self.forwarded.fetch_add(1, Ordering::Relaxed);
         }
         true
@@ -288,13 +366,33 @@ impl Relay {
             room: room.clone(),
             peers: others,
         });
+        let relay = self.clone();
         let writer = tokio::spawn(async move {
             if sink.send(welcome).await.is_err() {
                 return;
             }
-            while let Some(message) = outgoing.recv().await {
-                if sink.send(message).await.is_err() {
+            let mut written = Vec::with_capacity(WRITE_BATCH);
+            while let Some((arrived, message)) = outgoing.recv().await {
+                // Whatever else is queued goes out in the same write.
+                if sink.feed(message).await.is_err() {
                     break;
+                }
+                written.push(arrived);
+                while written.len() < WRITE_BATCH {
+                    let Ok((arrived, message)) = outgoing.try_recv() else {
+                        break;
+                    };
+                    if sink.feed(message).await.is_err() {
+                        return;
+                    }
+                    written.push(arrived);
+                }
+                if sink.flush().await.is_err() {
+                    break;
+                }
+                let now = Instant::now();
+                for arrived in written.drain(..) {
+                    relay.latency.record(now.duration_since(arrived));
                 }
             }
         });
@@ -303,7 +401,8 @@ impl Relay {
         while let Some(Ok(message)) = stream.next().await {
             let well_formed = match message {
                 Message::Binary(frame) => {
-                    if !bucket.take(std::time::Instant::now()) {
+                    let arrived = Instant::now();
+                    if !bucket.take(arrived) {
                         // A flooding peer loses its excess frames, not its connection, and
                         // never holds up the others: nothing waits on it.
                         if self.rate_limited.fetch_add(1, Ordering::Relaxed) % 1_000 == 0 {
@@ -311,7 +410,7 @@ impl Relay {
                         }
                         continue;
                     }
-                    self.forward(&room, id, frame.into())
+                    self.forward(&room, id, frame.into(), arrived)
                 }
                 Message::Text(_) => {
                     self.rejected.fetch_add(1, Ordering::Relaxed);
@@ -393,6 +492,10 @@ pub struct Status {
     pub rate_limited: u64,
     /// Frames forwarded per second since the relay started.
     pub forwarded_per_second: f64,
+    /// Time from a frame's arrival to its write to the recipient, over every frame (and
+    /// control message) sent since the relay started.
+    #[serde(default)]
+    pub forward_latency: LatencySummary,
 }
 
 async fn status(State(relay): State<Arc<Relay>>) -> Json<Status> {
@@ -410,12 +513,30 @@ async fn status(State(relay): State<Arc<Relay>>) -> Json<Status> {
             / relay
                 .started
                 .map_or(1.0, |started| started.elapsed().as_secs_f64().max(1e-3)),
+        forward_latency: relay.latency.summary(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_latency_histogram_reports_percentiles_by_bucket() {
+        let histogram = LatencyHistogram::default();
+        assert_eq!(histogram.summary(), LatencySummary::default());
+        // 98 frames at 0.12 ms, one at 3 ms, one at 250 ms (past the last bucket).
+        for _ in 0..98 {
+            histogram.record(Duration::from_micros(120));
+        }
+        histogram.record(Duration::from_millis(3));
+        histogram.record(Duration::from_millis(250));
+        let summary = histogram.summary();
+        assert_eq!(summary.samples, 100);
+        assert_eq!(summary.p50_ms, 0.15, "the upper edge of 0.10-0.15 ms");
+        assert_eq!(summary.p99_ms, 3.05, "the 99th of 100 is the 3 ms frame");
+        assert_eq!(summary.max_ms, 250.0);
+    }
 
     #[test]
     fn the_token_bucket_allows_the_burst_then_the_rate() {

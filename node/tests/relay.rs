@@ -123,6 +123,11 @@ async fn frames_reach_their_addressee_stamped_with_the_sender() {
     let state = status(addr).await;
     assert_eq!(state.rooms["lab"], vec![alice_id, bob_id]);
     assert_eq!(state.forwarded, 2);
+    // The two frames and the control message telling Alice that Bob joined, each timed once
+    // written (the last may be recorded just after Alice has read it).
+    let latency = state.forward_latency;
+    assert!((2..=3).contains(&latency.samples), "{latency:?}");
+    assert!(latency.p50_ms <= latency.p99_ms && latency.p99_ms <= latency.max_ms);
 }
 
 #[tokio::test]
