@@ -145,7 +145,16 @@ pub struct Recording {
     /// sample as good as any since ids carry no meaning in the population.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampled_from: Option<u32>,
+    /// `messages[r]`: the messages of round `r` between recorded nodes (sender, receiver, and
+    /// a [`crate::sim::rounds::message_outcome`]), at most [`MESSAGES_PER_ROUND`] a round;
+    /// `messages[0]` is empty. Empty for recordings made without them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<Vec<(u32, u32, u8)>>,
 }
+
+/// The most messages a recording keeps of one round: enough for every message of a drawn
+/// population of a few thousand nodes with a small fanout.
+pub const MESSAGES_PER_ROUND: usize = 20_000;
 
 /// A cluster run node by node: at each time, each node's state as the live nodes see it (0 alive
 /// everywhere, 1 suspected somewhere, 2 held dead or left somewhere, 3 not running and not yet
@@ -399,6 +408,7 @@ impl Scenario {
         let rumor = self.rumor_or_error()?;
         let recorded = self.nodes.min(max_nodes) as usize;
         let mut run = RumorRun::on_network(self.nodes, rumor, &self.network, self.seed)?;
+        run.record_messages(recorded as u32, MESSAGES_PER_ROUND);
         let frame = |run: &RumorRun| {
             run.phases()
                 .take(recorded)
@@ -406,10 +416,12 @@ impl Scenario {
                 .collect::<Vec<u8>>()
         };
         let mut frames = vec![frame(&run)];
+        let mut messages = vec![Vec::new()];
         let mut rounds = Vec::new();
         while let Some(metrics) = run.step() {
             rounds.push(metrics);
             frames.push(frame(&run));
+            messages.push(run.take_round_messages());
         }
         let limit = recorded as u32;
         let recording = Recording {
@@ -421,6 +433,7 @@ impl Scenario {
                 .filter(|&(a, b)| a < limit && b < limit)
                 .collect(),
             sampled_from: (self.nodes > max_nodes).then_some(self.nodes),
+            messages,
         };
         Ok((
             RunReport {
@@ -446,6 +459,54 @@ impl Scenario {
 mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_recording_holds_every_message_of_each_round_and_changes_nothing() {
+        use crate::sim::rounds::message_outcome::{INFORMED, KNEW, LOST};
+        let mut scenario = Scenario::default();
+        scenario.nodes = 300;
+        scenario.network.loss = 0.1;
+        let (report, recording) = scenario.run_recorded(1_000).unwrap();
+        let recording = recording.unwrap();
+        assert_eq!(report, scenario.run().unwrap(), "recording draws nothing");
+        assert_eq!(recording.messages.len(), report.rounds.len() + 1);
+        assert!(recording.messages[0].is_empty());
+        for (round, metrics) in report.rounds.iter().enumerate() {
+            let messages = &recording.messages[round + 1];
+            let count = |outcome| messages.iter().filter(|m| m.2 == outcome).count() as u64;
+            assert_eq!(
+                messages.len() as u64,
+                metrics.messages,
+                "round {}",
+                round + 1
+            );
+            assert_eq!(count(LOST), metrics.lost);
+            assert_eq!(
+                count(INFORMED) + count(KNEW) + count(LOST),
+                metrics.messages
+            );
+            // Each informing message is the one the receiver learned from, in this round.
+            for &(from, to, outcome) in messages {
+                if outcome == INFORMED {
+                    assert_eq!(
+                        recording.informed_by[to as usize],
+                        Some((from, round as u32 + 1))
+                    );
+                }
+            }
+        }
+        // A sample keeps only messages between its own nodes.
+        let (_, sample) = scenario.run_recorded(100).unwrap();
+        let sample = sample.unwrap();
+        assert!(
+            sample
+                .messages
+                .iter()
+                .flatten()
+                .all(|&(a, b, _)| a < 100 && b < 100)
+        );
+        assert!(sample.messages.iter().flatten().count() > 0);
+    }
 
     #[wasm_bindgen_test(unsupported = test)]
     fn scenario_round_trips_through_json() {

@@ -51,7 +51,13 @@ test('the graph replays the run round by round', async () => {
   assert.match(await canvas.getAttribute('aria-label'), /after round 0: 99 susceptible, 1 infective, 0 removed/);
   await page.getByRole('button', { name: 'Step' }).click();
   assert.equal(await label.textContent(), `Round 1 of ${last}`);
+  // The round's one message (the origin's push) is drawn, then fades to a trace.
+  assert.equal(await page.locator('#round-messages-text').innerText(),
+    'Round 1: 1 message: 1 informed a node, 0 reached a node that knew, 0 lost.');
+  const fresh = await canvas.screenshot();
+  await page.waitForTimeout(1_000);
   const early = await canvas.screenshot();
+  assert.notDeepEqual(fresh, early, 'the message fades');
 
   // Play to the end; the canvas changes as it goes.
   await page.getByRole('button', { name: 'Play' }).click();

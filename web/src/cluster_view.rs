@@ -38,6 +38,7 @@ pub fn as_graph_recording(recording: &ClusterRecording) -> Recording {
         informed_by: vec![None; nodes],
         links: Vec::new(),
         sampled_from: None,
+        messages: Vec::new(),
     }
 }
 

@@ -1,13 +1,18 @@
 //! The network graph on a canvas: every node colored by its phase after the selected round, the
-//! topology's links faint, and the infections of that round as bright edges from sender to
-//! receiver. Layouts follow the topology: a grid for grids, two circles for the data centers, a
+//! topology's links faint, and the messages of that round as edges from sender to receiver that
+//! fade once the round is shown (those that informed someone bright, those to a node that knew
+//! already grey, lost ones red and dashed); a faint trace stays while paused. Layouts follow the topology: a grid for grids, two circles for the data centers, a
 //! circle otherwise.
 //!
 //! The view zooms (wheel, or the buttons) and pans (drag); pointing at a node tells its state,
 //! and a click selects it, with a button to rerun the experiment with that node crashed from the
 //! next round.
 
+use std::cell::RefCell;
 use std::rc::Rc;
+
+use gloo_render::{AnimationFrame, request_animation_frame};
+use gossip_core::sim::rounds::message_outcome;
 
 use gossip_core::scenario::Recording;
 use gossip_core::topology::TopologyKind;
@@ -17,6 +22,15 @@ use yew::prelude::*;
 
 const SIZE: f64 = 480.0;
 const MARGIN: f64 = 12.0;
+/// How long a round's messages take to fade to their trace, in ms.
+const FADE_MS: f64 = 700.0;
+
+/// How visible a round's messages are `elapsed` ms after the round is shown: from 1 down to 0
+/// (their trace), easing out.
+pub fn fade(elapsed: f64) -> f64 {
+    let left = (1.0 - elapsed / FADE_MS).clamp(0.0, 1.0);
+    left * left
+}
 
 #[derive(Properties, PartialEq)]
 pub struct GraphProps {
@@ -267,6 +281,8 @@ struct Marks<'a> {
     selected: Option<usize>,
     crashed: &'a [(u32, u32)],
     palette: Palette,
+    /// How fresh the round's messages are: 1 just shown, 0 faded to a trace.
+    freshness: f64,
 }
 
 fn draw(
@@ -304,23 +320,67 @@ fn draw(
     }
     context.stroke();
 
-    // This round's infections, bright.
-    context.set_global_alpha(0.85);
-    context.set_stroke_style_str(&colors[1]);
-    context.set_line_width(1.4);
-    context.begin_path();
-    for (node, informed) in recording.informed_by.iter().enumerate() {
-        // In a sample, a sender outside it has no place on the canvas.
-        if let Some((from, at)) = informed
-            && *at as usize == round
-            && (*from as usize) < nodes
-        {
-            let ((ax, ay), (bx, by)) = (positions[*from as usize], positions[node]);
-            context.move_to(ax, ay);
-            context.line_to(bx, by);
+    if let Some(messages) = recording.messages.get(round).filter(|_| round > 0) {
+        // This round's messages, by what became of them, fading to a trace.
+        let fresh = marks.freshness;
+        let kinds = [
+            (
+                message_outcome::KNEW,
+                css_color(canvas, "--fg", "#1d1d24"),
+                0.05 + 0.35 * fresh,
+                0.8,
+            ),
+            (
+                message_outcome::LOST,
+                css_color(canvas, "--bad", "#c0392b"),
+                0.08 + 0.7 * fresh,
+                1.0,
+            ),
+            (
+                message_outcome::INFORMED,
+                colors[1].clone(),
+                0.3 + 0.6 * fresh,
+                1.6,
+            ),
+        ];
+        for (outcome, color, alpha, width) in kinds {
+            context.set_global_alpha(alpha);
+            context.set_stroke_style_str(&color);
+            context.set_line_width(width / view.scale.sqrt());
+            let dashes = js_sys::Array::new();
+            if outcome == message_outcome::LOST {
+                dashes.push(&4.0.into());
+                dashes.push(&3.0.into());
+            }
+            let _ = context.set_line_dash(&dashes);
+            context.begin_path();
+            for &(from, to, _) in messages.iter().filter(|m| m.2 == outcome) {
+                let ((ax, ay), (bx, by)) = (positions[from as usize], positions[to as usize]);
+                context.move_to(ax, ay);
+                context.line_to(bx, by);
+            }
+            context.stroke();
         }
+        let _ = context.set_line_dash(&js_sys::Array::new());
+    } else {
+        // A recording without messages: the round's infections, bright.
+        context.set_global_alpha(0.85);
+        context.set_stroke_style_str(&colors[1]);
+        context.set_line_width(1.4);
+        context.begin_path();
+        for (node, informed) in recording.informed_by.iter().enumerate() {
+            // In a sample, a sender outside it has no place on the canvas.
+            if let Some((from, at)) = informed
+                && *at as usize == round
+                && (*from as usize) < nodes
+            {
+                let ((ax, ay), (bx, by)) = (positions[*from as usize], positions[node]);
+                context.move_to(ax, ay);
+                context.line_to(bx, by);
+            }
+        }
+        context.stroke();
     }
-    context.stroke();
 
     // Nodes, one path per phase.
     context.set_global_alpha(1.0);
@@ -385,6 +445,40 @@ pub fn describe_node(recording: &Recording, palette: Palette, node: usize, round
     format!("Node {node} after round {round}: {phase}{learned}")
 }
 
+/// Repaints a round once per animation frame while its messages fade, then stops.
+struct Fader {
+    paint: Box<dyn Fn(f64)>,
+    started: f64,
+    frame: RefCell<Option<AnimationFrame>>,
+}
+
+impl Fader {
+    fn start(paint: Box<dyn Fn(f64)>, fresh: bool) -> Rc<Fader> {
+        let now = js_sys::Date::now();
+        let fader = Rc::new(Fader {
+            paint,
+            started: if fresh { now } else { now - FADE_MS },
+            frame: RefCell::new(None),
+        });
+        fader.step();
+        fader
+    }
+
+    fn step(self: &Rc<Self>) {
+        let elapsed = js_sys::Date::now() - self.started;
+        (self.paint)(fade(elapsed));
+        if elapsed < FADE_MS {
+            let me = self.clone();
+            *self.frame.borrow_mut() = Some(request_animation_frame(move |_| me.step()));
+        }
+    }
+
+    /// Cancels the next repaint (and frees the fader, which the pending frame holds).
+    fn stop(&self) {
+        self.frame.borrow_mut().take();
+    }
+}
+
 /// Canvas coordinates of a pointer event (the canvas may be drawn smaller than its size).
 fn canvas_point(event: &MouseEvent) -> Option<(f64, f64)> {
     let canvas: HtmlCanvasElement = event.target()?.dyn_into().ok()?;
@@ -404,6 +498,7 @@ pub fn GraphView(props: &GraphProps) -> Html {
     // Where a drag started (canvas point, view then) and whether it moved.
     let drag = use_mut_ref(|| None::<((f64, f64), View, bool)>);
     let nodes = props.recording.frames.first().map_or(0, Vec::len);
+    let last_round = use_mut_ref(|| None::<usize>);
     let points = use_memo(
         (nodes, props.topology, props.recording.clone()),
         |(nodes, topology, recording)| positions(*nodes, *topology, &recording.links),
@@ -411,6 +506,7 @@ pub fn GraphView(props: &GraphProps) -> Html {
     {
         let canvas = canvas.clone();
         let points = points.clone();
+        let last_round = last_round.clone();
         use_effect_with(
             (
                 props.recording.clone(),
@@ -421,24 +517,41 @@ pub fn GraphView(props: &GraphProps) -> Html {
                 props.palette,
             ),
             move |(recording, round, view, selected, crashed, palette)| {
-                let palette = *palette;
-                if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
+                let element = canvas.cast::<HtmlCanvasElement>();
+                let (recording, round, view, selected, crashed, palette) = (
+                    recording.clone(),
+                    *round,
+                    *view,
+                    *selected,
+                    crashed.clone(),
+                    *palette,
+                );
+                let paint = move |freshness: f64| {
+                    let Some(element) = &element else {
+                        return;
+                    };
                     // Each draw shows up in the browser's performance timeline as "graph-draw".
                     let performance = web_sys::window().and_then(|window| window.performance());
                     if let Some(performance) = &performance {
                         let _ = performance.mark("graph-draw-start");
                     }
                     let marks = Marks {
-                        selected: *selected,
-                        crashed,
+                        selected,
+                        crashed: &crashed,
                         palette,
+                        freshness,
                     };
-                    draw(&element, recording, &points, *round, *view, marks);
+                    draw(element, &recording, &points, round, view, marks);
                     if let Some(performance) = &performance {
                         let _ =
                             performance.measure_with_start_mark("graph-draw", "graph-draw-start");
                     }
-                }
+                };
+                // A new round fades in from fresh; other changes (zoom, selection) redraw it as
+                // faded, without replaying the fade.
+                let fresh_round = last_round.replace(Some(round)) != Some(round);
+                let fader = Fader::start(Box::new(paint), fresh_round);
+                move || fader.stop()
             },
         );
     }
@@ -531,6 +644,28 @@ pub fn GraphView(props: &GraphProps) -> Html {
         counts.join(", ")
     );
     let info_node = (*hovered).or(*selected);
+    let round_messages = props
+        .recording
+        .messages
+        .get(props.round)
+        .filter(|_| props.round > 0);
+    let messages_text = round_messages.map(|messages| {
+        let count = |outcome| messages.iter().filter(|m| m.2 == outcome).count();
+        let sample = if props.recording.sampled_from.is_some() {
+            " between the drawn nodes"
+        } else {
+            ""
+        };
+        let plural = if messages.len() == 1 { "" } else { "s" };
+        format!(
+            "Round {}: {} message{plural}{sample}: {} informed a node, {} reached a node that knew, {} lost.",
+            props.round,
+            messages.len(),
+            count(message_outcome::INFORMED),
+            count(message_outcome::KNEW),
+            count(message_outcome::LOST)
+        )
+    });
     let crash = match (&props.on_crash, *selected) {
         (Some(on_crash), Some(node)) => {
             let on_crash = on_crash.clone();
@@ -554,6 +689,14 @@ pub fn GraphView(props: &GraphProps) -> Html {
                     <button id="crash-node" {onclick}>{text}</button>
                 }
             </div>
+            if let Some(text) = messages_text {
+                <p id="round-messages" class="legend note">
+                    <span class="key msg-informed">{"informed"}</span>{" "}
+                    <span class="key msg-knew">{"knew already"}</span>{" "}
+                    <span class="key msg-lost">{"lost"}</span>
+                    <br /><span id="round-messages-text">{text}</span>
+                </p>
+            }
             <p id="node-info" class="note" aria-live="polite">
                 {info_node.map_or_else(
                     || "Point at a node to see its state; click to select it; scroll to zoom, drag to pan.".to_string(),
@@ -566,6 +709,15 @@ pub fn GraphView(props: &GraphProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_fade_from_fresh_to_their_trace_and_stay_there() {
+        assert_eq!(fade(0.0), 1.0);
+        assert_eq!(fade(FADE_MS), 0.0);
+        assert_eq!(fade(10.0 * FADE_MS), 0.0);
+        let samples: Vec<f64> = (0..=10).map(|i| fade(i as f64 * FADE_MS / 10.0)).collect();
+        assert!(samples.windows(2).all(|w| w[1] < w[0]), "{samples:?}");
+    }
 
     #[test]
     fn layouts_stay_in_the_unit_square_and_keep_grid_rows() {

@@ -78,6 +78,24 @@ pub struct RumorRun {
     /// Faults still to come, in round order.
     faults: Vec<ScheduledFault>,
     last_learned: u32,
+    /// The messages of the current round between nodes below a bound, if a view asked.
+    message_log: Option<MessageLog>,
+}
+
+/// What became of a message, as [`RumorRun::take_round_messages`] reports it.
+pub mod message_outcome {
+    /// The receiver learned the rumor from it.
+    pub const INFORMED: u8 = 0;
+    /// The receiver knew already.
+    pub const KNEW: u8 = 1;
+    /// Lost on the way.
+    pub const LOST: u8 = 2;
+}
+
+struct MessageLog {
+    below: u32,
+    cap: usize,
+    round: Vec<(NodeId, NodeId, u8)>,
 }
 
 impl RumorRun {
@@ -147,6 +165,7 @@ impl RumorRun {
             burst_until: 0,
             faults,
             last_learned: 0,
+            message_log: None,
         })
     }
 
@@ -178,6 +197,36 @@ impl RumorRun {
         self.states
             .iter()
             .map(|state| state.avoid().map(|from| (from, state.learned_at)))
+    }
+
+    /// Keeps the messages of each round between nodes numbered below `below` (at most `cap` a
+    /// round), for [`RumorRun::take_round_messages`]. Recording draws nothing from the
+    /// generator: the run is the same with or without it.
+    pub fn record_messages(&mut self, below: u32, cap: usize) {
+        self.message_log = Some(MessageLog {
+            below,
+            cap,
+            round: Vec::new(),
+        });
+    }
+
+    /// The messages recorded since the last call (the last round's, after a step): sender,
+    /// receiver and a [`message_outcome`].
+    pub fn take_round_messages(&mut self) -> Vec<(NodeId, NodeId, u8)> {
+        self.message_log
+            .as_mut()
+            .map(|log| std::mem::take(&mut log.round))
+            .unwrap_or_default()
+    }
+
+    fn log_message(&mut self, from: usize, to: usize, outcome: u8) {
+        if let Some(log) = &mut self.message_log
+            && (from as u32) < log.below
+            && (to as u32) < log.below
+            && log.round.len() < log.cap
+        {
+            log.round.push((from as NodeId, to as NodeId, outcome));
+        }
     }
 
     /// The topology's links, each once (empty for a complete graph).
@@ -241,6 +290,7 @@ impl RumorRun {
         self.messages += 1;
         if self.lost() {
             self.lost += 1;
+            self.log_message(from, to, message_outcome::LOST);
             if self.config.trigger == Trigger::Blind
                 && self.states[from].after_contact(&self.config, false, &mut self.rng)
             {
@@ -253,10 +303,19 @@ impl RumorRun {
         if knew {
             self.duplicates += 1;
         }
-        if receiver.receive(from as NodeId, round) {
+        let informed = receiver.receive(from as NodeId, round);
+        if informed {
             self.susceptible -= 1;
             self.infective += 1;
             self.last_learned = round;
+        }
+        if self.message_log.is_some() {
+            let outcome = if informed {
+                message_outcome::INFORMED
+            } else {
+                message_outcome::KNEW
+            };
+            self.log_message(from, to, outcome);
         }
         if self.states[from].after_contact(&self.config, knew, &mut self.rng) {
             self.lose_interest(from, round);
