@@ -30,6 +30,7 @@ pub mod metrics;
 pub mod node;
 pub mod peer_selection;
 pub mod presets;
+pub mod recorded_run;
 pub mod relay_frame;
 pub mod rumor;
 pub mod scenario;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Time;
 use crate::metrics::{Figure, RoundMetrics, RunSummary};
+use crate::recorded_run::RecordedOutcome;
 use crate::rumor::RumorConfig;
 use crate::sim::events::{Cluster, ClusterSummary, EventReport, EventSim};
 use crate::sim::network::Network;
@@ -369,26 +370,13 @@ impl Scenario {
         &self,
         max_nodes: u32,
     ) -> Result<(EventReport, Option<ClusterRecording>), String> {
-        if self.nodes > max_nodes {
-            return self.run_cluster().map(|report| (report, None));
-        }
-        self.validate()?;
-        let Protocol::Cluster(cluster) = &self.protocol else {
+        if !matches!(self.protocol, Protocol::Cluster(_)) {
             return Err("this is not a cluster scenario (see run_any)".into());
-        };
-        let mut sim = EventSim::new(cluster.config(self.nodes, self.seed, self.network.loss))?;
-        let mut recording = ClusterRecording {
-            times: vec![0],
-            frames: vec![sim.member_states()],
-        };
-        let mut at = 0;
-        while at < cluster.duration {
-            at = (at + cluster.sample_every).min(cluster.duration);
-            sim.run_until(at);
-            recording.times.push(at);
-            recording.frames.push(sim.member_states());
         }
-        Ok((sim.report(), Some(recording)))
+        match self.start_recorded(max_nodes)?.finish()? {
+            RecordedOutcome::Cluster { report, recording } => Ok((report, recording)),
+            _ => unreachable!("a cluster scenario runs on the event engine"),
+        }
     }
 
     /// Runs a cluster scenario for its duration.
@@ -404,44 +392,11 @@ impl Scenario {
     /// `max_nodes`, otherwise nodes `0..max_nodes` as a sample (a frame costs a byte per recorded
     /// node per round).
     pub fn run_recorded(&self, max_nodes: u32) -> Result<(RunReport, Option<Recording>), String> {
-        self.validate()?;
-        let rumor = self.rumor_or_error()?;
-        let recorded = self.nodes.min(max_nodes) as usize;
-        let mut run = RumorRun::on_network(self.nodes, rumor, &self.network, self.seed)?;
-        run.record_messages(recorded as u32, MESSAGES_PER_ROUND);
-        let frame = |run: &RumorRun| {
-            run.phases()
-                .take(recorded)
-                .map(|phase| phase as u8)
-                .collect::<Vec<u8>>()
-        };
-        let mut frames = vec![frame(&run)];
-        let mut messages = vec![Vec::new()];
-        let mut rounds = Vec::new();
-        while let Some(metrics) = run.step() {
-            rounds.push(metrics);
-            frames.push(frame(&run));
-            messages.push(run.take_round_messages());
+        self.rumor_or_error()?;
+        match self.start_recorded(max_nodes)?.finish()? {
+            RecordedOutcome::Rumor { report, recording } => Ok((report, recording)),
+            _ => unreachable!("a rumor scenario runs on the round engine"),
         }
-        let limit = recorded as u32;
-        let recording = Recording {
-            frames,
-            informed_by: run.informed_by().take(recorded).collect(),
-            links: run
-                .links()
-                .into_iter()
-                .filter(|&(a, b)| a < limit && b < limit)
-                .collect(),
-            sampled_from: (self.nodes > max_nodes).then_some(self.nodes),
-            messages,
-        };
-        Ok((
-            RunReport {
-                rounds,
-                summary: run.summary(),
-            },
-            Some(recording),
-        ))
     }
 
     /// Runs a rumor scenario to quiescence.
@@ -463,8 +418,10 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn a_recording_holds_every_message_of_each_round_and_changes_nothing() {
         use crate::sim::rounds::message_outcome::{INFORMED, KNEW, LOST};
-        let mut scenario = Scenario::default();
-        scenario.nodes = 300;
+        let mut scenario = Scenario {
+            nodes: 300,
+            ..Scenario::default()
+        };
         scenario.network.loss = 0.1;
         let (report, recording) = scenario.run_recorded(1_000).unwrap();
         let recording = recording.unwrap();

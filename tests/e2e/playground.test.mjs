@@ -122,3 +122,24 @@ test('the graph zooms, tells a node\'s state, and crashes a clicked node', async
   await page.screenshot({ path: path.join(outputDir, 'crash-node.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test('a long run shows its progress and can be cancelled, then run again', async () => {
+  const { page, errors } = await openPage(shared.browser, shared.relay.url);
+  await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
+  await page.getByLabel('Nodes', { exact: true }).fill('1000000');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  // The worker reports every 50 ms of work: the round reached and the share informed.
+  const status = page.locator('#sim-result.pending', { hasText: /Running 1000000 nodes.*: round \d+: [\d.]+% informed\./ });
+  await status.waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('#run-progress').count(), 1);
+  await page.screenshot({ path: path.join(outputDir, 'run-progress.png') });
+  await page.getByRole('button', { name: 'Cancel the run' }).click();
+  await page.locator('#sim-result.error', { hasText: 'Cancelled the run of 1000000 nodes' }).waitFor({ timeout: 10_000 });
+  // Nothing of the cancelled run arrives later.
+  await page.waitForTimeout(2_000);
+  assert.equal(await page.locator('#sim-result.done').count(), 0);
+  // Run starts the same experiment again, and this time it ends.
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.locator('#sim-result.done', { hasText: '1000000 nodes' }).waitFor({ timeout: 120_000 });
+  assert.deepEqual(errors, []);
+});

@@ -70,27 +70,46 @@ fn Playground() -> Html {
         _ => None,
     });
     let output = use_state(|| None::<SimOutput>);
+    // The worker's last word on a run still going (progress) or stopped (cancelled).
+    let running = use_state(|| None::<SimOutput>);
+    // Counts the runs asked for, so Run reruns even an unchanged scenario (after a cancel).
+    let generation = use_state(|| 0u64);
     let pinned = use_state(Vec::<PinnedRun>::new);
     let timeline = use_reducer(Timeline::default);
     let bridge = {
         let output = output.clone();
+        let running = running.clone();
         let timeline = timeline.clone();
         use_reactor_bridge::<SimReactor, _>(move |event| {
             if let ReactorEvent::Output(result) = event {
-                if let SimOutput::Done { report, .. } = &result {
-                    timeline.dispatch(TimelineAction::Load(report.rounds.len()));
+                match result {
+                    SimOutput::Progress { .. } | SimOutput::Cancelled { .. } => {
+                        running.set(Some(result))
+                    }
+                    result => {
+                        if let SimOutput::Done { report, .. } = &result {
+                            timeline.dispatch(TimelineAction::Load(report.rounds.len()));
+                        }
+                        running.set(None);
+                        output.set(Some(result));
+                    }
                 }
-                output.set(Some(result));
             }
         })
     };
     {
-        // Every scenario change runs it in the worker.
+        // Every scenario change (and every Run) runs it in the worker.
         let bridge = bridge.clone();
-        use_effect_with((*scenario).clone(), move |scenario| {
+        let running = running.clone();
+        use_effect_with(((*scenario).clone(), *generation), move |(scenario, _)| {
+            running.set(None);
             bridge.send(SimRequest::Run(scenario.clone()))
         });
     }
+    let cancel_run = {
+        let bridge = bridge.clone();
+        Callback::from(move |_| bridge.send(SimRequest::Cancel))
+    };
     {
         // Back and forward move between the scenarios run before; a broken link keeps the
         // current experiment and says why.
@@ -120,9 +139,16 @@ fn Playground() -> Html {
     let on_run = {
         let scenario = scenario.clone();
         let notice = notice.clone();
+        let generation = generation.clone();
+        let output = output.clone();
         Callback::from(move |next: Scenario| {
             share::push_location(&next);
             notice.set(None);
+            if next == *scenario {
+                // The same experiment again: forget its result so it runs anew.
+                output.set(None);
+                generation.set(*generation + 1);
+            }
             scenario.set(next);
         })
     };
@@ -192,9 +218,29 @@ fn Playground() -> Html {
     };
     let body = match result {
         // The playground never asks for summaries (sweeps run on their own workers).
-        None | Some(SimOutput::Summaries { .. }) => {
-            html! { <p id="sim-result" class="pending">{format!("Running {} in the worker...", describe(&scenario))}</p> }
-        }
+        // Progress and cancellation come on their own; the playground never asks for
+        // summaries (sweeps run on their own workers).
+        None
+        | Some(
+            SimOutput::Summaries { .. } | SimOutput::Progress { .. } | SimOutput::Cancelled { .. },
+        ) => match &*running {
+            Some(SimOutput::Cancelled { scenario: ran }) if ran == &*scenario => html! {
+                <p id="sim-result" class="error">{format!("Cancelled the run of {}. Press Run to start it again.", describe(&scenario))}</p>
+            },
+            Some(SimOutput::Progress {
+                scenario: ran,
+                progress,
+            }) if ran == &*scenario => html! {
+                <div class="run-progress">
+                    <p id="sim-result" class="pending" aria-live="polite">{format!("Running {} in the worker: {}.", describe(&scenario), progress.text)}</p>
+                    <progress id="run-progress" max="1" value={format!("{:.3}", progress.fraction)} aria-label="Progress of the run" />
+                    <button id="cancel-run" onclick={cancel_run.clone()}>{"Cancel the run"}</button>
+                </div>
+            },
+            _ => {
+                html! { <p id="sim-result" class="pending">{format!("Running {} in the worker...", describe(&scenario))}</p> }
+            }
+        },
         Some(SimOutput::ClusterDone {
             scenario,
             report,

@@ -1,10 +1,14 @@
 //! gossip-worker: the Web Worker that runs GossipLab simulations with gossip-core, off the page's
 //! thread. The page talks to it through [`SimReactor`] (a yew-agent reactor): it sends
 //! [`SimRequest`]s and receives [`SimOutput`]s.
+//!
+//! A run goes a step at a time ([`gossip_core::recorded_run`]): after every [`SLICE_MS`] of work
+//! the worker reports progress and reads its messages, so the page can cancel a long run, or
+//! replace it with a newer one, without waiting for it to end.
 
-use futures::{SinkExt, StreamExt};
-use gossip_core::scenario::Outcome;
-use gossip_core::scenario::{ClusterRecording, Protocol, Recording, RunReport, Scenario, Summary};
+use futures::{FutureExt, SinkExt, StreamExt};
+use gossip_core::recorded_run::{Progress, RecordedOutcome};
+use gossip_core::scenario::{ClusterRecording, Recording, RunReport, Scenario, Summary};
 use gossip_core::sim::events::EventReport;
 use gossip_core::systems::SystemReport;
 use serde::{Deserialize, Serialize};
@@ -37,8 +41,10 @@ pub const MAX_DRAWN_NODES: u32 = 2_000;
 /// What the page asks of the worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SimRequest {
-    /// Run a scenario to the end.
+    /// Run a scenario to the end (replacing any run in progress).
     Run(Scenario),
+    /// Stop the run in progress; it answers [`SimOutput::Cancelled`].
+    Cancel,
     /// Run a batch of scenarios (part of a sweep) and answer with their figures only.
     Summaries { id: u64, scenarios: Vec<Scenario> },
 }
@@ -68,6 +74,15 @@ pub enum SimOutput {
         scenario: Scenario,
         error: String,
     },
+    /// How far the run of `scenario` has come; sent every [`SLICE_MS`] of work.
+    Progress {
+        scenario: Scenario,
+        progress: Progress,
+    },
+    /// The run of `scenario` was cancelled before its end.
+    Cancelled {
+        scenario: Scenario,
+    },
     /// The figures of a [`SimRequest::Summaries`] batch, in its order, with the batch's id.
     Summaries {
         id: u64,
@@ -75,47 +90,119 @@ pub enum SimOutput {
     },
 }
 
-/// Handles one request; kept apart from the reactor so it can be tested natively.
-pub fn handle(request: SimRequest) -> SimOutput {
+/// How long the worker computes before it reports progress and reads its messages, in ms.
+pub const SLICE_MS: f64 = 50.0;
+
+/// The answer to a finished run of `scenario`.
+pub fn finished(scenario: Scenario, outcome: Result<RecordedOutcome, String>) -> SimOutput {
+    match outcome {
+        Ok(RecordedOutcome::Rumor { report, recording }) => SimOutput::Done {
+            scenario,
+            report,
+            recording,
+        },
+        Ok(RecordedOutcome::Cluster { report, recording }) => SimOutput::ClusterDone {
+            scenario,
+            report,
+            recording,
+        },
+        Ok(RecordedOutcome::System { report }) => SimOutput::SystemDone { scenario, report },
+        Err(error) => SimOutput::Failed { scenario, error },
+    }
+}
+
+/// Handles one request at once, without progress; the reactor's logic minus the slicing, so it
+/// can be tested natively.
+pub fn handle(request: SimRequest) -> Option<SimOutput> {
     match request {
-        SimRequest::Run(scenario) => match &scenario.protocol {
-            Protocol::Rumor(_) => match scenario.run_recorded(MAX_DRAWN_NODES) {
-                Ok((report, recording)) => SimOutput::Done {
-                    scenario,
-                    report,
-                    recording,
-                },
-                Err(error) => SimOutput::Failed { scenario, error },
-            },
-            Protocol::Cluster(_) => match scenario.run_cluster_recorded(MAX_DRAWN_NODES) {
-                Ok((report, recording)) => SimOutput::ClusterDone {
-                    scenario,
-                    report,
-                    recording,
-                },
-                Err(error) => SimOutput::Failed { scenario, error },
-            },
-            Protocol::System(_) => match scenario.run_any() {
-                Ok(Outcome::System(report)) => SimOutput::SystemDone { scenario, report },
-                Ok(_) => unreachable!("a system scenario runs its model"),
-                Err(error) => SimOutput::Failed { scenario, error },
-            },
-        },
-        SimRequest::Summaries { id, scenarios } => SimOutput::Summaries {
-            id,
-            summaries: scenarios
-                .iter()
-                .map(|scenario| scenario.run_any().map(|outcome| outcome.summary()))
-                .collect(),
-        },
+        SimRequest::Run(scenario) => {
+            let outcome = scenario
+                .start_recorded(MAX_DRAWN_NODES)
+                .and_then(|run| run.finish());
+            Some(finished(scenario, outcome))
+        }
+        SimRequest::Cancel => None,
+        SimRequest::Summaries { id, scenarios } => Some(summaries(id, &scenarios)),
+    }
+}
+
+fn summaries(id: u64, scenarios: &[Scenario]) -> SimOutput {
+    SimOutput::Summaries {
+        id,
+        summaries: scenarios
+            .iter()
+            .map(|scenario| scenario.run_any().map(|outcome| outcome.summary()))
+            .collect(),
     }
 }
 
 #[reactor(SimReactor)]
 pub async fn sim_reactor(mut scope: ReactorScope<SimRequest, SimOutput>) {
-    while let Some(request) = scope.next().await {
-        if scope.send(handle(request)).await.is_err() {
-            break; // the page went away
+    // A request that arrived during a run and ended it.
+    let mut next = None;
+    loop {
+        let request = match next.take() {
+            Some(request) => request,
+            None => match scope.next().await {
+                Some(request) => request,
+                None => break, // the page went away
+            },
+        };
+        let scenario = match request {
+            SimRequest::Run(scenario) => scenario,
+            SimRequest::Cancel => continue, // nothing is running
+            SimRequest::Summaries { id, scenarios } => {
+                if scope.send(summaries(id, &scenarios)).await.is_err() {
+                    break;
+                }
+                continue;
+            }
+        };
+        let mut run = match scenario.start_recorded(MAX_DRAWN_NODES) {
+            Ok(run) => run,
+            Err(error) => {
+                if scope
+                    .send(SimOutput::Failed { scenario, error })
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+                continue;
+            }
+        };
+        loop {
+            let started = js_sys::Date::now();
+            let mut more = true;
+            while more && js_sys::Date::now() - started < SLICE_MS {
+                more = run.step();
+            }
+            if !more {
+                let _ = scope.send(finished(scenario, run.finish())).await;
+                break;
+            }
+            let progress = SimOutput::Progress {
+                scenario: scenario.clone(),
+                progress: run.progress(),
+            };
+            if scope.send(progress).await.is_err() {
+                return;
+            }
+            // A macrotask boundary, so the worker's event loop delivers the page's messages.
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            match scope.next().now_or_never() {
+                None => {}
+                Some(None) => return,
+                Some(Some(SimRequest::Cancel)) => {
+                    let _ = scope.send(SimOutput::Cancelled { scenario }).await;
+                    break;
+                }
+                Some(Some(request)) => {
+                    // A newer request replaces this run; the page ignores its late answers.
+                    next = Some(request);
+                    break;
+                }
+            }
         }
     }
 }
@@ -134,7 +221,7 @@ mod tests {
             scenario: echoed,
             report,
             recording,
-        } = handle(SimRequest::Run(scenario.clone()))
+        } = handle(SimRequest::Run(scenario.clone())).unwrap()
         else {
             panic!("the default scenario should run");
         };
@@ -148,7 +235,7 @@ mod tests {
             nodes: MAX_DRAWN_NODES + 1,
             ..Scenario::default()
         };
-        let SimOutput::Done { recording, .. } = handle(SimRequest::Run(large)) else {
+        let SimOutput::Done { recording, .. } = handle(SimRequest::Run(large)).unwrap() else {
             panic!("a large scenario runs too");
         };
         let recording = recording.unwrap();
@@ -167,7 +254,8 @@ mod tests {
                 ..Cluster::default()
             },
         );
-        let SimOutput::ClusterDone { report, .. } = handle(SimRequest::Run(scenario.clone()))
+        let SimOutput::ClusterDone { report, .. } =
+            handle(SimRequest::Run(scenario.clone())).unwrap()
         else {
             panic!("a cluster scenario runs");
         };
@@ -195,7 +283,7 @@ mod tests {
         // Through the codec both ways, as page and worker exchange it.
         let request: SimRequest = serde_json::from_str(&serde_json::to_string(&request).unwrap())
             .expect("the request reads back");
-        let output = handle(request);
+        let output = handle(request).unwrap();
         let output: SimOutput = serde_json::from_str(&serde_json::to_string(&output).unwrap())
             .expect("the answer reads back");
         let SimOutput::Summaries { id, summaries } = output else {
@@ -216,7 +304,7 @@ mod tests {
             nodes: 1,
             ..Scenario::default()
         };
-        let SimOutput::Failed { error, .. } = handle(SimRequest::Run(scenario)) else {
+        let SimOutput::Failed { error, .. } = handle(SimRequest::Run(scenario)).unwrap() else {
             panic!("one node cannot gossip");
         };
         assert!(error.contains("nodes"), "{error}");

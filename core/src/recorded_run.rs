@@ -1,0 +1,330 @@
+//! A scenario run a step at a time: a round of the round engine, or one sample of simulated
+//! time on the event engine. Between steps a driver can report progress and give up, which is
+//! how the playground's worker runs long experiments and cancels them. The steps make the same
+//! run as running it at once (same events in the same order; the tests compare them).
+
+use serde::{Deserialize, Serialize};
+
+use crate::Time;
+use crate::metrics::RoundMetrics;
+use crate::scenario::{
+    ClusterRecording, MESSAGES_PER_ROUND, Outcome, Protocol, Recording, RunReport, Scenario,
+};
+use crate::sim::events::{EventReport, EventSim};
+use crate::sim::rounds::RumorRun;
+use crate::systems::SystemReport;
+
+/// What a finished run gives a view: the report and, where the population is small enough to
+/// draw (or as a sample), the run node by node.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordedOutcome {
+    Rumor {
+        report: RunReport,
+        recording: Option<Recording>,
+    },
+    Cluster {
+        report: EventReport,
+        recording: Option<ClusterRecording>,
+    },
+    System {
+        report: SystemReport,
+    },
+}
+
+/// How far a run has come.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Of the whole run, if known: simulated time over duration. A rumor's end is not known
+    /// in advance, so its fraction is the share of nodes informed (it reaches 1 only if all
+    /// learn).
+    pub fraction: f64,
+    /// In words: "round 12: 63.0% informed", "12.0 of 60 s simulated".
+    pub text: String,
+}
+
+/// A run in progress; see the module's documentation.
+pub struct RecordedRun {
+    nodes: u32,
+    stage: Stage,
+}
+
+enum Stage {
+    Rumor(Box<RumorSteps>),
+    Cluster(Box<ClusterSteps>),
+    /// System models run in one step.
+    System(Box<Scenario>),
+    Finished(Box<Result<RecordedOutcome, String>>),
+}
+
+struct RumorSteps {
+    run: RumorRun,
+    recorded: usize,
+    sampled_from: Option<u32>,
+    frames: Vec<Vec<u8>>,
+    messages: Vec<Vec<(u32, u32, u8)>>,
+    rounds: Vec<RoundMetrics>,
+}
+
+impl RumorSteps {
+    fn frame(&self) -> Vec<u8> {
+        self.run
+            .phases()
+            .take(self.recorded)
+            .map(|phase| phase as u8)
+            .collect()
+    }
+
+    fn finish(self) -> RecordedOutcome {
+        let limit = self.recorded as u32;
+        let recording = Recording {
+            frames: self.frames,
+            informed_by: self.run.informed_by().take(self.recorded).collect(),
+            links: self
+                .run
+                .links()
+                .into_iter()
+                .filter(|&(a, b)| a < limit && b < limit)
+                .collect(),
+            sampled_from: self.sampled_from,
+            messages: self.messages,
+        };
+        RecordedOutcome::Rumor {
+            report: RunReport {
+                rounds: self.rounds,
+                summary: self.run.summary(),
+            },
+            recording: Some(recording),
+        }
+    }
+}
+
+struct ClusterSteps {
+    sim: EventSim,
+    /// None when the cluster is too large to record.
+    recording: Option<ClusterRecording>,
+    at: Time,
+    duration: Time,
+    sample_every: Time,
+}
+
+impl Scenario {
+    /// Starts this scenario, to be run by [`RecordedRun::step`]. Rumor runs are recorded for
+    /// at most `max_nodes` nodes (a sample of larger populations); clusters are recorded only
+    /// if they have at most `max_nodes` nodes.
+    pub fn start_recorded(&self, max_nodes: u32) -> Result<RecordedRun, String> {
+        self.validate()?;
+        let stage = match &self.protocol {
+            Protocol::Rumor(rumor) => {
+                let recorded = self.nodes.min(max_nodes) as usize;
+                let mut run = RumorRun::on_network(self.nodes, *rumor, &self.network, self.seed)?;
+                run.record_messages(recorded as u32, MESSAGES_PER_ROUND);
+                let mut steps = RumorSteps {
+                    run,
+                    recorded,
+                    sampled_from: (self.nodes > max_nodes).then_some(self.nodes),
+                    frames: Vec::new(),
+                    messages: vec![Vec::new()],
+                    rounds: Vec::new(),
+                };
+                steps.frames.push(steps.frame());
+                Stage::Rumor(Box::new(steps))
+            }
+            Protocol::Cluster(cluster) => {
+                let sim = EventSim::new(cluster.config(self.nodes, self.seed, self.network.loss))?;
+                let recording = (self.nodes <= max_nodes).then(|| ClusterRecording {
+                    times: vec![0],
+                    frames: vec![sim.member_states()],
+                });
+                Stage::Cluster(Box::new(ClusterSteps {
+                    sim,
+                    recording,
+                    at: 0,
+                    duration: cluster.duration,
+                    sample_every: cluster.sample_every,
+                }))
+            }
+            Protocol::System(_) => Stage::System(Box::new(self.clone())),
+        };
+        Ok(RecordedRun {
+            nodes: self.nodes,
+            stage,
+        })
+    }
+}
+
+impl RecordedRun {
+    /// Runs one step: a round, a sample of simulated time, or a whole system model. Returns
+    /// false once the run is finished (then [`RecordedRun::finish`] returns at once).
+    pub fn step(&mut self) -> bool {
+        let finished = match &mut self.stage {
+            Stage::Finished(_) => return false,
+            Stage::Rumor(steps) => match steps.run.step() {
+                Some(metrics) => {
+                    steps.rounds.push(metrics);
+                    let frame = steps.frame();
+                    steps.frames.push(frame);
+                    let messages = steps.run.take_round_messages();
+                    steps.messages.push(messages);
+                    false
+                }
+                None => true,
+            },
+            Stage::Cluster(steps) => {
+                if steps.at < steps.duration {
+                    steps.at = (steps.at + steps.sample_every).min(steps.duration);
+                    steps.sim.run_until(steps.at);
+                    if let Some(recording) = &mut steps.recording {
+                        recording.times.push(steps.at);
+                        recording.frames.push(steps.sim.member_states());
+                    }
+                }
+                steps.at >= steps.duration
+            }
+            Stage::System(scenario) => {
+                let outcome = match scenario.run_any() {
+                    Ok(Outcome::System(report)) => Ok(RecordedOutcome::System { report }),
+                    Ok(_) => Err("a system scenario runs its model".to_string()),
+                    Err(error) => Err(error),
+                };
+                self.stage = Stage::Finished(Box::new(outcome));
+                return false;
+            }
+        };
+        if finished {
+            let stage = std::mem::replace(
+                &mut self.stage,
+                Stage::Finished(Box::new(Err(String::new()))),
+            );
+            self.stage = Stage::Finished(Box::new(Ok(match stage {
+                Stage::Rumor(steps) => steps.finish(),
+                Stage::Cluster(steps) => RecordedOutcome::Cluster {
+                    report: steps.sim.report(),
+                    recording: steps.recording,
+                },
+                _ => unreachable!("only rumor and cluster runs finish here"),
+            })));
+        }
+        !finished
+    }
+
+    pub fn is_finished(&self) -> bool {
+        matches!(self.stage, Stage::Finished(_))
+    }
+
+    pub fn progress(&self) -> Progress {
+        match &self.stage {
+            Stage::Rumor(steps) => {
+                let informed = steps
+                    .rounds
+                    .last()
+                    .map_or(1, |m| self.nodes - m.susceptible);
+                let fraction = f64::from(informed) / f64::from(self.nodes.max(1));
+                Progress {
+                    fraction,
+                    text: format!(
+                        "round {}: {:.1}% informed",
+                        steps.rounds.len(),
+                        fraction * 100.0
+                    ),
+                }
+            }
+            Stage::Cluster(steps) => Progress {
+                fraction: steps.at as f64 / steps.duration.max(1) as f64,
+                text: format!(
+                    "{:.1} of {:.0} s simulated",
+                    steps.at as f64 / 1_000.0,
+                    steps.duration as f64 / 1_000.0
+                ),
+            },
+            Stage::System(_) => Progress {
+                fraction: 0.0,
+                text: "running the model".into(),
+            },
+            Stage::Finished(_) => Progress {
+                fraction: 1.0,
+                text: "finished".into(),
+            },
+        }
+    }
+
+    /// Runs what is left and returns the outcome.
+    pub fn finish(mut self) -> Result<RecordedOutcome, String> {
+        while self.step() {}
+        match self.stage {
+            Stage::Finished(outcome) => *outcome,
+            _ => unreachable!("step returns false only once finished"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::events::Cluster;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn steps_make_the_same_run_and_report_progress() {
+        let scenario = Scenario {
+            nodes: 500,
+            ..Scenario::default()
+        };
+        let mut run = scenario.start_recorded(100).unwrap();
+        let mut fractions = vec![run.progress().fraction];
+        while run.step() {
+            fractions.push(run.progress().fraction);
+        }
+        assert!(run.progress().text == "finished" && run.is_finished());
+        assert!(fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
+        assert_eq!(fractions[0], 1.0 / 500.0);
+        let RecordedOutcome::Rumor { report, recording } = run.finish().unwrap() else {
+            panic!("a rumor scenario");
+        };
+        assert_eq!(report, scenario.run().unwrap());
+        let recording = recording.unwrap();
+        assert_eq!(recording.sampled_from, Some(500));
+        assert_eq!(recording.frames.len(), report.rounds.len() + 1);
+
+        let cluster = Scenario::cluster(
+            12,
+            3,
+            Cluster {
+                duration: 5_000,
+                sample_every: 1_000,
+                ..Cluster::default()
+            },
+        );
+        let mut run = cluster.start_recorded(100).unwrap();
+        assert!(run.step());
+        assert_eq!(run.progress().text, "1.0 of 5 s simulated");
+        assert_eq!(run.progress().fraction, 0.2);
+        let RecordedOutcome::Cluster { report, recording } = run.finish().unwrap() else {
+            panic!("a cluster scenario");
+        };
+        assert_eq!(report, cluster.run_cluster().unwrap());
+        assert_eq!(
+            recording.unwrap().times,
+            vec![0, 1_000, 2_000, 3_000, 4_000, 5_000]
+        );
+        // Too large to record: the same report, no recording.
+        let RecordedOutcome::Cluster { report, recording } =
+            cluster.start_recorded(10).unwrap().finish().unwrap()
+        else {
+            panic!("a cluster scenario");
+        };
+        assert_eq!((report, recording), (cluster.run_cluster().unwrap(), None));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_bad_scenario_is_refused_before_any_step() {
+        let scenario = Scenario {
+            nodes: 1,
+            ..Scenario::default()
+        };
+        let error = scenario
+            .start_recorded(100)
+            .err()
+            .expect("one node cannot gossip");
+        assert!(error.contains("nodes"), "{error}");
+    }
+}
