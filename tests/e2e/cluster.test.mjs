@@ -36,6 +36,17 @@ test('the SWIM preset shows the crash detected, and the numbers match the native
   assert.ok(figures.includes(`${(native.mean_detection_ms / 1000).toFixed(2)} s on average`),
     `${figures} vs native ${JSON.stringify(native)}`);
   await page.screenshot({ path: path.join(outputDir, 'swim-crash.png'), fullPage: true });
+
+  // Click node 0 (top of the circle) at t = 3 s and crash it there: a second crash, detected.
+  const box = await canvas.boundingBox();
+  await page.getByRole('slider', { name: 'Step' }).fill('30');
+  await canvas.click({ position: { x: box.width / 2, y: box.height * (12 / 480) } });
+  await page.getByRole('button', { name: 'Crash node 0 at t = 3.00 s and rerun' }).click();
+  await page.locator('#crashes tr').nth(2).waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('#crashes tr').count(), 3, 'a header and two crashes');
+  assert.deepEqual((await page.locator('#crashes tr').nth(1).locator('td').allTextContents()).slice(0, 2), ['0', '3.00 s']);
+  const rerun = JSON.parse(execFileSync(nodeBin, ['sim', page.url()])).runs[0].summary;
+  assert.equal(rerun.crashes, 2, 'the link carries both new faults');
   assert.deepEqual(errors, []);
 });
 
@@ -48,10 +59,26 @@ test('direct mail loses writes and anti-entropy repairs them; the form edits a c
   assert.equal(await page.locator('#writes tr').count(), 4, 'a header and three writes');
   await page.screenshot({ path: path.join(outputDir, 'direct-mail.png'), fullPage: true });
 
+  // Click node 0 (top of the circle) at t = 3 s and write a value there: the rerun shows it
+  // spreading to everyone.
+  await page.getByRole('slider', { name: 'Step' }).fill('30');
+  const canvas = page.locator('canvas#graph');
+  const box = await canvas.boundingBox();
+  await canvas.click({ position: { x: box.width / 2, y: box.height * (12 / 480) } });
+  await page.locator('#node-key').fill('colour');
+  await page.locator('#node-value').fill('red');
+  await page.getByRole('button', { name: 'Write at node 0 at t = 3.00 s and rerun' }).click();
+  const written = page.locator('#writes tr', { hasText: 'colour' });
+  await written.waitFor({ timeout: 30_000 });
+  const writeCells = await written.locator('td').allTextContents();
+  assert.deepEqual(writeCells.slice(0, 3), ['colour', '0', '3.00 s']);
+  assert.match(writeCells[3], /^\+\d+\.\d\d s$/, 'the write reached everyone');
+  assert.match(await page.locator('#cluster-result .figures').textContent(), /4\/4 writes reached every live node/);
+
   // Turn anti-entropy off: the writes lost by mail stay lost.
   await page.locator('#ae-direction').selectOption('off');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
-  await page.locator('#cluster-result .figures', { hasText: /[0-2]\/3 writes reached/ }).waitFor({ timeout: 30_000 });
+  await page.locator('#cluster-result .figures', { hasText: /[0-3]\/4 writes reached/ }).waitFor({ timeout: 30_000 });
 
   // Back to rounds: the rumor knobs return and the graph view with them.
   await page.getByLabel('Engine').selectOption('rumor');

@@ -109,6 +109,7 @@ test('the graph zooms, tells a node\'s state, and crashes a clicked node', async
   await page.locator('#node-info', { hasText: 'Node 0 after round 1' }).waitFor();
   assert.match(await page.locator('#node-info').textContent(), /the origin/);
 
+  await page.waitForTimeout(800); // the round's messages have faded to their trace
   const before = await canvas.screenshot();
   await page.getByRole('button', { name: 'Zoom in' }).click();
   assert.notDeepEqual(await canvas.screenshot(), before, 'zooming redraws');

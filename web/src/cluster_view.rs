@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use gossip_core::scenario::{ClusterRecording, Recording};
-use gossip_core::sim::events::{EventReport, EventSample};
+use gossip_core::sim::events::{EventReport, EventSample, Fault, ScheduledFault};
 use gossip_core::topology::TopologyKind;
 use yew::prelude::*;
 
@@ -16,6 +16,9 @@ use crate::timeline::{Timeline, TimelineAction, TimelineControls};
 #[derive(Properties, PartialEq)]
 pub struct ClusterViewProps {
     pub report: EventReport,
+    /// Rerun the experiment with one more fault (a crash or a write at a clicked node).
+    #[prop_or_default]
+    pub on_fault: Option<Callback<ScheduledFault>>,
     /// Each node's state over time, when the cluster is small enough to draw.
     #[prop_or_default]
     pub recording: Option<ClusterRecording>,
@@ -47,22 +50,86 @@ pub fn as_graph_recording(recording: &ClusterRecording) -> Recording {
 struct ClusterGraphProps {
     recording: Rc<Recording>,
     times: Vec<u64>,
+    /// Nodes at the start; those that join later have no id a scenario can name in advance.
+    nodes: u32,
+    on_fault: Option<Callback<ScheduledFault>>,
 }
 
 #[component]
 fn ClusterGraph(props: &ClusterGraphProps) -> Html {
     let timeline = use_reducer(Timeline::default);
+    let selected = use_state(|| None::<usize>);
     {
         let timeline = timeline.clone();
+        let selected = selected.clone();
         use_effect_with(props.recording.clone(), move |recording| {
             timeline.dispatch(TimelineAction::Load(recording.frames.len() - 1));
+            selected.set(None);
         });
     }
+    let key_input = use_node_ref();
+    let value_input = use_node_ref();
     let at = props.times.get(timeline.round).copied().unwrap_or(0);
+    // Acting on the selected node: the same experiment with one more fault at the time shown.
+    let actions = match (&props.on_fault, *selected) {
+        (Some(_), Some(node)) if node as u32 >= props.nodes => html! {
+            <p id="node-actions" class="note">{format!("Node {node} joined during the run: only the {} nodes present from the start can be crashed or written at.", props.nodes)}</p>
+        },
+        (Some(on_fault), Some(node)) => {
+            let node = node as u32;
+            let crash = {
+                let on_fault = on_fault.clone();
+                Callback::from(move |_| {
+                    on_fault.emit(ScheduledFault {
+                        at,
+                        fault: Fault::Crash { node },
+                    })
+                })
+            };
+            let write = {
+                let on_fault = on_fault.clone();
+                let (key_input, value_input) = (key_input.clone(), value_input.clone());
+                Callback::from(move |event: SubmitEvent| {
+                    event.prevent_default();
+                    let read = |input: &NodeRef, fallback: &str| {
+                        input
+                            .cast::<web_sys::HtmlInputElement>()
+                            .map(|input| input.value().trim().to_string())
+                            .filter(|text| !text.is_empty())
+                            .unwrap_or_else(|| fallback.to_string())
+                    };
+                    on_fault.emit(ScheduledFault {
+                        at,
+                        fault: Fault::Put {
+                            node,
+                            key: read(&key_input, "key"),
+                            value: read(&value_input, "value"),
+                        },
+                    })
+                })
+            };
+            html! {
+                <div id="node-actions" class="node-actions">
+                    <button id="crash-cluster-node" onclick={crash}>{format!("Crash node {node} at t = {} and rerun", seconds(at as f64))}</button>
+                    <form id="write-at-node" class="controls" onsubmit={write}>
+                        <label>{"Key"}<input id="node-key" ref={key_input} type="text" maxlength="32" placeholder="key" /></label>
+                        <label>{"Value"}<input id="node-value" ref={value_input} type="text" maxlength="64" placeholder="value" /></label>
+                        <button type="submit">{format!("Write at node {node} at t = {} and rerun", seconds(at as f64))}</button>
+                    </form>
+                </div>
+            }
+        }
+        _ => Html::default(),
+    };
+    let on_select = {
+        let selected = selected.clone();
+        Callback::from(move |node: Option<usize>| selected.set(node))
+    };
     html! {
         <div class="graph-column">
             <GraphView recording={props.recording.clone()} topology={TopologyKind::Complete}
-                round={timeline.round} palette={Palette::Membership} />
+                round={timeline.round} palette={Palette::Membership} on_select={Some(on_select)} />
+            {actions}
             <TimelineControls timeline={timeline.clone()} unit="Step" />
             <p id="cluster-time" class="note">{format!("t = {}", seconds(at as f64))}</p>
         </div>
@@ -148,7 +215,7 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
             </p>
             if let Some(recording) = &props.recording {
                 <div class="viz">
-                    <ClusterGraph recording={Rc::new(as_graph_recording(recording))} times={recording.times.clone()} />
+                    <ClusterGraph recording={Rc::new(as_graph_recording(recording))} times={recording.times.clone()} nodes={report.nodes} on_fault={props.on_fault.clone()} />
                     <div class="chart-column">
                         <p class="note">
                             {"Each node as the live nodes see it: "}

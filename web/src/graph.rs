@@ -41,6 +41,9 @@ pub struct GraphProps {
     /// Rerun with this node crashed from this round on.
     #[prop_or_default]
     pub on_crash: Option<Callback<(u32, u32)>>,
+    /// Told which node is selected (None: none), for views that act on it.
+    #[prop_or_default]
+    pub on_select: Option<Callback<Option<usize>>>,
     /// Nodes the scenario crashes, and from which round: drawn crossed out from then on.
     #[prop_or_default]
     pub crashed: Vec<(u32, u32)>,
@@ -605,10 +608,15 @@ pub fn GraphView(props: &GraphProps) -> Html {
         let selected = selected.clone();
         let view = view.clone();
         let points = points.clone();
+        let on_select = props.on_select.clone();
         Callback::from(move |event: PointerEvent| {
             let started = drag.borrow_mut().take();
             if let (Some((_, _, false)), Some((x, y))) = (started, canvas_point(&event)) {
-                selected.set(node_at(&points, *view, x, y));
+                let node = node_at(&points, *view, x, y);
+                selected.set(node);
+                if let Some(on_select) = &on_select {
+                    on_select.emit(node);
+                }
             }
         })
     };

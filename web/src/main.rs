@@ -187,6 +187,19 @@ fn Playground() -> Html {
             on_run.emit(next);
         })
     };
+    // "What if this node crashed, or took a write, at this moment?" for cluster runs.
+    let cluster_fault = {
+        let on_run = on_run.clone();
+        let current = (*scenario).clone();
+        Callback::from(move |fault: gossip_core::sim::events::ScheduledFault| {
+            let mut next = current.clone();
+            if let Protocol::Cluster(cluster) = &mut next.protocol {
+                cluster.faults.push(fault);
+                cluster.faults.sort_by_key(|fault| fault.at);
+                on_run.emit(next);
+            }
+        })
+    };
     // A preset's title says more than a description of its numbers.
     let label = presets::presets()
         .into_iter()
@@ -248,7 +261,7 @@ fn Playground() -> Html {
         }) => html! {
             <>
                 <p id="sim-result" class="done">{format!("{}: {:.0} s simulated.", describe(scenario), report.duration as f64 / 1_000.0)}</p>
-                <ClusterView report={report.clone()} recording={recording.clone()} />
+                <ClusterView report={report.clone()} recording={recording.clone()} on_fault={Some(cluster_fault.clone())} />
             </>
         },
         Some(SimOutput::SystemDone { scenario, report }) => html! {
