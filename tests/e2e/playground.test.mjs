@@ -121,6 +121,16 @@ test('the graph zooms, tells a node\'s state, and crashes a clicked node', async
   await page.locator('#sim-result.done', { hasText: '1 scheduled faults' }).waitFor({ timeout: 30_000 });
   assert.match(decodeURIComponent(page.url()), /#s=v1\./, 'the crash is part of the shared scenario');
   await page.screenshot({ path: path.join(outputDir, 'crash-node.png'), fullPage: true });
+
+  // Node 8 sits at the bottom of the circle: write the value there instead.
+  const bottom = { x: box.width / 2, y: box.height * (1 - 12 / 480) };
+  await canvas.click({ position: bottom });
+  await page.getByRole('button', { name: 'Start the rumor at node 8 and rerun' }).click();
+  await page.locator('#sim-result.done', { hasText: 'starting at node 8' }).waitFor({ timeout: 30_000 });
+  await page.getByRole('slider', { name: 'Round' }).fill('0');
+  await canvas.hover({ position: bottom });
+  await page.locator('#node-info', { hasText: 'Node 8 after round 0' }).waitFor();
+  assert.match(await page.locator('#node-info').textContent(), /infective.*the origin/);
   assert.deepEqual(errors, []);
 });
 

@@ -41,6 +41,9 @@ pub struct GraphProps {
     /// Rerun with this node crashed from this round on.
     #[prop_or_default]
     pub on_crash: Option<Callback<(u32, u32)>>,
+    /// Rerun with the rumor starting at this node (the value written there).
+    #[prop_or_default]
+    pub on_origin: Option<Callback<u32>>,
     /// Told which node is selected (None: none), for views that act on it.
     #[prop_or_default]
     pub on_select: Option<Callback<Option<usize>>>,
@@ -685,6 +688,16 @@ pub fn GraphView(props: &GraphProps) -> Html {
         }
         _ => None,
     };
+    let origin = match (&props.on_origin, *selected) {
+        (Some(on_origin), Some(node)) => {
+            let on_origin = on_origin.clone();
+            Some((
+                format!("Start the rumor at node {node} and rerun"),
+                Callback::from(move |_| on_origin.emit(node as u32)),
+            ))
+        }
+        _ => None,
+    };
     html! {
         <>
             <canvas id="graph" ref={canvas} width={SIZE.to_string()} height={SIZE.to_string()} role="img" aria-label={label}
@@ -695,6 +708,9 @@ pub fn GraphView(props: &GraphProps) -> Html {
                 <button id="zoom-reset" onclick={reset}>{"Reset view"}</button>
                 if let Some((text, onclick)) = crash {
                     <button id="crash-node" {onclick}>{text}</button>
+                }
+                if let Some((text, onclick)) = origin {
+                    <button id="origin-node" {onclick}>{text}</button>
                 }
             </div>
             if let Some(text) = messages_text {

@@ -200,6 +200,16 @@ fn Playground() -> Html {
             }
         })
     };
+    // "What if the value were written at this node?": the rumor starts there.
+    let start_at = {
+        let on_run = on_run.clone();
+        let current = (*scenario).clone();
+        Callback::from(move |node: u32| {
+            let mut next = current.clone();
+            next.network.origin = node;
+            on_run.emit(next);
+        })
+    };
     // A preset's title says more than a description of its numbers.
     let label = presets::presets()
         .into_iter()
@@ -300,6 +310,7 @@ fn Playground() -> Html {
                                 }
                                 <GraphView recording={Rc::new(recording.clone())} topology={scenario.network.topology}
                                     round={timeline.round} on_crash={recording.sampled_from.is_none().then(|| crash_node.clone())}
+                                    on_origin={recording.sampled_from.is_none().then(|| start_at.clone())}
                                     crashed={crashed_nodes(scenario)} />
                                 <TimelineControls timeline={timeline.clone()} />
                             }
@@ -488,6 +499,9 @@ fn describe(scenario: &Scenario) -> String {
     }
     if !network.faults.is_empty() {
         text += &format!(", {} scheduled faults", network.faults.len());
+    }
+    if network.origin != 0 {
+        text += &format!(", starting at node {}", network.origin);
     }
     text
 }

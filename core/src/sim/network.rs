@@ -17,6 +17,13 @@ pub struct Network {
     pub loss: f64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<ScheduledFault>,
+    /// The node where the rumor starts (round engine): where the value is written.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub origin: u32,
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
 }
 
 /// A fault that happens at the start of a round.
@@ -54,6 +61,12 @@ impl Network {
             return Err(format!(
                 "network.loss must be between 0 and 1, got {}",
                 self.loss
+            ));
+        }
+        if self.origin >= nodes {
+            return Err(format!(
+                "network.origin: node {} does not exist (nodes are 0..{nodes})",
+                self.origin
             ));
         }
         for (index, scheduled) in self.faults.iter().enumerate() {

@@ -48,7 +48,8 @@ impl Peers {
     }
 }
 
-/// One rumor spreading through a population of `n` nodes; node 0 starts it.
+/// One rumor spreading through a population of `n` nodes, from the network's origin (node 0
+/// unless set).
 pub struct RumorRun {
     config: RumorConfig,
     states: Vec<RumorState>,
@@ -128,7 +129,7 @@ impl RumorRun {
             )?),
         };
         let mut states = vec![RumorState::default(); nodes as usize];
-        states[0] = RumorState::origin(0);
+        states[network.origin as usize] = RumorState::origin(0);
         let mut faults = network.faults.clone();
         faults.sort_by_key(|f| f.round);
         Ok(RumorRun {
@@ -483,6 +484,38 @@ mod tests {
     use super::*;
     use crate::rumor::Direction;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_rumor_starts_at_the_chosen_origin() {
+        let network = Network {
+            topology: TopologyKind::Ring { k: 2 },
+            origin: 7,
+            ..Network::default()
+        };
+        let mut run = RumorRun::on_network(20, push(2), &network, 3).unwrap();
+        let phases: Vec<Phase> = run.phases().collect();
+        assert_eq!(phases[7], Phase::Infective);
+        assert_eq!(
+            phases.iter().filter(|p| **p != Phase::Susceptible).count(),
+            1
+        );
+        // On a ring the first round can reach only the origin's neighbours.
+        run.step();
+        for (node, informed) in run.informed_by().enumerate() {
+            if let Some((from, _)) = informed {
+                assert_eq!(from, 7);
+                assert!([5, 6, 8, 9].contains(&node), "node {node}");
+            }
+        }
+        let outside = Network {
+            origin: 20,
+            ..Network::default()
+        };
+        let error = RumorRun::on_network(20, push(2), &outside, 3)
+            .err()
+            .unwrap();
+        assert!(error.contains("network.origin"), "{error}");
+    }
 
     fn push(k: u8) -> RumorConfig {
         RumorConfig {
