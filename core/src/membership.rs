@@ -104,7 +104,8 @@
 //! it.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
@@ -507,6 +508,76 @@ impl Piggyback {
     }
 }
 
+/// Hashes a [`NodeId`] by one multiplication (FxHash's): ids are small integers, and the table
+/// is never iterated in hash order, so nothing depends on the hash but lookup speed.
+#[derive(Clone, Copy, Debug, Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+/// Every member ever heard of (members are never removed). A hash index answers the lookups of
+/// every message cheaply even with thousands of members; iteration goes by ascending id, as a
+/// sorted map's would.
+#[derive(Clone, Debug, Default)]
+struct MemberTable {
+    index: HashMap<NodeId, Member, BuildHasherDefault<IdHasher>>,
+    /// The ids of `index`, ascending.
+    ids: Vec<NodeId>,
+}
+
+impl MemberTable {
+    fn get(&self, id: &NodeId) -> Option<&Member> {
+        self.index.get(id)
+    }
+
+    fn get_mut(&mut self, id: &NodeId) -> Option<&mut Member> {
+        self.index.get_mut(id)
+    }
+
+    fn contains_key(&self, id: &NodeId) -> bool {
+        self.index.contains_key(id)
+    }
+
+    fn insert(&mut self, id: NodeId, member: Member) {
+        if self.index.insert(id, member).is_none() {
+            // Ids mostly come in ascending order (a population, joiners): then this appends.
+            let position = self.ids.partition_point(|&other| other < id);
+            self.ids.insert(position, id);
+        }
+    }
+
+    /// By ascending id.
+    fn iter(&self) -> impl Iterator<Item = (&NodeId, &Member)> + '_ {
+        self.ids.iter().map(|id| (id, &self.index[id]))
+    }
+}
+
+impl std::ops::Index<&NodeId> for MemberTable {
+    type Output = Member;
+
+    fn index(&self, id: &NodeId) -> &Member {
+        &self.index[id]
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Active,
@@ -524,7 +595,12 @@ pub struct Swim {
     incarnation: u32,
     phase: Phase,
     declared_dead: bool,
-    members: BTreeMap<NodeId, Member>,
+    members: MemberTable,
+    /// The ids of `members` held Alive, ascending: what [`Swim::alive_members`] lists, without
+    /// a walk over every member (tombstones included) each time.
+    alive: Vec<NodeId>,
+    /// The ids of `members` held Dead, ascending: the candidates of [`Swim::reconnect`].
+    dead: Vec<NodeId>,
     /// Alive or Suspect members, not counting this one.
     live: usize,
     probe_order: Vec<NodeId>,
@@ -558,7 +634,9 @@ impl Swim {
             incarnation: 0,
             phase: Phase::Active,
             declared_dead: false,
-            members: BTreeMap::new(),
+            members: MemberTable::default(),
+            alive: Vec::new(),
+            dead: Vec::new(),
             live: 0,
             probe_order: Vec::new(),
             probe_index: 0,
@@ -610,10 +688,7 @@ impl Swim {
 
     /// Members believed Alive (not Suspect), by id: the list other mechanisms pick peers from.
     pub fn alive_members(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.members
-            .iter()
-            .filter(|(_, member)| member.state == State::Alive)
-            .map(|(&id, _)| id)
+        self.alive.iter().copied()
     }
 
     /// Alive or Suspect members including this one: the `n` of the log(n + 1) factors.
@@ -1021,16 +1096,10 @@ impl Swim {
     /// Pings one Dead member chosen at random, with its verdict: one that is back refutes in its
     /// ack. Not a probe: without an answer nothing happens.
     fn reconnect<R: Rng + ?Sized>(&mut self, rng: &mut R) {
-        let dead: Vec<NodeId> = self
-            .members
-            .iter()
-            .filter(|(_, member)| member.state == State::Dead)
-            .map(|(&id, _)| id)
-            .collect();
-        if dead.is_empty() {
+        if self.dead.is_empty() {
             return;
         }
-        let target = dead[rng.random_range(0..dead.len())];
+        let target = self.dead[rng.random_range(0..self.dead.len())];
         let seq = self.take_seq();
         let updates = self.certificate(target).into_iter().collect();
         self.transmits
@@ -1146,6 +1215,23 @@ impl Swim {
         if let Some(deadline) = suspect_deadline {
             self.suspicions.insert((deadline, id));
         }
+        let old_state = old.map(|m| m.state);
+        if old_state != Some(state) {
+            for (list, listed) in [
+                (&mut self.alive, State::Alive),
+                (&mut self.dead, State::Dead),
+            ] {
+                if old_state == Some(listed) {
+                    if let Ok(index) = list.binary_search(&id) {
+                        list.remove(index);
+                    }
+                } else if state == listed
+                    && let Err(index) = list.binary_search(&id)
+                {
+                    list.insert(index, id);
+                }
+            }
+        }
         match (was_live, state.is_live()) {
             (false, true) => self.live += 1,
             (true, false) => self.live -= 1,
@@ -1154,8 +1240,9 @@ impl Swim {
         if !was_live && state.is_live() {
             // Section 4.3: a new member goes to a random place in the probe order; so does one
             // back from a verdict, unless the current pass has yet to reach it anyway.
-            let pending =
-                self.probe_order[self.probe_index.min(self.probe_order.len())..].contains(&id);
+            // An id never heard of before cannot be in the order (members are never removed).
+            let pending = old.is_some()
+                && self.probe_order[self.probe_index.min(self.probe_order.len())..].contains(&id);
             if !pending {
                 let position = rng.random_range(0..=self.probe_order.len());
                 self.probe_order.insert(position, id);
@@ -1637,6 +1724,7 @@ mod tests {
                 self.events.push((i as NodeId, event));
             }
             self.timeouts[i] = self.nodes[i].poll_timeout();
+            check_indices(&self.nodes[i]);
         }
 
         fn deliver(&mut self, from: NodeId, to: NodeId, msg: SwimMessage) {
@@ -1724,6 +1812,20 @@ mod tests {
                 .iter()
                 .filter(move |(_, event)| event.id() == id as NodeId)
         }
+    }
+
+    /// The lists kept beside the member table say what a walk over it would.
+    fn check_indices(swim: &Swim) {
+        let listed = |state: State| -> Vec<NodeId> {
+            swim.members()
+                .filter(|(_, member)| member.state == state)
+                .map(|(id, _)| id)
+                .collect()
+        };
+        assert_eq!(swim.alive, listed(State::Alive));
+        assert_eq!(swim.dead, listed(State::Dead));
+        assert!(swim.members.ids.is_sorted());
+        assert_eq!(swim.members.ids.len(), swim.members.index.len());
     }
 
     fn is_suspected(event: &MemberEvent) -> bool {

@@ -528,8 +528,7 @@ impl Node {
             }
         }
         for (entry, via) in arrived {
-            let (key, stamp) = (entry.key.clone(), entry.stamp);
-            if self.anti_entropy.store_mut().merge_entry(entry) {
+            if let Some((key, stamp)) = self.anti_entropy.store_mut().merge_entry_keyed(entry) {
                 self.learned(key, stamp, via, now);
             }
         }

@@ -83,13 +83,27 @@ pub fn pick_from<R: Rng + ?Sized>(
     avoid: Option<NodeId>,
     rng: &mut R,
 ) -> Option<NodeId> {
-    let eligible = |id: &&NodeId| **id != node && Some(**id) != avoid;
-    let count = peers.iter().filter(eligible).count();
+    // Without an id to avoid, `node` stands in for it: excluded anyway.
+    let avoid = avoid.unwrap_or(node);
+    let excluded = |id: NodeId| id == node || id == avoid;
+    let count = peers.len() - peers.iter().filter(|&&id| excluded(id)).count();
     if count == 0 {
         return None;
     }
     let index = rng.random_range(0..count);
-    peers.iter().filter(eligible).nth(index).copied()
+    // The index-th id not excluded: `index` plus the excluded ids before it (there are few, so
+    // this jumps from one to the next instead of testing every id before the one picked).
+    let mut skipped = 0;
+    let mut start = 0;
+    while let Some(offset) = peers[start..].iter().position(|&id| excluded(id)) {
+        let next_excluded = start + offset;
+        if index + skipped < next_excluded {
+            break;
+        }
+        skipped += 1;
+        start = next_excluded + 1;
+    }
+    peers.get(index + skipped).copied()
 }
 
 /// Every node contacts its successor in a fixed ring order.
@@ -261,6 +275,38 @@ mod tests {
         }
         assert_eq!(selector.pick(12, Some(9), &mut rng), Some(3));
         assert_eq!(UniformList::default().pick(0, None, &mut rng), None);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn list_pick_is_the_index_th_eligible_peer_with_duplicates_too() {
+        // The reference: count the eligible peers, draw an index, take that one.
+        fn reference(
+            peers: &[NodeId],
+            node: NodeId,
+            avoid: Option<NodeId>,
+            rng: &mut crate::SimRng,
+        ) -> Option<NodeId> {
+            let eligible = |id: &&NodeId| **id != node && Some(**id) != avoid;
+            let count = peers.iter().filter(eligible).count();
+            if count == 0 {
+                return None;
+            }
+            let index = rng.random_range(0..count);
+            peers.iter().filter(eligible).nth(index).copied()
+        }
+        let mut lists = seeded_rng(11);
+        for case in 0..2_000u64 {
+            let len = lists.random_range(0..12usize);
+            let peers: Vec<NodeId> = (0..len).map(|_| lists.random_range(0..6)).collect();
+            let node = lists.random_range(0..6);
+            let avoid = lists.random_bool(0.7).then(|| lists.random_range(0..6));
+            let (mut a, mut b) = (seeded_rng(case), seeded_rng(case));
+            assert_eq!(
+                pick_from(&peers, node, avoid, &mut a),
+                reference(&peers, node, avoid, &mut b),
+                "{peers:?} {node} {avoid:?}"
+            );
+        }
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -361,11 +361,17 @@ impl Store {
     /// Merges one entry; returns true if it was newer than what this store held. The digest is
     /// left alone (see the module documentation); the clock advances.
     pub fn merge_entry(&mut self, entry: VersionedEntry) -> bool {
+        self.merge_entry_keyed(entry).is_some()
+    }
+
+    /// As [`Store::merge_entry`], handing back the entry's key and stamp if it was newer: a
+    /// caller reporting the change needs no copy of every key it offers.
+    pub fn merge_entry_keyed(&mut self, entry: VersionedEntry) -> Option<(String, Stamp)> {
         self.clock = self.clock.max(entry.stamp.version);
         if let Some(current) = self.entries.get(entry.key.as_str())
             && !is_newer(entry.stamp, &entry.value, current.stamp, &current.value)
         {
-            return false;
+            return None;
         }
         self.replace(
             &entry.key,
@@ -374,7 +380,7 @@ impl Store {
                 value: entry.value.into_boxed_slice(),
             },
         );
-        true
+        Some((entry.key, entry.stamp))
     }
 
     /// Merges a delta and advances the digest as it says. Returns the keys that changed, with
@@ -382,10 +388,7 @@ impl Store {
     pub fn apply_delta(&mut self, delta: Delta) -> Vec<(String, Stamp)> {
         let mut updated = Vec::new();
         for entry in delta.entries {
-            let (key, stamp) = (entry.key.clone(), entry.stamp);
-            if self.merge_entry(entry) {
-                updated.push((key, stamp));
-            }
+            updated.extend(self.merge_entry_keyed(entry));
         }
         for (origin, version) in delta.digest_advance {
             self.advance_digest(origin, version);
@@ -439,13 +442,23 @@ impl Store {
     /// The entries a peer with digest window `peer` lacks, within `budget_bytes` (measured by
     /// [`Delta::size_bytes`]; no budget fits less than [`Delta::HEADER_BYTES`]), in `order`.
     pub fn delta(&self, peer: &DigestWindow, order: DeltaOrder, budget_bytes: usize) -> Delta {
-        let peer_versions: BTreeMap<NodeId, u64> = peer
-            .versions
-            .iter()
-            .filter(|(origin, _)| peer.covers(*origin))
-            .copied()
-            .collect();
-        let peer_version = |origin: NodeId| peer_versions.get(&origin).copied().unwrap_or(0);
+        // The peer's versions ascending by origin, the last listed winning. Only covered origins
+        // are ever looked up. A well-formed window is already in order: searched as it is.
+        let resorted: Vec<(NodeId, u64)>;
+        let peer_versions: &[(NodeId, u64)] =
+            if peer.versions.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+                &peer.versions
+            } else {
+                let map: BTreeMap<NodeId, u64> = peer.versions.iter().copied().collect();
+                resorted = map.into_iter().collect();
+                &resorted
+            };
+        let peer_version = |origin: NodeId| match peer_versions
+            .binary_search_by_key(&origin, |&(origin, _)| origin)
+        {
+            Ok(index) => peer_versions[index].1,
+            Err(_) => 0,
+        };
 
         // Per origin, the entries above the peer's version, in increasing version order.
         let mut needed: BTreeMap<NodeId, Vec<(&str, &Entry)>> = BTreeMap::new();
@@ -461,6 +474,10 @@ impl Store {
 
         let sequence = send_sequence(&needed, order);
         let mut delta = Delta::default();
+        // At most every entry offered, and at most what the budget holds at the smallest size.
+        delta
+            .entries
+            .reserve(sequence.len().min(budget_bytes / ENTRY_HEADER_BYTES));
         let mut used = Delta::HEADER_BYTES;
         let mut sent_count: BTreeMap<NodeId, usize> = BTreeMap::new();
         let mut cut_short: BTreeSet<NodeId> = BTreeSet::new();

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, VecDeque};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{Phase, RumorConfig, RumorState, Trigger};
+use super::{RumorConfig, RumorState, Trigger};
 use crate::NodeId;
 use crate::peer_selection::PeerSelector;
 
@@ -96,6 +96,14 @@ pub struct RumorMonger<K, P> {
     config: MongerConfig,
     period: u32,
     rumors: BTreeMap<K, Known<P>>,
+    /// The keys of the infective rumors in `rumors`, each with the node not to send it to
+    /// ([`RumorState::avoid`]): the rumors every period and every pull look at, without a walk
+    /// over the removed ones still remembered.
+    infective: BTreeMap<K, Option<NodeId>>,
+    /// (period, key) of every removal, oldest first (periods only grow): what to forget when,
+    /// without sweeping every rumor each period. An entry whose rumor has since been forgotten
+    /// or restarted is skipped.
+    removals: VecDeque<(u32, K)>,
     contacts_this_period: u16,
     outbox: VecDeque<(NodeId, RumorMessage<K, P>)>,
     events: VecDeque<MongerEvent<K, P>>,
@@ -109,6 +117,8 @@ impl<K: Ord + Clone, P: Clone> RumorMonger<K, P> {
             config,
             period: 0,
             rumors: BTreeMap::new(),
+            infective: BTreeMap::new(),
+            removals: VecDeque::new(),
             contacts_this_period: 0,
             outbox: VecDeque::new(),
             events: VecDeque::new(),
@@ -126,15 +136,13 @@ impl<K: Ord + Clone, P: Clone> RumorMonger<K, P> {
 
     /// Rumors this node is still spreading.
     pub fn hot(&self) -> impl Iterator<Item = &K> + '_ {
-        self.rumors
-            .iter()
-            .filter(|(_, known)| known.state.phase == Phase::Infective)
-            .map(|(key, _)| key)
+        self.infective.keys()
     }
 
     /// Starts a rumor at this node (a local update).
     pub fn start(&mut self, key: K, payload: P) {
         let state = RumorState::origin(self.period);
+        self.infective.insert(key.clone(), state.avoid());
         self.rumors.insert(
             key,
             Known {
@@ -154,10 +162,9 @@ impl<K: Ord + Clone, P: Clone> RumorMonger<K, P> {
         let mut pushes: BTreeMap<NodeId, Vec<K>> = BTreeMap::new();
         if direction.pushes() {
             let hot: Vec<(K, Option<NodeId>)> = self
-                .rumors
+                .infective
                 .iter()
-                .filter(|(_, known)| known.state.phase == Phase::Infective)
-                .map(|(key, known)| (key.clone(), known.state.avoid()))
+                .map(|(key, &avoid)| (key.clone(), avoid))
                 .collect();
             for (key, avoid) in hot {
                 for _ in 0..self.config.rumor.fanout {
@@ -174,14 +181,8 @@ impl<K: Ord + Clone, P: Clone> RumorMonger<K, P> {
         let pull = direction.pulls();
         for (peer, keys) in &pushes {
             let rumors: Vec<(K, P)> = keys.iter().filter_map(|key| self.entry(key)).collect();
-            for chunk in rumors.chunks(self.config.max_rumors_per_message) {
-                self.send(
-                    *peer,
-                    RumorMessage::Push {
-                        rumors: chunk.to_vec(),
-                        pull,
-                    },
-                );
+            for rumors in chunked(rumors, self.config.max_rumors_per_message) {
+                self.send(*peer, RumorMessage::Push { rumors, pull });
             }
         }
         // Pull-only nodes, and push-pull nodes with nothing to push, still ask.
@@ -270,6 +271,7 @@ impl<K: Ord + Clone, P: Clone> RumorMonger<K, P> {
             }
             let mut state = RumorState::default();
             state.receive(from, self.period);
+            self.infective.insert(key.clone(), state.avoid());
             self.rumors.insert(
                 key.clone(),
                 Known {
@@ -282,13 +284,8 @@ impl<K: Ord + Clone, P: Clone> RumorMonger<K, P> {
                 .push_back(MongerEvent::Learned { key, payload, from });
         }
         if self.config.rumor.trigger == Trigger::Feedback && !known.is_empty() {
-            for chunk in known.chunks(self.config.max_rumors_per_message) {
-                self.send(
-                    from,
-                    RumorMessage::Feedback {
-                        known: chunk.to_vec(),
-                    },
-                );
+            for known in chunked(known, self.config.max_rumors_per_message) {
+                self.send(from, RumorMessage::Feedback { known });
             }
         }
     }
@@ -297,13 +294,9 @@ impl<K: Ord + Clone, P: Clone> RumorMonger<K, P> {
     /// told us (never back to the sender).
     fn reply_to_pull<R: Rng + ?Sized>(&mut self, from: NodeId, just_received: &[K], rng: &mut R) {
         let keys: Vec<K> = self
-            .rumors
+            .infective
             .iter()
-            .filter(|(key, known)| {
-                known.state.phase == Phase::Infective
-                    && known.state.avoid() != Some(from)
-                    && !just_received.contains(key)
-            })
+            .filter(|&(key, &avoid)| avoid != Some(from) && !just_received.contains(key))
             .map(|(key, _)| key.clone())
             .collect();
         if keys.is_empty() {
@@ -315,13 +308,8 @@ impl<K: Ord + Clone, P: Clone> RumorMonger<K, P> {
             }
         }
         let rumors: Vec<(K, P)> = keys.iter().filter_map(|key| self.entry(key)).collect();
-        for chunk in rumors.chunks(self.config.max_rumors_per_message) {
-            self.send(
-                from,
-                RumorMessage::PullReply {
-                    rumors: chunk.to_vec(),
-                },
-            );
+        for rumors in chunked(rumors, self.config.max_rumors_per_message) {
+            self.send(from, RumorMessage::PullReply { rumors });
         }
     }
 
@@ -335,6 +323,8 @@ impl<K: Ord + Clone, P: Clone> RumorMonger<K, P> {
             .after_contact(&self.config.rumor, peer_knew, rng)
         {
             known.removed_at = Some(period);
+            self.infective.remove(key);
+            self.removals.push_back((period, key.clone()));
             self.events
                 .push_back(MongerEvent::LostInterest { key: key.clone() });
         }
@@ -343,9 +333,36 @@ impl<K: Ord + Clone, P: Clone> RumorMonger<K, P> {
     fn forget_old_removed(&mut self) {
         let horizon = self.config.remember_removed;
         let period = self.period;
-        self.rumors
-            .retain(|_, known| known.removed_at.is_none_or(|at| period - at <= horizon));
+        // Every rumor removed more than `horizon` periods ago, as a sweep of all would find them.
+        while let Some(&(at, _)) = self.removals.front()
+            && period - at > horizon
+        {
+            let (_, key) = self.removals.pop_front().expect("just peeked");
+            if self
+                .rumors
+                .get(&key)
+                .is_some_and(|known| known.removed_at == Some(at))
+            {
+                self.rumors.remove(&key);
+            }
+        }
     }
+}
+
+/// `items` in consecutive pieces of at most `max` (as `chunks` would cut them), moved rather than
+/// cloned: a list that fits one message goes as it is.
+fn chunked<T>(mut items: Vec<T>, max: usize) -> impl Iterator<Item = Vec<T>> {
+    let max = max.max(1);
+    std::iter::from_fn(move || {
+        if items.is_empty() {
+            return None;
+        }
+        if items.len() <= max {
+            return Some(std::mem::take(&mut items));
+        }
+        let rest = items.split_off(max);
+        Some(std::mem::replace(&mut items, rest))
+    })
 }
 
 #[cfg(test)]
@@ -359,6 +376,29 @@ mod tests {
     type Monger = RumorMonger<u32, String>;
 
     /// `n` nodes that all know each other, exchanging messages instantly.
+    /// The infective index says what a walk over every rumor would, and nothing removed is
+    /// remembered past the horizon.
+    fn check_infective(node: &Monger) {
+        let walked: Vec<(u32, Option<NodeId>)> = node
+            .rumors
+            .iter()
+            .filter(|(_, known)| known.state.phase == crate::rumor::Phase::Infective)
+            .map(|(&key, known)| (key, known.state.avoid()))
+            .collect();
+        let indexed: Vec<(u32, Option<NodeId>)> = node
+            .infective
+            .iter()
+            .map(|(&key, &avoid)| (key, avoid))
+            .collect();
+        assert_eq!(indexed, walked);
+        let horizon = node.config.remember_removed;
+        assert!(node.rumors.values().all(|known| {
+            known
+                .removed_at
+                .is_none_or(|at| node.period - at <= horizon)
+        }));
+    }
+
     struct Cluster {
         nodes: Vec<Monger>,
         rng: SimRng,
@@ -387,6 +427,9 @@ mod tests {
                 );
             }
             self.deliver_all();
+            for node in &self.nodes {
+                check_infective(node);
+            }
         }
 
         fn deliver_all(&mut self) {
