@@ -122,6 +122,17 @@ test('the graph zooms, tells a node\'s state, and crashes a clicked node', async
   assert.match(decodeURIComponent(page.url()), /#s=v1\./, 'the crash is part of the shared scenario');
   await page.screenshot({ path: path.join(outputDir, 'crash-node.png'), fullPage: true });
 
+  // The keyboard reaches the same: focus the graph, arrows select, Escape lets go.
+  await canvas.focus();
+  await page.keyboard.press('ArrowLeft');
+  await page.locator('#node-info', { hasText: /^Node 15 after round/ }).waitFor();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.locator('#node-info', { hasText: /^Node 1 after round/ }).waitFor();
+  await page.getByRole('button', { name: /Crash node 1 from round/ }).waitFor();
+  await page.keyboard.press('Escape');
+  assert.equal(await page.getByRole('button', { name: /Crash node 1 from round/ }).count(), 0);
+
   // Node 8 sits at the bottom of the circle: write the value there instead.
   const bottom = { x: box.width / 2, y: box.height * (1 - 12 / 480) };
   await canvas.click({ position: bottom });

@@ -485,6 +485,18 @@ impl Fader {
     }
 }
 
+/// The node after (or before) `selected` among `nodes`, wrapping; the first (or last) if none.
+pub fn step_selection(selected: Option<usize>, nodes: usize, by: isize) -> Option<usize> {
+    if nodes == 0 {
+        return None;
+    }
+    Some(match selected {
+        None if by >= 0 => 0,
+        None => nodes - 1,
+        Some(node) => (node as isize + by).rem_euclid(nodes as isize) as usize,
+    })
+}
+
 /// Canvas coordinates of a pointer event (the canvas may be drawn smaller than its size).
 fn canvas_point(event: &MouseEvent) -> Option<(f64, f64)> {
     let canvas: HtmlCanvasElement = event.target()?.dyn_into().ok()?;
@@ -631,6 +643,40 @@ pub fn GraphView(props: &GraphProps) -> Html {
             hovered.set(None);
         })
     };
+    // The keyboard does what the pointer does: arrows step through the nodes, Escape drops the
+    // selection, + and - zoom, 0 resets the view.
+    let onkeydown = {
+        let selected = selected.clone();
+        let view = view.clone();
+        let on_select = props.on_select.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            let next = match event.key().as_str() {
+                "ArrowRight" | "ArrowDown" => Some(step_selection(*selected, nodes, 1)),
+                "ArrowLeft" | "ArrowUp" => Some(step_selection(*selected, nodes, -1)),
+                "Escape" => Some(None),
+                "+" | "=" => {
+                    view.set(view.zoom_at(1.25, SIZE / 2.0, SIZE / 2.0));
+                    None
+                }
+                "-" => {
+                    view.set(view.zoom_at(0.8, SIZE / 2.0, SIZE / 2.0));
+                    None
+                }
+                "0" => {
+                    view.set(View::default());
+                    None
+                }
+                _ => return,
+            };
+            event.prevent_default();
+            if let Some(node) = next {
+                selected.set(node);
+                if let Some(on_select) = &on_select {
+                    on_select.emit(node);
+                }
+            }
+        })
+    };
     let zoom = |factor: f64| {
         let view = view.clone();
         Callback::from(move |_| view.set(view.zoom_at(factor, SIZE / 2.0, SIZE / 2.0)))
@@ -701,7 +747,8 @@ pub fn GraphView(props: &GraphProps) -> Html {
     html! {
         <>
             <canvas id="graph" ref={canvas} width={SIZE.to_string()} height={SIZE.to_string()} role="img" aria-label={label}
-                {onwheel} {onpointerdown} {onpointermove} {onpointerup} {onpointerleave} />
+                tabindex="0" aria-keyshortcuts="ArrowLeft ArrowRight Escape + - 0"
+                {onwheel} {onpointerdown} {onpointermove} {onpointerup} {onpointerleave} {onkeydown} />
             <div class="graph-tools">
                 <button id="zoom-in" onclick={zoom(1.25)} aria-label="Zoom in">{"+"}</button>
                 <button id="zoom-out" onclick={zoom(0.8)} aria-label="Zoom out">{"−"}</button>
@@ -723,7 +770,7 @@ pub fn GraphView(props: &GraphProps) -> Html {
             }
             <p id="node-info" class="note" aria-live="polite">
                 {info_node.map_or_else(
-                    || "Point at a node to see its state; click to select it; scroll to zoom, drag to pan.".to_string(),
+                    || "Point at a node to see its state; click to select it (or focus the graph and use the arrow keys); scroll to zoom, drag to pan.".to_string(),
                     |node| describe_node(&props.recording, props.palette, node, props.round))}
             </p>
         </>
@@ -733,6 +780,16 @@ pub fn GraphView(props: &GraphProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arrow_keys_step_through_the_nodes_and_wrap() {
+        assert_eq!(step_selection(None, 5, 1), Some(0));
+        assert_eq!(step_selection(None, 5, -1), Some(4));
+        assert_eq!(step_selection(Some(4), 5, 1), Some(0));
+        assert_eq!(step_selection(Some(0), 5, -1), Some(4));
+        assert_eq!(step_selection(Some(2), 5, 1), Some(3));
+        assert_eq!(step_selection(Some(2), 0, 1), None);
+    }
 
     #[test]
     fn messages_fade_from_fresh_to_their_trace_and_stay_there() {
