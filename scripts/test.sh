@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints (native and wasm32), the Rust tests natively, gossip-core's
-# tests compiled to wasm32 under Node.js, then the browser end-to-end tests in headless Chromium.
+# and gossip-web's tests compiled to wasm32 under Node.js, then the browser end-to-end tests in
+# headless Chromium.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
@@ -15,8 +16,8 @@ say "format";                   cargo fmt --all --check
 say "clippy (native)";          cargo clippy --workspace --exclude gossip-web --all-targets --locked -- -D warnings
 say "clippy (wasm32)";          cargo clippy -p gossip-core -p gossip-worker -p gossip-web -p gossip-peer-wasm --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
 say "tests (native)";           cargo test --workspace --locked
-say "gossip-core tests (wasm32 under Node.js)"
-cargo test -p gossip-core --locked --target wasm32-unknown-unknown
+say "gossip-core and gossip-web tests (wasm32 under Node.js)"
+cargo test -p gossip-core -p gossip-web --locked --target wasm32-unknown-unknown
 build_playground
 build_wasm_peer
 say "browser end-to-end tests (headless Chromium)"

@@ -334,8 +334,9 @@ pub fn ErrorBarChart(props: &ErrorBarChartProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn points_scale_into_the_box_with_y_up() {
         let points = scaled_points(
             &[(0.0, 0.0), (5.0, 1.0), (10.0, 2.0)],
@@ -351,7 +352,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn ticks_are_round_and_cover_the_range() {
         assert_eq!(nice_ticks(0.0, 0.05, 4), [0.0, 0.02, 0.04, 0.06]);
         assert_eq!(nice_ticks(0.0, 15.0, 4), [0.0, 5.0, 10.0, 15.0]);

@@ -299,8 +299,9 @@ pub fn per_second(samples: &[EventSample]) -> Vec<(f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn a_cluster_recording_pads_late_joiners_as_not_running() {
         let recording = ClusterRecording {
             times: vec![0, 100],
@@ -311,7 +312,7 @@ mod tests {
         assert_eq!(graph.informed_by.len(), 3);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn traffic_is_averaged_over_whole_seconds() {
         // 10 live nodes; 100 ms steps; 20 messages at the start of each second only.
         let samples: Vec<EventSample> = (1..=25)

@@ -161,14 +161,16 @@ pub fn Compare(props: &CompareProps) -> Html {
 mod tests {
     use super::*;
     use gossip_core::scenario::Scenario;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn a_pinned_rumor_run_keeps_its_figures_and_informed_curve() {
         let scenario = Scenario {
             nodes: 50,
             ..Scenario::default()
         };
-        let output = gossip_worker::handle(gossip_worker::SimRequest::Run(scenario.clone()));
+        let output =
+            gossip_worker::handle(gossip_worker::SimRequest::Run(scenario.clone())).unwrap();
         let run = pin(&output, "a".into()).unwrap();
         let report = scenario.run().unwrap();
         assert_eq!(run.figures, report.summary.figures());

@@ -780,8 +780,9 @@ pub fn GraphView(props: &GraphProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn arrow_keys_step_through_the_nodes_and_wrap() {
         assert_eq!(step_selection(None, 5, 1), Some(0));
         assert_eq!(step_selection(None, 5, -1), Some(4));
@@ -791,7 +792,7 @@ mod tests {
         assert_eq!(step_selection(Some(2), 0, 1), None);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn messages_fade_from_fresh_to_their_trace_and_stay_there() {
         assert_eq!(fade(0.0), 1.0);
         assert_eq!(fade(FADE_MS), 0.0);
@@ -800,7 +801,7 @@ mod tests {
         assert!(samples.windows(2).all(|w| w[1] < w[0]), "{samples:?}");
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn layouts_stay_in_the_unit_square_and_keep_grid_rows() {
         for topology in [
             TopologyKind::Complete,

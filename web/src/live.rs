@@ -708,8 +708,9 @@ pub fn LivePanel() -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn the_query_string_chooses_room_period_and_mechanisms() {
         let defaults = parse_settings("");
         assert_eq!(defaults.room, DEFAULT_ROOM);

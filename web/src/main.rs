@@ -514,8 +514,9 @@ fn main() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn the_traffic_curve_ends_at_the_run_s_traffic() {
         let scenario = Scenario {
             nodes: 300,

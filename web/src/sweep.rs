@@ -590,6 +590,7 @@ fn results(job: &Job, metric: &UseStateHandle<Option<String>>) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn job(values: Vec<f64>, seeds: u32, workers: usize) -> Job {
         let sweep = Sweep {
@@ -611,7 +612,7 @@ mod tests {
             .collect()
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn batches_cover_every_run_once() {
         for (runs, workers) in [(9, 2), (1, 4), (500, 4), (7, 1)] {
             let batches = batches(runs, workers);
@@ -622,7 +623,7 @@ mod tests {
         assert_eq!(batches(9, 2).len(), 9, "few runs: one per batch");
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn a_job_hands_out_batches_and_collects_them_in_any_order() {
         let mut job = job(vec![1.0, 2.0, 3.0], 3, 2);
         assert_eq!(job.workers, 2);
@@ -651,7 +652,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn cancel_stops_handing_out_and_ignores_late_answers() {
         let mut job = job(vec![1.0, 2.0], 2, 4);
         let (id, scenarios) = job.next_batch().unwrap();
@@ -661,7 +662,7 @@ mod tests {
         assert_eq!((job.status.clone(), job.finished), (Status::Cancelled, 0));
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn a_failed_run_stops_the_sweep_and_says_where() {
         let mut job = job(vec![1.0, 2.0], 2, 1);
         let (id, _) = job.next_batch().unwrap();
@@ -673,7 +674,7 @@ mod tests {
         assert!(job.next_batch().is_none());
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn the_form_checks_what_was_typed() {
         let base = Scenario::default();
         let form = Form::for_knob(Knob::Fanout, "3".into());

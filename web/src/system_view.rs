@@ -63,8 +63,9 @@ pub fn SystemView(props: &SystemViewProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn figures_read_as_people_write_them() {
         assert_eq!(format_figure("mean_fail_ms", Some(15_250.0)), "15.25 s");
         assert_eq!(format_figure("mean_fail_ms", None), "never");

@@ -139,12 +139,13 @@ pub fn TimelineControls(props: &TimelineProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn apply(state: Timeline, action: TimelineAction) -> Timeline {
         *Rc::new(state).reduce(action)
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn playing_runs_to_the_end_and_stops() {
         let mut state = apply(Timeline::default(), TimelineAction::Load(3));
         assert_eq!((state.round, state.playing), (3, false));
@@ -163,7 +164,7 @@ mod tests {
         assert_eq!(state.round, 3);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn scrubbing_and_stepping_pause_and_stay_in_range() {
         let mut state = apply(Timeline::default(), TimelineAction::Load(5));
         state = apply(state, TimelineAction::TogglePlay);
