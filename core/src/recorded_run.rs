@@ -86,6 +86,7 @@ impl RumorSteps {
                 .filter(|&(a, b)| a < limit && b < limit)
                 .collect(),
             sampled_from: self.sampled_from,
+            stores: Vec::new(),
             messages: self.messages,
         };
         RecordedOutcome::Rumor {
@@ -134,6 +135,7 @@ impl Scenario {
                 let recording = (self.nodes <= max_nodes).then(|| ClusterRecording {
                     times: vec![0],
                     frames: vec![sim.member_states()],
+                    stores: vec![sim.store_sizes()],
                 });
                 Stage::Cluster(Box::new(ClusterSteps {
                     sim,
@@ -176,6 +178,7 @@ impl RecordedRun {
                     if let Some(recording) = &mut steps.recording {
                         recording.times.push(steps.at);
                         recording.frames.push(steps.sim.member_states());
+                        recording.stores.push(steps.sim.store_sizes());
                     }
                 }
                 steps.at >= steps.duration
@@ -302,10 +305,10 @@ mod tests {
             panic!("a cluster scenario");
         };
         assert_eq!(report, cluster.run_cluster().unwrap());
-        assert_eq!(
-            recording.unwrap().times,
-            vec![0, 1_000, 2_000, 3_000, 4_000, 5_000]
-        );
+        let recording = recording.unwrap();
+        assert_eq!(recording.times, vec![0, 1_000, 2_000, 3_000, 4_000, 5_000]);
+        assert_eq!(recording.stores.len(), recording.times.len());
+        assert!(recording.stores.iter().all(|sizes| sizes.len() == 12));
         // Too large to record: the same report, no recording.
         let RecordedOutcome::Cluster { report, recording } =
             cluster.start_recorded(10).unwrap().finish().unwrap()

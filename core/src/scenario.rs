@@ -146,6 +146,10 @@ pub struct Recording {
     /// sample as good as any since ids carry no meaning in the population.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampled_from: Option<u32>,
+    /// For cluster runs, `stores[r][v]`: how many keys node `v` held at frame `r` (empty for
+    /// rumor runs, where the frame itself says whether a node knows).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stores: Vec<Vec<u32>>,
     /// `messages[r]`: the messages of round `r` between recorded nodes (sender, receiver, and
     /// a [`crate::sim::rounds::message_outcome`]), at most [`MESSAGES_PER_ROUND`] a round;
     /// `messages[0]` is empty. Empty for recordings made without them.
@@ -164,6 +168,9 @@ pub const MESSAGES_PER_ROUND: usize = 20_000;
 pub struct ClusterRecording {
     pub times: Vec<Time>,
     pub frames: Vec<Vec<u8>>,
+    /// `stores[i][v]`: how many keys node `v`'s store held at `times[i]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stores: Vec<Vec<u32>>,
 }
 
 /// The outcome of one run: counts per round and the totals.

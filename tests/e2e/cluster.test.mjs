@@ -74,6 +74,14 @@ test('direct mail loses writes and anti-entropy repairs them; the form edits a c
   assert.deepEqual(writeCells.slice(0, 3), ['colour', '0', '3.00 s']);
   assert.match(writeCells[3], /^\+\d+\.\d\d s$/, 'the write reached everyone');
   assert.match(await page.locator('#cluster-result .figures').textContent(), /4\/4 writes reached every live node/);
+  // Pointing at a node tells its state and what its store holds, step by step.
+  await page.getByRole('slider', { name: 'Step' }).fill('0');
+  await canvas.hover({ position: { x: box.width / 2, y: box.height * (12 / 480) } });
+  await page.locator('#node-info', { hasText: 'Node 0 at step 0: alive to every live node; its store holds 0 keys' }).waitFor();
+  const last = await page.getByRole('slider', { name: 'Step' }).getAttribute('max');
+  await page.getByRole('slider', { name: 'Step' }).fill(last);
+  await canvas.hover({ position: { x: box.width / 2 + 1, y: box.height * (12 / 480) } });
+  await page.locator('#node-info', { hasText: `Node 0 at step ${last}: alive to every live node; its store holds 4 keys` }).waitFor();
 
   // Turn anti-entropy off: the writes lost by mail stay lost.
   await page.locator('#ae-direction').selectOption('off');

@@ -41,6 +41,7 @@ pub fn as_graph_recording(recording: &ClusterRecording) -> Recording {
         informed_by: vec![None; nodes],
         links: Vec::new(),
         sampled_from: None,
+        stores: recording.stores.clone(),
         messages: Vec::new(),
     }
 }
@@ -306,10 +307,15 @@ mod tests {
         let recording = ClusterRecording {
             times: vec![0, 100],
             frames: vec![vec![0, 0], vec![0, 1, 0]],
+            stores: vec![vec![0, 0], vec![1, 2, 0]],
         };
         let graph = as_graph_recording(&recording);
         assert_eq!(graph.frames, vec![vec![0, 0, 3], vec![0, 1, 0]]);
         assert_eq!(graph.informed_by.len(), 3);
+        assert_eq!(
+            crate::graph::describe_node(&graph, crate::graph::Palette::Membership, 1, 1),
+            "Node 1 at step 1: suspected by some; its store holds 2 keys"
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -439,7 +439,16 @@ pub fn describe_node(recording: &Recording, palette: Palette, node: usize, round
         None => return format!("node {node} is not drawn"),
     };
     if palette == Palette::Membership {
-        return format!("Node {node} at step {round}: {phase}");
+        let store = match recording
+            .stores
+            .get(round)
+            .and_then(|sizes| sizes.get(node))
+        {
+            Some(1) => "; its store holds 1 key".to_string(),
+            Some(keys) => format!("; its store holds {keys} keys"),
+            None => String::new(),
+        };
+        return format!("Node {node} at step {round}: {phase}{store}");
     }
     let learned = match recording.informed_by.get(node).copied().flatten() {
         Some((from, at)) if at as usize <= round => {

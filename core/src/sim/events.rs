@@ -872,6 +872,14 @@ impl EventSim {
         states
     }
 
+    /// How many keys each node's store holds (a crashed node: what it held when it stopped).
+    pub fn store_sizes(&self) -> Vec<u32> {
+        self.slots
+            .iter()
+            .map(|slot| slot.node.store().len() as u32)
+            .collect()
+    }
+
     /// Events queued, stale wake-ups included.
     pub fn queued(&self) -> usize {
         self.queue.len()
