@@ -2,7 +2,7 @@
 //! exchanging [`Message`]s over a simulated network, with faults on a schedule. It is the general,
 //! fast version of the test harness in [`crate::node`], for protocols where timing matters.
 //!
-//! Time is in milliseconds. One priority queue (a binary heap keyed by time, then by the order of
+//! Time is in milliseconds. One priority queue ([`super::queue`]: by time, then by the order of
 //! scheduling, so ties resolve the same way on every run) holds every future event: message
 //! deliveries, node wake-ups and faults. Each node has at most one live wake-up, at
 //! [`Node::poll_timeout`]: when that moves, a new wake-up is queued and the old one is ignored
@@ -44,12 +44,12 @@
 //! logarithm built from basic IEEE-754 operations ([`portable_ln`]), so a run is the same natively
 //! and in wasm, bit for bit.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 
+use super::queue::EventQueue;
 use crate::membership::{MemberEvent, State};
 use crate::node::{Node, NodeConfig, NodeEvent};
 use crate::store::Stamp;
@@ -627,7 +627,7 @@ pub struct Deliveries {
 }
 
 /// A queued event: ordered by time, then by scheduling order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Entry {
     at: Time,
     seq: u64,
@@ -685,7 +685,7 @@ pub struct EventSim {
     rng: SimRng,
     now: Time,
     seq: u64,
-    queue: BinaryHeap<Reverse<Entry>>,
+    queue: EventQueue<What>,
     in_flight: Vec<Option<InFlight>>,
     free_flights: Vec<u32>,
     slots: Vec<Slot>,
@@ -746,7 +746,7 @@ impl EventSim {
             topology,
             now: 0,
             seq: 0,
-            queue: BinaryHeap::new(),
+            queue: EventQueue::default(),
             in_flight: Vec::new(),
             free_flights: Vec::new(),
             slots: Vec::with_capacity(config.nodes as usize),
@@ -906,11 +906,7 @@ impl EventSim {
     /// Processes every event before `until`, then sets the clock to `until` (if it is later).
     /// Events at `until` itself stay queued, so the samples up to `until` are complete.
     pub fn run_until(&mut self, until: Time) {
-        while self
-            .queue
-            .peek()
-            .is_some_and(|Reverse(entry)| entry.at < until)
-        {
+        while self.queue.peek_time().is_some_and(|at| at < until) {
             self.step();
         }
         self.now = self.now.max(until);
@@ -921,7 +917,8 @@ impl EventSim {
     /// nothing is queued.
     pub fn step(&mut self) -> Option<Time> {
         loop {
-            let Reverse(entry) = self.queue.pop()?;
+            let (at, seq, what) = self.queue.pop()?;
+            let entry = Entry { at, seq, what };
             if let What::Wake(id) = entry.what
                 && self.slots[id as usize].wake != Some((entry.at, entry.seq))
             {
@@ -986,7 +983,7 @@ impl EventSim {
     fn push(&mut self, at: Time, what: What) -> u64 {
         let seq = self.seq;
         self.seq += 1;
-        self.queue.push(Reverse(Entry { at, seq, what }));
+        self.queue.push(at, seq, what);
         seq
     }
 

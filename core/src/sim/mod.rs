@@ -5,10 +5,12 @@
 //!   [`network`] (topology, loss, faults on a schedule).
 //! - [`events`]: the event-driven engine: live [`crate::node::Node`]s over links with latency,
 //!   loss, duplication and reordering, for protocols where timing matters (SWIM, timeouts).
+//! - [`queue`]: the event engine's priority queue (a timing wheel).
 //! - [`models`]: the event engine for the models of real systems ([`crate::systems`]), generic
 //!   over their protocols.
 
 pub mod events;
 pub mod models;
 pub mod network;
+pub mod queue;
 pub mod rounds;
