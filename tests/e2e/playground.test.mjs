@@ -67,6 +67,9 @@ test('the graph replays the run round by round', async () => {
   assert.notDeepEqual(early, late);
   await page.getByRole('slider', { name: 'Round' }).fill(String(Math.floor(last / 2)));
   await page.screenshot({ path: path.join(outputDir, 'graph.png'), fullPage: true });
+  // The simulation panel alone, mid-run with the round's messages fresh (the README's picture).
+  await page.getByRole('slider', { name: 'Round' }).fill(String(Math.floor(last / 2) + 1));
+  await page.locator('section.panel').first().screenshot({ path: path.join(outputDir, 'playground-panel.png') });
 
   // Too many nodes to draw: the page draws a sample, says so, and still charts every node.
   await page.getByLabel('Nodes', { exact: true }).fill('5000');
