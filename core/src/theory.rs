@@ -24,15 +24,22 @@ pub fn simple_epidemic_informed(direction: Direction, n: u32, rounds: u32) -> Ve
     let mut susceptible = 1.0 - 1.0 / f64::from(n);
     let mut informed = vec![1.0 - susceptible];
     for _ in 0..rounds {
-        let escape_push = (-(1.0 - susceptible)).exp();
-        susceptible = match direction {
-            Direction::Push => susceptible * escape_push,
-            Direction::Pull => susceptible * susceptible,
-            Direction::PushPull => susceptible * susceptible * escape_push,
-        };
+        susceptible = next_susceptible(direction, susceptible);
         informed.push(1.0 - susceptible);
     }
     informed
+}
+
+/// One round of the mean-field recurrence in the susceptible fraction `s`, fanout 1: a node
+/// escapes every push with probability e^-(1-s), and its own pull when it asks a susceptible
+/// node (probability s).
+pub fn next_susceptible(direction: Direction, s: f64) -> f64 {
+    let escape_push = (-(1.0 - s)).exp();
+    match direction {
+        Direction::Push => s * escape_push,
+        Direction::Pull => s * s,
+        Direction::PushPull => s * s * escape_push,
+    }
 }
 
 /// Pittel's estimate of the rounds push needs to inform all `n`: `log2 n + ln n`.
