@@ -20,7 +20,9 @@
 //!
 //! Per-node state is one [`RumorState`] (12 bytes) in a contiguous vector (plus a 2-byte counter
 //! with a connection limit and a 1-byte flag with crash faults), and peers are sampled from the
-//! population, so a million nodes fit in a few megabytes.
+//! population, so a million nodes fit in a few megabytes. A push round visits only the nodes
+//! that may spread, kept in a list in id order (4 bytes each while they are infective), so it
+//! costs the spreaders, not the population.
 
 use crate::metrics::{RoundMetrics, RunSummary};
 use crate::peer_selection::{PeerSelector, UniformPopulation};
@@ -81,6 +83,12 @@ pub struct RumorRun {
     last_learned: u32,
     /// The messages of the current round between nodes below a bound, if a view asked.
     message_log: Option<MessageLog>,
+    /// Push only: the nodes that may spread (infective, crashed or not), in id order. Only they
+    /// act in a push round, so a round visits them rather than every node; in id order, so the
+    /// generator is drawn exactly as by a pass over all nodes. `None` when nodes pull.
+    spreaders: Option<Vec<u32>>,
+    /// Push only: nodes informed during the current round, to join `spreaders` after it.
+    informed_now: Vec<u32>,
 }
 
 /// What became of a message, as [`RumorRun::take_round_messages`] reports it.
@@ -167,6 +175,8 @@ impl RumorRun {
             faults,
             last_learned: 0,
             message_log: None,
+            spreaders: (!config.direction.pulls()).then(|| vec![network.origin]),
+            informed_now: Vec::new(),
         })
     }
 
@@ -309,6 +319,9 @@ impl RumorRun {
             self.susceptible -= 1;
             self.infective += 1;
             self.last_learned = round;
+            if !self.config.direction.pulls() {
+                self.informed_now.push(to as u32);
+            }
         }
         if self.message_log.is_some() {
             let outcome = if informed {
@@ -393,40 +406,16 @@ impl RumorRun {
         self.apply_faults(round);
         self.accepted.fill(0);
         let before = (self.messages, self.contacts, self.lost, self.duplicates);
-        let (pushes, pulls) = (
-            self.config.direction.pushes(),
-            self.config.direction.pulls(),
-        );
-        for node in 0..self.states.len() {
-            if self.is_crashed(node) {
-                continue;
+        match self.spreaders.take() {
+            Some(spreaders) => {
+                for &node in &spreaders {
+                    self.act(node as usize, round);
+                }
+                self.spreaders = Some(self.next_spreaders(spreaders));
             }
-            for _ in 0..self.config.fanout {
-                let spreading = self.spreads(node, round);
-                // Push only: a node that is not (or no longer) spreading has nothing to do.
-                if !pulls && !spreading {
-                    break;
-                }
-                let avoid = if spreading {
-                    self.states[node].avoid()
-                } else {
-                    None
-                };
-                let Some(peer) = self.peers.pick(node as NodeId, avoid, &mut self.rng) else {
-                    break;
-                };
-                let peer = peer as usize;
-                self.contacts += 1;
-                let unreachable = self.is_crashed(peer)
-                    || (self.parts > 1 && self.partition_of(node) != self.partition_of(peer));
-                if unreachable || !self.accepts(peer) {
-                    continue;
-                }
-                if pushes && spreading {
-                    self.transmit(node, peer, round);
-                }
-                if pulls && self.spreads(peer, round) {
-                    self.transmit(peer, node, round);
+            None => {
+                for node in 0..self.states.len() {
+                    self.act(node, round);
                 }
             }
         }
@@ -440,6 +429,71 @@ impl RumorRun {
             lost: self.lost - before.2,
             duplicates: self.duplicates - before.3,
         })
+    }
+
+    /// The spreaders of the next push round: those still infective, and those just informed, in
+    /// id order.
+    fn next_spreaders(&mut self, mut spreaders: Vec<u32>) -> Vec<u32> {
+        spreaders.retain(|&node| self.states[node as usize].phase == Phase::Infective);
+        let mut informed = std::mem::take(&mut self.informed_now);
+        informed.sort_unstable();
+        let mut merged = Vec::with_capacity(spreaders.len() + informed.len());
+        let (mut a, mut b) = (
+            spreaders.into_iter().peekable(),
+            informed.drain(..).peekable(),
+        );
+        while let (Some(&x), Some(&y)) = (a.peek(), b.peek()) {
+            if x < y {
+                merged.push(x);
+                a.next();
+            } else {
+                merged.push(y);
+                b.next();
+            }
+        }
+        merged.extend(a);
+        merged.extend(b);
+        self.informed_now = informed;
+        merged
+    }
+
+    /// What `node` does in `round`: its contacts, each a push, a pull or both.
+    fn act(&mut self, node: usize, round: u32) {
+        let (pushes, pulls) = (
+            self.config.direction.pushes(),
+            self.config.direction.pulls(),
+        );
+        if self.is_crashed(node) {
+            return;
+        }
+        for _ in 0..self.config.fanout {
+            let spreading = self.spreads(node, round);
+            // Push only: a node that is not (or no longer) spreading has nothing to do.
+            if !pulls && !spreading {
+                break;
+            }
+            let avoid = if spreading {
+                self.states[node].avoid()
+            } else {
+                None
+            };
+            let Some(peer) = self.peers.pick(node as NodeId, avoid, &mut self.rng) else {
+                break;
+            };
+            let peer = peer as usize;
+            self.contacts += 1;
+            let unreachable = self.is_crashed(peer)
+                || (self.parts > 1 && self.partition_of(node) != self.partition_of(peer));
+            if unreachable || !self.accepts(peer) {
+                continue;
+            }
+            if pushes && spreading {
+                self.transmit(node, peer, round);
+            }
+            if pulls && self.spreads(peer, round) {
+                self.transmit(peer, node, round);
+            }
+        }
     }
 
     /// Runs to quiescence, calling `on_round` after each round.
