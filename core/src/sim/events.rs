@@ -626,14 +626,7 @@ pub struct Deliveries {
     pub delay_sum: u64,
 }
 
-/// A queued event: ordered by time, then by scheduling order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Entry {
-    at: Time,
-    seq: u64,
-    what: What,
-}
-
+/// What a queued event does; the queue orders events by time, then by scheduling order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum What {
     /// The message in this in-flight slot arrives.
@@ -918,24 +911,23 @@ impl EventSim {
     pub fn step(&mut self) -> Option<Time> {
         loop {
             let (at, seq, what) = self.queue.pop()?;
-            let entry = Entry { at, seq, what };
-            if let What::Wake(id) = entry.what
-                && self.slots[id as usize].wake != Some((entry.at, entry.seq))
+            if let What::Wake(id) = what
+                && self.slots[id as usize].wake != Some((at, seq))
             {
                 self.totals.stale_wakes += 1;
                 continue;
             }
-            self.close_samples(entry.at);
-            self.now = entry.at;
+            self.close_samples(at);
+            self.now = at;
             self.totals.events += 1;
-            match entry.what {
+            match what {
                 What::Deliver(flight) => self.deliver(flight),
                 What::Wake(id) => self.wake(id),
                 What::Fault(index) => self.apply_fault(index as usize),
                 What::ChurnJoin(index) => self.churn_join(index),
                 What::ChurnLeave(index) => self.churn_leave(index),
             }
-            return Some(entry.at);
+            return Some(at);
         }
     }
 
