@@ -10,6 +10,13 @@ ensure_chromium
 ensure_e2e_modules
 cd "$GOSSIPLAB_ROOT"
 
+# A CI run builds everything once, so incremental caches would only take disk (about 8 GB).
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"; fi
+free_kib="$(df -Pk . | awk 'NR == 2 { print $4 }')"
+if [ "${free_kib:-0}" -lt $((6 * 1024 * 1024)) ]; then
+  say "warning: only $((free_kib / 1024)) MiB free here; a full test run needs about 6 GiB"
+fi
+
 # gossip-web only means something in a browser, so it is linted for wasm32 only (its pure
 # logic is unit-tested natively with the rest).
 say "format";                   cargo fmt --all --check
