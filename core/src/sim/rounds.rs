@@ -5,9 +5,11 @@
 //! pull with the rumor if it is infective. Nodes that learn during round `r` start spreading in
 //! round `r + 1`, as in the synchronous model of Demers et al. A contact counts as unnecessary
 //! (for feedback) only if the peer knew the rumor before this round began: two senders reaching
-//! the same susceptible node in one round both count as useful. With that rule, and the counter
-//! of unnecessary contacts in a row (see [`crate::rumor`]), table 1 of Demers et al. (push,
-//! feedback, counter, k = 1..5) is reproduced: residue, traffic and t_last. With a connection limit, a node
+//! the same susceptible node in one round both count as useful. The pulls a node answers in a
+//! round count as one contact, useful if any requester learned from it. With these rules and
+//! the counter of unnecessary contacts in a row (see [`crate::rumor`]), Demers et al.'s tables 1
+//! (push, feedback, counter), 2 (push, blind, coin) and 3 (pull, feedback, counter) are
+//! reproduced: residue, traffic and t_last. With a connection limit, a node
 //! accepts at most that many contacts per round and refuses the rest.
 //!
 //! The [`Network`] adds loss (a lost message teaches nothing and brings no feedback; blind
@@ -31,6 +33,16 @@ use crate::sim::network::{Fault, Network, ScheduledFault};
 use crate::topology::{Neighbours, Topology, TopologyKind};
 use crate::{NodeId, SimRng, seeded_rng};
 use rand::RngExt;
+
+/// Bits of [`RumorRun::answered`].
+mod answered {
+    /// Answered a pull (the answer may have been lost).
+    pub const SENT: u8 = 1;
+    /// A requester learned from an answer.
+    pub const USEFUL: u8 = 2;
+    /// A requester already knew.
+    pub const UNNECESSARY: u8 = 4;
+}
 
 /// Rounds without a newly informed node after which a run that never loses interest stops.
 pub const STALL_ROUNDS: u32 = 100;
@@ -60,6 +72,9 @@ pub struct RumorRun {
     /// The round in which each node lost interest (0: not yet); empty for push, where a node
     /// acts once a round and nothing reads it.
     removed_in: Vec<u32>,
+    /// What the pulls each node answered this round told it ([`answered`] bits), for its
+    /// counter at the end of the round; empty for push.
+    answered: Vec<u8>,
     /// Which nodes are stopped; empty when no fault can stop one.
     crashed: Vec<bool>,
     peers: Peers,
@@ -144,6 +159,11 @@ impl RumorRun {
             config,
             states,
             removed_in: if config.direction.pulls() {
+                vec![0; nodes as usize]
+            } else {
+                Vec::new()
+            },
+            answered: if config.direction.pulls() {
                 vec![0; nodes as usize]
             } else {
                 Vec::new()
@@ -296,13 +316,16 @@ impl RumorRun {
         self.loss > 0.0 && self.rng.random_bool(self.loss)
     }
 
-    /// `from`, spreading, sends the rumor to `to`; feedback and loss of interest follow.
-    fn transmit(&mut self, from: usize, to: usize, round: u32) {
+    /// `from`, spreading, sends the rumor to `to`, pushing it or (`answer`) answering a pull;
+    /// feedback and loss of interest follow, for answers at the end of the round.
+    fn transmit(&mut self, from: usize, to: usize, round: u32, answer: bool) {
         self.messages += 1;
         if self.lost() {
             self.lost += 1;
             self.log_message(from, to, message_outcome::LOST);
-            if self.config.trigger == Trigger::Blind
+            if answer {
+                self.answered[from] |= answered::SENT;
+            } else if self.config.trigger == Trigger::Blind
                 && self.states[from].after_contact(&self.config, false, &mut self.rng)
             {
                 self.lose_interest(from, round);
@@ -331,8 +354,38 @@ impl RumorRun {
             };
             self.log_message(from, to, outcome);
         }
-        if self.states[from].after_contact(&self.config, knew, &mut self.rng) {
+        if answer {
+            self.answered[from] |= answered::SENT
+                | if knew {
+                    answered::UNNECESSARY
+                } else {
+                    answered::USEFUL
+                };
+        } else if self.states[from].after_contact(&self.config, knew, &mut self.rng) {
             self.lose_interest(from, round);
+        }
+    }
+
+    /// The pulls each node answered this round count as one contact for its loss of interest:
+    /// useful if any requester learned from it, unnecessary if every one already knew (blind:
+    /// a contact whatever came of it). Counting each answer instead, a node asked by several
+    /// sites that knew would lose interest within one round, and the residue of Demers et al.'s
+    /// table 3 comes out twice theirs (see `core/tests/validation.rs`).
+    fn close_answers(&mut self, round: u32) {
+        for node in 0..self.answered.len() {
+            let flags = std::mem::take(&mut self.answered[node]);
+            let knew = if flags & answered::USEFUL != 0 {
+                false
+            } else if flags & answered::UNNECESSARY != 0
+                || (flags & answered::SENT != 0 && self.config.trigger == Trigger::Blind)
+            {
+                true
+            } else {
+                continue;
+            };
+            if self.states[node].after_contact(&self.config, knew, &mut self.rng) {
+                self.lose_interest(node, round);
+            }
         }
     }
 
@@ -417,6 +470,7 @@ impl RumorRun {
                 for node in 0..self.states.len() {
                     self.act(node, round);
                 }
+                self.close_answers(round);
             }
         }
         Some(RoundMetrics {
@@ -488,10 +542,10 @@ impl RumorRun {
                 continue;
             }
             if pushes && spreading {
-                self.transmit(node, peer, round);
+                self.transmit(node, peer, round, false);
             }
             if pulls && self.spreads(peer, round) {
-                self.transmit(peer, node, round);
+                self.transmit(peer, node, round, true);
             }
         }
     }
