@@ -122,9 +122,12 @@ export async function launchBrowser() {
   });
 }
 
-/** A page that records console errors and uncaught exceptions, so a test can assert there were none. */
-export async function openPage(browser, url) {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+/**
+ * A page that records console errors and uncaught exceptions, so a test can assert there were none.
+ * `colorScheme` ('light' or 'dark') is the system theme the page sees.
+ */
+export async function openPage(browser, url, { colorScheme = 'light' } = {}) {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 800 }, colorScheme });
   const errors = [];
   page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
   page.on('pageerror', (error) => errors.push(String(error)));

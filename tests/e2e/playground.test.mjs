@@ -168,3 +168,60 @@ test('a long run shows its progress and can be cancelled, then run again', async
   await page.locator('#sim-result.done', { hasText: '1000000 nodes' }).waitFor({ timeout: 120_000 });
   assert.deepEqual(errors, []);
 });
+
+test('on a dark system theme, a preset and a run work from the keyboard alone', async () => {
+  const { page, errors } = await openPage(shared.browser, shared.relay.url, { colorScheme: 'dark' });
+  await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
+  // The page follows the system: dark background, light text.
+  const luminance = (rgb) => {
+    const [r, g, b] = /rgba?\((\d+), (\d+), (\d+)/.exec(rgb).slice(1).map(Number);
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+  };
+  const [background, text] = await page.evaluate(() => {
+    const style = getComputedStyle(document.documentElement);
+    return [style.backgroundColor, style.color];
+  });
+  assert.ok(luminance(background) < 0.15 && luminance(text) > 0.8, `${background} on ${text}`);
+
+  // Tab from the top of the page to the pull-mongering preset and press Enter.
+  let focused = '';
+  for (let presses = 0; presses < 40 && !focused.startsWith('Pull mongering'); presses += 1) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate(() => document.activeElement.textContent ?? '');
+  }
+  assert.match(focused, /^Pull mongering/, 'the preset is reachable with Tab');
+  await page.keyboard.press('Enter');
+  const result = page.locator('#sim-result.done', { hasText: '1000 nodes, pull rumor mongering (counter k=1' });
+  await result.waitFor({ timeout: 30_000 });
+  assert.match(await result.textContent(), /seed 3:/);
+
+  // The graph is drawn in the dark palette: removed nodes in the dark theme's grey (#9a9aab),
+  // none in the light theme's (#8a8a99).
+  const counts = await page.evaluate(() => {
+    const canvas = document.getElementById('graph');
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    const near = (i, [r, g, b]) => Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) < 6;
+    let dark = 0; let light = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (near(i, [154, 154, 171])) dark += 1;
+      if (near(i, [138, 138, 153])) light += 1;
+    }
+    return { dark, light };
+  });
+  assert.ok(counts.dark > 500 && counts.light < counts.dark / 20, JSON.stringify(counts));
+
+  // Change the seed and run, with the keyboard only: type, Tab to Run, Enter.
+  await page.locator('#seed').focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('9');
+  for (let presses = 0; presses < 5 && focused !== 'run'; presses += 1) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate(() => document.activeElement.id);
+  }
+  assert.equal(focused, 'run', 'Run follows the form in tab order');
+  await page.keyboard.press('Enter');
+  await page.locator('#sim-result.done', { hasText: 'seed 9:' }).waitFor({ timeout: 30_000 });
+  assert.match(page.url(), /#s=v1\./, 'the run is in the address');
+  await page.screenshot({ path: path.join(outputDir, 'dark.png'), fullPage: false });
+  assert.deepEqual(errors, []);
+});
