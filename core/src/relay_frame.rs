@@ -5,6 +5,9 @@
 //! - Binary frames carry gossip. Peer to relay: `[to: u32 LE][payload]`, where `to` is a peer id
 //!   or [`BROADCAST`]. Relay to peer: `[from: u32 LE][payload]`, `from` written by the relay.
 //! - Text frames carry control messages from the relay, as JSON ([`Control`]).
+//! - A peer that joins with `traffic=true` also gets [`Control::Traffic`] every
+//!   [`TRAFFIC_EVERY_MS`]: which peers of the room sent frames to which, so a tab can draw the
+//!   messages it does not carry itself. The relay counts frames; it never reads them.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +19,9 @@ pub const BROADCAST: NodeId = NodeId::MAX;
 pub const HEADER_LEN: usize = 4;
 /// Largest frame a relay accepts by default (header included).
 pub const DEFAULT_MAX_FRAME: usize = 64 * 1024;
+
+/// How often the relay reports a room's traffic to the peers that asked for it.
+pub const TRAFFIC_EVERY_MS: u64 = 250;
 
 /// A control message from the relay to a peer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +38,11 @@ pub enum Control {
     },
     Left {
         id: NodeId,
+    },
+    /// The frames forwarded in the room in the last [`TRAFFIC_EVERY_MS`] between peers other
+    /// than the recipient: `(from, to, frames)`, a broadcast counted once per recipient.
+    Traffic {
+        flows: Vec<(NodeId, NodeId, u32)>,
     },
 }
 
@@ -132,5 +143,11 @@ mod tests {
             r#"{"type":"welcome","id":2,"room":"lobby","peers":[1]}"#
         );
         assert_eq!(serde_json::from_str::<Control>(&json).unwrap(), welcome);
+        let traffic = Control::Traffic {
+            flows: vec![(3, 4, 2)],
+        };
+        let json = serde_json::to_string(&traffic).unwrap();
+        assert_eq!(json, r#"{"type":"traffic","flows":[[3,4,2]]}"#);
+        assert_eq!(serde_json::from_str::<Control>(&json).unwrap(), traffic);
     }
 }

@@ -304,6 +304,8 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
                             peer.say(&format!("peer {id} connected to the relay"));
                         }
                         Ok(Control::Left { id }) => peer.say(&format!("peer {id} disconnected from the relay")),
+                        // Native peers do not ask for the room's traffic; nothing to draw here.
+                        Ok(Control::Traffic { .. }) => {}
                         Err(error) => peer.say(&format!("ignored an unknown control frame: {error}")),
                     },
                     Some(Ok(Message::Binary(frame))) => {

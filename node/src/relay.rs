@@ -4,9 +4,10 @@
 //! [`Control::Welcome`], and sends binary frames addressed to a peer of the room (or to all);
 //! the relay replaces the address with the sender's id before forwarding, so no peer can speak as
 //! another. Bad frames are dropped and logged; the sender stays. `/status` reports rooms and
-//! counters as JSON.
+//! counters as JSON. A peer that joins with `traffic=true` (the playground's tabs) gets the
+//! room's traffic, who sent how many frames to whom, every [`TRAFFIC_EVERY_MS`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,7 +23,7 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use futures::{SinkExt, StreamExt};
 use gossip_core::NodeId;
-use gossip_core::relay_frame::{self, BROADCAST, Control};
+use gossip_core::relay_frame::{self, BROADCAST, Control, TRAFFIC_EVERY_MS};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -79,6 +80,7 @@ pub async fn serve(listener: TcpListener, config: RelayConfig) -> anyhow::Result
         config: config.clone(),
         ..Relay::default()
     });
+    tokio::spawn(report_traffic(state.clone()));
     let app = Router::new()
         .route("/ws", get(upgrade))
         .route("/status", get(status))
@@ -184,6 +186,43 @@ struct Room {
     peers: BTreeMap<NodeId, mpsc::Sender<Outgoing>>,
     /// Set by the room's first peer; everyone after must present it.
     secret: Option<String>,
+    /// Peers that asked for the room's traffic.
+    watchers: BTreeSet<NodeId>,
+    /// Frames forwarded per (sender, recipient) since the last report; kept only while someone
+    /// watches, and at most [`MAX_TRAFFIC_PAIRS`] pairs.
+    traffic: BTreeMap<(NodeId, NodeId), u32>,
+}
+
+/// Pairs of peers one traffic report may list: bounds the relay's memory and the report's size
+/// in a crowded room.
+const MAX_TRAFFIC_PAIRS: usize = 2_048;
+
+/// Every [`TRAFFIC_EVERY_MS`], sends each watching peer the traffic between the others of its
+/// room.
+async fn report_traffic(relay: Arc<Relay>) {
+    let mut ticks = tokio::time::interval(Duration::from_millis(TRAFFIC_EVERY_MS));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticks.tick().await;
+        let mut rooms = relay.rooms.lock().unwrap();
+        for room in rooms.values_mut() {
+            if room.traffic.is_empty() {
+                continue;
+            }
+            let traffic = std::mem::take(&mut room.traffic);
+            for watcher in &room.watchers {
+                let flows: Vec<(NodeId, NodeId, u32)> = traffic
+                    .iter()
+                    .filter(|((from, to), _)| from != watcher && to != watcher)
+                    .map(|(&(from, to), &frames)| (from, to, frames))
+                    .collect();
+                if let (false, Some(peer)) = (flows.is_empty(), room.peers.get(watcher)) {
+                    let report = control_message(&Control::Traffic { flows });
+                    relay.deliver(peer, (Instant::now(), report));
+                }
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -193,6 +232,9 @@ struct JoinQuery {
     id: Option<NodeId>,
     /// The room's shared secret, if it has one.
     secret: Option<String>,
+    /// Whether to send this peer the room's traffic ([`Control::Traffic`]).
+    #[serde(default)]
+    traffic: bool,
 }
 
 /// Room names: 1 to 64 characters of ASCII letters, digits, '-' and '_'.
@@ -251,7 +293,9 @@ async fn upgrade(
         // alone is 128 KiB); gossip frames are small.
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| relay.session(socket, query.room, query.id, query.secret))
+        .on_upgrade(move |socket| {
+            relay.session(socket, query.room, query.id, query.secret, query.traffic)
+        })
 }
 
 impl Relay {
@@ -261,12 +305,13 @@ impl Relay {
         room: &str,
         wanted: Option<NodeId>,
         secret: Option<String>,
+        watch: bool,
     ) -> (NodeId, Vec<NodeId>, mpsc::Receiver<Outgoing>) {
         let (sender, receiver) = mpsc::channel(self.config.outgoing_queue);
         let mut rooms = self.rooms.lock().unwrap();
         let room = rooms.entry(room.to_string()).or_insert_with(|| Room {
-            peers: BTreeMap::new(),
             secret,
+            ..Room::default()
         });
         let id = match wanted.filter(|id| !room.peers.contains_key(id)) {
             Some(id) => id,
@@ -286,6 +331,9 @@ impl Relay {
             self.deliver(peer, (Instant::now(), joined.clone()));
         }
         room.peers.insert(id, sender);
+        if watch {
+            room.watchers.insert(id);
+        }
         (id, others, receiver)
     }
 
@@ -295,6 +343,10 @@ impl Relay {
             return;
         };
         room.peers.remove(&id);
+        room.watchers.remove(&id);
+        if room.watchers.is_empty() {
+            room.traffic.clear();
+        }
         let left = control_message(&Control::Left { id });
         for peer in room.peers.values() {
             self.deliver(peer, (Instant::now(), left.clone()));
@@ -323,18 +375,28 @@ impl Relay {
         };
         relay_frame::restamp(&mut frame, from);
         let message = Message::Binary(frame.into());
-        let rooms = self.rooms.lock().unwrap();
-        let Some(room) = rooms.get(room_name) else {
+        let mut rooms = self.rooms.lock().unwrap();
+        let Some(Room {
+            peers,
+            watchers,
+            traffic,
+            ..
+        }) = rooms.get_mut(room_name)
+        else {
             return true;
         };
-        let targets: Vec<&mpsc::Sender<Outgoing>> = if to == BROADCAST {
-            room.peers
+        let targets: Vec<(NodeId, &mpsc::Sender<Outgoing>)> = if to == BROADCAST {
+            peers
                 .iter()
                 .filter(|(id, _)| **id != from)
-                .map(|(_, peer)| peer)
+                .map(|(id, peer)| (*id, peer))
                 .collect()
         } else {
-            room.peers.get(&to).into_iter().collect()
+            peers
+                .get_key_value(&to)
+                .map(|(id, peer)| (*id, peer))
+                .into_iter()
+                .collect()
         };
         if targets.is_empty() {
             tracing::debug!(
@@ -344,9 +406,14 @@ impl Relay {
                 "frame for a peer not in the room"
             );
         }
-        for peer in targets {
+        for (id, peer) in targets {
             self.deliver(peer, (arrived, message.clone()));
             self.forwarded.fetch_add(1, Ordering::Relaxed);
+            if !watchers.is_empty()
+                && (traffic.len() < MAX_TRAFFIC_PAIRS || traffic.contains_key(&(from, id)))
+            {
+                *traffic.entry((from, id)).or_default() += 1;
+            }
         }
         true
     }
@@ -357,8 +424,9 @@ impl Relay {
         room: String,
         wanted: Option<NodeId>,
         secret: Option<String>,
+        watch: bool,
     ) {
-        let (id, others, mut outgoing) = self.join(&room, wanted, secret);
+        let (id, others, mut outgoing) = self.join(&room, wanted, secret, watch);
         tracing::info!(room, peer = id, "peer joined");
         let (mut sink, mut stream) = socket.split();
         let welcome = control_message(&Control::Welcome {

@@ -30,7 +30,12 @@ async fn start_relay_with(config: RelayConfig) -> std::net::SocketAddr {
 }
 
 async fn join(addr: std::net::SocketAddr, room: &str) -> (Socket, u32, Vec<u32>) {
-    let (mut socket, _) = connect_async(format!("ws://{addr}/ws?room={room}"))
+    join_with(addr, room, "").await
+}
+
+/// Joins with extra query parameters (`&traffic=true`).
+async fn join_with(addr: std::net::SocketAddr, room: &str, query: &str) -> (Socket, u32, Vec<u32>) {
+    let (mut socket, _) = connect_async(format!("ws://{addr}/ws?room={room}{query}"))
         .await
         .unwrap();
     match next_control(&mut socket).await {
@@ -128,6 +133,73 @@ async fn frames_reach_their_addressee_stamped_with_the_sender() {
     let latency = state.forward_latency;
     assert!((2..=3).contains(&latency.samples), "{latency:?}");
     assert!(latency.p50_ms <= latency.p99_ms && latency.p99_ms <= latency.max_ms);
+}
+
+#[tokio::test]
+async fn a_watching_peer_hears_who_sent_frames_to_whom_between_the_others() {
+    let addr = start_relay().await;
+    let (mut watcher, watcher_id, _) = join_with(addr, "lab", "&traffic=true").await;
+    let (mut alice, alice_id, _) = join(addr, "lab").await;
+    let (mut bob, bob_id, _) = join(addr, "lab").await;
+    let _ = next_control(&mut alice).await; // bob joined
+    // Three frames from Alice to Bob, one broadcast from Bob (to Alice and the watcher), one
+    // frame from Alice to the watcher itself.
+    for _ in 0..3 {
+        alice
+            .send(Message::Binary(relay_frame::join(bob_id, b"x").into()))
+            .await
+            .unwrap();
+    }
+    bob.send(Message::Binary(relay_frame::join(BROADCAST, b"y").into()))
+        .await
+        .unwrap();
+    alice
+        .send(Message::Binary(relay_frame::join(watcher_id, b"z").into()))
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        next_binary(&mut bob).await;
+    }
+    next_binary(&mut alice).await;
+    // The watcher's report, within a few periods, lists the traffic between the others only
+    // (what it sends and receives itself it already sees); reports may split the frames.
+    let mut flows = std::collections::BTreeMap::new();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while flows.values().sum::<u32>() < 4 && tokio::time::Instant::now() < deadline {
+        match next_message(&mut watcher).await {
+            Message::Text(text) => {
+                if let Control::Traffic { flows: reported } = serde_json::from_str(&text).unwrap() {
+                    for (from, to, frames) in reported {
+                        *flows.entry((from, to)).or_default() += frames;
+                    }
+                }
+            }
+            Message::Binary(_) => {} // Alice's frame to the watcher
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(
+        flows,
+        [((alice_id, bob_id), 3), ((bob_id, alice_id), 1)].into()
+    );
+    // Alice did not ask: she gets no reports.
+    let quiet = tokio::time::timeout(Duration::from_millis(600), async {
+        loop {
+            if let Message::Text(text) = next_message(&mut alice).await
+                && matches!(
+                    serde_json::from_str(&text).unwrap(),
+                    Control::Traffic { .. }
+                )
+            {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(
+        quiet.is_err(),
+        "a peer that did not ask got a traffic report"
+    );
 }
 
 #[tokio::test]

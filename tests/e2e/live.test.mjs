@@ -88,9 +88,26 @@ test('two tabs and two native peers converge; a closed tab is detected; a relay 
   assert.equal(receipts.length, 3, receipts.join('; '));
   for (const receipt of receipts) assert.match(receipt, /^peer \d+: \d+ ms by (rumor mongering|anti-entropy)$/);
   await natives[0].waitFor(/^peer \d+ has size version \d+ \(via (Rumor|AntiEntropy)\), \d+ ms after the write$/, 10_000);
-  // The graph: four members, and this tab's messages drawn as they cross.
+  // The graph: four members, this tab's messages drawn as they cross, and, from the relay's
+  // traffic reports, messages between the two native peers, which never pass through this tab.
   assert.equal(await first.page.locator('#live-graph g.member.alive').count(), 4);
   await first.page.locator('#live-graph line.flow').first().waitFor({ timeout: 5_000 });
+  const [a, b] = nativeIds.map(Number);
+  const between = await first.page.waitForFunction(([a, b]) => {
+    // Each native peer's position on the graph: the member group's circle.
+    const spot = (id) => {
+      const circle = document.querySelector(`#live-graph g.member[data-peer="${id}"] circle`);
+      return circle && [Number(circle.getAttribute('cx')), Number(circle.getAttribute('cy'))];
+    };
+    const [pa, pb] = [spot(a), spot(b)];
+    if (!pa || !pb) return null;
+    const near = (x, y, [px, py]) => Math.abs(x - px) < 0.2 && Math.abs(y - py) < 0.2;
+    return [...document.querySelectorAll('#live-graph line.flow.room')].find((line) => {
+      const [x1, y1, x2, y2] = ['x1', 'y1', 'x2', 'y2'].map((name) => Number(line.getAttribute(name)));
+      return (near(x1, y1, pa) && near(x2, y2, pb)) || (near(x1, y1, pb) && near(x2, y2, pa));
+    })?.getAttribute('data-frames') ?? null;
+  }, [a, b], { timeout: 5_000, polling: 50 });
+  assert.ok(Number(await between.jsonValue()) >= 1, 'a line between the native peers');
   await first.page.screenshot({ path: path.join(outputDir, 'live.png'), fullPage: true });
 
   // Close the second tab: the first one and both native peers see it fail. SWIM's bound with

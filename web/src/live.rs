@@ -152,6 +152,17 @@ struct Flow {
     at: f64,
 }
 
+/// Frames between two other peers of the room, as the relay reported them; drawn for
+/// [`FLOW_MS`] like the tab's own messages, without their kind (the relay does not read frames).
+#[derive(Clone, Debug, PartialEq)]
+struct RoomFlow {
+    serial: u64,
+    from: NodeId,
+    to: NodeId,
+    frames: u32,
+    at: f64,
+}
+
 /// A write made in this tab, and the receipts that came back for it.
 #[derive(Clone, Debug, PartialEq)]
 struct TrackedWrite {
@@ -179,6 +190,7 @@ struct LivePeer {
     arrivals: BTreeMap<String, (Mechanism, Time)>,
     writes: VecDeque<TrackedWrite>,
     flows: VecDeque<Flow>,
+    room_flows: VecDeque<RoomFlow>,
     flow_serial: u64,
     log: VecDeque<String>,
 }
@@ -216,6 +228,28 @@ impl LivePeer {
             kind,
             at,
         });
+    }
+
+    /// Records the relay's report of the traffic between the other peers.
+    fn record_room_traffic(&mut self, flows: Vec<(NodeId, NodeId, u32)>) {
+        let at = js_sys::Date::now();
+        for (from, to, frames) in flows {
+            while self
+                .room_flows
+                .front()
+                .is_some_and(|flow| at - flow.at > FLOW_MS || self.room_flows.len() >= MAX_FLOWS)
+            {
+                self.room_flows.pop_front();
+            }
+            self.flow_serial += 1;
+            self.room_flows.push_back(RoomFlow {
+                serial: self.flow_serial,
+                from,
+                to,
+                frames,
+                at,
+            });
+        }
     }
 
     /// Hands a message from the relay to the node; returns whether it was one.
@@ -337,9 +371,15 @@ fn mechanism_name(via: Mechanism) -> &'static str {
 }
 
 /// The room as this tab sees it: every member on a circle, coloured by its state, and the
-/// messages this tab sent (solid) and received (dashed) as lines that fade. A tab sees only its
-/// own traffic: messages between two other peers never pass through it.
-fn live_graph(me: Option<NodeId>, members: &[(NodeId, State, u32)], flows: &[Flow]) -> Html {
+/// messages this tab sent (solid) and received (dashed) as lines that fade, coloured by
+/// mechanism. Messages between two other peers never pass through this tab: the relay reports
+/// how many frames went between which peers, drawn as thin grey lines without a kind.
+fn live_graph(
+    me: Option<NodeId>,
+    members: &[(NodeId, State, u32)],
+    flows: &[Flow],
+    room_flows: &[RoomFlow],
+) -> Html {
     const SIZE: f64 = 300.0;
     let mut ids: Vec<(NodeId, &'static str)> = members
         .iter()
@@ -377,6 +417,16 @@ fn live_graph(me: Option<NodeId>, members: &[(NodeId, State, u32)], flows: &[Flo
                 marker-end="url(#flow-arrow)" />
         })
     });
+    let room_lines = room_flows.iter().filter_map(|flow| {
+        let ((x1, y1), (x2, y2)) = (place(flow.from)?, place(flow.to)?);
+        let width = 1.0 + f64::from(flow.frames).log2().min(3.0);
+        Some(html! {
+            <line key={flow.serial.to_string()} class="flow room"
+                x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")}
+                style={format!("stroke-width: {width:.1}")} data-frames={flow.frames.to_string()}
+                marker-end="url(#flow-arrow)" />
+        })
+    });
     let nodes = ids.iter().enumerate().map(|(index, (id, state))| {
         let (x, y) = position(index);
         let this = Some(*id) == me;
@@ -391,12 +441,13 @@ fn live_graph(me: Option<NodeId>, members: &[(NodeId, State, u32)], flows: &[Flo
     });
     html! {
         <svg id="live-graph" class="live-graph" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
-            aria-label={format!("{} members; messages of this tab drawn as they cross", ids.len())}>
+            aria-label={format!("{} members; messages drawn as they cross", ids.len())}>
             <defs>
                 <marker id="flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
                     <path d="M 0 0 L 10 5 L 0 10 z" />
                 </marker>
             </defs>
+            <g class="room-flows">{ for room_lines }</g>
             <g class="flows">{ for lines }</g>
             { for nodes }
         </svg>
@@ -449,6 +500,7 @@ fn on_relay_event(shared: &Shared, event: RelayEvent, rerender: &Callback<()>) {
             RelayEvent::Control(Control::Left { .. }) => {
                 peer.others = peer.others.saturating_sub(1)
             }
+            RelayEvent::Control(Control::Traffic { flows }) => peer.record_room_traffic(flows),
             RelayEvent::Frame(frame) => {
                 peer.receive(now, &frame);
             }
@@ -513,6 +565,7 @@ pub fn LivePanel() -> Html {
             arrivals: BTreeMap::new(),
             writes: VecDeque::new(),
             flows: VecDeque::new(),
+            room_flows: VecDeque::new(),
             flow_serial: 0,
             log: VecDeque::new(),
         }
@@ -627,6 +680,12 @@ pub fn LivePanel() -> Html {
         .filter(|flow| now - flow.at <= FLOW_MS)
         .cloned()
         .collect();
+    let room_flows: Vec<RoomFlow> = peer
+        .room_flows
+        .iter()
+        .filter(|flow| now - flow.at <= FLOW_MS)
+        .cloned()
+        .collect();
     html! {
         <section class="panel" aria-labelledby="relay-title">
             <h2 id="relay-title">{"Live peers (relay)"}</h2>
@@ -643,14 +702,15 @@ pub fn LivePanel() -> Html {
             <div class="live-grid">
                 <div>
                     <h3>{"Members"}</h3>
-                    { live_graph(peer.id, &members, &flows) }
+                    { live_graph(peer.id, &members, &flows, &room_flows) }
                     <p class="legend note">
                         <span class="key flow-swim">{"SWIM"}</span>
                         <span class="key flow-anti-entropy">{"anti-entropy"}</span>
                         <span class="key flow-rumor">{"rumor"}</span>
                         <span class="key flow-mail">{"direct mail"}</span>
                         <span class="key flow-receipt">{"receipt"}</span>
-                        {" Solid: sent by this tab; dashed: received."}
+                        <span class="key flow-room">{"between other peers"}</span>
+                        {" Solid: sent by this tab; dashed: received; thin grey: between other peers, as the relay counts them (thicker for more frames)."}
                     </p>
                     <ul id="members">
                         if let Some(id) = peer.id { <li class="alive">{format!("peer {id} (this tab): alive")}</li> }

@@ -40,7 +40,8 @@ impl Drop for RelayConnection {
     }
 }
 
-/// The relay's WebSocket URL for `room`, on the host that served the page.
+/// The relay's WebSocket URL for `room`, on the host that served the page. The tab asks for the
+/// room's traffic ([`Control::Traffic`]) to draw the messages between the other peers.
 pub fn relay_url(room: &str, id: Option<NodeId>) -> Result<String, String> {
     let location = web_sys::window().ok_or("no window")?.location();
     let scheme = match location
@@ -53,7 +54,7 @@ pub fn relay_url(room: &str, id: Option<NodeId>) -> Result<String, String> {
     };
     let host = location.host().map_err(|_| "no page host")?;
     let id = id.map(|id| format!("&id={id}")).unwrap_or_default();
-    Ok(format!("{scheme}://{host}/ws?room={room}{id}"))
+    Ok(format!("{scheme}://{host}/ws?room={room}{id}&traffic=true"))
 }
 
 pub fn connect(
