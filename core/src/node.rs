@@ -11,7 +11,7 @@
 //! member, a new rumor, and the next anti-entropy exchanges. Peers are chosen from the SWIM
 //! membership list (alive members only).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -88,6 +88,11 @@ pub struct NodeConfig {
     /// sees when each peer learned it ([`NodeEvent::Confirmed`]). Off in simulations: it adds
     /// a message per learner and write.
     pub receipts: bool,
+    /// With `receipts`, send each receipt to every alive member as well, and report the
+    /// receipts about other peers' writes that arrive here ([`NodeEvent::Receipt`]): every peer
+    /// then sees when each peer learned each version. For small rooms (the playground's tabs):
+    /// it costs a message per learner, write and member.
+    pub receipts_to_all: bool,
 }
 
 impl Default for NodeConfig {
@@ -100,6 +105,7 @@ impl Default for NodeConfig {
             direct_mail: None,
             max_message_bytes: wire::DEFAULT_MAX_MESSAGE,
             receipts: false,
+            receipts_to_all: false,
         }
     }
 }
@@ -164,6 +170,13 @@ pub enum NodeEvent {
         via: Mechanism,
         after: Time,
     },
+    /// Peer `by` reports that it has version `stamp` of another peer's write, brought by `via`
+    /// (only with [`NodeConfig::receipts_to_all`]).
+    Receipt {
+        by: NodeId,
+        stamp: Stamp,
+        via: Mechanism,
+    },
 }
 
 impl NodeEvent {
@@ -200,6 +213,10 @@ impl NodeEvent {
             } => format!(
                 "peer {by} has {key} version {} (via {via:?}), {after} ms after the write",
                 stamp.version
+            ),
+            NodeEvent::Receipt { by, stamp, via } => format!(
+                "peer {by} has peer {}'s version {} (via {via:?})",
+                stamp.origin, stamp.version
             ),
         }
     }
@@ -434,11 +451,21 @@ impl Node {
         self.events.pop_front()
     }
 
-    /// Receipts from `from` about writes made here; receipts about anything else (another
-    /// origin's writes, writes forgotten) are ignored.
+    /// Receipts from `from` about writes made here; receipts about other origins' writes are
+    /// reported only with `receipts_to_all`, and about writes forgotten, ignored.
     fn confirmations(&mut self, now: Time, from: NodeId, receipts: Vec<(Stamp, Mechanism)>) {
         for (stamp, via) in receipts {
-            if stamp.origin != self.me || from == self.me {
+            if from == self.me {
+                continue;
+            }
+            if stamp.origin != self.me {
+                if self.config.receipts_to_all {
+                    self.events.push_back(NodeEvent::Receipt {
+                        by: from,
+                        stamp,
+                        via,
+                    });
+                }
                 continue;
             }
             if let Some((_, key, written)) = self.recent_writes.iter().find(|(s, ..)| *s == stamp) {
@@ -530,6 +557,19 @@ impl Node {
         for (entry, via) in arrived {
             if let Some((key, stamp)) = self.anti_entropy.store_mut().merge_entry_keyed(entry) {
                 self.learned(key, stamp, via, now);
+            }
+        }
+        if !self.receipts_due.is_empty() && self.config.receipts_to_all {
+            // One message to each alive member (and each origin, known or not yet).
+            let due = std::mem::take(&mut self.receipts_due);
+            let receipts: Vec<(Stamp, Mechanism)> =
+                due.iter().map(|&(_, stamp, via)| (stamp, via)).collect();
+            let mut to: BTreeSet<NodeId> = self.swim.alive_members().collect();
+            to.extend(due.iter().map(|&(origin, ..)| origin));
+            to.remove(&self.me);
+            for member in to {
+                self.outbox
+                    .push_back((member, Message::Learned(receipts.clone())));
             }
         }
         if !self.receipts_due.is_empty() {
@@ -724,6 +764,61 @@ mod tests {
         }
         network.flush(2);
         assert_eq!(network.events.len(), before);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn receipts_to_all_tell_every_peer_when_each_peer_learned_a_write() {
+        let config = NodeConfig {
+            receipts: true,
+            receipts_to_all: true,
+            ..only(false, true, false)
+        };
+        let mut network = Network::new(6, config, 0.0, 5);
+        network.run_until(100);
+        network.put(2, "colour", b"red");
+        let stamp = network.nodes[2].store().entries().next().unwrap().1.stamp;
+        network.run_until(5_000);
+        assert_eq!(network.holders("colour", b"red"), 6);
+        // Node 4 hears from each of the four others that learned the write (not from the
+        // writer, which learned nothing, nor from itself); the writer still gets its receipts.
+        let mut heard: Vec<NodeId> = network
+            .events
+            .iter()
+            .filter_map(|(at, event)| match event {
+                NodeEvent::Receipt { by, stamp: s, via } if *at == 4 => {
+                    assert_eq!((*s, *via), (stamp, Mechanism::Rumor));
+                    Some(*by)
+                }
+                _ => None,
+            })
+            .collect();
+        heard.sort();
+        assert_eq!(heard, vec![0, 1, 3, 5]);
+        let confirmed = network
+            .events
+            .iter()
+            .filter(|(at, event)| *at == 2 && matches!(event, NodeEvent::Confirmed { .. }))
+            .count();
+        assert_eq!(confirmed, 5);
+        // Without the option a node keeps to its own writes' receipts.
+        let mut origin_only = Network::new(
+            6,
+            NodeConfig {
+                receipts_to_all: false,
+                ..config
+            },
+            0.0,
+            5,
+        );
+        origin_only.run_until(100);
+        origin_only.put(2, "colour", b"red");
+        origin_only.run_until(5_000);
+        assert!(
+            !origin_only
+                .events
+                .iter()
+                .any(|(_, event)| matches!(event, NodeEvent::Receipt { .. }))
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]

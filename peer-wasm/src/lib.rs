@@ -305,6 +305,14 @@ impl WasmPeer {
                 "after": after,
                 "line": event.line(None),
             }),
+            NodeEvent::Receipt { by, stamp, via } => json!({
+                "type": "receipt",
+                "by": by,
+                "origin": stamp.origin,
+                "version": stamp.version,
+                "via": mechanism_name(*via),
+                "line": event.line(None),
+            }),
         }
     }
 }

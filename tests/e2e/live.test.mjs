@@ -88,6 +88,12 @@ test('two tabs and two native peers converge; a closed tab is detected; a relay 
   assert.equal(receipts.length, 3, receipts.join('; '));
   for (const receipt of receipts) assert.match(receipt, /^peer \d+: \d+ ms by (rumor mongering|anti-entropy)$/);
   await natives[0].waitFor(/^peer \d+ has size version \d+ \(via (Rumor|AntiEntropy)\), \d+ ms after the write$/, 10_000);
+  // Tabs send their receipts to everyone: the second tab sees when the first one learned the
+  // native peer's write (native peers report to the writer only).
+  const firstId = /as peer (\d+)/.exec(await first.page.locator('#relay-status').textContent())[1];
+  await second.page.locator('#store tr[data-key="size"] .holder', { hasText: new RegExp(`^peer ${firstId}: (rumor|anti-entropy), \\d+\\.\\d s$`) })
+    .waitFor({ timeout: 10_000 });
+  await second.page.locator('section[aria-labelledby="relay-title"]').screenshot({ path: path.join(outputDir, 'live-second-tab.png') });
   // The graph: four members, this tab's messages drawn as they cross, and, from the relay's
   // traffic reports, messages between the two native peers, which never pass through this tab.
   assert.equal(await first.page.locator('#live-graph g.member.alive').count(), 4);

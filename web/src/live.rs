@@ -33,6 +33,8 @@ const FLOW_MS: f64 = 1_200.0;
 const MAX_FLOWS: usize = 200;
 /// This tab's writes listed with who has them.
 const TRACKED_WRITES: usize = 10;
+/// Versions of other peers' writes whose receipts a tab keeps (the oldest go first).
+const HEARD_VERSIONS: usize = 256;
 
 /// What the page's query string asks of the live peer.
 #[derive(Clone, Debug, PartialEq)]
@@ -95,8 +97,9 @@ fn node_config(settings: &LiveSettings) -> NodeConfig {
     config.swim.protocol_period = period;
     config.swim.ping_timeout = period * 3 / 10;
     config.swim.lifeguard = settings.lifeguard;
-    // Live peers report back, so a writer sees when each peer learned its write.
+    // Live peers report back to everyone, so each tab sees when each peer learned each version.
     config.receipts = true;
+    config.receipts_to_all = true;
     config.anti_entropy = config.anti_entropy.filter(|_| settings.anti_entropy);
     if let Some(schedule) = config.anti_entropy.as_mut() {
         schedule.period = period;
@@ -189,6 +192,9 @@ struct LivePeer {
     /// How and when each key's current value arrived here.
     arrivals: BTreeMap<String, (Mechanism, Time)>,
     writes: VecDeque<TrackedWrite>,
+    /// Receipts about other peers' writes: for each version, who has it, brought by what, and
+    /// when the receipt arrived here (this tab's clock, as the store's times).
+    heard: BTreeMap<Stamp, Vec<(NodeId, Mechanism, Time)>>,
     flows: VecDeque<Flow>,
     room_flows: VecDeque<RoomFlow>,
     flow_serial: u64,
@@ -354,10 +360,36 @@ impl LivePeer {
                         mechanism_name(via)
                     )
                 }
+                NodeEvent::Receipt { by, stamp, via } => {
+                    let now = self.now();
+                    let holders = self.heard.entry(stamp).or_default();
+                    if !holders.iter().any(|(peer, ..)| *peer == by) {
+                        holders.push((by, via, now));
+                    }
+                    while self.heard.len() > HEARD_VERSIONS {
+                        self.heard.pop_first();
+                    }
+                    format!(
+                        "peer {by} has peer {}'s version {} by {}",
+                        stamp.origin,
+                        stamp.version,
+                        mechanism_name(via)
+                    )
+                }
             };
             self.note(line);
         }
         changed
+    }
+}
+
+/// For the store's narrow columns.
+fn short_mechanism_name(via: Mechanism) -> &'static str {
+    match via {
+        Mechanism::Local => "local",
+        Mechanism::AntiEntropy => "anti-entropy",
+        Mechanism::Rumor => "rumor",
+        Mechanism::DirectMail => "mail",
     }
 }
 
@@ -564,6 +596,7 @@ pub fn LivePanel() -> Html {
             others: 0,
             arrivals: BTreeMap::new(),
             writes: VecDeque::new(),
+            heard: BTreeMap::new(),
             flows: VecDeque::new(),
             room_flows: VecDeque::new(),
             flow_serial: 0,
@@ -722,14 +755,21 @@ pub fn LivePanel() -> Html {
                 </div>
                 <div>
                     <h3>{"Store"}</h3>
+                    <p class="note">{"Tabs report each version they learn to every peer (native peers to its writer only): the last column says who else has it, how it got there, and when the report reached this tab."}</p>
                     <table id="store">
-                        <thead><tr><th>{"key"}</th><th>{"value"}</th><th>{"written by"}</th><th>{"version"}</th><th>{"arrived by"}</th><th>{"at"}</th></tr></thead>
+                        <thead><tr><th>{"key"}</th><th>{"value"}</th><th>{"writer"}</th><th>{"version"}</th><th>{"arrived by"}</th><th>{"at"}</th><th>{"others with it"}</th></tr></thead>
                         <tbody>
                             { for entries.iter().map(|(key, value, origin, version)| {
                                 let (via, at) = peer.arrivals.get(key).map_or(("", String::new()), |(via, at)| {
-                                    (mechanism_name(*via), format!("{:.1} s", *at as f64 / 1000.0))
+                                    (short_mechanism_name(*via), format!("{:.1} s", *at as f64 / 1000.0))
                                 });
-                                html! { <tr data-key={key.clone()}><td>{key}</td><td class="value">{value}</td><td>{format!("peer {origin}")}</td><td>{version}</td><td>{via}</td><td>{at}</td></tr> }
+                                let stamp = Stamp { version: *version, origin: *origin };
+                                let mut holders = peer.heard.get(&stamp).cloned().unwrap_or_default();
+                                holders.sort_by_key(|(_, _, at)| *at);
+                                let holders = holders.iter().map(|(by, via, at)| html! {
+                                    <span class="holder">{format!("peer {by}: {}, {:.1} s", short_mechanism_name(*via), *at as f64 / 1000.0)}</span>
+                                });
+                                html! { <tr data-key={key.clone()}><td>{key}</td><td class="value">{value}</td><td>{format!("peer {origin}")}</td><td>{version}</td><td>{via}</td><td>{at}</td><td class="holders">{ for holders }</td></tr> }
                             }) }
                         </tbody>
                     </table>
