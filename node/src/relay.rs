@@ -3,8 +3,11 @@
 //! It knows nothing of gossip. A peer connects to `/ws?room=NAME`, gets an id in a
 //! [`Control::Welcome`], and sends binary frames addressed to a peer of the room (or to all);
 //! the relay replaces the address with the sender's id before forwarding, so no peer can speak as
-//! another. Bad frames are dropped and logged; the sender stays. `/status` reports rooms and
-//! counters as JSON. A peer that joins with `traffic=true` (the playground's tabs) gets the
+//! another. Bad frames are dropped and logged; the sender stays. Each peer has a bounded queue
+//! of frames waiting to be written: a peer that cannot keep up loses the frames that find its
+//! queue full (counted), and after [`RelayConfig::slow_peer_shed_limit`] of them in a row it is
+//! disconnected (it reconnects, and anti-entropy repairs what it missed), so a stalled reader
+//! costs at most its queue. `/status` reports rooms and counters as JSON. A peer that joins with `traffic=true` (the playground's tabs) gets the
 //! room's traffic, who sent how many frames to whom, every [`TRAFFIC_EVERY_MS`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -26,7 +29,7 @@ use gossip_core::NodeId;
 use gossip_core::relay_frame::{self, BROADCAST, Control, TRAFFIC_EVERY_MS};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tower_http::compression::Compression;
 use tower_http::services::ServeDir;
 
@@ -45,6 +48,9 @@ pub struct RelayConfig {
     pub burst: f64,
     /// Malformed frames a connection may send before the relay closes it.
     pub max_bad_frames: u32,
+    /// Frames a peer may lose in a row to a full queue before the relay disconnects it: a peer
+    /// that cannot keep up is dropped rather than fed a trickle of stale frames.
+    pub slow_peer_shed_limit: u32,
 }
 
 impl Default for RelayConfig {
@@ -56,6 +62,7 @@ impl Default for RelayConfig {
             rate_limit: 5_000.0,
             burst: 10_000.0,
             max_bad_frames: 100,
+            slow_peer_shed_limit: 1_024,
         }
     }
 }
@@ -100,6 +107,7 @@ struct Relay {
     forwarded: AtomicU64,
     rejected: AtomicU64,
     shed: AtomicU64,
+    slow_peers_dropped: AtomicU64,
     rate_limited: AtomicU64,
     started: Option<std::time::Instant>,
     /// From a frame's arrival to its write to the recipient's socket.
@@ -181,9 +189,18 @@ impl LatencyHistogram {
     }
 }
 
+/// A peer of a room, as the relay holds it.
+struct Peer {
+    queue: mpsc::Sender<Outgoing>,
+    /// Frames lost in a row because the queue was full; any frame that fits resets it.
+    shed_in_a_row: u32,
+    /// Woken when the relay gives up on a peer that cannot keep up.
+    too_slow: Arc<Notify>,
+}
+
 #[derive(Default)]
 struct Room {
-    peers: BTreeMap<NodeId, mpsc::Sender<Outgoing>>,
+    peers: BTreeMap<NodeId, Peer>,
     /// Set by the room's first peer; everyone after must present it.
     secret: Option<String>,
     /// Peers that asked for the room's traffic.
@@ -216,9 +233,9 @@ async fn report_traffic(relay: Arc<Relay>) {
                     .filter(|((from, to), _)| from != watcher && to != watcher)
                     .map(|(&(from, to), &frames)| (from, to, frames))
                     .collect();
-                if let (false, Some(peer)) = (flows.is_empty(), room.peers.get(watcher)) {
+                if let (false, Some(peer)) = (flows.is_empty(), room.peers.get_mut(watcher)) {
                     let report = control_message(&Control::Traffic { flows });
-                    relay.deliver(peer, (Instant::now(), report));
+                    relay.deliver(*watcher, peer, (Instant::now(), report));
                 }
             }
         }
@@ -306,8 +323,9 @@ impl Relay {
         wanted: Option<NodeId>,
         secret: Option<String>,
         watch: bool,
-    ) -> (NodeId, Vec<NodeId>, mpsc::Receiver<Outgoing>) {
+    ) -> (NodeId, Vec<NodeId>, mpsc::Receiver<Outgoing>, Arc<Notify>) {
         let (sender, receiver) = mpsc::channel(self.config.outgoing_queue);
+        let too_slow = Arc::new(Notify::new());
         let mut rooms = self.rooms.lock().unwrap();
         let room = rooms.entry(room.to_string()).or_insert_with(|| Room {
             secret,
@@ -327,14 +345,21 @@ impl Relay {
         };
         let others: Vec<NodeId> = room.peers.keys().copied().collect();
         let joined = control_message(&Control::Joined { id });
-        for peer in room.peers.values() {
-            self.deliver(peer, (Instant::now(), joined.clone()));
+        for (&other, peer) in room.peers.iter_mut() {
+            self.deliver(other, peer, (Instant::now(), joined.clone()));
         }
-        room.peers.insert(id, sender);
+        room.peers.insert(
+            id,
+            Peer {
+                queue: sender,
+                shed_in_a_row: 0,
+                too_slow: too_slow.clone(),
+            },
+        );
         if watch {
             room.watchers.insert(id);
         }
-        (id, others, receiver)
+        (id, others, receiver, too_slow)
     }
 
     fn leave(&self, room_name: &str, id: NodeId) {
@@ -348,18 +373,31 @@ impl Relay {
             room.traffic.clear();
         }
         let left = control_message(&Control::Left { id });
-        for peer in room.peers.values() {
-            self.deliver(peer, (Instant::now(), left.clone()));
+        for (&other, peer) in room.peers.iter_mut() {
+            self.deliver(other, peer, (Instant::now(), left.clone()));
         }
         if room.peers.is_empty() {
             rooms.remove(room_name);
         }
     }
 
-    /// Queues a frame for a peer; a peer whose queue is full loses the frame (counted).
-    fn deliver(&self, peer: &mpsc::Sender<Outgoing>, message: Outgoing) {
-        if peer.try_send(message).is_err() {
-            self.shed.fetch_add(1, Ordering::Relaxed);
+    /// Queues a frame for a peer; a peer whose queue is full loses the frame (counted), and one
+    /// that has lost [`RelayConfig::slow_peer_shed_limit`] in a row is told to go.
+    fn deliver(&self, id: NodeId, peer: &mut Peer, message: Outgoing) {
+        if peer.queue.try_send(message).is_ok() {
+            peer.shed_in_a_row = 0;
+            return;
+        }
+        self.shed.fetch_add(1, Ordering::Relaxed);
+        peer.shed_in_a_row += 1;
+        if peer.shed_in_a_row == self.config.slow_peer_shed_limit {
+            self.slow_peers_dropped.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                peer = id,
+                shed = peer.shed_in_a_row,
+                "disconnecting a peer that cannot keep up"
+            );
+            peer.too_slow.notify_one();
         }
     }
 
@@ -385,16 +423,16 @@ impl Relay {
         else {
             return true;
         };
-        let targets: Vec<(NodeId, &mpsc::Sender<Outgoing>)> = if to == BROADCAST {
+        let targets: Vec<(NodeId, &mut Peer)> = if to == BROADCAST {
             peers
-                .iter()
+                .iter_mut()
                 .filter(|(id, _)| **id != from)
                 .map(|(id, peer)| (*id, peer))
                 .collect()
         } else {
             peers
-                .get_key_value(&to)
-                .map(|(id, peer)| (*id, peer))
+                .get_mut(&to)
+                .map(|peer| (to, peer))
                 .into_iter()
                 .collect()
         };
@@ -407,7 +445,7 @@ impl Relay {
             );
         }
         for (id, peer) in targets {
-            self.deliver(peer, (arrived, message.clone()));
+            self.deliver(id, peer, (arrived, message.clone()));
             self.forwarded.fetch_add(1, Ordering::Relaxed);
             if !watchers.is_empty()
                 && (traffic.len() < MAX_TRAFFIC_PAIRS || traffic.contains_key(&(from, id)))
@@ -426,7 +464,7 @@ impl Relay {
         secret: Option<String>,
         watch: bool,
     ) {
-        let (id, others, mut outgoing) = self.join(&room, wanted, secret, watch);
+        let (id, others, mut outgoing, too_slow) = self.join(&room, wanted, secret, watch);
         tracing::info!(room, peer = id, "peer joined");
         let (mut sink, mut stream) = socket.split();
         let welcome = control_message(&Control::Welcome {
@@ -466,7 +504,15 @@ impl Relay {
         });
         let mut bucket = TokenBucket::new(self.config.rate_limit, self.config.burst);
         let mut bad_frames = 0u32;
-        while let Some(Ok(message)) = stream.next().await {
+        loop {
+            let message = tokio::select! {
+                message = stream.next() => match message {
+                    Some(Ok(message)) => message,
+                    _ => break,
+                },
+                // Its writer may be stuck on a full socket: dropping the connection frees both.
+                () = too_slow.notified() => break,
+            };
             let well_formed = match message {
                 Message::Binary(frame) => {
                     let arrived = Instant::now();
@@ -557,6 +603,9 @@ pub struct Status {
     pub forwarded: u64,
     pub rejected: u64,
     pub shed: u64,
+    /// Peers disconnected for losing too many frames in a row to a full queue.
+    #[serde(default)]
+    pub slow_peers_dropped: u64,
     pub rate_limited: u64,
     /// Frames forwarded per second since the relay started.
     pub forwarded_per_second: f64,
@@ -576,6 +625,7 @@ async fn status(State(relay): State<Arc<Relay>>) -> Json<Status> {
         forwarded: relay.forwarded.load(Ordering::Relaxed),
         rejected: relay.rejected.load(Ordering::Relaxed),
         shed: relay.shed.load(Ordering::Relaxed),
+        slow_peers_dropped: relay.slow_peers_dropped.load(Ordering::Relaxed),
         rate_limited: relay.rate_limited.load(Ordering::Relaxed),
         forwarded_per_second: relay.forwarded.load(Ordering::Relaxed) as f64
             / relay

@@ -413,6 +413,91 @@ async fn a_flooding_peer_is_limited_and_does_not_stall_the_others() {
 }
 
 #[tokio::test]
+async fn a_peer_that_cannot_keep_up_loses_frames_then_is_dropped_and_the_others_go_on() {
+    // A queue of 8 frames and 40 frames lost in a row before the relay gives up.
+    let addr = start_relay_with(RelayConfig {
+        outgoing_queue: 8,
+        slow_peer_shed_limit: 40,
+        ..RelayConfig::default()
+    })
+    .await;
+    let (mut sleeper, sleeper_id, _) = join(addr, "slow").await;
+    let (mut sender, sender_id, _) = join(addr, "slow").await;
+    let (mut reader, reader_id, _) = join(addr, "slow").await;
+    // The sleeper never reads. 40 MB addressed to it fill the loopback socket buffers (a few
+    // MB each way), then its queue, then overflow it by far more than 40 frames.
+    let payload = vec![7u8; 60_000];
+    for _ in 0..700 {
+        sender
+            .send(Message::Binary(
+                relay_frame::join(sleeper_id, &payload).into(),
+            ))
+            .await
+            .unwrap();
+    }
+    // The reader is not held up by the sleeper.
+    sender
+        .send(Message::Binary(
+            relay_frame::join(reader_id, b"still here").into(),
+        ))
+        .await
+        .unwrap();
+    // (The relay may give up on the sleeper before it forwards this: the reader may hear that
+    // the sleeper left first.)
+    let mut heard_left = false;
+    loop {
+        match next_message(&mut reader).await {
+            Message::Binary(frame) => {
+                assert_eq!(relay_frame::split(&frame, usize::MAX).unwrap().0, sender_id);
+                assert!(frame.ends_with(b"still here"));
+                break;
+            }
+            Message::Text(text) => {
+                heard_left |= serde_json::from_str::<Control>(&text).unwrap()
+                    == (Control::Left { id: sleeper_id });
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    // The relay shed what found the queue full, dropped the sleeper once, and kept the others.
+    let mut state = status(addr).await;
+    for _ in 0..50 {
+        if state.slow_peers_dropped > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        state = status(addr).await;
+    }
+    assert_eq!(state.slow_peers_dropped, 1, "{state:?}");
+    assert!(state.shed >= 40, "{state:?}");
+    assert_eq!(state.rooms["slow"], vec![sender_id, reader_id], "{state:?}");
+    // The sleeper, reading at last, finds what was in flight and then the end of the connection.
+    let closed = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match sleeper.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "the relay should close the slow peer's connection"
+    );
+    // The others heard that it left.
+    while !heard_left {
+        match next_message(&mut reader).await {
+            Message::Text(text) => {
+                heard_left = serde_json::from_str::<Control>(&text).unwrap()
+                    == (Control::Left { id: sleeper_id });
+            }
+            other => panic!("expected a control frame, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_peer_that_keeps_sending_garbage_is_disconnected() {
     let addr = start_relay_with(RelayConfig {
         max_bad_frames: 5,
