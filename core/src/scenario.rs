@@ -130,8 +130,9 @@ pub enum Outcome {
 }
 
 /// What a view needs to replay a run node by node: each node's phase after every round, who
-/// informed whom, and the links of the topology.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// informed whom, and the links of the topology. (`Eq` lets an `Rc<Recording>` compare by
+/// pointer first: views compare their props on every frame of a playback.)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recording {
     /// `frames[r][v]`: the phase of node `v` after round `r` (round 0: the start), as
     /// 0 susceptible, 1 infective, 2 removed.

@@ -72,10 +72,10 @@ test('the graph replays the run round by round', async () => {
   await page.locator('section.panel').first().screenshot({ path: path.join(outputDir, 'playground-panel.png') });
 
   // Too many nodes to draw: the page draws a sample, says so, and still charts every node.
-  await page.getByLabel('Nodes', { exact: true }).fill('5000');
+  await page.getByLabel('Nodes', { exact: true }).fill('50000');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
-  await page.locator('#graph-note', { hasText: 'draws 2000 of the 5000 nodes' }).waitFor({ timeout: 30_000 });
-  assert.match(await canvas.getAttribute('aria-label'), /Network of 2000 nodes/);
+  await page.locator('#graph-note', { hasText: 'draws 10000 of the 50000 nodes' }).waitFor({ timeout: 30_000 });
+  assert.match(await canvas.getAttribute('aria-label'), /Network of 10000 nodes/);
   assert.equal(await page.locator('#sir-chart').count(), 1);
   assert.deepEqual(errors, []);
 });

@@ -222,6 +222,18 @@ fn positions(nodes: usize, topology: TopologyKind, links: &[(u32, u32)]) -> Vec<
         .collect()
 }
 
+/// The most message lines drawn for one round: past a few thousand they only fill the disc,
+/// and each costs its length in pixels on every frame of the fade.
+const MAX_MESSAGE_LINES: usize = 3_000;
+
+/// Draw every `message_stride`-th message of a round of `messages`.
+fn message_stride(messages: usize) -> usize {
+    messages.div_ceil(MAX_MESSAGE_LINES).max(1)
+}
+
+/// Node radius on screen below which nodes are drawn as squares.
+const SQUARE_BELOW_PX: f64 = 2.5;
+
 fn node_radius(nodes: usize) -> f64 {
     (160.0 / (nodes as f64).sqrt()).clamp(1.2, 7.0)
 }
@@ -360,7 +372,11 @@ fn draw(
             }
             let _ = context.set_line_dash(&dashes);
             context.begin_path();
-            for &(from, to, _) in messages.iter().filter(|m| m.2 == outcome) {
+            for &(from, to, _) in messages
+                .iter()
+                .step_by(message_stride(messages.len()))
+                .filter(|m| m.2 == outcome)
+            {
                 let ((ax, ay), (bx, by)) = (positions[from as usize], positions[to as usize]);
                 context.move_to(ax, ay);
                 context.line_to(bx, by);
@@ -392,13 +408,20 @@ fn draw(
     context.set_global_alpha(1.0);
     // Nodes grow with the zoom, but less than the drawing does.
     let radius = node_radius(nodes) / view.scale.sqrt();
+    // Nodes a few pixels wide look the same as squares, which cost far less to rasterise than
+    // circles (ten thousand of them every frame of a playback).
+    let squares = radius * view.scale < SQUARE_BELOW_PX;
     for (phase, color) in colors.iter().enumerate() {
         context.set_fill_style_str(color);
         context.begin_path();
         for (node, &(x, y)) in positions.iter().enumerate() {
             if frame[node] as usize == phase {
-                context.move_to(x + radius, y);
-                let _ = context.arc(x, y, radius, 0.0, std::f64::consts::TAU);
+                if squares {
+                    context.rect(x - radius, y - radius, 2.0 * radius, 2.0 * radius);
+                } else {
+                    context.move_to(x + radius, y);
+                    let _ = context.arc(x, y, radius, 0.0, std::f64::consts::TAU);
+                }
             }
         }
         context.fill();
@@ -723,8 +746,12 @@ pub fn GraphView(props: &GraphProps) -> Html {
             ""
         };
         let plural = if messages.len() == 1 { "" } else { "s" };
+        let drawn = match message_stride(messages.len()) {
+            1 => String::new(),
+            stride => format!(" (one in {stride} drawn)"),
+        };
         format!(
-            "Round {}: {} message{plural}{sample}: {} informed a node, {} reached a node that knew, {} lost.",
+            "Round {}: {} message{plural}{sample}{drawn}: {} informed a node, {} reached a node that knew, {} lost.",
             props.round,
             messages.len(),
             count(message_outcome::INFORMED),
@@ -790,6 +817,20 @@ pub fn GraphView(props: &GraphProps) -> Html {
 mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_crowded_round_draws_an_even_sample_of_its_messages() {
+        assert_eq!(message_stride(0), 1);
+        assert_eq!(message_stride(MAX_MESSAGE_LINES), 1, "up to the limit, all");
+        assert_eq!(message_stride(MAX_MESSAGE_LINES + 1), 2);
+        for messages in [3_001, 9_999, 10_000, 20_000] {
+            let drawn = (0..messages).step_by(message_stride(messages)).count();
+            assert!(
+                drawn <= MAX_MESSAGE_LINES && drawn > MAX_MESSAGE_LINES / 2,
+                "{messages}: {drawn} drawn"
+            );
+        }
+    }
 
     #[wasm_bindgen_test(unsupported = test)]
     fn arrow_keys_step_through_the_nodes_and_wrap() {

@@ -16,7 +16,7 @@ mod timeline;
 
 use gossip_core::presets;
 use gossip_core::rumor::{Direction, LossOfInterest, Trigger};
-use gossip_core::scenario::{Protocol, Scenario};
+use gossip_core::scenario::{Protocol, Recording, Scenario};
 use gossip_core::sim::network::{Fault, ScheduledFault};
 use gossip_core::systems::System;
 use gossip_core::theory;
@@ -70,6 +70,9 @@ fn Playground() -> Html {
         _ => None,
     });
     let output = use_state(|| None::<SimOutput>);
+    // The last rumor run's recording, shared with the graph rather than copied on each render
+    // (a playback renders the page every frame, and a recording can be a megabyte).
+    let drawn = use_state(|| None::<Rc<Recording>>);
     // The worker's last word on a run still going (progress) or stopped (cancelled).
     let running = use_state(|| None::<SimOutput>);
     // Counts the runs asked for, so Run reruns even an unchanged scenario (after a cancel).
@@ -78,6 +81,7 @@ fn Playground() -> Html {
     let timeline = use_reducer(Timeline::default);
     let bridge = {
         let output = output.clone();
+        let drawn = drawn.clone();
         let running = running.clone();
         let timeline = timeline.clone();
         use_reactor_bridge::<SimReactor, _>(move |event| {
@@ -87,8 +91,12 @@ fn Playground() -> Html {
                         running.set(Some(result))
                     }
                     result => {
-                        if let SimOutput::Done { report, .. } = &result {
+                        if let SimOutput::Done {
+                            report, recording, ..
+                        } = &result
+                        {
                             timeline.dispatch(TimelineAction::Load(report.rounds.len()));
+                            drawn.set(recording.clone().map(Rc::new));
                         }
                         running.set(None);
                         output.set(Some(result));
@@ -301,14 +309,14 @@ fn Playground() -> Html {
                     </p>
                     <div class="viz">
                         <div class="graph-column">
-                            if let Some(recording) = recording {
+                            if let Some(recording) = &*drawn {
                                 if let Some(total) = recording.sampled_from {
                                     <p id="graph-note" class="note">
                                         {format!("A sample: the graph draws {MAX_DRAWN_NODES} of the {total} nodes (their links only); \
                                             the chart counts every node.")}
                                     </p>
                                 }
-                                <GraphView recording={Rc::new(recording.clone())} topology={scenario.network.topology}
+                                <GraphView recording={recording.clone()} topology={scenario.network.topology}
                                     round={timeline.round} on_crash={recording.sampled_from.is_none().then(|| crash_node.clone())}
                                     on_origin={recording.sampled_from.is_none().then(|| start_at.clone())}
                                     crashed={crashed_nodes(scenario)} />

@@ -36,7 +36,7 @@ impl Codec for JsonCodec {
 
 /// Most nodes recorded node by node for the graph view (a byte per node per round); larger runs
 /// are recorded for a sample of this many.
-pub const MAX_DRAWN_NODES: u32 = 2_000;
+pub const MAX_DRAWN_NODES: u32 = 10_000;
 
 /// What the page asks of the worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
