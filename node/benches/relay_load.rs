@@ -190,6 +190,10 @@ async fn main() {
         "  latency inside the relay (arrival to write, its /status): p50 {} ms, p99 {} ms, max {} ms ({} frames)",
         latency["p50_ms"], latency["p99_ms"], latency["max_ms"], latency["samples"]
     );
+    println!(
+        "  frames shed to full queues: {}; peers dropped as too slow: {}",
+        status["shed"], status["slow_peers_dropped"]
+    );
 
     // 2. Memory per idle connection.
     let before = resident_kib(pid);
