@@ -70,8 +70,9 @@ fn Playground() -> Html {
         _ => None,
     });
     let output = use_state(|| None::<SimOutput>);
-    // The last rumor run's recording, shared with the graph rather than copied on each render
-    // (a playback renders the page every frame, and a recording can be a megabyte).
+    // The last rumor run's recording (taken out of its `SimOutput::Done`), shared with the graph
+    // rather than copied on each render: a playback renders the page every frame, and a
+    // recording can be a megabyte.
     let drawn = use_state(|| None::<Rc<Recording>>);
     // The worker's last word on a run still going (progress) or stopped (cancelled).
     let running = use_state(|| None::<SimOutput>);
@@ -90,13 +91,14 @@ fn Playground() -> Html {
                     SimOutput::Progress { .. } | SimOutput::Cancelled { .. } => {
                         running.set(Some(result))
                     }
-                    result => {
+                    mut result => {
                         if let SimOutput::Done {
                             report, recording, ..
-                        } = &result
+                        } = &mut result
                         {
                             timeline.dispatch(TimelineAction::Load(report.rounds.len()));
-                            drawn.set(recording.clone().map(Rc::new));
+                            // Moved out, so the page holds one copy.
+                            drawn.set(recording.take().map(Rc::new));
                         }
                         running.set(None);
                         output.set(Some(result));
@@ -292,9 +294,7 @@ fn Playground() -> Html {
             html! { <p id="sim-result" class="error">{format!("The simulation failed: {error}")}</p> }
         }
         Some(SimOutput::Done {
-            scenario,
-            report,
-            recording,
+            scenario, report, ..
         }) => {
             let summary = report.summary;
             let outcome = match summary.full_infection_round {
@@ -327,7 +327,7 @@ fn Playground() -> Html {
                             <SirChart rounds={report.rounds.clone()} nodes={scenario.nodes}
                                 theory={theory_curve(scenario, report.rounds.len() as u32)}
                                 residue={theory_residue(scenario)}
-                                marker={recording.as_ref().map(|_| timeline.round)} />
+                                marker={drawn.as_ref().map(|_| timeline.round)} />
                             <LineChart id="traffic-chart" series={traffic_series(&report.rounds, scenario.nodes)}
                                 caption="per node, over rounds" />
                         </div>
