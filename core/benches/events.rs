@@ -127,44 +127,33 @@ fn main() {
         },
     );
 
+    // SWIM only over a long run, node 17 crashing at 10.5 s.
+    let long_swim_run = |nodes: u32, seed: u64, duration: u64| EventSimConfig {
+        nodes,
+        seed,
+        node: swim_only,
+        latency: Latency::Uniform { min: 5, max: 15 },
+        duration,
+        sample_every: 1_000,
+        faults: vec![ScheduledFault {
+            at: 10_500,
+            fault: Fault::Crash { node: 17 },
+        }],
+        ..EventSimConfig::default()
+    };
     // The same population for half an hour: each node's first pass shuffles its 999 members
     // into a probe order and it probes only 60 of them in a minute, so the minute above
     // overstates the per-event cost of a long run.
     measure(
         "1,000 nodes, SWIM only, 1,800 s, uniform 5-15 ms latency, one crash",
-        EventSimConfig {
-            nodes: 1_000,
-            seed: 1,
-            node: swim_only,
-            latency: Latency::Uniform { min: 5, max: 15 },
-            duration: 1_800_000,
-            sample_every: 1_000,
-            faults: vec![ScheduledFault {
-                at: 10_500,
-                fault: Fault::Crash { node: 17 },
-            }],
-            ..EventSimConfig::default()
-        },
+        long_swim_run(1_000, 1, 1_800_000),
     );
-
     // The same protocol on a population whose member tables fit in the cache (100 x 100
     // entries rather than 1,000 x 1,000), run longer: how fast the engine goes when the nodes'
     // state does not miss the cache at every lookup.
     measure(
         "100 nodes, SWIM only, 3,600 s, uniform 5-15 ms latency, one crash",
-        EventSimConfig {
-            nodes: 100,
-            seed: 3,
-            node: swim_only,
-            latency: Latency::Uniform { min: 5, max: 15 },
-            duration: 3_600_000,
-            sample_every: 1_000,
-            faults: vec![ScheduledFault {
-                at: 10_500,
-                fault: Fault::Crash { node: 17 },
-            }],
-            ..EventSimConfig::default()
-        },
+        long_swim_run(100, 3, 3_600_000),
     );
 
     let everything = NodeConfig {
