@@ -7,8 +7,9 @@
 //! of frames waiting to be written: a peer that cannot keep up loses the frames that find its
 //! queue full (counted), and after [`RelayConfig::slow_peer_shed_limit`] of them in a row it is
 //! disconnected (it reconnects, and anti-entropy repairs what it missed), so a stalled reader
-//! costs at most its queue. `/status` reports rooms and counters as JSON. A peer that joins with `traffic=true` (the playground's tabs) gets the
-//! room's traffic, who sent how many frames to whom, every [`TRAFFIC_EVERY_MS`].
+//! costs at most its queue. `/status` reports rooms and counters as JSON. A peer that joins
+//! with `traffic=true` (the playground's tabs) gets the room's traffic, who sent how many
+//! frames to whom, every [`TRAFFIC_EVERY_MS`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
