@@ -1,8 +1,9 @@
 //! Relay load figures, printed (not asserted): `cargo bench -p gossip-node --bench relay_load`.
 //!
-//! 1. 100 peers in one room each send frames to random other peers for 5 s, as fast as the relay
-//!    takes them; each payload carries its send time, so the receiver measures the latency the
-//!    relay adds (on loopback, with the clients on the same 2 cores as the relay).
+//! 1. 100 peers in one room each send frames to random other peers for 5 s, 80,000 a second in
+//!    all (`RELAY_LOAD_OFFERED=55000 cargo bench ...` offers another load); each payload
+//!    carries its send time, so the receiver measures the latency the relay adds (on loopback,
+//!    with the clients on the same 2 cores as the relay).
 //!    The relay also times each frame itself, from its arrival to its write to the recipient's
 //!    socket, and reports that in `/status`: the figure without the clients' scheduling.
 //! 2. 1,000 idle peers join a room; the relay process's resident memory before and after gives
@@ -97,6 +98,12 @@ async fn main() {
         sockets.push(socket);
         ids.push(id);
     }
+    // Frames per second offered by all peers together: 80,000 unless RELAY_LOAD_OFFERED says.
+    let offered: f64 = std::env::var("RELAY_LOAD_OFFERED")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(80_000.0);
+    let burst_pause = Duration::from_secs_f64(4.0 * PEERS as f64 / offered);
     let epoch = Instant::now();
     let running = Arc::new(AtomicBool::new(true));
     let received = Arc::new(AtomicU64::new(0));
@@ -146,10 +153,10 @@ async fn main() {
                 {
                     break;
                 }
-                // Pace each peer at about 800 frames per second (80,000 offered in all), in
-                // bursts of 4 since timer sleeps are no finer than about a millisecond.
+                // Pace each peer at its share of the offered load, in bursts of 4 since timer
+                // sleeps are no finer than about a millisecond.
                 if turn % 4 == 0 {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    tokio::time::sleep(burst_pause).await;
                 }
             }
         }));
@@ -171,7 +178,9 @@ async fn main() {
             .copied()
             .unwrap_or(0)
     };
-    println!("relay throughput: {PEERS} peers, 64-byte payloads, {SECONDS} s");
+    println!(
+        "relay throughput: {PEERS} peers, 64-byte payloads, {SECONDS} s, {offered:.0} frames/s offered"
+    );
     println!(
         "  {:.0} frames forwarded per second",
         forwarded as f64 / elapsed
