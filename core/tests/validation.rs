@@ -194,7 +194,7 @@ fn push_feedback_counter_reproduces_demers_table_1() {
     // Demers et al. 1987, table 1: push, feedback, counter, 1,000 sites. (Their t_ave column is
     // not compared: it grows with k from 11.0 to 12.8, while the mean learning time we measure
     // stays near 10 for every k, and the paper does not define t_ave precisely enough to tell
-    // which differs. The same offset, 1.4 to 1.9 rounds, shows against table 2.)
+    // which differs. A like offset, 1.5 to 2.0 rounds for k = 2..5, shows against table 2.)
     check_demers_table(
         &[
             (1, (0.176, 0.0005), (1.74, 0.005), Some((16.8, 0.05))),
