@@ -306,23 +306,14 @@ fn every_push_variant_leaves_a_residue_of_e_to_the_minus_traffic_and_pull_does_b
     // relationship of push" (same paper): with feedback and counters, well under e^-m (about
     // 0.47 of it for k = 1, 0.05 for k = 2), by more than 4 standard errors.
     for k in 1..=2 {
-        let config = RumorConfig {
+        let (residue, se, traffic) = residue_and_traffic(RumorConfig {
             loss: LossOfInterest::Counter(k),
             direction: Direction::Pull,
             ..RumorConfig::default()
-        };
-        let summaries: Vec<_> = (0..runs)
-            .map(|seed| RumorRun::new(nodes, config, seed).unwrap().run(|_| {}))
-            .collect();
-        let residues: Vec<f64> = summaries.iter().map(|s| s.residue).collect();
-        let residue = residues.iter().sum::<f64>() / runs as f64;
-        let sd = (residues.iter().map(|r| (r - residue).powi(2)).sum::<f64>()
-            / (runs as f64 - 1.0))
-            .sqrt();
-        let traffic = summaries.iter().map(|s| s.traffic).sum::<f64>() / runs as f64;
+        });
         let push_like = (-traffic).exp();
         assert!(
-            residue + 4.0 * sd / (runs as f64).sqrt() < 0.6 * push_like,
+            residue + 4.0 * se < 0.6 * push_like,
             "pull k={k}: residue {residue:.5} vs e^-{traffic:.3} = {push_like:.5}"
         );
     }
