@@ -1,46 +1,29 @@
-//! gossip-core: the protocol family of GossipLab as pure, sans-IO state machines.
+//! gossip-core: gossip protocols as pure, sans-IO state machines, to embed in a service.
 //!
 //! Nothing in this crate touches a socket, a clock, a thread or the browser. Time is a number the
 //! caller passes in and randomness comes from a seeded, named generator the caller owns, so the
-//! same inputs give the same run natively and in wasm. The drivers (the Web Worker, the page, the
-//! native peer and the relay) only move bytes and time in and out.
+//! same inputs give the same run natively and in wasm. Drivers (a tokio service, a Web Worker, a
+//! browser tab, GossipLab's simulators) only move bytes and time in and out.
 //!
 //! Modules are named after the mechanism they implement:
 //! - [`store`]: the versioned key/value store (per-origin versions, scuttlebutt digests).
 //! - [`direct_mail`]: direct mail with a bounded retry queue.
 //! - [`anti_entropy`]: push, pull and push-pull reconciliation of two stores.
-//! - [`membership`]: SWIM membership and failure detection.
+//! - [`membership`]: SWIM membership and failure detection, with Lifeguard.
 //! - [`rumor`]: rumor mongering as an SIR epidemic (Demers et al., 1987).
 //! - [`node`]: a live node, every mechanism composed into one state machine.
 //! - [`peer_selection`]: how a node picks whom to contact.
-//! - [`topology`]: who can contact whom (ring, grid, random graphs, data centers).
-//! - [`metrics`]: what a run measures, per round and in total.
-//! - [`theory`]: what the classic analyses predict, for overlays and validation.
-//! - [`sim`]: the deterministic simulators that drive the state machines.
-//! - [`scenario`]: the serialisable description of an experiment; [`presets`], ready ones.
-//! - [`share_link`]: a scenario in a URL fragment.
-//! - [`sweep`]: one knob varied over values, many seeds each, and the statistics per value.
-//! - [`wire`]: the message format (compact binary, or JSON).
-//! - [`relay_frame`]: the frames live peers and the relay exchange.
+//! - [`wire`]: the message format (compact binary; JSON with the `json` feature).
+//! - [`detmath`]: portable logarithm and exponential draws, the same on every platform.
 
 pub mod anti_entropy;
+pub mod detmath;
 pub mod direct_mail;
 pub mod membership;
-pub mod metrics;
 pub mod node;
 pub mod peer_selection;
-pub mod presets;
-pub mod recorded_run;
-pub mod relay_frame;
 pub mod rumor;
-pub mod scenario;
-pub mod share_link;
-pub mod sim;
 pub mod store;
-pub mod sweep;
-pub mod systems;
-pub mod theory;
-pub mod topology;
 pub mod wire;
 
 /// Identifies a node within one cluster or simulation. Four bytes keep per-node state small when a
@@ -93,4 +76,15 @@ pub type SimRng = rand_pcg::Pcg64Mcg;
 pub fn seeded_rng(seed: u64) -> SimRng {
     use rand::SeedableRng;
     SimRng::seed_from_u64(seed)
+}
+
+/// The mechanism that brought a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mechanism {
+    /// Written at this node.
+    Local,
+    AntiEntropy,
+    Rumor,
+    DirectMail,
 }

@@ -769,8 +769,8 @@ impl Swim {
             return min;
         }
         let max = min * Time::from(self.config.suspicion_max_mult);
-        let fraction = crate::sim::events::portable_ln(f64::from(confirmations) + 1.0)
-            / crate::sim::events::portable_ln(f64::from(expected) + 1.0);
+        let fraction = crate::detmath::portable_ln(f64::from(confirmations) + 1.0)
+            / crate::detmath::portable_ln(f64::from(expected) + 1.0);
         let timeout = max as f64 - fraction * (max - min) as f64;
         (timeout.floor() as Time).max(min)
     }

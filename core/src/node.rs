@@ -23,6 +23,7 @@ use crate::peer_selection::{HamiltonianCycle, PeerSelector, UniformList};
 use crate::rumor::monger::{MongerConfig, MongerEvent, RumorMonger};
 use crate::store::{Stamp, Store, VersionedEntry};
 use crate::wire::{self, Message, WireError};
+pub use crate::Mechanism;
 use crate::{NodeId, Time};
 
 /// How anti-entropy picks the peer of each exchange.
@@ -130,17 +131,6 @@ impl NodeConfig {
         }
         Ok(())
     }
-}
-
-/// The mechanism that brought a value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mechanism {
-    /// Written at this node.
-    Local,
-    AntiEntropy,
-    Rumor,
-    DirectMail,
 }
 
 /// What a node reports to its view.

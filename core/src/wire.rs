@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::anti_entropy::AntiEntropyMessage;
 use crate::direct_mail::MailMessage;
 use crate::membership::SwimMessage;
-use crate::node::Mechanism;
+use crate::Mechanism;
 use crate::rumor::monger::RumorMessage;
 use crate::store::{Stamp, VersionedEntry};
 
@@ -41,9 +41,10 @@ impl Message {
     }
 }
 
-/// Largest encoded message accepted by default: what fits in one relay frame after its header.
-pub const DEFAULT_MAX_MESSAGE: usize =
-    crate::relay_frame::DEFAULT_MAX_FRAME - crate::relay_frame::HEADER_LEN;
+/// Largest encoded message accepted by default: 64 KiB less 4 bytes, so that a message and a
+/// transport's 4-byte address header (GossipLab's relay frames) fit in 64 KiB, and a message
+/// fits one UDP datagram.
+pub const DEFAULT_MAX_MESSAGE: usize = 64 * 1024 - 4;
 
 /// Why bytes could not be decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,10 +98,13 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], max: usize) -> Result<T, WireEr
 }
 
 /// The JSON form, for people and logs.
+#[cfg(any(test, feature = "json"))]
 pub fn to_json<T: Serialize>(message: &T) -> String {
     serde_json::to_string(message).expect("messages serialise to JSON")
 }
 
+/// Reads the JSON form; never panics.
+#[cfg(any(test, feature = "json"))]
 pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, WireError> {
     serde_json::from_str(text).map_err(|error| WireError::Malformed(error.to_string()))
 }

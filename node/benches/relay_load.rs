@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
-use gossip_core::relay_frame::{self, Control};
+use gossip_relay_frame::{self as relay_frame, Control};
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
 

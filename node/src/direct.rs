@@ -53,7 +53,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use gossip_core::node::{Node, NodeConfig};
-use gossip_core::relay_frame::{self, BROADCAST, FrameError};
+use gossip_relay_frame::{self as relay_frame, BROADCAST, FrameError};
 use gossip_core::wire::{self, Message};
 use gossip_core::{NodeId, membership::State};
 use rand::RngExt;

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use futures::{SinkExt, StreamExt};
 use gossip_core::node::{Node, NodeConfig, NodeEvent};
-use gossip_core::relay_frame::{self, Control};
+use gossip_relay_frame::{self as relay_frame, Control};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, Lines};
 use tokio_tungstenite::connect_async;

@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use futures::{SinkExt, StreamExt};
 use gossip_core::NodeId;
-use gossip_core::relay_frame::{self, BROADCAST, Control, TRAFFIC_EVERY_MS};
+use gossip_relay_frame::{self as relay_frame, BROADCAST, Control, TRAFFIC_EVERY_MS};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, mpsc};

@@ -8,11 +8,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
-use gossip_core::metrics::{Aggregate, Figure, RoundMetrics};
-use gossip_core::scenario::{Outcome, Scenario, Summary};
-use gossip_core::share_link;
-use gossip_core::sim::events::EventReport;
-use gossip_core::systems::SystemReport;
+use gossip_sim::metrics::{Aggregate, Figure, RoundMetrics};
+use gossip_sim::scenario::{Outcome, Scenario, Summary};
+use gossip_sim::share_link;
+use gossip_sim::events::EventReport;
+use gossip_sim::systems::SystemReport;
 use serde::Serialize;
 
 /// Reads a scenario from a JSON file, or decodes it from a share link or fragment.

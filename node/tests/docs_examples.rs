@@ -1,7 +1,7 @@
 //! Every scenario example in docs/scenario.md parses, validates and runs, so the documentation
 //! cannot drift from the format.
 
-use gossip_core::scenario::{Outcome, Protocol, Scenario};
+use gossip_sim::scenario::{Outcome, Protocol, Scenario};
 
 #[test]
 fn every_json_example_in_the_scenario_docs_runs() {

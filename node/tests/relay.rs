@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use gossip_core::relay_frame::{self, BROADCAST, Control};
+use gossip_relay_frame::{self as relay_frame, BROADCAST, Control};
 use gossip_node::relay::{self, RelayConfig, Status};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;

@@ -2,8 +2,8 @@
 
 use std::process::Command;
 
-use gossip_core::scenario::Scenario;
-use gossip_core::share_link;
+use gossip_sim::scenario::Scenario;
+use gossip_sim::share_link;
 
 fn gossip_node(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_gossip-node"))

@@ -1,6 +1,6 @@
 //! Charts drawn by the app as SVG.
 
-use gossip_core::metrics::RoundMetrics;
+use gossip_sim::metrics::RoundMetrics;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

@@ -4,9 +4,9 @@
 
 use std::rc::Rc;
 
-use gossip_core::scenario::{ClusterRecording, Recording};
-use gossip_core::sim::events::{EventReport, EventSample, Fault, ScheduledFault};
-use gossip_core::topology::TopologyKind;
+use gossip_sim::scenario::{ClusterRecording, Recording};
+use gossip_sim::events::{EventReport, EventSample, Fault, ScheduledFault};
+use gossip_sim::topology::TopologyKind;
 use yew::prelude::*;
 
 use crate::chart::{LineChart, Series};

@@ -2,8 +2,8 @@
 //! one chart (a rumor's informed fraction per round, a cluster's first write or its failure
 //! verdicts over seconds, a system model's first line over seconds).
 
-use gossip_core::metrics::Figure;
-use gossip_core::scenario::Summary;
+use gossip_sim::metrics::Figure;
+use gossip_sim::scenario::Summary;
 use gossip_worker::SimOutput;
 use yew::prelude::*;
 
@@ -160,7 +160,7 @@ pub fn Compare(props: &CompareProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gossip_core::scenario::Scenario;
+    use gossip_sim::scenario::Scenario;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -3,9 +3,9 @@
 use gossip_core::anti_entropy::Comparison;
 use gossip_core::node::{AntiEntropySchedule, PeerChoice, RumorSchedule};
 use gossip_core::rumor::{Direction, LossOfInterest, Trigger};
-use gossip_core::scenario::{Protocol, Scenario};
-use gossip_core::systems::System;
-use gossip_core::topology::TopologyKind;
+use gossip_sim::scenario::{Protocol, Scenario};
+use gossip_sim::systems::System;
+use gossip_sim::topology::TopologyKind;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 

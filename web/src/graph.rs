@@ -12,10 +12,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_render::{AnimationFrame, request_animation_frame};
-use gossip_core::sim::rounds::message_outcome;
+use gossip_sim::rounds::message_outcome;
 
-use gossip_core::scenario::Recording;
-use gossip_core::topology::TopologyKind;
+use gossip_sim::scenario::Recording;
+use gossip_sim::topology::TopologyKind;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;

@@ -13,7 +13,7 @@ use std::rc::Rc;
 use gloo_timers::callback::{Interval, Timeout};
 use gossip_core::membership::{MemberEvent, State};
 use gossip_core::node::{Mechanism, Node, NodeConfig, NodeEvent};
-use gossip_core::relay_frame::{self, Control};
+use gossip_relay_frame::{self as relay_frame, Control};
 use gossip_core::store::Stamp;
 use gossip_core::wire::{self, Message};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};

@@ -14,13 +14,13 @@ mod sweep;
 mod system_view;
 mod timeline;
 
-use gossip_core::presets;
+use gossip_sim::presets;
 use gossip_core::rumor::{Direction, LossOfInterest, Trigger};
-use gossip_core::scenario::{Protocol, Recording, Scenario};
-use gossip_core::sim::network::{Fault, ScheduledFault};
-use gossip_core::systems::System;
-use gossip_core::theory;
-use gossip_core::topology::TopologyKind;
+use gossip_sim::scenario::{Protocol, Recording, Scenario};
+use gossip_sim::network::{Fault, ScheduledFault};
+use gossip_sim::systems::System;
+use gossip_sim::theory;
+use gossip_sim::topology::TopologyKind;
 use gossip_worker::{JsonCodec, MAX_DRAWN_NODES, SimOutput, SimReactor, SimRequest};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -201,7 +201,7 @@ fn Playground() -> Html {
     let cluster_fault = {
         let on_run = on_run.clone();
         let current = (*scenario).clone();
-        Callback::from(move |fault: gossip_core::sim::events::ScheduledFault| {
+        Callback::from(move |fault: gossip_sim::events::ScheduledFault| {
             let mut next = current.clone();
             if let Protocol::Cluster(cluster) = &mut next.protocol {
                 cluster.faults.push(fault);
@@ -376,7 +376,7 @@ fn Playground() -> Html {
 }
 
 /// Messages per node in each round, and their running total (the traffic).
-fn traffic_series(rounds: &[gossip_core::metrics::RoundMetrics], nodes: u32) -> Vec<Series> {
+fn traffic_series(rounds: &[gossip_sim::metrics::RoundMetrics], nodes: u32) -> Vec<Series> {
     let nodes = f64::from(nodes.max(1));
     let mut total = 0.0;
     let mut per_round = vec![(0.0, 0.0)];

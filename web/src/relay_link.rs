@@ -2,7 +2,7 @@
 //! gossip frames, and sends the node's frames.
 
 use gossip_core::NodeId;
-use gossip_core::relay_frame::Control;
+use gossip_relay_frame::Control;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};

@@ -1,8 +1,8 @@
 //! The scenario in the page's URL fragment: read on load and on back/forward, written on each run,
 //! so a copied link replays the same experiment and history moves between edited ones.
 
-use gossip_core::scenario::Scenario;
-use gossip_core::share_link;
+use gossip_sim::scenario::Scenario;
+use gossip_sim::share_link;
 use wasm_bindgen::JsValue;
 
 /// What the fragment holds.

@@ -8,8 +8,8 @@ use std::ops::Range;
 use std::rc::Rc;
 
 use futures::StreamExt;
-use gossip_core::scenario::{Scenario, Summary};
-use gossip_core::sweep::{Knob, Spacing, Sweep, SweepTable, steps};
+use gossip_sim::scenario::{Scenario, Summary};
+use gossip_sim::sweep::{Knob, Spacing, Sweep, SweepTable, steps};
 use gossip_worker::{JsonCodec, SimOutput, SimReactor, SimRequest};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -560,7 +560,7 @@ fn results(job: &Job, metric: &UseStateHandle<Option<String>>) -> Html {
                     <tbody>
                         { for table.points.iter().map(|point| {
                             let a = point.aggregate.get(name);
-                            let cell = |pick: fn(&gossip_core::metrics::Aggregate) -> f64| a.map_or(String::from("-"), |a| figure(pick(a)));
+                            let cell = |pick: fn(&gossip_sim::metrics::Aggregate) -> f64| a.map_or(String::from("-"), |a| figure(pick(a)));
                             html! {
                                 <tr>
                                     <th scope="row">{value_label(point.value)}</th>

@@ -1,7 +1,7 @@
 //! The result of a system model's run: its figures and its lines over time (FAIL spreading in
 //! Redis, phi in Cassandra, a transaction reaching Bitcoin nodes).
 
-use gossip_core::systems::SystemReport;
+use gossip_sim::systems::SystemReport;
 use yew::prelude::*;
 
 use crate::chart::{LineChart, Series};

@@ -2,15 +2,15 @@
 //! thread. The page talks to it through [`SimReactor`] (a yew-agent reactor): it sends
 //! [`SimRequest`]s and receives [`SimOutput`]s.
 //!
-//! A run goes a step at a time ([`gossip_core::recorded_run`]): after every [`SLICE_MS`] of work
+//! A run goes a step at a time ([`gossip_sim::recorded_run`]): after every [`SLICE_MS`] of work
 //! the worker reports progress and reads its messages, so the page can cancel a long run, or
 //! replace it with a newer one, without waiting for it to end.
 
 use futures::{FutureExt, SinkExt, StreamExt};
-use gossip_core::recorded_run::{Progress, RecordedOutcome};
-use gossip_core::scenario::{ClusterRecording, Recording, RunReport, Scenario, Summary};
-use gossip_core::sim::events::EventReport;
-use gossip_core::systems::SystemReport;
+use gossip_sim::recorded_run::{Progress, RecordedOutcome};
+use gossip_sim::scenario::{ClusterRecording, Recording, RunReport, Scenario, Summary};
+use gossip_sim::events::EventReport;
+use gossip_sim::systems::SystemReport;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use yew_agent::Codec;
@@ -245,7 +245,7 @@ mod tests {
 
     #[test]
     fn cluster_scenarios_run_on_the_event_engine() {
-        use gossip_core::sim::events::Cluster;
+        use gossip_sim::events::Cluster;
         let scenario = Scenario::cluster(
             10,
             1,

@@ -28,8 +28,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{SystemReport, SystemSummary, TimeSeries, bytes_per_node_second};
 use crate::metrics::Figure;
-use crate::sim::models::{Io, Model, ModelFault, ModelNetwork, ModelSim, Observation};
-use crate::{NodeId, Time};
+use crate::models::{Io, Model, ModelFault, ModelNetwork, ModelSim, Observation};
+use gossip_core::{NodeId, Time};
 
 /// Redis Cluster's failure detection parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -447,7 +447,7 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::models::TimedFault;
+    use crate::models::TimedFault;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn crash_run(config: RedisConfig, nodes: u32, crashed: &[NodeId], seed: u64) -> RedisSummary {

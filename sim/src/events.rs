@@ -1,6 +1,6 @@
 //! The event-driven engine: live [`Node`]s (SWIM, anti-entropy, rumor mongering, direct mail)
 //! exchanging [`Message`]s over a simulated network, with faults on a schedule. It is the general,
-//! fast version of the test harness in [`crate::node`], for protocols where timing matters.
+//! fast version of the test harness in [`gossip_core::node`], for protocols where timing matters.
 //!
 //! Time is in milliseconds. One priority queue ([`super::queue`]: by time, then by the order of
 //! scheduling, so ties resolve the same way on every run) holds every future event: message
@@ -8,7 +8,7 @@
 //! [`Node::poll_timeout`]: when that moves, a new wake-up is queued and the old one is ignored
 //! when it comes up (a stale entry is cheaper than removing it from the heap). Message values are
 //! handed over as they are, never encoded; [`wire::encoded_len`] gives the bytes each would take.
-//! SWIM's protocol periods start at multiples of the period (see [`crate::membership`]), so the
+//! SWIM's protocol periods start at multiples of the period (see [`gossip_core::membership`]), so the
 //! nodes probe in step, as in the paper's synchronous model.
 //!
 //! Links: every message independently draws a latency from the [`Latency`] model (fixed, uniform,
@@ -41,7 +41,7 @@
 //!
 //! Everything is a pure function of the configuration: one seeded generator drives the network
 //! and the nodes, nothing iterates a hash map, and the only floating-point function used is a
-//! logarithm built from basic IEEE-754 operations ([`portable_ln`]), so a run is the same natively
+//! logarithm built from basic IEEE-754 operations (`gossip_core::detmath::portable_ln`), so a run is the same natively
 //! and in wasm, bit for bit.
 
 use std::collections::BTreeMap;
@@ -49,13 +49,14 @@ use std::collections::BTreeMap;
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 
-use super::queue::EventQueue;
-use crate::membership::{MemberEvent, State};
-use crate::node::{Node, NodeConfig, NodeEvent};
-use crate::store::Stamp;
+use crate::queue::EventQueue;
+use gossip_core::membership::{MemberEvent, State};
+use gossip_core::node::{Node, NodeConfig, NodeEvent};
+use gossip_core::store::Stamp;
 use crate::topology::{Topology, TopologyKind};
-use crate::wire::{self, Message};
-use crate::{NodeId, SimRng, Time, seeded_rng};
+use gossip_core::wire::{self, Message};
+use gossip_core::detmath::exponential;
+use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 
 /// How long a message takes on a link, in milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -1545,45 +1546,10 @@ impl EventSim {
     }
 }
 
-/// An exponential variate with this mean, rounded to the millisecond.
-pub(crate) fn exponential<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> Time {
-    // 1 - [0, 1) is in (0, 1], where the logarithm is finite.
-    let u = 1.0 - rng.random::<f64>();
-    (-portable_ln(u) * mean + 0.5) as Time
-}
-
-/// The natural logarithm of a positive finite number from IEEE-754 basic operations only, which
-/// every platform rounds the same way: `f64::ln` comes from the platform's math library, whose
-/// last bit may differ between native code and wasm. Within a few ulps of the true value.
-pub fn portable_ln(x: f64) -> f64 {
-    debug_assert!(x > 0.0 && x.is_finite(), "portable_ln({x})");
-    let mut bits = x.to_bits();
-    let mut exponent = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    if exponent == -1023 {
-        // Subnormal: scale by 2^64 into the normal range.
-        bits = (x * f64::from_bits((1023 + 64) << 52)).to_bits();
-        exponent = ((bits >> 52) & 0x7ff) as i64 - 1023 - 64;
-    }
-    let mut m = f64::from_bits((bits & ((1 << 52) - 1)) | (1023 << 52));
-    // m in [1, 2); centre it on 1 so the series below converges fast.
-    if m > std::f64::consts::SQRT_2 {
-        m *= 0.5;
-        exponent += 1;
-    }
-    // ln m = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), |s| <= 0.172: 14 terms leave < 1e-21.
-    let s = (m - 1.0) / (m + 1.0);
-    let s2 = s * s;
-    let mut series = 0.0;
-    for k in (0..14).rev() {
-        series = series * s2 + 1.0 / f64::from(2 * k + 1);
-    }
-    2.0 * s * series + exponent as f64 * std::f64::consts::LN_2
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::direct_mail::DirectMailConfig;
+    use gossip_core::direct_mail::DirectMailConfig;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn swim_only() -> NodeConfig {
@@ -1796,7 +1762,7 @@ mod tests {
         // 2,546 refutations; the rest were still open at the end or overtaken by a newer
         // suspicion of the same member. No Failed verdict in this run: a suspect's refutation
         // goes first in its messages, and it says it again on hearing a suspicion it has already
-        // outbid (crate::membership). A verdict would not be final anyway: the member refutes it.
+        // outbid (gossip_core::membership). A verdict would not be final anyway: the member refutes it.
         assert!(totals.false_suspicions > 100, "{totals:?}");
         assert!(
             totals.refuted as f64 > 0.9 * totals.false_suspicions as f64,
@@ -1855,7 +1821,7 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn after_a_long_partition_the_halves_refute_and_merge() {
         // 35 s apart: every node declares every node across Dead. A verdict can be refuted
-        // (crate::membership): every 5 periods each node pings one member it holds Dead, and the
+        // (gossip_core::membership): every 5 periods each node pings one member it holds Dead, and the
         // exchange tells each side of its verdict; both refute, gossip spreads the refutations,
         // and anti-entropy then carries the writes across.
         let mut sim = partitioned(40_000);
@@ -2143,25 +2109,6 @@ mod tests {
         sim.run_until(100);
         assert!(sim.schedule(at(50, Fault::Heal)).is_err());
         assert!(sim.put(10, "k", b"v").is_err());
-    }
-
-    #[wasm_bindgen_test(unsupported = test)]
-    fn portable_ln_matches_the_platform_logarithm() {
-        let mut rng = seeded_rng(3);
-        for _ in 0..50_000 {
-            let unit = 1.0 - rng.random::<f64>();
-            let wide = f64::from_bits(rng.random_range(1..0x7fef_ffff_ffff_ffffu64));
-            for x in [unit, wide] {
-                let (ours, platform) = (portable_ln(x), x.ln());
-                let bound = 4.0 * f64::EPSILON * platform.abs().max(1.0);
-                assert!(
-                    (ours - platform).abs() <= bound,
-                    "ln({x}): {ours} vs {platform}"
-                );
-            }
-        }
-        assert_eq!(portable_ln(1.0), 0.0);
-        assert_eq!(portable_ln(2.0), std::f64::consts::LN_2);
     }
 
     #[wasm_bindgen_test(unsupported = test)]

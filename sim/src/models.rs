@@ -16,8 +16,8 @@ use std::collections::BinaryHeap;
 
 use serde::{Deserialize, Serialize};
 
-use super::events::Latency;
-use crate::{NodeId, SimRng, Time, seeded_rng};
+use crate::events::Latency;
+use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 use rand::RngExt;
 
 /// What a node of a system model does when the engine calls it.

@@ -26,9 +26,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{SystemReport, SystemSummary, TimeSeries, bytes_per_node_second};
 use crate::metrics::Figure;
-use crate::sim::events::exponential;
-use crate::sim::models::{Io, Model, ModelNetwork, ModelSim};
-use crate::{NodeId, Time, seeded_rng};
+use gossip_core::detmath::exponential;
+use crate::models::{Io, Model, ModelNetwork, ModelSim};
+use gossip_core::{NodeId, Time, seeded_rng};
 
 /// Bitcoin Core's relay parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -330,7 +330,7 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::events::Latency;
+    use crate::events::Latency;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn relay(config: BitcoinConfig, nodes: u32, seed: u64) -> BitcoinSummary {

@@ -16,7 +16,7 @@
 //!   `b = fanout / n * (1 - loss) * (1 - failed) / 2`, the informed fraction after `r` rounds is
 //!   `1 / (1 + (n + 1) e^(-b n r))`.
 
-use crate::Direction;
+use gossip_core::Direction;
 
 /// Expected informed fraction after each round `0..=rounds` of a simple epidemic started by one
 /// node among `n`, for a fanout of 1.

@@ -314,7 +314,7 @@ impl SweepTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::events::Cluster;
+    use crate::events::Cluster;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn fanout_sweep() -> Sweep {
@@ -495,7 +495,7 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn nodes_and_loss_sweeps_set_their_knob() {
         let base = Scenario {
-            network: crate::sim::network::Network {
+            network: crate::network::Network {
                 topology: TopologyKind::Grid { width: 10 },
                 ..Default::default()
             },

@@ -3,8 +3,8 @@
 
 use gossip_core::Direction;
 use gossip_core::rumor::{LossOfInterest, RumorConfig, Trigger};
-use gossip_core::sim::rounds::RumorRun;
-use gossip_core::theory;
+use gossip_sim::rounds::RumorRun;
+use gossip_sim::theory;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 /// Mean and standard deviation of the rounds a simple epidemic needs to inform all `n` nodes.
@@ -167,7 +167,7 @@ fn check_demers_table(table: &[DemersRow], config: impl Fn(u8) -> RumorConfig) {
             .map(|seed| RumorRun::new(nodes, config(k), seed).unwrap().run(|_| {}))
             .collect();
         let check = |name: &str,
-                     value: fn(&gossip_core::metrics::RunSummary) -> f64,
+                     value: fn(&gossip_sim::metrics::RunSummary) -> f64,
                      (published, rounding): (f64, f64),
                      sd_floor: f64| {
             let values: Vec<f64> = summaries.iter().map(value).collect();
@@ -385,8 +385,8 @@ fn a_connection_limit_of_one_makes_push_better_and_pull_worse() {
 #[wasm_bindgen_test(unsupported = test)]
 fn swim_on_the_event_engine_detects_every_crash_in_about_e_over_e_minus_1_periods() {
     use gossip_core::node::NodeConfig;
-    use gossip_core::scenario::Scenario;
-    use gossip_core::sim::events::{Cluster, Fault, ScheduledFault};
+    use gossip_sim::scenario::Scenario;
+    use gossip_sim::events::{Cluster, Fault, ScheduledFault};
     // The SWIM paper's claims through the whole stack (scenario -> event engine -> live nodes):
     // with no loss every crashed member is detected by all, nobody running is suspected, and
     // the first suspicion comes after a geometric number of periods with mean

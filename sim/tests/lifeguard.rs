@@ -3,7 +3,7 @@
 
 use gossip_core::membership::SwimConfig;
 use gossip_core::node::NodeConfig;
-use gossip_core::sim::events::{EventSim, EventSimConfig, EventTotals, Fault, ScheduledFault};
+use gossip_sim::events::{EventSim, EventSimConfig, EventTotals, Fault, ScheduledFault};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 /// SWIM alone, with memberlist's LAN probe timeout (500 ms) and a short suspicion timeout

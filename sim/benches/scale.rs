@@ -16,7 +16,7 @@ use gossip_core::node::{Node, NodeConfig};
 use gossip_core::rumor::RumorConfig;
 use gossip_core::rumor::monger::{MongerConfig, RumorMonger};
 use gossip_core::seeded_rng;
-use gossip_core::sim::rounds::RumorRun;
+use gossip_sim::rounds::RumorRun;
 use gossip_core::store::{Stamp, Store};
 
 struct CountingAllocator;

@@ -11,14 +11,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::NodeId;
+use gossip_core::NodeId;
+use gossip_core::wire::DEFAULT_MAX_MESSAGE;
 
 /// Addressee meaning "every other peer in the room".
 pub const BROADCAST: NodeId = NodeId::MAX;
 /// Bytes of the id header on every binary frame.
 pub const HEADER_LEN: usize = 4;
-/// Largest frame a relay accepts by default (header included).
-pub const DEFAULT_MAX_FRAME: usize = 64 * 1024;
+/// Largest frame a relay accepts by default: the protocol's largest message and the header.
+pub const DEFAULT_MAX_FRAME: usize = HEADER_LEN + DEFAULT_MAX_MESSAGE;
 
 /// How often the relay reports a room's traffic to the peers that asked for it.
 pub const TRAFFIC_EVERY_MS: u64 = 250;

@@ -63,7 +63,7 @@ pub fn decode(link: &str) -> Result<Scenario, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rumor::{Direction, LossOfInterest, RumorConfig};
+    use gossip_core::rumor::{Direction, LossOfInterest, RumorConfig};
     use crate::scenario::Protocol;
     use wasm_bindgen_test::wasm_bindgen_test;
 

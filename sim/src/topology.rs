@@ -13,8 +13,8 @@ use std::collections::{BTreeSet, VecDeque};
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 
-use crate::NodeId;
-use crate::peer_selection::PeerSelector;
+use gossip_core::NodeId;
+use gossip_core::peer_selection::PeerSelector;
 
 /// The shape of the network, as a scenario names it.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -385,11 +385,11 @@ impl PeerSelector for Neighbours<'_> {
         rng: &mut R,
     ) -> Option<NodeId> {
         match self.topology.neighbours(node) {
-            None => crate::peer_selection::UniformPopulation {
+            None => gossip_core::peer_selection::UniformPopulation {
                 n: self.topology.len(),
             }
             .pick(node, avoid, rng),
-            Some(list) => crate::peer_selection::pick_from(list, node, avoid, rng),
+            Some(list) => gossip_core::peer_selection::pick_from(list, node, avoid, rng),
         }
     }
 }
@@ -397,7 +397,7 @@ impl PeerSelector for Neighbours<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seeded_rng;
+    use gossip_core::seeded_rng;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn build(kind: TopologyKind, n: u32) -> Topology {

@@ -7,7 +7,7 @@
 //! (under Node.js through wasm-bindgen-test-runner; the figure is printed to the console).
 
 use gossip_core::rumor::{LossOfInterest, RumorConfig};
-use gossip_core::sim::rounds::RumorRun;
+use gossip_sim::rounds::RumorRun;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 #[cfg(target_arch = "wasm32")]

@@ -11,7 +11,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use crate::Time;
+use gossip_core::Time;
 
 /// Milliseconds the wheel covers (a power of two).
 pub const WINDOW: usize = 4_096;
@@ -128,7 +128,7 @@ impl<T: Ord> EventQueue<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seeded_rng;
+    use gossip_core::seeded_rng;
     use rand::RngExt;
     use wasm_bindgen_test::wasm_bindgen_test;
 

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::NodeId;
+use gossip_core::NodeId;
 use crate::topology::TopologyKind;
 
 /// Topology, loss and faults of a run. The default is a complete, reliable network.

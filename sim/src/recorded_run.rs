@@ -5,13 +5,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Time;
+use gossip_core::Time;
 use crate::metrics::RoundMetrics;
 use crate::scenario::{
     ClusterRecording, MESSAGES_PER_ROUND, Outcome, Protocol, Recording, RunReport, Scenario,
 };
-use crate::sim::events::{EventReport, EventSim};
-use crate::sim::rounds::RumorRun;
+use crate::events::{EventReport, EventSim};
+use crate::rounds::RumorRun;
 use crate::systems::SystemReport;
 
 /// What a finished run gives a view: the report and, where the population is small enough to
@@ -263,7 +263,7 @@ impl RecordedRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::events::Cluster;
+    use crate::events::Cluster;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -30,8 +30,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{SystemReport, SystemSummary, TimeSeries, bytes_per_node_second};
 use crate::metrics::Figure;
-use crate::sim::models::{Io, Model, ModelFault, ModelNetwork, ModelSim};
-use crate::{NodeId, Time};
+use crate::models::{Io, Model, ModelFault, ModelNetwork, ModelSim};
+use gossip_core::{NodeId, Time};
 
 /// Cassandra's gossip and failure detection parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -424,7 +424,7 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::models::TimedFault;
+    use crate::models::TimedFault;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn summary_of(report: &SystemReport) -> CassandraSummary {

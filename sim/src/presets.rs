@@ -1,23 +1,23 @@
 //! Presets that teach: the examples the articles behind GossipLab use, as ready scenarios with a
 //! short explanation each. The playground offers them as one-click experiments.
 
-use crate::Direction;
-use crate::anti_entropy::{AntiEntropyConfig, Comparison};
-use crate::direct_mail::DirectMailConfig;
-use crate::membership::SwimConfig;
-use crate::node::{AntiEntropySchedule, NodeConfig, PeerChoice};
-use crate::rumor::{LossOfInterest, RumorConfig, Trigger};
+use gossip_core::Direction;
+use gossip_core::anti_entropy::{AntiEntropyConfig, Comparison};
+use gossip_core::direct_mail::DirectMailConfig;
+use gossip_core::membership::SwimConfig;
+use gossip_core::node::{AntiEntropySchedule, NodeConfig, PeerChoice};
+use gossip_core::rumor::{LossOfInterest, RumorConfig, Trigger};
 use crate::scenario::{Protocol, Scenario};
-use crate::sim::events::Latency;
-use crate::sim::events::{self, Cluster};
-use crate::sim::models::{ModelFault, TimedFault};
-use crate::sim::network::{Fault, Network, ScheduledFault};
+use crate::events::Latency;
+use crate::events::{self, Cluster};
+use crate::models::{ModelFault, TimedFault};
+use crate::network::{Fault, Network, ScheduledFault};
 use crate::systems::bitcoin::BitcoinConfig;
 use crate::systems::cassandra::CassandraConfig;
 use crate::systems::memberlist;
 use crate::systems::redis::RedisConfig;
 use crate::systems::{System, SystemRun};
-use crate::{NodeId, Time};
+use gossip_core::{NodeId, Time};
 
 /// A named scenario and what it shows.
 #[derive(Clone, Debug, PartialEq)]

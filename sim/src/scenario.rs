@@ -4,13 +4,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Time;
+use gossip_core::Time;
 use crate::metrics::{Figure, RoundMetrics, RunSummary};
 use crate::recorded_run::RecordedOutcome;
-use crate::rumor::RumorConfig;
-use crate::sim::events::{Cluster, ClusterSummary, EventReport, EventSim};
-use crate::sim::network::Network;
-use crate::sim::rounds::RumorRun;
+use gossip_core::rumor::RumorConfig;
+use crate::events::{Cluster, ClusterSummary, EventReport, EventSim};
+use crate::network::Network;
+use crate::rounds::RumorRun;
 use crate::systems::{SystemReport, SystemRun, SystemSummary};
 use crate::topology::TopologyKind;
 
@@ -152,7 +152,7 @@ pub struct Recording {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stores: Vec<Vec<u32>>,
     /// `messages[r]`: the messages of round `r` between recorded nodes (sender, receiver, and
-    /// a [`crate::sim::rounds::message_outcome`]), at most [`MESSAGES_PER_ROUND`] a round;
+    /// a [`crate::rounds::message_outcome`]), at most [`MESSAGES_PER_ROUND`] a round;
     /// `messages[0]` is empty. Empty for recordings made without them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub messages: Vec<Vec<(u32, u32, u8)>>,
@@ -425,7 +425,7 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn a_recording_holds_every_message_of_each_round_and_changes_nothing() {
-        use crate::sim::rounds::message_outcome::{INFORMED, KNEW, LOST};
+        use crate::rounds::message_outcome::{INFORMED, KNEW, LOST};
         let mut scenario = Scenario {
             nodes: 300,
             ..Scenario::default()
@@ -575,7 +575,7 @@ mod tests {
         assert_eq!(cluster.node.swim.protocol_period, 500);
         assert_eq!(
             cluster.node.swim.ping_timeout,
-            crate::membership::SwimConfig::default().ping_timeout
+            gossip_core::membership::SwimConfig::default().ping_timeout
         );
         assert!(cluster.node.anti_entropy.is_some(), "absent means default");
         let back: Scenario =
@@ -586,7 +586,7 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn a_cluster_scenario_detects_a_crash_without_false_positives() {
-        use crate::sim::events::{Fault, ScheduledFault};
+        use crate::events::{Fault, ScheduledFault};
         let scenario = Scenario::cluster(
             20,
             5,
@@ -610,7 +610,7 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn a_cluster_recording_shows_the_crash_and_changes_nothing() {
-        use crate::sim::events::{Fault, ScheduledFault};
+        use crate::events::{Fault, ScheduledFault};
         let scenario = Scenario::cluster(
             12,
             2,
@@ -650,7 +650,7 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn a_cluster_refuses_round_faults_and_sparse_topologies() {
-        use crate::sim::network::{Fault, ScheduledFault};
+        use crate::network::{Fault, ScheduledFault};
         let mut scenario = Scenario::cluster(10, 1, Cluster::default());
         scenario.network.topology = TopologyKind::Ring { k: 1 };
         assert!(scenario.validate().unwrap_err().contains("full mesh"));

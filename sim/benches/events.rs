@@ -20,7 +20,7 @@ fn main() {
 
     use gossip_core::direct_mail::DirectMailConfig;
     use gossip_core::node::NodeConfig;
-    use gossip_core::sim::events::{EventSim, EventSimConfig, Fault, Latency, ScheduledFault};
+    use gossip_sim::events::{EventSim, EventSimConfig, Fault, Latency, ScheduledFault};
 
     // `cargo bench --bench events -- swim` runs only the cases whose name contains "swim".
     let filters: Vec<String> = std::env::args()

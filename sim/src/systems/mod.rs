@@ -1,6 +1,6 @@
 //! Real systems as models: each is a composition of gossip mechanisms with that system's
 //! documented rules and default parameters (each module cites its sources), run on the
-//! [`crate::sim::models`] engine, or for memberlist on the live node of [`crate::node`].
+//! [`crate::models`] engine, or for memberlist on the live node of [`gossip_core::node`].
 //!
 //! - [`redis`]: the Redis Cluster bus (PING/PONG gossip, PFAIL, FAIL by a majority of masters).
 //! - [`cassandra`]: Cassandra's gossiper (Syn/Ack/Ack2 digests, heartbeats, phi-accrual).
@@ -14,10 +14,10 @@ pub mod redis;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Time;
+use gossip_core::Time;
 use crate::metrics::Figure;
-use crate::sim::events::Latency;
-use crate::sim::models::{ModelNetwork, ModelTotals, TimedFault};
+use crate::events::Latency;
+use crate::models::{ModelNetwork, ModelTotals, TimedFault};
 
 /// Which system, with its parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,31 @@
+//! gossip-sim: GossipLab's experiment side, built on gossip-core.
+//!
+//! Everything here is deterministic: a run is a pure function of (scenario, seed, format
+//! version), natively and in wasm, bit for bit. gossip-core never depends on this crate.
+//!
+//! - Engines: [`rounds`] (the round-based engine for one rumor over up to millions of nodes, on a
+//!   [`network`] with loss and scheduled faults), [`events`] (the event-driven engine running
+//!   live `gossip_core::node::Node`s over links with latency, loss, duplication, partitions and
+//!   churn; its priority queue is [`queue`]) and [`models`] (the event engine for the models of
+//!   real systems in [`systems`]).
+//! - [`topology`]: who can contact whom (ring, grid, random graphs, data centers).
+//! - [`metrics`]: what a run measures; [`theory`]: what the classic analyses predict.
+//! - [`scenario`]: the serialisable description of an experiment and its runs;
+//!   [`recorded_run`]: a run a step at a time, recorded for the playground's graph;
+//!   [`presets`]: scenarios that teach; [`sweep`]: one knob over values, many seeds each;
+//!   [`share_link`]: a scenario in a URL fragment.
+
+pub mod events;
+pub mod metrics;
+pub mod models;
+pub mod network;
+pub mod presets;
+pub mod queue;
+pub mod recorded_run;
+pub mod rounds;
+pub mod scenario;
+pub mod share_link;
+pub mod sweep;
+pub mod systems;
+pub mod theory;
+pub mod topology;
