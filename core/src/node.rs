@@ -16,6 +16,7 @@ use std::collections::{BTreeSet, VecDeque};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+pub use crate::Mechanism;
 use crate::anti_entropy::{AntiEntropy, AntiEntropyConfig, AntiEntropyEvent};
 use crate::direct_mail::{DirectMail, DirectMailConfig, DropReason, MailEvent};
 use crate::membership::{MemberEvent, Swim, SwimConfig};
@@ -23,7 +24,6 @@ use crate::peer_selection::{HamiltonianCycle, PeerSelector, UniformList};
 use crate::rumor::monger::{MongerConfig, MongerEvent, RumorMonger};
 use crate::store::{Stamp, Store, VersionedEntry};
 use crate::wire::{self, Message, WireError};
-pub use crate::Mechanism;
 use crate::{NodeId, Time};
 
 /// How anti-entropy picks the peer of each exchange.

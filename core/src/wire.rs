@@ -8,10 +8,10 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::Mechanism;
 use crate::anti_entropy::AntiEntropyMessage;
 use crate::direct_mail::MailMessage;
 use crate::membership::SwimMessage;
-use crate::Mechanism;
 use crate::rumor::monger::RumorMessage;
 use crate::store::{Stamp, VersionedEntry};
 

@@ -53,9 +53,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use gossip_core::node::{Node, NodeConfig};
-use gossip_relay_frame::{self as relay_frame, BROADCAST, FrameError};
 use gossip_core::wire::{self, Message};
 use gossip_core::{NodeId, membership::State};
+use gossip_relay_frame::{self as relay_frame, BROADCAST, FrameError};
 use rand::RngExt;
 use tokio::io::AsyncBufRead;
 use tokio::net::UdpSocket;

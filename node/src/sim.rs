@@ -8,10 +8,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
+use gossip_sim::events::EventReport;
 use gossip_sim::metrics::{Aggregate, Figure, RoundMetrics};
 use gossip_sim::scenario::{Outcome, Scenario, Summary};
 use gossip_sim::share_link;
-use gossip_sim::events::EventReport;
 use gossip_sim::systems::SystemReport;
 use serde::Serialize;
 

@@ -8,10 +8,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use gossip_core::membership::{State, SwimMessage, Update};
-use gossip_relay_frame as relay_frame;
 use gossip_core::rumor::monger::RumorMessage;
 use gossip_core::store::{Stamp, VersionedEntry};
 use gossip_core::wire::{self, Message};
+use gossip_relay_frame as relay_frame;
 
 mod common;
 use common::{BIN, Process};

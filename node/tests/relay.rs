@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use gossip_relay_frame::{self as relay_frame, BROADCAST, Control};
 use gossip_node::relay::{self, RelayConfig, Status};
+use gossip_relay_frame::{self as relay_frame, BROADCAST, Control};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};

@@ -20,7 +20,9 @@ fn main() {
 
     use gossip_core::direct_mail::DirectMailConfig;
     use gossip_core::node::NodeConfig;
-    use gossip_sim::events::{EventSim, EventSimConfig, Fault, Latency, ScheduledFault};
+    use gossip_sim::events::{
+        ClusterFault, EventSim, EventSimConfig, Latency, ScheduledClusterFault,
+    };
 
     // `cargo bench --bench events -- swim` runs only the cases whose name contains "swim".
     let filters: Vec<String> = std::env::args()
@@ -114,13 +116,13 @@ fn main() {
             duration: 60_000,
             sample_every: 100,
             faults: vec![
-                ScheduledFault {
+                ScheduledClusterFault {
                     at: 10_500,
-                    fault: Fault::Crash { node: 17 },
+                    fault: ClusterFault::Crash { node: 17 },
                 },
-                ScheduledFault {
+                ScheduledClusterFault {
                     at: 20_500,
-                    fault: Fault::Crash { node: 600 },
+                    fault: ClusterFault::Crash { node: 600 },
                 },
             ],
             ..EventSimConfig::default()
@@ -135,9 +137,9 @@ fn main() {
         latency: Latency::Uniform { min: 5, max: 15 },
         duration,
         sample_every: 1_000,
-        faults: vec![ScheduledFault {
+        faults: vec![ScheduledClusterFault {
             at: 10_500,
-            fault: Fault::Crash { node: 17 },
+            fault: ClusterFault::Crash { node: 17 },
         }],
         ..EventSimConfig::default()
     };
@@ -160,19 +162,19 @@ fn main() {
         direct_mail: Some(DirectMailConfig::default()),
         ..NodeConfig::default()
     };
-    let mut faults: Vec<ScheduledFault> = (0..590)
-        .map(|i| ScheduledFault {
+    let mut faults: Vec<ScheduledClusterFault> = (0..590)
+        .map(|i| ScheduledClusterFault {
             at: 1_000 + 100 * i,
-            fault: Fault::Put {
+            fault: ClusterFault::Put {
                 node: (i * 7 % 200) as u32,
                 key: format!("key-{}", i % 50),
                 value: format!("value-{i}"),
             },
         })
         .collect();
-    faults.push(ScheduledFault {
+    faults.push(ScheduledClusterFault {
         at: 5_000,
-        fault: Fault::Churn {
+        fault: ClusterFault::Churn {
             join_rate: 1.0,
             leave_rate: 1.0,
             until: 55_000,

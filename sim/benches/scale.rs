@@ -16,8 +16,8 @@ use gossip_core::node::{Node, NodeConfig};
 use gossip_core::rumor::RumorConfig;
 use gossip_core::rumor::monger::{MongerConfig, RumorMonger};
 use gossip_core::seeded_rng;
-use gossip_sim::rounds::RumorRun;
 use gossip_core::store::{Stamp, Store};
+use gossip_sim::rounds::RumorRun;
 
 struct CountingAllocator;
 

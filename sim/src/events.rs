@@ -19,7 +19,7 @@
 //! message that gets through is delivered twice with the duplication probability (the copy draws
 //! its own latency). A partition cuts every message between groups at sending time.
 //!
-//! Faults ([`Fault`]), each at a scheduled time:
+//! Faults ([`ClusterFault`]), each at a scheduled time:
 //! - Crash: the node stops; messages to it are dropped on arrival (those it sent before still
 //!   arrive). Restart with state resumes the same node, same id: if the group declared it dead
 //!   meanwhile, it refutes with a higher incarnation and is alive again everywhere. Restart
@@ -50,12 +50,12 @@ use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 
 use crate::queue::EventQueue;
+use crate::topology::{Topology, TopologyKind};
+use gossip_core::detmath::exponential;
 use gossip_core::membership::{MemberEvent, State};
 use gossip_core::node::{Node, NodeConfig, NodeEvent};
 use gossip_core::store::Stamp;
-use crate::topology::{Topology, TopologyKind};
 use gossip_core::wire::{self, Message};
-use gossip_core::detmath::exponential;
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 
 /// How long a message takes on a link, in milliseconds.
@@ -108,7 +108,7 @@ impl Latency {
 /// Something that happens to the cluster or the network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Fault {
+pub enum ClusterFault {
     /// The node stops.
     Crash { node: NodeId },
     /// A crashed node comes back: the same node if `keep_state`, otherwise a fresh node under a
@@ -140,9 +140,9 @@ pub enum Fault {
 
 /// A fault and when it happens.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ScheduledFault {
+pub struct ScheduledClusterFault {
     pub at: Time,
-    pub fault: Fault,
+    pub fault: ClusterFault,
 }
 
 /// Most joins or leaves per second churn may ask for: beyond it, interarrival times below a
@@ -172,7 +172,7 @@ pub struct EventSimConfig {
     /// The time step of the samples.
     pub sample_every: Time,
     #[serde(default)]
-    pub faults: Vec<ScheduledFault>,
+    pub faults: Vec<ScheduledClusterFault>,
 }
 
 impl Default for EventSimConfig {
@@ -222,7 +222,7 @@ impl EventSimConfig {
     }
 
     /// Faults name nodes of the initial population.
-    fn validate_fault(&self, fault: &Fault, at: Time) -> Result<(), String> {
+    fn validate_fault(&self, fault: &ClusterFault, at: Time) -> Result<(), String> {
         let node = |id: NodeId| {
             if id < self.nodes {
                 Ok(())
@@ -231,12 +231,12 @@ impl EventSimConfig {
             }
         };
         match fault {
-            Fault::Crash { node: id }
-            | Fault::Restart { node: id, .. }
-            | Fault::Leave { node: id }
-            | Fault::Slow { node: id, .. }
-            | Fault::Put { node: id, .. } => node(*id),
-            Fault::Partition { groups } => {
+            ClusterFault::Crash { node: id }
+            | ClusterFault::Restart { node: id, .. }
+            | ClusterFault::Leave { node: id }
+            | ClusterFault::Slow { node: id, .. }
+            | ClusterFault::Put { node: id, .. } => node(*id),
+            ClusterFault::Partition { groups } => {
                 let mut seen = vec![false; self.nodes as usize];
                 for &id in groups.iter().flatten() {
                     node(id)?;
@@ -246,15 +246,15 @@ impl EventSimConfig {
                 }
                 Ok(())
             }
-            Fault::Heal => Ok(()),
-            Fault::LossBurst { loss, until } => {
+            ClusterFault::Heal => Ok(()),
+            ClusterFault::LossBurst { loss, until } => {
                 probability("loss", *loss)?;
                 if *until <= at {
                     return Err("a loss burst must end after it starts".into());
                 }
                 Ok(())
             }
-            Fault::Churn {
+            ClusterFault::Churn {
                 join_rate,
                 leave_rate,
                 until,
@@ -579,7 +579,7 @@ pub struct Cluster {
     pub slow_link_extra: Time,
     pub duration: Time,
     pub sample_every: Time,
-    pub faults: Vec<ScheduledFault>,
+    pub faults: Vec<ScheduledClusterFault>,
 }
 
 impl Default for Cluster {
@@ -634,7 +634,7 @@ enum What {
     Deliver(u32),
     Wake(NodeId),
     /// The fault at this index of the schedule.
-    Fault(u32),
+    ClusterFault(u32),
     /// The next join or leave of the churn fault at this index.
     ChurnJoin(u32),
     ChurnLeave(u32),
@@ -687,7 +687,7 @@ pub struct EventSim {
     live: Vec<NodeId>,
     live_index: Vec<u32>,
     crashed: u32,
-    faults: Vec<ScheduledFault>,
+    faults: Vec<ScheduledClusterFault>,
     partitioned: bool,
     bursts: Vec<(f64, Time)>,
     /// Non-Alive views, by (observer, subject): what the next member event changes from.
@@ -779,7 +779,7 @@ impl EventSim {
     }
 
     /// Adds a fault to the schedule; it must not be in the past.
-    pub fn schedule(&mut self, scheduled: ScheduledFault) -> Result<(), String> {
+    pub fn schedule(&mut self, scheduled: ScheduledClusterFault) -> Result<(), String> {
         if scheduled.at < self.now {
             return Err(format!(
                 "a fault at {} is in the past (now is {})",
@@ -790,7 +790,7 @@ impl EventSim {
         let index = self.faults.len() as u32;
         let at = scheduled.at;
         self.faults.push(scheduled);
-        self.push(at, What::Fault(index));
+        self.push(at, What::ClusterFault(index));
         Ok(())
     }
 
@@ -924,7 +924,7 @@ impl EventSim {
             match what {
                 What::Deliver(flight) => self.deliver(flight),
                 What::Wake(id) => self.wake(id),
-                What::Fault(index) => self.apply_fault(index as usize),
+                What::ClusterFault(index) => self.apply_fault(index as usize),
                 What::ChurnJoin(index) => self.churn_join(index),
                 What::ChurnLeave(index) => self.churn_leave(index),
             }
@@ -1229,10 +1229,10 @@ impl EventSim {
     fn apply_fault(&mut self, index: usize) {
         let fault = self.faults[index].fault.clone();
         let applied = match fault {
-            Fault::Crash { node } => self.crash(node),
-            Fault::Restart { node, keep_state } => self.restart(node, keep_state),
-            Fault::Leave { node } => self.leave(node),
-            Fault::Partition { groups } => {
+            ClusterFault::Crash { node } => self.crash(node),
+            ClusterFault::Restart { node, keep_state } => self.restart(node, keep_state),
+            ClusterFault::Leave { node } => self.leave(node),
+            ClusterFault::Partition { groups } => {
                 let rest = groups.len() as u32;
                 for slot in &mut self.slots {
                     slot.group = rest;
@@ -1245,23 +1245,23 @@ impl EventSim {
                 self.partitioned = true;
                 true
             }
-            Fault::Heal => {
+            ClusterFault::Heal => {
                 for slot in &mut self.slots {
                     slot.group = 0;
                 }
                 self.partitioned = false;
                 true
             }
-            Fault::LossBurst { loss, until } => {
+            ClusterFault::LossBurst { loss, until } => {
                 self.bursts.push((loss, until));
                 true
             }
-            Fault::Slow { node, extra_delay } => {
+            ClusterFault::Slow { node, extra_delay } => {
                 self.slots[node as usize].slow = extra_delay;
                 self.reschedule(node, false);
                 true
             }
-            Fault::Churn {
+            ClusterFault::Churn {
                 join_rate,
                 leave_rate,
                 until,
@@ -1271,7 +1271,9 @@ impl EventSim {
                 self.schedule_churn(leave_rate, until, What::ChurnLeave(index));
                 true
             }
-            Fault::Put { node, key, value } => self.put(node, &key, value.as_bytes()).is_ok(),
+            ClusterFault::Put { node, key, value } => {
+                self.put(node, &key, value.as_bytes()).is_ok()
+            }
         };
         if !applied {
             self.totals.skipped_faults += 1;
@@ -1354,7 +1356,7 @@ impl EventSim {
 
     fn churn_params(&self, index: u32) -> (f64, f64, Time) {
         match self.faults[index as usize].fault {
-            Fault::Churn {
+            ClusterFault::Churn {
                 join_rate,
                 leave_rate,
                 until,
@@ -1577,12 +1579,12 @@ mod tests {
         }
     }
 
-    fn at(at: Time, fault: Fault) -> ScheduledFault {
-        ScheduledFault { at, fault }
+    fn at(at: Time, fault: ClusterFault) -> ScheduledClusterFault {
+        ScheduledClusterFault { at, fault }
     }
 
-    fn put(node: NodeId, key: &str) -> Fault {
-        Fault::Put {
+    fn put(node: NodeId, key: &str) -> ClusterFault {
+        ClusterFault::Put {
             node,
             key: key.into(),
             value: format!("from {node}"),
@@ -1602,19 +1604,19 @@ mod tests {
                 ..NodeConfig::default()
             },
             faults: vec![
-                at(4_300, Fault::Crash { node: 3 }),
+                at(4_300, ClusterFault::Crash { node: 3 }),
                 at(5_000, put(1, "a")),
                 at(
                     6_000,
-                    Fault::Partition {
+                    ClusterFault::Partition {
                         groups: vec![(0..10).collect()],
                     },
                 ),
                 at(7_000, put(12, "b")),
-                at(9_000, Fault::Heal),
+                at(9_000, ClusterFault::Heal),
                 at(
                     2_000,
-                    Fault::Churn {
+                    ClusterFault::Churn {
                         join_rate: 1.0,
                         leave_rate: 1.0,
                         until: 15_000,
@@ -1622,21 +1624,21 @@ mod tests {
                 ),
                 at(
                     10_000,
-                    Fault::LossBurst {
+                    ClusterFault::LossBurst {
                         loss: 0.5,
                         until: 11_000,
                     },
                 ),
                 at(
                     3_000,
-                    Fault::Slow {
+                    ClusterFault::Slow {
                         node: 5,
                         extra_delay: 50,
                     },
                 ),
                 at(
                     12_000,
-                    Fault::Restart {
+                    ClusterFault::Restart {
                         node: 3,
                         keep_state: false,
                     },
@@ -1702,7 +1704,7 @@ mod tests {
             let victim = pick.random_range(0..n);
             let crash_at = pick.random_range(3..8u64) * period + pick.random_range(100..period);
             let config = EventSimConfig {
-                faults: vec![at(crash_at, Fault::Crash { node: victim })],
+                faults: vec![at(crash_at, ClusterFault::Crash { node: victim })],
                 ..quiet(n, seed, swim_only())
             };
             let mut sim = EventSim::new(config).unwrap();
@@ -1785,13 +1787,13 @@ mod tests {
             faults: vec![
                 at(
                     5_000,
-                    Fault::Partition {
+                    ClusterFault::Partition {
                         groups: vec![(0..10).collect()],
                     },
                 ),
                 at(6_500, put(2, "left")),
                 at(6_500, put(15, "right")),
-                at(heal, Fault::Heal),
+                at(heal, ClusterFault::Heal),
             ],
             ..quiet(20, 3, NodeConfig::default())
         };
@@ -1900,7 +1902,7 @@ mod tests {
         let slow = |extra_delay| EventSimConfig {
             faults: vec![at(
                 0,
-                Fault::Slow {
+                ClusterFault::Slow {
                     node: 4,
                     extra_delay,
                 },
@@ -1936,7 +1938,7 @@ mod tests {
             let config = EventSimConfig {
                 faults: vec![at(
                     2_000,
-                    Fault::Churn {
+                    ClusterFault::Churn {
                         join_rate: 2.0,
                         leave_rate: 1.0,
                         until: 32_000,
@@ -1980,10 +1982,10 @@ mod tests {
     fn restarts_with_and_without_state() {
         let restart = |restart_at, keep_state| EventSimConfig {
             faults: vec![
-                at(5_300, Fault::Crash { node: 6 }),
+                at(5_300, ClusterFault::Crash { node: 6 }),
                 at(
                     restart_at,
-                    Fault::Restart {
+                    ClusterFault::Restart {
                         node: 6,
                         keep_state,
                     },
@@ -2084,11 +2086,13 @@ mod tests {
         assert!(error(|c| c.loss = 1.5).contains("loss"));
         assert!(error(|c| c.latency = Latency::Uniform { min: 9, max: 3 }).contains("latency"));
         assert!(error(|c| c.sample_every = 0).contains("sample_every"));
-        assert!(error(|c| c.faults = vec![at(1, Fault::Crash { node: 10 })]).contains("node 10"));
+        assert!(
+            error(|c| c.faults = vec![at(1, ClusterFault::Crash { node: 10 })]).contains("node 10")
+        );
         assert!(
             error(|c| c.faults = vec![at(
                 1,
-                Fault::Partition {
+                ClusterFault::Partition {
                     groups: vec![vec![1, 2], vec![2]]
                 }
             )])
@@ -2097,7 +2101,7 @@ mod tests {
         assert!(
             error(|c| c.faults = vec![at(
                 1,
-                Fault::Churn {
+                ClusterFault::Churn {
                     join_rate: 1e6,
                     leave_rate: 0.0,
                     until: 5
@@ -2107,7 +2111,7 @@ mod tests {
         );
         let mut sim = EventSim::new(quiet(10, 1, swim_only())).unwrap();
         sim.run_until(100);
-        assert!(sim.schedule(at(50, Fault::Heal)).is_err());
+        assert!(sim.schedule(at(50, ClusterFault::Heal)).is_err());
         assert!(sim.put(10, "k", b"v").is_err());
     }
 

@@ -81,7 +81,7 @@ impl<M> Io<'_, M> {
 /// Something that happens to a node at a given time.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
-pub enum ModelFault {
+pub enum SystemFault {
     /// The node stops for good: it sends nothing and messages to it are lost.
     Crash { node: NodeId },
     /// Deliveries to the node and its timers run `extra_delay` ms late (0: normal again).
@@ -90,9 +90,9 @@ pub enum ModelFault {
 
 /// A fault and when it happens.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TimedFault {
+pub struct ScheduledSystemFault {
     pub at: Time,
-    pub fault: ModelFault,
+    pub fault: SystemFault,
 }
 
 /// The network and schedule of a model run.
@@ -103,7 +103,7 @@ pub struct ModelNetwork {
     /// Probability that a message is lost.
     pub loss: f64,
     pub duration: Time,
-    pub faults: Vec<TimedFault>,
+    pub faults: Vec<ScheduledSystemFault>,
 }
 
 impl Default for ModelNetwork {
@@ -124,7 +124,7 @@ impl ModelNetwork {
             return Err(format!("loss must be between 0 and 1, got {}", self.loss));
         }
         for (index, fault) in self.faults.iter().enumerate() {
-            let (ModelFault::Crash { node } | ModelFault::Slow { node, .. }) = fault.fault;
+            let (SystemFault::Crash { node } | SystemFault::Slow { node, .. }) = fault.fault;
             if node >= nodes {
                 return Err(format!(
                     "faults[{index}]: node {node} is not among the {nodes} nodes"
@@ -144,7 +144,7 @@ enum Pending<M> {
     Wake {
         node: NodeId,
     },
-    Fault(ModelFault),
+    Fault(SystemFault),
 }
 
 /// Traffic and observations of a run.
@@ -260,8 +260,8 @@ impl<M: Model> ModelSim<M> {
                 .remove(&seq)
                 .expect("queued events are pending");
             match event {
-                Pending::Fault(ModelFault::Crash { node }) => self.crashed[node as usize] = true,
-                Pending::Fault(ModelFault::Slow { node, extra_delay }) => {
+                Pending::Fault(SystemFault::Crash { node }) => self.crashed[node as usize] = true,
+                Pending::Fault(SystemFault::Slow { node, extra_delay }) => {
                     self.slow[node as usize] = extra_delay;
                 }
                 Pending::Wake { node } => {
@@ -349,9 +349,9 @@ mod tests {
     fn messages_arrive_after_their_latency_and_crashed_nodes_hear_nothing() {
         let network = ModelNetwork {
             latency: Latency::Fixed { ms: 20 },
-            faults: vec![TimedFault {
+            faults: vec![ScheduledSystemFault {
                 at: 50,
-                fault: ModelFault::Crash { node: 3 },
+                fault: SystemFault::Crash { node: 3 },
             }],
             ..ModelNetwork::default()
         };
@@ -382,9 +382,9 @@ mod tests {
         assert!(a.totals().lost > 0 && a.totals().lost < 9);
         assert_eq!(a.observations(), flood(network, 9).observations());
         let bad = ModelNetwork {
-            faults: vec![TimedFault {
+            faults: vec![ScheduledSystemFault {
                 at: 0,
-                fault: ModelFault::Crash { node: 10 },
+                fault: SystemFault::Crash { node: 10 },
             }],
             ..ModelNetwork::default()
         };

@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use gossip_core::NodeId;
 use crate::topology::TopologyKind;
+use gossip_core::NodeId;
 
 /// Topology, loss and faults of a run. The default is a complete, reliable network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -16,7 +16,7 @@ pub struct Network {
     #[serde(default)]
     pub loss: f64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub faults: Vec<ScheduledFault>,
+    pub faults: Vec<ScheduledRoundFault>,
     /// The node where the rumor starts (round engine): where the value is written.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub origin: u32,
@@ -28,15 +28,15 @@ fn is_zero(value: &u32) -> bool {
 
 /// A fault that happens at the start of a round.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ScheduledFault {
+pub struct ScheduledRoundFault {
     pub round: u32,
-    pub fault: Fault,
+    pub fault: RoundFault,
 }
 
 /// What can go wrong.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Fault {
+pub enum RoundFault {
     /// These nodes stop: they neither contact nor answer.
     Crash { nodes: Vec<NodeId> },
     /// `count` nodes chosen at random among the running ones stop.
@@ -72,22 +72,22 @@ impl Network {
         for (index, scheduled) in self.faults.iter().enumerate() {
             let field = format!("network.faults[{index}]");
             match &scheduled.fault {
-                Fault::Crash { nodes: ids } | Fault::Restart { nodes: ids, .. } => {
+                RoundFault::Crash { nodes: ids } | RoundFault::Restart { nodes: ids, .. } => {
                     if let Some(id) = ids.iter().find(|&&id| id >= nodes) {
                         return Err(format!(
                             "{field}: node {id} does not exist (nodes are 0..{nodes})"
                         ));
                     }
                 }
-                Fault::CrashRandom { count } if *count > nodes => {
+                RoundFault::CrashRandom { count } if *count > nodes => {
                     return Err(format!("{field}: cannot crash {count} of {nodes} nodes"));
                 }
-                Fault::Partition { parts } if *parts < 2 || *parts > nodes => {
+                RoundFault::Partition { parts } if *parts < 2 || *parts > nodes => {
                     return Err(format!(
                         "{field}: parts must be between 2 and the number of nodes"
                     ));
                 }
-                Fault::LossBurst { loss, .. } if !(0.0..=1.0).contains(loss) => {
+                RoundFault::LossBurst { loss, .. } if !(0.0..=1.0).contains(loss) => {
                     return Err(format!("{field}: loss must be between 0 and 1"));
                 }
                 _ => {}
@@ -98,9 +98,12 @@ impl Network {
 
     /// Whether any fault can stop a node (the run then keeps one flag per node).
     pub fn has_crashes(&self) -> bool {
-        self.faults
-            .iter()
-            .any(|f| matches!(f.fault, Fault::Crash { .. } | Fault::CrashRandom { .. }))
+        self.faults.iter().any(|f| {
+            matches!(
+                f.fault,
+                RoundFault::Crash { .. } | RoundFault::CrashRandom { .. }
+            )
+        })
     }
 }
 

@@ -1,22 +1,22 @@
 //! Presets that teach: the examples the articles behind GossipLab use, as ready scenarios with a
 //! short explanation each. The playground offers them as one-click experiments.
 
+use crate::events::Latency;
+use crate::events::{self, Cluster};
+use crate::models::{ScheduledSystemFault, SystemFault};
+use crate::network::{Network, RoundFault, ScheduledRoundFault};
+use crate::scenario::{Protocol, Scenario};
+use crate::systems::bitcoin::BitcoinConfig;
+use crate::systems::cassandra::CassandraConfig;
+use crate::systems::memberlist;
+use crate::systems::redis::RedisConfig;
+use crate::systems::{System, SystemRun};
 use gossip_core::Direction;
 use gossip_core::anti_entropy::{AntiEntropyConfig, Comparison};
 use gossip_core::direct_mail::DirectMailConfig;
 use gossip_core::membership::SwimConfig;
 use gossip_core::node::{AntiEntropySchedule, NodeConfig, PeerChoice};
 use gossip_core::rumor::{LossOfInterest, RumorConfig, Trigger};
-use crate::scenario::{Protocol, Scenario};
-use crate::events::Latency;
-use crate::events::{self, Cluster};
-use crate::models::{ModelFault, TimedFault};
-use crate::network::{Fault, Network, ScheduledFault};
-use crate::systems::bitcoin::BitcoinConfig;
-use crate::systems::cassandra::CassandraConfig;
-use crate::systems::memberlist;
-use crate::systems::redis::RedisConfig;
-use crate::systems::{System, SystemRun};
 use gossip_core::{NodeId, Time};
 
 /// A named scenario and what it shows.
@@ -66,14 +66,14 @@ fn anti_entropy_only(
     }
 }
 
-fn at(at: Time, fault: events::Fault) -> events::ScheduledFault {
-    events::ScheduledFault { at, fault }
+fn at(at: Time, fault: events::ClusterFault) -> events::ScheduledClusterFault {
+    events::ScheduledClusterFault { at, fault }
 }
 
-fn put(time: Time, node: NodeId, key: &str, value: &str) -> events::ScheduledFault {
+fn put(time: Time, node: NodeId, key: &str, value: &str) -> events::ScheduledClusterFault {
     at(
         time,
-        events::Fault::Put {
+        events::ClusterFault::Put {
             node,
             key: key.into(),
             value: value.into(),
@@ -86,7 +86,7 @@ fn cluster(
     nodes: u32,
     node: NodeConfig,
     duration: Time,
-    faults: Vec<events::ScheduledFault>,
+    faults: Vec<events::ScheduledClusterFault>,
 ) -> Scenario {
     Scenario::cluster(
         nodes,
@@ -227,13 +227,13 @@ pub fn presets() -> Vec<Preset> {
                 protocol: Protocol::Rumor(rumor(LossOfInterest::Never, Direction::PushPull, 1)),
                 network: Network {
                     faults: vec![
-                        ScheduledFault {
+                        ScheduledRoundFault {
                             round: 1,
-                            fault: Fault::Partition { parts: 2 },
+                            fault: RoundFault::Partition { parts: 2 },
                         },
-                        ScheduledFault {
+                        ScheduledRoundFault {
                             round: 15,
-                            fault: Fault::Heal,
+                            fault: RoundFault::Heal,
                         },
                     ],
                     ..Network::default()
@@ -253,7 +253,7 @@ pub fn presets() -> Vec<Preset> {
                 20,
                 swim_only(),
                 30_000,
-                vec![at(5_000, events::Fault::Crash { node: 7 })],
+                vec![at(5_000, events::ClusterFault::Crash { node: 7 })],
             ),
         },
         Preset {
@@ -270,14 +270,14 @@ pub fn presets() -> Vec<Preset> {
                 vec![
                     at(
                         5_000,
-                        events::Fault::Slow {
+                        events::ClusterFault::Slow {
                             node: 3,
                             extra_delay: 1_500,
                         },
                     ),
                     at(
                         15_000,
-                        events::Fault::Slow {
+                        events::ClusterFault::Slow {
                             node: 3,
                             extra_delay: 0,
                         },
@@ -423,7 +423,7 @@ pub fn presets() -> Vec<Preset> {
     ]
 }
 
-fn system(nodes: u32, model: System, faults: Vec<TimedFault>) -> Scenario {
+fn system(nodes: u32, model: System, faults: Vec<ScheduledSystemFault>) -> Scenario {
     Scenario::system(
         nodes,
         1,
@@ -435,17 +435,17 @@ fn system(nodes: u32, model: System, faults: Vec<TimedFault>) -> Scenario {
     )
 }
 
-fn crash(at: Time, node: NodeId) -> TimedFault {
-    TimedFault {
+fn crash(at: Time, node: NodeId) -> ScheduledSystemFault {
+    ScheduledSystemFault {
         at,
-        fault: ModelFault::Crash { node },
+        fault: SystemFault::Crash { node },
     }
 }
 
-fn slow(at: Time, node: NodeId, extra_delay: Time) -> TimedFault {
-    TimedFault {
+fn slow(at: Time, node: NodeId, extra_delay: Time) -> ScheduledSystemFault {
+    ScheduledSystemFault {
         at,
-        fault: ModelFault::Slow { node, extra_delay },
+        fault: SystemFault::Slow { node, extra_delay },
     }
 }
 
@@ -458,7 +458,7 @@ fn slow_members(lifeguard: bool) -> Scenario {
         .map(|(node, extra_delay)| {
             at(
                 1_000,
-                events::Fault::Slow {
+                events::ClusterFault::Slow {
                     node: node as NodeId,
                     extra_delay,
                 },

@@ -5,14 +5,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use gossip_core::Time;
+use crate::events::{EventReport, EventSim};
 use crate::metrics::RoundMetrics;
+use crate::rounds::RumorRun;
 use crate::scenario::{
     ClusterRecording, MESSAGES_PER_ROUND, Outcome, Protocol, Recording, RunReport, Scenario,
 };
-use crate::events::{EventReport, EventSim};
-use crate::rounds::RumorRun;
 use crate::systems::SystemReport;
+use gossip_core::Time;
 
 /// What a finished run gives a view: the report and, where the population is small enough to
 /// draw (or as a sample), the run node by node.

@@ -27,10 +27,10 @@
 //! costs the spreaders, not the population.
 
 use crate::metrics::{RoundMetrics, RunSummary};
+use crate::network::{Network, RoundFault, ScheduledRoundFault};
+use crate::topology::{Neighbours, Topology, TopologyKind};
 use gossip_core::peer_selection::{PeerSelector, UniformPopulation};
 use gossip_core::rumor::{LossOfInterest, Phase, RumorConfig, RumorState, Trigger};
-use crate::network::{Fault, Network, ScheduledFault};
-use crate::topology::{Neighbours, Topology, TopologyKind};
 use gossip_core::{NodeId, SimRng, seeded_rng};
 use rand::RngExt;
 
@@ -94,7 +94,7 @@ pub struct RumorRun {
     base_loss: f64,
     burst_until: u32,
     /// Faults still to come, in round order.
-    faults: Vec<ScheduledFault>,
+    faults: Vec<ScheduledRoundFault>,
     last_learned: u32,
     /// The messages of the current round between nodes below a bound, if a view asked.
     message_log: Option<MessageLog>,
@@ -404,10 +404,10 @@ impl RumorRun {
         let due = self.faults.iter().take_while(|f| f.round <= round).count();
         for scheduled in self.faults.drain(..due).collect::<Vec<_>>() {
             match scheduled.fault {
-                Fault::Crash { nodes } => nodes
+                RoundFault::Crash { nodes } => nodes
                     .iter()
                     .for_each(|&id| self.crashed[id as usize] = true),
-                Fault::CrashRandom { count } => {
+                RoundFault::CrashRandom { count } => {
                     let running: Vec<usize> = (0..self.states.len())
                         .filter(|&i| !self.crashed[i])
                         .collect();
@@ -419,7 +419,7 @@ impl RumorRun {
                         self.crashed[running[chosen]] = true;
                     }
                 }
-                Fault::Restart { nodes, keep_state } => {
+                RoundFault::Restart { nodes, keep_state } => {
                     for id in nodes {
                         let node = id as usize;
                         if !self.crashed.is_empty() {
@@ -434,9 +434,9 @@ impl RumorRun {
                         }
                     }
                 }
-                Fault::Partition { parts } => self.parts = parts,
-                Fault::Heal => self.parts = 1,
-                Fault::LossBurst { loss, rounds } => {
+                RoundFault::Partition { parts } => self.parts = parts,
+                RoundFault::Heal => self.parts = 1,
+                RoundFault::LossBurst { loss, rounds } => {
                     self.loss = loss;
                     self.burst_until = round + rounds;
                 }
@@ -739,8 +739,8 @@ mod tests {
         }
     }
 
-    fn fault(round: u32, fault: Fault) -> ScheduledFault {
-        ScheduledFault { round, fault }
+    fn fault(round: u32, fault: RoundFault) -> ScheduledRoundFault {
+        ScheduledRoundFault { round, fault }
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -768,7 +768,7 @@ mod tests {
         let network = Network {
             faults: vec![fault(
                 1,
-                Fault::Crash {
+                RoundFault::Crash {
                     nodes: vec![5, 6, 7],
                 },
             )],
@@ -785,7 +785,7 @@ mod tests {
 
         // The origin crashing before it spreads ends the run at once.
         let network = Network {
-            faults: vec![fault(1, Fault::Crash { nodes: vec![0] })],
+            faults: vec![fault(1, RoundFault::Crash { nodes: vec![0] })],
             ..Network::default()
         };
         let summary = RumorRun::on_network(100, push(2), &network, 1)
@@ -796,10 +796,10 @@ mod tests {
         // A restart without state forgets; with state it spreads again.
         let network = Network {
             faults: vec![
-                fault(1, Fault::Crash { nodes: vec![0] }),
+                fault(1, RoundFault::Crash { nodes: vec![0] }),
                 fault(
                     4,
-                    Fault::Restart {
+                    RoundFault::Restart {
                         nodes: vec![0],
                         keep_state: true,
                     },
@@ -819,8 +819,8 @@ mod tests {
         let mut held_back = 0;
         let network = Network {
             faults: vec![
-                fault(1, Fault::Partition { parts: 2 }),
-                fault(30, Fault::Heal),
+                fault(1, RoundFault::Partition { parts: 2 }),
+                fault(30, RoundFault::Heal),
             ],
             ..Network::default()
         };
@@ -862,7 +862,7 @@ mod tests {
     fn unreachable_nodes_end_a_never_ending_run() {
         // Crashed nodes can never learn; the simple epidemic stops after the stall limit.
         let network = Network {
-            faults: vec![fault(1, Fault::CrashRandom { count: 10 })],
+            faults: vec![fault(1, RoundFault::CrashRandom { count: 10 })],
             ..Network::default()
         };
         let summary = RumorRun::on_network(100, never(Direction::Push), &network, 4)

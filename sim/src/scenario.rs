@@ -4,15 +4,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use gossip_core::Time;
-use crate::metrics::{Figure, RoundMetrics, RunSummary};
-use crate::recorded_run::RecordedOutcome;
-use gossip_core::rumor::RumorConfig;
 use crate::events::{Cluster, ClusterSummary, EventReport, EventSim};
+use crate::metrics::{Figure, RoundMetrics, RunSummary};
 use crate::network::Network;
+use crate::recorded_run::RecordedOutcome;
 use crate::rounds::RumorRun;
 use crate::systems::{SystemReport, SystemRun, SystemSummary};
 use crate::topology::TopologyKind;
+use gossip_core::Time;
+use gossip_core::rumor::RumorConfig;
 
 /// The scenario format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -586,15 +586,15 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn a_cluster_scenario_detects_a_crash_without_false_positives() {
-        use crate::events::{Fault, ScheduledFault};
+        use crate::events::{ClusterFault, ScheduledClusterFault};
         let scenario = Scenario::cluster(
             20,
             5,
             Cluster {
                 duration: 20_000,
-                faults: vec![ScheduledFault {
+                faults: vec![ScheduledClusterFault {
                     at: 2_000,
-                    fault: Fault::Crash { node: 7 },
+                    fault: ClusterFault::Crash { node: 7 },
                 }],
                 ..Cluster::default()
             },
@@ -610,15 +610,15 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn a_cluster_recording_shows_the_crash_and_changes_nothing() {
-        use crate::events::{Fault, ScheduledFault};
+        use crate::events::{ClusterFault, ScheduledClusterFault};
         let scenario = Scenario::cluster(
             12,
             2,
             Cluster {
                 duration: 30_000,
-                faults: vec![ScheduledFault {
+                faults: vec![ScheduledClusterFault {
                     at: 2_000,
-                    fault: Fault::Crash { node: 4 },
+                    fault: ClusterFault::Crash { node: 4 },
                 }],
                 ..Cluster::default()
             },
@@ -650,14 +650,14 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn a_cluster_refuses_round_faults_and_sparse_topologies() {
-        use crate::network::{Fault, ScheduledFault};
+        use crate::network::{RoundFault, ScheduledRoundFault};
         let mut scenario = Scenario::cluster(10, 1, Cluster::default());
         scenario.network.topology = TopologyKind::Ring { k: 1 };
         assert!(scenario.validate().unwrap_err().contains("full mesh"));
         scenario.network.topology = TopologyKind::Complete;
-        scenario.network.faults = vec![ScheduledFault {
+        scenario.network.faults = vec![ScheduledRoundFault {
             round: 1,
-            fault: Fault::Heal,
+            fault: RoundFault::Heal,
         }];
         assert!(scenario.validate().unwrap_err().contains("cluster.faults"));
         scenario.network.faults.clear();

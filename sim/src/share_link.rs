@@ -63,8 +63,8 @@ pub fn decode(link: &str) -> Result<Scenario, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gossip_core::rumor::{Direction, LossOfInterest, RumorConfig};
     use crate::scenario::Protocol;
+    use gossip_core::rumor::{Direction, LossOfInterest, RumorConfig};
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn sample() -> Scenario {

@@ -3,7 +3,9 @@
 
 use gossip_core::membership::SwimConfig;
 use gossip_core::node::NodeConfig;
-use gossip_sim::events::{EventSim, EventSimConfig, EventTotals, Fault, ScheduledFault};
+use gossip_sim::events::{
+    ClusterFault, EventSim, EventSimConfig, EventTotals, ScheduledClusterFault,
+};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 /// SWIM alone, with memberlist's LAN probe timeout (500 ms) and a short suspicion timeout
@@ -28,9 +30,9 @@ fn slow_members_run(lifeguard: bool, seed: u64) -> (EventSim, EventTotals) {
     let faults = [800, 1_200, 1_600, 2_000, 2_400]
         .into_iter()
         .enumerate()
-        .map(|(node, extra_delay)| ScheduledFault {
+        .map(|(node, extra_delay)| ScheduledClusterFault {
             at: 1_000,
-            fault: Fault::Slow {
+            fault: ClusterFault::Slow {
                 node: node as u32,
                 extra_delay,
             },

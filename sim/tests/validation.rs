@@ -385,8 +385,8 @@ fn a_connection_limit_of_one_makes_push_better_and_pull_worse() {
 #[wasm_bindgen_test(unsupported = test)]
 fn swim_on_the_event_engine_detects_every_crash_in_about_e_over_e_minus_1_periods() {
     use gossip_core::node::NodeConfig;
+    use gossip_sim::events::{Cluster, ClusterFault, ScheduledClusterFault};
     use gossip_sim::scenario::Scenario;
-    use gossip_sim::events::{Cluster, Fault, ScheduledFault};
     // The SWIM paper's claims through the whole stack (scenario -> event engine -> live nodes):
     // with no loss every crashed member is detected by all, nobody running is suspected, and
     // the first suspicion comes after a geometric number of periods with mean
@@ -412,9 +412,9 @@ fn swim_on_the_event_engine_detects_every_crash_in_about_e_over_e_minus_1_period
                 // The suspicion timeout is 3 ceil(ln 51) = 12 periods; 35 s after the crash
                 // leaves room for a late first suspicion and the news of the death.
                 duration: 40_000,
-                faults: vec![ScheduledFault {
+                faults: vec![ScheduledClusterFault {
                     at: 5_000,
-                    fault: Fault::Crash { node: 7 },
+                    fault: ClusterFault::Crash { node: 7 },
                 }],
                 ..Cluster::default()
             },

@@ -4,8 +4,8 @@
 
 use std::rc::Rc;
 
+use gossip_sim::events::{ClusterFault, EventReport, EventSample, ScheduledClusterFault};
 use gossip_sim::scenario::{ClusterRecording, Recording};
-use gossip_sim::events::{EventReport, EventSample, Fault, ScheduledFault};
 use gossip_sim::topology::TopologyKind;
 use yew::prelude::*;
 
@@ -18,7 +18,7 @@ pub struct ClusterViewProps {
     pub report: EventReport,
     /// Rerun the experiment with one more fault (a crash or a write at a clicked node).
     #[prop_or_default]
-    pub on_fault: Option<Callback<ScheduledFault>>,
+    pub on_fault: Option<Callback<ScheduledClusterFault>>,
     /// Each node's state over time, when the cluster is small enough to draw.
     #[prop_or_default]
     pub recording: Option<ClusterRecording>,
@@ -53,7 +53,7 @@ struct ClusterGraphProps {
     times: Vec<u64>,
     /// Nodes at the start; those that join later have no id a scenario can name in advance.
     nodes: u32,
-    on_fault: Option<Callback<ScheduledFault>>,
+    on_fault: Option<Callback<ScheduledClusterFault>>,
 }
 
 #[component]
@@ -81,9 +81,9 @@ fn ClusterGraph(props: &ClusterGraphProps) -> Html {
             let crash = {
                 let on_fault = on_fault.clone();
                 Callback::from(move |_| {
-                    on_fault.emit(ScheduledFault {
+                    on_fault.emit(ScheduledClusterFault {
                         at,
-                        fault: Fault::Crash { node },
+                        fault: ClusterFault::Crash { node },
                     })
                 })
             };
@@ -99,9 +99,9 @@ fn ClusterGraph(props: &ClusterGraphProps) -> Html {
                             .filter(|text| !text.is_empty())
                             .unwrap_or_else(|| fallback.to_string())
                     };
-                    on_fault.emit(ScheduledFault {
+                    on_fault.emit(ScheduledClusterFault {
                         at,
-                        fault: Fault::Put {
+                        fault: ClusterFault::Put {
                             node,
                             key: read(&key_input, "key"),
                             value: read(&value_input, "value"),

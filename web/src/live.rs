@@ -13,10 +13,10 @@ use std::rc::Rc;
 use gloo_timers::callback::{Interval, Timeout};
 use gossip_core::membership::{MemberEvent, State};
 use gossip_core::node::{Mechanism, Node, NodeConfig, NodeEvent};
-use gossip_relay_frame::{self as relay_frame, Control};
 use gossip_core::store::Stamp;
 use gossip_core::wire::{self, Message};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
+use gossip_relay_frame::{self as relay_frame, Control};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 

@@ -14,10 +14,10 @@ mod sweep;
 mod system_view;
 mod timeline;
 
-use gossip_sim::presets;
 use gossip_core::rumor::{Direction, LossOfInterest, Trigger};
+use gossip_sim::network::{RoundFault, ScheduledRoundFault};
+use gossip_sim::presets;
 use gossip_sim::scenario::{Protocol, Recording, Scenario};
-use gossip_sim::network::{Fault, ScheduledFault};
 use gossip_sim::systems::System;
 use gossip_sim::theory;
 use gossip_sim::topology::TopologyKind;
@@ -188,9 +188,9 @@ fn Playground() -> Html {
         let current = (*scenario).clone();
         Callback::from(move |(node, round): (u32, u32)| {
             let mut next = current.clone();
-            next.network.faults.push(ScheduledFault {
+            next.network.faults.push(ScheduledRoundFault {
                 round,
-                fault: Fault::Crash { nodes: vec![node] },
+                fault: RoundFault::Crash { nodes: vec![node] },
             });
             // Faults are kept in round order.
             next.network.faults.sort_by_key(|fault| fault.round);
@@ -201,7 +201,7 @@ fn Playground() -> Html {
     let cluster_fault = {
         let on_run = on_run.clone();
         let current = (*scenario).clone();
-        Callback::from(move |fault: gossip_sim::events::ScheduledFault| {
+        Callback::from(move |fault: gossip_sim::events::ScheduledClusterFault| {
             let mut next = current.clone();
             if let Protocol::Cluster(cluster) = &mut next.protocol {
                 cluster.faults.push(fault);
@@ -408,7 +408,9 @@ fn crashed_nodes(scenario: &Scenario) -> Vec<(u32, u32)> {
         .faults
         .iter()
         .flat_map(|scheduled| match &scheduled.fault {
-            Fault::Crash { nodes } => nodes.iter().map(|&node| (node, scheduled.round)).collect(),
+            RoundFault::Crash { nodes } => {
+                nodes.iter().map(|&node| (node, scheduled.round)).collect()
+            }
             _ => Vec::new(),
         })
         .collect()

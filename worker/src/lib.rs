@@ -7,9 +7,9 @@
 //! replace it with a newer one, without waiting for it to end.
 
 use futures::{FutureExt, SinkExt, StreamExt};
+use gossip_sim::events::EventReport;
 use gossip_sim::recorded_run::{Progress, RecordedOutcome};
 use gossip_sim::scenario::{ClusterRecording, Recording, RunReport, Scenario, Summary};
-use gossip_sim::events::EventReport;
 use gossip_sim::systems::SystemReport;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;

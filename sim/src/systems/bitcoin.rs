@@ -26,8 +26,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{SystemReport, SystemSummary, TimeSeries, bytes_per_node_second};
 use crate::metrics::Figure;
-use gossip_core::detmath::exponential;
 use crate::models::{Io, Model, ModelNetwork, ModelSim};
+use gossip_core::detmath::exponential;
 use gossip_core::{NodeId, Time, seeded_rng};
 
 /// Bitcoin Core's relay parameters.

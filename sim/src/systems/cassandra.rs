@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{SystemReport, SystemSummary, TimeSeries, bytes_per_node_second};
 use crate::metrics::Figure;
-use crate::models::{Io, Model, ModelFault, ModelNetwork, ModelSim};
+use crate::models::{Io, Model, ModelNetwork, ModelSim, SystemFault};
 use gossip_core::{NodeId, Time};
 
 /// Cassandra's gossip and failure detection parameters.
@@ -331,8 +331,8 @@ pub fn run(
     let mut slow: Vec<NodeId> = Vec::new();
     for fault in &network.faults {
         match fault.fault {
-            ModelFault::Crash { node } => crashes.push((node, fault.at)),
-            ModelFault::Slow { node, .. } => slow.push(node),
+            SystemFault::Crash { node } => crashes.push((node, fault.at)),
+            SystemFault::Slow { node, .. } => slow.push(node),
         }
     }
     let watched: Vec<NodeId> = crashes.iter().map(|c| c.0).chain(slow.clone()).collect();
@@ -424,7 +424,7 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::TimedFault;
+    use crate::models::ScheduledSystemFault;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn summary_of(report: &SystemReport) -> CassandraSummary {
@@ -440,16 +440,16 @@ mod tests {
         let network = ModelNetwork {
             duration: 60_000,
             faults: vec![
-                TimedFault {
+                ScheduledSystemFault {
                     at: 0,
-                    fault: ModelFault::Slow {
+                    fault: SystemFault::Slow {
                         node: 6,
                         extra_delay: 300,
                     },
                 },
-                TimedFault {
+                ScheduledSystemFault {
                     at: 20_000,
-                    fault: ModelFault::Crash { node: 5 },
+                    fault: SystemFault::Crash { node: 5 },
                 },
             ],
             ..ModelNetwork::default()
@@ -480,9 +480,9 @@ mod tests {
     fn a_lower_threshold_convicts_sooner() {
         let network = ModelNetwork {
             duration: 60_000,
-            faults: vec![TimedFault {
+            faults: vec![ScheduledSystemFault {
                 at: 10_000,
-                fault: ModelFault::Crash { node: 2 },
+                fault: SystemFault::Crash { node: 2 },
             }],
             ..ModelNetwork::default()
         };

@@ -14,10 +14,10 @@ pub mod redis;
 
 use serde::{Deserialize, Serialize};
 
-use gossip_core::Time;
-use crate::metrics::Figure;
 use crate::events::Latency;
-use crate::models::{ModelNetwork, ModelTotals, TimedFault};
+use crate::metrics::Figure;
+use crate::models::{ModelNetwork, ModelTotals, ScheduledSystemFault};
+use gossip_core::Time;
 
 /// Which system, with its parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,7 +39,7 @@ pub struct SystemRun {
     #[serde(default = "default_duration")]
     pub duration: Time,
     #[serde(default)]
-    pub faults: Vec<TimedFault>,
+    pub faults: Vec<ScheduledSystemFault>,
 }
 
 impl Default for SystemRun {

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{SystemReport, SystemSummary, TimeSeries, bytes_per_node_second};
 use crate::metrics::Figure;
-use crate::models::{Io, Model, ModelFault, ModelNetwork, ModelSim, Observation};
+use crate::models::{Io, Model, ModelNetwork, ModelSim, Observation, SystemFault};
 use gossip_core::{NodeId, Time};
 
 /// Redis Cluster's failure detection parameters.
@@ -374,8 +374,8 @@ pub fn run(
         .faults
         .iter()
         .filter_map(|fault| match fault.fault {
-            ModelFault::Crash { node } => Some((node, fault.at)),
-            ModelFault::Slow { .. } => None,
+            SystemFault::Crash { node } => Some((node, fault.at)),
+            SystemFault::Slow { .. } => None,
         })
         .collect();
     let duration = network.duration;
@@ -447,7 +447,7 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::TimedFault;
+    use crate::models::ScheduledSystemFault;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn crash_run(config: RedisConfig, nodes: u32, crashed: &[NodeId], seed: u64) -> RedisSummary {
@@ -455,9 +455,9 @@ mod tests {
             duration: 60_000,
             faults: crashed
                 .iter()
-                .map(|&node| TimedFault {
+                .map(|&node| ScheduledSystemFault {
                     at: 5_000,
-                    fault: ModelFault::Crash { node },
+                    fault: SystemFault::Crash { node },
                 })
                 .collect(),
             ..ModelNetwork::default()
@@ -516,9 +516,9 @@ mod tests {
             1,
             SystemRun {
                 model: System::RedisCluster(RedisConfig::default()),
-                faults: vec![TimedFault {
+                faults: vec![ScheduledSystemFault {
                     at: 5_000,
-                    fault: ModelFault::Crash { node: 7 },
+                    fault: SystemFault::Crash { node: 7 },
                 }],
                 ..SystemRun::default()
             },
