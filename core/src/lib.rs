@@ -19,6 +19,7 @@
 pub mod anti_entropy;
 pub mod detmath;
 pub mod direct_mail;
+pub mod error;
 pub mod membership;
 pub mod node;
 pub mod peer_selection;

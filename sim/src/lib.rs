@@ -15,6 +15,7 @@
 //!   [`presets`]: scenarios that teach; [`sweep`]: one knob over values, many seeds each;
 //!   [`share_link`]: a scenario in a URL fragment.
 
+pub mod error;
 pub mod events;
 pub mod metrics;
 pub mod models;

@@ -1,0 +1,60 @@
+//! The typed errors of gossip-sim: why a scenario, a network or a run was refused. A refusal
+//! happens before anything runs, and a refused change (a fault scheduled in the past, a write
+//! at a crashed node) leaves the run as it was.
+
+use core::fmt;
+
+use gossip_core::error::ConfigError;
+
+/// Why an experiment was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SimError {
+    /// A protocol configuration out of its range (checked by gossip-core).
+    Config(ConfigError),
+    /// A scenario, network, fault or engine value out of its range: the value's path as it is
+    /// serialised (`network.loss`, `faults[2].at`) and what it must be.
+    Invalid {
+        /// The value's path.
+        field: String,
+        /// What it must be, as a phrase that follows the field's name.
+        reason: String,
+    },
+    /// The request does not fit what this engine or this moment allows (a write at a crashed
+    /// node, a run too large for the playground), said in a sentence.
+    Refused(String),
+}
+
+impl SimError {
+    /// A refusal of `field` for `reason`.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        SimError::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimError::Config(error) => error.fmt(f),
+            SimError::Invalid { field, reason } => write!(f, "{field} {reason}"),
+            SimError::Refused(sentence) => f.write_str(sentence),
+        }
+    }
+}
+
+impl std::error::Error for SimError {}
+
+impl From<ConfigError> for SimError {
+    fn from(error: ConfigError) -> Self {
+        SimError::Config(error)
+    }
+}
+
+/// Transitional: lets callers that still carry `String` errors use `?` on a [`SimError`].
+impl From<SimError> for String {
+    fn from(error: SimError) -> Self {
+        error.to_string()
+    }
+}
