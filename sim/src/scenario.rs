@@ -7,11 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::events::{Cluster, ClusterSummary, EventReport, EventSim};
 use crate::metrics::{Figure, RoundMetrics, RunSummary};
 use crate::network::Network;
-use crate::recorded_run::RecordedOutcome;
 use crate::rounds::RumorRun;
 use crate::systems::{SystemReport, SystemRun, SystemSummary};
 use crate::topology::TopologyKind;
-use gossip_core::Time;
 use gossip_core::rumor::RumorConfig;
 
 /// The scenario format version this build reads and writes.
@@ -127,51 +125,6 @@ pub enum Outcome {
     Rumor(RunReport),
     Cluster(EventReport),
     System(SystemReport),
-}
-
-/// What a view needs to replay a run node by node: each node's phase after every round, who
-/// informed whom, and the links of the topology. (`Eq` lets an `Rc<Recording>` compare by
-/// pointer first: views compare their props on every frame of a playback.)
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Recording {
-    /// `frames[r][v]`: the phase of node `v` after round `r` (round 0: the start), as
-    /// 0 susceptible, 1 infective, 2 removed.
-    pub frames: Vec<Vec<u8>>,
-    /// For each node, the node it learned from and the round (`None`: never learned, or the
-    /// origin).
-    pub informed_by: Vec<Option<(u32, u32)>>,
-    /// Links of the topology, each once (empty for a complete graph).
-    pub links: Vec<(u32, u32)>,
-    /// When the run had more nodes than a view draws: how many. The recording then holds only
-    /// nodes `0..frames[0].len()` (their links, and who informed them among all nodes), a
-    /// sample as good as any since ids carry no meaning in the population.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sampled_from: Option<u32>,
-    /// For cluster runs, `stores[r][v]`: how many keys node `v` held at frame `r` (empty for
-    /// rumor runs, where the frame itself says whether a node knows).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub stores: Vec<Vec<u32>>,
-    /// `messages[r]`: the messages of round `r` between recorded nodes (sender, receiver, and
-    /// a [`crate::rounds::message_outcome`]), at most [`MESSAGES_PER_ROUND`] a round;
-    /// `messages[0]` is empty. Empty for recordings made without them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub messages: Vec<Vec<(u32, u32, u8)>>,
-}
-
-/// The most messages a recording keeps of one round: enough for every message of a drawn
-/// population of a few thousand nodes with a small fanout.
-pub const MESSAGES_PER_ROUND: usize = 20_000;
-
-/// A cluster run node by node: at each time, each node's state as the live nodes see it (0 alive
-/// everywhere, 1 suspected somewhere, 2 held dead or left somewhere, 3 not running and not yet
-/// noticed). Nodes that join later lengthen the frames.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ClusterRecording {
-    pub times: Vec<Time>,
-    pub frames: Vec<Vec<u8>>,
-    /// `stores[i][v]`: how many keys node `v`'s store held at `times[i]`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub stores: Vec<Vec<u32>>,
 }
 
 /// The outcome of one run: counts per round and the totals.
@@ -352,7 +305,7 @@ impl Scenario {
     }
 
     /// The rumor settings, or an error naming the engine this scenario needs.
-    fn rumor_or_error(&self) -> Result<RumorConfig, String> {
+    pub(crate) fn rumor_or_error(&self) -> Result<RumorConfig, String> {
         self.rumor_config().copied().ok_or_else(|| {
             "this is not a rumor scenario: it runs on another engine (see run_any)".into()
         })
@@ -372,21 +325,6 @@ impl Scenario {
         }
     }
 
-    /// Runs a cluster scenario and records, at every sample, each node's state as the live
-    /// nodes see it ([`EventSim::member_states`]), if the run starts with at most `max_nodes`.
-    pub fn run_cluster_recorded(
-        &self,
-        max_nodes: u32,
-    ) -> Result<(EventReport, Option<ClusterRecording>), String> {
-        if !matches!(self.protocol, Protocol::Cluster(_)) {
-            return Err("this is not a cluster scenario (see run_any)".into());
-        }
-        match self.start_recorded(max_nodes)?.finish()? {
-            RecordedOutcome::Cluster { report, recording } => Ok((report, recording)),
-            _ => unreachable!("a cluster scenario runs on the event engine"),
-        }
-    }
-
     /// Runs a cluster scenario for its duration.
     pub fn run_cluster(&self) -> Result<EventReport, String> {
         self.validate()?;
@@ -394,17 +332,6 @@ impl Scenario {
             return Err("this is not a cluster scenario (see run_any)".into());
         };
         Ok(EventSim::new(cluster.config(self.nodes, self.seed, self.network.loss))?.run())
-    }
-
-    /// Runs a rumor scenario and records it node by node: every node when there are at most
-    /// `max_nodes`, otherwise nodes `0..max_nodes` as a sample (a frame costs a byte per recorded
-    /// node per round).
-    pub fn run_recorded(&self, max_nodes: u32) -> Result<(RunReport, Option<Recording>), String> {
-        self.rumor_or_error()?;
-        match self.start_recorded(max_nodes)?.finish()? {
-            RecordedOutcome::Rumor { report, recording } => Ok((report, recording)),
-            _ => unreachable!("a rumor scenario runs on the round engine"),
-        }
     }
 
     /// Runs a rumor scenario to quiescence.

@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use gossip_sim::events::{ClusterFault, EventReport, EventSample, ScheduledClusterFault};
-use gossip_sim::scenario::{ClusterRecording, Recording};
+use gossip_sim::recorded_run::{ClusterRecording, Recording};
 use gossip_sim::topology::TopologyKind;
 use yew::prelude::*;
 

@@ -14,7 +14,7 @@ use std::rc::Rc;
 use gloo_render::{AnimationFrame, request_animation_frame};
 use gossip_sim::rounds::message_outcome;
 
-use gossip_sim::scenario::Recording;
+use gossip_sim::recorded_run::Recording;
 use gossip_sim::topology::TopologyKind;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};

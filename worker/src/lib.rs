@@ -9,7 +9,8 @@
 use futures::{FutureExt, SinkExt, StreamExt};
 use gossip_sim::events::EventReport;
 use gossip_sim::recorded_run::{Progress, RecordedOutcome};
-use gossip_sim::scenario::{ClusterRecording, Recording, RunReport, Scenario, Summary};
+use gossip_sim::recorded_run::{ClusterRecording, Recording};
+use gossip_sim::scenario::{RunReport, Scenario, Summary};
 use gossip_sim::systems::SystemReport;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
