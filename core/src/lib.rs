@@ -15,6 +15,46 @@
 //! - [`peer_selection`]: how a node picks whom to contact.
 //! - [`wire`]: the message format (compact binary; JSON with the `json` feature).
 //! - [`detmath`]: portable logarithm and exponential draws, the same on every platform.
+//!
+//! # A cluster in memory
+//!
+//! Three [`node::Node`]s gossiping over a network that is only a list of messages, each delivered
+//! 10 ms (one step of simulated time) after it was sent. A live driver does the same with a socket
+//! and a clock: `examples/udp_cluster.rs` runs one member per process over UDP.
+//!
+//! ```
+//! use gossip_core::node::{Node, NodeConfig};
+//! use gossip_core::{NodeId, seeded_rng};
+//!
+//! let mut rng = seeded_rng(1);
+//! let mut nodes = Vec::new();
+//! for id in 0..3 {
+//!     let mut node = Node::new(id, NodeConfig::default())?;
+//!     node.bootstrap(0, (0..3).filter(|&other| other != id), &mut rng);
+//!     nodes.push(node);
+//! }
+//! nodes[0].put(0, "colour", b"blue")?;
+//!
+//! let mut sent: Vec<(NodeId, NodeId, Vec<u8>)> = Vec::new(); // (from, to, bytes)
+//! for now in (0..3_000).step_by(10) {
+//!     // Deliver what was sent in the last step, then run the timers that are due.
+//!     for (from, to, bytes) in std::mem::take(&mut sent) {
+//!         nodes[to as usize].handle_bytes(now, from, &bytes, &mut rng)?;
+//!     }
+//!     for node in &mut nodes {
+//!         if node.poll_timeout().is_some_and(|at| at <= now) {
+//!             node.tick(now, &mut rng);
+//!         }
+//!         while let Some((to, bytes)) = node.poll_transmit_bytes() {
+//!             sent.push((node.me(), to, bytes));
+//!         }
+//!     }
+//! }
+//! for node in &nodes {
+//!     assert_eq!(node.store().value("colour"), Some(&b"blue"[..]));
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod anti_entropy;
 pub mod detmath;
