@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::ConfigError;
 use crate::{NodeId, Time};
 
 /// Identifies one update within the sender's mail (its sequence number).
@@ -37,6 +38,7 @@ pub struct DirectMailConfig {
     pub queue_capacity: usize,
     /// Sends per mail and peer, the first included; 1 means never retry.
     pub max_attempts: u8,
+    /// Which mail a full queue gives up.
     pub overflow: Overflow,
 }
 
@@ -52,15 +54,25 @@ impl Default for DirectMailConfig {
 }
 
 impl DirectMailConfig {
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks the parameters a caller could get wrong; the error names the bad field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if self.ack_timeout == 0 {
-            return Err("direct_mail.ack_timeout must be positive".into());
+            return Err(ConfigError::new(
+                "direct_mail.ack_timeout",
+                "must be positive",
+            ));
         }
         if self.queue_capacity == 0 {
-            return Err("direct_mail.queue_capacity must be at least 1".into());
+            return Err(ConfigError::new(
+                "direct_mail.queue_capacity",
+                "must be at least 1",
+            ));
         }
         if self.max_attempts == 0 {
-            return Err("direct_mail.max_attempts must be at least 1".into());
+            return Err(ConfigError::new(
+                "direct_mail.max_attempts",
+                "must be at least 1",
+            ));
         }
         Ok(())
     }
@@ -69,8 +81,18 @@ impl DirectMailConfig {
 /// What direct mail puts on the wire.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MailMessage<P> {
-    Mail { id: MailId, payload: P },
-    Ack { id: MailId },
+    /// An update for the receiver, who acknowledges it.
+    Mail {
+        /// The update's id in the sender's mail.
+        id: MailId,
+        /// The update.
+        payload: P,
+    },
+    /// The receiver got a mail (sent for every copy, since an ack may be lost).
+    Ack {
+        /// The id of the mail received.
+        id: MailId,
+    },
 }
 
 /// What the view and the simulator learn.
@@ -78,31 +100,45 @@ pub enum MailMessage<P> {
 pub enum MailEvent<P> {
     /// A mail arrived from a peer (duplicates from retries are reported once per sender and id).
     Delivered {
+        /// The sender.
         from: NodeId,
+        /// The mail's id in the sender's mail.
         id: MailId,
+        /// The update.
         payload: P,
     },
     /// A mail to `to` was given up: the queue overflowed or the attempts ran out.
     Dropped {
+        /// The peer the mail was for.
         to: NodeId,
+        /// The mail's id.
         id: MailId,
+        /// Why it was given up.
         reason: DropReason,
     },
 }
 
+/// Why a mail was given up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DropReason {
+    /// The retry queue was full, and [`Overflow`] chose this mail.
     QueueFull,
+    /// Sent `max_attempts` times without an ack.
     AttemptsExhausted,
 }
 
 /// Counters of one node's mail.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailStats {
+    /// Mails sent, one per peer and attempt, retries included.
     pub sent: u64,
+    /// Of those, the retries.
     pub retried: u64,
+    /// Mails acknowledged.
     pub acked: u64,
+    /// Mails given up because the retry queue was full ([`DropReason::QueueFull`]).
     pub dropped_queue_full: u64,
+    /// Mails given up after `max_attempts` sends ([`DropReason::AttemptsExhausted`]).
     pub dropped_attempts: u64,
 }
 
@@ -134,6 +170,8 @@ pub struct DirectMail<P> {
 const SEEN_WINDOW: usize = 64;
 
 impl<P: Clone> DirectMail<P> {
+    /// Direct mail with nothing sent yet. `config` is not checked here:
+    /// [`DirectMailConfig::validate`] does that.
     pub fn new(config: DirectMailConfig) -> Self {
         DirectMail {
             config,
@@ -146,6 +184,7 @@ impl<P: Clone> DirectMail<P> {
         }
     }
 
+    /// Counters since this node started.
     pub fn stats(&self) -> MailStats {
         self.stats
     }
@@ -288,10 +327,12 @@ impl<P: Clone> DirectMail<P> {
         self.pending.iter().map(|mail| mail.due).min()
     }
 
+    /// The next message to send and its destination; `None` when nothing waits.
     pub fn poll_transmit(&mut self) -> Option<(NodeId, MailMessage<P>)> {
         self.outbox.pop_front()
     }
 
+    /// The next delivery or drop to report; `None` when nothing waits.
     pub fn poll_event(&mut self) -> Option<MailEvent<P>> {
         self.events.pop_front()
     }
@@ -438,17 +479,27 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn invalid_configs_name_the_field() {
-        assert!(
-            config(0, 1, Overflow::DropNewest)
-                .validate()
-                .unwrap_err()
-                .contains("queue_capacity")
+        assert_eq!(
+            config(0, 1, Overflow::DropNewest).validate(),
+            Err(ConfigError::new(
+                "direct_mail.queue_capacity",
+                "must be at least 1"
+            ))
         );
-        assert!(
+        assert_eq!(
             config(1, 0, Overflow::DropNewest)
                 .validate()
                 .unwrap_err()
-                .contains("max_attempts")
+                .to_string(),
+            "direct_mail.max_attempts must be at least 1"
+        );
+        let no_timeout = DirectMailConfig {
+            ack_timeout: 0,
+            ..DirectMailConfig::default()
+        };
+        assert_eq!(
+            no_timeout.validate().unwrap_err().to_string(),
+            "direct_mail.ack_timeout must be positive"
         );
     }
 }

@@ -125,7 +125,10 @@ pub fn seeded_rng(seed: u64) -> SimRng {
 pub enum Mechanism {
     /// Written at this node.
     Local,
+    /// An anti-entropy exchange ([`anti_entropy`]).
     AntiEntropy,
+    /// Rumor mongering ([`rumor`]).
     Rumor,
+    /// Direct mail ([`direct_mail`]).
     DirectMail,
 }

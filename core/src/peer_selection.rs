@@ -20,6 +20,8 @@ use crate::NodeId;
 /// Chooses a contact for `node`, never `node` itself and never `avoid` (the peer a rumor came
 /// from). Returns `None` when no eligible peer exists.
 pub trait PeerSelector {
+    /// A peer for `node` to contact, other than `node` and `avoid`; `None` if there is none.
+    /// Random choices draw from `rng`, so a seeded generator replays the same picks.
     fn pick<R: Rng + ?Sized>(
         &mut self,
         node: NodeId,
@@ -31,6 +33,7 @@ pub trait PeerSelector {
 /// Uniform choice over the population `0..n`, without storing it.
 #[derive(Clone, Copy, Debug)]
 pub struct UniformPopulation {
+    /// Size of the population: the ids are `0..n`.
     pub n: u32,
 }
 
@@ -62,6 +65,7 @@ impl PeerSelector for UniformPopulation {
 /// Uniform choice from an explicit list (a live node's membership view).
 #[derive(Clone, Debug, Default)]
 pub struct UniformList {
+    /// The ids to choose from; `node` and `avoid` may be among them, and are skipped.
     pub peers: Vec<NodeId>,
 }
 
@@ -180,8 +184,11 @@ impl PeerSelector for HamiltonianCycle {
 /// of thousands of nodes), not for million-node populations.
 #[derive(Clone, Debug)]
 pub struct DistanceBiased<D> {
+    /// `distance(a, b)`: the hop count from `a` to `b`, or `None` when `b` is unreachable.
     pub distance: D,
+    /// Size of the population: the candidates are `0..n`.
     pub n: u32,
+    /// The bias `a`: a peer at distance `d` weighs `d^-a` (0 is uniform over reachable peers).
     pub exponent: f64,
 }
 

@@ -48,8 +48,9 @@
 //! Merkle tree sits over the segments, stored as an array (root at index 1, children of `i` at
 //! `2i` and `2i + 1`, segment `s` at `segments + s`); a write rehashes the log2(segments) nodes
 //! on its path. The whole-store checksum is the root. Two stores find their differing segments by
-//! comparing hashes top down ([`Store::compare_tree`]): one round trip per level, two hashes per
-//! differing node.
+//! comparing hashes top down (anti-entropy's
+//! [`Comparison::HashTree`](crate::anti_entropy::Comparison::HashTree)): one round trip per level,
+//! two hashes per differing node.
 //!
 //! # Memory
 //! An entry is a 16-byte boxed key and a 32-byte [`Entry`] (16-byte boxed value, 16-byte stamp)
@@ -63,25 +64,27 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::NodeId;
+use crate::error::ConfigError;
 
 /// Widest postcard varint of a `u32`.
 const U32_BYTES: usize = 5;
 /// Widest postcard varint of a `u64`.
 const U64_BYTES: usize = 10;
 /// Length prefix of a string, byte string or vector shorter than 2 MiB.
-pub const LENGTH_PREFIX_BYTES: usize = 3;
+pub(crate) const LENGTH_PREFIX_BYTES: usize = 3;
 /// Fixed part of an entry's size: origin, version and the key's and value's length prefixes.
 pub const ENTRY_HEADER_BYTES: usize = U32_BYTES + U64_BYTES + 2 * LENGTH_PREFIX_BYTES;
 /// Size of one (origin, version) pair in a digest window or a digest advance.
-pub const ORIGIN_VERSION_BYTES: usize = U32_BYTES + U64_BYTES;
+pub(crate) const ORIGIN_VERSION_BYTES: usize = U32_BYTES + U64_BYTES;
 /// Size of one (tree index, hash) pair.
-pub const TREE_NODE_BYTES: usize = U32_BYTES + U64_BYTES;
+pub(crate) const TREE_NODE_BYTES: usize = U32_BYTES + U64_BYTES;
 /// Size of one segment number.
-pub const SEGMENT_BYTES: usize = U32_BYTES;
+pub(crate) const SEGMENT_BYTES: usize = U32_BYTES;
 /// Most segments a store may have: the tree then takes 2 MiB.
 pub const MAX_SEGMENTS: u32 = 1 << 17;
 
-/// Size of an entry with a key and a value of these lengths.
+/// Size of an entry with a key and a value of these lengths: the unit of
+/// [`AntiEntropy::max_entry_bytes`](crate::anti_entropy::AntiEntropy::max_entry_bytes).
 pub fn entry_size_bytes(key_len: usize, value_len: usize) -> usize {
     key_len + value_len + ENTRY_HEADER_BYTES
 }
@@ -91,13 +94,16 @@ pub fn entry_size_bytes(key_len: usize, value_len: usize) -> usize {
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 pub struct Stamp {
+    /// The writer's Lamport clock at the write: one more than the highest version it had seen.
     pub version: u64,
+    /// The node that made the write.
     pub origin: NodeId,
 }
 
 /// A stored value and the write that produced it: 32 bytes plus the value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
+    /// The write that produced the value.
     pub stamp: Stamp,
     /// Bytes rather than text: values are opaque to gossip, encode compactly with postcard and need
     /// no UTF-8 check; a caller storing text stores its UTF-8 bytes.
@@ -107,12 +113,16 @@ pub struct Entry {
 /// An entry on the wire, with its key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionedEntry {
+    /// The key the value is stored under.
     pub key: String,
+    /// The value's bytes, opaque to gossip (as in [`Entry::value`]).
     pub value: Vec<u8>,
+    /// The write that produced the value.
     pub stamp: Stamp,
 }
 
 impl VersionedEntry {
+    /// Upper bound of the entry's postcard encoding: [`entry_size_bytes`] of its key and value.
     pub fn size_bytes(&self) -> usize {
         entry_size_bytes(self.key.len(), self.value.len())
     }
@@ -129,7 +139,10 @@ fn is_newer(stamp: Stamp, value: &[u8], other_stamp: Stamp, other_value: &[u8]) 
 /// the MTU when there are more origins than fit; successive exchanges rotate through them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DigestWindow {
+    /// First origin the window describes.
     pub first: NodeId,
+    /// Last origin the window describes (inclusive); `NodeId::MAX` for a window that runs to the
+    /// end of the ids.
     pub last: NodeId,
     /// Ascending by origin.
     pub versions: Vec<(NodeId, u64)>,
@@ -148,6 +161,7 @@ impl DigestWindow {
         }
     }
 
+    /// Whether the window describes `origin`, that is `origin` is in `first..=last`.
     pub fn covers(&self, origin: NodeId) -> bool {
         (self.first..=self.last).contains(&origin)
     }
@@ -157,6 +171,7 @@ impl DigestWindow {
         self.last.wrapping_add(1)
     }
 
+    /// Upper bound of the window's postcard encoding, in bytes.
     pub fn size_bytes(&self) -> usize {
         Self::HEADER_BYTES + self.versions.len() * ORIGIN_VERSION_BYTES
     }
@@ -165,6 +180,8 @@ impl DigestWindow {
 /// Entries a peer lacks, and how far its digest may advance once it has merged them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delta {
+    /// Entries the receiver lacks; each origin's in increasing version order, a prefix of what
+    /// the sender had to send for it.
     pub entries: Vec<VersionedEntry>,
     /// `(origin, version)`: after merging `entries`, the receiver keeps the digest promise for
     /// `origin` up to `version`. Ascending by origin.
@@ -175,6 +192,7 @@ impl Delta {
     /// Bytes of the two length prefixes.
     pub const HEADER_BYTES: usize = 2 * LENGTH_PREFIX_BYTES;
 
+    /// Upper bound of the delta's postcard encoding, in bytes: what a delta budget measures.
     pub fn size_bytes(&self) -> usize {
         Self::HEADER_BYTES
             + self
@@ -185,6 +203,7 @@ impl Delta {
             + self.digest_advance.len() * ORIGIN_VERSION_BYTES
     }
 
+    /// Whether the delta carries neither entries nor a digest advance: it would change nothing.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty() && self.digest_advance.is_empty()
     }
@@ -206,7 +225,7 @@ pub enum DeltaOrder {
 
 /// The outcome of comparing a peer's tree hashes with ours.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TreeComparison {
+pub(crate) struct TreeComparison {
     /// Our hashes of the children of every differing inner node, for the peer to compare next.
     pub children: Vec<(u32, u64)>,
     /// Differing segments (differing leaves).
@@ -277,11 +296,13 @@ pub struct Store {
 
 impl Store {
     /// An empty store for node `me` with `segments` key segments (a power of two, at most
-    /// [`MAX_SEGMENTS`]); stores that compare trees must use the same number.
-    pub fn new(me: NodeId, segments: u32) -> Result<Self, String> {
+    /// [`MAX_SEGMENTS`]); stores that compare trees must use the same number. Any other number
+    /// of segments is refused, as a [`ConfigError`] on `segments`.
+    pub fn new(me: NodeId, segments: u32) -> Result<Self, ConfigError> {
         if !segments.is_power_of_two() || segments > MAX_SEGMENTS {
-            return Err(format!(
-                "segments must be a power of two between 1 and {MAX_SEGMENTS}, got {segments}"
+            return Err(ConfigError::new(
+                "segments",
+                format!("must be a power of two between 1 and {MAX_SEGMENTS}, got {segments}"),
             ));
         }
         let size = 2 * segments as usize;
@@ -299,14 +320,17 @@ impl Store {
         })
     }
 
+    /// The node this replica belongs to: the origin of its local writes.
     pub fn me(&self) -> NodeId {
         self.me
     }
 
+    /// Number of keys held.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether no key is held.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -316,10 +340,12 @@ impl Store {
         self.clock
     }
 
+    /// The entry held for `key`: its value and the write that produced it.
     pub fn get(&self, key: &str) -> Option<&Entry> {
         self.entries.get(key)
     }
 
+    /// The value held for `key`.
     pub fn value(&self, key: &str) -> Option<&[u8]> {
         self.entries.get(key).map(|entry| &entry.value[..])
     }
@@ -334,6 +360,7 @@ impl Store {
         &self.digest
     }
 
+    /// The version up to which this store keeps the digest promise for `origin` (0: none).
     pub fn digest_of(&self, origin: NodeId) -> u64 {
         self.digest.get(&origin).copied().unwrap_or(0)
     }
@@ -366,7 +393,7 @@ impl Store {
 
     /// As [`Store::merge_entry`], handing back the entry's key and stamp if it was newer: a
     /// caller reporting the change needs no copy of every key it offers.
-    pub fn merge_entry_keyed(&mut self, entry: VersionedEntry) -> Option<(String, Stamp)> {
+    pub(crate) fn merge_entry_keyed(&mut self, entry: VersionedEntry) -> Option<(String, Stamp)> {
         self.clock = self.clock.max(entry.stamp.version);
         if let Some(current) = self.entries.get(entry.key.as_str())
             && !is_newer(entry.stamp, &entry.value, current.stamp, &current.value)
@@ -532,7 +559,8 @@ impl Store {
         self.segments
     }
 
-    pub fn segment_of(&self, key: &str) -> u32 {
+    /// The segment `key` falls in: the low bits of its hash.
+    pub(crate) fn segment_of(&self, key: &str) -> u32 {
         (key_hash(key) & u64::from(self.segments - 1)) as u32
     }
 
@@ -542,7 +570,7 @@ impl Store {
     }
 
     /// Hash of tree node `index` (1 is the root), if it exists.
-    pub fn tree_node(&self, index: u32) -> Option<u64> {
+    pub(crate) fn tree_node(&self, index: u32) -> Option<u64> {
         if index == 0 {
             return None;
         }
@@ -551,7 +579,7 @@ impl Store {
 
     /// Compares a peer's tree node hashes with ours, one level of the top-down descent. Unknown
     /// indices are ignored.
-    pub fn compare_tree(&self, theirs: &[(u32, u64)]) -> TreeComparison {
+    pub(crate) fn compare_tree(&self, theirs: &[(u32, u64)]) -> TreeComparison {
         let mut comparison = TreeComparison::default();
         for &(index, hash) in theirs {
             let Some(ours) = self.tree_node(index) else {
@@ -571,7 +599,7 @@ impl Store {
     }
 
     /// Every entry in one of `segments`, in key order.
-    pub fn entries_in_segments<'a>(
+    pub(crate) fn entries_in_segments<'a>(
         &'a self,
         segments: &'a BTreeSet<u32>,
     ) -> impl Iterator<Item = (&'a str, &'a Entry)> + 'a {
@@ -887,7 +915,12 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn segments_must_be_a_power_of_two() {
-        assert!(Store::new(0, 12).unwrap_err().contains("segments"));
+        let error = Store::new(0, 12).unwrap_err();
+        assert_eq!(error.field, "segments");
+        assert_eq!(
+            error.to_string(),
+            "segments must be a power of two between 1 and 131072, got 12"
+        );
         assert!(Store::new(0, 0).is_err());
         assert!(Store::new(0, MAX_SEGMENTS * 2).is_err());
         assert_eq!(Store::new(0, 1).unwrap().checksum(), 0);

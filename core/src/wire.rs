@@ -18,10 +18,13 @@ use crate::store::{Stamp, VersionedEntry};
 /// Everything a live node sends: one variant per mechanism.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Message {
+    /// Membership and failure detection ([`crate::membership`]).
     Swim(SwimMessage),
+    /// Anti-entropy exchanges ([`crate::anti_entropy`]).
     AntiEntropy(AntiEntropyMessage),
     /// Rumors are writes, identified by their stamp.
     Rumor(RumorMessage<Stamp, VersionedEntry>),
+    /// Direct mail of writes, and its acks ([`crate::direct_mail`]).
     Mail(MailMessage<VersionedEntry>),
     /// Receipts to a write's origin: these versions of its writes arrived here, by these
     /// mechanisms. Sent only by nodes configured to (live peers, to show how writes spread).
@@ -49,8 +52,16 @@ pub const DEFAULT_MAX_MESSAGE: usize = 64 * 1024 - 4;
 /// Why bytes could not be decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WireError {
-    TooLarge { len: usize, max: usize },
+    /// The input is longer than the limit; it was not parsed.
+    TooLarge {
+        /// Length of the input, in bytes.
+        len: usize,
+        /// The limit it exceeds, in bytes.
+        max: usize,
+    },
+    /// The bytes are not a message of the expected type; the text is the decoder's reason.
     Malformed(String),
+    /// A valid message followed by this many more bytes.
     TrailingBytes(usize),
 }
 

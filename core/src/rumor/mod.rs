@@ -16,6 +16,7 @@ use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 
 use crate::NodeId;
+use crate::error::ConfigError;
 
 /// When a node stops spreading a rumor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,10 +48,13 @@ pub use crate::Direction;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RumorConfig {
+    /// When a node stops spreading a rumor.
     pub loss: LossOfInterest,
+    /// Which contacts count towards losing interest.
     pub trigger: Trigger,
     /// Contacts a node initiates per round.
     pub fanout: u8,
+    /// Whether a contact pushes the rumor to the peer, pulls it from the peer, or both.
     pub direction: Direction,
     /// Most contacts a node accepts per round; further ones are refused (Demers et al.'s
     /// "connection limit"). `None`: no limit.
@@ -72,22 +76,23 @@ impl Default for RumorConfig {
 }
 
 impl RumorConfig {
-    /// Checks the parameters a caller could get wrong; the message names the bad field.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks the parameters a caller could get wrong; the error names the bad field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         let k = match self.loss {
             LossOfInterest::Counter(k) | LossOfInterest::Coin(k) => k,
             LossOfInterest::Never => 1,
         };
         if k == 0 {
-            return Err("rumor.loss.k must be at least 1".into());
+            return Err(ConfigError::new("rumor.loss.k", "must be at least 1"));
         }
         if self.fanout == 0 {
-            return Err("rumor.fanout must be at least 1".into());
+            return Err(ConfigError::new("rumor.fanout", "must be at least 1"));
         }
         if self.connection_limit == Some(0) {
-            return Err(
-                "rumor.connection_limit must be at least 1 (or absent for no limit)".into(),
-            );
+            return Err(ConfigError::new(
+                "rumor.connection_limit",
+                "must be at least 1 (or absent for no limit)",
+            ));
         }
         Ok(())
     }
@@ -97,15 +102,19 @@ impl RumorConfig {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[repr(u8)]
 pub enum Phase {
+    /// Has not heard the rumor.
     #[default]
     Susceptible = 0,
+    /// Knows the rumor and spreads it.
     Infective = 1,
+    /// Knows the rumor but has lost interest: no longer spreads it.
     Removed = 2,
 }
 
 /// What one node holds about one rumor: 12 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RumorState {
+    /// Where the node stands in the epidemic.
     pub phase: Phase,
     /// Contacts counted so far towards losing interest (counter variant).
     pub counter: u8,
@@ -141,6 +150,7 @@ impl RumorState {
         }
     }
 
+    /// Whether the node has heard the rumor (infective or removed).
     pub fn knows(&self) -> bool {
         self.phase != Phase::Susceptible
     }
@@ -279,11 +289,25 @@ mod tests {
             loss: LossOfInterest::Coin(0),
             ..RumorConfig::default()
         };
-        assert!(bad_k.validate().unwrap_err().contains("k"));
+        assert_eq!(
+            bad_k.validate().unwrap_err().to_string(),
+            "rumor.loss.k must be at least 1"
+        );
         let bad_fanout = RumorConfig {
             fanout: 0,
             ..RumorConfig::default()
         };
-        assert!(bad_fanout.validate().unwrap_err().contains("fanout"));
+        assert_eq!(
+            bad_fanout.validate(),
+            Err(ConfigError::new("rumor.fanout", "must be at least 1"))
+        );
+        let no_connections = RumorConfig {
+            connection_limit: Some(0),
+            ..RumorConfig::default()
+        };
+        assert_eq!(
+            no_connections.validate().unwrap_err().to_string(),
+            "rumor.connection_limit must be at least 1 (or absent for no limit)"
+        );
     }
 }

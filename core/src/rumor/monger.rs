@@ -18,12 +18,14 @@ use serde::{Deserialize, Serialize};
 
 use super::{RumorConfig, RumorState, Trigger};
 use crate::NodeId;
+use crate::error::ConfigError;
 use crate::peer_selection::PeerSelector;
 
 /// Live rumor mongering parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MongerConfig {
+    /// The epidemic: loss of interest, trigger, fanout, direction and connection limit.
     pub rumor: RumorConfig,
     /// Most rumors carried by one message; more are split over several.
     pub max_rumors_per_message: usize,
@@ -42,10 +44,14 @@ impl Default for MongerConfig {
 }
 
 impl MongerConfig {
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks the parameters a caller could get wrong; the error names the bad field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         self.rumor.validate()?;
         if self.max_rumors_per_message == 0 {
-            return Err("rumor.max_rumors_per_message must be at least 1".into());
+            return Err(ConfigError::new(
+                "rumor.max_rumors_per_message",
+                "must be at least 1",
+            ));
         }
         Ok(())
     }
@@ -55,29 +61,53 @@ impl MongerConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RumorMessage<K, P> {
     /// Hot rumors; with `pull`, also a request for the receiver's hot rumors (push-pull).
-    Push { rumors: Vec<(K, P)>, pull: bool },
+    Push {
+        /// `(key, payload)` of each rumor pushed.
+        rumors: Vec<(K, P)>,
+        /// Whether the receiver should answer with its own hot rumors.
+        pull: bool,
+    },
     /// A request for the receiver's hot rumors.
     PullRequest,
     /// The answer to a pull: the responder's hot rumors.
-    PullReply { rumors: Vec<(K, P)> },
+    PullReply {
+        /// `(key, payload)` of each hot rumor, except those the asker sent or told the responder.
+        rumors: Vec<(K, P)>,
+    },
     /// The rumors just received that the receiver already knew.
-    Feedback { known: Vec<K> },
+    Feedback {
+        /// Their keys.
+        known: Vec<K>,
+    },
 }
 
 /// What the node learns from rumor mongering.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MongerEvent<K, P> {
     /// A rumor this node did not know arrived.
-    Learned { key: K, payload: P, from: NodeId },
+    Learned {
+        /// The rumor's key.
+        key: K,
+        /// The rumor's payload.
+        payload: P,
+        /// The peer that told this node.
+        from: NodeId,
+    },
     /// This node stopped spreading a rumor.
-    LostInterest { key: K },
+    LostInterest {
+        /// The rumor's key.
+        key: K,
+    },
 }
 
 /// Counters of one node's rumor mongering.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MongerStats {
+    /// Messages sent: pushes, pull requests, pull replies and feedback.
     pub messages_sent: u64,
+    /// Rumors carried by the pushes and pull replies sent.
     pub rumors_sent: u64,
+    /// Contacts refused over the connection limit.
     pub refused_contacts: u64,
 }
 
@@ -111,6 +141,8 @@ pub struct RumorMonger<K, P> {
 }
 
 impl<K: Ord + Clone, P: Clone> RumorMonger<K, P> {
+    /// Rumor mongering for node `me`, knowing no rumor yet. `config` is not checked here:
+    /// [`MongerConfig::validate`] does that.
     pub fn new(me: NodeId, config: MongerConfig) -> Self {
         RumorMonger {
             me,
@@ -126,10 +158,12 @@ impl<K: Ord + Clone, P: Clone> RumorMonger<K, P> {
         }
     }
 
+    /// Counters since this node started.
     pub fn stats(&self) -> MongerStats {
         self.stats
     }
 
+    /// Whether this node knows the rumor `key`: hot, or removed and still remembered.
     pub fn knows(&self, key: &K) -> bool {
         self.rumors.contains_key(key)
     }
@@ -228,10 +262,12 @@ impl<K: Ord + Clone, P: Clone> RumorMonger<K, P> {
         }
     }
 
+    /// The next message to send and its destination; `None` when nothing waits.
     pub fn poll_transmit(&mut self) -> Option<(NodeId, RumorMessage<K, P>)> {
         self.outbox.pop_front()
     }
 
+    /// The next rumor learned or given up; `None` when nothing waits.
     pub fn poll_event(&mut self) -> Option<MongerEvent<K, P>> {
         self.events.pop_front()
     }
