@@ -32,6 +32,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{ConfigError, PutError};
 use crate::store::{
     Delta, DeltaOrder, DigestWindow, Entry, LENGTH_PREFIX_BYTES, ORIGIN_VERSION_BYTES,
     SEGMENT_BYTES, Stamp, Store, TREE_NODE_BYTES, VersionedEntry, entry_size_bytes,
@@ -54,10 +55,15 @@ pub use crate::Direction;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Comparison {
+    /// Send the whole store (Demers et al.'s baseline): one round trip, bytes that grow with
+    /// the store.
     FullData,
+    /// Scuttlebutt: a digest one way, the entries above it back, cut to the MTU.
     #[default]
     Digest,
+    /// The whole-store checksum first; only stores that differ go on to a digest exchange.
     Checksum,
+    /// Compare the Merkle tree top down, then exchange the entries of the differing segments.
     HashTree,
 }
 
@@ -66,7 +72,9 @@ pub enum Comparison {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AntiEntropyConfig {
+    /// Whose data moves in an exchange, seen from the node that starts it.
     pub direction: Direction,
+    /// How the two sides find what differs.
     pub comparison: Comparison,
     /// What a delta cut to the MTU sends first.
     pub order: DeltaOrder,
@@ -91,19 +99,25 @@ impl Default for AntiEntropyConfig {
 }
 
 impl AntiEntropyConfig {
-    /// Checks the parameters a caller could get wrong; the message names the bad field.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks the parameters a caller could get wrong; the error names the bad field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if !(MIN_MTU_BYTES..=MAX_MTU_BYTES).contains(&self.mtu_bytes) {
-            return Err(format!(
-                "anti_entropy.mtu_bytes must be between {MIN_MTU_BYTES} and {MAX_MTU_BYTES}, got {}",
-                self.mtu_bytes
+            return Err(ConfigError::new(
+                "anti_entropy.mtu_bytes",
+                format!(
+                    "must be between {MIN_MTU_BYTES} and {MAX_MTU_BYTES}, got {}",
+                    self.mtu_bytes
+                ),
             ));
         }
         if !self.segments.is_power_of_two() || self.segments > crate::store::MAX_SEGMENTS {
-            return Err(format!(
-                "anti_entropy.segments must be a power of two between 1 and {}, got {}",
-                crate::store::MAX_SEGMENTS,
-                self.segments
+            return Err(ConfigError::new(
+                "anti_entropy.segments",
+                format!(
+                    "must be a power of two between 1 and {}, got {}",
+                    crate::store::MAX_SEGMENTS,
+                    self.segments
+                ),
             ));
         }
         Ok(())
@@ -119,20 +133,33 @@ pub enum AntiEntropyMessage {
     SendEverything,
     /// The sender's digest; the receiver answers with a delta, and with its own digest if asked.
     Digest {
+        /// The part of the sender's digest this message carries.
         window: DigestWindow,
+        /// Whether the receiver should send its own digest back (push-pull).
         reply_with_digest: bool,
     },
     /// Entries for the receiver to merge.
     Delta(Delta),
     /// The sender's whole-store checksum; the receiver skips the exchange if it is equal.
-    Checksum { checksum: u64, direction: Direction },
+    Checksum {
+        /// The sender's [`Store::checksum`], the root of its hash tree.
+        checksum: u64,
+        /// The exchange's direction, seen from the sender.
+        direction: Direction,
+    },
     /// Hashes of some of the sender's tree nodes, for the receiver to compare.
     TreeNodes {
+        /// `(index, hash)` pairs, the tree stored as an array: root at 1, children of `i` at
+        /// `2i` and `2i + 1`.
         nodes: Vec<(u32, u64)>,
+        /// The exchange's direction, seen from the sender.
         direction: Direction,
     },
     /// "Send me all your entries in these segments."
-    SegmentRequest { segments: Vec<u32> },
+    SegmentRequest {
+        /// The segments wanted, each below `segments` of the configuration.
+        segments: Vec<u32>,
+    },
 }
 
 impl AntiEntropyMessage {
@@ -159,24 +186,36 @@ impl AntiEntropyMessage {
 pub enum AntiEntropyEvent {
     /// A value newer than the one held arrived and replaced it.
     Updated {
+        /// The key whose value was replaced.
         key: String,
+        /// The node that made the write now held.
         origin: NodeId,
+        /// That write's version.
         version: u64,
+        /// When it arrived: the `now` of [`AntiEntropy::handle`].
         at: Time,
     },
     /// A peer's checksum (or tree root) equalled ours: the exchange it started ended here.
-    ExchangeSkipped { peer: NodeId, at: Time },
+    ExchangeSkipped {
+        /// The node that started the exchange.
+        peer: NodeId,
+        /// When its checksum or root arrived.
+        at: Time,
+    },
 }
 
 /// Counters of one node's anti-entropy, to compare the cost of the comparison modes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AntiEntropyStats {
+    /// Exchanges this node started ([`AntiEntropy::start_exchange`] with another node).
     pub exchanges_started: u64,
     /// Exchanges started by peers that this node ended because the stores were equal.
     pub exchanges_skipped: u64,
+    /// Messages sent, requests and answers alike.
     pub messages_sent: u64,
     /// Sum of [`AntiEntropyMessage::size_bytes`] over the messages sent.
     pub bytes_sent: u64,
+    /// Entries carried by the deltas sent.
     pub entries_sent: u64,
     /// Received entries that were newer than the one held.
     pub entries_updated: u64,
@@ -195,7 +234,9 @@ pub struct AntiEntropy {
 }
 
 impl AntiEntropy {
-    pub fn new(me: NodeId, config: AntiEntropyConfig) -> Result<Self, String> {
+    /// Anti-entropy for node `me` over an empty store. Refuses a configuration out of range; the
+    /// [`ConfigError`] names the field.
+    pub fn new(me: NodeId, config: AntiEntropyConfig) -> Result<Self, ConfigError> {
         config.validate()?;
         Ok(AntiEntropy {
             config,
@@ -207,14 +248,17 @@ impl AntiEntropy {
         })
     }
 
+    /// The node this is: the origin of its local writes.
     pub fn me(&self) -> NodeId {
         self.store.me()
     }
 
+    /// The parameters it runs with.
     pub fn config(&self) -> &AntiEntropyConfig {
         &self.config
     }
 
+    /// The replica this node reconciles.
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -225,6 +269,7 @@ impl AntiEntropy {
         &mut self.store
     }
 
+    /// Counters since this node started.
     pub fn stats(&self) -> AntiEntropyStats {
         self.stats
     }
@@ -235,15 +280,15 @@ impl AntiEntropy {
     }
 
     /// Writes a value locally; it spreads with the next exchanges. Refuses an entry that no
-    /// message could carry.
-    pub fn put(&mut self, key: &str, value: &[u8]) -> Result<Stamp, String> {
+    /// message could carry ([`PutError::TooLarge`]), storing nothing.
+    pub fn put(&mut self, key: &str, value: &[u8]) -> Result<Stamp, PutError> {
         let size = entry_size_bytes(key.len(), value.len());
         if size > self.max_entry_bytes() {
-            return Err(format!(
-                "an entry of {size} bytes does not fit anti_entropy.mtu_bytes = {} (at most {})",
-                self.config.mtu_bytes,
-                self.max_entry_bytes()
-            ));
+            return Err(PutError::TooLarge {
+                size,
+                mtu_bytes: self.config.mtu_bytes,
+                max: self.max_entry_bytes(),
+            });
         }
         Ok(self.store.put(key, value))
     }
@@ -354,10 +399,12 @@ impl AntiEntropy {
         }
     }
 
+    /// The next message to send and its destination; `None` when nothing waits.
     pub fn poll_transmit(&mut self) -> Option<(NodeId, AntiEntropyMessage)> {
         self.outbox.pop_front()
     }
 
+    /// The next thing this node learned; `None` when nothing waits.
     pub fn poll_event(&mut self) -> Option<AntiEntropyEvent> {
         self.events.pop_front()
     }
@@ -846,7 +893,21 @@ mod tests {
         let fits = vec![0; max - entry_size_bytes(1, 0)];
         assert!(node.put("k", &fits).is_ok());
         let error = node.put("k", &[fits, vec![0]].concat()).unwrap_err();
-        assert!(error.contains("mtu_bytes"), "{error}");
+        assert_eq!(
+            error,
+            PutError::TooLarge {
+                size: max + 1,
+                mtu_bytes: 1_400,
+                max
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "an entry of {} bytes does not fit anti_entropy.mtu_bytes = 1400 (at most {max})",
+                max + 1
+            )
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -862,12 +923,21 @@ mod tests {
             mtu_bytes: 100,
             ..config
         };
-        assert!(small_mtu.validate().unwrap_err().contains("mtu_bytes"));
+        assert_eq!(
+            small_mtu.validate().unwrap_err().to_string(),
+            "anti_entropy.mtu_bytes must be between 128 and 61440, got 100"
+        );
         let odd_segments = AntiEntropyConfig {
             segments: 48,
             ..config
         };
-        assert!(odd_segments.validate().unwrap_err().contains("segments"));
-        assert!(AntiEntropy::new(0, odd_segments).is_err());
+        assert_eq!(
+            odd_segments.validate().unwrap_err().to_string(),
+            "anti_entropy.segments must be a power of two between 1 and 131072, got 48"
+        );
+        assert_eq!(
+            AntiEntropy::new(0, odd_segments).unwrap_err().field,
+            "anti_entropy.segments"
+        );
     }
 }

@@ -38,3 +38,45 @@ impl From<ConfigError> for String {
         error.to_string()
     }
 }
+
+/// Why [`Node::put`](crate::node::Node::put) (or
+/// [`AntiEntropy::put`](crate::anti_entropy::AntiEntropy::put)) refused a write. A refused write
+/// stores nothing and sends nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PutError {
+    /// The entry (key, value and their framing) is larger than any anti-entropy message can
+    /// carry, so no exchange could ever repair a peer that missed it.
+    TooLarge {
+        /// The entry's size on the wire, in bytes.
+        size: usize,
+        /// The configured `anti_entropy.mtu_bytes`.
+        mtu_bytes: u32,
+        /// The largest entry that fits that MTU, in bytes.
+        max: usize,
+    },
+}
+
+impl fmt::Display for PutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PutError::TooLarge {
+                size,
+                mtu_bytes,
+                max,
+            } => write!(
+                f,
+                "an entry of {size} bytes does not fit anti_entropy.mtu_bytes = {mtu_bytes} \
+                 (at most {max})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PutError {}
+
+/// Transitional: lets callers that still carry `String` errors use `?` on a [`PutError`].
+impl From<PutError> for String {
+    fn from(error: PutError) -> Self {
+        error.to_string()
+    }
+}
