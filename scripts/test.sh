@@ -20,11 +20,14 @@ fi
 # gossip-web only means something in a browser, so it is linted for wasm32 only (its pure
 # logic is unit-tested natively with the rest).
 say "format";                   cargo fmt --all --check
+say "module cycles";            python3 scripts/check_module_cycles.py --self-test
+python3 scripts/check_module_cycles.py core/src sim/src relay-frame/src node/src web/src worker/src peer-wasm/src
 say "clippy (native)";          cargo clippy --workspace --exclude gossip-web --all-targets --locked -- -D warnings
-say "clippy (wasm32)";          cargo clippy -p gossip-core -p gossip-worker -p gossip-web -p gossip-peer-wasm --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+say "clippy (wasm32)";          cargo clippy -p gossip-core -p gossip-sim -p gossip-relay-frame -p gossip-worker -p gossip-web -p gossip-peer-wasm --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+say "docs";                     RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -p gossip-core -p gossip-sim -p gossip-relay-frame
 say "tests (native)";           cargo test --workspace --locked
-say "gossip-core and gossip-web tests (wasm32 under Node.js)"
-cargo test -p gossip-core -p gossip-web --locked --target wasm32-unknown-unknown
+say "gossip-core, gossip-sim, gossip-relay-frame and gossip-web tests (wasm32 under Node.js)"
+cargo test -p gossip-core -p gossip-sim -p gossip-relay-frame -p gossip-web --locked --target wasm32-unknown-unknown
 build_playground
 build_wasm_peer
 say "browser end-to-end tests (headless Chromium)"

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
+use gossip_sim::error::SimError;
 use gossip_sim::events::EventReport;
 use gossip_sim::metrics::{Aggregate, Figure, RoundMetrics};
 use gossip_sim::scenario::{Outcome, Scenario, Summary};
@@ -84,7 +85,7 @@ pub fn run_many(
     let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(vec![None; runs]);
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let failure: Mutex<Option<String>> = Mutex::new(None);
+    let failure: Mutex<Option<SimError>> = Mutex::new(None);
     std::thread::scope(|scope| {
         for _ in 0..threads.clamp(1, runs) {
             scope.spawn(|| {

@@ -19,6 +19,20 @@ pub enum SimError {
         /// What it must be, as a phrase that follows the field's name.
         reason: String,
     },
+    /// A scenario written by another format version than this build reads.
+    UnsupportedVersion {
+        /// The scenario's `version`.
+        found: u32,
+        /// The version this build reads.
+        supported: u32,
+    },
+    /// An error inside one part of a scenario (`cluster`, `system`), said with that part's name.
+    In {
+        /// The part: `cluster`, `system`, or a sweep's `at fanout = 3`.
+        part: String,
+        /// What is wrong inside it.
+        error: Box<SimError>,
+    },
     /// The request does not fit what this engine or this moment allows (a write at a crashed
     /// node, a run too large for the playground), said in a sentence.
     Refused(String),
@@ -34,11 +48,26 @@ impl SimError {
     }
 }
 
+impl SimError {
+    /// `error`, said as happening inside `part` of a scenario.
+    pub fn within(part: impl Into<String>, error: impl Into<SimError>) -> Self {
+        SimError::In {
+            part: part.into(),
+            error: Box::new(error.into()),
+        }
+    }
+}
+
 impl fmt::Display for SimError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SimError::Config(error) => error.fmt(f),
             SimError::Invalid { field, reason } => write!(f, "{field} {reason}"),
+            SimError::UnsupportedVersion { found, supported } => write!(
+                f,
+                "scenario version {found} is not supported (this build reads version {supported})"
+            ),
+            SimError::In { part, error } => write!(f, "{part}: {error}"),
             SimError::Refused(sentence) => f.write_str(sentence),
         }
     }
@@ -49,6 +78,13 @@ impl std::error::Error for SimError {}
 impl From<ConfigError> for SimError {
     fn from(error: ConfigError) -> Self {
         SimError::Config(error)
+    }
+}
+
+/// Transitional: a sentence from code that still says its errors as `String`.
+impl From<String> for SimError {
+    fn from(sentence: String) -> Self {
+        SimError::Refused(sentence)
     }
 }
 

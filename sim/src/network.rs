@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::SimError;
 use crate::topology::TopologyKind;
 use gossip_core::NodeId;
 
@@ -56,17 +57,20 @@ pub enum RoundFault {
 
 impl Network {
     /// Checks the network for `nodes` nodes; the message names the bad field.
-    pub fn validate(&self, nodes: u32) -> Result<(), String> {
+    pub fn validate(&self, nodes: u32) -> Result<(), SimError> {
         if !(0.0..=1.0).contains(&self.loss) {
-            return Err(format!(
-                "network.loss must be between 0 and 1, got {}",
-                self.loss
+            return Err(SimError::invalid(
+                "network.loss",
+                format!("must be between 0 and 1, got {}", self.loss),
             ));
         }
         if self.origin >= nodes {
-            return Err(format!(
-                "network.origin: node {} does not exist (nodes are 0..{nodes})",
-                self.origin
+            return Err(SimError::invalid(
+                "network.origin",
+                format!(
+                    "names node {}, which does not exist (nodes are 0..{nodes})",
+                    self.origin
+                ),
             ));
         }
         for (index, scheduled) in self.faults.iter().enumerate() {
@@ -74,21 +78,26 @@ impl Network {
             match &scheduled.fault {
                 RoundFault::Crash { nodes: ids } | RoundFault::Restart { nodes: ids, .. } => {
                     if let Some(id) = ids.iter().find(|&&id| id >= nodes) {
-                        return Err(format!(
-                            "{field}: node {id} does not exist (nodes are 0..{nodes})"
+                        return Err(SimError::invalid(
+                            field,
+                            format!("names node {id}, which does not exist (nodes are 0..{nodes})"),
                         ));
                     }
                 }
                 RoundFault::CrashRandom { count } if *count > nodes => {
-                    return Err(format!("{field}: cannot crash {count} of {nodes} nodes"));
+                    return Err(SimError::invalid(
+                        field,
+                        format!("asks to crash {count} of {nodes} nodes"),
+                    ));
                 }
                 RoundFault::Partition { parts } if *parts < 2 || *parts > nodes => {
-                    return Err(format!(
-                        "{field}: parts must be between 2 and the number of nodes"
+                    return Err(SimError::invalid(
+                        field,
+                        "needs parts between 2 and the number of nodes",
                     ));
                 }
                 RoundFault::LossBurst { loss, .. } if !(0.0..=1.0).contains(loss) => {
-                    return Err(format!("{field}: loss must be between 0 and 1"));
+                    return Err(SimError::invalid(field, "needs a loss between 0 and 1"));
                 }
                 _ => {}
             }
@@ -121,17 +130,24 @@ mod tests {
         let network: Network = serde_json::from_str(json).unwrap();
         assert_eq!(network.topology, TopologyKind::Ring { k: 2 });
         assert!(network.validate(10).is_ok());
-        assert!(
-            network
-                .validate(5)
-                .unwrap_err()
-                .contains("network.faults[0]: node 5 does not exist")
+        assert_eq!(
+            network.validate(5),
+            Err(SimError::invalid(
+                "network.faults[0]",
+                "names node 5, which does not exist (nodes are 0..5)"
+            ))
         );
         let lossy = Network {
             loss: 1.5,
             ..Network::default()
         };
-        assert!(lossy.validate(10).unwrap_err().contains("network.loss"));
+        assert_eq!(
+            lossy.validate(10),
+            Err(SimError::invalid(
+                "network.loss",
+                "must be between 0 and 1, got 1.5"
+            ))
+        );
         assert_eq!(
             serde_json::from_str::<Network>("{}").unwrap(),
             Network::default()

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::SimError;
 use crate::events::{EventReport, EventSim};
 use crate::metrics::RoundMetrics;
 use crate::rounds::RumorRun;
@@ -96,7 +97,7 @@ enum Stage {
     Cluster(Box<ClusterSteps>),
     /// System models run in one step.
     System(Box<Scenario>),
-    Finished(Box<Result<RecordedOutcome, String>>),
+    Finished(Box<Result<RecordedOutcome, SimError>>),
 }
 
 struct RumorSteps {
@@ -155,7 +156,7 @@ impl Scenario {
     /// Starts this scenario, to be run by [`RecordedRun::step`]. Rumor runs are recorded for
     /// at most `max_nodes` nodes (a sample of larger populations); clusters are recorded only
     /// if they have at most `max_nodes` nodes.
-    pub fn start_recorded(&self, max_nodes: u32) -> Result<RecordedRun, String> {
+    pub fn start_recorded(&self, max_nodes: u32) -> Result<RecordedRun, SimError> {
         self.validate()?;
         let stage = match &self.protocol {
             Protocol::Rumor(rumor) => {
@@ -201,9 +202,11 @@ impl Scenario {
     pub fn run_cluster_recorded(
         &self,
         max_nodes: u32,
-    ) -> Result<(EventReport, Option<ClusterRecording>), String> {
+    ) -> Result<(EventReport, Option<ClusterRecording>), SimError> {
         if !matches!(self.protocol, Protocol::Cluster(_)) {
-            return Err("this is not a cluster scenario (see run_any)".into());
+            return Err(SimError::Refused(
+                "this is not a cluster scenario (see run_any)".into(),
+            ));
         }
         match self.start_recorded(max_nodes)?.finish()? {
             RecordedOutcome::Cluster { report, recording } => Ok((report, recording)),
@@ -214,7 +217,7 @@ impl Scenario {
     /// Runs a rumor scenario and records it node by node: every node when there are at most
     /// `max_nodes`, otherwise nodes `0..max_nodes` as a sample (a frame costs a byte per recorded
     /// node per round).
-    pub fn run_recorded(&self, max_nodes: u32) -> Result<(RunReport, Option<Recording>), String> {
+    pub fn run_recorded(&self, max_nodes: u32) -> Result<(RunReport, Option<Recording>), SimError> {
         self.rumor_or_error()?;
         match self.start_recorded(max_nodes)?.finish()? {
             RecordedOutcome::Rumor { report, recording } => Ok((report, recording)),
@@ -255,7 +258,9 @@ impl RecordedRun {
             Stage::System(scenario) => {
                 let outcome = match scenario.run_any() {
                     Ok(Outcome::System(report)) => Ok(RecordedOutcome::System { report }),
-                    Ok(_) => Err("a system scenario runs its model".to_string()),
+                    Ok(_) => Err(SimError::Refused(
+                        "a system scenario runs its model".to_string(),
+                    )),
                     Err(error) => Err(error),
                 };
                 self.stage = Stage::Finished(Box::new(outcome));
@@ -265,7 +270,7 @@ impl RecordedRun {
         if finished {
             let stage = std::mem::replace(
                 &mut self.stage,
-                Stage::Finished(Box::new(Err(String::new()))),
+                Stage::Finished(Box::new(Err(SimError::Refused(String::new())))),
             );
             self.stage = Stage::Finished(Box::new(Ok(match stage {
                 Stage::Rumor(steps) => steps.finish(),
@@ -320,7 +325,7 @@ impl RecordedRun {
     }
 
     /// Runs what is left and returns the outcome.
-    pub fn finish(mut self) -> Result<RecordedOutcome, String> {
+    pub fn finish(mut self) -> Result<RecordedOutcome, SimError> {
         while self.step() {}
         match self.stage {
             Stage::Finished(outcome) => *outcome,
@@ -397,6 +402,9 @@ mod tests {
             .start_recorded(100)
             .err()
             .expect("one node cannot gossip");
-        assert!(error.contains("nodes"), "{error}");
+        assert_eq!(
+            error,
+            SimError::invalid("nodes", "must be at least 2, got 1")
+        );
     }
 }

@@ -26,6 +26,7 @@
 //! that may spread, kept in a list in id order (4 bytes each while they are infective), so it
 //! costs the spreaders, not the population.
 
+use crate::error::SimError;
 use crate::metrics::{RoundMetrics, RunSummary};
 use crate::network::{Network, RoundFault, ScheduledRoundFault};
 use crate::topology::{Neighbours, Topology, TopologyKind};
@@ -124,7 +125,7 @@ struct MessageLog {
 
 impl RumorRun {
     /// A run on a complete, reliable network.
-    pub fn new(nodes: u32, config: RumorConfig, seed: u64) -> Result<Self, String> {
+    pub fn new(nodes: u32, config: RumorConfig, seed: u64) -> Result<Self, SimError> {
         Self::on_network(nodes, config, &Network::default(), seed)
     }
 
@@ -135,10 +136,13 @@ impl RumorRun {
         config: RumorConfig,
         network: &Network,
         seed: u64,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, SimError> {
         config.validate()?;
         if nodes < 2 {
-            return Err(format!("nodes must be at least 2, got {nodes}"));
+            return Err(SimError::invalid(
+                "nodes",
+                format!("must be at least 2, got {nodes}"),
+            ));
         }
         network.validate(nodes)?;
         let peers = match network.topology {
@@ -622,7 +626,13 @@ mod tests {
         let error = RumorRun::on_network(20, push(2), &outside, 3)
             .err()
             .unwrap();
-        assert!(error.contains("network.origin"), "{error}");
+        assert_eq!(
+            error,
+            SimError::invalid(
+                "network.origin",
+                "names node 20, which does not exist (nodes are 0..20)"
+            )
+        );
     }
 
     fn push(k: u8) -> RumorConfig {
@@ -874,12 +884,13 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn bad_parameters_are_rejected() {
-        assert!(
-            RumorRun::new(1, push(2), 0)
-                .err()
-                .unwrap()
-                .contains("nodes")
+        assert_eq!(
+            RumorRun::new(1, push(2), 0).err(),
+            Some(SimError::invalid("nodes", "must be at least 2, got 1"))
         );
-        assert!(RumorRun::new(10, push(0), 0).err().unwrap().contains("k"));
+        assert_eq!(
+            RumorRun::new(10, push(0), 0).err().map(|e| e.to_string()),
+            Some("rumor.loss.k must be at least 1".to_string())
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::SimError;
 use crate::events::{Cluster, ClusterSummary, EventReport, EventSim};
 use crate::metrics::{Figure, RoundMetrics, RunSummary};
 use crate::network::Network;
@@ -255,12 +256,12 @@ impl Scenario {
     }
 
     /// Checks the scenario before a run; the message names what is wrong.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), SimError> {
         if self.version != FORMAT_VERSION {
-            return Err(format!(
-                "scenario version {} is not supported (this build reads version {FORMAT_VERSION})",
-                self.version
-            ));
+            return Err(SimError::UnsupportedVersion {
+                found: self.version,
+                supported: FORMAT_VERSION,
+            });
         }
         match &self.protocol {
             Protocol::Rumor(rumor) => {
@@ -270,72 +271,80 @@ impl Scenario {
             Protocol::Cluster(cluster) => {
                 self.network.validate(self.nodes)?;
                 if self.network.topology != TopologyKind::Complete {
-                    return Err(
-                        "network.topology: a cluster is a full mesh (SWIM probes every \
-                                member); set cluster.slow_link_extra for two data centers"
-                            .into(),
-                    );
+                    return Err(SimError::invalid(
+                        "network.topology",
+                        "must be complete for a cluster, a full mesh (SWIM probes every \
+                         member); set cluster.slow_link_extra for two data centers",
+                    ));
                 }
                 if !self.network.faults.is_empty() {
-                    return Err(
-                        "network.faults count rounds; a cluster takes timed faults in \
-                                cluster.faults"
-                            .into(),
-                    );
+                    return Err(SimError::invalid(
+                        "network.faults",
+                        "count rounds; a cluster takes timed faults in cluster.faults",
+                    ));
                 }
                 cluster
                     .config(self.nodes, self.seed, self.network.loss)
                     .validate()
-                    .map_err(|error| format!("cluster: {error}"))
+                    .map_err(|error| SimError::within("cluster", error))
             }
             Protocol::System(system) => {
                 self.network.validate(self.nodes)?;
                 if self.network.topology != TopologyKind::Complete
                     || !self.network.faults.is_empty()
                 {
-                    return Err("network: a system model has its own topology; only \
-                                network.loss applies (timed faults go in system.faults)"
-                        .into());
+                    return Err(SimError::invalid(
+                        "network",
+                        "must be a complete topology without faults for a system model, which \
+                         has its own topology; only network.loss applies (timed faults go in \
+                         system.faults)",
+                    ));
                 }
                 system
                     .validate(self.nodes, self.network.loss)
-                    .map_err(|error| format!("system: {error}"))
+                    .map_err(|error| SimError::within("system", error))
             }
         }
     }
 
     /// The rumor settings, or an error naming the engine this scenario needs.
-    pub(crate) fn rumor_or_error(&self) -> Result<RumorConfig, String> {
+    pub(crate) fn rumor_or_error(&self) -> Result<RumorConfig, SimError> {
         self.rumor_config().copied().ok_or_else(|| {
-            "this is not a rumor scenario: it runs on another engine (see run_any)".into()
+            SimError::Refused(
+                "this is not a rumor scenario: it runs on another engine (see run_any)".into(),
+            )
         })
     }
 
     /// Runs the scenario on the engine its protocol needs.
-    pub fn run_any(&self) -> Result<Outcome, String> {
+    pub fn run_any(&self) -> Result<Outcome, SimError> {
         match &self.protocol {
             Protocol::Rumor(_) => self.run().map(Outcome::Rumor),
             Protocol::Cluster(_) => self.run_cluster().map(Outcome::Cluster),
             Protocol::System(system) => {
                 self.validate()?;
-                system
-                    .run(self.nodes, self.seed, self.network.loss)
-                    .map(Outcome::System)
+                Ok(Outcome::System(system.run(
+                    self.nodes,
+                    self.seed,
+                    self.network.loss,
+                )?))
             }
         }
     }
 
     /// Runs a cluster scenario for its duration.
-    pub fn run_cluster(&self) -> Result<EventReport, String> {
+    pub fn run_cluster(&self) -> Result<EventReport, SimError> {
         self.validate()?;
         let Protocol::Cluster(cluster) = &self.protocol else {
-            return Err("this is not a cluster scenario (see run_any)".into());
+            return Err(SimError::Refused(
+                "this is not a cluster scenario (see run_any)".into(),
+            ));
         };
         Ok(EventSim::new(cluster.config(self.nodes, self.seed, self.network.loss))?.run())
     }
 
     /// Runs a rumor scenario to quiescence.
-    pub fn run(&self) -> Result<RunReport, String> {
+    pub fn run(&self) -> Result<RunReport, SimError> {
         self.validate()?;
         let rumor = self.rumor_or_error()?;
         let mut rounds = Vec::new();
@@ -414,8 +423,13 @@ mod tests {
             version: 99,
             ..Scenario::default()
         };
-        let error = scenario.run().unwrap_err();
-        assert!(error.contains("version 99"), "{error}");
+        assert_eq!(
+            scenario.run().unwrap_err(),
+            SimError::UnsupportedVersion {
+                found: 99,
+                supported: FORMAT_VERSION
+            }
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -508,7 +522,12 @@ mod tests {
         let back: Scenario =
             serde_json::from_str(&serde_json::to_string(&scenario).unwrap()).unwrap();
         assert_eq!(back, scenario);
-        assert!(scenario.run().unwrap_err().contains("another engine"));
+        assert_eq!(
+            scenario.run().unwrap_err(),
+            SimError::Refused(
+                "this is not a rumor scenario: it runs on another engine (see run_any)".into()
+            )
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -580,22 +599,34 @@ mod tests {
         use crate::network::{RoundFault, ScheduledRoundFault};
         let mut scenario = Scenario::cluster(10, 1, Cluster::default());
         scenario.network.topology = TopologyKind::Ring { k: 1 };
-        assert!(scenario.validate().unwrap_err().contains("full mesh"));
+        assert!(matches!(
+            scenario.validate(),
+            Err(SimError::Invalid { field, .. }) if field == "network.topology"
+        ));
         scenario.network.topology = TopologyKind::Complete;
         scenario.network.faults = vec![ScheduledRoundFault {
             round: 1,
             fault: RoundFault::Heal,
         }];
-        assert!(scenario.validate().unwrap_err().contains("cluster.faults"));
+        assert_eq!(
+            scenario.validate(),
+            Err(SimError::invalid(
+                "network.faults",
+                "count rounds; a cluster takes timed faults in cluster.faults"
+            ))
+        );
         scenario.network.faults.clear();
         if let Protocol::Cluster(cluster) = &mut scenario.protocol {
             cluster.sample_every = 0;
         }
+        let error = scenario.validate().unwrap_err();
         assert!(
-            scenario
-                .validate()
-                .unwrap_err()
-                .starts_with("cluster: sample_every")
+            matches!(&error, SimError::In { part, .. } if part == "cluster"),
+            "{error:?}"
+        );
+        assert!(
+            error.to_string().starts_with("cluster: sample_every"),
+            "{error}"
         );
     }
 

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::SimError;
 use crate::metrics::Aggregate;
 use crate::scenario::{Protocol, Scenario, Summary};
 use crate::topology::TopologyKind;
@@ -45,21 +46,27 @@ impl Knob {
     }
 
     /// Checks one value of the knob for `base`; the message names the knob and the value.
-    fn check(self, base: &Scenario, value: f64) -> Result<(), String> {
+    fn check(self, base: &Scenario, value: f64) -> Result<(), SimError> {
         let whole = value.fract() == 0.0;
         match self {
-            Knob::Fanout if base.rumor_config().is_none() => {
-                Err("fanout applies to rumor scenarios only".into())
+            Knob::Fanout if base.rumor_config().is_none() => Err(SimError::invalid(
+                "fanout",
+                "applies to rumor scenarios only",
+            )),
+            Knob::Fanout if !(whole && (1.0..=255.0).contains(&value)) => Err(SimError::invalid(
+                "fanout",
+                format!("must be a whole number from 1 to 255, got {value}"),
+            )),
+            Knob::LossPercent if !(0.0..=100.0).contains(&value) => Err(SimError::invalid(
+                "loss_percent",
+                format!("must be between 0 and 100, got {value}"),
+            )),
+            Knob::Nodes if !(whole && (2.0..=f64::from(MAX_NODES)).contains(&value)) => {
+                Err(SimError::invalid(
+                    "nodes",
+                    format!("must be a whole number from 2 to {MAX_NODES}, got {value}"),
+                ))
             }
-            Knob::Fanout if !(whole && (1.0..=255.0).contains(&value)) => Err(format!(
-                "fanout must be a whole number from 1 to 255, got {value}"
-            )),
-            Knob::LossPercent if !(0.0..=100.0).contains(&value) => Err(format!(
-                "loss_percent must be between 0 and 100, got {value}"
-            )),
-            Knob::Nodes if !(whole && (2.0..=f64::from(MAX_NODES)).contains(&value)) => Err(
-                format!("nodes must be a whole number from 2 to {MAX_NODES}, got {value}"),
-            ),
             _ => Ok(()),
         }
     }
@@ -99,21 +106,26 @@ pub enum Spacing {
 }
 
 /// The values from `from` up to `to` (included), `step` apart; the message says what is wrong.
-pub fn steps(from: f64, to: f64, step: f64, spacing: Spacing) -> Result<Vec<f64>, String> {
+pub fn steps(from: f64, to: f64, step: f64, spacing: Spacing) -> Result<Vec<f64>, SimError> {
     if !(from.is_finite() && to.is_finite() && step.is_finite()) {
-        return Err("from, to and step must be numbers".into());
+        return Err(SimError::invalid("from, to and step", "must be numbers"));
     }
     if from > to {
-        return Err(format!("from ({from}) must not be above to ({to})"));
+        return Err(SimError::invalid(
+            "from",
+            format!("({from}) must not be above to ({to})"),
+        ));
     }
     let next: Box<dyn Fn(f64, usize) -> f64> = match spacing {
         Spacing::Linear if step > 0.0 => Box::new(move |from, i| from + i as f64 * step),
-        Spacing::Linear => return Err("the step must be above 0".into()),
+        Spacing::Linear => return Err(SimError::invalid("step", "must be above 0")),
         Spacing::Geometric if step > 1.0 && from > 0.0 => {
             Box::new(move |from, i| from * step.powi(i as i32))
         }
         Spacing::Geometric => {
-            return Err("multiplying needs a step above 1 and a start above 0".into());
+            return Err(SimError::Refused(
+                "multiplying needs a step above 1 and a start above 0".into(),
+            ));
         }
     };
     // Rounded to 9 decimals so that 0.1 + 0.2 is 0.3 in the table; the slack keeps `to` itself.
@@ -125,9 +137,9 @@ pub fn steps(from: f64, to: f64, step: f64, spacing: Spacing) -> Result<Vec<f64>
             break;
         }
         if values.len() == MAX_POINTS {
-            return Err(format!(
+            return Err(SimError::Refused(format!(
                 "these steps make more than {MAX_POINTS} values; take a larger step"
-            ));
+            )));
         }
         values.push(value);
     }
@@ -150,33 +162,35 @@ impl Sweep {
     }
 
     /// Checks the sweep before it runs; the message names the value and what is wrong.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), SimError> {
         if self.values.is_empty() {
-            return Err("a sweep needs at least one value".into());
+            return Err(SimError::Refused("a sweep needs at least one value".into()));
         }
         if self.values.len() > MAX_POINTS {
-            return Err(format!(
+            return Err(SimError::Refused(format!(
                 "{} values; a sweep takes at most {MAX_POINTS}",
                 self.values.len()
-            ));
+            )));
         }
         if self.seeds_per_point == 0 {
-            return Err("seeds per point must be at least 1".into());
+            return Err(SimError::invalid("seeds per point", "must be at least 1"));
         }
         if self.runs() > MAX_RUNS {
-            return Err(format!(
+            return Err(SimError::Refused(format!(
                 "{} values times {} seeds make {} runs; a sweep takes at most {MAX_RUNS}",
                 self.values.len(),
                 self.seeds_per_point,
                 self.runs()
-            ));
+            )));
         }
         for &value in &self.values {
             self.knob.check(&self.base, value)?;
             self.knob
                 .apply(&self.base, value)
                 .validate()
-                .map_err(|error| format!("at {} = {value}: {error}", self.knob.name()))?;
+                .map_err(|error| {
+                    SimError::within(format!("at {} = {value}", self.knob.name()), error)
+                })?;
         }
         Ok(())
     }
@@ -234,7 +248,7 @@ impl Sweep {
     }
 
     /// Runs every point here, one run after the other.
-    pub fn run(&self) -> Result<SweepTable, String> {
+    pub fn run(&self) -> Result<SweepTable, SimError> {
         self.validate()?;
         let summaries = self
             .points()
@@ -243,9 +257,9 @@ impl Sweep {
                 scenarios
                     .iter()
                     .map(|scenario| Ok(scenario.run_any()?.summary()))
-                    .collect::<Result<Vec<_>, String>>()
+                    .collect::<Result<Vec<_>, SimError>>()
             })
-            .collect::<Result<Vec<_>, String>>()?;
+            .collect::<Result<Vec<_>, SimError>>()?;
         Ok(self.table(&summaries))
     }
 }
@@ -417,31 +431,56 @@ mod tests {
             change(&mut sweep);
             sweep.validate().unwrap_err()
         };
-        assert!(error(|s| s.values.clear()).contains("at least one value"));
-        assert!(error(|s| s.seeds_per_point = 0).contains("at least 1"));
-        assert!(error(|s| s.seeds_per_point = 5_000).contains("at most 10000"));
-        assert!(error(|s| s.values = vec![1.0; 51]).contains("at most 50"));
-        assert!(error(|s| s.values = vec![0.0]).contains("fanout must be a whole number"));
-        assert!(error(|s| s.values = vec![1.5]).contains("got 1.5"));
-        assert!(
-            error(|s| s.base = Scenario::cluster(10, 1, Cluster::default()))
-                .contains("rumor scenarios only")
+        let refused = |sentence: &str| SimError::Refused(sentence.to_string());
+        assert_eq!(
+            error(|s| s.values.clear()),
+            refused("a sweep needs at least one value")
+        );
+        assert_eq!(
+            error(|s| s.seeds_per_point = 0),
+            SimError::invalid("seeds per point", "must be at least 1")
+        );
+        assert_eq!(
+            error(|s| s.seeds_per_point = 5_000),
+            refused("3 values times 5000 seeds make 15000 runs; a sweep takes at most 10000")
+        );
+        assert_eq!(
+            error(|s| s.values = vec![1.0; 51]),
+            refused("51 values; a sweep takes at most 50")
+        );
+        assert_eq!(
+            error(|s| s.values = vec![0.0]),
+            SimError::invalid("fanout", "must be a whole number from 1 to 255, got 0")
+        );
+        assert_eq!(
+            error(|s| s.values = vec![1.5]),
+            SimError::invalid("fanout", "must be a whole number from 1 to 255, got 1.5")
+        );
+        assert_eq!(
+            error(|s| s.base = Scenario::cluster(10, 1, Cluster::default())),
+            SimError::invalid("fanout", "applies to rumor scenarios only")
         );
         let loss = error(|s| {
             s.knob = Knob::LossPercent;
             s.values = vec![10.0, 120.0];
         });
-        assert!(loss.contains("between 0 and 100, got 120"), "{loss}");
+        assert_eq!(
+            loss,
+            SimError::invalid("loss_percent", "must be between 0 and 100, got 120")
+        );
         let nodes = error(|s| {
             s.knob = Knob::Nodes;
             s.values = vec![1.0];
         });
-        assert!(nodes.contains("from 2 to 1000000"), "{nodes}");
+        assert_eq!(
+            nodes,
+            SimError::invalid("nodes", "must be a whole number from 2 to 1000000, got 1")
+        );
         // The scenario's own checks name the value they failed at.
         let version = error(|s| s.base.version = 99);
-        assert!(
-            version.starts_with("at fanout = 1: scenario version 99"),
-            "{version}"
+        assert_eq!(
+            version.to_string(),
+            "at fanout = 1: scenario version 99 is not supported (this build reads version 1)"
         );
         assert_eq!(fanout_sweep().validate(), Ok(()));
     }
@@ -469,27 +508,30 @@ mod tests {
             [10.0, 100.0, 1_000.0, 10_000.0, 100_000.0]
         );
         assert_eq!(steps(3.0, 3.0, 1.0, Spacing::Linear).unwrap(), [3.0]);
-        assert!(
-            steps(5.0, 1.0, 1.0, Spacing::Linear)
-                .unwrap_err()
-                .contains("above to")
+        assert_eq!(
+            steps(5.0, 1.0, 1.0, Spacing::Linear),
+            Err(SimError::invalid("from", "(5) must not be above to (1)"))
         );
-        assert!(
-            steps(1.0, 5.0, 0.0, Spacing::Linear)
-                .unwrap_err()
-                .contains("above 0")
+        assert_eq!(
+            steps(1.0, 5.0, 0.0, Spacing::Linear),
+            Err(SimError::invalid("step", "must be above 0"))
         );
-        assert!(
-            steps(1.0, 5.0, 1.0, Spacing::Geometric)
-                .unwrap_err()
-                .contains("above 1")
+        assert_eq!(
+            steps(1.0, 5.0, 1.0, Spacing::Geometric),
+            Err(SimError::Refused(
+                "multiplying needs a step above 1 and a start above 0".into()
+            ))
         );
-        assert!(
-            steps(0.0, 1e6, 1.0, Spacing::Linear)
-                .unwrap_err()
-                .contains("more than 50")
+        assert_eq!(
+            steps(0.0, 1e6, 1.0, Spacing::Linear),
+            Err(SimError::Refused(
+                "these steps make more than 50 values; take a larger step".into()
+            ))
         );
-        assert!(steps(f64::NAN, 1.0, 1.0, Spacing::Linear).is_err());
+        assert_eq!(
+            steps(f64::NAN, 1.0, 1.0, Spacing::Linear),
+            Err(SimError::invalid("from, to and step", "must be numbers"))
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -13,6 +13,7 @@ use std::collections::{BTreeSet, VecDeque};
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 
+use crate::error::SimError;
 use gossip_core::NodeId;
 use gossip_core::peer_selection::PeerSelector;
 
@@ -59,9 +60,15 @@ pub struct Topology {
 
 impl Topology {
     /// Builds `kind` over `n` nodes; random kinds draw from `rng`.
-    pub fn build<R: Rng + ?Sized>(kind: TopologyKind, n: u32, rng: &mut R) -> Result<Self, String> {
+    pub fn build<R: Rng + ?Sized>(
+        kind: TopologyKind,
+        n: u32,
+        rng: &mut R,
+    ) -> Result<Self, SimError> {
         if n < 2 {
-            return Err(format!("topology needs at least 2 nodes, got {n}"));
+            return Err(SimError::Refused(format!(
+                "topology needs at least 2 nodes, got {n}"
+            )));
         }
         let edges = match kind {
             TopologyKind::Complete | TopologyKind::DataCenters => {
@@ -74,48 +81,55 @@ impl Topology {
             TopologyKind::Ring { k } => {
                 check(
                     k >= 1 && 2 * k < n,
-                    "topology.k must be at least 1 and below n/2",
+                    "topology.k",
+                    "must be at least 1 and below n/2",
                 )?;
                 ring_lattice(n, k)
             }
             TopologyKind::Grid { width } => {
                 check(
                     width >= 1 && width <= n,
-                    "topology.width must be between 1 and n",
+                    "topology.width",
+                    "must be between 1 and n",
                 )?;
                 grid(n, width)
             }
             TopologyKind::RandomRegular { degree } => {
                 check(
                     degree >= 1 && degree < n,
-                    "topology.degree must be between 1 and n-1",
+                    "topology.degree",
+                    "must be between 1 and n-1",
                 )?;
                 check(
                     u64::from(n) * u64::from(degree) % 2 == 0,
-                    "topology.degree times n must be even",
+                    "topology.degree",
+                    "times n must be even",
                 )?;
                 random_regular(n, degree, rng)?
             }
             TopologyKind::ErdosRenyi { mean_degree } => {
                 check(
                     mean_degree > 0.0 && mean_degree <= f64::from(n - 1),
-                    "topology.mean_degree must be in (0, n-1]",
+                    "topology.mean_degree",
+                    "must be in (0, n-1]",
                 )?;
                 erdos_renyi(n, mean_degree / f64::from(n - 1), rng)
             }
             TopologyKind::WattsStrogatz { k, beta } => {
                 check(
                     k >= 1 && 2 * k < n,
-                    "topology.k must be at least 1 and below n/2",
+                    "topology.k",
+                    "must be at least 1 and below n/2",
                 )?;
                 check(
                     (0.0..=1.0).contains(&beta),
-                    "topology.beta must be between 0 and 1",
+                    "topology.beta",
+                    "must be between 0 and 1",
                 )?;
                 watts_strogatz(n, k, beta, rng)
             }
             TopologyKind::BarabasiAlbert { m } => {
-                check(m >= 1 && m < n, "topology.m must be between 1 and n-1")?;
+                check(m >= 1 && m < n, "topology.m", "must be between 1 and n-1")?;
                 barabasi_albert(n, m, rng)
             }
         };
@@ -205,11 +219,11 @@ impl Topology {
     }
 }
 
-fn check(condition: bool, message: &str) -> Result<(), String> {
+fn check(condition: bool, field: &str, reason: &str) -> Result<(), SimError> {
     if condition {
         Ok(())
     } else {
-        Err(message.to_string())
+        Err(SimError::invalid(field, reason))
     }
 }
 
@@ -262,7 +276,7 @@ fn random_regular<R: Rng + ?Sized>(
     n: u32,
     degree: u32,
     rng: &mut R,
-) -> Result<Vec<(NodeId, NodeId)>, String> {
+) -> Result<Vec<(NodeId, NodeId)>, SimError> {
     'attempt: for _ in 0..100 {
         let mut ends: Vec<NodeId> = (0..n)
             .flat_map(|v| std::iter::repeat_n(v, degree as usize))
@@ -292,9 +306,9 @@ fn random_regular<R: Rng + ?Sized>(
         }
         return Ok(edges);
     }
-    Err(format!(
+    Err(SimError::Refused(format!(
         "could not build a random {degree}-regular graph on {n} nodes"
-    ))
+    )))
 }
 
 /// G(n, p) by skipping over absent links with geometric jumps (Batagelj and Brandes 2005).
@@ -520,17 +534,24 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn bad_parameters_name_the_field() {
         let error = |kind| Topology::build(kind, 10, &mut seeded_rng(1)).unwrap_err();
-        assert!(error(TopologyKind::Ring { k: 5 }).contains("topology.k"));
-        assert!(
-            Topology::build(
-                TopologyKind::RandomRegular { degree: 3 },
-                9,
-                &mut seeded_rng(1)
-            )
-            .unwrap_err()
-            .contains("even")
+        assert!(matches!(
+            error(TopologyKind::Ring { k: 5 }),
+            SimError::Invalid { field, .. } if field == "topology.k"
+        ));
+        let odd = Topology::build(
+            TopologyKind::RandomRegular { degree: 3 },
+            9,
+            &mut seeded_rng(1),
         );
-        assert!(error(TopologyKind::WattsStrogatz { k: 1, beta: 2.0 }).contains("topology.beta"));
+        assert!(
+            matches!(&odd, Err(SimError::Invalid { field, reason })
+                if field == "topology.degree" && reason.contains("even")),
+            "{odd:?}"
+        );
+        assert!(matches!(
+            error(TopologyKind::WattsStrogatz { k: 1, beta: 2.0 }),
+            SimError::Invalid { field, .. } if field == "topology.beta"
+        ));
         assert!(Topology::build(TopologyKind::Complete, 1, &mut seeded_rng(1)).is_err());
     }
 }

@@ -114,7 +114,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
         LossOfInterest::Coin(k) => ("coin", k),
         LossOfInterest::Never => ("never", 2),
     };
-    let validation = current.validate().and_then(|()| {
+    let validation = current.validate().map_err(|e| e.to_string()).and_then(|()| {
         if current.nodes < 2 {
             Err("nodes must be at least 2".to_string())
         } else if current.rumor_config().is_none() && current.nodes > MAX_CLUSTER_NODES {

@@ -608,7 +608,11 @@ mod tests {
     fn answer(scenarios: &[Scenario]) -> Vec<Result<Summary, String>> {
         scenarios
             .iter()
-            .map(|s| s.run_any().map(|outcome| outcome.summary()))
+            .map(|s| {
+                s.run_any()
+                    .map(|outcome| outcome.summary())
+                    .map_err(|error| error.to_string())
+            })
             .collect()
     }
 

@@ -7,6 +7,7 @@
 //! replace it with a newer one, without waiting for it to end.
 
 use futures::{FutureExt, SinkExt, StreamExt};
+use gossip_sim::error::SimError;
 use gossip_sim::events::EventReport;
 use gossip_sim::recorded_run::{Progress, RecordedOutcome};
 use gossip_sim::recorded_run::{ClusterRecording, Recording};
@@ -94,8 +95,8 @@ pub enum SimOutput {
 /// How long the worker computes before it reports progress and reads its messages, in ms.
 pub const SLICE_MS: f64 = 50.0;
 
-/// The answer to a finished run of `scenario`.
-pub fn finished(scenario: Scenario, outcome: Result<RecordedOutcome, String>) -> SimOutput {
+/// The answer to a finished run of `scenario`. An error crosses to the page as its text.
+pub fn finished(scenario: Scenario, outcome: Result<RecordedOutcome, SimError>) -> SimOutput {
     match outcome {
         Ok(RecordedOutcome::Rumor { report, recording }) => SimOutput::Done {
             scenario,
@@ -108,7 +109,10 @@ pub fn finished(scenario: Scenario, outcome: Result<RecordedOutcome, String>) ->
             recording,
         },
         Ok(RecordedOutcome::System { report }) => SimOutput::SystemDone { scenario, report },
-        Err(error) => SimOutput::Failed { scenario, error },
+        Err(error) => SimOutput::Failed {
+            scenario,
+            error: error.to_string(),
+        },
     }
 }
 
@@ -132,7 +136,12 @@ fn summaries(id: u64, scenarios: &[Scenario]) -> SimOutput {
         id,
         summaries: scenarios
             .iter()
-            .map(|scenario| scenario.run_any().map(|outcome| outcome.summary()))
+            .map(|scenario| {
+                scenario
+                    .run_any()
+                    .map(|outcome| outcome.summary())
+                    .map_err(|error| error.to_string())
+            })
             .collect(),
     }
 }
@@ -163,7 +172,10 @@ pub async fn sim_reactor(mut scope: ReactorScope<SimRequest, SimOutput>) {
             Ok(run) => run,
             Err(error) => {
                 if scope
-                    .send(SimOutput::Failed { scenario, error })
+                    .send(SimOutput::Failed {
+                        scenario,
+                        error: error.to_string(),
+                    })
                     .await
                     .is_err()
                 {
