@@ -8,6 +8,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use core::fmt;
+
+use crate::error::SimError;
 use crate::scenario::Scenario;
 
 /// The link format this build writes and reads.
@@ -29,34 +32,85 @@ pub fn fragment(scenario: &Scenario) -> String {
     format!("#{FRAGMENT_KEY}{}", encode(scenario))
 }
 
+/// Why a link could not be opened. Each says what is wrong in words a person can act on; the
+/// experiment that was open stays as it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkError {
+    /// No `v1.` payload: not a scenario link at all.
+    NotALink,
+    /// A payload of another link format version.
+    UnsupportedVersion {
+        /// The link's version, as written in it.
+        found: String,
+    },
+    /// The payload is not base64url: usually a link cut short or altered when copied.
+    BadBase64(String),
+    /// The scenario inflates past [`MAX_SCENARIO_BYTES`].
+    TooLarge,
+    /// The compressed data ends early or is damaged.
+    Truncated,
+    /// The data is JSON of no scenario: which field, and why (from the parser).
+    Unreadable(String),
+    /// A well-formed scenario that is not valid (a value out of range).
+    Invalid(SimError),
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkError::NotALink => {
+                f.write_str("this is not a GossipLab scenario link: expected \"#s=v1.<data>\"")
+            }
+            LinkError::UnsupportedVersion { found } => write!(
+                f,
+                "scenario link version {found:?} is not supported (this build reads {LINK_VERSION})"
+            ),
+            LinkError::BadBase64(error) => write!(
+                f,
+                "the scenario link is damaged (bad base64: {error}); was it cut short when copied?"
+            ),
+            LinkError::TooLarge => write!(
+                f,
+                "the scenario in the link is larger than {MAX_SCENARIO_BYTES} bytes"
+            ),
+            LinkError::Truncated => f.write_str(
+                "the scenario link is truncated or damaged (its data does not decompress)",
+            ),
+            LinkError::Unreadable(error) => {
+                write!(f, "the scenario in the link is invalid: {error}")
+            }
+            LinkError::Invalid(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for LinkError {}
+
 /// Decodes a whole link, a fragment (`#s=...` or `s=...`) or a bare payload (`v1....`).
-pub fn decode(link: &str) -> Result<Scenario, String> {
+pub fn decode(link: &str) -> Result<Scenario, LinkError> {
     let link = link.trim();
     let after_hash = link.rsplit_once('#').map_or(link, |(_, fragment)| fragment);
     let payload = after_hash.strip_prefix(FRAGMENT_KEY).unwrap_or(after_hash);
     let Some((version, data)) = payload.split_once('.') else {
-        return Err("this is not a GossipLab scenario link: expected \"#s=v1.<data>\"".into());
+        return Err(LinkError::NotALink);
     };
     if version != LINK_VERSION {
-        return Err(format!(
-            "scenario link version {version:?} is not supported (this build reads {LINK_VERSION})"
-        ));
+        return Err(LinkError::UnsupportedVersion {
+            found: version.to_string(),
+        });
     }
-    let compressed = URL_SAFE_NO_PAD.decode(data).map_err(|error| {
-        format!("the scenario link is damaged (bad base64: {error}); was it cut short when copied?")
-    })?;
+    let compressed = URL_SAFE_NO_PAD
+        .decode(data)
+        .map_err(|error| LinkError::BadBase64(error.to_string()))?;
     let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&compressed, MAX_SCENARIO_BYTES)
         .map_err(|error| match error.status {
-            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
-                format!("the scenario in the link is larger than {MAX_SCENARIO_BYTES} bytes")
-            }
-            _ => "the scenario link is truncated or damaged (its data does not decompress)"
-                .to_string(),
+            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => LinkError::TooLarge,
+            _ => LinkError::Truncated,
         })?;
     let scenario: Scenario =
         serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&json))
-            .map_err(|error| format!("the scenario in the link is invalid: {error}"))?;
-    scenario.validate()?;
+            .map_err(|error| LinkError::Unreadable(error.to_string()))?;
+    scenario.validate().map_err(LinkError::Invalid)?;
     Ok(scenario)
 }
 
@@ -104,15 +158,18 @@ mod tests {
     fn bad_links_say_what_is_wrong() {
         let payload = encode(&sample());
         let error = |link: &str| decode(link).unwrap_err();
-        assert!(error("http://x/#hello").contains("not a GossipLab scenario link"));
-        assert!(error(&payload.replacen("v1", "v9", 1)).contains("version \"v9\""));
-        assert!(error("v1.@@@").contains("bad base64"));
+        assert_eq!(error("http://x/#hello"), LinkError::NotALink);
+        assert_eq!(
+            error(&payload.replacen("v1", "v9", 1)),
+            LinkError::UnsupportedVersion { found: "v9".into() }
+        );
+        assert!(matches!(error("v1.@@@"), LinkError::BadBase64(_)));
         // Cut anywhere, a link is reported as cut short or truncated, never as something else.
         for cut in 4..payload.len() {
-            let message = error(&payload[..cut]);
+            let error = error(&payload[..cut]);
             assert!(
-                message.contains("cut short") || message.contains("truncated"),
-                "cut at {cut}: {message}"
+                matches!(error, LinkError::BadBase64(_) | LinkError::Truncated),
+                "cut at {cut}: {error}"
             );
         }
 
@@ -123,11 +180,15 @@ mod tests {
         let wrong_field = invalid(
             r#"{"version":1,"nodes":10,"seed":1,"rumor":{"loss":{"kind":"counter","k":2},"trigger":"feedback","fanout":"three"}}"#,
         );
-        assert!(wrong_field.contains("rumor.fanout"), "{wrong_field}");
+        assert!(
+            matches!(&wrong_field, LinkError::Unreadable(why) if why.starts_with("rumor.fanout")),
+            "{wrong_field}"
+        );
         let zero_k = invalid(
             r#"{"version":1,"nodes":10,"seed":1,"rumor":{"loss":{"kind":"coin","k":0},"trigger":"feedback","fanout":1}}"#,
         );
-        assert!(zero_k.contains("k must be at least 1"), "{zero_k}");
+        assert_eq!(zero_k.to_string(), "rumor.loss.k must be at least 1");
+        assert!(matches!(zero_k, LinkError::Invalid(_)));
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -135,6 +196,6 @@ mod tests {
         let bomb = vec![b' '; MAX_SCENARIO_BYTES + 1];
         let compressed = miniz_oxide::deflate::compress_to_vec(&bomb, 9);
         let error = decode(&format!("v1.{}", URL_SAFE_NO_PAD.encode(compressed))).unwrap_err();
-        assert!(error.contains("larger than"), "{error}");
+        assert_eq!(error, LinkError::TooLarge);
     }
 }

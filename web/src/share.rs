@@ -31,7 +31,7 @@ pub fn parse_fragment(hash: &str) -> LinkedScenario {
     }
     match share_link::decode(fragment) {
         Ok(scenario) => LinkedScenario::Valid(scenario),
-        Err(reason) => LinkedScenario::Broken(reason),
+        Err(reason) => LinkedScenario::Broken(reason.to_string()),
     }
 }
 
