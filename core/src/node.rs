@@ -5,13 +5,18 @@
 //! - Inputs: [`Node::handle`] (or [`Node::handle_bytes`] for untrusted bytes), [`Node::tick`] at
 //!   or after [`Node::poll_timeout`], and [`Node::put`] for a local write.
 //! - Outputs: [`Node::poll_transmit`] (messages to send) and [`Node::poll_event`] (what the view
-//!   shows: membership changes, and every value that arrives, with the mechanism that brought it).
+//!   shows: membership changes, and every value that arrives, with the mechanism that brought it;
+//!   each event prints as one line, see [`NodeEvent`]'s `Display`).
 //!
 //! A write is stored locally, then spread by every enabled mechanism: direct mail to every alive
 //! member, a new rumor, and the next anti-entropy exchanges. Peers are chosen from the SWIM
 //! membership list (alive members only).
+//!
+//! A live peer (a process, a browser tab) builds its configuration with [`NodeConfig::live`]
+//! from the few settings its user chooses ([`LivePeerOptions`]).
 
 use std::collections::{BTreeSet, VecDeque};
+use std::fmt;
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -19,6 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::Mechanism;
 use crate::anti_entropy::{AntiEntropy, AntiEntropyConfig, AntiEntropyEvent};
 use crate::direct_mail::{DirectMail, DirectMailConfig, DropReason, MailEvent};
+use crate::error::{ConfigError, PutError};
 use crate::membership::{MemberEvent, Swim, SwimConfig};
 use crate::peer_selection::{HamiltonianCycle, PeerSelector, UniformList};
 use crate::rumor::monger::{MongerConfig, MongerEvent, RumorMonger};
@@ -30,6 +36,7 @@ use crate::{NodeId, Time};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PeerChoice {
+    /// Any alive member, uniformly at random.
     Uniform,
     /// The successor in a ring over the alive members sorted by id.
     Hamiltonian,
@@ -39,9 +46,11 @@ pub enum PeerChoice {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AntiEntropySchedule {
+    /// How each exchange runs (direction, comparison, message size).
     pub config: AntiEntropyConfig,
     /// Time between exchanges this node starts.
     pub period: Time,
+    /// Whom each exchange is with.
     pub peer_choice: PeerChoice,
 }
 
@@ -60,7 +69,9 @@ impl Default for AntiEntropySchedule {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RumorSchedule {
+    /// How rumors spread and when a node loses interest in one.
     pub config: MongerConfig,
+    /// Time between the node's rumor mongering periods (each sends its hot rumors).
     pub period: Time,
 }
 
@@ -75,13 +86,17 @@ impl Default for RumorSchedule {
 }
 
 /// Which mechanisms run, and how. Absent fields take their defaults; `null` turns a mechanism
-/// off.
+/// off. Live peers build one with [`NodeConfig::live`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NodeConfig {
+    /// Membership and failure detection (always on: the other mechanisms pick peers from it).
     pub swim: SwimConfig,
+    /// Periodic reconciliation with one peer at a time; `None`: off.
     pub anti_entropy: Option<AntiEntropySchedule>,
+    /// Rumor mongering of every new version; `None`: off.
     pub rumor: Option<RumorSchedule>,
+    /// Each write mailed to every alive member, with retries; `None`: off.
     pub direct_mail: Option<DirectMailConfig>,
     /// Largest message accepted by [`Node::handle_bytes`].
     pub max_message_bytes: usize,
@@ -111,19 +126,134 @@ impl Default for NodeConfig {
     }
 }
 
+/// Whom a live peer tells that a version reached it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Receipts {
+    /// Nobody.
+    Off,
+    /// The write's origin, which sees when each peer learned its write
+    /// ([`NodeEvent::Confirmed`]): [`NodeConfig::receipts`].
+    ToOrigin,
+    /// The origin and every alive member, so every peer sees who has each version
+    /// ([`NodeEvent::Receipt`]): [`NodeConfig::receipts_to_all`]. For small rooms.
+    ToAll,
+}
+
+/// What the user of a live peer chooses; [`NodeConfig::live`] makes the [`NodeConfig`] from it,
+/// everything else at its default. Times are milliseconds.
+///
+/// The defaults are `gossip-node peer`'s: SWIM and anti-entropy every second, rumor mongering
+/// every 200 ms, no direct mail, SWIM without Lifeguard, receipts to the writer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LivePeerOptions {
+    /// SWIM's protocol period; the ping timeout is 30% of it.
+    pub protocol_period: Time,
+    /// Time between the anti-entropy exchanges this peer starts; `None`: no anti-entropy.
+    pub anti_entropy_period: Option<Time>,
+    /// Time between rumor mongering periods; `None`: no rumor mongering.
+    pub rumor_period: Option<Time>,
+    /// Mail every write to every alive member (with [`DirectMailConfig`]'s defaults).
+    pub direct_mail: bool,
+    /// Run SWIM with the Lifeguard extensions. Every peer of a cluster should agree.
+    pub lifeguard: bool,
+    /// Whom this peer tells that a version reached it.
+    pub receipts: Receipts,
+}
+
+impl Default for LivePeerOptions {
+    fn default() -> Self {
+        LivePeerOptions {
+            protocol_period: 1_000,
+            anti_entropy_period: Some(1_000),
+            rumor_period: Some(200),
+            direct_mail: false,
+            lifeguard: false,
+            receipts: Receipts::ToOrigin,
+        }
+    }
+}
+
+impl LivePeerOptions {
+    /// The defaults with the periods given as command-line flags and JavaScript hosts take them:
+    /// milliseconds, 0 turning anti-entropy or rumor mongering off.
+    pub fn from_periods(protocol_period: Time, anti_entropy: Time, rumor: Time) -> Self {
+        LivePeerOptions {
+            protocol_period,
+            anti_entropy_period: (anti_entropy > 0).then_some(anti_entropy),
+            rumor_period: (rumor > 0).then_some(rumor),
+            ..LivePeerOptions::default()
+        }
+    }
+}
+
 impl NodeConfig {
-    pub fn validate(&self) -> Result<(), String> {
-        self.swim.validate()?;
+    /// The configuration of a live peer: the options' periods and mechanisms, every other
+    /// setting at its default. Not checked here: [`Node::new`] (or [`NodeConfig::validate`])
+    /// refuses a period of 0, or a protocol period below 4 ms (its ping timeout would be 0).
+    ///
+    /// ```
+    /// use gossip_core::node::{LivePeerOptions, Node, NodeConfig, Receipts};
+    ///
+    /// // A browser tab: SWIM every 500 ms, rumors only, receipts to the whole room.
+    /// let config = NodeConfig::live(LivePeerOptions {
+    ///     protocol_period: 500,
+    ///     anti_entropy_period: None,
+    ///     rumor_period: Some(100),
+    ///     receipts: Receipts::ToAll,
+    ///     ..LivePeerOptions::default()
+    /// });
+    /// assert_eq!(config.swim.ping_timeout, 150);
+    /// assert!(config.anti_entropy.is_none() && config.direct_mail.is_none());
+    /// assert!(config.receipts && config.receipts_to_all);
+    /// let node = Node::new(7, config)?;
+    /// assert_eq!(node.config().rumor.map(|schedule| schedule.period), Some(100));
+    /// # Ok::<(), gossip_core::error::ConfigError>(())
+    /// ```
+    pub fn live(options: LivePeerOptions) -> NodeConfig {
+        let LivePeerOptions {
+            protocol_period,
+            anti_entropy_period,
+            rumor_period,
+            direct_mail,
+            lifeguard,
+            receipts,
+        } = options;
+        let defaults = NodeConfig::default();
+        NodeConfig {
+            swim: SwimConfig {
+                protocol_period,
+                ping_timeout: protocol_period.saturating_mul(3) / 10,
+                lifeguard,
+                ..defaults.swim
+            },
+            anti_entropy: anti_entropy_period.map(|period| AntiEntropySchedule {
+                period,
+                ..AntiEntropySchedule::default()
+            }),
+            rumor: rumor_period.map(|period| RumorSchedule {
+                period,
+                ..RumorSchedule::default()
+            }),
+            direct_mail: direct_mail.then(DirectMailConfig::default),
+            receipts: receipts != Receipts::Off,
+            receipts_to_all: receipts == Receipts::ToAll,
+            ..defaults
+        }
+    }
+
+    /// Checks every mechanism's settings; the error names the first value out of its range.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        swim_checked(self.swim.validate())?;
         if let Some(schedule) = &self.anti_entropy {
             schedule.config.validate()?;
             if schedule.period == 0 {
-                return Err("anti_entropy.period must be positive".into());
+                return Err(ConfigError::new("anti_entropy.period", "must be positive"));
             }
         }
         if let Some(schedule) = &self.rumor {
             schedule.config.validate()?;
             if schedule.period == 0 {
-                return Err("rumor.period must be positive".into());
+                return Err(ConfigError::new("rumor.period", "must be positive"));
             }
         }
         if let Some(config) = &self.direct_mail {
@@ -133,64 +263,148 @@ impl NodeConfig {
     }
 }
 
-/// What a node reports to its view.
+/// The fields SWIM's check names at the start of its messages (`swim.ping_timeout must be
+/// ...`), while that check still returns `String`.
+const SWIM_FIELDS: &[&str] = &[
+    "swim.protocol_period",
+    "swim.ping_timeout",
+    "swim.suspicion_mult",
+    "swim.max_piggyback",
+    "swim.retransmit_mult",
+    "swim.sync_chunk",
+    "swim.max_health",
+    "swim.suspicion_max_mult",
+];
+
+/// Transitional, until [`SwimConfig::validate`] returns a [`ConfigError`] (it compiles either
+/// way): a refusal as a [`ConfigError`]. A message that starts with one of [`SWIM_FIELDS`] keeps
+/// it as its field, so that it reads exactly as before; any other is the reason, with `swim` as
+/// the field.
+trait IntoConfigError {
+    fn into_config_error(self) -> ConfigError;
+}
+
+impl IntoConfigError for String {
+    fn into_config_error(self) -> ConfigError {
+        let field = SWIM_FIELDS.iter().copied().find(|field| {
+            self.strip_prefix(field)
+                .is_some_and(|rest| rest.starts_with(' '))
+        });
+        match field {
+            Some(field) => ConfigError::new(field, &self[field.len() + 1..]),
+            None => ConfigError::new("swim", self),
+        }
+    }
+}
+
+impl IntoConfigError for ConfigError {
+    fn into_config_error(self) -> ConfigError {
+        self
+    }
+}
+
+fn swim_checked<E: IntoConfigError>(checked: Result<(), E>) -> Result<(), ConfigError> {
+    checked.map_err(IntoConfigError::into_config_error)
+}
+
+/// What a node reports to its view. Each event prints as the one line live peers show for it
+/// (`Display`):
+///
+/// | event | line |
+/// | --- | --- |
+/// | [`MemberEvent::Joined`] | `member 3 joined` |
+/// | [`MemberEvent::Suspected`] | `member 3 suspected` |
+/// | [`MemberEvent::Refuted`] | `member 3 is alive (incarnation 2)` |
+/// | [`MemberEvent::Failed`] | `member 3 failed` |
+/// | [`MemberEvent::Left`] | `member 3 left` |
+/// | [`NodeEvent::Updated`] | `updated colour = blue (origin 3, version 7, via Rumor)` |
+/// | [`NodeEvent::MailDropped`] | `direct mail of version 7 to 4 given up (QueueFull)` |
+/// | [`NodeEvent::Confirmed`] | `peer 4 has colour version 7 (via Rumor), 35 ms after the write` |
+/// | [`NodeEvent::Receipt`] | `peer 4 has peer 3's version 7 (via AntiEntropy)` |
+///
+/// Mechanisms and drop reasons are named as in Rust (`AntiEntropy`, `DirectMail`); a value is
+/// shown as UTF-8, with any invalid byte as `�`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NodeEvent {
+    /// A member joined, was suspected, refuted a suspicion, failed or left.
     Member(MemberEvent),
     /// A newer value of `key` is now stored.
     Updated {
+        /// The key written.
         key: String,
+        /// The value now stored.
+        value: Vec<u8>,
+        /// The version: its origin (the writer) and number.
         stamp: Stamp,
+        /// What brought it ([`Mechanism::Local`]: a write at this node).
         via: Mechanism,
+        /// When it arrived.
         at: Time,
     },
     /// Direct mail gave up on a write to `to`; anti-entropy is what repairs it.
     MailDropped {
+        /// The member the mail was for.
         to: NodeId,
+        /// The version mailed.
         stamp: Stamp,
+        /// Why it was given up.
         reason: DropReason,
     },
     /// Peer `by` reports that it has this node's write `stamp` of `key`, brought by `via`;
     /// the receipt arrived `after` milliseconds after the write (the learning time plus one
     /// trip back).
     Confirmed {
+        /// The peer that has the version.
         by: NodeId,
+        /// The key written.
         key: String,
+        /// The version, written here.
         stamp: Stamp,
+        /// What brought it to `by`.
         via: Mechanism,
+        /// Time from the write to the receipt's arrival here.
         after: Time,
     },
     /// Peer `by` reports that it has version `stamp` of another peer's write, brought by `via`
     /// (only with [`NodeConfig::receipts_to_all`]).
     Receipt {
+        /// The peer that has the version.
         by: NodeId,
+        /// The version, written elsewhere (`stamp.origin`).
         stamp: Stamp,
+        /// What brought it to `by`.
         via: Mechanism,
     },
 }
 
-impl NodeEvent {
-    /// The event in one line, as live peers print it (`value`: the key's value, for an update).
-    pub fn line(&self, value: Option<&str>) -> String {
+impl fmt::Display for NodeEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // MemberEvent's words live here until membership has a Display of its own.
             NodeEvent::Member(member) => match *member {
-                MemberEvent::Joined { id, .. } => format!("member {id} joined"),
-                MemberEvent::Suspected { id, .. } => format!("member {id} suspected"),
+                MemberEvent::Joined { id, .. } => write!(f, "member {id} joined"),
+                MemberEvent::Suspected { id, .. } => write!(f, "member {id} suspected"),
                 MemberEvent::Refuted {
                     id, incarnation, ..
-                } => format!("member {id} is alive (incarnation {incarnation})"),
-                MemberEvent::Failed { id, .. } => format!("member {id} failed"),
-                MemberEvent::Left { id, .. } => format!("member {id} left"),
+                } => write!(f, "member {id} is alive (incarnation {incarnation})"),
+                MemberEvent::Failed { id, .. } => write!(f, "member {id} failed"),
+                MemberEvent::Left { id, .. } => write!(f, "member {id} left"),
             },
             NodeEvent::Updated {
-                key, stamp, via, ..
-            } => format!(
+                key,
+                value,
+                stamp,
+                via,
+                ..
+            } => write!(
+                f,
                 "updated {key} = {} (origin {}, version {}, via {via:?})",
-                value.unwrap_or_default(),
+                String::from_utf8_lossy(value),
                 stamp.origin,
                 stamp.version
             ),
-            NodeEvent::MailDropped { to, stamp, reason } => format!(
+            NodeEvent::MailDropped { to, stamp, reason } => write!(
+                f,
                 "direct mail of version {} to {to} given up ({reason:?})",
                 stamp.version
             ),
@@ -200,11 +414,13 @@ impl NodeEvent {
                 stamp,
                 via,
                 after,
-            } => format!(
+            } => write!(
+                f,
                 "peer {by} has {key} version {} (via {via:?}), {after} ms after the write",
                 stamp.version
             ),
-            NodeEvent::Receipt { by, stamp, via } => format!(
+            NodeEvent::Receipt { by, stamp, via } => write!(
+                f,
                 "peer {by} has peer {}'s version {} (via {via:?})",
                 stamp.origin, stamp.version
             ),
@@ -212,7 +428,7 @@ impl NodeEvent {
     }
 }
 
-/// One live node.
+/// One live node. See the [module documentation](self) for how a driver runs it.
 pub struct Node {
     me: NodeId,
     config: NodeConfig,
@@ -237,7 +453,9 @@ pub struct Node {
 const RECENT_WRITES: usize = 256;
 
 impl Node {
-    pub fn new(me: NodeId, config: NodeConfig) -> Result<Self, String> {
+    /// A node with id `me`, knowing no other member yet; refuses a configuration with a value
+    /// out of its range.
+    pub fn new(me: NodeId, config: NodeConfig) -> Result<Self, ConfigError> {
         config.validate()?;
         let anti_entropy_config = config
             .anti_entropy
@@ -261,22 +479,27 @@ impl Node {
         })
     }
 
+    /// This node's id.
     pub fn me(&self) -> NodeId {
         self.me
     }
 
+    /// The configuration it runs with.
     pub fn config(&self) -> &NodeConfig {
         &self.config
     }
 
+    /// The local replica: every key's latest value known here.
     pub fn store(&self) -> &Store {
         self.anti_entropy.store()
     }
 
+    /// The SWIM membership list and failure detector.
     pub fn membership(&self) -> &Swim {
         &self.swim
     }
 
+    /// Anti-entropy's state and counters (it holds the store).
     pub fn anti_entropy(&self) -> &AntiEntropy {
         &self.anti_entropy
     }
@@ -298,13 +521,15 @@ impl Node {
         self.collect(now);
     }
 
+    /// Starts a graceful leave: SWIM announces it to the members, then the node falls silent.
     pub fn leave(&mut self, now: Time) {
         self.swim.leave(now);
         self.collect(now);
     }
 
-    /// Writes `key` here and starts spreading it.
-    pub fn put(&mut self, now: Time, key: &str, value: &[u8]) -> Result<Stamp, String> {
+    /// Writes `key` here and starts spreading it; returns the new version's stamp. Refuses an
+    /// entry too large for anti-entropy to carry, storing nothing.
+    pub fn put(&mut self, now: Time, key: &str, value: &[u8]) -> Result<Stamp, PutError> {
         let stamp = self.anti_entropy.put(key, value)?;
         let entry = VersionedEntry {
             key: key.to_string(),
@@ -313,6 +538,7 @@ impl Node {
         };
         self.events.push_back(NodeEvent::Updated {
             key: key.to_string(),
+            value: value.to_vec(),
             stamp,
             via: Mechanism::Local,
             at: now,
@@ -427,6 +653,7 @@ impl Node {
         })
     }
 
+    /// The next message to send, and to whom; `None` when there is none.
     pub fn poll_transmit(&mut self) -> Option<(NodeId, Message)> {
         self.outbox.pop_front()
     }
@@ -437,6 +664,7 @@ impl Node {
             .map(|(to, message)| (to, wire::encode(&message)))
     }
 
+    /// The next thing to report; `None` when there is none.
     pub fn poll_event(&mut self) -> Option<NodeEvent> {
         self.events.pop_front()
     }
@@ -470,13 +698,21 @@ impl Node {
         }
     }
 
-    /// Reports a version that arrived from elsewhere, and owes its origin a receipt if asked to.
+    /// Reports a version that arrived from elsewhere (now in the store), and owes its origin a
+    /// receipt if asked to.
     fn learned(&mut self, key: String, stamp: Stamp, via: Mechanism, at: Time) {
         if self.config.receipts && stamp.origin != self.me {
             self.receipts_due.push((stamp.origin, stamp, via));
         }
+        let value = self
+            .anti_entropy
+            .store()
+            .value(&key)
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
         self.events.push_back(NodeEvent::Updated {
             key,
+            value,
             stamp,
             via,
             at,
@@ -984,6 +1220,336 @@ mod tests {
             }),
             ..NodeConfig::default()
         };
-        assert!(Node::new(0, config).err().unwrap().contains("rumor.period"));
+        let error = Node::new(0, config).err().unwrap();
+        assert_eq!(error.field, "rumor.period");
+        assert_eq!(error.to_string(), "rumor.period must be positive");
+    }
+
+    /// The mappings the three live drivers wrote by hand before [`NodeConfig::live`]: the
+    /// native peer's and the Node.js peer's (periods, 0 for off) and a browser tab's.
+    fn native_config_before(
+        swim: Time,
+        anti_entropy: Time,
+        rumor: Time,
+        lifeguard: bool,
+    ) -> NodeConfig {
+        let mut config = NodeConfig::default();
+        config.swim.protocol_period = swim;
+        config.swim.ping_timeout = swim * 3 / 10;
+        config.swim.lifeguard = lifeguard;
+        config.receipts = true;
+        config.anti_entropy =
+            config
+                .anti_entropy
+                .filter(|_| anti_entropy > 0)
+                .map(|mut schedule| {
+                    schedule.period = anti_entropy;
+                    schedule
+                });
+        config.rumor = config.rumor.filter(|_| rumor > 0).map(|mut schedule| {
+            schedule.period = rumor;
+            schedule
+        });
+        config
+    }
+
+    fn tab_config_before(
+        period: Time,
+        ae: bool,
+        rumor: bool,
+        mail: bool,
+        lifeguard: bool,
+    ) -> NodeConfig {
+        let mut config = NodeConfig::default();
+        config.swim.protocol_period = period;
+        config.swim.ping_timeout = period * 3 / 10;
+        config.swim.lifeguard = lifeguard;
+        config.receipts = true;
+        config.receipts_to_all = true;
+        config.anti_entropy = config.anti_entropy.filter(|_| ae);
+        if let Some(schedule) = config.anti_entropy.as_mut() {
+            schedule.period = period;
+        }
+        config.rumor = config.rumor.filter(|_| rumor);
+        if let Some(schedule) = config.rumor.as_mut() {
+            schedule.period = (period / 5).max(20);
+        }
+        if mail {
+            config.direct_mail = Some(Default::default());
+        }
+        config
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn live_configs_are_the_ones_each_driver_built_by_hand() {
+        for (swim, anti_entropy, rumor) in
+            [(1_000, 1_000, 200), (200, 200, 40), (500, 0, 0), (7, 3, 0)]
+        {
+            for lifeguard in [false, true] {
+                let options = LivePeerOptions {
+                    lifeguard,
+                    ..LivePeerOptions::from_periods(swim, anti_entropy, rumor)
+                };
+                assert_eq!(
+                    NodeConfig::live(options),
+                    native_config_before(swim, anti_entropy, rumor, lifeguard),
+                    "{options:?}"
+                );
+            }
+        }
+        assert_eq!(
+            NodeConfig::live(LivePeerOptions::default()),
+            native_config_before(1_000, 1_000, 200, false)
+        );
+        for period in [100, 1_000, 10_000] {
+            for mask in 0..16 {
+                let [ae, rumor, mail, lifeguard] = [1, 2, 4, 8].map(|bit| mask & bit != 0);
+                let options = LivePeerOptions {
+                    protocol_period: period,
+                    anti_entropy_period: ae.then_some(period),
+                    rumor_period: rumor.then_some((period / 5).max(20)),
+                    direct_mail: mail,
+                    lifeguard,
+                    receipts: Receipts::ToAll,
+                };
+                assert_eq!(
+                    NodeConfig::live(options),
+                    tab_config_before(period, ae, rumor, mail, lifeguard),
+                    "{options:?}"
+                );
+            }
+        }
+        let quiet = NodeConfig::live(LivePeerOptions {
+            receipts: Receipts::Off,
+            ..LivePeerOptions::default()
+        });
+        assert!(!quiet.receipts && !quiet.receipts_to_all);
+        // Too short a period is refused where every config is: by validate.
+        assert_eq!(
+            NodeConfig::live(LivePeerOptions::from_periods(3, 0, 0))
+                .validate()
+                .unwrap_err()
+                .field,
+            "swim.ping_timeout"
+        );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn every_event_prints_as_one_line() {
+        let stamp = Stamp {
+            version: 7,
+            origin: 3,
+        };
+        let lines = [
+            (
+                NodeEvent::Member(MemberEvent::Joined {
+                    id: 3,
+                    incarnation: 0,
+                    at: 5,
+                }),
+                "member 3 joined",
+            ),
+            (
+                NodeEvent::Member(MemberEvent::Suspected {
+                    id: 3,
+                    incarnation: 1,
+                    at: 5,
+                }),
+                "member 3 suspected",
+            ),
+            (
+                NodeEvent::Member(MemberEvent::Refuted {
+                    id: 3,
+                    incarnation: 2,
+                    at: 5,
+                }),
+                "member 3 is alive (incarnation 2)",
+            ),
+            (
+                NodeEvent::Member(MemberEvent::Failed {
+                    id: 3,
+                    incarnation: 2,
+                    at: 5,
+                }),
+                "member 3 failed",
+            ),
+            (
+                NodeEvent::Member(MemberEvent::Left {
+                    id: 3,
+                    incarnation: 2,
+                    at: 5,
+                }),
+                "member 3 left",
+            ),
+            (
+                NodeEvent::Updated {
+                    key: "colour".into(),
+                    value: b"round and red".to_vec(),
+                    stamp,
+                    via: Mechanism::AntiEntropy,
+                    at: 9,
+                },
+                "updated colour = round and red (origin 3, version 7, via AntiEntropy)",
+            ),
+            (
+                NodeEvent::Updated {
+                    key: "k".into(),
+                    value: vec![b'a', 0xff],
+                    stamp,
+                    via: Mechanism::Local,
+                    at: 9,
+                },
+                "updated k = a\u{fffd} (origin 3, version 7, via Local)",
+            ),
+            (
+                NodeEvent::MailDropped {
+                    to: 4,
+                    stamp,
+                    reason: DropReason::QueueFull,
+                },
+                "direct mail of version 7 to 4 given up (QueueFull)",
+            ),
+            (
+                NodeEvent::Confirmed {
+                    by: 4,
+                    key: "colour".into(),
+                    stamp,
+                    via: Mechanism::Rumor,
+                    after: 35,
+                },
+                "peer 4 has colour version 7 (via Rumor), 35 ms after the write",
+            ),
+            (
+                NodeEvent::Receipt {
+                    by: 4,
+                    stamp,
+                    via: Mechanism::DirectMail,
+                },
+                "peer 4 has peer 3's version 7 (via DirectMail)",
+            ),
+        ];
+        for (event, line) in lines {
+            assert_eq!(event.to_string(), line);
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn an_update_carries_the_value_it_brought() {
+        let mut network = Network::new(3, only(false, true, false), 0.0, 3);
+        network.put(0, "k", b"one");
+        network.run_until(2_000);
+        network.put(1, "k", b"two");
+        network.run_until(4_000);
+        let values: Vec<(NodeId, &[u8], Mechanism)> = network
+            .events
+            .iter()
+            .filter_map(|(at, event)| match event {
+                NodeEvent::Updated { value, via, .. } => Some((*at, &value[..], *via)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(values.len(), 6, "{values:?}");
+        assert_eq!(values.iter().filter(|(_, v, _)| *v == b"one").count(), 3);
+        assert!(values.contains(&(1, b"two", Mechanism::Local)));
+        assert!(values.contains(&(2, b"two", Mechanism::Rumor)));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn refusals_name_the_field_as_the_checks_wrote_it() {
+        let defaults = NodeConfig::default();
+        let swim = |change: fn(&mut SwimConfig)| {
+            let mut config = defaults;
+            change(&mut config.swim);
+            config
+        };
+        let monger = |change: fn(&mut MongerConfig)| {
+            let mut config = defaults;
+            change(&mut config.rumor.as_mut().unwrap().config);
+            config
+        };
+        let anti_entropy = |change: fn(&mut AntiEntropyConfig)| {
+            let mut config = defaults;
+            change(&mut config.anti_entropy.as_mut().unwrap().config);
+            config
+        };
+        let mail = |change: fn(&mut DirectMailConfig)| {
+            let mut mail = DirectMailConfig::default();
+            change(&mut mail);
+            NodeConfig {
+                direct_mail: Some(mail),
+                ..defaults
+            }
+        };
+        let bad = [
+            swim(|c| c.protocol_period = 0),
+            swim(|c| c.ping_timeout = c.protocol_period),
+            swim(|c| c.suspicion_mult = 0),
+            swim(|c| c.max_piggyback = 0),
+            swim(|c| c.retransmit_mult = 0),
+            swim(|c| c.sync_chunk = 0),
+            swim(|c| c.max_health = 0),
+            swim(|c| c.suspicion_max_mult = 0),
+            anti_entropy(|c| c.mtu_bytes = 0),
+            anti_entropy(|c| c.segments = 3),
+            monger(|c| c.rumor.loss = crate::rumor::LossOfInterest::Counter(0)),
+            monger(|c| c.rumor.fanout = 0),
+            monger(|c| c.rumor.connection_limit = Some(0)),
+            monger(|c| c.max_rumors_per_message = 0),
+            mail(|c| c.ack_timeout = 0),
+            mail(|c| c.queue_capacity = 0),
+            mail(|c| c.max_attempts = 0),
+        ];
+        let mut fields = Vec::new();
+        for config in bad {
+            let error = Node::new(0, config).err().unwrap();
+            let text = error.to_string();
+            assert!(text.starts_with(&format!("{} ", error.field)), "{text}");
+            assert!(!text[error.field.len()..].contains(error.field), "{text}");
+            fields.push(error.field);
+        }
+        assert_eq!(
+            fields,
+            [
+                "swim.protocol_period",
+                "swim.ping_timeout",
+                "swim.suspicion_mult",
+                "swim.max_piggyback",
+                "swim.retransmit_mult",
+                "swim.sync_chunk",
+                "swim.max_health",
+                "swim.suspicion_max_mult",
+                "anti_entropy.mtu_bytes",
+                "anti_entropy.segments",
+                "rumor.loss.k",
+                "rumor.fanout",
+                "rumor.connection_limit",
+                "rumor.max_rumors_per_message",
+                "direct_mail.ack_timeout",
+                "direct_mail.queue_capacity",
+                "direct_mail.max_attempts",
+            ]
+        );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_write_too_large_to_carry_is_refused_and_stores_nothing() {
+        let mut node = Node::new(0, NodeConfig::default()).unwrap();
+        let max = node.anti_entropy().max_entry_bytes();
+        let error = node.put(0, "k", &vec![b'x'; max]).unwrap_err();
+        let PutError::TooLarge {
+            size,
+            mtu_bytes,
+            max: at_most,
+        } = error.clone();
+        assert_eq!((mtu_bytes, at_most), (1_400, max));
+        assert!(size > max);
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "an entry of {size} bytes does not fit anti_entropy.mtu_bytes = 1400 (at most {max})"
+            )
+        );
+        assert!(node.store().get("k").is_none());
+        assert!(node.poll_event().is_none() && node.poll_transmit().is_none());
     }
 }

@@ -327,7 +327,7 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
     input: R,
     out: W,
 ) -> anyhow::Result<()> {
-    options.config.validate().map_err(anyhow::Error::msg)?;
+    options.config.validate()?;
     let mut shell = Shell::new(options.seed, input, out);
     shell.extra_help = "net, ";
     let id = match options.id {
@@ -339,11 +339,10 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
         .await
         .with_context(|| format!("cannot listen on {} (UDP)", options.listen))?;
     let local = socket.local_addr()?;
-    let mut node = Node::new(id, options.config).map_err(anyhow::Error::msg)?;
+    let mut node = Node::new(id, options.config)?;
     let published = !local.ip().is_unspecified();
     if published {
-        node.put(shell.now(), &addr_key(id), local.to_string().as_bytes())
-            .map_err(anyhow::Error::msg)?;
+        node.put(shell.now(), &addr_key(id), local.to_string().as_bytes())?;
     } else {
         tracing::warn!(
             %local,

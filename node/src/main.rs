@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use gossip_core::node::{LivePeerOptions, NodeConfig};
 
 use gossip_node::{direct, peer, relay, sim};
 
@@ -113,13 +114,11 @@ fn main() -> ExitCode {
             lifeguard,
             seed,
         } => {
-            let periods = Periods {
-                swim: swim_period_ms,
-                anti_entropy: anti_entropy_ms,
-                rumor: rumor_ms,
-            };
-            let mut config = periods.node_config();
-            config.swim.lifeguard = lifeguard;
+            // Native peers send receipts to the writer only (the default).
+            let config = NodeConfig::live(LivePeerOptions {
+                lifeguard,
+                ..LivePeerOptions::from_periods(swim_period_ms, anti_entropy_ms, rumor_ms)
+            });
             let seed = seed.unwrap_or_else(peer::fresh_seed);
             run_peer(match listen {
                 Some(listen) => Transport::Direct(direct::DirectOptions {
@@ -153,36 +152,6 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// Protocol periods of a native peer, in milliseconds (0 turns a mechanism off).
-struct Periods {
-    swim: u64,
-    anti_entropy: u64,
-    rumor: u64,
-}
-
-impl Periods {
-    fn node_config(&self) -> gossip_core::node::NodeConfig {
-        let mut config = gossip_core::node::NodeConfig::default();
-        config.swim.protocol_period = self.swim;
-        config.swim.ping_timeout = self.swim * 3 / 10;
-        // Live peers report back, so a writer sees when each peer learned its write.
-        config.receipts = true;
-        config.anti_entropy =
-            config
-                .anti_entropy
-                .filter(|_| self.anti_entropy > 0)
-                .map(|mut schedule| {
-                    schedule.period = self.anti_entropy;
-                    schedule
-                });
-        config.rumor = config.rumor.filter(|_| self.rumor > 0).map(|mut schedule| {
-            schedule.period = self.rumor;
-            schedule
-        });
-        config
     }
 }
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures::{SinkExt, StreamExt};
-use gossip_core::node::{Node, NodeConfig, NodeEvent};
+use gossip_core::node::{Node, NodeConfig};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 use gossip_relay_frame::{self as relay_frame, Control};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, Lines};
@@ -136,8 +136,7 @@ impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
             }
         }
         for event in &events {
-            let line = self.describe(event);
-            self.say(&line);
+            self.say(&event.to_string());
         }
         transmits
     }
@@ -151,19 +150,6 @@ impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
                     .as_ref()
                     .is_none_or(|node| node.membership().poll_timeout().is_none())
         })
-    }
-
-    fn describe(&self, event: &NodeEvent) -> String {
-        let value = match event {
-            NodeEvent::Updated { key, .. } => self.value_of(key),
-            _ => None,
-        };
-        event.line(value.as_deref())
-    }
-
-    fn value_of(&self, key: &str) -> Option<String> {
-        let value = self.node.as_ref()?.store().value(key)?;
-        Some(String::from_utf8_lossy(value).into_owned())
     }
 
     /// Runs one command line. `quit` starts a graceful leave and stops reading input.
@@ -246,7 +232,7 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
     input: R,
     out: W,
 ) -> anyhow::Result<()> {
-    options.config.validate().map_err(anyhow::Error::msg)?;
+    options.config.validate()?;
     gossip_node_room_check(&options.room)?;
     let mut peer = Shell::new(options.seed, input, out);
     let mut backoff = Duration::from_millis(250);
@@ -288,7 +274,7 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
                             let now = peer.now();
                             let mut node = match peer.node.take() {
                                 Some(node) => node,
-                                None => Node::new(id, options.config).map_err(anyhow::Error::msg)?,
+                                None => Node::new(id, options.config)?,
                             };
                             node.bootstrap(now, peers.iter().copied(), &mut peer.rng);
                             peer.node = Some(node);

@@ -9,7 +9,7 @@
 //! native peer (`gossip-node peer`) prints for it, so a script can print the very same words.
 
 use gossip_core::membership::MemberEvent;
-use gossip_core::node::{Mechanism, Node, NodeConfig, NodeEvent};
+use gossip_core::node::{LivePeerOptions, Mechanism, Node, NodeConfig, NodeEvent};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
@@ -47,30 +47,10 @@ pub fn config_for_periods(swim: f64, anti_entropy: f64, rumor: f64) -> Result<St
 
 /// [`config_for_periods`] for Rust callers.
 pub fn periods_config_json(swim: Time, anti_entropy: Time, rumor: Time) -> Result<String, String> {
-    let config = periods_config(swim, anti_entropy, rumor);
+    // The native peer's mapping: receipts to the writer, no direct mail, no Lifeguard.
+    let config = NodeConfig::live(LivePeerOptions::from_periods(swim, anti_entropy, rumor));
     config.validate()?;
     serde_json::to_string(&config).map_err(|e| e.to_string())
-}
-
-/// The same mapping as gossip-node's `Periods::node_config`.
-fn periods_config(swim: Time, anti_entropy: Time, rumor: Time) -> NodeConfig {
-    let mut config = NodeConfig::default();
-    config.swim.protocol_period = swim;
-    config.swim.ping_timeout = swim * 3 / 10;
-    // Live peers report back, so a writer sees when each peer learned its write.
-    config.receipts = true;
-    config.anti_entropy = config
-        .anti_entropy
-        .filter(|_| anti_entropy > 0)
-        .map(|mut schedule| {
-            schedule.period = anti_entropy;
-            schedule
-        });
-    config.rumor = config.rumor.filter(|_| rumor > 0).map(|mut schedule| {
-        schedule.period = rumor;
-        schedule
-    });
-    config
 }
 
 /// The mechanism's name as the native peer prints it (`{via:?}`).
@@ -136,7 +116,7 @@ impl WasmPeer {
     pub fn poll_event(&mut self) -> Option<String> {
         self.node
             .poll_event()
-            .map(|event| self.describe(&event).to_string())
+            .map(|event| event_json(&event).to_string())
     }
 
     /// Writes `key` here and starts spreading it; returns the new version.
@@ -240,80 +220,74 @@ impl WasmPeer {
             .handle_bytes(now, from, bytes, &mut self.rng)
             .map_err(|e| format!("{e:?}"))
     }
+}
 
-    /// An event as JSON with the line `gossip-node peer` prints for it.
-    fn describe(&self, event: &NodeEvent) -> Value {
-        match event {
-            NodeEvent::Member(member) => {
-                let kind = match member {
-                    MemberEvent::Joined { .. } => "joined",
-                    MemberEvent::Suspected { .. } => "suspected",
-                    MemberEvent::Refuted { .. } => "refuted",
-                    MemberEvent::Failed { .. } => "failed",
-                    MemberEvent::Left { .. } => "left",
-                };
-                json!({
-                    "type": "member",
-                    "event": kind,
-                    "id": member.id(),
-                    "at": member.at(),
-                    "line": event.line(None),
-                })
-            }
-            NodeEvent::Updated {
-                key,
-                stamp,
-                via,
-                at,
-            } => {
-                let value = self
-                    .node
-                    .store()
-                    .value(key)
-                    .map(|value| String::from_utf8_lossy(value).into_owned())
-                    .unwrap_or_default();
-                json!({
-                    "type": "updated",
-                    "key": key,
-                    "value": value,
-                    "origin": stamp.origin,
-                    "version": stamp.version,
-                    "via": mechanism_name(*via),
-                    "at": at,
-                    "line": event.line(Some(&value)),
-                })
-            }
-            NodeEvent::MailDropped { to, stamp, .. } => json!({
-                "type": "mail_dropped",
-                "to": to,
-                "origin": stamp.origin,
-                "version": stamp.version,
-                "line": event.line(None),
-            }),
-            NodeEvent::Confirmed {
-                by,
-                key,
-                stamp,
-                via,
-                after,
-            } => json!({
-                "type": "confirmed",
-                "by": by,
-                "key": key,
-                "version": stamp.version,
-                "via": mechanism_name(*via),
-                "after": after,
-                "line": event.line(None),
-            }),
-            NodeEvent::Receipt { by, stamp, via } => json!({
-                "type": "receipt",
-                "by": by,
-                "origin": stamp.origin,
-                "version": stamp.version,
-                "via": mechanism_name(*via),
-                "line": event.line(None),
-            }),
+/// An event as JSON, with `line`: the words `gossip-node peer` prints for it (its `Display`).
+fn event_json(event: &NodeEvent) -> Value {
+    let line = event.to_string();
+    match event {
+        NodeEvent::Member(member) => {
+            let kind = match member {
+                MemberEvent::Joined { .. } => "joined",
+                MemberEvent::Suspected { .. } => "suspected",
+                MemberEvent::Refuted { .. } => "refuted",
+                MemberEvent::Failed { .. } => "failed",
+                MemberEvent::Left { .. } => "left",
+            };
+            json!({
+                "type": "member",
+                "event": kind,
+                "id": member.id(),
+                "at": member.at(),
+                "line": line,
+            })
         }
+        NodeEvent::Updated {
+            key,
+            value,
+            stamp,
+            via,
+            at,
+        } => json!({
+            "type": "updated",
+            "key": key,
+            "value": String::from_utf8_lossy(value),
+            "origin": stamp.origin,
+            "version": stamp.version,
+            "via": mechanism_name(*via),
+            "at": at,
+            "line": line,
+        }),
+        NodeEvent::MailDropped { to, stamp, .. } => json!({
+            "type": "mail_dropped",
+            "to": to,
+            "origin": stamp.origin,
+            "version": stamp.version,
+            "line": line,
+        }),
+        NodeEvent::Confirmed {
+            by,
+            key,
+            stamp,
+            via,
+            after,
+        } => json!({
+            "type": "confirmed",
+            "by": by,
+            "key": key,
+            "version": stamp.version,
+            "via": mechanism_name(*via),
+            "after": after,
+            "line": line,
+        }),
+        NodeEvent::Receipt { by, stamp, via } => json!({
+            "type": "receipt",
+            "by": by,
+            "origin": stamp.origin,
+            "version": stamp.version,
+            "via": mechanism_name(*via),
+            "line": line,
+        }),
     }
 }
 

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use gloo_timers::callback::{Interval, Timeout};
-use gossip_core::membership::{MemberEvent, State};
-use gossip_core::node::{Mechanism, Node, NodeConfig, NodeEvent};
+use gossip_core::membership::State;
+use gossip_core::node::{LivePeerOptions, Mechanism, Node, NodeConfig, NodeEvent, Receipts};
 use gossip_core::store::Stamp;
 use gossip_core::wire::{self, Message};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
@@ -91,27 +91,24 @@ fn settings_from_url() -> LiveSettings {
     parse_settings(&search)
 }
 
+impl LiveSettings {
+    /// The tab's node: SWIM and anti-entropy every `period`, rumor mongering at a fifth of it
+    /// (at least every 20 ms), and receipts to the whole room, so that each tab sees when each
+    /// peer learned each version.
+    pub fn options(&self) -> LivePeerOptions {
+        LivePeerOptions {
+            protocol_period: self.period,
+            anti_entropy_period: self.anti_entropy.then_some(self.period),
+            rumor_period: self.rumor.then_some((self.period / 5).max(20)),
+            direct_mail: self.direct_mail,
+            lifeguard: self.lifeguard,
+            receipts: Receipts::ToAll,
+        }
+    }
+}
+
 fn node_config(settings: &LiveSettings) -> NodeConfig {
-    let period = settings.period;
-    let mut config = NodeConfig::default();
-    config.swim.protocol_period = period;
-    config.swim.ping_timeout = period * 3 / 10;
-    config.swim.lifeguard = settings.lifeguard;
-    // Live peers report back to everyone, so each tab sees when each peer learned each version.
-    config.receipts = true;
-    config.receipts_to_all = true;
-    config.anti_entropy = config.anti_entropy.filter(|_| settings.anti_entropy);
-    if let Some(schedule) = config.anti_entropy.as_mut() {
-        schedule.period = period;
-    }
-    config.rumor = config.rumor.filter(|_| settings.rumor);
-    if let Some(schedule) = config.rumor.as_mut() {
-        schedule.period = (period / 5).max(20);
-    }
-    if settings.direct_mail {
-        config.direct_mail = Some(Default::default());
-    }
-    config
+    NodeConfig::live(settings.options())
 }
 
 /// The mechanisms running, in words.
@@ -307,21 +304,15 @@ impl LivePeer {
             self.record_flow(to, true, kind);
         }
         for event in events {
-            let line = match event {
-                NodeEvent::Member(member) => match member {
-                    MemberEvent::Joined { id, .. } => format!("peer {id} joined"),
-                    MemberEvent::Suspected { id, .. } => format!("peer {id} suspected"),
-                    MemberEvent::Refuted { id, .. } => format!("peer {id} is alive again"),
-                    MemberEvent::Failed { id, .. } => format!("peer {id} failed"),
-                    MemberEvent::Left { id, .. } => format!("peer {id} left"),
-                    #[allow(unreachable_patterns)]
-                    other => format!("{other:?}"),
-                },
+            // The line first: the core's words for the event (its Display).
+            let line = event.to_string();
+            match event {
                 NodeEvent::Updated {
                     key,
                     stamp,
                     via,
                     at,
+                    ..
                 } => {
                     self.arrivals.insert(key.clone(), (via, at));
                     if via == Mechanism::Local {
@@ -329,36 +320,24 @@ impl LivePeer {
                             self.writes.pop_back();
                         }
                         self.writes.push_front(TrackedWrite {
-                            key: key.clone(),
+                            key,
                             stamp,
                             learned_by: Vec::new(),
                         });
                     }
-                    format!(
-                        "{key} version {} from peer {} by {}",
-                        stamp.version,
-                        stamp.origin,
-                        mechanism_name(via)
-                    )
                 }
-                NodeEvent::MailDropped { to, .. } => format!("direct mail to peer {to} given up"),
                 NodeEvent::Confirmed {
                     by,
-                    key,
                     stamp,
                     via,
                     after,
+                    ..
                 } => {
                     if let Some(write) = self.writes.iter_mut().find(|w| w.stamp == stamp)
                         && !write.learned_by.iter().any(|(peer, ..)| *peer == by)
                     {
                         write.learned_by.push((by, via, after));
                     }
-                    format!(
-                        "peer {by} has {key} version {} by {}, {after} ms after the write",
-                        stamp.version,
-                        mechanism_name(via)
-                    )
                 }
                 NodeEvent::Receipt { by, stamp, via } => {
                     let now = self.now();
@@ -369,14 +348,9 @@ impl LivePeer {
                     while self.heard.len() > HEARD_VERSIONS {
                         self.heard.pop_first();
                     }
-                    format!(
-                        "peer {by} has peer {}'s version {} by {}",
-                        stamp.origin,
-                        stamp.version,
-                        mechanism_name(via)
-                    )
                 }
-            };
+                NodeEvent::Member(_) | NodeEvent::MailDropped { .. } => {}
+            }
             self.note(line);
         }
         changed
