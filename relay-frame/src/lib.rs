@@ -30,19 +30,28 @@ pub const TRAFFIC_EVERY_MS: u64 = 250;
 pub enum Control {
     /// Sent once on joining: the id the relay gave this peer and who else is in the room.
     Welcome {
+        /// The id the relay gave this peer; it stamps it on the peer's frames.
         id: NodeId,
+        /// The name of the room joined.
         room: String,
+        /// The ids of the other peers already in the room.
         peers: Vec<NodeId>,
     },
+    /// Another peer joined the room.
     Joined {
+        /// The id the relay gave it.
         id: NodeId,
     },
+    /// A peer left the room (or its connection dropped).
     Left {
+        /// Its id.
         id: NodeId,
     },
     /// The frames forwarded in the room in the last [`TRAFFIC_EVERY_MS`] between peers other
     /// than the recipient: `(from, to, frames)`, a broadcast counted once per recipient.
     Traffic {
+        /// `(from, to, frames)`: sender, addressee and how many frames went from one to the
+        /// other.
         flows: Vec<(NodeId, NodeId, u32)>,
     },
 }
@@ -50,8 +59,18 @@ pub enum Control {
 /// Why a binary frame was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FrameError {
-    Truncated { len: usize },
-    Oversized { len: usize, max: usize },
+    /// The frame is shorter than its [`HEADER_LEN`]-byte id header.
+    Truncated {
+        /// The frame's length, in bytes.
+        len: usize,
+    },
+    /// The frame is longer than the relay accepts.
+    Oversized {
+        /// The frame's length, in bytes.
+        len: usize,
+        /// The largest frame accepted, in bytes.
+        max: usize,
+    },
 }
 
 impl core::fmt::Display for FrameError {

@@ -6,9 +6,13 @@ use serde::{Deserialize, Serialize};
 /// Counts after one round.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct RoundMetrics {
+    /// The round these counts follow (1 for the first round).
     pub round: u32,
+    /// Nodes that do not know the rumor yet, after the round.
     pub susceptible: u32,
+    /// Nodes that know the rumor and still spread it (crashed ones included), after the round.
     pub infective: u32,
+    /// Nodes that know the rumor but lost interest, so no longer spread it, after the round.
     pub removed: u32,
     /// Messages carrying the rumor sent during this round.
     pub messages: u64,
@@ -25,6 +29,7 @@ pub struct RoundMetrics {
 /// Figures for a whole run.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct RunSummary {
+    /// Nodes in the run.
     pub nodes: u32,
     /// Rounds until no node was infective any more.
     pub rounds: u32,
@@ -38,10 +43,14 @@ pub struct RunSummary {
     pub t_ave: f64,
     /// Last round at which a node learned.
     pub t_last: u32,
+    /// Messages carrying the rumor sent in the whole run (lost ones included).
     pub messages: u64,
+    /// Contacts initiated in the whole run (pull requests included, refused ones too).
     pub contacts: u64,
+    /// Messages lost on the way, in the whole run.
     #[serde(default)]
     pub lost: u64,
+    /// Messages that reached a node that already knew, in the whole run.
     #[serde(default)]
     pub duplicates: u64,
 }
@@ -71,9 +80,13 @@ impl RunSummary {
 /// Mean, standard deviation (sample), min and max of one figure over several runs.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Aggregate {
+    /// Mean over the runs the figure exists for.
     pub mean: f64,
+    /// Sample standard deviation (`n - 1` in the denominator); 0 for a single run.
     pub sd: f64,
+    /// Smallest value.
     pub min: f64,
+    /// Largest value.
     pub max: f64,
     /// Runs the figure exists for (`full_infection_round` is absent when a run left a residue).
     pub count: usize,

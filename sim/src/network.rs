@@ -11,11 +11,13 @@ use gossip_core::NodeId;
 /// Topology, loss and faults of a run. The default is a complete, reliable network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct Network {
+    /// Who can contact whom; complete when absent.
     #[serde(default)]
     pub topology: TopologyKind,
-    /// Probability that a message is lost.
+    /// Probability that a message is lost (fraction 0..1).
     #[serde(default)]
     pub loss: f64,
+    /// Faults on a schedule of rounds, in any order (a run sorts them by round).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<ScheduledRoundFault>,
     /// The node where the rumor starts (round engine): where the value is written.
@@ -30,7 +32,9 @@ fn is_zero(value: &u32) -> bool {
 /// A fault that happens at the start of a round.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScheduledRoundFault {
+    /// The round at whose start the fault happens (1: before the first round; 0 acts as 1).
     pub round: u32,
+    /// What happens then.
     pub fault: RoundFault,
 }
 
@@ -39,20 +43,37 @@ pub struct ScheduledRoundFault {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RoundFault {
     /// These nodes stop: they neither contact nor answer.
-    Crash { nodes: Vec<NodeId> },
+    Crash {
+        /// The ids of the nodes that stop.
+        nodes: Vec<NodeId>,
+    },
     /// `count` nodes chosen at random among the running ones stop.
-    CrashRandom { count: u32 },
+    CrashRandom {
+        /// How many running nodes stop (all of them if fewer are running).
+        count: u32,
+    },
     /// These nodes run again, with what they knew (`keep_state`) or as new.
     Restart {
+        /// The ids of the nodes that run again.
         nodes: Vec<NodeId>,
+        /// Whether they keep what they knew; otherwise one that knew the rumor forgets it and
+        /// is susceptible again.
         keep_state: bool,
     },
     /// The nodes split into `parts` groups of consecutive ids; no contact crosses groups.
-    Partition { parts: u32 },
+    Partition {
+        /// Number of groups, from 2 to the number of nodes.
+        parts: u32,
+    },
     /// The partition ends.
     Heal,
     /// Loss is `loss` for `rounds` rounds, then back to the run's loss.
-    LossBurst { loss: f64, rounds: u32 },
+    LossBurst {
+        /// Probability that a message is lost during the burst (fraction 0..1).
+        loss: f64,
+        /// How many rounds the burst lasts, counting the one it starts in.
+        rounds: u32,
+    },
 }
 
 impl Network {

@@ -22,11 +22,15 @@ use gossip_core::{NodeId, Time};
 /// A named scenario and what it shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Preset {
+    /// A short name, unique among the presets (e.g. `"push"`).
     pub id: &'static str,
     /// The shelf the playground puts it on.
     pub group: &'static str,
+    /// The label of its button in the playground.
     pub title: &'static str,
+    /// What the experiment shows, in a sentence or two, shown beside it.
     pub explanation: &'static str,
+    /// The experiment itself, ready to run.
     pub scenario: Scenario,
 }
 

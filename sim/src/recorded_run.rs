@@ -17,15 +17,23 @@ use gossip_core::Time;
 /// draw (or as a sample), the run node by node.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RecordedOutcome {
+    /// A rumor run on the round engine.
     Rumor {
+        /// Counts per round and the run's figures.
         report: RunReport,
+        /// The run node by node (only a sample of the nodes past the drawing limit).
         recording: Option<Recording>,
     },
+    /// Live nodes on the event engine.
     Cluster {
+        /// What the event engine measured.
         report: EventReport,
+        /// The run node by node; `None` when the cluster had more nodes than a view draws.
         recording: Option<ClusterRecording>,
     },
+    /// A model of a real system, run in one step; there is nothing to replay node by node.
     System {
+        /// What the model measured.
         report: SystemReport,
     },
 }
@@ -79,7 +87,9 @@ pub const MESSAGES_PER_ROUND: usize = 20_000;
 /// noticed). Nodes that join later lengthen the frames.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClusterRecording {
+    /// The simulated time of each frame, in ms: 0, then one a sample until the duration.
     pub times: Vec<Time>,
+    /// `frames[i][v]`: the state of node `v` at `times[i]`, coded as above.
     pub frames: Vec<Vec<u8>>,
     /// `stores[i][v]`: how many keys node `v`'s store held at `times[i]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -284,10 +294,12 @@ impl RecordedRun {
         !finished
     }
 
+    /// Whether the run is over (then [`RecordedRun::finish`] returns at once).
     pub fn is_finished(&self) -> bool {
         matches!(self.stage, Stage::Finished(_))
     }
 
+    /// How far the run has come, for a progress bar and its caption.
     pub fn progress(&self) -> Progress {
         match &self.stage {
             Stage::Rumor(steps) => {

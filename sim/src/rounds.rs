@@ -38,11 +38,11 @@ use rand::RngExt;
 /// Bits of [`RumorRun::answered`].
 mod answered {
     /// Answered a pull (the answer may have been lost).
-    pub const SENT: u8 = 1;
+    pub(crate) const SENT: u8 = 1;
     /// A requester learned from an answer.
-    pub const USEFUL: u8 = 2;
+    pub(crate) const USEFUL: u8 = 2;
     /// A requester already knew.
-    pub const UNNECESSARY: u8 = 4;
+    pub(crate) const UNNECESSARY: u8 = 4;
 }
 
 /// Rounds without a newly informed node after which a run that never loses interest stops.
@@ -204,6 +204,7 @@ impl RumorRun {
         })
     }
 
+    /// The last round run (0 before the first step).
     pub fn round(&self) -> u32 {
         self.round
     }

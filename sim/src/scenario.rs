@@ -23,9 +23,13 @@ pub const FORMAT_VERSION: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ScenarioFields", into = "ScenarioFields")]
 pub struct Scenario {
+    /// The format version it was written in; only [`FORMAT_VERSION`] validates.
     pub version: u32,
+    /// The population: how many nodes take part (ids `0..nodes`).
     pub nodes: u32,
+    /// Seeds every random choice of the run: the same scenario and seed make the same run.
     pub seed: u64,
+    /// What runs, and on which engine.
     pub protocol: Protocol,
     /// Topology, loss and faults; absent means a complete, reliable network.
     pub network: Network,
@@ -34,7 +38,7 @@ pub struct Scenario {
 /// What runs, and on which engine.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Protocol {
-    /// One rumor from node 0, round by round ([`RumorRun`]).
+    /// One rumor from the network's origin (node 0 unless set), round by round ([`RumorRun`]).
     Rumor(RumorConfig),
     /// Live nodes (SWIM, anti-entropy, rumor mongering, direct mail) on the event engine
     /// ([`EventSim`]), with faults and writes at given times.
@@ -123,15 +127,20 @@ impl Default for Scenario {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    /// A rumor run on the round engine.
     Rumor(RunReport),
+    /// Live nodes on the event engine.
     Cluster(EventReport),
+    /// A model of a real system on the models engine.
     System(SystemReport),
 }
 
 /// The outcome of one run: counts per round and the totals.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
+    /// The counts after each round, in order (`rounds[0]` is round 1).
     pub rounds: Vec<RoundMetrics>,
+    /// The figures of the whole run.
     pub summary: RunSummary,
 }
 
@@ -150,8 +159,11 @@ impl Outcome {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Summary {
+    /// A rumor run's figures (round engine).
     Rumor(RunSummary),
+    /// A cluster run's figures (event engine).
     Cluster(ClusterSummary),
+    /// A system model's figures (models engine).
     System(SystemSummary),
 }
 

@@ -34,6 +34,7 @@ pub enum Knob {
 }
 
 impl Knob {
+    /// Every knob, in the order the playground offers them.
     pub const ALL: [Knob; 3] = [Knob::Fanout, Knob::LossPercent, Knob::Nodes];
 
     /// The knob's name in JSON and in the table's header.
@@ -149,9 +150,13 @@ pub fn steps(from: f64, to: f64, step: f64, spacing: Spacing) -> Result<Vec<f64>
 /// A knob varied over values, each run with `seeds_per_point` consecutive seeds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sweep {
+    /// The scenario every value starts from; its seed is the first seed of every value.
     pub base: Scenario,
+    /// The setting varied.
     pub knob: Knob,
+    /// The knob's values, in the knob's unit (see [`Knob`]), at most [`MAX_POINTS`].
     pub values: Vec<f64>,
+    /// Runs per value, with the seeds `base.seed`, `base.seed + 1`, ... (at least 1).
     pub seeds_per_point: u32,
 }
 
@@ -267,19 +272,24 @@ impl Sweep {
 /// A sweep's results: per value, the statistics of every figure.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SweepTable {
+    /// The setting varied.
     pub knob: Knob,
+    /// Runs asked for per value (a point may hold fewer while the sweep is running).
     pub seeds_per_point: u32,
     /// The scenario every value starts from; its seed is the first seed of every value.
     pub base: Scenario,
     /// The figure names, in column order.
     pub metrics: Vec<&'static str>,
+    /// One per value that has runs, in the order of the sweep's values.
     pub points: Vec<SweepPoint>,
 }
 
 /// One value of a sweep and the statistics over its runs.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SweepPoint {
+    /// The knob's value, in the knob's unit.
     pub value: f64,
+    /// Runs the statistics are over.
     pub runs: usize,
     /// Per figure; a figure none of the runs had (no full infection, no crash) is absent.
     pub aggregate: BTreeMap<&'static str, Aggregate>,

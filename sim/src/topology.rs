@@ -25,17 +25,38 @@ pub enum TopologyKind {
     #[default]
     Complete,
     /// Each node linked to the `k` nearest on each side of a ring (k = 1: a plain ring).
-    Ring { k: u32 },
+    Ring {
+        /// Neighbours on each side, from 1 to below n/2.
+        k: u32,
+    },
     /// A grid `width` wide (the last row may be partial), links to the 4 neighbours.
-    Grid { width: u32 },
+    Grid {
+        /// Nodes per row, from 1 to n.
+        width: u32,
+    },
     /// A uniformly random graph where every node has `degree` links.
-    RandomRegular { degree: u32 },
+    RandomRegular {
+        /// Links per node, from 1 to n - 1; `degree` times n must be even.
+        degree: u32,
+    },
     /// Each possible link present with probability `mean_degree / (n - 1)`.
-    ErdosRenyi { mean_degree: f64 },
+    ErdosRenyi {
+        /// Expected links per node, in (0, n - 1].
+        mean_degree: f64,
+    },
     /// A ring lattice with `k` links per side, each rewired with probability `beta`.
-    WattsStrogatz { k: u32, beta: f64 },
+    WattsStrogatz {
+        /// Neighbours on each side of the ring before rewiring, from 1 to below n/2.
+        k: u32,
+        /// Probability that a link is rewired (fraction 0..1): 0 keeps the ring lattice, 1 is
+        /// close to a random graph.
+        beta: f64,
+    },
     /// Grown by preferential attachment, each new node bringing `m` links.
-    BarabasiAlbert { m: u32 },
+    BarabasiAlbert {
+        /// Links each new node brings, from 1 to n - 1.
+        m: u32,
+    },
     /// Two data centers of (about) half the nodes each, joined by a slow link.
     DataCenters,
 }
@@ -140,14 +161,17 @@ impl Topology {
         })
     }
 
+    /// What it was built as.
     pub fn kind(&self) -> TopologyKind {
         self.kind
     }
 
+    /// The number of nodes, n.
     pub fn len(&self) -> u32 {
         self.n
     }
 
+    /// Whether it has no nodes (never, for a built topology: it needs at least 2).
     pub fn is_empty(&self) -> bool {
         self.n == 0
     }
@@ -163,6 +187,7 @@ impl Topology {
         }
     }
 
+    /// How many links `node` has (n - 1 in a complete graph).
     pub fn degree(&self, node: NodeId) -> u32 {
         self.neighbours(node)
             .map_or(self.n - 1, |list| list.len() as u32)
@@ -388,6 +413,7 @@ fn barabasi_albert<R: Rng + ?Sized>(n: u32, m: u32, rng: &mut R) -> Vec<(NodeId,
 /// Uniform choice among a node's neighbours in a topology.
 #[derive(Clone, Copy, Debug)]
 pub struct Neighbours<'a> {
+    /// The topology whose links contacts follow.
     pub topology: &'a Topology,
 }
 
