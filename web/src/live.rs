@@ -1,40 +1,33 @@
-//! Live mode: this tab is a gossip peer. It runs the same gossip-core [`Node`] as the native
-//! peers, driven by the page's clock and the relay socket: members appear and fail, values
-//! written here or anywhere in the room arrive by anti-entropy, rumor mongering or direct mail.
+//! Live mode: this tab is a gossip peer. It runs the same gossip-core
+//! [`Node`](gossip_core::node::Node) as the native peers, driven by the page's clock and the relay
+//! socket: members appear and fail, values written here or anywhere in the room arrive by
+//! anti-entropy, rumor mongering or direct mail. This panel is the view and the wiring (socket,
+//! timers, form); [`LiveNode`] drives the node.
+//!
 //! The room comes from the URL (`?room=NAME`, so a link invites others), and so do the settings:
 //! `&period=MS` sets the SWIM period (1,000 ms by default; anti-entropy runs at the same period
 //! and rumor mongering at a fifth of it), `&mechanisms=ae,rumor,mail` chooses what spreads
 //! writes besides SWIM (default `ae,rumor`), `&lifeguard=1` runs SWIM with Lifeguard.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use gloo_timers::callback::{Interval, Timeout};
 use gossip_core::membership::State;
-use gossip_core::node::{LivePeerOptions, Mechanism, Node, NodeConfig, NodeEvent, Receipts};
+use gossip_core::node::{LivePeerOptions, Mechanism, NodeConfig, Receipts};
 use gossip_core::store::Stamp;
-use gossip_core::wire::{self, Message};
-use gossip_core::{NodeId, SimRng, Time, seeded_rng};
-use gossip_relay_frame::{self as relay_frame, Control};
+use gossip_core::{NodeId, Time};
+use gossip_relay_frame::Control;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::live_node::{Flow, LiveNode, RoomFlow};
 use crate::relay_link::{self, RelayConnection, RelayEvent};
 
 const DEFAULT_ROOM: &str = "lobby";
 /// How often the page checks whether the node has something due.
 const TICK_MS: u32 = 50;
-const LOG_LINES: usize = 50;
 const MAX_BACKOFF_MS: u32 = 5_000;
-/// How long a message stays drawn on the graph (it fades out meanwhile), in ms.
-const FLOW_MS: f64 = 1_200.0;
-/// At most this many messages drawn at once.
-const MAX_FLOWS: usize = 200;
-/// This tab's writes listed with who has them.
-const TRACKED_WRITES: usize = 10;
-/// Versions of other peers' writes whose receipts a tab keeps (the oldest go first).
-const HEARD_VERSIONS: usize = 256;
 
 /// What the page's query string asks of the live peer.
 #[derive(Clone, Debug, PartialEq)]
@@ -141,219 +134,36 @@ enum Link {
     Down(String),
 }
 
-/// A message this tab sent or received, drawn on the graph for [`FLOW_MS`].
-#[derive(Clone, Debug, PartialEq)]
-struct Flow {
-    serial: u64,
-    peer: NodeId,
-    outgoing: bool,
-    kind: &'static str,
-    /// Page clock (ms) when it crossed.
-    at: f64,
-}
-
-/// Frames between two other peers of the room, as the relay reported them; drawn for
-/// [`FLOW_MS`] like the tab's own messages, without their kind (the relay does not read frames).
-#[derive(Clone, Debug, PartialEq)]
-struct RoomFlow {
-    serial: u64,
-    from: NodeId,
-    to: NodeId,
-    frames: u32,
-    at: f64,
-}
-
-/// A write made in this tab, and the receipts that came back for it.
-#[derive(Clone, Debug, PartialEq)]
-struct TrackedWrite {
-    key: String,
-    stamp: Stamp,
-    /// (peer, mechanism that brought the version there, ms from the write to its receipt).
-    learned_by: Vec<(NodeId, Mechanism, Time)>,
-}
-
-/// Everything the live peer holds; shared by the socket's and the timer's callbacks.
+/// The panel's state, shared by the socket's and the timer's callbacks: the relay connection
+/// and the node's driver.
 struct LivePeer {
     room: String,
-    config: NodeConfig,
-    id: Option<NodeId>,
-    node: Option<Node>,
-    rng: SimRng,
+    /// Page clock (ms) when the panel started: the node's time 0.
     started: f64,
+    live: LiveNode,
     connection: Option<RelayConnection>,
     reconnect: Option<Timeout>,
     backoff_ms: u32,
     link: Link,
-    /// Peers connected to the relay in this room, besides this one.
-    others: usize,
-    /// How and when each key's current value arrived here.
-    arrivals: BTreeMap<String, (Mechanism, Time)>,
-    writes: VecDeque<TrackedWrite>,
-    /// Receipts about other peers' writes: for each version, who has it, brought by what, and
-    /// when the receipt arrived here (this tab's clock, as the store's times).
-    heard: BTreeMap<Stamp, Vec<(NodeId, Mechanism, Time)>>,
-    flows: VecDeque<Flow>,
-    room_flows: VecDeque<RoomFlow>,
-    flow_serial: u64,
-    log: VecDeque<String>,
 }
 
 type Shared = Rc<RefCell<LivePeer>>;
 
 impl LivePeer {
+    /// The node's clock: milliseconds since the panel started.
     fn now(&self) -> Time {
         (js_sys::Date::now() - self.started).max(0.0) as Time
     }
 
-    fn note(&mut self, line: String) {
-        if self.log.len() == LOG_LINES {
-            self.log.pop_back();
-        }
-        self.log
-            .push_front(format!("{:>6.1} s  {line}", self.now() as f64 / 1000.0));
-    }
-
-    /// Records a message for the graph, forgetting those that have faded.
-    fn record_flow(&mut self, peer: NodeId, outgoing: bool, kind: &'static str) {
-        let at = js_sys::Date::now();
-        while self
-            .flows
-            .front()
-            .is_some_and(|flow| at - flow.at > FLOW_MS || self.flows.len() >= MAX_FLOWS)
-        {
-            self.flows.pop_front();
-        }
-        self.flow_serial += 1;
-        self.flows.push_back(Flow {
-            serial: self.flow_serial,
-            peer,
-            outgoing,
-            kind,
-            at,
-        });
-    }
-
-    /// Records the relay's report of the traffic between the other peers.
-    fn record_room_traffic(&mut self, flows: Vec<(NodeId, NodeId, u32)>) {
-        let at = js_sys::Date::now();
-        for (from, to, frames) in flows {
-            while self
-                .room_flows
-                .front()
-                .is_some_and(|flow| at - flow.at > FLOW_MS || self.room_flows.len() >= MAX_FLOWS)
-            {
-                self.room_flows.pop_front();
-            }
-            self.flow_serial += 1;
-            self.room_flows.push_back(RoomFlow {
-                serial: self.flow_serial,
-                from,
-                to,
-                frames,
-                at,
-            });
-        }
-    }
-
-    /// Hands a message from the relay to the node; returns whether it was one.
-    fn receive(&mut self, now: Time, frame: &[u8]) -> bool {
-        let Ok((from, payload)) = relay_frame::split(frame, usize::MAX) else {
-            return false;
-        };
-        let Some(node) = self.node.as_mut() else {
-            return false;
-        };
-        match wire::decode::<Message>(payload, node.config().max_message_bytes) {
-            Ok(message) => {
-                let kind = message.kind();
-                node.handle(now, from, message, &mut self.rng);
-                self.record_flow(from, false, kind);
-                true
-            }
-            Err(error) => {
-                self.note(format!(
-                    "dropped a malformed message from peer {from}: {error}"
-                ));
-                false
-            }
-        }
-    }
-
-    /// Sends what the node produced and records what happened. Returns whether anything did.
+    /// Sends what the node produced. Returns whether the view has anything new.
     fn flush(&mut self) -> bool {
-        let Some(node) = self.node.as_mut() else {
-            return false;
-        };
-        let mut frames = Vec::new();
-        let mut sent = Vec::new();
-        while let Some((to, message)) = node.poll_transmit() {
-            sent.push((to, message.kind()));
-            frames.push(relay_frame::join(to, &wire::encode(&message)));
-        }
-        let mut events = Vec::new();
-        while let Some(event) = node.poll_event() {
-            events.push(event);
-        }
+        let output = self.live.poll(self.now());
         if let Some(connection) = &self.connection {
-            for frame in &frames {
+            for frame in &output.frames {
                 connection.send(frame);
             }
         }
-        let changed = !events.is_empty() || !sent.is_empty();
-        for (to, kind) in sent {
-            self.record_flow(to, true, kind);
-        }
-        for event in events {
-            // The line first: the core's words for the event (its Display).
-            let line = event.to_string();
-            match event {
-                NodeEvent::Updated {
-                    key,
-                    stamp,
-                    via,
-                    at,
-                    ..
-                } => {
-                    self.arrivals.insert(key.clone(), (via, at));
-                    if via == Mechanism::Local {
-                        if self.writes.len() == TRACKED_WRITES {
-                            self.writes.pop_back();
-                        }
-                        self.writes.push_front(TrackedWrite {
-                            key,
-                            stamp,
-                            learned_by: Vec::new(),
-                        });
-                    }
-                }
-                NodeEvent::Confirmed {
-                    by,
-                    stamp,
-                    via,
-                    after,
-                    ..
-                } => {
-                    if let Some(write) = self.writes.iter_mut().find(|w| w.stamp == stamp)
-                        && !write.learned_by.iter().any(|(peer, ..)| *peer == by)
-                    {
-                        write.learned_by.push((by, via, after));
-                    }
-                }
-                NodeEvent::Receipt { by, stamp, via } => {
-                    let now = self.now();
-                    let holders = self.heard.entry(stamp).or_default();
-                    if !holders.iter().any(|(peer, ..)| *peer == by) {
-                        holders.push((by, via, now));
-                    }
-                    while self.heard.len() > HEARD_VERSIONS {
-                        self.heard.pop_first();
-                    }
-                }
-                NodeEvent::Member(_) | NodeEvent::MailDropped { .. } => {}
-            }
-            self.note(line);
-        }
-        changed
+        output.changed
     }
 }
 
@@ -475,45 +285,24 @@ fn on_relay_event(shared: &Shared, event: RelayEvent, rerender: &Callback<()>) {
         let now = peer.now();
         let mut reconnect_after = None;
         match event {
-            RelayEvent::Control(Control::Welcome { id, room, peers }) => {
-                peer.id = Some(id);
-                peer.others = peers.len();
-                peer.link = Link::Connected;
-                peer.backoff_ms = 250;
-                if peer.node.is_none() {
-                    match Node::new(id, peer.config) {
-                        Ok(node) => peer.node = Some(node),
-                        Err(error) => {
-                            peer.link = Link::Down(format!("cannot start the node: {error}"))
-                        }
-                    }
+            RelayEvent::Control(control) => {
+                let welcome = matches!(control, Control::Welcome { .. });
+                if welcome {
+                    peer.link = Link::Connected;
+                    peer.backoff_ms = 250;
                 }
-                let peer = &mut *peer;
-                if let Some(node) = peer.node.as_mut() {
-                    node.bootstrap(now, peers.iter().copied(), &mut peer.rng);
-                }
-                peer.note(format!("joined room {room} as peer {id}"));
-            }
-            RelayEvent::Control(Control::Joined { id }) => {
-                peer.others += 1;
-                // The relay vouches that the peer is there: list it now rather than wait for
-                // its first probe (a newcomer reaches the others one period at a time).
-                let peer = &mut *peer;
-                if let Some(node) = peer.node.as_mut() {
-                    node.bootstrap(now, [id], &mut peer.rng);
+                if let Err(error) = peer.live.control(now, control) {
+                    peer.link = Link::Down(format!("cannot start the node: {error}"));
                 }
             }
-            RelayEvent::Control(Control::Left { .. }) => {
-                peer.others = peer.others.saturating_sub(1)
-            }
-            RelayEvent::Control(Control::Traffic { flows }) => peer.record_room_traffic(flows),
             RelayEvent::Frame(frame) => {
-                peer.receive(now, &frame);
+                peer.live.receive(now, &frame);
             }
             RelayEvent::Closed(reason) => {
                 peer.connection = None;
                 peer.link = Link::Down(reason.clone());
-                peer.note(format!("relay connection {reason}; reconnecting"));
+                peer.live
+                    .note(now, format!("relay connection {reason}; reconnecting"));
                 reconnect_after = Some(peer.backoff_ms);
                 peer.backoff_ms = (peer.backoff_ms * 2).min(MAX_BACKOFF_MS);
             }
@@ -533,7 +322,7 @@ fn on_relay_event(shared: &Shared, event: RelayEvent, rerender: &Callback<()>) {
 fn connect(shared: &Shared, rerender: &Callback<()>) {
     let (room, id) = {
         let peer = shared.borrow();
-        (peer.room.clone(), peer.id)
+        (peer.room.clone(), peer.live.id())
     };
     let on_event = {
         let (shared, rerender) = (shared.clone(), rerender.clone());
@@ -558,23 +347,12 @@ pub fn LivePanel() -> Html {
         let seed = (js_sys::Math::random() * 2f64.powi(53)) as u64;
         LivePeer {
             room: settings.room.clone(),
-            config: node_config(&settings),
-            id: None,
-            node: None,
-            rng: seeded_rng(seed),
             started: js_sys::Date::now(),
+            live: LiveNode::new(node_config(&settings), seed),
             connection: None,
             reconnect: None,
             backoff_ms: 250,
             link: Link::Connecting,
-            others: 0,
-            arrivals: BTreeMap::new(),
-            writes: VecDeque::new(),
-            heard: BTreeMap::new(),
-            flows: VecDeque::new(),
-            room_flows: VecDeque::new(),
-            flow_serial: 0,
-            log: VecDeque::new(),
         }
     });
     {
@@ -589,12 +367,7 @@ pub fn LivePanel() -> Html {
                     let changed = {
                         let mut peer = shared.borrow_mut();
                         let now = peer.now();
-                        let peer = &mut *peer;
-                        if let Some(node) = peer.node.as_mut()
-                            && node.poll_timeout().is_some_and(|at| at <= now)
-                        {
-                            node.tick(now, &mut peer.rng);
-                        }
+                        peer.live.tick(now);
                         peer.flush()
                     };
                     if changed {
@@ -629,11 +402,9 @@ pub fn LivePanel() -> Html {
             {
                 let mut peer = shared.borrow_mut();
                 let now = peer.now();
-                if let Some(node) = peer.node.as_mut()
-                    && let Err(error) = node.put(now, key.value().trim(), value.value().as_bytes())
-                {
-                    peer.note(format!("cannot write: {error}"));
-                }
+                // A refused write is noted in the log.
+                peer.live
+                    .put(now, key.value().trim(), value.value().as_bytes());
                 peer.flush();
             }
             value.set_value("");
@@ -642,20 +413,21 @@ pub fn LivePanel() -> Html {
     };
 
     let peer = shared.borrow();
-    let (class, status) = match (&peer.link, peer.id) {
+    let live = &peer.live;
+    let (class, status) = match (&peer.link, live.id()) {
         (Link::Connected, Some(id)) => (
             "done",
             format!(
                 "Connected to the relay as peer {id} in room \"{}\" ({} other peers).",
-                peer.room, peer.others
+                peer.room,
+                live.others()
             ),
         ),
         (Link::Down(reason), _) => ("error", format!("Relay connection {reason}.")),
         _ => ("pending", "Connecting to the relay...".to_string()),
     };
-    let members: Vec<(NodeId, State, u32)> = peer
-        .node
-        .as_ref()
+    let members: Vec<(NodeId, State, u32)> = live
+        .node()
         .map(|node| {
             node.membership()
                 .members()
@@ -663,9 +435,8 @@ pub fn LivePanel() -> Html {
                 .collect()
         })
         .unwrap_or_default();
-    let entries: Vec<(String, String, u32, u64)> = peer
-        .node
-        .as_ref()
+    let entries: Vec<(String, String, u32, u64)> = live
+        .node()
         .map(|node| {
             node.store()
                 .entries()
@@ -680,19 +451,9 @@ pub fn LivePanel() -> Html {
                 .collect()
         })
         .unwrap_or_default();
-    let now = js_sys::Date::now();
-    let flows: Vec<Flow> = peer
-        .flows
-        .iter()
-        .filter(|flow| now - flow.at <= FLOW_MS)
-        .cloned()
-        .collect();
-    let room_flows: Vec<RoomFlow> = peer
-        .room_flows
-        .iter()
-        .filter(|flow| now - flow.at <= FLOW_MS)
-        .cloned()
-        .collect();
+    let now = peer.now();
+    let flows: Vec<Flow> = live.flows(now).cloned().collect();
+    let room_flows: Vec<RoomFlow> = live.room_flows(now).cloned().collect();
     html! {
         <section class="panel" aria-labelledby="relay-title">
             <h2 id="relay-title">{"Live peers (relay)"}</h2>
@@ -700,16 +461,16 @@ pub fn LivePanel() -> Html {
             <p class="note">{"Every tab on this page is a gossip peer. Invite others to room "}
                 <a id="invite" href={format!("?room={}", peer.room)}>{peer.room.clone()}</a>
                 {"; native peers join with "}<code>{format!("gossip-node peer --room {}", peer.room)}</code>{"."}</p>
-            <p id="live-mechanisms" class="note">{format!("This tab runs {} (set with ?period=MS&mechanisms=ae,rumor,mail&lifeguard=1).", mechanisms_text(&peer.config))}</p>
+            <p id="live-mechanisms" class="note">{format!("This tab runs {} (set with ?period=MS&mechanisms=ae,rumor,mail&lifeguard=1).", mechanisms_text(live.config()))}</p>
             <form id="put-form" class="controls" onsubmit={put}>
                 <label>{"Key"}<input id="put-key" ref={key_input} type="text" maxlength="64" /></label>
                 <label>{"Value"}<input id="put-value" ref={value_input} type="text" maxlength="256" /></label>
-                <button type="submit" disabled={peer.node.is_none()}>{"Write here"}</button>
+                <button type="submit" disabled={live.node().is_none()}>{"Write here"}</button>
             </form>
             <div class="live-grid">
                 <div>
                     <h3>{"Members"}</h3>
-                    { live_graph(peer.id, &members, &flows, &room_flows) }
+                    { live_graph(live.id(), &members, &flows, &room_flows) }
                     <p class="legend note">
                         <span class="key flow-swim">{"SWIM"}</span>
                         <span class="key flow-anti-entropy">{"anti-entropy"}</span>
@@ -720,7 +481,7 @@ pub fn LivePanel() -> Html {
                         {" Solid: sent by this tab; dashed: received; thin grey: between other peers, as the relay counts them (thicker for more frames)."}
                     </p>
                     <ul id="members">
-                        if let Some(id) = peer.id { <li class="alive">{format!("peer {id} (this tab): alive")}</li> }
+                        if let Some(id) = live.id() { <li class="alive">{format!("peer {id} (this tab): alive")}</li> }
                         { for members.iter().map(|(id, state, incarnation)| {
                             let state = format!("{state:?}").to_lowercase();
                             html! { <li class={state.clone()}>{format!("peer {id}: {state} (incarnation {incarnation})")}</li> }
@@ -734,11 +495,11 @@ pub fn LivePanel() -> Html {
                         <thead><tr><th>{"key"}</th><th>{"value"}</th><th>{"writer"}</th><th>{"version"}</th><th>{"arrived by"}</th><th>{"at"}</th><th>{"others with it"}</th></tr></thead>
                         <tbody>
                             { for entries.iter().map(|(key, value, origin, version)| {
-                                let (via, at) = peer.arrivals.get(key).map_or(("", String::new()), |(via, at)| {
-                                    (short_mechanism_name(*via), format!("{:.1} s", *at as f64 / 1000.0))
+                                let (via, at) = live.arrival(key).map_or(("", String::new()), |(via, at)| {
+                                    (short_mechanism_name(via), format!("{:.1} s", at as f64 / 1000.0))
                                 });
                                 let stamp = Stamp { version: *version, origin: *origin };
-                                let mut holders = peer.heard.get(&stamp).cloned().unwrap_or_default();
+                                let mut holders = live.holders(stamp).to_vec();
                                 holders.sort_by_key(|(_, _, at)| *at);
                                 let holders = holders.iter().map(|(by, via, at)| html! {
                                     <span class="holder">{format!("peer {by}: {}, {:.1} s", short_mechanism_name(*via), *at as f64 / 1000.0)}</span>
@@ -752,7 +513,7 @@ pub fn LivePanel() -> Html {
                     <table id="live-writes">
                         <thead><tr><th>{"key"}</th><th>{"version"}</th><th>{"peers that have it"}</th><th>{"learned by"}</th></tr></thead>
                         <tbody>
-                            { for peer.writes.iter().map(|write| {
+                            { for live.writes().map(|write| {
                                 let mut learned = write.learned_by.clone();
                                 learned.sort_by_key(|(_, _, after)| *after);
                                 let others = members.iter().filter(|(_, state, _)| state.is_live()).count();
@@ -773,7 +534,7 @@ pub fn LivePanel() -> Html {
             </div>
             <details>
                 <summary>{"Events"}</summary>
-                <ol id="live-log">{ for peer.log.iter().map(|line| html! { <li>{line}</li> }) }</ol>
+                <ol id="live-log">{ for live.log().map(|line| html! { <li>{format!("{:>6.1} s  {}", line.at as f64 / 1000.0, line.text)}</li> }) }</ol>
             </details>
         </section>
     }

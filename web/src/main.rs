@@ -8,6 +8,7 @@ mod compare;
 mod controls;
 mod graph;
 mod live;
+mod live_node;
 mod relay_link;
 mod share;
 mod sweep;

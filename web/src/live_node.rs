@@ -1,0 +1,667 @@
+//! The live tab's driver: the gossip-core [`Node`] this tab runs, fed the relay's frames and the
+//! page's clock, and what the view shows of it. Nothing here touches the browser or Yew: the
+//! panel ([`crate::live`]) owns the socket and the timers, hands every relay message, tick and
+//! write here with the time, sends the frames [`LiveNode::poll`] gives back, and draws the
+//! state this keeps (members and store through [`LiveNode::node`], the writes and who has them,
+//! the messages crossing, the event log).
+//!
+//! Times are the tab's clock: milliseconds since the panel started, as the node counts them.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use gossip_core::error::ConfigError;
+use gossip_core::node::{Mechanism, Node, NodeConfig, NodeEvent};
+use gossip_core::store::Stamp;
+use gossip_core::wire::{self, Message};
+use gossip_core::{NodeId, SimRng, Time, seeded_rng};
+use gossip_relay_frame::{self as relay_frame, Control};
+
+/// Lines of the event log kept (the newest).
+pub const LOG_LINES: usize = 50;
+/// How long a message stays drawn on the graph (it fades out meanwhile).
+pub const FLOW_MS: Time = 1_200;
+/// At most this many messages of each kind (this tab's, the room's) kept for drawing.
+pub const MAX_FLOWS: usize = 200;
+/// This tab's writes listed with who has them (the newest).
+pub const TRACKED_WRITES: usize = 10;
+/// Versions of other peers' writes whose receipts a tab keeps (the oldest go first).
+pub const HEARD_VERSIONS: usize = 256;
+
+/// A message this tab sent or received, drawn on the graph for [`FLOW_MS`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flow {
+    /// Unique among flows: the graph's key for the line.
+    pub serial: u64,
+    /// The other end.
+    pub peer: NodeId,
+    /// Sent by this tab (else received).
+    pub outgoing: bool,
+    /// The message's kind ([`Message::kind`]).
+    pub kind: &'static str,
+    /// When it crossed.
+    pub at: Time,
+}
+
+/// Frames between two other peers of the room, as the relay reported them; drawn for
+/// [`FLOW_MS`] like the tab's own messages, without their kind (the relay does not read frames).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoomFlow {
+    /// Unique among flows: the graph's key for the line.
+    pub serial: u64,
+    /// The sender.
+    pub from: NodeId,
+    /// The receiver.
+    pub to: NodeId,
+    /// Frames counted over the relay's report interval.
+    pub frames: u32,
+    /// When the report arrived.
+    pub at: Time,
+}
+
+/// A write made in this tab, and the receipts that came back for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrackedWrite {
+    /// The key written.
+    pub key: String,
+    /// The version written.
+    pub stamp: Stamp,
+    /// (peer, mechanism that brought the version there, ms from the write to its receipt), in
+    /// the order the receipts came, one per peer.
+    pub learned_by: Vec<(NodeId, Mechanism, Time)>,
+}
+
+/// One line of the event log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogLine {
+    /// When it happened.
+    pub at: Time,
+    /// What happened: a [`NodeEvent`] as its `Display` says it, or a note of the driver's.
+    pub text: String,
+}
+
+/// What the node produced since the last [`LiveNode::poll`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Output {
+    /// Relay frames (`[to][message]`) to send, in order.
+    pub frames: Vec<Vec<u8>>,
+    /// Whether anything the view shows changed: a message went out, or the node reported
+    /// something.
+    pub changed: bool,
+}
+
+/// The live tab's node and what the view shows of it.
+pub struct LiveNode {
+    config: NodeConfig,
+    /// The id the relay gave this tab; asked for again after a lost connection.
+    id: Option<NodeId>,
+    /// None until the relay's welcome names this tab.
+    node: Option<Node>,
+    rng: SimRng,
+    /// Peers connected to the relay in this room, besides this one.
+    others: usize,
+    /// How and when each key's current value arrived here.
+    arrivals: BTreeMap<String, (Mechanism, Time)>,
+    /// Newest first.
+    writes: VecDeque<TrackedWrite>,
+    /// Receipts about other peers' writes: for each version, who has it, brought by what, and
+    /// when the receipt arrived here.
+    heard: BTreeMap<Stamp, Vec<(NodeId, Mechanism, Time)>>,
+    flows: VecDeque<Flow>,
+    room_flows: VecDeque<RoomFlow>,
+    flow_serial: u64,
+    /// Newest first.
+    log: VecDeque<LogLine>,
+}
+
+impl LiveNode {
+    /// A driver that starts its node with `config` once the relay names it; `seed` seeds the
+    /// node's generator.
+    pub fn new(config: NodeConfig, seed: u64) -> Self {
+        LiveNode {
+            config,
+            id: None,
+            node: None,
+            rng: seeded_rng(seed),
+            others: 0,
+            arrivals: BTreeMap::new(),
+            writes: VecDeque::new(),
+            heard: BTreeMap::new(),
+            flows: VecDeque::new(),
+            room_flows: VecDeque::new(),
+            flow_serial: 0,
+            log: VecDeque::new(),
+        }
+    }
+
+    /// The node's configuration.
+    pub fn config(&self) -> &NodeConfig {
+        &self.config
+    }
+
+    /// The id the relay gave this tab, once it has.
+    pub fn id(&self) -> Option<NodeId> {
+        self.id
+    }
+
+    /// The node, once the relay's welcome has named it.
+    pub fn node(&self) -> Option<&Node> {
+        self.node.as_ref()
+    }
+
+    /// Peers connected to the relay in this room, besides this tab.
+    pub fn others(&self) -> usize {
+        self.others
+    }
+
+    /// How and when `key`'s current value arrived here.
+    pub fn arrival(&self, key: &str) -> Option<(Mechanism, Time)> {
+        self.arrivals.get(key).copied()
+    }
+
+    /// This tab's latest writes, newest first, with who has them.
+    pub fn writes(&self) -> impl Iterator<Item = &TrackedWrite> {
+        self.writes.iter()
+    }
+
+    /// Who reported having version `stamp` of another peer's write: (peer, mechanism, when the
+    /// receipt arrived here), in the order they came.
+    pub fn holders(&self, stamp: Stamp) -> &[(NodeId, Mechanism, Time)] {
+        self.heard.get(&stamp).map_or(&[], Vec::as_slice)
+    }
+
+    /// This tab's messages still drawn at `now`.
+    pub fn flows(&self, now: Time) -> impl Iterator<Item = &Flow> {
+        self.flows
+            .iter()
+            .filter(move |flow| now.saturating_sub(flow.at) <= FLOW_MS)
+    }
+
+    /// Messages between other peers still drawn at `now`.
+    pub fn room_flows(&self, now: Time) -> impl Iterator<Item = &RoomFlow> {
+        self.room_flows
+            .iter()
+            .filter(move |flow| now.saturating_sub(flow.at) <= FLOW_MS)
+    }
+
+    /// The event log, newest first.
+    pub fn log(&self) -> impl Iterator<Item = &LogLine> {
+        self.log.iter()
+    }
+
+    /// Adds a line to the log.
+    pub fn note(&mut self, now: Time, text: impl Into<String>) {
+        if self.log.len() == LOG_LINES {
+            self.log.pop_back();
+        }
+        self.log.push_front(LogLine {
+            at: now,
+            text: text.into(),
+        });
+    }
+
+    /// A control message from the relay. The welcome starts the node (the first time: after a
+    /// reconnection the node carries on) and lists the room's peers in it; a refused
+    /// configuration is the error, and the node stays unstarted.
+    pub fn control(&mut self, now: Time, control: Control) -> Result<(), ConfigError> {
+        match control {
+            Control::Welcome { id, room, peers } => {
+                self.id = Some(id);
+                self.others = peers.len();
+                if self.node.is_none() {
+                    self.node = Some(Node::new(id, self.config)?);
+                }
+                if let Some(node) = self.node.as_mut() {
+                    node.bootstrap(now, peers.iter().copied(), &mut self.rng);
+                }
+                self.note(now, format!("joined room {room} as peer {id}"));
+            }
+            Control::Joined { id } => {
+                self.others += 1;
+                // The relay vouches that the peer is there: list it now rather than wait for
+                // its first probe (a newcomer reaches the others one period at a time).
+                if let Some(node) = self.node.as_mut() {
+                    node.bootstrap(now, [id], &mut self.rng);
+                }
+            }
+            Control::Left { .. } => self.others = self.others.saturating_sub(1),
+            Control::Traffic { flows } => self.record_room_traffic(now, flows),
+        }
+        Ok(())
+    }
+
+    /// A gossip frame from the relay, `[from][message]`; returns whether the node took a
+    /// message from it. A malformed message is noted in the log and changes nothing.
+    pub fn receive(&mut self, now: Time, frame: &[u8]) -> bool {
+        let Ok((from, payload)) = relay_frame::split(frame, usize::MAX) else {
+            return false;
+        };
+        let Some(node) = self.node.as_mut() else {
+            return false;
+        };
+        match wire::decode::<Message>(payload, node.config().max_message_bytes) {
+            Ok(message) => {
+                let kind = message.kind();
+                node.handle(now, from, message, &mut self.rng);
+                self.record_flow(now, from, false, kind);
+                true
+            }
+            Err(error) => {
+                self.note(
+                    now,
+                    format!("dropped a malformed message from peer {from}: {error}"),
+                );
+                false
+            }
+        }
+    }
+
+    /// Runs what the node has due at `now`, if anything.
+    pub fn tick(&mut self, now: Time) {
+        if let Some(node) = self.node.as_mut()
+            && node.poll_timeout().is_some_and(|at| at <= now)
+        {
+            node.tick(now, &mut self.rng);
+        }
+    }
+
+    /// Writes `key` here; returns its version. None before the node has started, or when the
+    /// node refuses the write (noted in the log).
+    pub fn put(&mut self, now: Time, key: &str, value: &[u8]) -> Option<Stamp> {
+        let node = self.node.as_mut()?;
+        match node.put(now, key, value) {
+            Ok(stamp) => Some(stamp),
+            Err(error) => {
+                self.note(now, format!("cannot write: {error}"));
+                None
+            }
+        }
+    }
+
+    /// The frames to send and what changed since the last poll; every event reported is
+    /// logged and folded into what the view shows.
+    pub fn poll(&mut self, now: Time) -> Output {
+        let Some(node) = self.node.as_mut() else {
+            return Output::default();
+        };
+        let mut frames = Vec::new();
+        let mut sent = Vec::new();
+        while let Some((to, message)) = node.poll_transmit() {
+            sent.push((to, message.kind()));
+            frames.push(relay_frame::join(to, &wire::encode(&message)));
+        }
+        let mut events = Vec::new();
+        while let Some(event) = node.poll_event() {
+            events.push(event);
+        }
+        let changed = !events.is_empty() || !sent.is_empty();
+        for (to, kind) in sent {
+            self.record_flow(now, to, true, kind);
+        }
+        for event in events {
+            self.observe(now, &event);
+            self.note(now, event.to_string());
+        }
+        Output { frames, changed }
+    }
+
+    /// Folds an event into the view's tables.
+    fn observe(&mut self, now: Time, event: &NodeEvent) {
+        match *event {
+            NodeEvent::Updated {
+                ref key,
+                stamp,
+                via,
+                at,
+                ..
+            } => {
+                self.arrivals.insert(key.clone(), (via, at));
+                if via == Mechanism::Local {
+                    if self.writes.len() == TRACKED_WRITES {
+                        self.writes.pop_back();
+                    }
+                    self.writes.push_front(TrackedWrite {
+                        key: key.clone(),
+                        stamp,
+                        learned_by: Vec::new(),
+                    });
+                }
+            }
+            NodeEvent::Confirmed {
+                by,
+                stamp,
+                via,
+                after,
+                ..
+            } => {
+                if let Some(write) = self.writes.iter_mut().find(|w| w.stamp == stamp)
+                    && !write.learned_by.iter().any(|(peer, ..)| *peer == by)
+                {
+                    write.learned_by.push((by, via, after));
+                }
+            }
+            NodeEvent::Receipt { by, stamp, via } => {
+                let holders = self.heard.entry(stamp).or_default();
+                if !holders.iter().any(|(peer, ..)| *peer == by) {
+                    holders.push((by, via, now));
+                }
+                while self.heard.len() > HEARD_VERSIONS {
+                    self.heard.pop_first();
+                }
+            }
+            NodeEvent::Member(_) | NodeEvent::MailDropped { .. } => {}
+        }
+    }
+
+    /// Records a message for the graph, forgetting those that have faded.
+    fn record_flow(&mut self, now: Time, peer: NodeId, outgoing: bool, kind: &'static str) {
+        while self.flows.front().is_some_and(|flow| {
+            now.saturating_sub(flow.at) > FLOW_MS || self.flows.len() >= MAX_FLOWS
+        }) {
+            self.flows.pop_front();
+        }
+        self.flow_serial += 1;
+        self.flows.push_back(Flow {
+            serial: self.flow_serial,
+            peer,
+            outgoing,
+            kind,
+            at: now,
+        });
+    }
+
+    /// Records the relay's report of the traffic between the other peers.
+    fn record_room_traffic(&mut self, now: Time, flows: Vec<(NodeId, NodeId, u32)>) {
+        for (from, to, frames) in flows {
+            while self.room_flows.front().is_some_and(|flow| {
+                now.saturating_sub(flow.at) > FLOW_MS || self.room_flows.len() >= MAX_FLOWS
+            }) {
+                self.room_flows.pop_front();
+            }
+            self.flow_serial += 1;
+            self.room_flows.push_back(RoomFlow {
+                serial: self.flow_serial,
+                from,
+                to,
+                frames,
+                at: now,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gossip_core::node::{LivePeerOptions, Receipts};
+    use gossip_relay_frame::BROADCAST;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn tab_config() -> NodeConfig {
+        NodeConfig::live(LivePeerOptions {
+            protocol_period: 200,
+            anti_entropy_period: Some(200),
+            rumor_period: Some(40),
+            receipts: Receipts::ToAll,
+            ..LivePeerOptions::default()
+        })
+    }
+
+    /// Tabs in one room behind a relay that forwards every frame at once, as the relay does:
+    /// `[to][message]` from a tab arrives as `[from][message]`.
+    struct Room {
+        tabs: Vec<LiveNode>,
+        now: Time,
+    }
+
+    impl Room {
+        /// `n` tabs, welcomed one after the other with ids 1, 2, ...
+        fn new(n: u32) -> Self {
+            let mut room = Room {
+                tabs: Vec::new(),
+                now: 0,
+            };
+            for id in 1..=n {
+                let mut tab = LiveNode::new(tab_config(), u64::from(id));
+                let welcome = Control::Welcome {
+                    id,
+                    room: "lab".into(),
+                    peers: (1..id).collect(),
+                };
+                tab.control(0, welcome).unwrap();
+                for other in &mut room.tabs {
+                    other.control(0, Control::Joined { id }).unwrap();
+                }
+                room.tabs.push(tab);
+            }
+            room.deliver();
+            room
+        }
+
+        fn index(&self, id: NodeId) -> usize {
+            self.tabs
+                .iter()
+                .position(|tab| tab.id() == Some(id))
+                .unwrap()
+        }
+
+        /// Polls every tab and forwards the frames until nothing moves.
+        fn deliver(&mut self) {
+            loop {
+                let mut moved = false;
+                for from in 0..self.tabs.len() {
+                    let sender = self.tabs[from].id().unwrap();
+                    for frame in self.tabs[from].poll(self.now).frames {
+                        moved = true;
+                        let (to, payload) = relay_frame::split(&frame, usize::MAX).unwrap();
+                        let forwarded = relay_frame::join(sender, payload);
+                        for tab in &mut self.tabs {
+                            if tab.id() != Some(sender) && (to == BROADCAST || tab.id() == Some(to))
+                            {
+                                assert!(tab.receive(self.now, &forwarded));
+                            }
+                        }
+                    }
+                }
+                if !moved {
+                    return;
+                }
+            }
+        }
+
+        fn run_until(&mut self, until: Time) {
+            while self.now < until {
+                self.now += 10;
+                for tab in &mut self.tabs {
+                    tab.tick(self.now);
+                }
+                self.deliver();
+            }
+        }
+
+        fn log(&self, id: NodeId) -> Vec<&str> {
+            self.tabs[self.index(id)]
+                .log()
+                .map(|line| line.text.as_str())
+                .collect()
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn nothing_runs_before_the_relay_names_the_tab() {
+        let mut tab = LiveNode::new(tab_config(), 1);
+        assert!(tab.node().is_none() && tab.id().is_none());
+        assert_eq!(tab.put(0, "k", b"v"), None);
+        tab.tick(1_000);
+        assert!(!tab.receive(1_000, &relay_frame::join(2, &[1, 2, 3])));
+        assert_eq!(tab.poll(1_000), Output::default());
+        assert_eq!(tab.log().count(), 0);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_write_reaches_the_room_and_every_tab_hears_who_has_it() {
+        let mut room = Room::new(3);
+        assert_eq!(room.tabs[0].others(), 2);
+        assert!(room.log(1).contains(&"joined room lab as peer 1"));
+        room.run_until(500);
+        let write_at = room.now;
+        let stamp = room.tabs[0].put(write_at, "colour", b"blue").unwrap();
+        room.deliver();
+        room.run_until(3_000);
+        for tab in &room.tabs {
+            let node = tab.node().unwrap();
+            assert_eq!(node.store().value("colour"), Some(&b"blue"[..]));
+            let (via, at) = tab.arrival("colour").unwrap();
+            assert_eq!(via == Mechanism::Local, tab.id() == Some(1));
+            assert!(at >= write_at);
+        }
+        // The writer tracks its write and hears back from both others.
+        let writes: Vec<&TrackedWrite> = room.tabs[0].writes().collect();
+        assert_eq!(writes.len(), 1);
+        assert_eq!((writes[0].key.as_str(), writes[0].stamp), ("colour", stamp));
+        let mut learned: Vec<NodeId> = writes[0].learned_by.iter().map(|(by, ..)| *by).collect();
+        learned.sort();
+        assert_eq!(learned, [2, 3]);
+        // Receipts go to everyone: tab 3 knows that tab 2 has tab 1's write, and the reverse.
+        assert_eq!(
+            room.tabs[2]
+                .holders(stamp)
+                .iter()
+                .map(|(by, ..)| *by)
+                .collect::<Vec<_>>(),
+            [2]
+        );
+        assert_eq!(room.tabs[1].holders(stamp).len(), 1);
+        assert!(room.tabs[0].holders(stamp).is_empty());
+        // The log says it in the core's words (NodeEvent's Display).
+        let log = room.log(2);
+        assert!(log.contains(&"member 1 joined"), "{log:?}");
+        assert!(
+            log.iter()
+                .any(|line| line.starts_with("updated colour = blue (origin 1, version 1, via ")),
+            "{log:?}"
+        );
+        assert!(
+            room.log(1)
+                .iter()
+                .any(|line| line.starts_with("peer 2 has colour version 1 (via ")),
+        );
+        assert!(
+            room.log(3)
+                .iter()
+                .any(|line| line.starts_with("peer 2 has peer 1's version 1 (via ")),
+        );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn messages_are_drawn_until_they_fade() {
+        let mut room = Room::new(2);
+        room.run_until(300);
+        let now = room.now;
+        let flows: Vec<&Flow> = room.tabs[0].flows(now).collect();
+        assert!(flows.iter().any(|flow| flow.outgoing && flow.peer == 2));
+        assert!(flows.iter().any(|flow| !flow.outgoing && flow.peer == 2));
+        assert!(flows.iter().any(|flow| flow.kind == "swim"));
+        let serials: std::collections::BTreeSet<u64> = flows.iter().map(|f| f.serial).collect();
+        assert_eq!(serials.len(), flows.len());
+        // Nothing new crosses after a while without ticks: everything fades.
+        assert_eq!(room.tabs[0].flows(now + FLOW_MS + 1).count(), 0);
+        assert!(room.tabs[0].flows.len() <= MAX_FLOWS);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_relays_counts_of_other_peers_traffic_are_drawn_and_fade() {
+        let mut tab = LiveNode::new(tab_config(), 1);
+        let welcome = Control::Welcome {
+            id: 1,
+            room: "lab".into(),
+            peers: vec![2, 3],
+        };
+        tab.control(0, welcome).unwrap();
+        tab.control(10, Control::Joined { id: 4 }).unwrap();
+        tab.control(20, Control::Left { id: 2 }).unwrap();
+        assert_eq!(tab.others(), 2);
+        let traffic = Control::Traffic {
+            flows: vec![(3, 4, 5), (4, 3, 1)],
+        };
+        tab.control(100, traffic).unwrap();
+        let drawn: Vec<(NodeId, NodeId, u32)> = tab
+            .room_flows(200)
+            .map(|flow| (flow.from, flow.to, flow.frames))
+            .collect();
+        assert_eq!(drawn, [(3, 4, 5), (4, 3, 1)]);
+        assert_eq!(tab.room_flows(100 + FLOW_MS + 1).count(), 0);
+        // Many reports keep at most MAX_FLOWS.
+        for at in 0..(MAX_FLOWS as Time + 10) {
+            let traffic = Control::Traffic {
+                flows: vec![(3, 4, 1)],
+            };
+            tab.control(200 + at, traffic).unwrap();
+        }
+        assert!(tab.room_flows.len() <= MAX_FLOWS);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn malformed_frames_and_refused_writes_are_noted_and_change_nothing() {
+        let mut room = Room::new(2);
+        let tab = &mut room.tabs[0];
+        let before = tab.node().unwrap().store().checksum();
+        assert!(!tab.receive(5, &relay_frame::join(2, &[0xff, 0x00, 0x13])));
+        assert!(!tab.receive(5, &[1, 2]));
+        let too_big = vec![b'x'; 10_000];
+        assert_eq!(tab.put(6, "k", &too_big), None);
+        assert_eq!(tab.node().unwrap().store().checksum(), before);
+        let log: Vec<&str> = tab.log().take(2).map(|line| line.text.as_str()).collect();
+        assert!(log[0].starts_with("cannot write: an entry of "), "{log:?}");
+        assert!(
+            log[1].starts_with("dropped a malformed message from peer 2: "),
+            "{log:?}"
+        );
+        assert_eq!(tab.log().next().unwrap().at, 6);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_reconnection_keeps_the_node_and_its_store() {
+        let mut tab = LiveNode::new(tab_config(), 1);
+        let welcome = |peers: Vec<NodeId>| Control::Welcome {
+            id: 7,
+            room: "lab".into(),
+            peers,
+        };
+        tab.control(0, welcome(vec![])).unwrap();
+        tab.put(10, "k", b"v").unwrap();
+        tab.control(5_000, welcome(vec![8])).unwrap();
+        assert_eq!(tab.others(), 1);
+        let node = tab.node().unwrap();
+        assert_eq!(node.store().value("k"), Some(&b"v"[..]));
+        assert!(node.membership().member(8).is_some());
+        assert_eq!(tab.log().count(), 2);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_log_keeps_the_newest_lines() {
+        let mut tab = LiveNode::new(tab_config(), 1);
+        for at in 0..(LOG_LINES as Time + 5) {
+            tab.note(at, format!("line {at}"));
+        }
+        assert_eq!(tab.log().count(), LOG_LINES);
+        assert_eq!(
+            tab.log().next().unwrap().text,
+            format!("line {}", LOG_LINES + 4)
+        );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_refused_config_leaves_the_node_unstarted() {
+        let mut config = tab_config();
+        config.swim.ping_timeout = 0;
+        let mut tab = LiveNode::new(config, 1);
+        let welcome = Control::Welcome {
+            id: 1,
+            room: "lab".into(),
+            peers: vec![],
+        };
+        let error = tab.control(0, welcome).unwrap_err();
+        assert_eq!(error.field, "swim.ping_timeout");
+        assert!(tab.node().is_none());
+    }
+}
