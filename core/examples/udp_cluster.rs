@@ -7,7 +7,7 @@
 //! ```
 //!
 //! A datagram is `[sender id: u32 LE][message, as gossip_core::wire encodes it]`. Each event is
-//! one line on stdout, `event <this id> <text>` (see `line`), e.g. `event 0 member 2 failed`.
+//! one line on stdout, `event <this id> <text>` (`NodeEvent`'s `Display`), e.g. `event 0 member 2 failed`.
 //! SWIM's period is `--period MS`, 200 by default: a crash is detected in about two seconds.
 //! The process ends when its stdin closes.
 
@@ -29,8 +29,7 @@ mod native {
     use std::net::SocketAddr;
     use std::time::Duration;
 
-    use gossip_core::membership::MemberEvent;
-    use gossip_core::node::{Node, NodeConfig, NodeEvent};
+    use gossip_core::node::{LivePeerOptions, Node, NodeConfig};
     use gossip_core::{NodeId, Time, seeded_rng};
     use tokio::net::UdpSocket;
     use tokio::time::Instant;
@@ -61,15 +60,12 @@ mod native {
             return Err(USAGE.into());
         };
         // Everything paced by SWIM's period: anti-entropy every other period, rumors twice a period.
-        let mut config = NodeConfig::default();
-        config.swim.protocol_period = period;
-        config.swim.ping_timeout = period / 2;
-        if let Some(schedule) = &mut config.anti_entropy {
-            schedule.period = 2 * period;
-        }
-        if let Some(schedule) = &mut config.rumor {
-            schedule.period = (period / 2).max(1);
-        }
+        let config = NodeConfig::live(LivePeerOptions {
+            protocol_period: period,
+            anti_entropy_period: Some(2 * period),
+            rumor_period: Some((period / 2).max(1)),
+            ..LivePeerOptions::default()
+        });
         let mut node = Node::new(id, config)?;
         let socket = UdpSocket::bind(listen).await?;
         // gossip-core's time: milliseconds since this process started.
@@ -96,7 +92,7 @@ mod native {
                 }
             }
             while let Some(event) = node.poll_event() {
-                println!("event {id} {}", line(&node, &event));
+                println!("event {id} {event}");
             }
             // In: a datagram, or the node's next timer coming due.
             let due = node.poll_timeout().unwrap_or(now() + 1_000);
@@ -104,9 +100,9 @@ mod native {
                 received = socket.recv_from(&mut buffer) => match received {
                     Ok((len, from)) if len >= 4 => {
                         let sender = NodeId::from_le_bytes(buffer[..4].try_into().unwrap());
-                        // A listed member's id, or there is no address to answer.
-                        if !peers.contains_key(&sender) {
-                            eprintln!("{id}: dropped a datagram from unknown id {sender} ({from})");
+                        // Only from the address listed for that id: no one speaks as another.
+                        if peers.get(&sender) != Some(&from) {
+                            eprintln!("{id}: dropped a datagram claiming id {sender} from {from}");
                         } else if let Err(why) = node.handle_bytes(now(), sender, &buffer[4..len], &mut rng) {
                             eprintln!("{id}: dropped a datagram from {from}: {why}");
                         }
@@ -119,32 +115,6 @@ mod native {
             if node.poll_timeout().is_some_and(|at| at <= now()) {
                 node.tick(now(), &mut rng);
             }
-        }
-    }
-
-    /// `updated KEY = VALUE (origin O, version V, via MECHANISM)` for a value stored here,
-    /// `member ID joined|suspected|refuted|failed|left` for a change in the membership, and any
-    /// other event in its `Debug` form.
-    fn line(node: &Node, event: &NodeEvent) -> String {
-        match event {
-            NodeEvent::Updated {
-                key, stamp, via, ..
-            } => {
-                let value = String::from_utf8_lossy(node.store().value(key).unwrap_or_default());
-                let (origin, version) = (stamp.origin, stamp.version);
-                format!("updated {key} = {value} (origin {origin}, version {version}, via {via:?})")
-            }
-            NodeEvent::Member(member) => {
-                let what = match member {
-                    MemberEvent::Joined { .. } => "joined",
-                    MemberEvent::Suspected { .. } => "suspected",
-                    MemberEvent::Refuted { .. } => "refuted",
-                    MemberEvent::Failed { .. } => "failed",
-                    MemberEvent::Left { .. } => "left",
-                };
-                format!("member {} {what}", member.id())
-            }
-            other => format!("{other:?}"),
         }
     }
 }
