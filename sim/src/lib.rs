@@ -6,8 +6,9 @@
 //! - Engines: [`rounds`] (the round-based engine for one rumor over up to millions of nodes, on a
 //!   [`network`] with loss and scheduled faults), [`events`] (the event-driven engine running
 //!   live `gossip_core::node::Node`s over links with latency, loss, duplication, partitions and
-//!   churn; its priority queue is [`queue`]) and [`models`] (the event engine for the models of
-//!   real systems in [`systems`]).
+//!   churn) and [`models`] (the same for the models of real systems in [`systems`]). Both event
+//!   engines run on the one event loop of [`process`] (a timing-wheel queue, messages over a
+//!   [`link`]).
 //! - [`topology`]: who can contact whom (ring, grid, random graphs, data centers).
 //! - [`metrics`]: what a run measures; [`theory`]: what the classic analyses predict.
 //! - [`scenario`]: the serialisable description of an experiment and its runs;
@@ -17,11 +18,13 @@
 
 pub mod error;
 pub mod events;
+pub mod link;
 pub mod metrics;
 pub mod models;
 pub mod network;
 pub mod presets;
-pub mod queue;
+pub mod process;
+mod queue;
 pub mod recorded_run;
 pub mod rounds;
 pub mod scenario;

@@ -1,80 +1,95 @@
-//! The engine for models of real systems ([`crate::systems`]): each node runs a [`Model`], a
-//! sans-IO state machine of that system's protocol, and the engine moves its messages over links
-//! with latency and loss and wakes it at the times it asks for. It is the event engine of
-//! [`super::events`] cut down to what the models need (crashes and slow nodes, no churn or
-//! partitions), generic over the protocol.
+//! The engine for models of real systems ([`crate::systems`]): each node runs a model, a sans-IO
+//! state machine of that system's protocol implementing [`Process`], and the shared event loop
+//! of [`crate::process`] (the one that runs the cluster engine's live nodes) moves its messages
+//! over links with latency and loss and wakes it at the times it asks for. Of the cluster
+//! engine's faults the models need crashes and slow nodes ([`SystemFault`]), not churn or
+//! partitions.
 //!
 //! Deterministic like the other engines: one seeded generator, one priority queue ordered by
-//! time and then by scheduling order, no hash-map iteration.
+//! time and then by scheduling order, no hash-map iteration. The loop follows two rules of its
+//! own here, kept from this engine's first version because recorded runs depend on them: every
+//! message draws its loss (`random::<f64>() < loss`, even when the loss is 0), and a wake-up is
+//! booked when a model's deadline changes (or after each tick) with the slowness of that moment,
+//! then kept as booked.
 //!
-//! A model reports what it decides through [`Io::observe`] ("node 3 holds node 7 failed", "the
-//! transaction arrived"); the engine keeps every observation with its time, and each system's
-//! module turns them into its figures.
+//! A model reports what it decides as [`Observation`]s ("node 3 holds node 7 failed", "the
+//! transaction arrived"), its [`Process::Event`]s; the engine keeps every observation in order,
+//! and each system's module turns them into its figures. [`Outbox`] holds what a model has to
+//! send and report until the loop asks.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::events::Latency;
-use gossip_core::{NodeId, SimRng, Time, seeded_rng};
-use rand::RngExt;
-
-/// What a node of a system model does when the engine calls it.
-pub trait Model {
-    type Message: Clone;
-
-    /// The bytes the real system would put on the wire for `message`.
-    fn bytes(message: &Self::Message) -> usize;
-    /// Called once at time 0.
-    fn start(&mut self, io: &mut Io<'_, Self::Message>);
-    /// Called at the time last asked for with [`Io::wake_at`].
-    fn timer(&mut self, io: &mut Io<'_, Self::Message>);
-    fn receive(&mut self, from: NodeId, message: Self::Message, io: &mut Io<'_, Self::Message>);
-}
+use crate::error::SimError;
+use crate::link::{Latency, Link, LossDraw};
+use crate::process::{Hooks, Process, Runner, WakeRule};
+use gossip_core::{NodeId, Time};
 
 /// A decision or measurement a node reports: `what` happened about `subject`, with a value
 /// (phi, a count; 0 when there is none).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Observation {
+    /// When.
     pub at: Time,
+    /// The node that reports it.
     pub observer: NodeId,
+    /// What happened, in a word of the model's ("pfail", "convict", "tx").
     pub what: &'static str,
+    /// The node it is about.
     pub subject: NodeId,
+    /// A value, or 0.
     pub value: f64,
 }
 
-/// A node's way out: messages to send, the next wake-up, observations.
-pub struct Io<'a, M> {
-    pub now: Time,
-    pub me: NodeId,
-    /// The population, ids `0..nodes`.
-    pub nodes: u32,
-    pub rng: &'a mut SimRng,
-    sends: &'a mut Vec<(NodeId, M)>,
-    wake: Option<Time>,
-    observations: &'a mut Vec<Observation>,
+/// What a model node has to send and to report, kept until the loop drains it. A model holds
+/// one and forwards [`Process::poll_transmit`] and [`Process::poll_event`] to it.
+#[derive(Clone, Debug)]
+pub struct Outbox<M> {
+    me: NodeId,
+    sends: VecDeque<(NodeId, M)>,
+    observations: VecDeque<Observation>,
 }
 
-impl<M> Io<'_, M> {
+impl<M> Outbox<M> {
+    /// The outbox of node `me`.
+    pub fn new(me: NodeId) -> Self {
+        Outbox {
+            me,
+            sends: VecDeque::new(),
+            observations: VecDeque::new(),
+        }
+    }
+
+    /// The node it belongs to.
+    pub fn me(&self) -> NodeId {
+        self.me
+    }
+
+    /// Queues `message` to `to`.
     pub fn send(&mut self, to: NodeId, message: M) {
-        self.sends.push((to, message));
+        self.sends.push_back((to, message));
     }
 
-    /// Asks to be woken at `at` (the earliest of several asks wins; a node asks again each time
-    /// it is woken).
-    pub fn wake_at(&mut self, at: Time) {
-        self.wake = Some(self.wake.map_or(at, |wake| wake.min(at)));
-    }
-
-    pub fn observe(&mut self, what: &'static str, subject: NodeId, value: f64) {
-        self.observations.push(Observation {
-            at: self.now,
+    /// Records that `what` happened at `now` about `subject`, with `value`.
+    pub fn observe(&mut self, now: Time, what: &'static str, subject: NodeId, value: f64) {
+        self.observations.push_back(Observation {
+            at: now,
             observer: self.me,
             what,
             subject,
             value,
         });
+    }
+
+    /// The next message to send.
+    pub fn poll_transmit(&mut self) -> Option<(NodeId, M)> {
+        self.sends.pop_front()
+    }
+
+    /// The next observation.
+    pub fn poll_event(&mut self) -> Option<Observation> {
+        self.observations.pop_front()
     }
 }
 
@@ -83,15 +98,25 @@ impl<M> Io<'_, M> {
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum SystemFault {
     /// The node stops for good: it sends nothing and messages to it are lost.
-    Crash { node: NodeId },
+    Crash {
+        /// The node.
+        node: NodeId,
+    },
     /// Deliveries to the node and its timers run `extra_delay` ms late (0: normal again).
-    Slow { node: NodeId, extra_delay: Time },
+    Slow {
+        /// The node.
+        node: NodeId,
+        /// The extra delay, in milliseconds.
+        extra_delay: Time,
+    },
 }
 
 /// A fault and when it happens.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScheduledSystemFault {
+    /// When, in milliseconds from the start of the run.
     pub at: Time,
+    /// What happens.
     pub fault: SystemFault,
 }
 
@@ -99,10 +124,13 @@ pub struct ScheduledSystemFault {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModelNetwork {
+    /// The latency of every message.
     pub latency: Latency,
     /// Probability that a message is lost.
     pub loss: f64,
+    /// How long the run goes, in milliseconds.
     pub duration: Time,
+    /// What happens when.
     pub faults: Vec<ScheduledSystemFault>,
 }
 
@@ -119,15 +147,20 @@ impl Default for ModelNetwork {
 }
 
 impl ModelNetwork {
-    pub fn validate(&self, nodes: u32) -> Result<(), String> {
+    /// Checks the network for `nodes` nodes: a probability of loss, faults at existing nodes.
+    pub fn validate(&self, nodes: u32) -> Result<(), SimError> {
         if !(0.0..=1.0).contains(&self.loss) {
-            return Err(format!("loss must be between 0 and 1, got {}", self.loss));
+            return Err(SimError::invalid(
+                "loss",
+                format!("must be between 0 and 1, got {}", self.loss),
+            ));
         }
         for (index, fault) in self.faults.iter().enumerate() {
             let (SystemFault::Crash { node } | SystemFault::Slow { node, .. }) = fault.fault;
             if node >= nodes {
-                return Err(format!(
-                    "faults[{index}]: node {node} is not among the {nodes} nodes"
+                return Err(SimError::within(
+                    format!("faults[{index}]"),
+                    SimError::invalid("node", format!("{node} is not among the {nodes} nodes")),
                 ));
             }
         }
@@ -135,212 +168,194 @@ impl ModelNetwork {
     }
 }
 
-enum Pending<M> {
-    Deliver {
-        from: NodeId,
-        to: NodeId,
-        message: M,
-    },
-    Wake {
-        node: NodeId,
-    },
-    Fault(SystemFault),
-}
-
-/// Traffic and observations of a run.
+/// Traffic of a run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModelTotals {
+    /// Messages sent.
     pub messages: u64,
+    /// Their bytes, as the real system would put them on the wire.
     pub bytes: u64,
+    /// Messages lost on the way.
     pub lost: u64,
     /// Messages that reached a crashed node.
     pub dropped_at_down: u64,
 }
 
-/// A run of `nodes` copies of a model.
-pub struct ModelSim<M: Model> {
-    nodes: Vec<M>,
-    crashed: Vec<bool>,
-    slow: Vec<Time>,
-    /// Each node's live wake-up; queue entries for other times are stale.
-    wakes: Vec<Option<Time>>,
-    queue: BinaryHeap<Reverse<(Time, u64)>>,
-    pending: std::collections::BTreeMap<u64, Pending<M::Message>>,
-    seq: u64,
-    now: Time,
-    rng: SimRng,
+/// The models' hooks on the loop: faults by their index in the schedule, traffic counts and
+/// the observations.
+struct ModelBooks {
     network: ModelNetwork,
     totals: ModelTotals,
     observations: Vec<Observation>,
 }
 
-impl<M: Model> ModelSim<M> {
-    /// Starts every node at time 0.
-    pub fn new(nodes: Vec<M>, network: ModelNetwork, seed: u64) -> Result<Self, String> {
-        let count = nodes.len();
-        network.validate(count as u32)?;
-        let mut sim = ModelSim {
-            nodes,
-            crashed: vec![false; count],
-            slow: vec![0; count],
-            wakes: vec![None; count],
-            queue: BinaryHeap::new(),
-            pending: std::collections::BTreeMap::new(),
-            seq: 0,
-            now: 0,
-            rng: seeded_rng(seed),
+impl<P: Process<Event = Observation>> Hooks<P> for ModelBooks {
+    /// An index into the network's faults.
+    type Action = u32;
+
+    fn act(&mut self, runner: &mut Runner<P, u32>, index: u32) {
+        match self.network.faults[index as usize].fault {
+            SystemFault::Crash { node } => runner.set_running(node, false),
+            SystemFault::Slow { node, extra_delay } => runner.set_slow(node, extra_delay),
+        }
+    }
+
+    fn send(&mut self, runner: &mut Runner<P, u32>, from: NodeId, to: NodeId, message: P::Message) {
+        self.totals.messages += 1;
+        self.totals.bytes += P::message_bytes(&message) as u64;
+        if to >= runner.count()
+            || runner
+                .transmit(from, to, message, self.network.loss, 0)
+                .is_none()
+        {
+            self.totals.lost += 1;
+        }
+    }
+
+    fn event(&mut self, _: &Runner<P, u32>, _: NodeId, observation: Observation) {
+        self.observations.push(observation);
+    }
+
+    fn dropped(&mut self) {
+        self.totals.dropped_at_down += 1;
+    }
+}
+
+/// A run of a model, one process per node.
+pub struct ModelSim<P: Process<Event = Observation>> {
+    runner: Runner<P, u32>,
+    books: ModelBooks,
+}
+
+impl<P: Process<Event = Observation>> ModelSim<P> {
+    /// Starts every node at time 0 ([`Process::start`]), node `i` being `nodes[i]`.
+    pub fn new(nodes: Vec<P>, network: ModelNetwork, seed: u64) -> Result<Self, SimError> {
+        network.validate(nodes.len() as u32)?;
+        let link = Link {
+            latency: network.latency,
+            duplicate: 0.0,
+            loss_draw: LossDraw::Uniform,
+        };
+        let mut runner = Runner::new(seed, link, WakeRule::Book);
+        for node in nodes {
+            runner.add(node);
+        }
+        for (index, fault) in network.faults.iter().enumerate() {
+            runner.schedule(fault.at, index as u32);
+        }
+        let mut books = ModelBooks {
+            network,
             totals: ModelTotals::default(),
             observations: Vec::new(),
-            network,
         };
-        for fault in sim.network.faults.clone() {
-            sim.push(fault.at, Pending::Fault(fault.fault));
+        for id in 0..runner.count() {
+            runner.start(id, &mut books);
         }
-        for node in 0..count as NodeId {
-            sim.call(node, |model, io| model.start(io));
-        }
-        Ok(sim)
-    }
-
-    fn push(&mut self, at: Time, event: Pending<M::Message>) {
-        self.queue.push(Reverse((at, self.seq)));
-        self.pending.insert(self.seq, event);
-        self.seq += 1;
-    }
-
-    /// Runs `f` on a node and carries out what it asked for.
-    fn call(&mut self, node: NodeId, f: impl FnOnce(&mut M, &mut Io<'_, M::Message>)) {
-        let mut sends = Vec::new();
-        let mut io = Io {
-            now: self.now,
-            me: node,
-            nodes: self.nodes.len() as u32,
-            rng: &mut self.rng,
-            sends: &mut sends,
-            wake: None,
-            observations: &mut self.observations,
-        };
-        f(&mut self.nodes[node as usize], &mut io);
-        let wake = io.wake;
-        for (to, message) in sends {
-            self.totals.messages += 1;
-            self.totals.bytes += M::bytes(&message) as u64;
-            if to as usize >= self.nodes.len() || self.rng.random::<f64>() < self.network.loss {
-                self.totals.lost += 1;
-                continue;
-            }
-            let delay = self.network.latency.sample(&mut self.rng) + self.slow[to as usize];
-            self.push(
-                self.now + delay,
-                Pending::Deliver {
-                    from: node,
-                    to,
-                    message,
-                },
-            );
-        }
-        if let Some(at) = wake {
-            let at = at.max(self.now) + self.slow[node as usize];
-            self.wakes[node as usize] = Some(at);
-            self.push(at, Pending::Wake { node });
-        }
+        Ok(ModelSim { runner, books })
     }
 
     /// Runs every event before the configured duration.
     pub fn run(&mut self) {
-        let until = self.network.duration;
-        while let Some(&Reverse((at, seq))) = self.queue.peek() {
-            if at >= until {
-                break;
-            }
-            self.queue.pop();
-            self.now = at;
-            let event = self
-                .pending
-                .remove(&seq)
-                .expect("queued events are pending");
-            match event {
-                Pending::Fault(SystemFault::Crash { node }) => self.crashed[node as usize] = true,
-                Pending::Fault(SystemFault::Slow { node, extra_delay }) => {
-                    self.slow[node as usize] = extra_delay;
-                }
-                Pending::Wake { node } => {
-                    if self.crashed[node as usize] || self.wakes[node as usize] != Some(at) {
-                        continue;
-                    }
-                    self.wakes[node as usize] = None;
-                    self.call(node, |model, io| model.timer(io));
-                }
-                Pending::Deliver { from, to, message } => {
-                    if self.crashed[to as usize] {
-                        self.totals.dropped_at_down += 1;
-                        continue;
-                    }
-                    self.call(to, |model, io| model.receive(from, message, io));
-                }
-            }
-        }
-        self.now = self.now.max(until);
+        let until = self.books.network.duration;
+        self.runner.run_until(until, &mut self.books);
     }
 
+    /// The simulated time.
     pub fn now(&self) -> Time {
-        self.now
+        self.runner.now()
     }
 
-    pub fn node(&self, id: NodeId) -> &M {
-        &self.nodes[id as usize]
+    /// Node `id`'s model.
+    pub fn node(&self, id: NodeId) -> &P {
+        self.runner.process(id)
     }
 
+    /// Whether node `id` has crashed.
     pub fn is_crashed(&self, id: NodeId) -> bool {
-        self.crashed[id as usize]
+        !self.runner.is_running(id)
     }
 
+    /// The traffic so far.
     pub fn totals(&self) -> &ModelTotals {
-        &self.totals
+        &self.books.totals
     }
 
+    /// Every observation so far, in order.
     pub fn observations(&self) -> &[Observation] {
-        &self.observations
+        &self.books.observations
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gossip_core::SimRng;
     use wasm_bindgen_test::wasm_bindgen_test;
 
-    /// Floods a token: whoever first hears it tells everyone else once.
+    /// Floods a token: node 0 tells everyone else at 100 ms; whoever first hears it says so.
     struct Flood {
+        nodes: u32,
         heard: bool,
+        wake: Option<Time>,
+        out: Outbox<()>,
     }
 
-    impl Model for Flood {
+    impl Process for Flood {
         type Message = ();
-        fn bytes(_: &()) -> usize {
-            10
-        }
-        fn start(&mut self, io: &mut Io<'_, ()>) {
-            if io.me == 0 {
-                io.wake_at(100);
+        type Event = Observation;
+
+        fn start(&mut self, _: Time, _: &mut SimRng) {
+            if self.out.me() == 0 {
+                self.wake = Some(100);
             }
         }
-        fn timer(&mut self, io: &mut Io<'_, ()>) {
+
+        fn tick(&mut self, _: Time, _: &mut SimRng) {
             self.heard = true;
-            for to in 1..io.nodes {
-                io.send(to, ());
+            self.wake = None;
+            for to in 1..self.nodes {
+                self.out.send(to, ());
             }
         }
-        fn receive(&mut self, _: NodeId, _: (), io: &mut Io<'_, ()>) {
+
+        fn handle(&mut self, now: Time, _: NodeId, _: (), _: &mut SimRng) {
             if !self.heard {
                 self.heard = true;
-                io.observe("heard", io.me, 0.0);
+                let me = self.out.me();
+                self.out.observe(now, "heard", me, 0.0);
             }
         }
+
+        fn poll_transmit(&mut self) -> Option<(NodeId, ())> {
+            self.out.poll_transmit()
+        }
+
+        fn poll_event(&mut self) -> Option<Observation> {
+            self.out.poll_event()
+        }
+
+        fn poll_timeout(&self) -> Option<Time> {
+            self.wake
+        }
+
+        fn message_bytes(_: &()) -> usize {
+            10
+        }
+    }
+
+    fn nodes() -> Vec<Flood> {
+        (0..10)
+            .map(|me| Flood {
+                nodes: 10,
+                heard: false,
+                wake: None,
+                out: Outbox::new(me),
+            })
+            .collect()
     }
 
     fn flood(network: ModelNetwork, seed: u64) -> ModelSim<Flood> {
-        let nodes = (0..10).map(|_| Flood { heard: false }).collect();
-        let mut sim = ModelSim::new(nodes, network, seed).unwrap();
+        let mut sim = ModelSim::new(nodes(), network, seed).unwrap();
         sim.run();
         sim
     }
@@ -370,6 +385,38 @@ mod tests {
         assert_eq!(sim.totals().messages, 9);
         assert_eq!(sim.totals().bytes, 90);
         assert_eq!(sim.totals().dropped_at_down, 1);
+        assert!(sim.is_crashed(3) && !sim.is_crashed(4));
+        assert_eq!(sim.now(), 60_000);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_slow_node_hears_late_and_its_timer_runs_late() {
+        let network = ModelNetwork {
+            latency: Latency::Fixed { ms: 20 },
+            faults: vec![
+                ScheduledSystemFault {
+                    at: 0,
+                    fault: SystemFault::Slow {
+                        node: 0,
+                        extra_delay: 1_000,
+                    },
+                },
+                ScheduledSystemFault {
+                    at: 0,
+                    fault: SystemFault::Slow {
+                        node: 4,
+                        extra_delay: 30,
+                    },
+                },
+            ],
+            ..ModelNetwork::default()
+        };
+        let sim = flood(network, 1);
+        // Node 0's wake-up was booked at start, before it was slow: it fires at 100.
+        for o in sim.observations() {
+            let expected = if o.subject == 4 { 150 } else { 120 };
+            assert_eq!(o.at, expected, "{o:?}");
+        }
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -388,11 +435,10 @@ mod tests {
             }],
             ..ModelNetwork::default()
         };
-        let nodes = (0..10).map(|_| Flood { heard: false }).collect();
-        let error = ModelSim::new(nodes, bad, 1).err().unwrap();
-        assert!(
-            error.contains("node 10 is not among the 10 nodes"),
-            "{error}"
+        let error = ModelSim::new(nodes(), bad, 1).err().unwrap();
+        assert_eq!(
+            error.to_string(),
+            "faults[0]: node 10 is not among the 10 nodes"
         );
     }
 }

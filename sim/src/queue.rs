@@ -1,4 +1,4 @@
-//! The event engine's priority queue: events come out in order of time, then of the sequence
+//! The event loop's priority queue ([`crate::process`]): events come out in order of time, then of the sequence
 //! number they were pushed with, exactly as from a binary heap of `(time, seq)`, but cheaper.
 //!
 //! A timing wheel holds the events of the next [`WINDOW`] milliseconds, one slot per
@@ -14,10 +14,11 @@ use std::collections::{BinaryHeap, VecDeque};
 use gossip_core::Time;
 
 /// Milliseconds the wheel covers (a power of two).
-pub const WINDOW: usize = 4_096;
+pub(crate) const WINDOW: usize = 4_096;
 const WORDS: usize = WINDOW / 64;
 
-pub struct EventQueue<T> {
+/// A priority queue of items by (time, sequence number); see the module documentation.
+pub(crate) struct EventQueue<T> {
     slots: Vec<VecDeque<(u64, T)>>,
     /// Bit `i`: slot `i` holds something.
     used: [u64; WORDS],
@@ -41,7 +42,7 @@ impl<T: Ord> Default for EventQueue<T> {
 
 impl<T: Ord> EventQueue<T> {
     /// Queues `item` at `at`; `seq` must be larger than every sequence number pushed before.
-    pub fn push(&mut self, at: Time, seq: u64, item: T) {
+    pub(crate) fn push(&mut self, at: Time, seq: u64, item: T) {
         if at >= self.cursor && at - self.cursor < WINDOW as Time {
             let slot = at as usize % WINDOW;
             self.slots[slot].push_back((seq, item));
@@ -52,16 +53,13 @@ impl<T: Ord> EventQueue<T> {
         }
     }
 
-    pub fn len(&self) -> usize {
+    /// Items queued.
+    pub(crate) fn len(&self) -> usize {
         self.in_wheel + self.overflow.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The time of the next event.
-    pub fn peek_time(&self) -> Option<Time> {
+    pub(crate) fn peek_time(&self) -> Option<Time> {
         let wheel = self.next_slot().map(|(at, _)| at);
         let overflow = self.overflow.peek().map(|Reverse((at, ..))| *at);
         match (wheel, overflow) {
@@ -71,7 +69,7 @@ impl<T: Ord> EventQueue<T> {
     }
 
     /// The next event: (time, sequence number, item).
-    pub fn pop(&mut self) -> Option<(Time, u64, T)> {
+    pub(crate) fn pop(&mut self) -> Option<(Time, u64, T)> {
         let wheel = self
             .next_slot()
             .map(|(at, slot)| (at, self.slots[slot][0].0, slot));
@@ -168,7 +166,7 @@ mod tests {
             while let Some(Reverse(entry)) = heap.pop() {
                 assert_eq!(queue.pop(), Some(entry));
             }
-            assert!(queue.is_empty() && queue.pop().is_none());
+            assert!(queue.len() == 0 && queue.pop().is_none());
         }
     }
 

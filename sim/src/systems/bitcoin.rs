@@ -25,10 +25,12 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::{SystemReport, SystemSummary, TimeSeries, bytes_per_node_second};
+use crate::error::SimError;
 use crate::metrics::Figure;
-use crate::models::{Io, Model, ModelNetwork, ModelSim};
+use crate::models::{ModelNetwork, ModelSim, Observation, Outbox};
+use crate::process::Process;
 use gossip_core::detmath::exponential;
-use gossip_core::{NodeId, Time, seeded_rng};
+use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 
 /// Bitcoin Core's relay parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -40,7 +42,9 @@ pub struct BitcoinConfig {
     pub outbound_interval: Time,
     /// Mean trickle delay towards inbound peers, in ms (0: announce at once).
     pub inbound_interval: Time,
+    /// How long a node waits for a transaction it asked for before asking another peer.
     pub getdata_timeout: Time,
+    /// The transaction's size in bytes.
     pub tx_bytes: u32,
     /// When the transaction enters at node 0.
     pub inject_at: Time,
@@ -60,15 +64,19 @@ impl Default for BitcoinConfig {
 }
 
 impl BitcoinConfig {
-    pub fn validate(&self, nodes: u32) -> Result<(), String> {
+    /// Checks the parameters for `nodes` nodes.
+    pub fn validate(&self, nodes: u32) -> Result<(), SimError> {
         if nodes < 2 {
-            return Err("nodes must be at least 2".into());
+            return Err(SimError::invalid("nodes", "must be at least 2"));
         }
         if self.outbound == 0 || self.outbound >= nodes {
-            return Err(format!(
-                "bitcoin.outbound must be between 1 and nodes - 1 ({}), got {}",
-                nodes - 1,
-                self.outbound
+            return Err(SimError::invalid(
+                "bitcoin.outbound",
+                format!(
+                    "must be between 1 and nodes - 1 ({}), got {}",
+                    nodes - 1,
+                    self.outbound
+                ),
             ));
         }
         Ok(())
@@ -78,11 +86,18 @@ impl BitcoinConfig {
 const HEADER_BYTES: usize = 24;
 const INV_ENTRY_BYTES: usize = 36;
 
+/// A relay message about the one transaction.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Message {
+    /// "I have it."
     Inv,
+    /// "Send it to me."
     GetData,
-    Tx { bytes: u32 },
+    /// The transaction.
+    Tx {
+        /// Its size.
+        bytes: u32,
+    },
 }
 
 /// One node: its connections, and where it is with the transaction.
@@ -99,94 +114,82 @@ pub struct Node {
     announce: Vec<(Time, NodeId)>,
     /// Announcements heard about a transaction already held or asked for.
     pub redundant_invs: u64,
+    out: Outbox<Message>,
 }
 
 impl Node {
-    fn got_tx(&mut self, from: Option<NodeId>, io: &mut Io<'_, Message>) {
+    fn got_tx(&mut self, from: Option<NodeId>, now: Time, rng: &mut SimRng) {
         self.has_tx = true;
         self.known.extend(from);
-        io.observe("tx", io.me, 0.0);
-        let now = io.now;
-        let inbound_at = now + self.delay(self.config.inbound_interval, io);
+        let me = self.out.me();
+        self.out.observe(now, "tx", me, 0.0);
+        let inbound_at = now + self.delay(self.config.inbound_interval, rng);
         for index in 0..self.peers.len() {
             let (peer, outbound) = self.peers[index];
             if self.known.contains(&peer) {
                 continue;
             }
             let at = if outbound {
-                now + self.delay(self.config.outbound_interval, io)
+                now + self.delay(self.config.outbound_interval, rng)
             } else {
                 inbound_at
             };
             self.announce.push((at, peer));
         }
-        self.reschedule(io);
     }
 
-    fn delay(&self, mean: Time, io: &mut Io<'_, Message>) -> Time {
+    fn delay(&self, mean: Time, rng: &mut SimRng) -> Time {
         if mean == 0 {
             0
         } else {
-            exponential(io.rng, mean as f64)
-        }
-    }
-
-    fn reschedule(&self, io: &mut Io<'_, Message>) {
-        if let Some(&(at, _)) = self.announce.iter().min() {
-            io.wake_at(at);
+            exponential(rng, mean as f64)
         }
     }
 }
 
-impl Model for Node {
+impl Process for Node {
     type Message = Message;
+    type Event = Observation;
 
-    fn bytes(message: &Message) -> usize {
+    fn message_bytes(message: &Message) -> usize {
         match message {
             Message::Inv | Message::GetData => HEADER_BYTES + 1 + INV_ENTRY_BYTES,
             Message::Tx { bytes } => HEADER_BYTES + *bytes as usize,
         }
     }
 
-    fn start(&mut self, io: &mut Io<'_, Message>) {
-        if io.me == 0 {
-            io.wake_at(self.config.inject_at);
-        }
-    }
-
-    fn timer(&mut self, io: &mut Io<'_, Message>) {
-        if io.me == 0 && !self.has_tx && io.now >= self.config.inject_at {
-            self.got_tx(None, io);
+    /// Node 0's injection, or the trickle timer: announces to the peers whose time has come.
+    fn tick(&mut self, now: Time, rng: &mut SimRng) {
+        if self.out.me() == 0 && !self.has_tx && now >= self.config.inject_at {
+            self.got_tx(None, now, rng);
             return;
         }
-        let now = io.now;
         let (due, later): (Vec<_>, Vec<_>) = self.announce.iter().partition(|(at, _)| *at <= now);
         self.announce = later;
         for (_, peer) in due {
             if self.known.insert(peer) {
-                io.send(peer, Message::Inv);
+                self.out.send(peer, Message::Inv);
             }
         }
-        self.reschedule(io);
     }
 
-    fn receive(&mut self, from: NodeId, message: Message, io: &mut Io<'_, Message>) {
+    fn handle(&mut self, now: Time, from: NodeId, message: Message, rng: &mut SimRng) {
         match message {
             Message::Inv => {
                 self.known.insert(from);
                 let stale = self
                     .requested
-                    .is_some_and(|(_, at)| io.now >= at + self.config.getdata_timeout);
+                    .is_some_and(|(_, at)| now >= at + self.config.getdata_timeout);
                 if self.has_tx || (self.requested.is_some() && !stale) {
                     self.redundant_invs += 1;
                     return;
                 }
-                self.requested = Some((from, io.now));
-                io.send(from, Message::GetData);
+                self.requested = Some((from, now));
+                self.out.send(from, Message::GetData);
             }
             Message::GetData => {
                 if self.has_tx {
-                    io.send(
+                    self.out.send(
                         from,
                         Message::Tx {
                             bytes: self.config.tx_bytes,
@@ -196,29 +199,52 @@ impl Model for Node {
             }
             Message::Tx { .. } => {
                 if !self.has_tx {
-                    self.got_tx(Some(from), io);
+                    self.got_tx(Some(from), now, rng);
                 }
             }
         }
+    }
+
+    fn poll_transmit(&mut self) -> Option<(NodeId, Message)> {
+        self.out.poll_transmit()
+    }
+
+    fn poll_event(&mut self) -> Option<Observation> {
+        self.out.poll_event()
+    }
+
+    /// Node 0 wakes for the injection; a holder at the earliest announcement due.
+    fn poll_timeout(&self) -> Option<Time> {
+        if self.out.me() == 0 && !self.has_tx {
+            return Some(self.config.inject_at);
+        }
+        self.announce.iter().min().map(|&(at, _)| at)
     }
 }
 
 /// The figures of one relay run. Times are from the injection, in ms; `None` if never reached.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BitcoinSummary {
+    /// Injection to half the nodes holding it.
     pub reach_50_ms: Option<f64>,
+    /// Injection to 90% of the nodes holding it.
     pub reach_90_ms: Option<f64>,
+    /// Injection to every node holding it.
     pub reach_all_ms: Option<f64>,
     /// Nodes holding the transaction at the end, as a fraction.
     pub reached: f64,
+    /// Relay bytes per node over the run.
     pub bytes_per_node: f64,
+    /// Relay messages per node over the run.
     pub messages_per_node: f64,
     /// Announcements of a transaction already held or asked for, per node.
     pub redundant_invs_per_node: f64,
+    /// Relay bytes per node per second.
     pub bytes_per_node_second: f64,
 }
 
 impl BitcoinSummary {
+    /// The figures batch runs aggregate, in output order.
     pub fn figures(&self) -> Vec<Figure> {
         vec![
             ("reach_50_ms", self.reach_50_ms),
@@ -263,11 +289,12 @@ pub fn run(
     nodes: u32,
     network: ModelNetwork,
     seed: u64,
-) -> Result<SystemReport, String> {
+) -> Result<SystemReport, SimError> {
     config.validate(nodes)?;
     let models = connect(nodes, config.outbound, seed)
         .into_iter()
-        .map(|peers| Node {
+        .zip(0..)
+        .map(|(peers, me)| Node {
             config: *config,
             peers,
             has_tx: false,
@@ -275,6 +302,7 @@ pub fn run(
             requested: None,
             announce: Vec::new(),
             redundant_invs: 0,
+            out: Outbox::new(me),
         })
         .collect();
     let duration = network.duration;
@@ -330,7 +358,7 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::Latency;
+    use crate::link::Latency;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn relay(config: BitcoinConfig, nodes: u32, seed: u64) -> BitcoinSummary {

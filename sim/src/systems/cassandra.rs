@@ -29,9 +29,11 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::{SystemReport, SystemSummary, TimeSeries, bytes_per_node_second};
+use crate::error::SimError;
 use crate::metrics::Figure;
-use crate::models::{Io, Model, ModelNetwork, ModelSim, SystemFault};
-use gossip_core::{NodeId, Time};
+use crate::models::{ModelNetwork, ModelSim, Observation, Outbox, SystemFault};
+use crate::process::Process;
+use gossip_core::{NodeId, SimRng, Time};
 
 /// Cassandra's gossip and failure detection parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,6 +41,7 @@ use gossip_core::{NodeId, Time};
 pub struct CassandraConfig {
     /// Gossiper interval (1,000 ms).
     pub interval: Time,
+    /// Seed nodes: `0..seeds`.
     pub seeds: u32,
     /// cassandra.yaml `phi_convict_threshold` (default 8).
     pub phi_convict_threshold: f64,
@@ -62,21 +65,34 @@ impl Default for CassandraConfig {
 }
 
 impl CassandraConfig {
-    pub fn validate(&self, nodes: u32) -> Result<(), String> {
+    /// Checks the parameters for a ring of `nodes` nodes.
+    pub fn validate(&self, nodes: u32) -> Result<(), SimError> {
         if nodes < 2 {
-            return Err("nodes must be at least 2".into());
+            return Err(SimError::invalid("nodes", "must be at least 2"));
         }
-        if self.interval == 0 || self.window == 0 || self.max_interval == 0 {
-            return Err("cassandra.interval, window and max_interval must be positive".into());
+        for (field, positive) in [
+            ("cassandra.interval", self.interval > 0),
+            ("cassandra.window", self.window > 0),
+            ("cassandra.max_interval", self.max_interval > 0),
+        ] {
+            if !positive {
+                return Err(SimError::invalid(field, "must be positive"));
+            }
         }
         if self.seeds == 0 || self.seeds > nodes {
-            return Err(format!(
-                "cassandra.seeds must be between 1 and the {nodes} nodes, got {}",
-                self.seeds
+            return Err(SimError::invalid(
+                "cassandra.seeds",
+                format!(
+                    "must be between 1 and the {nodes} nodes, got {}",
+                    self.seeds
+                ),
             ));
         }
         if self.phi_convict_threshold.is_nan() || self.phi_convict_threshold <= 0.0 {
-            return Err("cassandra.phi_convict_threshold must be positive".into());
+            return Err(SimError::invalid(
+                "cassandra.phi_convict_threshold",
+                "must be positive",
+            ));
         }
         Ok(())
     }
@@ -89,14 +105,19 @@ const STATE_BYTES: usize = 60;
 /// A digest: endpoint and its highest heartbeat version known (one generation: no restarts).
 pub type Digest = (NodeId, u64);
 
+/// A gossip message.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Message {
+    /// GossipDigestSyn: a digest per endpoint the sender knows.
     Syn(Vec<Digest>),
-    /// What the sender needs (digests with its versions) and the states it has newer.
+    /// GossipDigestAck: what the sender needs and the states it has newer.
     Ack {
+        /// Digests with the sender's versions, of what it needs.
         requests: Vec<Digest>,
+        /// The states it has newer (endpoint and version).
         states: Vec<Digest>,
     },
+    /// GossipDigestAck2: the states asked for.
     Ack2(Vec<Digest>),
 }
 
@@ -110,11 +131,15 @@ struct Endpoint {
     convicted: bool,
 }
 
+/// One node: its gossiper and failure detector.
 pub struct Node {
     config: CassandraConfig,
     endpoints: Vec<Endpoint>,
     /// Endpoints whose phi this node reports every interval (those a fault will touch).
     watched: Vec<NodeId>,
+    /// When the gossip task runs next.
+    next_gossip: Option<Time>,
+    out: Outbox<Message>,
 }
 
 impl Node {
@@ -139,11 +164,10 @@ impl Node {
     }
 
     /// A newer heartbeat of `id`: an arrival for the failure detector.
-    fn learn(&mut self, id: NodeId, version: u64, io: &mut Io<'_, Message>) {
-        if id == io.me || id >= io.nodes {
+    fn learn(&mut self, id: NodeId, version: u64, now: Time) {
+        if id == self.out.me() || id as usize >= self.endpoints.len() {
             return;
         }
-        let now = io.now;
         let config = self.config;
         let endpoint = &mut self.endpoints[id as usize];
         if version <= endpoint.version {
@@ -167,7 +191,7 @@ impl Node {
         endpoint.last_arrival = Some(now);
         if endpoint.convicted {
             endpoint.convicted = false;
-            io.observe("up", id, 0.0);
+            self.out.observe(now, "up", id, 0.0);
         }
     }
 
@@ -194,10 +218,11 @@ impl Node {
     }
 }
 
-impl Model for Node {
+impl Process for Node {
     type Message = Message;
+    type Event = Observation;
 
-    fn bytes(message: &Message) -> usize {
+    fn message_bytes(message: &Message) -> usize {
         HEADER_BYTES
             + match message {
                 Message::Syn(digests) => digests.len() * DIGEST_BYTES,
@@ -208,68 +233,67 @@ impl Model for Node {
             }
     }
 
-    fn start(&mut self, io: &mut Io<'_, Message>) {
+    fn start(&mut self, _: Time, rng: &mut SimRng) {
         // Gossip tasks start at different moments within the first interval.
-        let first = io.rng.random_range(0..self.config.interval);
-        io.wake_at(first);
+        self.next_gossip = Some(rng.random_range(0..self.config.interval));
     }
 
-    fn timer(&mut self, io: &mut Io<'_, Message>) {
-        let me = io.me;
-        let now = io.now;
+    /// The gossip task and the status check.
+    fn tick(&mut self, now: Time, rng: &mut SimRng) {
+        let me = self.out.me();
         self.endpoints[me as usize].version += 1;
         let (live, unreachable) = self.live_and_unreachable(me);
         let seeds = self.config.seeds;
         let digests = self.digests();
         let mut sent_to_seed = false;
         if !live.is_empty() {
-            let to = live[io.rng.random_range(0..live.len())];
+            let to = live[rng.random_range(0..live.len())];
             sent_to_seed = to < seeds;
-            io.send(to, Message::Syn(digests.clone()));
+            self.out.send(to, Message::Syn(digests.clone()));
         }
         if !unreachable.is_empty() {
             let chance = unreachable.len() as f64 / (live.len() as f64 + 1.0);
-            if io.rng.random::<f64>() < chance {
-                let to = unreachable[io.rng.random_range(0..unreachable.len())];
-                io.send(to, Message::Syn(digests.clone()));
+            if rng.random::<f64>() < chance {
+                let to = unreachable[rng.random_range(0..unreachable.len())];
+                self.out.send(to, Message::Syn(digests.clone()));
             }
         }
         let others = (live.len() + unreachable.len()) as f64;
         if !sent_to_seed
-            && (live.len() < seeds as usize || io.rng.random::<f64>() < f64::from(seeds) / others)
+            && (live.len() < seeds as usize || rng.random::<f64>() < f64::from(seeds) / others)
         {
-            let to = io.rng.random_range(0..seeds);
+            let to = rng.random_range(0..seeds);
             if to != me {
-                io.send(to, Message::Syn(digests));
+                self.out.send(to, Message::Syn(digests));
             }
         }
         // The status check: convict endpoints whose phi is past the threshold.
-        for id in 0..io.nodes {
+        for id in 0..self.endpoints.len() as NodeId {
             if id == me {
                 continue;
             }
             let phi = self.phi(id, now);
             if self.watched.contains(&id) {
-                io.observe("phi", id, phi);
+                self.out.observe(now, "phi", id, phi);
             }
             let endpoint = &mut self.endpoints[id as usize];
             if !endpoint.convicted && phi > self.config.phi_convict_threshold {
                 endpoint.convicted = true;
-                io.observe("convict", id, phi);
+                self.out.observe(now, "convict", id, phi);
             }
         }
-        io.wake_at(now + self.config.interval);
+        self.next_gossip = Some(now + self.config.interval);
     }
 
-    fn receive(&mut self, from: NodeId, message: Message, io: &mut Io<'_, Message>) {
+    fn handle(&mut self, now: Time, from: NodeId, message: Message, _: &mut SimRng) {
         match message {
             Message::Syn(digests) => {
                 let (requests, states) = self.states_newer(&digests);
-                io.send(from, Message::Ack { requests, states });
+                self.out.send(from, Message::Ack { requests, states });
             }
             Message::Ack { requests, states } => {
                 for (id, version) in states {
-                    self.learn(id, version, io);
+                    self.learn(id, version, now);
                 }
                 let wanted: Vec<Digest> = requests
                     .iter()
@@ -280,21 +304,34 @@ impl Model for Node {
                     })
                     .collect();
                 if !wanted.is_empty() {
-                    io.send(from, Message::Ack2(wanted));
+                    self.out.send(from, Message::Ack2(wanted));
                 }
             }
             Message::Ack2(states) => {
                 for (id, version) in states {
-                    self.learn(id, version, io);
+                    self.learn(id, version, now);
                 }
             }
         }
+    }
+
+    fn poll_transmit(&mut self) -> Option<(NodeId, Message)> {
+        self.out.poll_transmit()
+    }
+
+    fn poll_event(&mut self) -> Option<Observation> {
+        self.out.poll_event()
+    }
+
+    fn poll_timeout(&self) -> Option<Time> {
+        self.next_gossip
     }
 }
 
 /// The figures of one run. Times from the fault, in ms.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CassandraSummary {
+    /// Nodes crashed during the run.
     pub crashes: u32,
     /// Crash to the first conviction anywhere, averaged over the crashed nodes.
     pub mean_convict_ms: Option<f64>,
@@ -304,10 +341,12 @@ pub struct CassandraSummary {
     pub false_convictions: u64,
     /// Highest phi any node computed about a slow (not crashed) node.
     pub max_phi_slow: Option<f64>,
+    /// Gossip bytes per node per second.
     pub bytes_per_node_second: f64,
 }
 
 impl CassandraSummary {
+    /// The figures batch runs aggregate, in output order.
     pub fn figures(&self) -> Vec<Figure> {
         vec![
             ("mean_convict_ms", self.mean_convict_ms),
@@ -325,7 +364,7 @@ pub fn run(
     nodes: u32,
     network: ModelNetwork,
     seed: u64,
-) -> Result<SystemReport, String> {
+) -> Result<SystemReport, SimError> {
     config.validate(nodes)?;
     let mut crashes: Vec<(NodeId, Time)> = Vec::new();
     let mut slow: Vec<NodeId> = Vec::new();
@@ -338,10 +377,12 @@ pub fn run(
     let watched: Vec<NodeId> = crashes.iter().map(|c| c.0).chain(slow.clone()).collect();
     let duration = network.duration;
     let models = (0..nodes)
-        .map(|_| Node {
+        .map(|me| Node {
             config: *config,
             endpoints: vec![Endpoint::default(); nodes as usize],
             watched: watched.clone(),
+            next_gossip: None,
+            out: Outbox::new(me),
         })
         .collect();
     let mut sim = ModelSim::new(models, network, seed)?;

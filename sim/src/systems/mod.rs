@@ -1,6 +1,7 @@
 //! Real systems as models: each is a composition of gossip mechanisms with that system's
 //! documented rules and default parameters (each module cites its sources), run on the
-//! [`crate::models`] engine, or for memberlist on the live node of [`gossip_core::node`].
+//! [`crate::models`] engine (the event loop of [`crate::process`]), or for memberlist on the
+//! live node of [`gossip_core::node`].
 //!
 //! - [`redis`]: the Redis Cluster bus (PING/PONG gossip, PFAIL, FAIL by a majority of masters).
 //! - [`cassandra`]: Cassandra's gossiper (Syn/Ack/Ack2 digests, heartbeats, phi-accrual).
@@ -14,7 +15,8 @@ pub mod redis;
 
 use serde::{Deserialize, Serialize};
 
-use crate::events::Latency;
+use crate::error::SimError;
+use crate::link::Latency;
 use crate::metrics::Figure;
 use crate::models::{ModelNetwork, ModelTotals, ScheduledSystemFault};
 use gossip_core::Time;
@@ -23,8 +25,11 @@ use gossip_core::Time;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum System {
+    /// The Redis Cluster bus.
     RedisCluster(redis::RedisConfig),
+    /// Cassandra's gossiper.
     Cassandra(cassandra::CassandraConfig),
+    /// Bitcoin's transaction relay.
     BitcoinRelay(bitcoin::BitcoinConfig),
 }
 
@@ -33,11 +38,15 @@ pub enum System {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SystemRun {
+    /// Which system, with its parameters.
     pub model: System,
+    /// The latency of every message.
     #[serde(default = "default_latency")]
     pub latency: Latency,
+    /// How long the run goes, in milliseconds.
     #[serde(default = "default_duration")]
     pub duration: Time,
+    /// What happens when.
     #[serde(default)]
     pub faults: Vec<ScheduledSystemFault>,
 }
@@ -63,6 +72,7 @@ fn default_duration() -> Time {
 }
 
 impl SystemRun {
+    /// The models engine's network, with the scenario's `loss`.
     pub fn network(&self, loss: f64) -> ModelNetwork {
         ModelNetwork {
             latency: self.latency,
@@ -72,7 +82,8 @@ impl SystemRun {
         }
     }
 
-    pub fn validate(&self, nodes: u32, loss: f64) -> Result<(), String> {
+    /// Checks the run for `nodes` nodes and `loss`.
+    pub fn validate(&self, nodes: u32, loss: f64) -> Result<(), SimError> {
         self.network(loss).validate(nodes)?;
         match &self.model {
             System::RedisCluster(config) => config.validate(nodes),
@@ -82,7 +93,7 @@ impl SystemRun {
     }
 
     /// Runs the model.
-    pub fn run(&self, nodes: u32, seed: u64, loss: f64) -> Result<SystemReport, String> {
+    pub fn run(&self, nodes: u32, seed: u64, loss: f64) -> Result<SystemReport, SimError> {
         self.validate(nodes, loss)?;
         let network = self.network(loss);
         match &self.model {
@@ -96,18 +107,26 @@ impl SystemRun {
 /// A line over time for a chart: `(seconds, value)` points.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimeSeries {
+    /// What it shows.
     pub name: String,
+    /// The points, in time order.
     pub points: Vec<(f64, f64)>,
 }
 
 /// What a system run measured: its figures, lines over time, and the traffic.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SystemReport {
+    /// The system's name (`redis_cluster`, `cassandra`, `bitcoin_relay`).
     pub system: String,
+    /// The population.
     pub nodes: u32,
+    /// How long the run went, in milliseconds.
     pub duration: Time,
+    /// The traffic.
     pub totals: ModelTotals,
+    /// Lines over time for charts.
     pub series: Vec<TimeSeries>,
+    /// The per-run figures.
     pub summary: SystemSummary,
 }
 
@@ -115,8 +134,11 @@ pub struct SystemReport {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum SystemSummary {
+    /// A Redis Cluster's.
     Redis(redis::RedisSummary),
+    /// A Cassandra ring's.
     Cassandra(cassandra::CassandraSummary),
+    /// Bitcoin's relay's.
     Bitcoin(bitcoin::BitcoinSummary),
 }
 

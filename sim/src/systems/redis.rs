@@ -27,9 +27,11 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::{SystemReport, SystemSummary, TimeSeries, bytes_per_node_second};
+use crate::error::SimError;
 use crate::metrics::Figure;
-use crate::models::{Io, Model, ModelNetwork, ModelSim, Observation, SystemFault};
-use gossip_core::{NodeId, Time};
+use crate::models::{ModelNetwork, ModelSim, Observation, Outbox, SystemFault};
+use crate::process::Process;
+use gossip_core::{NodeId, SimRng, Time};
 
 /// Redis Cluster's failure detection parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -51,14 +53,18 @@ impl Default for RedisConfig {
 }
 
 impl RedisConfig {
-    pub fn validate(&self, nodes: u32) -> Result<(), String> {
+    /// Checks the parameters for a cluster of `nodes` nodes.
+    pub fn validate(&self, nodes: u32) -> Result<(), SimError> {
         if nodes < 3 {
-            return Err("a Redis cluster needs at least 3 nodes".into());
+            return Err(SimError::invalid(
+                "nodes",
+                "must be at least 3 for a Redis cluster",
+            ));
         }
         if self.node_timeout < 200 {
-            return Err(format!(
-                "redis.node_timeout must be at least 200 ms, got {}",
-                self.node_timeout
+            return Err(SimError::invalid(
+                "redis.node_timeout",
+                format!("must be at least 200 ms, got {}", self.node_timeout),
             ));
         }
         Ok(())
@@ -81,23 +87,37 @@ const NODE_NAME_BYTES: usize = 40;
 /// Flags a node gossips about another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flag {
+    /// Nothing wrong known.
     Ok,
+    /// Not answering pings, as the sender sees it.
     PFail,
+    /// Agreed failed by a majority of masters.
     Fail,
 }
 
+/// What a ping or pong says about one node.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GossipEntry {
+    /// The node.
     pub node: NodeId,
+    /// When the sender last had a pong from it.
     pub pong_received: Time,
+    /// What the sender holds it.
     pub flag: Flag,
 }
 
+/// A cluster bus message.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Message {
+    /// A ping, with its gossip section.
     Ping(Vec<GossipEntry>),
+    /// The answer to a ping, with its own gossip section.
     Pong(Vec<GossipEntry>),
-    Fail { node: NodeId },
+    /// `node` is marked FAIL; sent to every node.
+    Fail {
+        /// The failed node.
+        node: NodeId,
+    },
 }
 
 /// What a node knows of another.
@@ -110,22 +130,36 @@ struct Peer {
     fail: bool,
 }
 
+/// One node of the cluster bus.
 pub struct Node {
     config: RedisConfig,
     peers: Vec<Peer>,
     /// (subject, reporting master) -> when reported.
     reports: BTreeMap<(NodeId, NodeId), Time>,
     crons: u64,
+    /// When the next cron runs.
+    next_cron: Option<Time>,
+    out: Outbox<Message>,
 }
 
 impl Node {
-    fn new(config: RedisConfig, nodes: u32) -> Node {
+    fn new(config: RedisConfig, me: NodeId, nodes: u32) -> Node {
         Node {
             config,
             peers: vec![Peer::default(); nodes as usize],
             reports: BTreeMap::new(),
             crons: 0,
+            next_cron: None,
+            out: Outbox::new(me),
         }
+    }
+
+    fn me(&self) -> NodeId {
+        self.out.me()
+    }
+
+    fn nodes(&self) -> u32 {
+        self.peers.len() as u32
     }
 
     fn flag(&self, id: NodeId) -> Flag {
@@ -140,15 +174,15 @@ impl Node {
     }
 
     /// `max(3, N / 10)` random other nodes, then every node in PFAIL.
-    fn gossip(&self, to: NodeId, io: &mut Io<'_, Message>) -> Vec<GossipEntry> {
-        let n = io.nodes;
+    fn gossip(&self, to: NodeId, rng: &mut SimRng) -> Vec<GossipEntry> {
+        let n = self.nodes();
         let wanted = (n / 10).max(3).min(n.saturating_sub(2)) as usize;
         let mut entries: Vec<GossipEntry> = Vec::with_capacity(wanted);
         let mut tries = 0;
         while entries.len() < wanted && tries < wanted * 3 {
             tries += 1;
-            let node = io.rng.random_range(0..n);
-            if node == io.me || node == to || entries.iter().any(|e| e.node == node) {
+            let node = rng.random_range(0..n);
+            if node == self.me() || node == to || entries.iter().any(|e| e.node == node) {
                 continue;
             }
             entries.push(self.entry(node));
@@ -169,55 +203,54 @@ impl Node {
         }
     }
 
-    fn ping(&mut self, to: NodeId, io: &mut Io<'_, Message>) {
-        self.peers[to as usize].ping_sent = Some(io.now);
-        let gossip = self.gossip(to, io);
-        io.send(to, Message::Ping(gossip));
+    fn ping(&mut self, to: NodeId, now: Time, rng: &mut SimRng) {
+        self.peers[to as usize].ping_sent = Some(now);
+        let gossip = self.gossip(to, rng);
+        self.out.send(to, Message::Ping(gossip));
     }
 
-    fn mark_fail(&mut self, node: NodeId, io: &mut Io<'_, Message>) {
+    fn mark_fail(&mut self, node: NodeId, now: Time) {
         let peer = &mut self.peers[node as usize];
         if !peer.fail {
             peer.fail = true;
-            io.observe("fail", node, 0.0);
+            self.out.observe(now, "fail", node, 0.0);
         }
     }
 
     /// `markNodeAsFailingIfNeeded`: PFAIL here and reported by a majority of masters.
-    fn check_failing(&mut self, node: NodeId, io: &mut Io<'_, Message>) {
+    fn check_failing(&mut self, node: NodeId, now: Time) {
         let peer = self.peers[node as usize];
         if !peer.pfail || peer.fail {
             return;
         }
         let validity = 2 * self.config.node_timeout;
-        let now = io.now;
         self.reports
             .retain(|&(_, _), &mut at| now.saturating_sub(at) <= validity);
         let reports = self.reports.range((node, 0)..=(node, NodeId::MAX)).count() as u32;
-        let failures = reports + u32::from(self.config.is_master(io.me));
-        if failures > self.config.masters(io.nodes) / 2 {
-            self.mark_fail(node, io);
-            for to in 0..io.nodes {
-                if to != io.me {
-                    io.send(to, Message::Fail { node });
+        let failures = reports + u32::from(self.config.is_master(self.me()));
+        if failures > self.config.masters(self.nodes()) / 2 {
+            self.mark_fail(node, now);
+            for to in 0..self.nodes() {
+                if to != self.me() {
+                    self.out.send(to, Message::Fail { node });
                 }
             }
         }
     }
 
-    fn absorb(&mut self, from: NodeId, gossip: &[GossipEntry], io: &mut Io<'_, Message>) {
+    fn absorb(&mut self, from: NodeId, gossip: &[GossipEntry], now: Time) {
         let from_master = self.config.is_master(from);
         for entry in gossip {
             let node = entry.node;
-            if node == io.me || node >= io.nodes {
+            if node == self.me() || node >= self.nodes() {
                 continue;
             }
             if from_master {
                 if entry.flag == Flag::Ok {
                     self.reports.remove(&(node, from));
                 } else {
-                    self.reports.insert((node, from), io.now);
-                    self.check_failing(node, io);
+                    self.reports.insert((node, from), now);
+                    self.check_failing(node, now);
                 }
             }
             let has_reports = self
@@ -232,7 +265,7 @@ impl Node {
                 && peer.ping_sent.is_none()
                 && !has_reports
                 && entry.pong_received > peer.pong_received
-                && entry.pong_received <= io.now
+                && entry.pong_received <= now
             {
                 peer.pong_received = entry.pong_received;
             }
@@ -240,10 +273,11 @@ impl Node {
     }
 }
 
-impl Model for Node {
+impl Process for Node {
     type Message = Message;
+    type Event = Observation;
 
-    fn bytes(message: &Message) -> usize {
+    fn message_bytes(message: &Message) -> usize {
         match message {
             Message::Ping(gossip) | Message::Pong(gossip) => {
                 HEADER_BYTES + gossip.len() * GOSSIP_ENTRY_BYTES
@@ -252,24 +286,24 @@ impl Model for Node {
         }
     }
 
-    fn start(&mut self, io: &mut Io<'_, Message>) {
+    fn start(&mut self, _: Time, rng: &mut SimRng) {
         // Everyone starts having just heard from everyone (a formed cluster); crons are spread
         // over the first 100 ms.
-        let first = io.rng.random_range(0..CRON_MS);
-        io.wake_at(first);
+        self.next_cron = Some(rng.random_range(0..CRON_MS));
     }
 
-    fn timer(&mut self, io: &mut Io<'_, Message>) {
+    /// The cron.
+    fn tick(&mut self, now: Time, rng: &mut SimRng) {
         self.crons += 1;
-        let now = io.now;
-        let n = io.nodes;
+        let n = self.nodes();
+        let me = self.me();
         if self.crons % 10 == 0 {
             // Once a second: of 5 random nodes without a ping in flight, the oldest pong.
             let mut oldest: Option<NodeId> = None;
             for _ in 0..5 {
-                let node = io.rng.random_range(0..n);
+                let node = rng.random_range(0..n);
                 let peer = &self.peers[node as usize];
-                if node == io.me || peer.ping_sent.is_some() || peer.fail {
+                if node == me || peer.ping_sent.is_some() || peer.fail {
                     continue;
                 }
                 if oldest.is_none_or(|o| peer.pong_received < self.peers[o as usize].pong_received)
@@ -278,57 +312,70 @@ impl Model for Node {
                 }
             }
             if let Some(node) = oldest {
-                self.ping(node, io);
+                self.ping(node, now, rng);
             }
         }
         let half = self.config.node_timeout / 2;
         for node in 0..n {
-            if node == io.me {
+            if node == me {
                 continue;
             }
             let peer = self.peers[node as usize];
             match peer.ping_sent {
-                None if now.saturating_sub(peer.pong_received) > half => self.ping(node, io),
+                None if now.saturating_sub(peer.pong_received) > half => self.ping(node, now, rng),
                 Some(sent) if now - sent > self.config.node_timeout && !peer.pfail => {
                     self.peers[node as usize].pfail = true;
-                    io.observe("pfail", node, 0.0);
-                    self.check_failing(node, io);
+                    self.out.observe(now, "pfail", node, 0.0);
+                    self.check_failing(node, now);
                 }
                 _ => {}
             }
         }
-        io.wake_at(now + CRON_MS);
+        self.next_cron = Some(now + CRON_MS);
     }
 
-    fn receive(&mut self, from: NodeId, message: Message, io: &mut Io<'_, Message>) {
+    fn handle(&mut self, now: Time, from: NodeId, message: Message, rng: &mut SimRng) {
         match message {
             Message::Ping(gossip) => {
-                self.absorb(from, &gossip, io);
-                let reply = self.gossip(from, io);
-                io.send(from, Message::Pong(reply));
+                self.absorb(from, &gossip, now);
+                let reply = self.gossip(from, rng);
+                self.out.send(from, Message::Pong(reply));
             }
             Message::Pong(gossip) => {
                 let peer = &mut self.peers[from as usize];
                 peer.ping_sent = None;
-                peer.pong_received = io.now;
+                peer.pong_received = now;
                 if peer.pfail {
                     peer.pfail = false;
-                    io.observe("pfail_cleared", from, 0.0);
+                    self.out.observe(now, "pfail_cleared", from, 0.0);
                 }
-                self.absorb(from, &gossip, io);
+                self.absorb(from, &gossip, now);
             }
             Message::Fail { node } => {
-                if node != io.me {
-                    self.mark_fail(node, io);
+                if node != self.me() {
+                    self.mark_fail(node, now);
                 }
             }
         }
+    }
+
+    fn poll_transmit(&mut self) -> Option<(NodeId, Message)> {
+        self.out.poll_transmit()
+    }
+
+    fn poll_event(&mut self) -> Option<Observation> {
+        self.out.poll_event()
+    }
+
+    fn poll_timeout(&self) -> Option<Time> {
+        self.next_cron
     }
 }
 
 /// The figures of one run. Times from the crash, in ms, averaged over the crashed nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RedisSummary {
+    /// Nodes crashed during the run.
     pub crashes: u32,
     /// Crash to the first PFAIL anywhere.
     pub mean_pfail_ms: Option<f64>,
@@ -338,11 +385,14 @@ pub struct RedisSummary {
     pub mean_fail_all_ms: Option<f64>,
     /// FAIL verdicts about running nodes.
     pub false_fails: u64,
+    /// Bus bytes per node per second.
     pub bytes_per_node_second: f64,
+    /// Bus messages per node per second.
     pub messages_per_node_second: f64,
 }
 
 impl RedisSummary {
+    /// The figures batch runs aggregate, in output order.
     pub fn figures(&self) -> Vec<Figure> {
         vec![
             ("mean_pfail_ms", self.mean_pfail_ms),
@@ -368,7 +418,7 @@ pub fn run(
     nodes: u32,
     network: ModelNetwork,
     seed: u64,
-) -> Result<SystemReport, String> {
+) -> Result<SystemReport, SimError> {
     config.validate(nodes)?;
     let crashes: Vec<(NodeId, Time)> = network
         .faults
@@ -379,7 +429,7 @@ pub fn run(
         })
         .collect();
     let duration = network.duration;
-    let models = (0..nodes).map(|_| Node::new(*config, nodes)).collect();
+    let models = (0..nodes).map(|me| Node::new(*config, me, nodes)).collect();
     let mut sim = ModelSim::new(models, network, seed)?;
     sim.run();
     let observations = sim.observations();
