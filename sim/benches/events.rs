@@ -1,5 +1,5 @@
 //! Throughput of the event-driven engine, printed rather than asserted:
-//! `cargo bench -p gossip-core --bench events`.
+//! `cargo bench -p gossip-sim --bench events`.
 //!
 //! - 1,000 nodes, SWIM only, 60 simulated seconds, two crashes: the engine with light nodes;
 //!   and the same for 1,800 s, where the first pass's set-up work is spread over a long run.
