@@ -419,6 +419,68 @@ mod tests {
         }
     }
 
+    /// FNV-1a of a text.
+    fn fingerprint(text: &str) -> u64 {
+        text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn recorded_system_runs_replay_bit_for_bit() {
+        use crate::systems::SystemRun;
+        // Recorded with this engine's first version (its own heap and Model trait), before it
+        // moved onto the shared loop of crate::process: each model with crashes and slow nodes,
+        // loss or none. Change them only with the scenario format version.
+        let cases = [
+            (
+                r#"{"kind":"redis_cluster","node_timeout":15000,"replicas":0}"#,
+                r#"{"kind":"uniform","min":5,"max":15}"#,
+                r#"[{"at":5000,"fault":{"kind":"crash","node":7}}]"#,
+                (40, 2, 0.1),
+                0xce80_849c_6625_43ba_u64,
+            ),
+            (
+                r#"{"kind":"cassandra"}"#,
+                r#"{"kind":"exponential","mean":40}"#,
+                r#"[{"at":0,"fault":{"kind":"slow","node":6,"extra_delay":300}},
+                    {"at":20000,"fault":{"kind":"crash","node":5}},
+                    {"at":0,"fault":{"kind":"slow","node":0,"extra_delay":900}}]"#,
+                (25, 3, 0.0),
+                0x624d_ac7a_3c44_c0a9,
+            ),
+            (
+                r#"{"kind":"bitcoin_relay","outbound_interval":0,"inbound_interval":0}"#,
+                r#"{"kind":"fixed","ms":0}"#,
+                r#"[{"at":1000,"fault":{"kind":"slow","node":3,"extra_delay":2500}},
+                    {"at":1010,"fault":{"kind":"slow","node":0,"extra_delay":70}},
+                    {"at":9000,"fault":{"kind":"slow","node":3,"extra_delay":0}},
+                    {"at":3000,"fault":{"kind":"crash","node":0}},
+                    {"at":3000,"fault":{"kind":"crash","node":1}},
+                    {"at":15000,"fault":{"kind":"crash","node":3}}]"#,
+                (70, 3, 0.0),
+                0x9201_857d_ed5b_5777,
+            ),
+            (
+                r#"{"kind":"bitcoin_relay","outbound_interval":0,"inbound_interval":300,
+                    "getdata_timeout":200}"#,
+                r#"{"kind":"exponential","mean":40}"#,
+                "[]",
+                (80, 2, 0.1),
+                0xafda_dabf_ae11_c275,
+            ),
+        ];
+        for (model, latency, faults, (nodes, seed, loss), expected) in cases {
+            let json = format!(
+                r#"{{"model":{model},"latency":{latency},"duration":40000,"faults":{faults}}}"#
+            );
+            let run: SystemRun = serde_json::from_str(&json).unwrap();
+            let report = run.run(nodes, seed, loss).unwrap();
+            let actual = fingerprint(&format!("{:?}", Ok::<_, String>(report)));
+            assert_eq!(actual, expected, "{model}: {actual:#018x}");
+        }
+    }
+
     #[wasm_bindgen_test(unsupported = test)]
     fn loss_is_drawn_per_message_and_runs_repeat() {
         let network = ModelNetwork {

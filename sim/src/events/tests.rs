@@ -595,3 +595,95 @@ fn a_write_overtaken_by_a_newer_one_counts_as_held() {
         assert_eq!(sim.node(id).unwrap().store().value("k"), Some(&b"six"[..]));
     }
 }
+
+/// FNV-1a of a text.
+fn fingerprint(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn recorded_runs_replay_bit_for_bit() {
+    // Recorded before the engine moved onto the shared loop of crate::process; any change in any
+    // draw or in the order of any two events changes them. Like tests/determinism.rs, change
+    // them only with the scenario format version.
+    let slow = |node, extra_delay| ClusterFault::Slow { node, extra_delay };
+    let restart = |node, keep_state| ClusterFault::Restart { node, keep_state };
+    let crash = |node| ClusterFault::Crash { node };
+    let faults = vec![
+        at(4_300, crash(3)),
+        at(5_000, put(1, "a")),
+        at(
+            6_000,
+            ClusterFault::Partition {
+                groups: vec![(0..10).collect()],
+            },
+        ),
+        at(7_000, put(12, "b")),
+        at(9_000, ClusterFault::Heal),
+        at(
+            2_000,
+            ClusterFault::Churn {
+                join_rate: 1.0,
+                leave_rate: 1.5,
+                until: 15_000,
+            },
+        ),
+        at(
+            10_000,
+            ClusterFault::LossBurst {
+                loss: 0.5,
+                until: 11_000,
+            },
+        ),
+        at(3_000, slow(5, 50)),
+        at(8_000, slow(6, 1_700)),
+        at(14_000, slow(6, 0)),
+        at(12_000, restart(3, false)),
+        at(4_000, crash(8)),
+        at(16_000, restart(8, true)),
+        at(4_500, crash(9)),
+        at(6_000, restart(9, true)),
+        at(7_000, ClusterFault::Leave { node: 11 }),
+        at(7_000, crash(11)),
+        at(7_500, ClusterFault::Leave { node: 13 }),
+        at(9_500, crash(13)),
+        at(11_000, restart(13, true)),
+        at(7_000, crash(11)),
+    ];
+    let cases = [
+        (
+            0,
+            Latency::Exponential { mean: 15 },
+            0,
+            0xd8dd_6372_ffbf_0b8c_u64,
+        ),
+        (
+            1,
+            Latency::Uniform { min: 5, max: 35 },
+            40,
+            0x3e63_2ddb_4b26_3894,
+        ),
+    ];
+    for (seed, latency, slow_link_extra, expected) in cases {
+        let config = EventSimConfig {
+            nodes: 30,
+            seed,
+            node: NodeConfig {
+                direct_mail: Some(DirectMailConfig::default()),
+                ..NodeConfig::default()
+            },
+            latency,
+            loss: 0.05,
+            duplicate: 0.05,
+            slow_link_extra,
+            duration: 20_000,
+            sample_every: 500,
+            faults: faults.clone(),
+        };
+        let report = EventSim::new(config).unwrap().run();
+        let actual = fingerprint(&serde_json::to_string(&report).unwrap());
+        assert_eq!(actual, expected, "seed {seed}: {actual:#018x}");
+    }
+}
