@@ -9,9 +9,9 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_gossip-node");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_gossip-node");
 
-pub struct Process {
+pub(crate) struct Process {
     child: Child,
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
@@ -19,7 +19,7 @@ pub struct Process {
 }
 
 impl Process {
-    pub fn start(args: &[&str]) -> Process {
+    pub(crate) fn start(args: &[&str]) -> Process {
         let mut child = Command::new(BIN)
             .args(args)
             .stdin(Stdio::piped())
@@ -44,14 +44,14 @@ impl Process {
         }
     }
 
-    pub fn send(&mut self, command: &str) {
+    pub(crate) fn send(&mut self, command: &str) {
         let stdin = self.stdin.as_mut().unwrap();
         writeln!(stdin, "{command}").unwrap();
         stdin.flush().unwrap();
     }
 
     /// Waits for a printed line containing `text`; returns it.
-    pub fn wait_for(&mut self, text: &str, limit: Duration) -> String {
+    pub(crate) fn wait_for(&mut self, text: &str, limit: Duration) -> String {
         if let Some(line) = self.seen.iter().find(|line| line.contains(text)) {
             return line.clone();
         }
@@ -75,7 +75,7 @@ impl Process {
 
     /// Sends `command` and returns the answer, the next line starting with `prefix`; the answer
     /// is forgotten, so that the same question can be asked again.
-    pub fn ask(&mut self, command: &str, prefix: &str) -> String {
+    pub(crate) fn ask(&mut self, command: &str, prefix: &str) -> String {
         self.seen.retain(|line| !line.starts_with(prefix));
         self.send(command);
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -90,7 +90,7 @@ impl Process {
     }
 
     /// Whether a line containing `text` was printed so far (reading what is pending).
-    pub fn printed(&mut self, text: &str) -> bool {
+    pub(crate) fn printed(&mut self, text: &str) -> bool {
         while let Ok(line) = self.lines.try_recv() {
             self.seen.push(line);
         }
@@ -98,7 +98,7 @@ impl Process {
     }
 
     /// Asks `get KEY` until the answer has `value`.
-    pub fn wait_for_value(&mut self, key: &str, value: &str, limit: Duration) {
+    pub(crate) fn wait_for_value(&mut self, key: &str, value: &str, limit: Duration) {
         let deadline = Instant::now() + limit;
         loop {
             self.send(&format!("get {key}"));
