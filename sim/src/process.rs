@@ -27,8 +27,17 @@
 //! models' keep observations and traffic totals.
 //!
 //! Two rules differ between the engines, because their recorded runs depend on them: how loss is
-//! drawn (`LossDraw`) and how a wake-up follows the deadline (`WakeRule`). Everything else,
-//! down to the order of the random draws, is one code path.
+//! drawn (`LossDraw`: the models draw for every message, the cluster only when loss is
+//! positive) and how a wake-up follows the deadline (`WakeRule`: the cluster's moves with the
+//! deadline and the current slowness, the models' is booked once). So does where a run up to a
+//! time stops: the models' stops there; the cluster's steps on past a superseded wake-up that
+//! comes just before it (see [`EventSim::run_until`](crate::events::EventSim::run_until)).
+//! Everything else, down to the order of the random draws, is one code path.
+//!
+//! The models' rules were their engine's own, with its own binary heap and `Model` trait; the
+//! heap popped by `(time, seq)` as the wheel does, and a model's ported `poll_timeout` gives the
+//! deadline its `wake_at` asked for, so every run is the same, draw for draw (the recorded
+//! fingerprints in the tests of both engines say so).
 
 use gossip_core::node::{Node, NodeEvent};
 use gossip_core::wire::{self, Message};
