@@ -149,6 +149,7 @@ impl Default for ModelNetwork {
 impl ModelNetwork {
     /// Checks the network for `nodes` nodes: a probability of loss, faults at existing nodes.
     pub fn validate(&self, nodes: u32) -> Result<(), SimError> {
+        self.latency.validate()?;
         if !(0.0..=1.0).contains(&self.loss) {
             return Err(SimError::invalid(
                 "loss",
@@ -479,6 +480,21 @@ mod tests {
             let actual = fingerprint(&format!("{:?}", Ok::<_, String>(report)));
             assert_eq!(actual, expected, "{model}: {actual:#018x}");
         }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn an_impossible_latency_is_refused_before_the_run() {
+        let network = ModelNetwork {
+            latency: Latency::Uniform { min: 20, max: 10 },
+            ..ModelNetwork::default()
+        };
+        assert_eq!(
+            network.validate(4),
+            Err(SimError::invalid(
+                "latency.min",
+                "(20) must not exceed latency.max (10)"
+            ))
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -268,7 +268,10 @@ fn connect(nodes: u32, outbound: u32, seed: u64) -> Vec<Vec<(NodeId, bool)>> {
     let mut peers = vec![Vec::new(); nodes as usize];
     for node in 0..nodes {
         let mut chosen = BTreeSet::new();
-        while (chosen.len() as u32) < outbound {
+        // Earlier nodes' links into this one leave fewer to choose from; in a small network
+        // (12 nodes, 8 outbound) none may be left, and asking for more would never end.
+        let free = nodes - 1 - peers[node as usize].len() as u32;
+        while (chosen.len() as u32) < outbound.min(free) {
             let peer = rng.random_range(0..nodes);
             let linked = peers[node as usize].iter().any(|&(p, _)| p == peer);
             if peer != node && !linked {
@@ -384,6 +387,22 @@ mod tests {
                 assert!(peers[peer as usize].contains(&(node as NodeId, !outbound)));
             }
         }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_small_network_connects_everyone_it_can_and_the_run_ends() {
+        // 12 nodes asking for 8 outbound peers each: the later nodes are already linked to
+        // most others, so they open fewer, and every node ends linked to all 11 others.
+        let peers = connect(12, 8, 3);
+        for list in &peers {
+            let mut linked: Vec<NodeId> = list.iter().map(|&(peer, _)| peer).collect();
+            linked.sort_unstable();
+            linked.dedup();
+            assert_eq!(linked.len(), list.len(), "no link twice");
+            assert!(list.iter().filter(|(_, outbound)| *outbound).count() <= 8);
+        }
+        assert!(peers.iter().all(|list| list.len() >= 8));
+        assert_eq!(relay(BitcoinConfig::default(), 12, 3).reached, 1.0);
     }
 
     #[wasm_bindgen_test(unsupported = test)]
