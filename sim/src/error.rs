@@ -80,17 +80,3 @@ impl From<ConfigError> for SimError {
         SimError::Config(error)
     }
 }
-
-/// Transitional: a sentence from code that still says its errors as `String`.
-impl From<String> for SimError {
-    fn from(sentence: String) -> Self {
-        SimError::Refused(sentence)
-    }
-}
-
-/// Transitional: lets callers that still carry `String` errors use `?` on a [`SimError`].
-impl From<SimError> for String {
-    fn from(error: SimError) -> Self {
-        error.to_string()
-    }
-}

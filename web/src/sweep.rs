@@ -255,7 +255,8 @@ impl Form {
             number("to", &self.to)?,
             number("step", &self.step)?,
             self.spacing,
-        )?;
+        )
+        .map_err(|error| error.to_string())?;
         let seeds_per_point = self
             .seeds
             .trim()
@@ -267,7 +268,7 @@ impl Form {
             values,
             seeds_per_point,
         };
-        sweep.validate()?;
+        sweep.validate().map_err(|error| error.to_string())?;
         Ok(sweep)
     }
 }
