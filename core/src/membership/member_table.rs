@@ -1,0 +1,186 @@
+//! The table of every member heard of, indexed by id.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::message::Member;
+use crate::NodeId;
+
+/// Hashes a [`NodeId`] by one multiplication (FxHash's): ids are small integers, and the table
+/// is never iterated in hash order, so nothing depends on the hash but lookup speed.
+#[derive(Clone, Copy, Debug, Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+/// Every member ever heard of (members are never removed), iterated by ascending id as a
+/// sorted map would be. Ids are mostly small and dense (a population numbered from 0, joiners
+/// after it), so most members sit in a vector indexed by id: a lookup is one memory access, and
+/// a walk in id order is a scan. (With a thousand simulated nodes each holding a thousand
+/// members, the tables miss the cache at nearly every message; a hash table missed twice.) Ids
+/// far beyond the number of members go to a hash map instead, so that one peer named
+/// 4,000,000,000 cannot make every table that large.
+#[derive(Clone, Debug, Default)]
+pub(super) struct MemberTable {
+    /// The member with id `i`, for ids below `dense.len()`.
+    dense: Vec<Option<Member>>,
+    /// Members whose ids are at least `dense.len()`.
+    sparse: HashMap<NodeId, Member, BuildHasherDefault<IdHasher>>,
+    /// The ids of `sparse`, ascending.
+    sparse_ids: Vec<NodeId>,
+    /// Members held, dense and sparse.
+    len: usize,
+}
+
+/// Ids up to this many slots past four times the member count still go to the dense vector:
+/// its slots stay at least about a quarter used, or it stays under 32 KiB.
+const DENSE_SLACK: usize = 1_024;
+
+impl MemberTable {
+    pub(super) fn get(&self, id: &NodeId) -> Option<&Member> {
+        match self.dense.get(*id as usize) {
+            Some(slot) => slot.as_ref(),
+            None if self.sparse.is_empty() => None,
+            None => self.sparse.get(id),
+        }
+    }
+
+    pub(super) fn get_mut(&mut self, id: &NodeId) -> Option<&mut Member> {
+        match self.dense.get_mut(*id as usize) {
+            Some(slot) => slot.as_mut(),
+            None => self.sparse.get_mut(id),
+        }
+    }
+
+    pub(super) fn contains_key(&self, id: &NodeId) -> bool {
+        self.get(id).is_some()
+    }
+
+    pub(super) fn insert(&mut self, id: NodeId, member: Member) {
+        let slot = id as usize;
+        if slot >= self.dense.len() && !self.sparse.contains_key(&id) {
+            if slot < 4 * (self.len + 1) + DENSE_SLACK {
+                self.grow_dense(slot + 1);
+            } else {
+                let position = self.sparse_ids.partition_point(|&other| other < id);
+                self.sparse_ids.insert(position, id);
+                self.sparse.insert(id, member);
+                self.len += 1;
+                return;
+            }
+        }
+        match self.dense.get_mut(slot) {
+            Some(entry) => {
+                if entry.replace(member).is_none() {
+                    self.len += 1;
+                }
+            }
+            None => {
+                self.sparse.insert(id, member);
+            }
+        }
+    }
+
+    /// Extends the dense vector to `slots`, moving in the sparse members it now covers.
+    fn grow_dense(&mut self, slots: usize) {
+        self.dense.resize(slots, None);
+        let covered = self.sparse_ids.partition_point(|&id| (id as usize) < slots);
+        for id in self.sparse_ids.drain(..covered) {
+            self.dense[id as usize] = self.sparse.remove(&id);
+        }
+    }
+
+    /// How many members the table holds.
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// By ascending id.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (NodeId, &Member)> + '_ {
+        let dense = self
+            .dense
+            .iter()
+            .enumerate()
+            .filter_map(|(id, slot)| slot.as_ref().map(|member| (id as NodeId, member)));
+        let sparse = self.sparse_ids.iter().map(|id| (*id, &self.sparse[id]));
+        dense.chain(sparse)
+    }
+}
+
+impl std::ops::Index<&NodeId> for MemberTable {
+    type Output = Member;
+
+    fn index(&self, id: &NodeId) -> &Member {
+        self.get(id).expect("a member of the table")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use rand::RngExt;
+
+    use super::*;
+    use crate::Time;
+    use crate::membership::message::State;
+    use crate::seeded_rng;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn member_table_agrees_with_a_sorted_map_for_dense_and_far_ids() {
+        // Ids from a dense population, joiners past it, and far ids that must go to the hash
+        // map, until the dense vector grows over some of them and takes them in.
+        let mut rng = seeded_rng(11);
+        for round in 0..50 {
+            let mut table = MemberTable::default();
+            let mut reference = BTreeMap::new();
+            for step in 0..600u32 {
+                let id = match rng.random_range(0..10) {
+                    0 => rng.random_range(0..u32::MAX),
+                    1 => rng.random_range(0..20_000),
+                    _ => rng.random_range(0..(step + 8)),
+                };
+                let member = Member {
+                    state: State::Alive,
+                    incarnation: round * 1_000 + step,
+                    since: Time::from(step),
+                    suspect_deadline: None,
+                };
+                table.insert(id, member);
+                reference.insert(id, member);
+                let probe = rng.random_range(0..25_000);
+                assert_eq!(table.get(&probe), reference.get(&probe));
+            }
+            assert_eq!(table.len, reference.len());
+            assert!(table.iter().eq(reference.iter().map(|(&id, m)| (id, m))));
+            for (id, member) in &reference {
+                assert_eq!(table.get(id), Some(member));
+                assert!(table.get_mut(id).is_some());
+            }
+            assert!(
+                table.dense.len() <= 4 * (reference.len() + 1) + DENSE_SLACK,
+                "the dense vector stays within its bound"
+            );
+        }
+    }
+}
