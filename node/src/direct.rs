@@ -78,7 +78,10 @@ pub struct DirectOptions {
     pub seeds: Vec<SocketAddr>,
     /// This peer's id; a random one (from `seed`) when absent.
     pub id: Option<NodeId>,
+    /// The node's protocol settings (periods in ms, message size bound in bytes); validated
+    /// before the peer starts.
     pub config: NodeConfig,
+    /// Seed of the peer's generator, which also draws its id when `id` is absent.
     pub seed: u64,
 }
 
@@ -90,7 +93,9 @@ pub fn addr_key(id: NodeId) -> String {
 /// What a datagram carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Payload<'a> {
+    /// An empty payload: "I am this id, at this address"; answered with a hello-ack.
     Hello,
+    /// The single byte [`HELLO_ACK`]: the answer to a hello.
     HelloAck,
     /// Encoded [`Message`], not yet decoded.
     Message(&'a [u8]),

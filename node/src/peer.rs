@@ -26,12 +26,16 @@ use tokio_tungstenite::tungstenite::Message;
 pub struct PeerOptions {
     /// The relay's base URL, `ws://HOST:PORT`.
     pub relay: String,
+    /// The room (cluster) to join: 1 to 64 letters, digits, `-` or `_`.
     pub room: String,
     /// The id to ask for; the relay assigns one when absent.
     pub id: Option<NodeId>,
     /// The room's shared secret, if it has one.
     pub secret: Option<String>,
+    /// The node's protocol settings (periods in ms, message size bound in bytes); validated
+    /// before the peer starts.
     pub config: NodeConfig,
+    /// Seed of the peer's generator ([`fresh_seed`] when the command line gives none).
     pub seed: u64,
 }
 

@@ -140,10 +140,13 @@ impl Default for LatencyHistogram {
 /// The relay's own added latency, from the frames it forwarded.
 #[derive(Serialize, Deserialize, Debug, Default, Clone, Copy, PartialEq)]
 pub struct LatencySummary {
+    /// Frames (and control messages) whose latency was recorded: every one written.
     pub samples: u64,
-    /// Upper edges of the buckets holding the median and the 99th percentile, in ms.
+    /// Upper edge of the 0.05 ms bucket holding the median, in ms (at most `max_ms`).
     pub p50_ms: f64,
+    /// Upper edge of the 0.05 ms bucket holding the 99th percentile, in ms (at most `max_ms`).
     pub p99_ms: f64,
+    /// The largest latency recorded, in ms.
     pub max_ms: f64,
 }
 
@@ -600,13 +603,19 @@ fn control_message(control: &Control) -> Message {
 /// The `/status` document.
 #[derive(Serialize, Deserialize, Debug)]
 pub struct Status {
+    /// Every room with a peer in it, by name, with its peers' ids.
     pub rooms: BTreeMap<String, Vec<NodeId>>,
+    /// Frames forwarded since the relay started, one per recipient (a broadcast counts once per
+    /// peer it goes to), shed ones included.
     pub forwarded: u64,
+    /// Frames dropped as malformed (or sent as text) since the relay started.
     pub rejected: u64,
+    /// Frames (and control messages) lost because the recipient's outgoing queue was full.
     pub shed: u64,
     /// Peers disconnected for losing too many frames in a row to a full queue.
     #[serde(default)]
     pub slow_peers_dropped: u64,
+    /// Frames dropped because their sender went over its rate limit.
     pub rate_limited: u64,
     /// Frames forwarded per second since the relay started.
     pub forwarded_per_second: f64,

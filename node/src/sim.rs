@@ -41,14 +41,18 @@ pub fn load_scenario(source: &str) -> anyhow::Result<Scenario> {
 /// Output formats of the `sim` command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// The whole [`SimOutput`], pretty-printed JSON.
     Json,
+    /// One row of figures per run, then the aggregates ([`to_csv`]).
     Csv,
 }
 
 /// One run's seed and figures.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunRecord {
+    /// The seed the run used.
     pub seed: u64,
+    /// The run's figures.
     pub summary: Summary,
 }
 
@@ -58,8 +62,11 @@ type RunResult = (Summary, Option<Outcome>);
 /// Everything one `sim` invocation produced.
 #[derive(Clone, Debug, Serialize)]
 pub struct SimOutput {
+    /// The scenario as run; its seed is the first run's.
     pub scenario: Scenario,
+    /// Every run, in seed order.
     pub runs: Vec<RunRecord>,
+    /// Each figure's statistics over the runs that have it, by name (one no run has is left out).
     pub aggregate: std::collections::BTreeMap<&'static str, Aggregate>,
     /// Counts per round, for a single rumor run.
     #[serde(skip_serializing_if = "Option::is_none")]

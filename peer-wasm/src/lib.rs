@@ -17,7 +17,9 @@ use wasm_bindgen::prelude::*;
 /// A message the node wants sent: `bytes` to peer `to` (`0xFFFF_FFFF`: the whole room).
 #[wasm_bindgen(getter_with_clone)]
 pub struct Transmit {
+    /// The recipient's id, or `0xFFFF_FFFF` for every peer of the room.
     pub to: u32,
+    /// The encoded message, a relay frame's payload.
     pub bytes: Vec<u8>,
 }
 

@@ -2,6 +2,9 @@
 //! scenario to the worker (gossip-worker) and draws what comes back. The scenario lives in the
 //! URL fragment, so a link replays it.
 
+// A binary, so no other crate reaches it; Yew's `#[component]` needs props as public as itself.
+#![allow(unreachable_pub)]
+
 mod chart;
 mod cluster_view;
 mod compare;

@@ -9,8 +9,8 @@
 use futures::{FutureExt, SinkExt, StreamExt};
 use gossip_sim::error::SimError;
 use gossip_sim::events::EventReport;
-use gossip_sim::recorded_run::{Progress, RecordedOutcome};
 use gossip_sim::recorded_run::{ClusterRecording, Recording};
+use gossip_sim::recorded_run::{Progress, RecordedOutcome};
 use gossip_sim::scenario::{RunReport, Scenario, Summary};
 use gossip_sim::systems::SystemReport;
 use serde::{Deserialize, Serialize};
@@ -48,46 +48,66 @@ pub enum SimRequest {
     /// Stop the run in progress; it answers [`SimOutput::Cancelled`].
     Cancel,
     /// Run a batch of scenarios (part of a sweep) and answer with their figures only.
-    Summaries { id: u64, scenarios: Vec<Scenario> },
+    Summaries {
+        /// The batch's id, echoed in the answer so the page can place it.
+        id: u64,
+        /// The scenarios to run, each once.
+        scenarios: Vec<Scenario>,
+    },
 }
 
 /// What the worker answers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SimOutput {
+    /// A rumor scenario's run, round by round.
     Done {
+        /// The scenario that ran, as the page sent it.
         scenario: Scenario,
+        /// Its counts per round and totals.
         report: RunReport,
         /// The run node by node, for populations small enough to draw.
         recording: Option<Recording>,
     },
     /// A cluster scenario's run on the event engine.
     ClusterDone {
+        /// The scenario that ran, as the page sent it.
         scenario: Scenario,
+        /// Everything the run measured.
         report: EventReport,
         /// Each node's state over time, for clusters small enough to draw.
         recording: Option<ClusterRecording>,
     },
     /// A system model's run.
     SystemDone {
+        /// The scenario that ran, as the page sent it.
         scenario: Scenario,
+        /// Its figures, lines over time and traffic.
         report: SystemReport,
     },
+    /// A run that could not start or stopped on an error.
     Failed {
+        /// The scenario that failed, as the page sent it.
         scenario: Scenario,
+        /// Why, as text.
         error: String,
     },
     /// How far the run of `scenario` has come; sent every [`SLICE_MS`] of work.
     Progress {
+        /// The scenario running, as the page sent it.
         scenario: Scenario,
+        /// How far it has come.
         progress: Progress,
     },
     /// The run of `scenario` was cancelled before its end.
     Cancelled {
+        /// The scenario whose run stopped, as the page sent it.
         scenario: Scenario,
     },
     /// The figures of a [`SimRequest::Summaries`] batch, in its order, with the batch's id.
     Summaries {
+        /// The id of the [`SimRequest::Summaries`] answered.
         id: u64,
+        /// Each scenario's figures, or why it failed as text.
         summaries: Vec<Result<Summary, String>>,
     },
 }
@@ -146,6 +166,8 @@ fn summaries(id: u64, scenarios: &[Scenario]) -> SimOutput {
     }
 }
 
+/// The worker's reactor: runs each [`SimRequest`] and answers with [`SimOutput`]s, one run at a
+/// time, sliced every [`SLICE_MS`] so a newer request or a cancel ends the run in progress.
 #[reactor(SimReactor)]
 pub async fn sim_reactor(mut scope: ReactorScope<SimRequest, SimOutput>) {
     // A request that arrived during a run and ended it.
