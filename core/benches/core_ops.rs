@@ -19,7 +19,7 @@ mod native {
         store
     }
 
-    pub fn benches(c: &mut Criterion) {
+    pub(crate) fn benches(c: &mut Criterion) {
         let a = store(1, 1_000);
         let b = store(2, 1_000);
         c.bench_function("merge_store 1000 + 1000 keys", |bench| {
@@ -74,8 +74,14 @@ mod native {
     }
 }
 
+// criterion's macro defines an undocumented public `benches`.
 #[cfg(not(target_arch = "wasm32"))]
-criterion::criterion_group!(benches, native::benches);
+#[allow(missing_docs)]
+mod group {
+    criterion::criterion_group!(benches, super::native::benches);
+}
+#[cfg(not(target_arch = "wasm32"))]
+use group::benches;
 #[cfg(not(target_arch = "wasm32"))]
 criterion::criterion_main!(benches);
 

@@ -37,7 +37,7 @@ mod native {
     const USAGE: &str = "usage: udp_cluster --id N --listen IP:PORT [--peer ID=IP:PORT]... \
                          [--put KEY=VALUE]... [--period MS]";
 
-    pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    pub(super) async fn run() -> Result<(), Box<dyn std::error::Error>> {
         let (mut id, mut listen, mut period) = (None, None::<SocketAddr>, 200);
         let (mut peers, mut puts) = (BTreeMap::<NodeId, SocketAddr>::new(), Vec::new());
         let args: Vec<String> = std::env::args().skip(1).collect();
