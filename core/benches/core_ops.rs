@@ -6,9 +6,9 @@ mod native {
     use std::hint::black_box;
 
     use criterion::{BatchSize, Criterion};
-    use gossip_core::anti_entropy::AntiEntropyMessage;
-    use gossip_core::store::{DeltaOrder, DigestWindow, Store};
+    use gossip_core::AntiEntropyMessage;
     use gossip_core::wire;
+    use gossip_core::{DeltaOrder, DigestWindow, Store};
 
     /// A store of `keys` keys written at node `me`, values of 32 bytes.
     fn store(me: u32, keys: usize) -> Store {

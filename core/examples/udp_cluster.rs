@@ -29,7 +29,7 @@ mod native {
     use std::net::SocketAddr;
     use std::time::Duration;
 
-    use gossip_core::node::{LivePeerOptions, Node, NodeConfig};
+    use gossip_core::{LivePeerOptions, Node, NodeConfig};
     use gossip_core::{NodeId, Time, seeded_rng};
     use tokio::net::UdpSocket;
     use tokio::time::Instant;

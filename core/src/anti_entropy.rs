@@ -49,7 +49,7 @@ const TAG_BYTES: usize = 1;
 const FLAG_BYTES: usize = 1;
 const CHECKSUM_BYTES: usize = 10;
 
-pub use crate::Direction;
+use crate::Direction;
 
 /// How the two sides find what differs (see the module documentation).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,7 +163,7 @@ pub enum AntiEntropyMessage {
 }
 
 impl AntiEntropyMessage {
-    /// Upper bound of the postcard encoding, in bytes (see [`crate::store`] for the rules).
+    /// Upper bound of the postcard encoding, in bytes (the store counts it the same way, see [`entry_size_bytes`](crate::entry_size_bytes)).
     pub fn size_bytes(&self) -> usize {
         TAG_BYTES
             + match self {

@@ -32,13 +32,6 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Transitional: lets callers that still carry `String` errors use `?` on a [`ConfigError`].
-impl From<ConfigError> for String {
-    fn from(error: ConfigError) -> Self {
-        error.to_string()
-    }
-}
-
 /// Why [`Node::put`](crate::node::Node::put) (or
 /// [`AntiEntropy::put`](crate::anti_entropy::AntiEntropy::put)) refused a write. A refused write
 /// stores nothing and sends nothing.
@@ -73,10 +66,3 @@ impl fmt::Display for PutError {
 }
 
 impl std::error::Error for PutError {}
-
-/// Transitional: lets callers that still carry `String` errors use `?` on a [`PutError`].
-impl From<PutError> for String {
-    fn from(error: PutError) -> Self {
-        error.to_string()
-    }
-}

@@ -5,26 +5,35 @@
 //! same inputs give the same run natively and in wasm. Drivers (a tokio service, a Web Worker, a
 //! browser tab, GossipLab's simulators) only move bytes and time in and out.
 //!
-//! Modules are named after the mechanism they implement:
-//! - [`store`]: the versioned key/value store (per-origin versions, scuttlebutt digests).
-//! - [`direct_mail`]: direct mail with a bounded retry queue.
-//! - [`anti_entropy`]: push, pull and push-pull reconciliation of two stores.
-//! - [`membership`]: SWIM membership and failure detection, with Lifeguard.
-//! - [`rumor`]: rumor mongering as an SIR epidemic (Demers et al., 1987).
-//! - [`node`]: a live node, every mechanism composed into one state machine.
-//! - [`peer_selection`]: how a node picks whom to contact.
+//! The mechanisms, each usable alone or composed in a [`Node`]:
+//! - [`Store`]: the versioned key/value store (per-origin versions, scuttlebutt digests, a Merkle
+//!   tree over key segments).
+//! - [`DirectMail`]: direct mail with acks and a bounded retry queue.
+//! - [`AntiEntropy`]: push, pull and push-pull reconciliation comparing full data, digests, a
+//!   checksum or the hash tree.
+//! - [`Swim`]: SWIM membership and failure detection, with Lifeguard ([`SwimConfig::lifeguard`]).
+//! - [`RumorMonger`]: rumor mongering as an SIR epidemic (Demers et al., 1987), whose decisions
+//!   ([`RumorState`], [`RumorConfig`]) a simulator can also drive alone.
+//! - [`PeerSelector`]: how a node picks whom to contact (uniform, Hamiltonian cycle,
+//!   distance-biased).
+//! - [`Node`]: every mechanism composed into one state machine: [`Node::handle_bytes`] and
+//!   [`Node::tick`] in, [`Node::poll_transmit_bytes`], [`Node::poll_event`] and
+//!   [`Node::poll_timeout`] out. [`NodeConfig::live`] configures a live peer from its periods.
 //! - [`wire`]: the message format (compact binary; JSON with the `json` feature).
-//! - [`detmath`]: portable logarithm and exponential draws, the same on every platform.
+//! - [`detmath`]: a portable logarithm and exponential draws, the same on every platform.
+//!
+//! Each mechanism's source file opens with the paper sections it follows and every deviation.
+//! Errors are typed: [`ConfigError`] names the field that is out of range, [`PutError`] a write
+//! refused, [`WireError`] bytes that do not decode; none of them leaves state changed.
 //!
 //! # A cluster in memory
 //!
-//! Three [`node::Node`]s gossiping over a network that is only a list of messages, each delivered
+//! Three [`Node`]s gossiping over a network that is only a list of messages, each delivered
 //! 10 ms (one step of simulated time) after it was sent. A live driver does the same with a socket
 //! and a clock: `examples/udp_cluster.rs` runs one member per process over UDP.
 //!
 //! ```
-//! use gossip_core::node::{Node, NodeConfig};
-//! use gossip_core::{NodeId, seeded_rng};
+//! use gossip_core::{Node, NodeConfig, NodeId, seeded_rng};
 //!
 //! let mut rng = seeded_rng(1);
 //! let mut nodes = Vec::new();
@@ -56,16 +65,46 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod anti_entropy;
+#![deny(missing_docs)]
+
+mod anti_entropy;
+mod direct_mail;
+mod error;
+mod membership;
+mod node;
+mod peer_selection;
+mod rumor;
+mod store;
+
 pub mod detmath;
-pub mod direct_mail;
-pub mod error;
-pub mod membership;
-pub mod node;
-pub mod peer_selection;
-pub mod rumor;
-pub mod store;
 pub mod wire;
+
+pub use anti_entropy::{
+    AntiEntropy, AntiEntropyConfig, AntiEntropyEvent, AntiEntropyMessage, AntiEntropyStats,
+    Comparison, MAX_MTU_BYTES, MIN_MTU_BYTES,
+};
+pub use direct_mail::{
+    DirectMail, DirectMailConfig, DropReason, MailEvent, MailId, MailMessage, MailStats, Overflow,
+};
+pub use error::{ConfigError, PutError};
+pub use membership::{
+    Member, MemberEvent, MemberState, MemberUpdate, Swim, SwimConfig, SwimMessage, ceil_ln,
+    supersedes,
+};
+pub use node::{
+    AntiEntropySchedule, LivePeerOptions, Node, NodeConfig, NodeEvent, PeerChoice, Receipts,
+    RumorSchedule,
+};
+pub use peer_selection::{
+    DistanceBiased, HamiltonianCycle, PeerSelector, UniformList, UniformPopulation, pick_from,
+};
+pub use rumor::monger::{MongerConfig, MongerEvent, MongerStats, RumorMessage, RumorMonger};
+pub use rumor::{LossOfInterest, NO_SENDER, Phase, RumorConfig, RumorState, Trigger};
+pub use store::{
+    Delta, DeltaOrder, DigestWindow, ENTRY_HEADER_BYTES, Entry, MAX_SEGMENTS, Stamp, Store,
+    VersionedEntry, entry_size_bytes,
+};
+pub use wire::{Message, WireError};
 
 /// Identifies a node within one cluster or simulation. Four bytes keep per-node state small when a
 /// simulation holds a million of them.
@@ -125,10 +164,10 @@ pub fn seeded_rng(seed: u64) -> SimRng {
 pub enum Mechanism {
     /// Written at this node.
     Local,
-    /// An anti-entropy exchange ([`anti_entropy`]).
+    /// An anti-entropy exchange ([`AntiEntropy`]).
     AntiEntropy,
-    /// Rumor mongering ([`rumor`]).
+    /// Rumor mongering ([`RumorMonger`]).
     Rumor,
-    /// Direct mail ([`direct_mail`]).
+    /// Direct mail ([`DirectMail`]).
     DirectMail,
 }

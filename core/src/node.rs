@@ -21,7 +21,7 @@ use std::fmt;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-pub use crate::Mechanism;
+use crate::Mechanism;
 use crate::anti_entropy::{AntiEntropy, AntiEntropyConfig, AntiEntropyEvent};
 use crate::direct_mail::{DirectMail, DirectMailConfig, DropReason, MailEvent};
 use crate::error::{ConfigError, PutError};
@@ -192,7 +192,7 @@ impl NodeConfig {
     /// refuses a period of 0, or a protocol period below 4 ms (its ping timeout would be 0).
     ///
     /// ```
-    /// use gossip_core::node::{LivePeerOptions, Node, NodeConfig, Receipts};
+    /// use gossip_core::{LivePeerOptions, Node, NodeConfig, Receipts};
     ///
     /// // A browser tab: SWIM every 500 ms, rumors only, receipts to the whole room.
     /// let config = NodeConfig::live(LivePeerOptions {
@@ -207,7 +207,7 @@ impl NodeConfig {
     /// assert!(config.receipts && config.receipts_to_all);
     /// let node = Node::new(7, config)?;
     /// assert_eq!(node.config().rumor.map(|schedule| schedule.period), Some(100));
-    /// # Ok::<(), gossip_core::error::ConfigError>(())
+    /// # Ok::<(), gossip_core::ConfigError>(())
     /// ```
     pub fn live(options: LivePeerOptions) -> NodeConfig {
         let LivePeerOptions {
@@ -243,7 +243,7 @@ impl NodeConfig {
 
     /// Checks every mechanism's settings; the error names the first value out of its range.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        swim_checked(self.swim.validate())?;
+        self.swim.validate()?;
         if let Some(schedule) = &self.anti_entropy {
             schedule.config.validate()?;
             if schedule.period == 0 {
@@ -261,50 +261,6 @@ impl NodeConfig {
         }
         Ok(())
     }
-}
-
-/// The fields SWIM's check names at the start of its messages (`swim.ping_timeout must be
-/// ...`), while that check still returns `String`.
-const SWIM_FIELDS: &[&str] = &[
-    "swim.protocol_period",
-    "swim.ping_timeout",
-    "swim.suspicion_mult",
-    "swim.max_piggyback",
-    "swim.retransmit_mult",
-    "swim.sync_chunk",
-    "swim.max_health",
-    "swim.suspicion_max_mult",
-];
-
-/// Transitional, until [`SwimConfig::validate`] returns a [`ConfigError`] (it compiles either
-/// way): a refusal as a [`ConfigError`]. A message that starts with one of [`SWIM_FIELDS`] keeps
-/// it as its field, so that it reads exactly as before; any other is the reason, with `swim` as
-/// the field.
-trait IntoConfigError {
-    fn into_config_error(self) -> ConfigError;
-}
-
-impl IntoConfigError for String {
-    fn into_config_error(self) -> ConfigError {
-        let field = SWIM_FIELDS.iter().copied().find(|field| {
-            self.strip_prefix(field)
-                .is_some_and(|rest| rest.starts_with(' '))
-        });
-        match field {
-            Some(field) => ConfigError::new(field, &self[field.len() + 1..]),
-            None => ConfigError::new("swim", self),
-        }
-    }
-}
-
-impl IntoConfigError for ConfigError {
-    fn into_config_error(self) -> ConfigError {
-        self
-    }
-}
-
-fn swim_checked<E: IntoConfigError>(checked: Result<(), E>) -> Result<(), ConfigError> {
-    checked.map_err(IntoConfigError::into_config_error)
 }
 
 /// What a node reports to its view. Each event prints as the one line live peers show for it
@@ -428,7 +384,18 @@ impl fmt::Display for NodeEvent {
     }
 }
 
-/// One live node. See the [module documentation](self) for how a driver runs it.
+/// One live node: SWIM membership, the versioned store with anti-entropy, rumor mongering and
+/// direct mail composed into one sans-IO state machine.
+///
+/// - Inputs: [`Node::handle`] (or [`Node::handle_bytes`] for untrusted bytes), [`Node::tick`] at
+///   or after [`Node::poll_timeout`], and [`Node::put`] for a local write.
+/// - Outputs: [`Node::poll_transmit`] (messages to send) and [`Node::poll_event`] (what the view
+///   shows: membership changes, and every value that arrives, with the mechanism that brought it;
+///   each event prints as one line, see [`NodeEvent`]'s `Display`).
+///
+/// A write is stored locally, then spread by every enabled mechanism: direct mail to every alive
+/// member, a new rumor, and the next anti-entropy exchanges. Peers are chosen from the SWIM
+/// membership list (alive members only). The crate's documentation shows a driver loop.
 pub struct Node {
     me: NodeId,
     config: NodeConfig,
@@ -1158,7 +1125,11 @@ mod tests {
         for (i, node) in network.nodes.iter().enumerate() {
             if i != 5 {
                 let state = node.membership().member(5).map(|m| m.state);
-                assert_eq!(state, Some(crate::membership::State::Dead), "node {i}");
+                assert_eq!(
+                    state,
+                    Some(crate::membership::MemberState::Dead),
+                    "node {i}"
+                );
             }
         }
         assert!(!network.events.iter().any(

@@ -18,13 +18,13 @@ use crate::store::{Stamp, VersionedEntry};
 /// Everything a live node sends: one variant per mechanism.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Message {
-    /// Membership and failure detection ([`crate::membership`]).
+    /// Membership and failure detection ([`Swim`](crate::Swim)).
     Swim(SwimMessage),
-    /// Anti-entropy exchanges ([`crate::anti_entropy`]).
+    /// Anti-entropy exchanges ([`AntiEntropy`](crate::AntiEntropy)).
     AntiEntropy(AntiEntropyMessage),
     /// Rumors are writes, identified by their stamp.
     Rumor(RumorMessage<Stamp, VersionedEntry>),
-    /// Direct mail of writes, and its acks ([`crate::direct_mail`]).
+    /// Direct mail of writes, and its acks ([`DirectMail`](crate::DirectMail)).
     Mail(MailMessage<VersionedEntry>),
     /// Receipts to a write's origin: these versions of its writes arrived here, by these
     /// mechanisms. Sent only by nodes configured to (live peers, to show how writes spread).

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use gossip_core::NodeId;
-use gossip_core::store::{Delta, DeltaOrder, Entry, Store, VersionedEntry};
+use gossip_core::{Delta, DeltaOrder, Entry, Store, VersionedEntry};
 use proptest::prelude::*;
 
 const NODES: usize = 4;

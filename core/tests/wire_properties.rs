@@ -3,10 +3,10 @@
 //! seeded fuzz loop in `wire`'s unit tests runs on both.)
 #![cfg(not(target_arch = "wasm32"))]
 
-use gossip_core::direct_mail::MailMessage;
-use gossip_core::rumor::monger::RumorMessage;
-use gossip_core::store::{Stamp, VersionedEntry};
+use gossip_core::MailMessage;
+use gossip_core::RumorMessage;
 use gossip_core::wire::{self, Message};
+use gossip_core::{Stamp, VersionedEntry};
 use proptest::prelude::*;
 
 fn entry() -> impl Strategy<Value = VersionedEntry> {

@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use gossip_core::node::NodeConfig;
+use gossip_core::NodeConfig;
 use gossip_node::{peer, relay};
 use tokio::io::{AsyncWriteExt, BufReader, DuplexStream};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};

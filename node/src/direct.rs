@@ -52,9 +52,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use gossip_core::node::{Node, NodeConfig};
 use gossip_core::wire::{self, Message};
-use gossip_core::{NodeId, membership::State};
+use gossip_core::{MemberState, NodeId};
+use gossip_core::{Node, NodeConfig};
 use gossip_relay_frame::{self as relay_frame, BROADCAST, FrameError};
 use rand::RngExt;
 use tokio::io::AsyncBufRead;
@@ -182,7 +182,7 @@ impl Direct {
         }
         let dead = matches!(
             node.membership().member(id).map(|member| member.state),
-            Some(State::Dead | State::Left)
+            Some(MemberState::Dead | MemberState::Left)
         );
         let silent = self
             .challenges

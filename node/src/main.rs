@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use gossip_core::node::{LivePeerOptions, NodeConfig};
+use gossip_core::{LivePeerOptions, NodeConfig};
 
 use gossip_node::{direct, peer, relay, sim};
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures::{SinkExt, StreamExt};
-use gossip_core::node::{Node, NodeConfig};
+use gossip_core::{Node, NodeConfig};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 use gossip_relay_frame::{self as relay_frame, Control};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, Lines};

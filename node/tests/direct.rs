@@ -7,10 +7,10 @@ use std::net::{SocketAddr, UdpSocket};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use gossip_core::membership::{State, SwimMessage, Update};
-use gossip_core::rumor::monger::RumorMessage;
-use gossip_core::store::{Stamp, VersionedEntry};
+use gossip_core::RumorMessage;
 use gossip_core::wire::{self, Message};
+use gossip_core::{MemberState, MemberUpdate, SwimMessage};
+use gossip_core::{Stamp, VersionedEntry};
 use gossip_relay_frame as relay_frame;
 
 mod common;
@@ -108,10 +108,10 @@ fn a_datagram_forged_with_another_peers_id_is_dropped() {
     let as_alice = |payload: &[u8]| relay_frame::join(1, payload);
     let leave = wire::encode(&Message::Swim(SwimMessage::Ping {
         seq: 1,
-        updates: vec![Update {
+        updates: vec![MemberUpdate {
             id: 1,
             incarnation: 1_000,
-            state: State::Left,
+            state: MemberState::Left,
             origin: None,
         }],
     }));

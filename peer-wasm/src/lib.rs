@@ -8,8 +8,8 @@
 //! on the host's clock, passed as a JS number. Events come out as JSON, each with the line the
 //! native peer (`gossip-node peer`) prints for it, so a script can print the very same words.
 
-use gossip_core::membership::MemberEvent;
-use gossip_core::node::{LivePeerOptions, Mechanism, Node, NodeConfig, NodeEvent};
+use gossip_core::MemberEvent;
+use gossip_core::{LivePeerOptions, Mechanism, Node, NodeConfig, NodeEvent};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
@@ -51,7 +51,7 @@ pub fn config_for_periods(swim: f64, anti_entropy: f64, rumor: f64) -> Result<St
 pub fn periods_config_json(swim: Time, anti_entropy: Time, rumor: Time) -> Result<String, String> {
     // The native peer's mapping: receipts to the writer, no direct mail, no Lifeguard.
     let config = NodeConfig::live(LivePeerOptions::from_periods(swim, anti_entropy, rumor));
-    config.validate()?;
+    config.validate().map_err(|e| e.to_string())?;
     serde_json::to_string(&config).map_err(|e| e.to_string())
 }
 
@@ -211,7 +211,7 @@ impl WasmPeer {
             None => NodeConfig::default(),
         };
         Ok(WasmPeer {
-            node: Node::new(id, config)?,
+            node: Node::new(id, config).map_err(|e| e.to_string())?,
             rng: seeded_rng(seed),
         })
     }

@@ -18,8 +18,8 @@ fn main() {}
 fn main() {
     use std::time::Instant;
 
-    use gossip_core::direct_mail::DirectMailConfig;
-    use gossip_core::node::NodeConfig;
+    use gossip_core::DirectMailConfig;
+    use gossip_core::NodeConfig;
     use gossip_sim::events::{
         ClusterFault, EventSim, EventSimConfig, Latency, ScheduledClusterFault,
     };

@@ -10,13 +10,13 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use gossip_core::direct_mail::{DirectMail, DirectMailConfig};
-use gossip_core::membership::{Swim, SwimConfig};
-use gossip_core::node::{Node, NodeConfig};
-use gossip_core::rumor::RumorConfig;
-use gossip_core::rumor::monger::{MongerConfig, RumorMonger};
+use gossip_core::RumorConfig;
 use gossip_core::seeded_rng;
-use gossip_core::store::{Stamp, Store};
+use gossip_core::{DirectMail, DirectMailConfig};
+use gossip_core::{MongerConfig, RumorMonger};
+use gossip_core::{Node, NodeConfig};
+use gossip_core::{Stamp, Store};
+use gossip_core::{Swim, SwimConfig};
 use gossip_sim::rounds::RumorRun;
 
 struct CountingAllocator;
@@ -53,7 +53,7 @@ fn memory() {
     println!("memory per unit of state (heap, plus the inline size where it is in a Vec)");
     println!(
         "  rumor state in the round engine: {} bytes per node",
-        std::mem::size_of::<gossip_core::rumor::RumorState>()
+        std::mem::size_of::<gossip_core::RumorState>()
     );
     let entry = bytes_per(10_000, || {
         let mut store = Store::new(0, 64).unwrap();

@@ -4,7 +4,7 @@
 
 use core::fmt;
 
-use gossip_core::error::ConfigError;
+use gossip_core::ConfigError;
 
 /// Why an experiment was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 //!
 //! - Engines: [`rounds`] (the round-based engine for one rumor over up to millions of nodes, on a
 //!   [`network`] with loss and scheduled faults), [`events`] (the event-driven engine running
-//!   live `gossip_core::node::Node`s over links with latency, loss, duplication, partitions and
+//!   live `gossip_core::Node`s over links with latency, loss, duplication, partitions and
 //!   churn) and [`models`] (the same for the models of real systems in [`systems`]). Both event
 //!   engines run on the one event loop of [`process`] (a timing-wheel queue, messages over a
 //!   [`link`]).

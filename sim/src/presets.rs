@@ -11,12 +11,12 @@ use crate::systems::cassandra::CassandraConfig;
 use crate::systems::memberlist;
 use crate::systems::redis::RedisConfig;
 use crate::systems::{System, SystemRun};
+use gossip_core::DirectMailConfig;
 use gossip_core::Direction;
-use gossip_core::anti_entropy::{AntiEntropyConfig, Comparison};
-use gossip_core::direct_mail::DirectMailConfig;
-use gossip_core::membership::SwimConfig;
-use gossip_core::node::{AntiEntropySchedule, NodeConfig, PeerChoice};
-use gossip_core::rumor::{LossOfInterest, RumorConfig, Trigger};
+use gossip_core::SwimConfig;
+use gossip_core::{AntiEntropyConfig, Comparison};
+use gossip_core::{AntiEntropySchedule, NodeConfig, PeerChoice};
+use gossip_core::{LossOfInterest, RumorConfig, Trigger};
 use gossip_core::{NodeId, Time};
 
 /// A named scenario and what it shows.

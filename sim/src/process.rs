@@ -4,7 +4,7 @@
 //! # Design
 //!
 //! A simulated process is a sans-IO state machine with the shape of
-//! [`gossip_core::node::Node`], the [`Process`] trait: the loop hands it a message
+//! [`gossip_core::Node`], the [`Process`] trait: the loop hands it a message
 //! ([`Process::handle`]) or wakes it ([`Process::tick`]) at a simulated time, lending it the run's
 //! one generator, then drains what it has to send ([`Process::poll_transmit`]) and to report
 //! ([`Process::poll_event`]) and asks when it next wants to be woken ([`Process::poll_timeout`]).
@@ -39,8 +39,8 @@
 //! deadline its `wake_at` asked for, so every run is the same, draw for draw (the recorded
 //! fingerprints in the tests of both engines say so).
 
-use gossip_core::node::{Node, NodeEvent};
 use gossip_core::wire::{self, Message};
+use gossip_core::{Node, NodeEvent};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 
 use crate::link::Link;

@@ -7,7 +7,7 @@
 //! (for feedback) only if the peer knew the rumor before this round began: two senders reaching
 //! the same susceptible node in one round both count as useful. The pulls a node answers in a
 //! round count as one contact, useful if any requester learned from it. With these rules and
-//! the counter of unnecessary contacts in a row (see [`gossip_core::rumor`]), Demers et al.'s tables 1
+//! the counter of unnecessary contacts in a row (see [`gossip_core::RumorState`]), Demers et al.'s tables 1
 //! (push, feedback, counter), 2 (push, blind, coin) and 3 (pull, feedback, counter) are
 //! reproduced: residue, traffic and t_last. With a connection limit, a node
 //! accepts at most that many contacts per round and refuses the rest.
@@ -30,9 +30,9 @@ use crate::error::SimError;
 use crate::metrics::{RoundMetrics, RunSummary};
 use crate::network::{Network, RoundFault, ScheduledRoundFault};
 use crate::topology::{Neighbours, Topology, TopologyKind};
-use gossip_core::peer_selection::{PeerSelector, UniformPopulation};
-use gossip_core::rumor::{LossOfInterest, Phase, RumorConfig, RumorState, Trigger};
+use gossip_core::{LossOfInterest, Phase, RumorConfig, RumorState, Trigger};
 use gossip_core::{NodeId, SimRng, seeded_rng};
+use gossip_core::{PeerSelector, UniformPopulation};
 use rand::RngExt;
 
 /// Bits of [`RumorRun::answered`].
@@ -595,7 +595,7 @@ impl RumorRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gossip_core::rumor::Direction;
+    use gossip_core::Direction;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test(unsupported = test)]

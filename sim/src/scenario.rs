@@ -11,7 +11,7 @@ use crate::network::Network;
 use crate::rounds::RumorRun;
 use crate::systems::{SystemReport, SystemRun, SystemSummary};
 use crate::topology::TopologyKind;
-use gossip_core::rumor::RumorConfig;
+use gossip_core::RumorConfig;
 
 /// The scenario format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -528,7 +528,7 @@ mod tests {
         assert_eq!(cluster.node.swim.protocol_period, 500);
         assert_eq!(
             cluster.node.swim.ping_timeout,
-            gossip_core::membership::SwimConfig::default().ping_timeout
+            gossip_core::SwimConfig::default().ping_timeout
         );
         assert!(cluster.node.anti_entropy.is_some(), "absent means default");
         let back: Scenario =

@@ -118,7 +118,7 @@ pub fn decode(link: &str) -> Result<Scenario, LinkError> {
 mod tests {
     use super::*;
     use crate::scenario::Protocol;
-    use gossip_core::rumor::{Direction, LossOfInterest, RumorConfig};
+    use gossip_core::{Direction, LossOfInterest, RumorConfig};
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn sample() -> Scenario {

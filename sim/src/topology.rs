@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::SimError;
 use gossip_core::NodeId;
-use gossip_core::peer_selection::PeerSelector;
+use gossip_core::PeerSelector;
 
 /// The shape of the network, as a scenario names it.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -425,11 +425,11 @@ impl PeerSelector for Neighbours<'_> {
         rng: &mut R,
     ) -> Option<NodeId> {
         match self.topology.neighbours(node) {
-            None => gossip_core::peer_selection::UniformPopulation {
+            None => gossip_core::UniformPopulation {
                 n: self.topology.len(),
             }
             .pick(node, avoid, rng),
-            Some(list) => gossip_core::peer_selection::pick_from(list, node, avoid, rng),
+            Some(list) => gossip_core::pick_from(list, node, avoid, rng),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! scripts/test.sh) must reproduce it bit for bit, and so must any later build, or old share
 //! links would replay differently. Change it only with the scenario format version.
 
-use gossip_core::rumor::{LossOfInterest, RumorConfig, Trigger};
+use gossip_core::{LossOfInterest, RumorConfig, Trigger};
 use gossip_sim::metrics::RoundMetrics;
 use gossip_sim::scenario::{Protocol, Scenario};
 use wasm_bindgen_test::wasm_bindgen_test;

@@ -1,8 +1,8 @@
 //! Lifeguard (Dadgar, Phillips and Currey, 2018) against plain SWIM when some members are slow,
 //! through the whole stack: live nodes on the event engine, seeded.
 
-use gossip_core::membership::SwimConfig;
-use gossip_core::node::NodeConfig;
+use gossip_core::NodeConfig;
+use gossip_core::SwimConfig;
 use gossip_sim::events::{
     ClusterFault, EventSim, EventSimConfig, EventTotals, ScheduledClusterFault,
 };

@@ -6,7 +6,7 @@
 //!          --include-ignored --nocapture`
 //! (under Node.js through wasm-bindgen-test-runner; the figure is printed to the console).
 
-use gossip_core::rumor::{LossOfInterest, RumorConfig};
+use gossip_core::{LossOfInterest, RumorConfig};
 use gossip_sim::rounds::RumorRun;
 use wasm_bindgen_test::wasm_bindgen_test;
 

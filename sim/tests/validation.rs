@@ -2,7 +2,7 @@
 //! next to its assertion; the runs are seeded, so a pass or a failure is reproducible.
 
 use gossip_core::Direction;
-use gossip_core::rumor::{LossOfInterest, RumorConfig, Trigger};
+use gossip_core::{LossOfInterest, RumorConfig, Trigger};
 use gossip_sim::rounds::RumorRun;
 use gossip_sim::theory;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -384,7 +384,7 @@ fn a_connection_limit_of_one_makes_push_better_and_pull_worse() {
 
 #[wasm_bindgen_test(unsupported = test)]
 fn swim_on_the_event_engine_detects_every_crash_in_about_e_over_e_minus_1_periods() {
-    use gossip_core::node::NodeConfig;
+    use gossip_core::NodeConfig;
     use gossip_sim::events::{Cluster, ClusterFault, ScheduledClusterFault};
     use gossip_sim::scenario::Scenario;
     // The SWIM paper's claims through the whole stack (scenario -> event engine -> live nodes):

@@ -1,8 +1,8 @@
 //! The scenario form: every knob of the current scenario, edited as a draft and applied by "Run".
 
-use gossip_core::anti_entropy::Comparison;
-use gossip_core::node::{AntiEntropySchedule, PeerChoice, RumorSchedule};
-use gossip_core::rumor::{Direction, LossOfInterest, Trigger};
+use gossip_core::Comparison;
+use gossip_core::{AntiEntropySchedule, PeerChoice, RumorSchedule};
+use gossip_core::{Direction, LossOfInterest, Trigger};
 use gossip_sim::scenario::{Protocol, Scenario};
 use gossip_sim::systems::System;
 use gossip_sim::topology::TopologyKind;

@@ -1,5 +1,5 @@
 //! Live mode: this tab is a gossip peer. It runs the same gossip-core
-//! [`Node`](gossip_core::node::Node) as the native peers, driven by the page's clock and the relay
+//! [`Node`](gossip_core::Node) as the native peers, driven by the page's clock and the relay
 //! socket: members appear and fail, values written here or anywhere in the room arrive by
 //! anti-entropy, rumor mongering or direct mail. This panel is the view and the wiring (socket,
 //! timers, form); [`LiveNode`] drives the node.
@@ -13,9 +13,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_timers::callback::{Interval, Timeout};
-use gossip_core::membership::State;
-use gossip_core::node::{LivePeerOptions, Mechanism, NodeConfig, Receipts};
-use gossip_core::store::Stamp;
+use gossip_core::MemberState;
+use gossip_core::Stamp;
+use gossip_core::{LivePeerOptions, Mechanism, NodeConfig, Receipts};
 use gossip_core::{NodeId, Time};
 use gossip_relay_frame::Control;
 use web_sys::HtmlInputElement;
@@ -192,7 +192,7 @@ fn mechanism_name(via: Mechanism) -> &'static str {
 /// how many frames went between which peers, drawn as thin grey lines without a kind.
 fn live_graph(
     me: Option<NodeId>,
-    members: &[(NodeId, State, u32)],
+    members: &[(NodeId, MemberState, u32)],
     flows: &[Flow],
     room_flows: &[RoomFlow],
 ) -> Html {
@@ -270,12 +270,12 @@ fn live_graph(
     }
 }
 
-fn state_name(state: State) -> &'static str {
+fn state_name(state: MemberState) -> &'static str {
     match state {
-        State::Alive => "alive",
-        State::Suspect => "suspect",
-        State::Dead => "dead",
-        State::Left => "left",
+        MemberState::Alive => "alive",
+        MemberState::Suspect => "suspect",
+        MemberState::Dead => "dead",
+        MemberState::Left => "left",
     }
 }
 
@@ -426,7 +426,7 @@ pub fn LivePanel() -> Html {
         (Link::Down(reason), _) => ("error", format!("Relay connection {reason}.")),
         _ => ("pending", "Connecting to the relay...".to_string()),
     };
-    let members: Vec<(NodeId, State, u32)> = live
+    let members: Vec<(NodeId, MemberState, u32)> = live
         .node()
         .map(|node| {
             node.membership()

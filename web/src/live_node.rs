@@ -9,10 +9,10 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use gossip_core::error::ConfigError;
-use gossip_core::node::{Mechanism, Node, NodeConfig, NodeEvent};
-use gossip_core::store::Stamp;
+use gossip_core::ConfigError;
+use gossip_core::Stamp;
 use gossip_core::wire::{self, Message};
+use gossip_core::{Mechanism, Node, NodeConfig, NodeEvent};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 use gossip_relay_frame::{self as relay_frame, Control};
 
@@ -392,7 +392,7 @@ impl LiveNode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gossip_core::node::{LivePeerOptions, Receipts};
+    use gossip_core::{LivePeerOptions, Receipts};
     use gossip_relay_frame::BROADCAST;
     use wasm_bindgen_test::wasm_bindgen_test;
 

@@ -18,7 +18,7 @@ mod sweep;
 mod system_view;
 mod timeline;
 
-use gossip_core::rumor::{Direction, LossOfInterest, Trigger};
+use gossip_core::{Direction, LossOfInterest, Trigger};
 use gossip_sim::network::{RoundFault, ScheduledRoundFault};
 use gossip_sim::presets;
 use gossip_sim::recorded_run::Recording;

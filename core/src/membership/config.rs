@@ -191,7 +191,7 @@ mod tests {
             ),
         ];
         for (config, message) in messages {
-            assert_eq!(String::from(config.validate().unwrap_err()), message);
+            assert_eq!(config.validate().unwrap_err().to_string(), message);
         }
         let json = serde_json::to_string(&SwimConfig::default()).unwrap();
         assert_eq!(

@@ -4,7 +4,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::message::Update;
+use super::message::MemberUpdate;
 use crate::NodeId;
 
 /// The dissemination buffer: at most one pending update per member (the latest), ranked by fewest
@@ -13,7 +13,7 @@ use crate::NodeId;
 #[derive(Clone, Debug, Default)]
 pub(super) struct Piggyback {
     /// id -> (update, transmissions so far, insertion order).
-    entries: BTreeMap<NodeId, (Update, u32, u64)>,
+    entries: BTreeMap<NodeId, (MemberUpdate, u32, u64)>,
     /// The keys of `entries` by rank: (transmissions so far, newest first, id).
     ranked: BTreeSet<(u32, Reverse<u64>, NodeId)>,
     /// The insertion order of the next update pushed.
@@ -32,7 +32,7 @@ impl Piggyback {
     }
 
     /// Queues `update`, never sent yet, in place of any update about the same member.
-    pub(super) fn push(&mut self, update: Update) {
+    pub(super) fn push(&mut self, update: MemberUpdate) {
         if let Some((_, sent, order)) = self.entries.remove(&update.id) {
             self.ranked.remove(&(sent, Reverse(order), update.id));
         }
@@ -43,14 +43,14 @@ impl Piggyback {
     }
 
     /// Sends the update about `id` once more, if one is queued.
-    pub(super) fn take_one(&mut self, id: NodeId, limit: u32) -> Option<Update> {
+    pub(super) fn take_one(&mut self, id: NodeId, limit: u32) -> Option<MemberUpdate> {
         let &(_, sent, order) = self.entries.get(&id)?;
         Some(self.send((sent, Reverse(order), id), limit))
     }
 
     /// Takes up to `max` updates for one message, fewest sends first, none about an id in
     /// `skip`.
-    pub(super) fn take(&mut self, max: usize, limit: u32, skip: &[NodeId]) -> Vec<Update> {
+    pub(super) fn take(&mut self, max: usize, limit: u32, skip: &[NodeId]) -> Vec<MemberUpdate> {
         let picked: Vec<_> = self
             .ranked
             .iter()
@@ -65,7 +65,7 @@ impl Piggyback {
     }
 
     /// Counts one send of the update ranked at `key`; it leaves the buffer after `limit` sends.
-    fn send(&mut self, key: (u32, Reverse<u64>, NodeId), limit: u32) -> Update {
+    fn send(&mut self, key: (u32, Reverse<u64>, NodeId), limit: u32) -> MemberUpdate {
         self.ranked.remove(&key);
         let (sent, order, id) = key;
         let sent = sent + 1;
@@ -87,14 +87,14 @@ impl Piggyback {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::membership::message::State;
+    use crate::membership::message::MemberState;
     use wasm_bindgen_test::wasm_bindgen_test;
 
-    fn update(id: NodeId, incarnation: u32) -> Update {
-        Update {
+    fn update(id: NodeId, incarnation: u32) -> MemberUpdate {
+        MemberUpdate {
             id,
             incarnation,
-            state: State::Alive,
+            state: MemberState::Alive,
             origin: None,
         }
     }

@@ -142,7 +142,7 @@ mod tests {
 
     use super::*;
     use crate::Time;
-    use crate::membership::message::State;
+    use crate::membership::message::MemberState;
     use crate::seeded_rng;
     use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -161,7 +161,7 @@ mod tests {
                     _ => rng.random_range(0..(step + 8)),
                 };
                 let member = Member {
-                    state: State::Alive,
+                    state: MemberState::Alive,
                     incarnation: round * 1_000 + step,
                     since: Time::from(step),
                     suspect_deadline: None,

@@ -10,7 +10,7 @@ use crate::{NodeId, Time};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
-pub enum State {
+pub enum MemberState {
     /// Up, as far as anyone has said.
     Alive = 0,
     /// A probe of it failed; it is declared Dead unless it refutes within the suspicion timeout.
@@ -21,10 +21,10 @@ pub enum State {
     Left = 3,
 }
 
-impl State {
+impl MemberState {
     /// Alive or Suspect: still in the group, still probed.
     pub fn is_live(self) -> bool {
-        matches!(self, State::Alive | State::Suspect)
+        matches!(self, MemberState::Alive | MemberState::Suspect)
     }
 }
 
@@ -39,8 +39,8 @@ impl State {
 /// | Left(j)      | i > j    | never      | never   | never   |
 ///
 /// - Alive(i) overrides anything at a lower incarnation: a refutation of a suspicion, and a
-///   member coming back after a Dead or Left verdict (see the [`membership`](crate::membership)
-///   documentation).
+///   member coming back after a Dead or Left verdict (see the module
+///   documentation of `membership`, in its source).
 /// - Suspect(i) overrides Alive(j) iff i >= j and Suspect(j) iff i > j, as in the paper; a
 ///   tombstone is revived by the member's own Alive only.
 /// - Dead and Left override a live state at the same or a lower incarnation. The paper's Confirm
@@ -48,8 +48,8 @@ impl State {
 ///   not kill it again, now that a verdict can be refuted.
 /// - Left, the member's own word, also replaces a Dead verdict at the same or a lower incarnation.
 ///   Otherwise verdicts do not replace verdicts.
-pub fn supersedes(new: State, new_inc: u32, old: State, old_inc: u32) -> bool {
-    use State::{Alive, Dead, Left, Suspect};
+pub fn supersedes(new: MemberState, new_inc: u32, old: MemberState, old_inc: u32) -> bool {
+    use MemberState::{Alive, Dead, Left, Suspect};
     match (old, new) {
         (_, Alive) => new_inc > old_inc,
         (Alive, Suspect) => new_inc >= old_inc,
@@ -61,13 +61,13 @@ pub fn supersedes(new: State, new_inc: u32, old: State, old_inc: u32) -> bool {
 
 /// One membership update, as disseminated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Update {
+pub struct MemberUpdate {
     /// The member the update is about.
     pub id: NodeId,
     /// The member's incarnation the state is held at (section 4.2).
     pub incarnation: u32,
     /// What the member is said to be.
-    pub state: State,
+    pub state: MemberState,
     /// For a suspicion: the member that raised it. Lifeguard counts the independent ones.
     pub origin: Option<NodeId>,
 }
@@ -82,14 +82,14 @@ pub enum SwimMessage {
         /// The sender's sequence number, echoed by the ack.
         seq: u32,
         /// Piggybacked membership updates.
-        updates: Vec<Update>,
+        updates: Vec<MemberUpdate>,
     },
     /// Answer to the ping with the same `seq`.
     Ack {
         /// The sequence number of the ping answered.
         seq: u32,
         /// Piggybacked membership updates.
-        updates: Vec<Update>,
+        updates: Vec<MemberUpdate>,
     },
     /// Asks the recipient to ping `target` and forward its ack (`seq` is the requester's).
     PingReq {
@@ -98,7 +98,7 @@ pub enum SwimMessage {
         /// The member to ping on the requester's behalf.
         target: NodeId,
         /// Piggybacked membership updates.
-        updates: Vec<Update>,
+        updates: Vec<MemberUpdate>,
     },
     /// An intermediary forwarding `target`'s ack for the requester's probe `seq`.
     IndirectAck {
@@ -107,7 +107,7 @@ pub enum SwimMessage {
         /// The member that answered.
         target: NodeId,
         /// Piggybacked membership updates.
-        updates: Vec<Update>,
+        updates: Vec<MemberUpdate>,
     },
     /// A newcomer asking a seed member to let it in.
     Join {
@@ -123,7 +123,7 @@ pub enum SwimMessage {
     /// Part of the seed's membership list, for a joiner.
     Sync {
         /// Members as the seed holds them, the seed itself first.
-        members: Vec<Update>,
+        members: Vec<MemberUpdate>,
     },
 }
 
@@ -209,7 +209,7 @@ impl MemberEvent {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Member {
     /// What it is believed to be.
-    pub state: State,
+    pub state: MemberState,
     /// The incarnation that state is held at.
     pub incarnation: u32,
     /// When the current state began here.
@@ -225,7 +225,7 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn precedence_follows_swim_section_4_2_and_memberlist_for_verdicts() {
-        use State::*;
+        use MemberState::*;
         // Alive(i) overrides Alive(j) and Suspect(j) iff i > j.
         assert!(supersedes(Alive, 2, Suspect, 1));
         assert!(!supersedes(Alive, 1, Suspect, 1));
@@ -292,10 +292,10 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn messages_round_trip_through_serde() {
-        let updates = vec![Update {
+        let updates = vec![MemberUpdate {
             id: 1,
             incarnation: 2,
-            state: State::Suspect,
+            state: MemberState::Suspect,
             origin: None,
         }];
         let messages = [

@@ -89,8 +89,8 @@
 //! before it:
 //! - `math.rs`: [`ceil_ln`], the integer logarithm of the `log(n + 1)` factors.
 //! - `config.rs`: [`SwimConfig`] and its validation.
-//! - `message.rs`: what members say and know: [`State`] and its precedence ([`supersedes`]),
-//!   [`Update`], [`SwimMessage`], [`MemberEvent`], [`Member`].
+//! - `message.rs`: what members say and know: [`MemberState`] and its precedence ([`supersedes`]),
+//!   [`MemberUpdate`], [`SwimMessage`], [`MemberEvent`], [`Member`].
 //! - `member_table.rs`: the table of every member heard of, indexed by id.
 //! - `dissemination.rs`: the piggyback buffer of infection-style dissemination (section 4.1).
 //! - `lifeguard.rs`: Lifeguard's local health, nack accounting and dynamic suspicion timeouts.
@@ -107,5 +107,5 @@ mod swim;
 
 pub use config::SwimConfig;
 pub use math::ceil_ln;
-pub use message::{Member, MemberEvent, State, SwimMessage, Update, supersedes};
+pub use message::{Member, MemberEvent, MemberState, MemberUpdate, SwimMessage, supersedes};
 pub use swim::Swim;

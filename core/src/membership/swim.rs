@@ -14,7 +14,7 @@ use super::dissemination::Piggyback;
 use super::lifeguard::{Lifeguard, NackTally};
 use super::math::ceil_ln;
 use super::member_table::MemberTable;
-use super::message::{Member, MemberEvent, State, SwimMessage, Update, supersedes};
+use super::message::{Member, MemberEvent, MemberState, MemberUpdate, SwimMessage, supersedes};
 use crate::{NodeId, Time};
 
 /// The probe of the current period.
@@ -149,7 +149,7 @@ impl Swim {
     }
 
     /// True once this member heard itself declared Dead. For information only: it refuted, as
-    /// the [`membership`](crate::membership) documentation describes, and carries on under the
+    /// the module documentation of `membership` (in its source) describes, and carries on under the
     /// same id.
     pub fn declared_dead(&self) -> bool {
         self.declared_dead
@@ -211,10 +211,10 @@ impl Swim {
         self.joining = Some((seed, now + self.config.protocol_period));
         let incarnation = self.incarnation;
         // The joiner announces itself too, so that news of it spreads from two places.
-        self.piggyback.push(Update {
+        self.piggyback.push(MemberUpdate {
             id: self.me,
             incarnation,
-            state: State::Alive,
+            state: MemberState::Alive,
             origin: None,
         });
         self.transmits
@@ -264,10 +264,10 @@ impl Swim {
         self.phase = Phase::Leaving;
         self.probe = None;
         self.joining = None;
-        self.piggyback.push(Update {
+        self.piggyback.push(MemberUpdate {
             id: self.me,
             incarnation: self.incarnation,
-            state: State::Left,
+            state: MemberState::Left,
             origin: None,
         });
         if self.live == 0 {
@@ -452,10 +452,10 @@ impl Swim {
                 }
             }
             SwimMessage::Join { incarnation } => {
-                let joiner = Update {
+                let joiner = MemberUpdate {
                     id: from,
                     incarnation,
-                    state: State::Alive,
+                    state: MemberState::Alive,
                     origin: None,
                 };
                 self.apply(now, joiner, true, rng);
@@ -517,27 +517,29 @@ impl Swim {
     /// The Dead or Left verdict this member holds about `to`, if any: what a message to `to`
     /// carries so that `to` learns of it. With Lifeguard a suspicion too (the buddy system: the
     /// suspect hears of it from the first member that talks to it, and refutes sooner).
-    fn certificate(&self, to: NodeId) -> Option<Update> {
+    fn certificate(&self, to: NodeId) -> Option<MemberUpdate> {
         let buddy = self.lifeguard.is_some();
         self.members
             .get(&to)
-            .filter(|member| !member.state.is_live() || (buddy && member.state == State::Suspect))
-            .map(|member| Update {
+            .filter(|member| {
+                !member.state.is_live() || (buddy && member.state == MemberState::Suspect)
+            })
+            .map(|member| MemberUpdate {
                 id: to,
                 incarnation: member.incarnation,
                 state: member.state,
-                origin: (member.state == State::Suspect).then_some(self.me),
+                origin: (member.state == MemberState::Suspect).then_some(self.me),
             })
     }
 
     /// The updates for one message to `to`: this member's own first (a refutation, its Left),
     /// then the verdict it holds about `to` if any (so that a member declared dead learns it from
     /// whoever it talks to), then the rest of the piggyback buffer, fewest sends first.
-    fn updates_for(&mut self, to: NodeId) -> Vec<Update> {
+    fn updates_for(&mut self, to: NodeId) -> Vec<MemberUpdate> {
         let max = usize::from(self.config.max_piggyback);
         let limit = self.retransmit_limit();
         let certificate = self.certificate(to);
-        let mut updates: Vec<Update> = self
+        let mut updates: Vec<MemberUpdate> = self
             .piggyback
             .take_one(self.me, limit)
             .into_iter()
@@ -586,7 +588,7 @@ impl Swim {
         &mut self,
         now: Time,
         from: NodeId,
-        updates: &[Update],
+        updates: &[MemberUpdate],
         rng: &mut R,
     ) {
         for &update in updates.iter().take(usize::from(self.config.max_piggyback)) {
@@ -598,10 +600,10 @@ impl Swim {
     /// A sender we never heard of is evidently up: list it, without spreading the news.
     fn add_quietly<R: Rng + ?Sized>(&mut self, now: Time, from: NodeId, rng: &mut R) {
         if from != self.me && !self.members.contains_key(&from) {
-            let update = Update {
+            let update = MemberUpdate {
                 id: from,
                 incarnation: 0,
-                state: State::Alive,
+                state: MemberState::Alive,
                 origin: None,
             };
             self.apply(now, update, false, rng);
@@ -613,7 +615,7 @@ impl Swim {
     fn apply<R: Rng + ?Sized>(
         &mut self,
         now: Time,
-        update: Update,
+        update: MemberUpdate,
         disseminate: bool,
         rng: &mut R,
     ) {
@@ -621,7 +623,7 @@ impl Swim {
             self.apply_about_me(update);
             return;
         }
-        let Update {
+        let MemberUpdate {
             id,
             incarnation,
             state,
@@ -630,12 +632,12 @@ impl Swim {
         // Lifeguard: a suspicion already held here, at the same incarnation, is confirmed by
         // whoever else raised it.
         if self.lifeguard.is_some()
-            && state == State::Suspect
+            && state == MemberState::Suspect
             && let Some(origin) = origin
             && self
                 .members
                 .get(&id)
-                .is_some_and(|m| m.state == State::Suspect && m.incarnation == incarnation)
+                .is_some_and(|m| m.state == MemberState::Suspect && m.incarnation == incarnation)
         {
             self.confirm(id, origin, update);
             return;
@@ -657,9 +659,9 @@ impl Swim {
         }
         let was_live = old.is_some_and(|m| m.state.is_live());
         let suspect_deadline =
-            (state == State::Suspect).then(|| now + self.new_suspicion(now, id, origin));
+            (state == MemberState::Suspect).then(|| now + self.new_suspicion(now, id, origin));
         let since = match old {
-            Some(m) if m.state == state && state == State::Alive => m.since,
+            Some(m) if m.state == state && state == MemberState::Alive => m.since,
             _ => now,
         };
         self.members.insert(
@@ -677,8 +679,8 @@ impl Swim {
         let old_state = old.map(|m| m.state);
         if old_state != Some(state) {
             for (list, listed) in [
-                (&mut self.alive, State::Alive),
-                (&mut self.dead, State::Dead),
+                (&mut self.alive, MemberState::Alive),
+                (&mut self.dead, MemberState::Dead),
             ] {
                 if old_state == Some(listed) {
                     if let Ok(index) = list.binary_search(&id) {
@@ -716,22 +718,22 @@ impl Swim {
             });
         }
         let event = match (old.map(|m| m.state), state) {
-            (_, State::Suspect) => Some(MemberEvent::Suspected {
+            (_, MemberState::Suspect) => Some(MemberEvent::Suspected {
                 id,
                 incarnation,
                 at: now,
             }),
-            (Some(State::Suspect), State::Alive) => Some(MemberEvent::Refuted {
+            (Some(MemberState::Suspect), MemberState::Alive) => Some(MemberEvent::Refuted {
                 id,
                 incarnation,
                 at: now,
             }),
-            (Some(_), State::Dead) => Some(MemberEvent::Failed {
+            (Some(_), MemberState::Dead) => Some(MemberEvent::Failed {
                 id,
                 incarnation,
                 at: now,
             }),
-            (Some(_), State::Left) => Some(MemberEvent::Left {
+            (Some(_), MemberState::Left) => Some(MemberEvent::Left {
                 id,
                 incarnation,
                 at: now,
@@ -758,7 +760,7 @@ impl Swim {
 
     /// Lifeguard: `origin` also suspects `id`. A new origin shortens the timeout and the
     /// confirmation is passed on, so that others count it too.
-    fn confirm(&mut self, id: NodeId, origin: NodeId, update: Update) {
+    fn confirm(&mut self, id: NodeId, origin: NodeId, update: MemberUpdate) {
         let plain = self.suspicion_timeout();
         let Some(deadline) = self
             .lifeguard
@@ -778,22 +780,22 @@ impl Swim {
         self.piggyback.push(update);
     }
 
-    fn apply_about_me(&mut self, update: Update) {
+    fn apply_about_me(&mut self, update: MemberUpdate) {
         if self.phase != Phase::Active {
             return;
         }
         match update.state {
-            State::Alive => {
+            MemberState::Alive => {
                 self.incarnation = self.incarnation.max(update.incarnation);
             }
             // Section 4.2: refute by outbidding the suspicion's incarnation. Declared dead, or
             // still held Left after a rejoin: refuted the same way (memberlist's rule). News this
             // member has already outbid comes from someone who may have missed the refutation
             // (all its sends can be lost): say it again.
-            State::Suspect | State::Dead | State::Left => {
-                self.declared_dead |= update.state == State::Dead;
+            MemberState::Suspect | MemberState::Dead | MemberState::Left => {
+                self.declared_dead |= update.state == MemberState::Dead;
                 // A Left is refuted after a rejoin, not for being slow.
-                if update.state != State::Left
+                if update.state != MemberState::Left
                     && let Some(lifeguard) = &mut self.lifeguard
                 {
                     lifeguard.on_refuted();
@@ -811,10 +813,10 @@ impl Swim {
     /// Takes `incarnation` and disseminates Alive at it, ahead of any other update.
     fn refute(&mut self, incarnation: u32) {
         self.incarnation = incarnation;
-        self.piggyback.push(Update {
+        self.piggyback.push(MemberUpdate {
             id: self.me,
             incarnation,
-            state: State::Alive,
+            state: MemberState::Alive,
             origin: None,
         });
     }
@@ -825,10 +827,10 @@ impl Swim {
                 break;
             }
             let incarnation = self.members[&id].incarnation;
-            let dead = Update {
+            let dead = MemberUpdate {
                 id,
                 incarnation,
-                state: State::Dead,
+                state: MemberState::Dead,
                 origin: None,
             };
             // Removes the suspicion too.
@@ -902,12 +904,12 @@ impl Swim {
             return;
         }
         if let Some(member) = self.members.get(&probe.target)
-            && member.state == State::Alive
+            && member.state == MemberState::Alive
         {
-            let suspect = Update {
+            let suspect = MemberUpdate {
                 id: probe.target,
                 incarnation: member.incarnation,
-                state: State::Suspect,
+                state: MemberState::Suspect,
                 origin: Some(self.me),
             };
             self.apply(now, suspect, true, rng);
@@ -970,20 +972,20 @@ impl Swim {
 
     /// Sends a joiner this member's list (itself first), `sync_chunk` entries per message.
     fn send_sync(&mut self, joiner: NodeId) {
-        let me = Update {
+        let me = MemberUpdate {
             id: self.me,
             incarnation: self.incarnation,
             state: if self.phase == Phase::Active {
-                State::Alive
+                MemberState::Alive
             } else {
-                State::Left
+                MemberState::Left
             },
             origin: None,
         };
         // The joiner's own entry too: if it is a verdict, the joiner is coming back under an id
         // the group holds dead or left, and refutes.
-        let list: Vec<Update> = std::iter::once(me)
-            .chain(self.members.iter().map(|(id, member)| Update {
+        let list: Vec<MemberUpdate> = std::iter::once(me)
+            .chain(self.members.iter().map(|(id, member)| MemberUpdate {
                 id,
                 incarnation: member.incarnation,
                 state: member.state,

@@ -10,7 +10,7 @@
 //! The decisions live here, on [`RumorState`], so that the round simulator and a live node make
 //! exactly the same ones. [`monger`] drives them for live nodes with many rumors at once.
 
-pub mod monger;
+pub(crate) mod monger;
 
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
@@ -42,7 +42,7 @@ pub enum Trigger {
     Blind,
 }
 
-pub use crate::Direction;
+use crate::Direction;
 
 /// Rumor mongering parameters. Absent fields take their defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::faults::{ScheduledClusterFault, probability, validate_schedule};
 use crate::error::SimError;
 use crate::link::Latency;
+use gossip_core::NodeConfig;
 use gossip_core::Time;
-use gossip_core::node::NodeConfig;
 
 /// A run of the event engine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -14,9 +14,9 @@ use crate::error::SimError;
 use crate::link::{Link, LossDraw};
 use crate::process::{Arrival, Hooks, Runner, WakeRule};
 use crate::topology::{Topology, TopologyKind};
-use gossip_core::node::{Node, NodeEvent};
-use gossip_core::store::Stamp;
+use gossip_core::Stamp;
 use gossip_core::wire::{self, Message};
+use gossip_core::{Node, NodeEvent};
 use gossip_core::{NodeId, Time, seeded_rng};
 
 /// Where a node is in its life.

@@ -1,6 +1,6 @@
-//! The event-driven engine: live [`Node`](gossip_core::node::Node)s (SWIM, anti-entropy, rumor
+//! The event-driven engine: live [`Node`](gossip_core::Node)s (SWIM, anti-entropy, rumor
 //! mongering, direct mail) exchanging messages over a simulated network, with faults on a
-//! schedule. It is the general, fast version of the test harness in [`gossip_core::node`], for
+//! schedule. It is the general, fast version of the test harness in [`gossip_core::Node`], for
 //! protocols where timing matters.
 //!
 //! Time is in milliseconds. The loop is the one of [`crate::process`], which also runs the
@@ -10,7 +10,7 @@
 //! when that moves, a new wake-up is queued and the old one is ignored when it comes up (a stale
 //! entry is cheaper than removing it from the queue). Message values are handed over as they
 //! are, never encoded; [`gossip_core::wire::encoded_len`] gives the bytes each would take. SWIM's
-//! protocol periods start at multiples of the period (see [`gossip_core::membership`]), so the
+//! protocol periods start at multiples of the period (see [`gossip_core::Swim`]), so the
 //! nodes probe in step, as in the paper's synchronous model.
 //!
 //! Links: every message independently draws a latency from the [`Latency`] model (fixed,

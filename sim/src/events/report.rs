@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::Figure;
-use gossip_core::membership::{MemberEvent, State};
-use gossip_core::store::Stamp;
+use gossip_core::Stamp;
+use gossip_core::{MemberEvent, MemberState};
 use gossip_core::{NodeId, Time};
 
 /// Counts over one time step, `[at - sample_every, at)`. View counts are over the live nodes'
@@ -353,11 +353,11 @@ struct Held {
 
 impl Held {
     /// Uncounts a view that is replaced.
-    fn forget(&mut self, old: Option<State>) {
+    fn forget(&mut self, old: Option<MemberState>) {
         match old {
-            Some(State::Suspect) => self.suspects -= 1,
-            Some(State::Dead) => self.dead -= 1,
-            Some(State::Left) => self.left -= 1,
+            Some(MemberState::Suspect) => self.suspects -= 1,
+            Some(MemberState::Dead) => self.dead -= 1,
+            Some(MemberState::Left) => self.left -= 1,
             _ => {}
         }
     }
@@ -381,7 +381,7 @@ pub(super) struct Books {
     next_sample: Time,
     sample_every: Time,
     /// Non-Alive views, by (observer, subject): what the next member event changes from.
-    views: BTreeMap<(NodeId, NodeId), State>,
+    views: BTreeMap<(NodeId, NodeId), MemberState>,
     /// By node id.
     held: Vec<Held>,
     /// By node id: its latest crash, an index into `crashes`.
@@ -549,7 +549,7 @@ impl Books {
             MemberEvent::Suspected { .. } => {
                 self.totals.suspected += 1;
                 self.step.suspected += 1;
-                if self.views.insert(key, State::Suspect) != Some(State::Suspect) {
+                if self.views.insert(key, MemberState::Suspect) != Some(MemberState::Suspect) {
                     self.held[observer as usize].suspects += 1;
                 }
                 if running {
@@ -562,14 +562,14 @@ impl Books {
             MemberEvent::Refuted { .. } => {
                 self.totals.refuted += 1;
                 self.step.refuted += 1;
-                if self.views.remove(&key) == Some(State::Suspect) {
+                if self.views.remove(&key) == Some(MemberState::Suspect) {
                     self.held[observer as usize].suspects -= 1;
                 }
             }
             MemberEvent::Failed { .. } => {
                 self.totals.failed += 1;
                 self.step.failed += 1;
-                let old = self.views.insert(key, State::Dead);
+                let old = self.views.insert(key, MemberState::Dead);
                 let held = &mut self.held[observer as usize];
                 held.forget(old);
                 held.dead += 1;
@@ -586,15 +586,15 @@ impl Books {
             MemberEvent::Left { .. } => {
                 self.totals.left += 1;
                 self.step.left += 1;
-                let old = self.views.insert(key, State::Left);
+                let old = self.views.insert(key, MemberState::Left);
                 let held = &mut self.held[observer as usize];
                 match old {
-                    Some(State::Suspect) => held.suspects -= 1,
-                    Some(State::Dead) => held.dead -= 1,
+                    Some(MemberState::Suspect) => held.suspects -= 1,
+                    Some(MemberState::Dead) => held.dead -= 1,
                     _ => {}
                 }
                 held.left += 1;
-                if old != Some(State::Dead)
+                if old != Some(MemberState::Dead)
                     && let Some(crash) = self.open_crash(subject, running)
                 {
                     self.crash_verdicts[crash] += 1;
@@ -618,7 +618,7 @@ impl Books {
         let everyone = live.iter().all(|&observer| {
             matches!(
                 self.views.get(&(observer, subject)),
-                Some(State::Dead | State::Left)
+                Some(MemberState::Dead | MemberState::Left)
             )
         });
         if everyone {
@@ -707,7 +707,7 @@ impl Books {
             if let Some(seen) = states.get_mut(subject as usize)
                 && observer_live
             {
-                let severity = if state == State::Suspect { 1 } else { 2 };
+                let severity = if state == MemberState::Suspect { 1 } else { 2 };
                 *seen = (*seen).max(severity);
             }
         }

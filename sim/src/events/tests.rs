@@ -5,9 +5,9 @@
 use super::*;
 use crate::error::SimError;
 use crate::topology::{Topology, TopologyKind};
-use gossip_core::direct_mail::DirectMailConfig;
-use gossip_core::membership::State;
-use gossip_core::node::NodeConfig;
+use gossip_core::DirectMailConfig;
+use gossip_core::MemberState;
+use gossip_core::NodeConfig;
 use gossip_core::{NodeId, Time, seeded_rng};
 use rand::RngExt;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -183,7 +183,7 @@ fn swim_detects_a_crash_everywhere_first_suspicion_after_about_e_over_e_minus_1_
                 .member(victim)
                 .unwrap()
                 .state;
-            assert_eq!(state, State::Dead, "seed {seed}, node {id}");
+            assert_eq!(state, MemberState::Dead, "seed {seed}, node {id}");
         }
         assert_eq!(sim.samples().last().unwrap().dead_views, u64::from(n - 1));
         let first = crash.first_suspected.unwrap();
@@ -305,7 +305,7 @@ fn after_a_long_partition_the_halves_refute_and_merge() {
         assert!(membership.incarnation() >= 1, "node {id} refuted");
         for other in (0..20).filter(|&other| other != id) {
             let state = membership.member(other).map(|m| m.state);
-            assert_eq!(state, Some(State::Alive), "{other} at {id}");
+            assert_eq!(state, Some(MemberState::Alive), "{other} at {id}");
         }
     }
     for write in &report.writes {
@@ -467,7 +467,7 @@ fn restarts_with_and_without_state() {
     assert!(report.crashes[0].first_suspected.is_some());
     assert_eq!(report.crashes[0].first_failed, None);
     for id in (0..20).filter(|&id| id != 6) {
-        assert_eq!(state_of(&sim, id, 6), Some(State::Alive), "node {id}");
+        assert_eq!(state_of(&sim, id, 6), Some(MemberState::Alive), "node {id}");
     }
 
     // Back with its state after the group declared it dead: the first node it talks to tells
@@ -484,7 +484,7 @@ fn restarts_with_and_without_state() {
     for id in (0..20).filter(|&id| id != 6) {
         let member = sim.node(id).unwrap().membership().member(6).copied();
         let view = member.map(|m| (m.state, m.incarnation));
-        assert_eq!(view, Some((State::Alive, incarnation)), "node {id}");
+        assert_eq!(view, Some((MemberState::Alive, incarnation)), "node {id}");
     }
 
     // Without state: a fresh node under a new id joins; the old id stays dead.
@@ -495,8 +495,12 @@ fn restarts_with_and_without_state() {
     assert_eq!(sim.live_nodes().len(), 20);
     for &id in sim.live_nodes() {
         if id != 20 {
-            assert_eq!(state_of(&sim, id, 20), Some(State::Alive), "node {id}");
-            assert_eq!(state_of(&sim, id, 6), Some(State::Dead), "node {id}");
+            assert_eq!(
+                state_of(&sim, id, 20),
+                Some(MemberState::Alive),
+                "node {id}"
+            );
+            assert_eq!(state_of(&sim, id, 6), Some(MemberState::Dead), "node {id}");
         }
     }
     assert_eq!(sim.node(20).unwrap().membership().group_size(), 20);

@@ -19,8 +19,8 @@
 //! (GossipInterval, GossipNodes: here updates ride on probes only), its TCP fallback ping and
 //! its periodic full push/pull state sync.
 
-use gossip_core::membership::SwimConfig;
-use gossip_core::node::NodeConfig;
+use gossip_core::NodeConfig;
+use gossip_core::SwimConfig;
 
 /// memberlist's `DefaultLANConfig`, as SWIM settings.
 pub fn lan() -> SwimConfig {

@@ -1,7 +1,7 @@
 //! Real systems as models: each is a composition of gossip mechanisms with that system's
 //! documented rules and default parameters (each module cites its sources), run on the
 //! [`crate::models`] engine (the event loop of [`crate::process`]), or for memberlist on the
-//! live node of [`gossip_core::node`].
+//! live node of [`gossip_core::Node`].
 //!
 //! - [`redis`]: the Redis Cluster bus (PING/PONG gossip, PFAIL, FAIL by a majority of masters).
 //! - [`cassandra`]: Cassandra's gossiper (Syn/Ack/Ack2 digests, heartbeats, phi-accrual).

@@ -58,7 +58,7 @@ fn crash_is_detected(n: usize, seed: u64, loss: f64) -> Time {
     let bound = (2 * (n as Time - 1)) * period + timeout;
     net.run_until(crash + bound + 1);
     for i in (0..n).filter(|&i| i != victim) {
-        assert_eq!(net.view(i, victim), Some(State::Dead), "seen by {i}");
+        assert_eq!(net.view(i, victim), Some(MemberState::Dead), "seen by {i}");
     }
     // Nobody else is declared dead, and with no loss nobody else is even suspected.
     for (_, event) in net
@@ -148,7 +148,7 @@ fn a_falsely_suspected_member_refutes_and_stays_alive() {
         let member = net.nodes[i].member(victim as NodeId).unwrap();
         assert_eq!(
             (member.state, member.incarnation),
-            (State::Alive, incarnation),
+            (MemberState::Alive, incarnation),
             "seen by {i}"
         );
     }
@@ -175,7 +175,7 @@ fn a_graceful_leave_is_seen_as_left_never_dead() {
         "silent once announced"
     );
     for i in (0..n).filter(|&i| i != leaver) {
-        assert_eq!(net.view(i, leaver), Some(State::Left), "seen by {i}");
+        assert_eq!(net.view(i, leaver), Some(MemberState::Left), "seen by {i}");
     }
     let about: Vec<MemberEvent> = net.events_about(leaver).map(|(_, e)| *e).collect();
     assert!(!about.iter().any(is_failed), "{about:?}");
@@ -188,7 +188,7 @@ fn a_graceful_leave_is_seen_as_left_never_dead() {
 }
 
 /// The view of `id` at every running member but itself: (state, incarnation).
-fn views_of(net: &Net, id: usize) -> Vec<(State, u32)> {
+fn views_of(net: &Net, id: usize) -> Vec<(MemberState, u32)> {
     (0..net.nodes.len())
         .filter(|&i| i != id && !net.down[i])
         .map(|i| {
@@ -215,7 +215,7 @@ fn dead_member_comes_back(n: usize, victim: usize, seed: u64) -> Time {
     assert!(
         views_of(&net, victim)
             .iter()
-            .all(|&v| v == (State::Dead, 0))
+            .all(|&v| v == (MemberState::Dead, 0))
     );
     assert!(!net.nodes[victim].declared_dead());
 
@@ -237,7 +237,7 @@ fn dead_member_comes_back(n: usize, victim: usize, seed: u64) -> Time {
     assert!(
         views_of(&net, victim)
             .iter()
-            .all(|&v| v == (State::Alive, incarnation)),
+            .all(|&v| v == (MemberState::Alive, incarnation)),
         "{:?}",
         views_of(&net, victim)
     );
@@ -296,7 +296,7 @@ fn partition_heals(n: usize, half: usize, seed: u64) -> (Time, usize) {
     let across = |i: usize| if i < half { half..n } else { 0..half };
     for i in 0..n {
         for j in across(i) {
-            assert_eq!(net.view(i, j), Some(State::Dead), "{j} at {i}");
+            assert_eq!(net.view(i, j), Some(MemberState::Dead), "{j} at {i}");
         }
     }
 
@@ -377,7 +377,7 @@ fn leave_and_rejoin_twice(n: usize, leaver: usize, seed: u64) -> [Time; 2] {
         assert!(
             views_of(net, leaver)
                 .iter()
-                .all(|&v| v == (State::Left, left))
+                .all(|&v| v == (MemberState::Left, left))
         );
         if fresh {
             // A new process under the same id, knowing nothing: incarnation 0.
@@ -396,7 +396,7 @@ fn leave_and_rejoin_twice(n: usize, leaver: usize, seed: u64) -> [Time; 2] {
         assert!(
             views_of(net, leaver)
                 .iter()
-                .all(|&v| v == (State::Alive, incarnation))
+                .all(|&v| v == (MemberState::Alive, incarnation))
         );
         let joined = net.events[seen..]
             .iter()

@@ -16,10 +16,10 @@ fn lifeguard_member(me: NodeId, members: std::ops::RangeInclusive<NodeId>) -> Sw
 fn suspicion_from(origin: NodeId, about: NodeId) -> SwimMessage {
     SwimMessage::Ping {
         seq: origin,
-        updates: vec![Update {
+        updates: vec![MemberUpdate {
             id: about,
             incarnation: 0,
-            state: State::Suspect,
+            state: MemberState::Suspect,
             origin: Some(origin),
         }],
     }
@@ -113,10 +113,10 @@ fn lifeguard_tells_the_suspect_first() {
     let updates = swim.updates_for(5);
     assert_eq!(
         updates.first(),
-        Some(&Update {
+        Some(&MemberUpdate {
             id: 5,
             incarnation: 0,
-            state: State::Suspect,
+            state: MemberState::Suspect,
             origin: Some(0),
         }),
         "the buddy system puts the suspicion first in a message to the suspect"

@@ -145,7 +145,7 @@ impl Net {
         self.now = self.now.max(until);
     }
 
-    fn view(&self, observer: usize, id: usize) -> Option<State> {
+    fn view(&self, observer: usize, id: usize) -> Option<MemberState> {
         self.nodes[observer]
             .member(id as NodeId)
             .map(|member| member.state)
@@ -158,7 +158,7 @@ impl Net {
             .collect();
         up.iter().all(|&i| {
             up.iter()
-                .all(|&j| i == j || self.view(i, j) == Some(State::Alive))
+                .all(|&j| i == j || self.view(i, j) == Some(MemberState::Alive))
         })
     }
 
@@ -183,14 +183,14 @@ impl Net {
 
 /// The lists kept beside the member table say what a walk over it would.
 fn check_indices(swim: &Swim) {
-    let listed = |state: State| -> Vec<NodeId> {
+    let listed = |state: MemberState| -> Vec<NodeId> {
         swim.members()
             .filter(|(_, member)| member.state == state)
             .map(|(id, _)| id)
             .collect()
     };
-    assert_eq!(swim.alive, listed(State::Alive));
-    assert_eq!(swim.dead, listed(State::Dead));
+    assert_eq!(swim.alive, listed(MemberState::Alive));
+    assert_eq!(swim.dead, listed(MemberState::Dead));
     assert!(swim.members.iter().map(|(id, _)| id).is_sorted());
     assert_eq!(swim.members.iter().count(), swim.members.len());
 }

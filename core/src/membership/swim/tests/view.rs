@@ -5,12 +5,12 @@ use super::*;
 
 #[wasm_bindgen_test(unsupported = test)]
 fn a_members_view_follows_the_precedence_rules() {
-    use State::*;
+    use MemberState::*;
     // The same rules through a member's view, with the events they raise.
     let mut swim = Swim::new(0, SwimConfig::default());
     let mut rng = seeded_rng(1);
-    let ping = |updates: Vec<Update>| SwimMessage::Ping { seq: 0, updates };
-    let up = |incarnation, state| Update {
+    let ping = |updates: Vec<MemberUpdate>| SwimMessage::Ping { seq: 0, updates };
+    let up = |incarnation, state| MemberUpdate {
         id: 5,
         incarnation,
         state,
@@ -112,10 +112,10 @@ fn a_members_view_follows_the_precedence_rules() {
 fn a_suspected_member_refutes_with_a_higher_incarnation() {
     let mut swim = Swim::new(3, SwimConfig::default());
     let mut rng = seeded_rng(2);
-    let suspicion = Update {
+    let suspicion = MemberUpdate {
         id: 3,
         incarnation: 4,
-        state: State::Suspect,
+        state: MemberState::Suspect,
         origin: None,
     };
     swim.handle(
@@ -130,10 +130,10 @@ fn a_suspected_member_refutes_with_a_higher_incarnation() {
     assert_eq!(swim.incarnation(), 5);
     let (to, ack) = swim.poll_transmit().unwrap();
     assert_eq!(to, 1);
-    let refutation = Update {
+    let refutation = MemberUpdate {
         id: 3,
         incarnation: 5,
-        state: State::Alive,
+        state: MemberState::Alive,
         origin: None,
     };
     assert_eq!(
@@ -144,7 +144,7 @@ fn a_suspected_member_refutes_with_a_higher_incarnation() {
         }
     );
     // An older suspicion is already refuted and changes nothing.
-    let old = Update {
+    let old = MemberUpdate {
         incarnation: 2,
         ..suspicion
     };
@@ -161,7 +161,7 @@ fn piggyback_is_bounded_and_prefers_the_least_sent() {
     let config = SwimConfig::default();
     let max = usize::from(config.max_piggyback);
     let mut rng = seeded_rng(3);
-    let news = |id, state| Update {
+    let news = |id, state| MemberUpdate {
         id,
         incarnation: 0,
         state,
@@ -170,7 +170,7 @@ fn piggyback_is_bounded_and_prefers_the_least_sent() {
     // A sender stuffing more than `max_piggyback` updates into a message gets `max` applied.
     let mut swim = Swim::new(0, config);
     let stuffed = (100..100 + 2 * max as NodeId)
-        .map(|id| news(id, State::Alive))
+        .map(|id| news(id, MemberState::Alive))
         .collect();
     swim.handle(
         0,
@@ -187,10 +187,10 @@ fn piggyback_is_bounded_and_prefers_the_least_sent() {
     // buffer drains. A model of the buffer checks every ack: at most `max` updates, only the
     // latest news per member, and none sent more often than one left behind.
     let mut swim = Swim::new(0, config);
-    let mut model = BTreeMap::<NodeId, (State, u32)>::new();
+    let mut model = BTreeMap::<NodeId, (MemberState, u32)>::new();
     let ids: Vec<NodeId> = (2..42).collect();
-    let mut loads: Vec<Vec<Update>> = Vec::new();
-    for state in [State::Alive, State::Suspect] {
+    let mut loads: Vec<Vec<MemberUpdate>> = Vec::new();
+    for state in [MemberState::Alive, MemberState::Suspect] {
         for chunk in ids.chunks(max) {
             loads.push(chunk.iter().map(|&id| news(id, state)).collect());
         }
@@ -245,10 +245,10 @@ fn probe_targets_are_a_fresh_permutation_every_pass() {
     let mut swim = Swim::new(0, config);
     let mut rng = seeded_rng(4);
     let members = (1..10)
-        .map(|id| Update {
+        .map(|id| MemberUpdate {
             id,
             incarnation: 0,
-            state: State::Alive,
+            state: MemberState::Alive,
             origin: None,
         })
         .collect();
@@ -300,10 +300,10 @@ fn joining_retries_every_period_until_synced() {
         swim.poll_transmit(),
         Some((7, SwimMessage::Join { .. }))
     ));
-    let members = vec![Update {
+    let members = vec![MemberUpdate {
         id: 7,
         incarnation: 2,
-        state: State::Alive,
+        state: MemberState::Alive,
         origin: None,
     }];
     swim.handle(1050, 7, SwimMessage::Sync { members }, &mut rng);
@@ -325,17 +325,17 @@ fn own_updates_go_first_even_in_a_full_buffer() {
     // Member 1 pings with `max` fresh updates about 48 others each time: with 50 members the
     // limit is 3 * ceil(ln 51) = 12 sends, and the buffer always holds more than fit.
     let others = 48;
-    let news = |round: usize| -> Vec<Update> {
+    let news = |round: usize| -> Vec<MemberUpdate> {
         (0..max)
-            .map(|k| Update {
+            .map(|k| MemberUpdate {
                 id: 100 + ((round * max + k) % others) as NodeId,
                 incarnation: round as u32,
-                state: State::Alive,
+                state: MemberState::Alive,
                 origin: None,
             })
             .collect()
     };
-    let ack = |swim: &mut Swim, rng: &mut SimRng, updates: Vec<Update>| {
+    let ack = |swim: &mut Swim, rng: &mut SimRng, updates: Vec<MemberUpdate>| {
         swim.handle(0, 1, SwimMessage::Ping { seq: 0, updates }, rng);
         match swim.poll_transmit() {
             Some((1, SwimMessage::Ack { updates, .. })) => Some(updates),
@@ -354,25 +354,25 @@ fn own_updates_go_first_even_in_a_full_buffer() {
         // The own update: a Left, or the refutation of a suspicion.
         let own = if leaving {
             swim.leave(0);
-            Update {
+            MemberUpdate {
                 id: me,
                 incarnation: 0,
-                state: State::Left,
+                state: MemberState::Left,
                 origin: None,
             }
         } else {
-            let suspicion = Update {
+            let suspicion = MemberUpdate {
                 id: me,
                 incarnation: 0,
-                state: State::Suspect,
+                state: MemberState::Suspect,
                 origin: None,
             };
             let sent = ack(&mut swim, &mut rng, vec![suspicion]).unwrap();
             assert_eq!(sent[0].id, me);
-            Update {
+            MemberUpdate {
                 id: me,
                 incarnation: 1,
-                state: State::Alive,
+                state: MemberState::Alive,
                 origin: None,
             }
         };
