@@ -4,6 +4,10 @@
 //! graceful leaves, refutation of verdicts and reconnects to dead members. Dissemination
 //! (section 4.1) is the piggyback buffer of `dissemination.rs`; Lifeguard, when on, is called at
 //! the points `lifeguard.rs` lists.
+//!
+//! About 1,000 lines, tests apart: it is one state machine, and its transitions (probe, suspect,
+//! refute, declare) read best next to each other; Lifeguard, dissemination and the member table
+//! are already outside it.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
