@@ -1,5 +1,5 @@
 //! A live node's configuration: which mechanisms run and how often, how peers are chosen, and
-//! [`NodeConfig::live`], the one mapping from a live peer's few settings to all of it.
+//! [`NodeConfig::live`](crate::NodeConfig::live), the one mapping from a live peer's few settings to all of it.
 
 use crate::Time;
 use crate::anti_entropy::AntiEntropyConfig;
@@ -64,7 +64,7 @@ impl Default for RumorSchedule {
 }
 
 /// Which mechanisms run, and how. Absent fields take their defaults; `null` turns a mechanism
-/// off. Live peers build one with [`NodeConfig::live`].
+/// off. Live peers build one with [`NodeConfig::live`](crate::NodeConfig::live).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NodeConfig {
@@ -76,14 +76,14 @@ pub struct NodeConfig {
     pub rumor: Option<RumorSchedule>,
     /// Each write mailed to every alive member, with retries; `None`: off.
     pub direct_mail: Option<DirectMailConfig>,
-    /// Largest message accepted by [`Node::handle_bytes`].
+    /// Largest message accepted by [`Node::handle_bytes`](crate::Node::handle_bytes).
     pub max_message_bytes: usize,
     /// Send a receipt to a write's origin when one of its versions arrives here, so the origin
-    /// sees when each peer learned it ([`NodeEvent::Confirmed`]). Off in simulations: it adds
+    /// sees when each peer learned it ([`NodeEvent::Confirmed`](crate::NodeEvent::Confirmed)). Off in simulations: it adds
     /// a message per learner and write.
     pub receipts: bool,
     /// With `receipts`, send each receipt to every alive member as well, and report the
-    /// receipts about other peers' writes that arrive here ([`NodeEvent::Receipt`]): every peer
+    /// receipts about other peers' writes that arrive here ([`NodeEvent::Receipt`](crate::NodeEvent::Receipt)): every peer
     /// then sees when each peer learned each version. For small rooms (the playground's tabs):
     /// it costs a message per learner, write and member.
     pub receipts_to_all: bool,
@@ -110,14 +110,14 @@ pub enum Receipts {
     /// Nobody.
     Off,
     /// The write's origin, which sees when each peer learned its write
-    /// ([`NodeEvent::Confirmed`]): [`NodeConfig::receipts`].
+    /// ([`NodeEvent::Confirmed`](crate::NodeEvent::Confirmed)): [`NodeConfig::receipts`](crate::NodeConfig::receipts).
     ToOrigin,
     /// The origin and every alive member, so every peer sees who has each version
-    /// ([`NodeEvent::Receipt`]): [`NodeConfig::receipts_to_all`]. For small rooms.
+    /// ([`NodeEvent::Receipt`](crate::NodeEvent::Receipt)): [`NodeConfig::receipts_to_all`](crate::NodeConfig::receipts_to_all). For small rooms.
     ToAll,
 }
 
-/// What the user of a live peer chooses; [`NodeConfig::live`] makes the [`NodeConfig`] from it,
+/// What the user of a live peer chooses; [`NodeConfig::live`](crate::NodeConfig::live) makes the [`NodeConfig`](crate::NodeConfig) from it,
 /// everything else at its default. Times are milliseconds.
 ///
 /// The defaults are `gossip-node peer`'s: SWIM and anti-entropy every second, rumor mongering
@@ -166,7 +166,7 @@ impl LivePeerOptions {
 
 impl NodeConfig {
     /// The configuration of a live peer: the options' periods and mechanisms, every other
-    /// setting at its default. Not checked here: [`Node::new`] (or [`NodeConfig::validate`])
+    /// setting at its default. Not checked here: [`Node::new`](crate::Node::new) (or [`NodeConfig::validate`](crate::NodeConfig::validate))
     /// refuses a period of 0, or a protocol period below 4 ms (its ping timeout would be 0).
     ///
     /// ```

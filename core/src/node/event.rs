@@ -12,15 +12,15 @@ use std::fmt;
 ///
 /// | event | line |
 /// | --- | --- |
-/// | [`MemberEvent::Joined`] | `member 3 joined` |
-/// | [`MemberEvent::Suspected`] | `member 3 suspected` |
-/// | [`MemberEvent::Refuted`] | `member 3 is alive (incarnation 2)` |
-/// | [`MemberEvent::Failed`] | `member 3 failed` |
-/// | [`MemberEvent::Left`] | `member 3 left` |
-/// | [`NodeEvent::Updated`] | `updated colour = blue (origin 3, version 7, via Rumor)` |
-/// | [`NodeEvent::MailDropped`] | `direct mail of version 7 to 4 given up (QueueFull)` |
-/// | [`NodeEvent::Confirmed`] | `peer 4 has colour version 7 (via Rumor), 35 ms after the write` |
-/// | [`NodeEvent::Receipt`] | `peer 4 has peer 3's version 7 (via AntiEntropy)` |
+/// | [`MemberEvent::Joined`](crate::MemberEvent::Joined) | `member 3 joined` |
+/// | [`MemberEvent::Suspected`](crate::MemberEvent::Suspected) | `member 3 suspected` |
+/// | [`MemberEvent::Refuted`](crate::MemberEvent::Refuted) | `member 3 is alive (incarnation 2)` |
+/// | [`MemberEvent::Failed`](crate::MemberEvent::Failed) | `member 3 failed` |
+/// | [`MemberEvent::Left`](crate::MemberEvent::Left) | `member 3 left` |
+/// | [`NodeEvent::Updated`](crate::NodeEvent::Updated) | `updated colour = blue (origin 3, version 7, via Rumor)` |
+/// | [`NodeEvent::MailDropped`](crate::NodeEvent::MailDropped) | `direct mail of version 7 to 4 given up (QueueFull)` |
+/// | [`NodeEvent::Confirmed`](crate::NodeEvent::Confirmed) | `peer 4 has colour version 7 (via Rumor), 35 ms after the write` |
+/// | [`NodeEvent::Receipt`](crate::NodeEvent::Receipt) | `peer 4 has peer 3's version 7 (via AntiEntropy)` |
 ///
 /// Mechanisms and drop reasons are named as in Rust (`AntiEntropy`, `DirectMail`); a value is
 /// shown as UTF-8, with any invalid byte as `�`.
@@ -36,7 +36,7 @@ pub enum NodeEvent {
         value: Vec<u8>,
         /// The version: its origin (the writer) and number.
         stamp: Stamp,
-        /// What brought it ([`Mechanism::Local`]: a write at this node).
+        /// What brought it ([`Mechanism::Local`](crate::Mechanism::Local): a write at this node).
         via: Mechanism,
         /// When it arrived.
         at: Time,
@@ -66,7 +66,7 @@ pub enum NodeEvent {
         after: Time,
     },
     /// Peer `by` reports that it has version `stamp` of another peer's write, brought by `via`
-    /// (only with [`NodeConfig::receipts_to_all`]).
+    /// (only with [`NodeConfig::receipts_to_all`](crate::NodeConfig::receipts_to_all)).
     Receipt {
         /// The peer that has the version.
         by: NodeId,
