@@ -24,7 +24,7 @@ say "module cycles";            python3 scripts/check_module_cycles.py --self-te
 python3 scripts/check_module_cycles.py core/src sim/src relay-frame/src node/src web/src worker/src peer-wasm/src
 say "clippy (native)";          cargo clippy --workspace --exclude gossip-web --all-targets --locked -- -D warnings
 say "clippy (wasm32)";          cargo clippy -p gossip-core -p gossip-sim -p gossip-relay-frame -p gossip-worker -p gossip-web -p gossip-peer-wasm --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
-say "docs";                     RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -p gossip-core -p gossip-sim -p gossip-relay-frame
+say "docs";                     RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -p gossip-core -p gossip-sim -p gossip-relay-frame -p gossip-node -p gossip-worker -p gossip-peer-wasm
 say "tests (native)";           cargo test --workspace --locked
 say "gossip-core, gossip-sim, gossip-relay-frame and gossip-web tests (wasm32 under Node.js)"
 cargo test -p gossip-core -p gossip-sim -p gossip-relay-frame -p gossip-web --locked --target wasm32-unknown-unknown

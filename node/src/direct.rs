@@ -1,7 +1,7 @@
 //! `gossip-node peer --listen ADDR [--seeds ADDR,ADDR]`: a native live peer without the relay.
 //! Peers send each other UDP datagrams straight away, as memberlist and SWIM do, so a cluster
 //! across machines needs nothing else. Commands and printing are the relay peer's
-//! ([`crate::peer::Shell`]); this module only moves datagrams.
+//! (`peer::Shell`); this module only moves datagrams.
 //!
 //! # Datagrams
 //!

@@ -2,7 +2,7 @@
 //! tab, driven by real time and a WebSocket to the relay (or, with `--listen`, by UDP straight to
 //! other peers: [`crate::direct`]), and takes commands on standard input: `put KEY VALUE`,
 //! `get KEY`, `keys`, `members`, `help`, `quit`. It prints what happens (members joining,
-//! suspected, failing; values arriving and by which mechanism) one line each. [`Shell`] holds
+//! suspected, failing; values arriving and by which mechanism) one line each. `Shell` holds
 //! what both transports share: the node, its clock and generator, commands and printing.
 //!
 //! The relay gives the peer an id on first contact; after a lost connection the peer reconnects
