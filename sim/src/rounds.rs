@@ -894,4 +894,236 @@ mod tests {
             Some("rumor.loss.k must be at least 1".to_string())
         );
     }
+
+    /// FNV-1a over every figure a run gives out: each round's metrics and messages, the summary,
+    /// and every node's phase and informant at the end.
+    fn run_fingerprint(nodes: u32, config: RumorConfig, network: &Network, seed: u64) -> u64 {
+        let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+        let mut mix = |value: u64| {
+            for byte in value.to_le_bytes() {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        let mut run = RumorRun::on_network(nodes, config, network, seed).unwrap();
+        run.record_messages(nodes / 2, 1_000);
+        while let Some(m) = run.step() {
+            for value in [
+                u64::from(m.round),
+                u64::from(m.susceptible),
+                u64::from(m.infective),
+                u64::from(m.removed),
+                m.messages,
+                m.contacts,
+                m.lost,
+                m.duplicates,
+            ] {
+                mix(value);
+            }
+            for (from, to, outcome) in run.take_round_messages() {
+                mix(u64::from(from) << 40 | u64::from(to) << 8 | u64::from(outcome));
+            }
+        }
+        let summary = run.summary();
+        for value in [
+            summary.t_ave.to_bits(),
+            u64::from(summary.t_last),
+            summary.messages,
+            summary.contacts,
+        ] {
+            mix(value);
+        }
+        for phase in run.phases() {
+            mix(phase as u64);
+        }
+        for informed in run.informed_by() {
+            mix(informed.map_or(u64::MAX, |(from, at)| u64::from(from) << 32 | u64::from(at)));
+        }
+        hash
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn recorded_runs_of_every_kind_replay_bit_for_bit() {
+        // Recorded with the engine that kept one RumorState per node, before the per-node state
+        // was split into arrays: the split must not change a single draw.
+        let counter = |k| push(k);
+        let with = |direction| RumorConfig {
+            direction,
+            ..push(2)
+        };
+        let faults = |list: Vec<ScheduledRoundFault>| Network {
+            faults: list,
+            ..Network::default()
+        };
+        let cases: Vec<(u32, RumorConfig, Network, u64)> = vec![
+            (3_000, counter(1), Network::default(), 1),
+            (3_000, counter(3), Network::default(), 2),
+            (
+                3_000,
+                RumorConfig {
+                    loss: LossOfInterest::Coin(2),
+                    trigger: Trigger::Blind,
+                    fanout: 3,
+                    ..push(2)
+                },
+                Network::default(),
+                3,
+            ),
+            (3_000, with(Direction::Pull), Network::default(), 4),
+            (3_000, with(Direction::PushPull), Network::default(), 5),
+            (
+                3_000,
+                RumorConfig {
+                    trigger: Trigger::Blind,
+                    ..with(Direction::PushPull)
+                },
+                Network::default(),
+                6,
+            ),
+            (2_000, never(Direction::Push), Network::default(), 7),
+            (2_000, never(Direction::Pull), Network::default(), 8),
+            (
+                3_000,
+                RumorConfig {
+                    fanout: 4,
+                    connection_limit: Some(1),
+                    ..push(2)
+                },
+                Network::default(),
+                9,
+            ),
+            (
+                3_000,
+                RumorConfig {
+                    connection_limit: Some(2),
+                    ..with(Direction::PushPull)
+                },
+                Network::default(),
+                10,
+            ),
+            (
+                3_000,
+                push(2),
+                Network {
+                    loss: 0.2,
+                    ..Network::default()
+                },
+                11,
+            ),
+            (
+                3_000,
+                RumorConfig {
+                    trigger: Trigger::Blind,
+                    ..with(Direction::PushPull)
+                },
+                Network {
+                    loss: 0.1,
+                    ..Network::default()
+                },
+                12,
+            ),
+            (
+                3_000,
+                push(2),
+                faults(vec![
+                    fault(2, RoundFault::CrashRandom { count: 300 }),
+                    fault(3, RoundFault::Partition { parts: 3 }),
+                    fault(6, RoundFault::Heal),
+                    fault(
+                        4,
+                        RoundFault::LossBurst {
+                            loss: 0.5,
+                            rounds: 2,
+                        },
+                    ),
+                ]),
+                13,
+            ),
+            (
+                3_000,
+                never(Direction::Push),
+                faults(vec![
+                    fault(
+                        1,
+                        RoundFault::Crash {
+                            nodes: vec![0, 1, 2, 3],
+                        },
+                    ),
+                    fault(
+                        3,
+                        RoundFault::Restart {
+                            nodes: vec![0, 1],
+                            keep_state: true,
+                        },
+                    ),
+                    fault(
+                        4,
+                        RoundFault::Restart {
+                            nodes: vec![2, 3],
+                            keep_state: false,
+                        },
+                    ),
+                ]),
+                14,
+            ),
+            (
+                3_000,
+                with(Direction::PushPull),
+                faults(vec![
+                    fault(2, RoundFault::CrashRandom { count: 100 }),
+                    fault(
+                        5,
+                        RoundFault::Restart {
+                            nodes: (0..50).collect(),
+                            keep_state: false,
+                        },
+                    ),
+                ]),
+                15,
+            ),
+            (
+                2_000,
+                push(2),
+                Network {
+                    topology: TopologyKind::RandomRegular { degree: 6 },
+                    origin: 17,
+                    ..Network::default()
+                },
+                16,
+            ),
+            (
+                2_000,
+                with(Direction::PushPull),
+                Network {
+                    topology: TopologyKind::WattsStrogatz { k: 3, beta: 0.2 },
+                    ..Network::default()
+                },
+                17,
+            ),
+        ];
+        let actual: Vec<u64> = cases
+            .iter()
+            .map(|(nodes, config, network, seed)| run_fingerprint(*nodes, *config, network, *seed))
+            .collect();
+        assert_eq!(actual, RECORDED);
+    }
+
+    const RECORDED: [u64; 17] = [
+        0xfe5e_0d20_6ea0_cb0b,
+        0x35b0_77f6_1d96_2a87,
+        0x7520_5712_ac59_6b24,
+        0x09c5_bc14_1858_eadd,
+        0x4a61_3999_06ba_d3d9,
+        0xe2db_2bef_6117_2d4d,
+        0x1e81_bda9_4fa6_9cf4,
+        0x328c_fad9_b992_a945,
+        0x8c7c_0aa9_e7a1_e3b9,
+        0xf777_af39_c49c_3957,
+        0xdbee_4a22_7a71_13af,
+        0x555e_89cd_2eb5_575a,
+        0x12ad_6dfa_ff26_c3f7,
+        0xb3cc_ce60_f2c8_bd09,
+        0x8427_eb0d_a724_8090,
+        0x5b21_8dda_e142_6079,
+        0x71b3_0f6a_61d2_5de6,
+    ];
 }
