@@ -6,6 +6,8 @@ use core::fmt;
 
 use gossip_core::ConfigError;
 
+use crate::budget::Exceeded;
+
 /// Why an experiment was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SimError {
@@ -33,6 +35,9 @@ pub enum SimError {
         /// What is wrong inside it.
         error: Box<SimError>,
     },
+    /// A run whose estimated memory is past what the host allows, refused before it started
+    /// (see [`crate::budget`]): the estimate, the limit and where the limit comes from.
+    TooLarge(Exceeded),
     /// The request does not fit what this engine or this moment allows (a write at a crashed
     /// node, a run too large for the playground), said in a sentence.
     Refused(String),
@@ -68,6 +73,7 @@ impl fmt::Display for SimError {
                 "scenario version {found} is not supported (this build reads version {supported})"
             ),
             SimError::In { part, error } => write!(f, "{part}: {error}"),
+            SimError::TooLarge(exceeded) => exceeded.fmt(f),
             SimError::Refused(sentence) => f.write_str(sentence),
         }
     }

@@ -14,8 +14,10 @@
 //! - [`scenario`]: the serialisable description of an experiment and its runs;
 //!   [`recorded_run`]: a run a step at a time, recorded for the playground's graph;
 //!   [`presets`]: scenarios that teach; [`sweep`]: one knob over values, many seeds each;
-//!   [`share_link`]: a scenario in a URL fragment.
+//!   [`share_link`]: a scenario in a URL fragment; [`budget`]: a run's memory and time, said
+//!   before it starts, and refused past what the host allows.
 
+pub mod budget;
 pub mod error;
 pub mod events;
 pub mod link;

@@ -267,8 +267,15 @@ impl Scenario {
         system
     }
 
-    /// Checks the scenario before a run; the message names what is wrong.
+    /// Checks the scenario before a run; the message names what is wrong. A run past the
+    /// address space of this build (or the format's own maxima) is refused here, before it
+    /// could abort; hosts check their own, lower limits with [`crate::budget`].
     pub fn validate(&self) -> Result<(), SimError> {
+        self.validate_settings()?;
+        crate::budget::check_scenario(self, &crate::budget::Limits::address_space()).map(drop)
+    }
+
+    fn validate_settings(&self) -> Result<(), SimError> {
         if self.version != FORMAT_VERSION {
             return Err(SimError::UnsupportedVersion {
                 found: self.version,

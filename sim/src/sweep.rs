@@ -1,5 +1,6 @@
 //! Sweeps: one knob of a scenario varied over a list of values, several seeds per value, and the
-//! statistics of every figure per value (the table behind a plot with error bars).
+//! statistics of every figure per value (the table behind a plot with error bars); and the
+//! command line's [`Grid`], several knobs over every combination of their values.
 //!
 //! Sans-IO like the rest of the crate: [`Sweep::points`] lists the scenarios to run, whoever runs
 //! them (threads, Web Workers) hands their summaries back to [`Sweep::table`]. Every value runs
@@ -108,6 +109,18 @@ pub enum Spacing {
 
 /// The values from `from` up to `to` (included), `step` apart; the message says what is wrong.
 pub fn steps(from: f64, to: f64, step: f64, spacing: Spacing) -> Result<Vec<f64>, SimError> {
+    steps_at_most(from, to, step, spacing, MAX_POINTS)
+}
+
+/// [`steps`] with another cap than the playground's [`MAX_POINTS`] (the command line's
+/// [`MAX_GRID_VALUES`]).
+pub fn steps_at_most(
+    from: f64,
+    to: f64,
+    step: f64,
+    spacing: Spacing,
+    most: usize,
+) -> Result<Vec<f64>, SimError> {
     if !(from.is_finite() && to.is_finite() && step.is_finite()) {
         return Err(SimError::invalid("from, to and step", "must be numbers"));
     }
@@ -137,9 +150,9 @@ pub fn steps(from: f64, to: f64, step: f64, spacing: Spacing) -> Result<Vec<f64>
         if value > to + slack {
             break;
         }
-        if values.len() == MAX_POINTS {
+        if values.len() == most {
             return Err(SimError::Refused(format!(
-                "these steps make more than {MAX_POINTS} values; take a larger step"
+                "these steps make more than {most} values; take a larger step"
             )));
         }
         values.push(value);
@@ -220,34 +233,22 @@ impl Sweep {
     /// The table of the runs so far: `summaries[i]` holds the summaries of value `i` (a value
     /// with none yet is left out).
     pub fn table(&self, summaries: &[Vec<Summary>]) -> SweepTable {
-        let metrics = summaries
-            .iter()
-            .find_map(|runs| runs.first())
-            .map_or(Vec::new(), |summary| {
-                summary.figures().iter().map(|(name, _)| *name).collect()
-            });
         let points = self
             .values
             .iter()
             .zip(summaries)
             .filter(|(_, runs)| !runs.is_empty())
-            .map(|(&value, runs)| {
-                let figures: Vec<_> = runs.iter().map(Summary::figures).collect();
-                SweepPoint {
-                    value,
-                    runs: runs.len(),
-                    aggregate: Aggregate::of_figures(&figures)
-                        .into_iter()
-                        .filter_map(|(name, aggregate)| Some((name, aggregate?)))
-                        .collect(),
-                }
+            .map(|(&value, runs)| SweepPoint {
+                value,
+                runs: runs.len(),
+                aggregate: aggregate(runs),
             })
             .collect();
         SweepTable {
             knob: self.knob,
             seeds_per_point: self.seeds_per_point,
             base: self.base.clone(),
-            metrics,
+            metrics: metric_names(summaries),
             points,
         }
     }
@@ -267,6 +268,48 @@ impl Sweep {
             .collect::<Result<Vec<_>, SimError>>()?;
         Ok(self.table(&summaries))
     }
+}
+
+/// The figure names of the first run there is, in column order.
+fn metric_names(summaries: &[Vec<Summary>]) -> Vec<&'static str> {
+    summaries
+        .iter()
+        .find_map(|runs| runs.first())
+        .map_or(Vec::new(), |summary| {
+            summary.figures().iter().map(|(name, _)| *name).collect()
+        })
+}
+
+/// The statistics of every figure over `runs`; a figure none has is left out.
+fn aggregate(runs: &[Summary]) -> BTreeMap<&'static str, Aggregate> {
+    let figures: Vec<_> = runs.iter().map(Summary::figures).collect();
+    Aggregate::of_figures(&figures)
+        .into_iter()
+        .filter_map(|(name, aggregate)| Some((name, aggregate?)))
+        .collect()
+}
+
+/// The CSV header's statistics columns: mean, sd, min, max and count of every metric.
+fn statistics_header(metrics: &[&'static str]) -> String {
+    let mut header = String::new();
+    for metric in metrics {
+        for statistic in ["mean", "sd", "min", "max", "count"] {
+            header += &format!(",{metric}_{statistic}");
+        }
+    }
+    header
+}
+
+/// One CSV row's statistics cells, empty where no run had the figure.
+fn statistics_cells(metrics: &[&'static str], aggregate: &BTreeMap<&str, Aggregate>) -> String {
+    let mut cells = String::new();
+    for metric in metrics {
+        match aggregate.get(metric) {
+            Some(a) => cells += &format!(",{},{},{},{},{}", a.mean, a.sd, a.min, a.max, a.count),
+            None => cells += ",,,,,",
+        }
+    }
+    cells
 }
 
 /// A sweep's results: per value, the statistics of every figure.
@@ -307,24 +350,18 @@ impl SweepTable {
     /// One row per value: the value, its runs, then mean, sd, min, max and count of every
     /// figure (empty where no run had the figure).
     pub fn to_csv(&self) -> String {
-        let mut csv = format!("{},runs", self.knob.name());
-        for metric in &self.metrics {
-            for statistic in ["mean", "sd", "min", "max", "count"] {
-                csv += &format!(",{metric}_{statistic}");
-            }
-        }
-        csv.push('\n');
+        let mut csv = format!(
+            "{},runs{}\n",
+            self.knob.name(),
+            statistics_header(&self.metrics)
+        );
         for point in &self.points {
-            csv += &format!("{},{}", point.value, point.runs);
-            for metric in &self.metrics {
-                match point.aggregate.get(metric) {
-                    Some(a) => {
-                        csv += &format!(",{},{},{},{},{}", a.mean, a.sd, a.min, a.max, a.count)
-                    }
-                    None => csv += ",,,,,",
-                }
-            }
-            csv.push('\n');
+            csv += &format!(
+                "{},{}{}\n",
+                point.value,
+                point.runs,
+                statistics_cells(&self.metrics, &point.aggregate)
+            );
         }
         csv
     }
@@ -332,6 +369,215 @@ impl SweepTable {
     /// The whole table, base scenario included, as pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a sweep table serialises to JSON") + "\n"
+    }
+}
+
+/// Most runs one [`Grid`] takes (each keeps its figures, about 200 bytes, until the table).
+pub const MAX_GRID_RUNS: usize = 1_000_000;
+/// Most values one axis of a [`Grid`] takes.
+pub const MAX_GRID_VALUES: usize = 10_000;
+
+/// One knob and its values: an axis of a [`Grid`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Axis {
+    /// The setting varied.
+    pub knob: Knob,
+    /// Its values, in the knob's unit.
+    pub values: Vec<f64>,
+}
+
+/// The command line's sweep: one or more knobs, every combination of their values, each run
+/// with the same consecutive seeds. With one axis it is the playground's [`Sweep`] and gives
+/// the same table ([`Grid::as_sweep`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Grid {
+    /// The scenario every combination starts from; its seed is the first seed of each.
+    pub base: Scenario,
+    /// The knobs, the first varying slowest.
+    pub axes: Vec<Axis>,
+    /// Runs per combination, with the seeds `base.seed`, `base.seed + 1`, ...
+    pub seeds_per_point: u32,
+}
+
+impl Grid {
+    /// The number of combinations (saturating).
+    pub fn points(&self) -> usize {
+        self.axes.iter().fold(1usize, |points, axis| {
+            points.saturating_mul(axis.values.len())
+        })
+    }
+
+    /// The number of runs: combinations times seeds (saturating).
+    pub fn runs(&self) -> usize {
+        self.points().saturating_mul(self.seeds_per_point as usize)
+    }
+
+    /// The playground's sweep, if this grid has one axis.
+    pub fn as_sweep(&self) -> Option<Sweep> {
+        match self.axes.as_slice() {
+            [axis] => Some(Sweep {
+                base: self.base.clone(),
+                knob: axis.knob,
+                values: axis.values.clone(),
+                seeds_per_point: self.seeds_per_point,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The values of combination `point` (0 is every axis's first value; the last axis varies
+    /// fastest).
+    pub fn values(&self, point: usize) -> Vec<f64> {
+        let mut rest = point;
+        let mut values = vec![0.0; self.axes.len()];
+        for (slot, axis) in values.iter_mut().zip(&self.axes).rev() {
+            *slot = axis.values[rest % axis.values.len()];
+            rest /= axis.values.len();
+        }
+        values
+    }
+
+    /// The scenario of combination `point`: every knob applied to the base, in axis order.
+    pub fn scenario(&self, point: usize) -> Scenario {
+        self.axes
+            .iter()
+            .zip(self.values(point))
+            .fold(self.base.clone(), |scenario, (axis, value)| {
+                axis.knob.apply(&scenario, value)
+            })
+    }
+
+    /// Run `index` (runs go combination by combination, seed by seed): its scenario, seeded.
+    pub fn run_scenario(&self, index: usize) -> Scenario {
+        let seeds = self.seeds_per_point.max(1) as usize;
+        Scenario {
+            seed: self.base.seed.wrapping_add((index % seeds) as u64),
+            ..self.scenario(index / seeds)
+        }
+    }
+
+    /// Checks the grid before it runs; the message names the combination and what is wrong.
+    pub fn validate(&self) -> Result<(), SimError> {
+        if self.axes.is_empty() {
+            return Err(SimError::Refused("a sweep needs a knob to vary".into()));
+        }
+        for (i, axis) in self.axes.iter().enumerate() {
+            if self.axes[..i].iter().any(|other| other.knob == axis.knob) {
+                return Err(SimError::invalid(axis.knob.name(), "is varied twice"));
+            }
+            if axis.values.is_empty() || axis.values.len() > MAX_GRID_VALUES {
+                return Err(SimError::invalid(
+                    axis.knob.name(),
+                    format!("needs 1 to {MAX_GRID_VALUES} values"),
+                ));
+            }
+            for &value in &axis.values {
+                axis.knob.check(&self.base, value)?;
+            }
+        }
+        if self.seeds_per_point == 0 {
+            return Err(SimError::invalid("seeds per point", "must be at least 1"));
+        }
+        if self.runs() > MAX_GRID_RUNS {
+            return Err(SimError::Refused(format!(
+                "{} combinations times {} seeds make {} runs; a sweep takes at most \
+                 {MAX_GRID_RUNS}",
+                self.points(),
+                self.seeds_per_point,
+                self.runs()
+            )));
+        }
+        for point in 0..self.points() {
+            self.scenario(point)
+                .validate()
+                .map_err(|error| SimError::within(format!("at {}", self.label(point)), error))?;
+        }
+        Ok(())
+    }
+
+    /// `fanout = 2, loss_percent = 10`: combination `point` in words.
+    pub fn label(&self, point: usize) -> String {
+        self.axes
+            .iter()
+            .zip(self.values(point))
+            .map(|(axis, value)| format!("{} = {value}", axis.knob.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The table: `summaries[i]` holds the summaries of combination `i` (one with none is left
+    /// out).
+    pub fn table(&self, summaries: &[Vec<Summary>]) -> GridTable {
+        GridTable {
+            knobs: self.axes.iter().map(|axis| axis.knob).collect(),
+            seeds_per_point: self.seeds_per_point,
+            base: self.base.clone(),
+            metrics: metric_names(summaries),
+            points: summaries
+                .iter()
+                .enumerate()
+                .filter(|(_, runs)| !runs.is_empty())
+                .map(|(point, runs)| GridPoint {
+                    values: self.values(point),
+                    runs: runs.len(),
+                    aggregate: aggregate(runs),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A [`Grid`]'s results: per combination, the statistics of every figure.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GridTable {
+    /// The settings varied, in axis order.
+    pub knobs: Vec<Knob>,
+    /// Runs asked for per combination.
+    pub seeds_per_point: u32,
+    /// The scenario every combination starts from.
+    pub base: Scenario,
+    /// The figure names, in column order.
+    pub metrics: Vec<&'static str>,
+    /// One per combination that has runs, the last knob varying fastest.
+    pub points: Vec<GridPoint>,
+}
+
+/// One combination of a grid and the statistics over its runs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GridPoint {
+    /// Each knob's value, in axis order.
+    pub values: Vec<f64>,
+    /// Runs the statistics are over.
+    pub runs: usize,
+    /// Per figure; a figure none of the runs had is absent.
+    pub aggregate: BTreeMap<&'static str, Aggregate>,
+}
+
+impl GridTable {
+    /// One row per combination: each knob's value, the runs, then mean, sd, min, max and count
+    /// of every figure (the playground's sweep CSV with a column per knob).
+    pub fn to_csv(&self) -> String {
+        let knobs: Vec<&str> = self.knobs.iter().map(|knob| knob.name()).collect();
+        let mut csv = format!(
+            "{},runs{}\n",
+            knobs.join(","),
+            statistics_header(&self.metrics)
+        );
+        for point in &self.points {
+            let values: Vec<String> = point.values.iter().map(f64::to_string).collect();
+            csv += &format!(
+                "{},{}{}\n",
+                values.join(","),
+                point.runs,
+                statistics_cells(&self.metrics, &point.aggregate)
+            );
+        }
+        csv
+    }
+
+    /// The whole table, base scenario included, as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a grid table serialises to JSON") + "\n"
     }
 }
 
@@ -541,6 +787,78 @@ mod tests {
         assert_eq!(
             steps(f64::NAN, 1.0, 1.0, Spacing::Linear),
             Err(SimError::invalid("from, to and step", "must be numbers"))
+        );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_grid_runs_every_combination_and_one_axis_is_the_sweep() {
+        let sweep = fanout_sweep();
+        let grid = Grid {
+            base: sweep.base.clone(),
+            axes: vec![Axis {
+                knob: Knob::Fanout,
+                values: sweep.values.clone(),
+            }],
+            seeds_per_point: 3,
+        };
+        assert_eq!(grid.as_sweep(), Some(sweep.clone()));
+        let points = sweep.points();
+        for index in 0..grid.runs() {
+            assert_eq!(grid.run_scenario(index), points[index / 3].1[index % 3]);
+        }
+        // Two knobs: the last varies fastest, every combination runs the same seeds.
+        let grid = Grid {
+            axes: vec![
+                Axis {
+                    knob: Knob::Fanout,
+                    values: vec![1.0, 2.0],
+                },
+                Axis {
+                    knob: Knob::LossPercent,
+                    values: vec![0.0, 10.0, 20.0],
+                },
+            ],
+            ..grid
+        };
+        assert_eq!(grid.validate(), Ok(()));
+        assert_eq!((grid.points(), grid.runs()), (6, 18));
+        assert_eq!(grid.values(4), [2.0, 10.0]);
+        assert_eq!(grid.label(4), "fanout = 2, loss_percent = 10");
+        let run = grid.run_scenario(4 * 3 + 2);
+        assert_eq!(
+            (run.rumor_config().unwrap().fanout, run.network.loss),
+            (2, 0.1)
+        );
+        assert_eq!(run.seed, 44);
+        let summaries: Vec<Vec<Summary>> = (0..6)
+            .map(|point| {
+                (0..3)
+                    .map(|seed| {
+                        grid.run_scenario(point * 3 + seed)
+                            .run_any()
+                            .unwrap()
+                            .summary()
+                    })
+                    .collect()
+            })
+            .collect();
+        let table = grid.table(&summaries);
+        let csv = table.to_csv();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 7);
+        assert!(
+            lines[0].starts_with("fanout,loss_percent,runs,rounds_mean,"),
+            "{csv}"
+        );
+        assert!(lines[5].starts_with("2,10,3,"), "{csv}");
+        assert_eq!(table.points[5].aggregate, aggregate(&summaries[5]));
+        let twice = Grid {
+            axes: vec![grid.axes[0].clone(), grid.axes[0].clone()],
+            ..grid.clone()
+        };
+        assert_eq!(
+            twice.validate(),
+            Err(SimError::invalid("fanout", "is varied twice"))
         );
     }
 
