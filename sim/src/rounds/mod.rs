@@ -20,7 +20,7 @@
 //! to come. When nodes never lose interest it ends once every node knows, or after
 //! [`STALL_ROUNDS`] rounds without anyone learning (the rest are unreachable).
 //!
-//! Per-node state is 10 bytes in arrays ([`nodes`]: the byte a message reads at its receiver
+//! Per-node state is 10 bytes in arrays (`rounds/nodes.rs`: the byte a message reads at its receiver
 //! apart from the rest; plus a 2-byte counter with a connection limit and a 1-byte flag with
 //! crash faults), and peers are sampled from the population, so a million nodes fit in about
 //! ten megabytes and the bytes read at random in one. A push round visits only the nodes that
@@ -514,7 +514,9 @@ impl RumorRun {
         self.apply_faults(round);
         self.accepted.fill(0);
         let before = (self.messages, self.contacts, self.lost, self.duplicates);
-        if let Some(spreaders) = &self.spreaders {
+        if let Some(population) = self.plain_push_population() {
+            self.plain_push_round(population, round);
+        } else if let Some(spreaders) = &self.spreaders {
             // A node acting removes only itself, so each word read before its nodes act still
             // lists exactly the spreaders this round began with.
             for index in 0..spreaders.word_count() {
@@ -554,6 +556,81 @@ impl RumorRun {
             }
         }
         self.informed_now.clear();
+    }
+
+    /// The population's size if this round is a plain push round: pushes to peers drawn from
+    /// the whole population, where nothing can be lost, refused, cut off, crashed or logged.
+    fn plain_push_population(&self) -> Option<u32> {
+        match self.peers {
+            Peers::Population(UniformPopulation { n })
+                if self.spreaders.is_some()
+                    && self.crashed.is_empty()
+                    && self.accepted.is_empty()
+                    && self.parts == 1
+                    && self.loss == 0.0
+                    && self.message_log.is_none() =>
+            {
+                Some(n)
+            }
+            _ => None,
+        }
+    }
+
+    /// A plain push round ([`Self::plain_push_population`]): what [`Self::act`] and
+    /// [`Self::transmit`] do for each spreader, with the branches that cannot apply taken out
+    /// and the counts kept in registers. The same draws in the same order, so the same run.
+    fn plain_push_round(&mut self, population: u32, round: u32) {
+        let RumorRun {
+            config,
+            nodes,
+            spreaders: Some(spreaders),
+            rng,
+            informed_now,
+            ..
+        } = self
+        else {
+            return;
+        };
+        let (mut messages, mut duplicates, mut informed, mut lost_interest) = (0u64, 0u64, 0, 0);
+        // A node acting removes only itself, so each word read before its nodes act still lists
+        // exactly the spreaders this round began with.
+        for index in 0..spreaders.word_count() {
+            let mut word = spreaders.word(index);
+            while word != 0 {
+                let node = index * 64 + word.trailing_zeros() as usize;
+                word &= word - 1;
+                for _ in 0..config.fanout {
+                    if !nodes.is_spreading(node) {
+                        break;
+                    }
+                    let avoid = nodes.avoid(node);
+                    let Some(peer) = pick_from_population(population, node as NodeId, avoid, rng)
+                    else {
+                        break;
+                    };
+                    let peer = peer as usize;
+                    messages += 1;
+                    let knew = nodes.knew_before_now(peer);
+                    duplicates += u64::from(knew);
+                    if nodes.receive(peer, node as NodeId, round) {
+                        informed += 1;
+                        informed_now.push(peer as u32);
+                    }
+                    if nodes.after_contact(node, config, knew, rng) {
+                        lost_interest += 1;
+                        spreaders.remove(node);
+                    }
+                }
+            }
+        }
+        self.messages += messages;
+        self.contacts += messages;
+        self.duplicates += duplicates;
+        self.susceptible -= informed;
+        self.infective = self.infective + informed - lost_interest;
+        if informed > 0 {
+            self.last_learned = round;
+        }
     }
 
     /// What `node` does in `round`: its contacts, each a push, a pull or both.

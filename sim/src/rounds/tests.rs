@@ -532,3 +532,37 @@ const RECORDED: [u64; 17] = [
     0x5b21_8dda_e142_6079,
     0x71b3_0f6a_61d2_5de6,
 ];
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_node_told_again_after_forgetting_acts_once_a_round() {
+    // Simple epidemic, push, fanout 1, nobody loses interest: each round every node that knew
+    // when it began makes exactly one contact. A node restarted without state and told again in
+    // the same round must still make one contact a round, not one per time it was told.
+    for seed in 0..50 {
+        let network = Network {
+            faults: (2..8)
+                .map(|round| {
+                    fault(
+                        round,
+                        RoundFault::Restart {
+                            nodes: vec![1, 2, 3],
+                            keep_state: false,
+                        },
+                    )
+                })
+                .collect(),
+            ..Network::default()
+        };
+        let mut run = RumorRun::on_network(6, never(Direction::Push), &network, seed).unwrap();
+        let mut knew = 1;
+        while let Some(metrics) = run.step() {
+            assert!(
+                metrics.contacts <= knew,
+                "seed {seed} round {}: {} contacts from {knew} nodes",
+                metrics.round,
+                metrics.contacts
+            );
+            knew = u64::from(metrics.infective);
+        }
+    }
+}
