@@ -88,8 +88,8 @@ pub use direct_mail::{
 };
 pub use error::{ConfigError, PutError};
 pub use membership::{
-    Member, MemberEvent, MemberState, MemberUpdate, Swim, SwimConfig, SwimMessage, ceil_ln,
-    supersedes,
+    LogScale, Member, MemberEvent, MemberState, MemberUpdate, Swim, SwimConfig, SwimMessage,
+    ceil_ln, ceil_log10, log10_thousandths, supersedes,
 };
 pub use node::{
     AntiEntropySchedule, LivePeerOptions, Node, NodeConfig, NodeEvent, PeerChoice, Receipts,

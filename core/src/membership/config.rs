@@ -42,6 +42,44 @@ pub struct SwimConfig {
     /// Lifeguard: the independent confirmations that bring a suspicion's timeout down to the
     /// plain one (memberlist uses SuspicionMult - 2: 2 in its LAN profile).
     pub suspicion_confirmations: u32,
+    /// How the suspicion timeout and the retransmission limit grow with the group size.
+    #[serde(skip_serializing_if = "is_default")]
+    pub log_scale: LogScale,
+    /// memberlist's gossip timer (its GossipInterval): every this many time units, queued updates
+    /// also go to `gossip_nodes` members in messages of their own
+    /// ([`SwimMessage::Gossip`](super::message::SwimMessage::Gossip)), besides riding on probes;
+    /// 0 never (updates ride on probes only, as in the SWIM paper).
+    #[serde(skip_serializing_if = "is_default")]
+    pub gossip_interval: Time,
+    /// How many members each gossip round goes to (memberlist's GossipNodes), chosen at random
+    /// among the live ones and those declared Dead less than `gossip_to_the_dead` ago.
+    #[serde(skip_serializing_if = "is_default_gossip_nodes")]
+    pub gossip_nodes: u8,
+    /// How long a member declared Dead is still gossiped to (memberlist's GossipToTheDeadTime),
+    /// so that one declared dead by mistake hears of it.
+    #[serde(skip_serializing_if = "is_default")]
+    pub gossip_to_the_dead: Time,
+}
+
+/// How SWIM's `log n` factors are computed from the group size `n` (this member included).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogScale {
+    /// `ceil(ln(n + 1))` for both the suspicion timeout and the retransmission limit.
+    #[default]
+    CeilLn,
+    /// HashiCorp memberlist's (util.go): the suspicion timeout is `suspicion_mult *
+    /// max(1, log10(n)) * protocol_period` (the scale kept to a thousandth), the retransmission
+    /// limit `retransmit_mult * ceil(log10(n + 1))`.
+    Log10,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+fn is_default_gossip_nodes(nodes: &u8) -> bool {
+    *nodes == SwimConfig::default().gossip_nodes
 }
 
 impl Default for SwimConfig {
@@ -66,6 +104,10 @@ impl Default for SwimConfig {
             max_health: 8,
             suspicion_max_mult: 6,
             suspicion_confirmations: 2,
+            log_scale: LogScale::CeilLn,
+            gossip_interval: 0,
+            gossip_nodes: 3,
+            gossip_to_the_dead: 0,
         }
     }
 }
@@ -104,6 +146,12 @@ impl SwimConfig {
         }
         if self.suspicion_max_mult == 0 {
             return Err(at_least_one("swim.suspicion_max_mult"));
+        }
+        if self.gossip_interval > 0 && self.gossip_nodes == 0 {
+            return Err(ConfigError::new(
+                "swim.gossip_nodes",
+                "must be at least 1 when swim.gossip_interval is set",
+            ));
         }
         Ok(())
     }
@@ -197,6 +245,38 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<SwimConfig>(&json).unwrap(),
             SwimConfig::default()
+        );
+        // memberlist's settings are written only when set, so that configurations written before
+        // them (scenarios, share links) read and write as they did.
+        for field in [
+            "log_scale",
+            "gossip_interval",
+            "gossip_nodes",
+            "gossip_to_the_dead",
+        ] {
+            assert!(!json.contains(field), "{json}");
+        }
+        let memberlist = SwimConfig {
+            log_scale: LogScale::Log10,
+            gossip_interval: 200,
+            gossip_nodes: 4,
+            gossip_to_the_dead: 30_000,
+            ..SwimConfig::default()
+        };
+        let json = serde_json::to_string(&memberlist).unwrap();
+        assert!(json.contains(r#""log_scale":"log10""#), "{json}");
+        assert_eq!(
+            serde_json::from_str::<SwimConfig>(&json).unwrap(),
+            memberlist
+        );
+        let no_one_to_gossip_to = SwimConfig {
+            gossip_interval: 200,
+            gossip_nodes: 0,
+            ..SwimConfig::default()
+        };
+        assert_eq!(
+            no_one_to_gossip_to.validate().unwrap_err().to_string(),
+            "swim.gossip_nodes must be at least 1 when swim.gossip_interval is set"
         );
     }
 }

@@ -125,6 +125,12 @@ pub enum SwimMessage {
         /// Members as the seed holds them, the seed itself first.
         members: Vec<MemberUpdate>,
     },
+    /// Updates sent on their own by the gossip timer ([`SwimConfig::gossip_interval`](
+    /// super::SwimConfig::gossip_interval), memberlist's gossip), not answered.
+    Gossip {
+        /// Membership updates.
+        updates: Vec<MemberUpdate>,
+    },
 }
 
 /// A change in this member's view of another member. `at` is when the new state began here.
@@ -311,9 +317,10 @@ mod tests {
             SwimMessage::IndirectAck {
                 seq: 2,
                 target: 3,
-                updates,
+                updates: updates.clone(),
             },
             SwimMessage::Join { incarnation: 4 },
+            SwimMessage::Gossip { updates },
         ];
         for msg in messages {
             let json = serde_json::to_string(&msg).unwrap();

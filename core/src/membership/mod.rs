@@ -105,7 +105,7 @@ mod member_table;
 mod message;
 mod swim;
 
-pub use config::SwimConfig;
-pub use math::ceil_ln;
+pub use config::{LogScale, SwimConfig};
+pub use math::{ceil_ln, ceil_log10, log10_thousandths};
 pub use message::{Member, MemberEvent, MemberState, MemberUpdate, SwimMessage, supersedes};
 pub use swim::Swim;

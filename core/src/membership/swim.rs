@@ -13,10 +13,10 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use rand::{Rng, RngExt};
 
-use super::config::SwimConfig;
+use super::config::{LogScale, SwimConfig};
 use super::dissemination::Piggyback;
 use super::lifeguard::{Lifeguard, NackTally};
-use super::math::ceil_ln;
+use super::math::{ceil_ln, ceil_log10, log10_thousandths};
 use super::member_table::MemberTable;
 use super::message::{Member, MemberEvent, MemberState, MemberUpdate, SwimMessage, supersedes};
 use crate::{NodeId, Time};
@@ -88,6 +88,8 @@ pub struct Swim {
     probe: Option<Probe>,
     /// Start of the next protocol period; None until the first input.
     next_period: Option<Time>,
+    /// The next round of the gossip timer, when it is on; None until the first tick.
+    next_gossip: Option<Time>,
     next_seq: u32,
     relays: BTreeMap<u32, Relay>,
     /// The deadlines of the suspicions held, soonest first.
@@ -120,6 +122,7 @@ impl Swim {
             probe_index: 0,
             probe: None,
             next_period: None,
+            next_gossip: None,
             next_seq: 0,
             relays: BTreeMap::new(),
             suspicions: BTreeSet::new(),
@@ -179,10 +182,24 @@ impl Swim {
         self.live + 1
     }
 
-    /// How long a suspect has to refute: `suspicion_mult * protocol_period * ceil(ln(n + 1))`.
+    /// How long a suspect has to refute: `suspicion_mult * protocol_period * ceil(ln(n + 1))`,
+    /// or with [`LogScale::Log10`] memberlist's `suspicion_mult * max(1, log10(n)) *
+    /// protocol_period`.
     pub fn suspicion_timeout(&self) -> Time {
-        let log = ceil_ln(self.group_size() as u64 + 1).max(1) as Time;
-        Time::from(self.config.suspicion_mult) * self.config.protocol_period * log
+        let (mult, period) = (
+            Time::from(self.config.suspicion_mult),
+            self.config.protocol_period,
+        );
+        match self.config.log_scale {
+            LogScale::CeilLn => {
+                let log = ceil_ln(self.group_size() as u64 + 1).max(1) as Time;
+                mult * period * log
+            }
+            LogScale::Log10 => {
+                let thousandths = log10_thousandths(self.group_size() as u64).max(1_000);
+                mult * thousandths * period / 1_000
+            }
+        }
     }
 
     /// Lifeguard's local health score: 0 when healthy, up to `max_health - 1` when this member's
@@ -192,9 +209,15 @@ impl Swim {
         self.lifeguard.as_ref().map_or(0, Lifeguard::health)
     }
 
-    /// How many times each update is piggybacked: `retransmit_mult * ceil(ln(n + 1))`.
+    /// How many times each update is piggybacked: `retransmit_mult * ceil(ln(n + 1))`, or with
+    /// [`LogScale::Log10`] memberlist's `retransmit_mult * ceil(log10(n + 1))`.
     pub fn retransmit_limit(&self) -> u32 {
-        self.config.retransmit_mult * ceil_ln(self.group_size() as u64 + 1).max(1)
+        let n = self.group_size() as u64 + 1;
+        let log = match self.config.log_scale {
+            LogScale::CeilLn => ceil_ln(n),
+            LogScale::Log10 => ceil_log10(n),
+        };
+        self.config.retransmit_mult * log.max(1)
     }
 
     /// Updates waiting to be piggybacked (at most one per member).
@@ -312,6 +335,9 @@ impl Swim {
         if let Some(nack_at) = self.relays.values().filter_map(|relay| relay.nack_at).min() {
             next = next.min(nack_at);
         }
+        if let Some(gossip) = self.next_gossip {
+            next = next.min(gossip);
+        }
         Some(next)
     }
 
@@ -332,6 +358,7 @@ impl Swim {
                 self.join(now, seed);
             }
         }
+        self.gossip(now, rng);
         let period = self.config.protocol_period;
         let start = self.next_period.expect("started above");
         if now < start {
@@ -448,6 +475,9 @@ impl Swim {
                 self.absorb(now, from, &updates, rng);
                 self.mark_acked(seq, target);
             }
+            SwimMessage::Gossip { updates } => {
+                self.absorb(now, from, &updates, rng);
+            }
             SwimMessage::Nack { seq } => {
                 if let Some(probe) = &mut self.probe
                     && probe.seq == seq
@@ -492,7 +522,8 @@ impl Swim {
             SwimMessage::Ping { updates, .. }
             | SwimMessage::Ack { updates, .. }
             | SwimMessage::PingReq { updates, .. }
-            | SwimMessage::IndirectAck { updates, .. } => {
+            | SwimMessage::IndirectAck { updates, .. }
+            | SwimMessage::Gossip { updates } => {
                 &updates[..updates.len().min(usize::from(self.config.max_piggyback))]
             }
             SwimMessage::Sync { members } => {
@@ -556,6 +587,49 @@ impl Swim {
         let room = max.saturating_sub(updates.len());
         updates.extend(self.piggyback.take(room, limit, skip));
         updates
+    }
+
+    /// The gossip timer, when on (memberlist's gossip): every `gossip_interval`, from a first round
+    /// at a random point of the first interval, queued updates go to `gossip_nodes` members chosen
+    /// at random among the live ones and those declared Dead less than `gossip_to_the_dead` ago.
+    /// Nothing is sent when nothing is queued. Late ticks skip missed rounds.
+    fn gossip<R: Rng + ?Sized>(&mut self, now: Time, rng: &mut R) {
+        let interval = self.config.gossip_interval;
+        if interval == 0 || self.phase == Phase::Gone {
+            return;
+        }
+        let due = *self
+            .next_gossip
+            .get_or_insert_with(|| now + rng.random_range(0..interval));
+        if now < due {
+            return;
+        }
+        self.next_gossip = Some(now + interval - (now - due) % interval);
+        if self.piggyback.len() == 0 {
+            return;
+        }
+        let recently = now.saturating_sub(self.config.gossip_to_the_dead);
+        let mut targets: Vec<NodeId> = self.alive.clone();
+        targets.extend(self.suspicions.iter().map(|&(_, id)| id));
+        targets.extend(self.dead.iter().copied().filter(|id| {
+            self.members
+                .get(id)
+                .is_some_and(|member| member.since > recently)
+        }));
+        let k = usize::from(self.config.gossip_nodes).min(targets.len());
+        // Partial Fisher-Yates: the first k entries become a uniform sample.
+        for i in 0..k {
+            let j = rng.random_range(i..targets.len());
+            targets.swap(i, j);
+        }
+        for &target in &targets[..k] {
+            if self.piggyback.len() == 0 {
+                break;
+            }
+            let updates = self.updates_for(target);
+            self.transmits
+                .push_back((target, SwimMessage::Gossip { updates }));
+        }
     }
 
     /// Pings one Dead member chosen at random, with its verdict: one that is back refutes in its
@@ -907,16 +981,24 @@ impl Swim {
         if probe.acked {
             return;
         }
-        if let Some(member) = self.members.get(&probe.target)
-            && member.state == MemberState::Alive
-        {
-            let suspect = MemberUpdate {
-                id: probe.target,
-                incarnation: member.incarnation,
-                state: MemberState::Suspect,
-                origin: Some(self.me),
-            };
-            self.apply(now, suspect, true, rng);
+        let Some(member) = self.members.get(&probe.target) else {
+            return;
+        };
+        let suspect = MemberUpdate {
+            id: probe.target,
+            incarnation: member.incarnation,
+            state: MemberState::Suspect,
+            origin: Some(self.me),
+        };
+        match member.state {
+            MemberState::Alive => self.apply(now, suspect, true, rng),
+            // Lifeguard (memberlist's probeNode and suspectNode): a failed probe of a member
+            // already held suspect, on someone else's word, is this member's own confirmation,
+            // counted and passed on.
+            MemberState::Suspect if self.lifeguard.is_some() => {
+                self.confirm(probe.target, self.me, suspect);
+            }
+            _ => {}
         }
     }
 

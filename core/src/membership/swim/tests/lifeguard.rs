@@ -54,6 +54,52 @@ fn lifeguard_suspicions_start_long_and_shrink_with_independent_confirmations() {
 }
 
 #[wasm_bindgen_test(unsupported = test)]
+fn a_failed_probe_of_a_member_suspected_by_another_confirms_the_suspicion() {
+    // memberlist: probeNode's failure calls suspectNode with this member as the origin; the
+    // suspicion held since another's word counts it as a confirmation and passes it on.
+    let mut rng = seeded_rng(5);
+    let mut swim = lifeguard_member(0, 1..=20);
+    let min = swim.suspicion_timeout();
+    swim.handle(100, 1, suspicion_from(1, 5), &mut rng);
+    while swim.poll_transmit().is_some() {}
+    let deadline = |swim: &Swim| swim.member(5).unwrap().suspect_deadline.unwrap();
+    assert_eq!(deadline(&swim), 100 + 6 * min);
+    // Probe period by period, answering every probe but the one of member 5.
+    let mut now = 1_000;
+    loop {
+        swim.tick(now, &mut rng);
+        let (to, seq) = std::iter::from_fn(|| swim.poll_transmit())
+            .find_map(|(to, message)| match message {
+                SwimMessage::Ping { seq, .. } => Some((to, seq)),
+                _ => None,
+            })
+            .expect("a probe each period");
+        if to == 5 {
+            break;
+        }
+        let updates = Vec::new();
+        swim.handle(now + 1, to, SwimMessage::Ack { seq, updates }, &mut rng);
+        now += 1_000;
+        assert!(now < 30_000, "member 5 probed within a pass");
+    }
+    swim.tick(now + swim.config().ping_timeout, &mut rng);
+    while swim.poll_transmit().is_some() {}
+    swim.tick(now + 1_000, &mut rng);
+    let one = 72_000.0 - 60_000.0 * 2f64.ln() / 3f64.ln();
+    assert_eq!(deadline(&swim), 100 + one.floor() as Time);
+    let confirmation = MemberUpdate {
+        id: 5,
+        incarnation: 0,
+        state: MemberState::Suspect,
+        origin: Some(0),
+    };
+    let passed_on = std::iter::from_fn(|| swim.poll_transmit()).any(|(_, message)| {
+        matches!(message, SwimMessage::Ping { updates, .. } if updates.contains(&confirmation))
+    });
+    assert!(passed_on, "the confirmation rides on the next probe");
+}
+
+#[wasm_bindgen_test(unsupported = test)]
 fn a_lifeguard_helper_nacks_when_the_target_is_silent() {
     let mut rng = seeded_rng(3);
     let mut helper = lifeguard_member(0, 1..=2);

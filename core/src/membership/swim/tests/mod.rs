@@ -1,7 +1,7 @@
 //! Tests of the protocol, through [`Swim`]'s inputs and outputs: `view.rs` drives one member by
 //! hand (precedence, refutation, dissemination, probe order, joining); `cluster.rs` runs groups
 //! over [`Net`], a simulated network, through crashes, loss, partitions, leaves and rejoins;
-//! `lifeguard.rs` covers what Lifeguard changes.
+//! `lifeguard.rs` covers what Lifeguard changes; `gossip.rs` the gossip timer and the log10 scale.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,6 +12,7 @@ use crate::{SimRng, seeded_rng};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 mod cluster;
+mod gossip;
 mod lifeguard;
 mod view;
 
@@ -77,7 +78,8 @@ impl Net {
                 SwimMessage::Ping { updates, .. }
                 | SwimMessage::Ack { updates, .. }
                 | SwimMessage::PingReq { updates, .. }
-                | SwimMessage::IndirectAck { updates, .. } => {
+                | SwimMessage::IndirectAck { updates, .. }
+                | SwimMessage::Gossip { updates } => {
                     self.max_updates = self.max_updates.max(updates.len());
                 }
                 SwimMessage::Sync { members } => self.max_sync = self.max_sync.max(members.len()),
