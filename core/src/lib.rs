@@ -68,6 +68,7 @@
 #![deny(missing_docs)]
 
 mod anti_entropy;
+mod describe;
 mod direct_mail;
 mod error;
 mod membership;
@@ -83,6 +84,7 @@ pub use anti_entropy::{
     AntiEntropy, AntiEntropyConfig, AntiEntropyEvent, AntiEntropyMessage, AntiEntropyStats,
     Comparison, MAX_MTU_BYTES, MIN_MTU_BYTES,
 };
+pub use describe::{MAX_LISTED, MessageSummary};
 pub use direct_mail::{
     DirectMail, DirectMailConfig, DropReason, MailEvent, MailId, MailMessage, MailStats, Overflow,
 };

@@ -35,3 +35,4 @@ pub mod sweep;
 pub mod systems;
 pub mod theory;
 pub mod topology;
+pub mod trace;

@@ -40,18 +40,19 @@
 //! fingerprints in the tests of both engines say so).
 
 use gossip_core::wire::{self, Message};
-use gossip_core::{Node, NodeEvent};
+use gossip_core::{MessageSummary, Node, NodeEvent};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 
 use crate::link::Link;
 use crate::queue::EventQueue;
+use crate::trace::{Fate, MessageTrace, Tracer, UNTRACED};
 
 /// A simulated process: a sans-IO state machine the event loop drives (see the module
 /// documentation). Every call gets the current time; calls that may draw get the run's
 /// generator, so that a run is a pure function of its seed.
 pub trait Process {
     /// What it sends to other processes.
-    type Message: Clone;
+    type Message: Clone + core::fmt::Debug;
     /// What it reports about itself (member events, measurements).
     type Event;
 
@@ -72,7 +73,57 @@ pub trait Process {
     fn poll_timeout(&self) -> Option<Time>;
     /// The bytes `message` takes on the wire.
     fn message_bytes(message: &Self::Message) -> usize;
+    /// What `message` carries, in a few words, for message traces ([`crate::trace`]): its
+    /// kind and a decoded text. By default, [`debug_summary`]: the message's `Debug` form.
+    fn summary(message: &Self::Message) -> MessageSummary {
+        debug_summary(message)
+    }
 }
+
+/// The longest text [`debug_summary`] gives, in characters.
+pub const DEBUG_SUMMARY_CHARS: usize = 160;
+
+/// A summary read from a message's `Debug` form, for processes that give none of their own:
+/// the kind is the form's leading name in lower case (`Ping(...)` is a "ping"; a name-less form
+/// is a "message"), the text the form cut to [`DEBUG_SUMMARY_CHARS`] characters.
+pub fn debug_summary(message: &impl core::fmt::Debug) -> MessageSummary {
+    use core::fmt::Write;
+    // Stops the formatting once past the limit: a long message costs no more than a short one.
+    struct Bounded(String);
+    impl Write for Bounded {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            self.0.push_str(s);
+            if self.0.len() > DEBUG_SUMMARY_CHARS {
+                return Err(core::fmt::Error);
+            }
+            Ok(())
+        }
+    }
+    let mut bounded = Bounded(String::new());
+    // An error here only means the form was cut short.
+    let _ = write!(bounded, "{message:?}");
+    let mut text = bounded.0;
+    let name_end = text
+        .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .unwrap_or(text.len());
+    let kind = KIND_WORDS
+        .iter()
+        .find(|word| word.eq_ignore_ascii_case(&text[..name_end]))
+        .copied()
+        .unwrap_or("message");
+    if let Some((cut, _)) = text.char_indices().nth(DEBUG_SUMMARY_CHARS) {
+        text.truncate(cut);
+        text.push_str("...");
+    }
+    MessageSummary { kind, text }
+}
+
+/// The kinds [`debug_summary`] recognises (a kind is a `&'static str`, so it cannot be made
+/// from the text): the message names of the system models.
+const KIND_WORDS: [&str; 14] = [
+    "meet", "ping", "pong", "fail", "syn", "ack", "ack2", "inv", "getdata", "tx", "push", "pull",
+    "digest", "delta",
+];
 
 /// The live node of gossip-core, as the cluster engine runs it.
 impl Process for Node {
@@ -101,6 +152,10 @@ impl Process for Node {
 
     fn message_bytes(message: &Message) -> usize {
         wire::encoded_len(message)
+    }
+
+    fn summary(message: &Message) -> MessageSummary {
+        message.summary()
     }
 }
 
@@ -131,6 +186,8 @@ struct Flight<M> {
     to: NodeId,
     sent_at: Time,
     duplicate: bool,
+    /// Its number in the message trace, or [`UNTRACED`].
+    traced: u64,
     message: M,
 }
 
@@ -210,6 +267,8 @@ pub(crate) struct Runner<P: Process, A> {
     hosts: Vec<Host<P>>,
     link: Link,
     wake_rule: WakeRule,
+    /// The message trace, when recording one.
+    tracer: Option<Box<Tracer>>,
 }
 
 impl<P: Process, A: Copy + Ord> Runner<P, A> {
@@ -225,6 +284,51 @@ impl<P: Process, A: Copy + Ord> Runner<P, A> {
             hosts: Vec::new(),
             link,
             wake_rule,
+            tracer: None,
+        }
+    }
+
+    /// Records every message from now on in a trace of at most `cap` messages (then a sample,
+    /// see [`crate::trace`]). Recording draws nothing and changes nothing in the run.
+    pub(crate) fn trace_messages(&mut self, cap: usize) {
+        self.tracer = Some(Box::new(Tracer::new(cap)));
+    }
+
+    /// The message trace so far, if recording one.
+    pub(crate) fn trace(&self) -> Option<&MessageTrace> {
+        self.tracer.as_deref().map(Tracer::trace)
+    }
+
+    /// The message trace, ending the recording.
+    pub(crate) fn take_trace(&mut self) -> Option<MessageTrace> {
+        self.tracer.take().map(|tracer| tracer.into_trace())
+    }
+
+    /// Traces a message from `from` to `to` that the engine refused to send (`fate`: a
+    /// partition, no such receiver), if recording.
+    pub(crate) fn trace_refused(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        message: &P::Message,
+        fate: Fate,
+    ) {
+        let now = self.now;
+        if let Some(tracer) = &mut self.tracer {
+            tracer.sent((from, to, now), P::message_bytes(message), fate, || {
+                P::summary(message)
+            });
+        }
+    }
+
+    /// Traces a message leaving now with `fate`, if recording: its number, or [`UNTRACED`].
+    fn trace_sent(&mut self, from: NodeId, to: NodeId, message: &P::Message, fate: Fate) -> u64 {
+        let now = self.now;
+        match &mut self.tracer {
+            Some(tracer) => tracer.sent((from, to, now), P::message_bytes(message), fate, || {
+                P::summary(message)
+            }),
+            None => UNTRACED,
         }
     }
 
@@ -334,20 +438,26 @@ impl<P: Process, A: Copy + Ord> Runner<P, A> {
         extra: Time,
     ) -> Option<bool> {
         let extra = extra + self.hosts[to as usize].slow;
-        let transit = self.link.transit(&mut self.rng, loss)?;
+        let Some(transit) = self.link.transit(&mut self.rng, loss) else {
+            self.trace_sent(from, to, &message, Fate::Lost);
+            return None;
+        };
         if let Some(copy) = transit.copy {
-            self.enqueue(from, to, copy + extra, true, message.clone());
+            let traced = self.trace_sent(from, to, &message, Fate::InFlight);
+            self.enqueue((from, to), copy + extra, (true, traced), message.clone());
         }
-        self.enqueue(from, to, transit.delay + extra, false, message);
+        let traced = self.trace_sent(from, to, &message, Fate::InFlight);
+        self.enqueue((from, to), transit.delay + extra, (false, traced), message);
         Some(transit.copy.is_some())
     }
 
+    /// Queues the delivery of `message` `delay` from now (`duplicate`: the second copy;
+    /// `traced`: its number in the trace).
     fn enqueue(
         &mut self,
-        from: NodeId,
-        to: NodeId,
+        (from, to): (NodeId, NodeId),
         delay: Time,
-        duplicate: bool,
+        (duplicate, traced): (bool, u64),
         message: P::Message,
     ) {
         let flight = Flight {
@@ -355,6 +465,7 @@ impl<P: Process, A: Copy + Ord> Runner<P, A> {
             to,
             sent_at: self.now,
             duplicate,
+            traced,
             message,
         };
         let index = match self.free_flights.pop() {
@@ -489,7 +600,16 @@ impl<P: Process, A: Copy + Ord> Runner<P, A> {
             .take()
             .expect("a queued delivery has its message");
         self.free_flights.push(index);
-        if !self.hosts[flight.to as usize].running {
+        let running = self.hosts[flight.to as usize].running;
+        if let Some(tracer) = &mut self.tracer {
+            let fate = if running {
+                Fate::Arrived
+            } else {
+                Fate::ReceiverDown
+            };
+            tracer.end(flight.traced, self.now, fate);
+        }
+        if !running {
             hooks.dropped();
             return;
         }

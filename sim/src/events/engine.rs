@@ -14,6 +14,7 @@ use crate::error::SimError;
 use crate::link::{Link, LossDraw};
 use crate::process::{Arrival, Hooks, Runner, WakeRule};
 use crate::topology::{Topology, TopologyKind};
+use crate::trace::{Fate, MessageTrace};
 use gossip_core::Stamp;
 use gossip_core::wire::{self, Message};
 use gossip_core::{Node, NodeEvent};
@@ -275,6 +276,22 @@ impl EventSim {
     /// nothing is queued.
     pub fn step(&mut self) -> Option<Time> {
         self.runner.step(&mut self.cluster)
+    }
+
+    /// Records every message sent from now on, at most `cap` of them (then a sample; see
+    /// [`crate::trace`]). The run stays the same, draw for draw.
+    pub fn trace_messages(&mut self, cap: usize) {
+        self.runner.trace_messages(cap);
+    }
+
+    /// The message trace so far, if [`EventSim::trace_messages`] was called.
+    pub fn message_trace(&self) -> Option<&MessageTrace> {
+        self.runner.trace()
+    }
+
+    /// The message trace, ending the recording.
+    pub fn take_message_trace(&mut self) -> Option<MessageTrace> {
+        self.runner.take_trace()
     }
 
     /// A write at `node` now, tracked like a scheduled one.
@@ -588,10 +605,12 @@ impl Hooks<Node> for ClusterState {
         step.bytes_sent += bytes;
         let Some(recipient) = self.members.get(to as usize) else {
             totals.dropped_at_down += 1;
+            runner.trace_refused(from, to, &message, Fate::NoSuchReceiver);
             return;
         };
         if self.partitioned && recipient.group != self.members[from as usize].group {
             totals.cut += 1;
+            runner.trace_refused(from, to, &message, Fate::Partitioned);
             return;
         }
         let loss = self.loss_now(runner.now());

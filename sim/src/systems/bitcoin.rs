@@ -30,7 +30,7 @@ use crate::metrics::Figure;
 use crate::models::{ModelNetwork, ModelSim, Observation, Outbox};
 use crate::process::Process;
 use gossip_core::detmath::exponential;
-use gossip_core::{NodeId, SimRng, Time, seeded_rng};
+use gossip_core::{MessageSummary, NodeId, SimRng, Time, seeded_rng};
 
 /// Bitcoin Core's relay parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -150,6 +150,16 @@ impl Node {
 impl Process for Node {
     type Message = Message;
     type Event = Observation;
+
+    /// "inv 1 tx", "getdata 1 tx", "tx 250 B".
+    fn summary(message: &Message) -> MessageSummary {
+        let (kind, text) = match message {
+            Message::Inv => ("inv", "inv 1 tx".to_string()),
+            Message::GetData => ("getdata", "getdata 1 tx".to_string()),
+            Message::Tx { bytes } => ("tx", format!("tx {bytes} B")),
+        };
+        MessageSummary { kind, text }
+    }
 
     fn message_bytes(message: &Message) -> usize {
         match message {

@@ -33,7 +33,7 @@ use crate::error::SimError;
 use crate::metrics::Figure;
 use crate::models::{ModelNetwork, ModelSim, Observation, Outbox, SystemFault};
 use crate::process::Process;
-use gossip_core::{NodeId, SimRng, Time};
+use gossip_core::{MessageSummary, NodeId, SimRng, Time};
 
 /// Cassandra's gossip and failure detection parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -221,6 +221,24 @@ impl Node {
 impl Process for Node {
     type Message = Message;
     type Event = Observation;
+
+    /// "syn 20 digests", "ack: wants 2, sends 3 states", "ack2 2 states".
+    fn summary(message: &Message) -> MessageSummary {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let (kind, text) = match message {
+            Message::Syn(digests) => ("syn", format!("syn {}", plural(digests.len(), "digest"))),
+            Message::Ack { requests, states } => (
+                "ack",
+                format!(
+                    "ack: wants {}, sends {}",
+                    requests.len(),
+                    plural(states.len(), "state")
+                ),
+            ),
+            Message::Ack2(states) => ("ack2", format!("ack2 {}", plural(states.len(), "state"))),
+        };
+        MessageSummary { kind, text }
+    }
 
     fn message_bytes(message: &Message) -> usize {
         HEADER_BYTES
