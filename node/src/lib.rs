@@ -1,7 +1,11 @@
 //! gossip-node's library: the relay, the native peer (through the relay, or direct over UDP) and
-//! the headless simulator, used by the binary and its tests.
+//! the headless simulator (`sim`, `sweep`, and `merge` of their shards), used by the binary and
+//! its tests.
 
+pub mod batch;
 pub mod direct;
+pub mod merge;
 pub mod peer;
 pub mod relay;
 pub mod sim;
+pub mod sweep;

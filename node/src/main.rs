@@ -1,6 +1,8 @@
 //! gossip-node: GossipLab's native runtime.
 //! - `relay`: serves the built playground and the WebSocket relay for live peers.
 //! - `sim`: runs a scenario headless and prints its metrics.
+//! - `sweep`: varies knobs of a scenario over values and prints the statistics per value.
+//! - `merge`: combines the shard files of a `sim` or `sweep` split with `--shard I/N`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use gossip_core::{LivePeerOptions, NodeConfig};
 
-use gossip_node::{direct, peer, relay, sim};
+use gossip_node::{batch, direct, merge, peer, relay, sim, sweep};
 
 #[derive(Parser)]
 #[command(
@@ -88,6 +90,51 @@ enum Command {
         /// Write the output to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Run only shard I of N (the runs whose number is I modulo N) and write them as a
+        /// shard file for `merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<batch::Shard>,
+        /// The memory a run may use (like 4G), instead of the machine's available memory.
+        #[arg(long, value_name = "SIZE", value_parser = batch::parse_bytes)]
+        memory_limit: Option<u64>,
+    },
+    /// Vary one or more knobs of a scenario over values, several seeds each, and report every
+    /// figure's mean, sd, min, max and count per combination (the playground's sweep).
+    Sweep {
+        /// A scenario file (JSON), a share link, or a link's fragment: the base.
+        scenario: String,
+        /// KNOB=VALUES, repeatable (every combination runs): fanout, loss_percent or nodes over
+        /// a list (1,2,3), a range (1..6), a stepped range (0..50 step 10, or 0..50:10) or a
+        /// multiplying one (10..100000 log 10, or 10..100000*10).
+        #[arg(long, required = true, value_parser = sweep::parse_axis)]
+        vary: Vec<gossip_sim::sweep::Axis>,
+        /// Runs per combination, with seeds seed, seed+1, ...
+        #[arg(long, default_value_t = 10)]
+        seeds: u32,
+        /// Override the scenario's seed (every combination's first).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output format: the playground's sweep table as JSON or CSV.
+        #[arg(long, value_enum, default_value = "json")]
+        format: sim::Format,
+        /// Write the output to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only shard I of N and write it as a shard file for `merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<batch::Shard>,
+        /// The memory a run may use (like 4G), instead of the machine's available memory.
+        #[arg(long, value_name = "SIZE", value_parser = batch::parse_bytes)]
+        memory_limit: Option<u64>,
+    },
+    /// Combine the shard files of one `sim` or `sweep` into the output it gives unsharded.
+    Merge {
+        /// The shard files, every shard once, in any order.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Write the output to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -144,7 +191,41 @@ fn main() -> ExitCode {
             seed,
             format,
             out,
-        } => sim::command(&scenario, runs, seed, format, out.as_deref()),
+            shard,
+            memory_limit,
+        } => sim::command(
+            &scenario,
+            &sim::SimOptions {
+                runs,
+                seed,
+                format,
+                out,
+                shard,
+                memory_limit,
+            },
+        ),
+        Command::Sweep {
+            scenario,
+            vary,
+            seeds,
+            seed,
+            format,
+            out,
+            shard,
+            memory_limit,
+        } => sweep::command(
+            &scenario,
+            &sweep::SweepOptions {
+                axes: vary,
+                seeds,
+                seed,
+                format,
+                out,
+                shard,
+                memory_limit,
+            },
+        ),
+        Command::Merge { shards, out } => merge::command(&shards, out.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

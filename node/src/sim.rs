@@ -1,20 +1,22 @@
-//! The headless `sim` command: reads a scenario (a file, a share link or its fragment), runs it
-//! with gossip-core once or many times with consecutive seeds (on every core), and reports the
-//! per-run metrics and their aggregate as JSON or CSV.
+//! The headless `sim` command: reads a scenario (a file, a share link or its fragment), estimates
+//! a run's memory and time and refuses one past the machine's memory, runs it with gossip-core
+//! once or many times with consecutive seeds (on every core that memory allows), and reports the
+//! per-run metrics and their aggregate as JSON or CSV; or, with a shard, that slice of the runs
+//! for `merge`.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
-use gossip_sim::error::SimError;
+use gossip_sim::budget;
 use gossip_sim::events::EventReport;
 use gossip_sim::metrics::{Aggregate, Figure, RoundMetrics};
 use gossip_sim::scenario::{Outcome, Scenario, Summary};
 use gossip_sim::share_link;
 use gossip_sim::systems::SystemReport;
 use serde::Serialize;
+
+use crate::batch::{self, Progress, Shard, ShardFile, ShardRun};
 
 /// Reads a scenario from a JSON file, or decodes it from a share link or fragment.
 pub fn load_scenario(source: &str) -> anyhow::Result<Scenario> {
@@ -38,13 +40,32 @@ pub fn load_scenario(source: &str) -> anyhow::Result<Scenario> {
     anyhow::bail!("{source} is neither a scenario file nor a share link")
 }
 
-/// Output formats of the `sim` command.
+/// Output formats of the `sim` and `sweep` commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// The whole [`SimOutput`], pretty-printed JSON.
+    /// The whole output, pretty-printed JSON.
     Json,
-    /// One row of figures per run, then the aggregates ([`to_csv`]).
+    /// A table: for `sim`, one row of figures per run, then the aggregates ([`to_csv`]).
     Csv,
+}
+
+impl Format {
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Csv => "csv",
+        }
+    }
+
+    /// The format of that name.
+    pub fn named(name: &str) -> anyhow::Result<Format> {
+        match name {
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            _ => anyhow::bail!("unknown output format `{name}`"),
+        }
+    }
 }
 
 /// One run's seed and figures.
@@ -55,9 +76,6 @@ pub struct RunRecord {
     /// The run's figures.
     pub summary: Summary,
 }
-
-/// A run's figures, and its whole outcome when there is a single run.
-type RunResult = (Summary, Option<Outcome>);
 
 /// Everything one `sim` invocation produced.
 #[derive(Clone, Debug, Serialize)]
@@ -85,75 +103,79 @@ pub fn run_many(
     scenario: &Scenario,
     runs: usize,
     threads: usize,
-    progress: bool,
+    progress: Progress,
 ) -> anyhow::Result<SimOutput> {
     anyhow::ensure!(runs >= 1, "--runs must be at least 1");
     scenario.validate().map_err(anyhow::Error::msg)?;
-    let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(vec![None; runs]);
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let failure: Mutex<Option<SimError>> = Mutex::new(None);
-    std::thread::scope(|scope| {
-        for _ in 0..threads.clamp(1, runs) {
-            scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= runs {
-                        break;
-                    }
-                    let seeded = Scenario {
-                        seed: scenario.seed.wrapping_add(index as u64),
-                        ..scenario.clone()
-                    };
-                    match seeded.run_any() {
-                        Ok(outcome) => {
-                            // Only a single run keeps its details for the output.
-                            let kept = (runs == 1).then(|| outcome.clone());
-                            results.lock().unwrap()[index] = Some((outcome.summary(), kept));
-                        }
-                        Err(error) => *failure.lock().unwrap() = Some(error),
-                    }
-                    let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if progress {
-                        draw_progress(finished, runs);
-                    }
-                }
-            });
-        }
-    });
-    if progress {
-        eprintln!();
+    let records = run_shard(scenario, runs, Shard::ALL, threads, progress)?;
+    Ok(assemble(scenario, runs, records))
+}
+
+/// The runs of `shard` among `runs` runs of `scenario`, ascending by index.
+fn run_shard(
+    scenario: &Scenario,
+    runs: usize,
+    shard: Shard,
+    threads: usize,
+    progress: Progress,
+) -> anyhow::Result<Vec<ShardRun>> {
+    let indices = shard.runs(runs);
+    let records = batch::run_all(&indices, threads, progress, |index| {
+        let outcome = seeded(scenario, index).run_any()?;
+        Ok(ShardRun {
+            index,
+            summary: outcome.summary(),
+            // Only a single run keeps its details for the output.
+            outcome: (runs == 1).then_some(outcome),
+        })
+    })?;
+    Ok(records)
+}
+
+fn seeded(scenario: &Scenario, index: usize) -> Scenario {
+    Scenario {
+        seed: scenario.seed.wrapping_add(index as u64),
+        ..scenario.clone()
     }
-    if let Some(error) = failure.into_inner().unwrap() {
-        anyhow::bail!(error);
-    }
+}
+
+/// The output of `runs` runs of `scenario` from all of their records (in index order), however
+/// they were run: at once, or in shards merged afterwards.
+pub fn assemble(scenario: &Scenario, runs: usize, records: Vec<ShardRun>) -> SimOutput {
     let (mut per_round, mut events, mut system) = (None, None, None);
-    let mut records = Vec::with_capacity(runs);
-    for (index, result) in results.into_inner().unwrap().into_iter().enumerate() {
-        let (summary, kept) = result.expect("every run finished");
-        match kept {
-            Some(Outcome::Rumor(report)) => per_round = Some(report.rounds),
-            Some(Outcome::Cluster(report)) => events = Some(report),
-            Some(Outcome::System(report)) => system = Some(report),
-            None => {}
+    let mut kept = Vec::with_capacity(runs);
+    for record in records {
+        match record.outcome {
+            Some(Outcome::Rumor(report)) if runs == 1 => per_round = Some(report.rounds),
+            Some(Outcome::Cluster(report)) if runs == 1 => events = Some(report),
+            Some(Outcome::System(report)) if runs == 1 => system = Some(report),
+            _ => {}
         }
-        records.push(RunRecord {
-            seed: scenario.seed.wrapping_add(index as u64),
-            summary,
+        kept.push(RunRecord {
+            seed: scenario.seed.wrapping_add(record.index as u64),
+            summary: record.summary,
         });
     }
-    let figures: Vec<Vec<Figure>> = records.iter().map(|r| r.summary.figures()).collect();
+    let figures: Vec<Vec<Figure>> = kept.iter().map(|r| r.summary.figures()).collect();
     let aggregate = Aggregate::of_figures(&figures)
         .into_iter()
         .filter_map(|(name, aggregate)| Some((name, aggregate?)))
         .collect();
-    Ok(SimOutput {
+    SimOutput {
         scenario: scenario.clone(),
-        runs: records,
+        runs: kept,
         aggregate,
         per_round,
         events,
         system,
+    }
+}
+
+/// The output as text in `format`.
+pub fn render(output: &SimOutput, format: Format) -> anyhow::Result<String> {
+    Ok(match format {
+        Format::Json => serde_json::to_string_pretty(output)? + "\n",
+        Format::Csv => to_csv(output),
     })
 }
 
@@ -167,19 +189,6 @@ fn metric_names(records: &[RunRecord]) -> Vec<&'static str> {
             .map(|(name, _)| *name)
             .collect()
     })
-}
-
-fn draw_progress(finished: usize, total: usize) {
-    const WIDTH: usize = 30;
-    let filled = finished * WIDTH / total;
-    let mut stderr = std::io::stderr().lock();
-    let _ = write!(
-        stderr,
-        "\r[{}{}] {finished}/{total} runs",
-        "#".repeat(filled),
-        ".".repeat(WIDTH - filled)
-    );
-    let _ = stderr.flush();
 }
 
 /// The output as CSV: one row per run, then one row per aggregate statistic.
@@ -215,25 +224,81 @@ pub fn to_csv(output: &SimOutput) -> String {
     csv
 }
 
-/// The `sim` command: loads, runs, formats, and writes to `out` or standard output.
-pub fn command(
-    source: &str,
-    runs: usize,
-    seed: Option<u64>,
-    format: Format,
-    out: Option<&Path>,
-) -> anyhow::Result<()> {
+/// What the `sim` command was asked, besides the scenario's source.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    /// Runs, with consecutive seeds.
+    pub runs: usize,
+    /// The first run's seed, instead of the scenario's.
+    pub seed: Option<u64>,
+    /// The output format.
+    pub format: Format,
+    /// Where to write the output (standard output if none).
+    pub out: Option<std::path::PathBuf>,
+    /// Only this slice of the runs, written as a shard file for `merge`.
+    pub shard: Option<Shard>,
+    /// The memory a run may use, instead of the machine's available memory.
+    pub memory_limit: Option<u64>,
+}
+
+/// The `sim` command: loads, estimates, runs, formats, and writes to `out` or standard output.
+/// With a shard, it writes that shard's runs for `merge` instead.
+pub fn command(source: &str, options: &SimOptions) -> anyhow::Result<()> {
     let mut scenario = load_scenario(source)?;
-    if let Some(seed) = seed {
+    if let Some(seed) = options.seed {
         scenario.seed = seed;
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let progress = runs > 1 && std::io::stderr().is_terminal();
-    let output = run_many(&scenario, runs, threads, progress)?;
-    let text = match format {
-        Format::Json => serde_json::to_string_pretty(&output)? + "\n",
-        Format::Csv => to_csv(&output),
+    anyhow::ensure!(options.runs >= 1, "--runs must be at least 1");
+    let shard = options.shard.unwrap_or(Shard::ALL);
+    let mine = shard.runs(options.runs).len();
+    let estimate = budget::estimate(&scenario);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let limits = batch::host_limits(options.memory_limit);
+    let threads = batch::threads_within(&estimate, scenario.nodes, mine, cores, &limits)?;
+    eprintln!("{}", batch::plan_line(&estimate, mine, threads));
+    let records = run_shard(
+        &scenario,
+        options.runs,
+        shard,
+        threads,
+        Progress::for_stderr(mine),
+    )?;
+    let text = match options.shard {
+        Some(shard) => ShardFile {
+            gossiplab_shard: batch::SHARD_FORMAT,
+            command: shard_command(&scenario, options.runs, options.format),
+            shard,
+            total_runs: options.runs,
+            runs: records,
+        }
+        .to_json(),
+        None => render(&assemble(&scenario, options.runs, records), options.format)?,
     };
+    write_output(&text, options.out.as_deref())
+}
+
+/// What a `sim` shard file records of its command, for `merge`.
+fn shard_command(scenario: &Scenario, runs: usize, format: Format) -> serde_json::Value {
+    serde_json::json!({
+        "command": "sim",
+        "scenario": scenario,
+        "runs": runs,
+        "format": format.name(),
+    })
+}
+
+/// The merged output of `sim` shards recorded with `command` (see [`shard_command`]).
+pub fn merge(command: &serde_json::Value, records: Vec<ShardRun>) -> anyhow::Result<String> {
+    let scenario: Scenario = serde_json::from_value(command["scenario"].clone())?;
+    let runs = command["runs"]
+        .as_u64()
+        .context("a sim shard names its runs")? as usize;
+    let format = Format::named(command["format"].as_str().unwrap_or_default())?;
+    render(&assemble(&scenario, runs, records), format)
+}
+
+/// Writes `text` to `out`, or to standard output.
+pub fn write_output(text: &str, out: Option<&Path>) -> anyhow::Result<()> {
     match out {
         Some(path) => {
             std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
@@ -254,8 +319,8 @@ mod tests {
             nodes: 200,
             ..Scenario::default()
         };
-        let one = run_many(&scenario, 6, 1, false).unwrap();
-        let three = run_many(&scenario, 6, 3, false).unwrap();
+        let one = run_many(&scenario, 6, 1, Progress::Quiet).unwrap();
+        let three = run_many(&scenario, 6, 3, Progress::Quiet).unwrap();
         assert_eq!(one.runs, three.runs);
         for (index, record) in one.runs.iter().enumerate() {
             let alone = Scenario {
