@@ -52,10 +52,10 @@ fn bytes_per<T>(units: usize, build: impl FnOnce() -> T) -> f64 {
 
 fn memory() {
     println!("memory per unit of state (heap, plus the inline size where it is in a Vec)");
-    println!(
-        "  rumor state in the round engine: {} bytes per node",
-        std::mem::size_of::<gossip_core::RumorState>()
-    );
+    let round_node = bytes_per(1_000_000, || {
+        RumorRun::new(1_000_000, RumorConfig::default(), 0).expect("valid scenario")
+    });
+    println!("  a node in the round engine, before the first round (push): {round_node:.1} bytes");
     let entry = bytes_per(10_000, || {
         let mut store = Store::new(0, 64).unwrap();
         for i in 0..10_000 {
