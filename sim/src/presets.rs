@@ -555,7 +555,7 @@ mod tests {
             figures.iter().find(|f| f.0 == name).unwrap().1
         };
         let redis = outcome("redis-cluster-fail");
-        assert!(figure(&redis, "mean_fail_all_ms").is_some(), "{redis:?}");
+        assert!(figure(&redis, "fail_all_ms").is_some(), "{redis:?}");
         let cassandra = outcome("cassandra-phi");
         assert!(figure(&cassandra, "mean_convict_ms").is_some());
         assert!(figure(&cassandra, "max_phi_slow").unwrap() < 8.0);
