@@ -11,6 +11,7 @@ use crate::metrics::RoundMetrics;
 use crate::rounds::RumorRun;
 use crate::scenario::{Outcome, Protocol, RunReport, Scenario};
 use crate::systems::SystemReport;
+use crate::trace::MessageTrace;
 use gossip_core::Time;
 
 /// What a finished run gives a view: the report and, where the population is small enough to
@@ -35,6 +36,8 @@ pub enum RecordedOutcome {
     System {
         /// What the model measured.
         report: SystemReport,
+        /// Its messages, if [`RecordedRun::trace_messages`] asked for them.
+        trace: Option<MessageTrace>,
     },
 }
 
@@ -94,12 +97,17 @@ pub struct ClusterRecording {
     /// `stores[i][v]`: how many keys node `v`'s store held at `times[i]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stores: Vec<Vec<u32>>,
+    /// The run's messages, if [`RecordedRun::trace_messages`] asked for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<MessageTrace>,
 }
 
 /// A run in progress; see the module's documentation.
 pub struct RecordedRun {
     nodes: u32,
     stage: Stage,
+    /// The message trace's cap, when recording one.
+    trace_cap: Option<usize>,
 }
 
 enum Stage {
@@ -190,6 +198,7 @@ impl Scenario {
                     times: vec![0],
                     frames: vec![sim.member_states()],
                     stores: vec![sim.store_sizes()],
+                    trace: None,
                 });
                 Stage::Cluster(Box::new(ClusterSteps {
                     sim,
@@ -204,6 +213,7 @@ impl Scenario {
         Ok(RecordedRun {
             nodes: self.nodes,
             stage,
+            trace_cap: None,
         })
     }
 
@@ -237,6 +247,18 @@ impl Scenario {
 }
 
 impl RecordedRun {
+    /// Records the messages of a cluster run that is recorded (small enough to draw) or of a
+    /// system model, at most `cap` of them (then a sample; see [`crate::trace`]); call it before
+    /// the first step. The run stays the same; rumor runs record their messages per round anyway.
+    pub fn trace_messages(&mut self, cap: usize) {
+        self.trace_cap = Some(cap);
+        if let Stage::Cluster(steps) = &mut self.stage
+            && steps.recording.is_some()
+        {
+            steps.sim.trace_messages(cap);
+        }
+    }
+
     /// Runs one step: a round, a sample of simulated time, or a whole system model. Returns
     /// false once the run is finished (then [`RecordedRun::finish`] returns at once).
     pub fn step(&mut self) -> bool {
@@ -266,8 +288,12 @@ impl RecordedRun {
                 steps.at >= steps.duration
             }
             Stage::System(scenario) => {
-                let outcome = match scenario.run_any() {
-                    Ok(Outcome::System(report)) => Ok(RecordedOutcome::System { report }),
+                let (outcome, trace) = match self.trace_cap {
+                    Some(cap) => crate::models::traced(cap, || scenario.run_any()),
+                    None => (scenario.run_any(), None),
+                };
+                let outcome = match outcome {
+                    Ok(Outcome::System(report)) => Ok(RecordedOutcome::System { report, trace }),
                     Ok(_) => Err(SimError::Refused(
                         "a system scenario runs its model".to_string(),
                     )),
@@ -284,10 +310,15 @@ impl RecordedRun {
             );
             self.stage = Stage::Finished(Box::new(Ok(match stage {
                 Stage::Rumor(steps) => steps.finish(),
-                Stage::Cluster(steps) => RecordedOutcome::Cluster {
-                    report: steps.sim.report(),
-                    recording: steps.recording,
-                },
+                Stage::Cluster(mut steps) => {
+                    let trace = steps.sim.take_message_trace();
+                    RecordedOutcome::Cluster {
+                        report: steps.sim.report(),
+                        recording: steps
+                            .recording
+                            .map(|recording| ClusterRecording { trace, ..recording }),
+                    }
+                }
                 _ => unreachable!("only rumor and cluster runs finish here"),
             })));
         }

@@ -351,6 +351,51 @@ mod tests {
     }
 
     #[wasm_bindgen_test(unsupported = test)]
+    fn a_recorded_run_carries_its_trace_beside_the_same_report() {
+        use crate::recorded_run::RecordedOutcome;
+        for id in ["swim-crash", "redis-cluster-fail"] {
+            let scenario = presets().into_iter().find(|p| p.id == id).unwrap().scenario;
+            let plain = scenario.start_recorded(100).unwrap().finish().unwrap();
+            let mut run = scenario.start_recorded(100).unwrap();
+            run.trace_messages(DEFAULT_TRACE_CAP);
+            match (plain, run.finish().unwrap()) {
+                (
+                    RecordedOutcome::Cluster {
+                        report: a,
+                        recording: Some(plain),
+                    },
+                    RecordedOutcome::Cluster {
+                        report: b,
+                        recording: Some(traced),
+                    },
+                ) => {
+                    assert_eq!(a, b);
+                    assert_eq!((&plain.frames, &plain.trace), (&traced.frames, &None));
+                    let trace = traced.trace.unwrap();
+                    assert_eq!(
+                        trace.total,
+                        b.totals.messages_sent + b.totals.duplicates_created
+                    );
+                }
+                (
+                    RecordedOutcome::System {
+                        report: a,
+                        trace: None,
+                    },
+                    RecordedOutcome::System {
+                        report: b,
+                        trace: Some(trace),
+                    },
+                ) => {
+                    assert_eq!(a, b);
+                    assert_eq!(trace.total, b.totals.messages);
+                }
+                other => panic!("{id}: {other:?}"),
+            }
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
     fn tracing_changes_no_run_of_the_system_models() {
         let mut checked = 0;
         for preset in presets() {
