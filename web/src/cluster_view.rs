@@ -11,6 +11,7 @@ use yew::prelude::*;
 
 use crate::chart::{LineChart, Series};
 use crate::graph::{GraphView, Palette};
+use crate::message_playback::MessagePlayback;
 use crate::timeline::{Timeline, TimelineAction, TimelineControls};
 
 #[derive(Properties, PartialEq)]
@@ -227,6 +228,11 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
                         </p>
                     </div>
                 </div>
+                if let Some(trace) = &recording.trace {
+                    <MessagePlayback trace={Rc::new(trace.clone())} duration={report.duration}
+                        nodes={recording.frames.iter().map(Vec::len).max().unwrap_or(0)}
+                        times={Rc::new(recording.times.clone())} frames={Rc::new(recording.frames.clone())} />
+                }
             }
             <div class="viz">
                 <div class="chart-column">
@@ -308,6 +314,7 @@ mod tests {
             times: vec![0, 100],
             frames: vec![vec![0, 0], vec![0, 1, 0]],
             stores: vec![vec![0, 0], vec![1, 2, 0]],
+            trace: None,
         };
         let graph = as_graph_recording(&recording);
         assert_eq!(graph.frames, vec![vec![0, 0, 3], vec![0, 1, 0]]);

@@ -12,6 +12,7 @@ mod controls;
 mod graph;
 mod live;
 mod live_node;
+mod message_playback;
 mod relay_link;
 mod share;
 mod sweep;
@@ -289,10 +290,14 @@ fn Playground() -> Html {
                 <ClusterView report={report.clone()} recording={recording.clone()} on_fault={Some(cluster_fault.clone())} />
             </>
         },
-        Some(SimOutput::SystemDone { scenario, report }) => html! {
+        Some(SimOutput::SystemDone {
+            scenario,
+            report,
+            trace,
+        }) => html! {
             <>
                 <p id="sim-result" class="done">{format!("{}: {:.0} s simulated.", describe(scenario), report.duration as f64 / 1_000.0)}</p>
-                <SystemView report={report.clone()} />
+                <SystemView report={report.clone()} trace={trace.clone().map(Rc::new)} />
             </>
         },
         Some(SimOutput::Failed { error, .. }) => {

@@ -1,14 +1,21 @@
 //! The result of a system model's run: its figures and its lines over time (FAIL spreading in
 //! Redis, phi in Cassandra, a transaction reaching Bitcoin nodes).
 
+use std::rc::Rc;
+
 use gossip_sim::systems::SystemReport;
+use gossip_sim::trace::MessageTrace;
 use yew::prelude::*;
 
 use crate::chart::{LineChart, Series};
+use crate::message_playback::MessagePlayback;
 
 #[derive(Properties, PartialEq)]
 pub struct SystemViewProps {
     pub report: SystemReport,
+    /// The run's messages, for the playback.
+    #[prop_or_default]
+    pub trace: Option<Rc<MessageTrace>>,
 }
 
 /// A figure for people: times in seconds, counts and rates with sensible decimals.
@@ -56,6 +63,9 @@ pub fn SystemView(props: &SystemViewProps) -> Html {
                     }) }
                 </table>
             </div>
+            if let Some(trace) = &props.trace {
+                <MessagePlayback trace={trace.clone()} nodes={report.nodes as usize} duration={report.duration} />
+            }
         </div>
     }
 }

@@ -1,0 +1,578 @@
+//! Messages in flight: the playback of a run's message trace ([`gossip_sim::trace`]) in
+//! continuous simulated time, for the event engine's clusters and the system models. Each
+//! message is a dot moving from its sender to its receiver over its latency, coloured by kind
+//! (a legend names them); a lost one fades out half-way, one cut by a partition fades out at
+//! its sender, one reaching a stopped node turns hollow as it arrives. Speeds run from 1/20 of
+//! real time to 100x; the clock pauses, scrubs, and steps to the next message sent. Clicking a
+//! dot shows what the message carried, when it left and when it arrived.
+//!
+//! Nodes sit on a circle as on the graph of a complete topology, coloured (for clusters) by how
+//! the live nodes see them at the time shown. Labels are in English and Chinese.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_render::{AnimationFrame, request_animation_frame};
+use gossip_sim::topology::TopologyKind;
+use gossip_sim::trace::{Fate, MessageTrace, TracedMessage};
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::graph::layout;
+
+const SIZE: f64 = 480.0;
+const MARGIN: f64 = 16.0;
+const DOT_RADIUS: f64 = 4.0;
+
+/// Playback speeds: simulated ms per real ms, with their labels.
+pub const SPEEDS: [(f64, &str); 9] = [
+    (0.05, "1/20×"),
+    (0.1, "1/10×"),
+    (0.25, "1/4×"),
+    (0.5, "1/2×"),
+    (1.0, "1×"),
+    (2.0, "2×"),
+    (5.0, "5×"),
+    (10.0, "10×"),
+    (100.0, "100×"),
+];
+
+/// Colours of the kinds, in order of their first appearance in the trace.
+const KIND_COLORS: [&str; 10] = [
+    "#2563eb", "#16a34a", "#ea580c", "#9333ea", "#dc2626", "#0891b2", "#ca8a04", "#db2777",
+    "#4b5563", "#65a30d",
+];
+
+/// The colour of kind `kind`.
+pub fn kind_color(kind: u16) -> &'static str {
+    KIND_COLORS[kind as usize % KIND_COLORS.len()]
+}
+
+/// How long a message that never arrived is drawn for, in ms: the median latency of those
+/// that did (at least 1 ms; 10 ms when none did).
+pub fn nominal_latency(trace: &MessageTrace) -> f64 {
+    let mut latencies: Vec<u64> = trace
+        .messages
+        .iter()
+        .filter_map(|m| m.ended_at.map(|end| end - m.sent_at))
+        .collect();
+    if latencies.is_empty() {
+        return 10.0;
+    }
+    let middle = latencies.len() / 2;
+    let (_, median, _) = latencies.select_nth_unstable(middle);
+    (*median as f64).max(1.0)
+}
+
+/// Where a message is drawn at time `t` (ms), if it is: the fraction of the way from sender to
+/// receiver, and its opacity. A lost message fades out on its way to the middle; a cut one at
+/// its sender.
+pub fn flight(message: &TracedMessage, t: f64, nominal: f64) -> Option<(f64, f64)> {
+    let sent = message.sent_at as f64;
+    if t < sent {
+        return None;
+    }
+    match message.ended_at {
+        Some(end) => {
+            let end = end as f64;
+            if t > end || (t == end && end > sent) {
+                return None;
+            }
+            let span = (end - sent).max(1e-9);
+            Some((((t - sent) / span).min(1.0), 1.0))
+        }
+        None => {
+            let progress = (t - sent) / nominal;
+            if progress >= 1.0 {
+                return None;
+            }
+            let reach = match message.fate {
+                Fate::Partitioned | Fate::NoSuchReceiver => 0.1,
+                _ => 0.5,
+            };
+            Some((progress * reach, 1.0 - progress))
+        }
+    }
+}
+
+/// The time at which the first message after `t` leaves, if any (messages are in sending order).
+pub fn next_send_after(trace: &MessageTrace, t: f64) -> Option<f64> {
+    let index = trace.messages.partition_point(|m| m.sent_at as f64 <= t);
+    trace.messages.get(index).map(|m| m.sent_at as f64)
+}
+
+/// `ms` as seconds with milliseconds: "5.210 s".
+pub fn seconds(ms: f64) -> String {
+    format!("{:.3} s", ms / 1_000.0)
+}
+
+/// What a message carried and when it travelled, for the panel shown when it is clicked.
+pub fn describe_message(trace: &MessageTrace, message: &TracedMessage) -> Vec<String> {
+    let latency = |end: u64| end - message.sent_at;
+    let fate = match (message.fate, message.ended_at) {
+        (Fate::Arrived, Some(end)) => format!(
+            "Arrived at {} ({} ms on the way) / 于 {} 到达（途中 {} 毫秒）",
+            seconds(end as f64),
+            latency(end),
+            seconds(end as f64),
+            latency(end)
+        ),
+        (Fate::ReceiverDown, Some(end)) => format!(
+            "Reached a stopped node at {}, which dropped it / 于 {} 到达已停止的节点，被丢弃",
+            seconds(end as f64),
+            seconds(end as f64)
+        ),
+        (Fate::Lost, _) => "Lost by the network / 被网络丢失".to_string(),
+        (Fate::Partitioned, _) => "Cut by a partition / 被网络分区切断".to_string(),
+        (Fate::NoSuchReceiver, _) => "No such receiver / 接收者不存在".to_string(),
+        _ => "Still on its way when the run ended / 运行结束时仍在途中".to_string(),
+    };
+    vec![
+        format!(
+            "{} from node {} to node {} / 从节点 {} 到节点 {}",
+            trace.kind_of(message),
+            message.from,
+            message.to,
+            message.from,
+            message.to
+        ),
+        format!("Carried / 内容: {}", message.summary),
+        format!(
+            "Sent at {} / 于 {} 发出, {} B",
+            seconds(message.sent_at as f64),
+            seconds(message.sent_at as f64),
+            message.bytes
+        ),
+        fate,
+    ]
+}
+
+#[derive(Properties, PartialEq)]
+pub struct MessagePlaybackProps {
+    pub trace: Rc<MessageTrace>,
+    /// Nodes to draw (ids `0..nodes`); messages to others are not drawn.
+    pub nodes: usize,
+    /// How long the run went, in ms.
+    pub duration: u64,
+    /// For clusters: the times of the state frames (ms) and each node's state at each, coded as
+    /// on the graph (0 alive, 1 suspected, 2 dead, 3 down). Empty: nodes drawn in one colour.
+    #[prop_or_default]
+    pub times: Rc<Vec<u64>>,
+    #[prop_or_default]
+    pub frames: Rc<Vec<Vec<u8>>>,
+}
+
+/// The playback clock: simulated time, whether it runs and how fast.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Clock {
+    t: f64,
+    playing: bool,
+    speed: f64,
+    /// The real time of the last frame, in ms.
+    last_frame: Option<f64>,
+}
+
+const NODE_COLORS: [&str; 4] = ["#1f8a4c", "#e4572e", "#c0392b", "#8a8a99"];
+
+fn positions(nodes: usize) -> Vec<(f64, f64)> {
+    layout(nodes, TopologyKind::Complete)
+        .into_iter()
+        .map(|(x, y)| {
+            (
+                MARGIN + x * (SIZE - 2.0 * MARGIN),
+                MARGIN + y * (SIZE - 2.0 * MARGIN),
+            )
+        })
+        .collect()
+}
+
+/// What runs on each animation frame, with the frame's real time in ms.
+type FrameCallback = Rc<dyn Fn(f64)>;
+
+/// The dots on the canvas at time `t`: (index in the trace, x, y, opacity).
+fn dots(
+    trace: &MessageTrace,
+    points: &[(f64, f64)],
+    t: f64,
+    nominal: f64,
+    longest: f64,
+) -> Vec<(usize, f64, f64, f64)> {
+    // Messages are in sending order: only those sent in the last `longest` ms can be flying.
+    let end = trace.messages.partition_point(|m| m.sent_at as f64 <= t);
+    let start = trace
+        .messages
+        .partition_point(|m| (m.sent_at as f64) < t - longest);
+    (start..end)
+        .filter_map(|index| {
+            let message = &trace.messages[index];
+            let (&(ax, ay), &(bx, by)) = (
+                points.get(message.from as usize)?,
+                points.get(message.to as usize)?,
+            );
+            let (along, alpha) = flight(message, t, nominal)?;
+            Some((index, ax + (bx - ax) * along, ay + (by - ay) * along, alpha))
+        })
+        .collect()
+}
+
+fn draw(
+    canvas: &HtmlCanvasElement,
+    props: &MessagePlaybackProps,
+    points: &[(f64, f64)],
+    t: f64,
+    (nominal, longest): (f64, f64),
+    selected: Option<usize>,
+) -> Option<()> {
+    let context: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    context.clear_rect(0.0, 0.0, SIZE, SIZE);
+    let frame = props
+        .times
+        .partition_point(|&at| at as f64 <= t)
+        .checked_sub(1)
+        .and_then(|index| props.frames.get(index));
+    let radius = (160.0 / (points.len() as f64).sqrt()).clamp(2.0, 8.0);
+    for (node, &(x, y)) in points.iter().enumerate() {
+        let state = frame.and_then(|f| f.get(node)).copied().unwrap_or(0);
+        context.set_global_alpha(if frame.is_some() || props.frames.is_empty() {
+            1.0
+        } else {
+            0.5
+        });
+        context.set_fill_style_str(NODE_COLORS[usize::from(state).min(3)]);
+        context.begin_path();
+        let _ = context.arc(x, y, radius, 0.0, std::f64::consts::TAU);
+        context.fill();
+    }
+    for (index, x, y, alpha) in dots(&props.trace, points, t, nominal, longest) {
+        let message = &props.trace.messages[index];
+        context.set_global_alpha(alpha);
+        let color = kind_color(message.kind);
+        context.begin_path();
+        let _ = context.arc(x, y, DOT_RADIUS, 0.0, std::f64::consts::TAU);
+        if message.fate == Fate::ReceiverDown {
+            context.set_stroke_style_str(color);
+            context.set_line_width(2.0);
+            context.stroke();
+        } else {
+            context.set_fill_style_str(color);
+            context.fill();
+        }
+        if selected == Some(index) {
+            context.set_global_alpha(1.0);
+            context.set_stroke_style_str("#111");
+            context.set_line_width(2.0);
+            context.begin_path();
+            let _ = context.arc(x, y, DOT_RADIUS + 4.0, 0.0, std::f64::consts::TAU);
+            context.stroke();
+        }
+    }
+    context.set_global_alpha(1.0);
+    Some(())
+}
+
+#[component]
+pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
+    let canvas = use_node_ref();
+    let clock = use_mut_ref(|| Clock {
+        t: 0.0,
+        playing: false,
+        speed: 1.0,
+        last_frame: None,
+    });
+    let selected = use_state(|| None::<usize>);
+    let redraw = use_force_update();
+    let frame_handle = use_mut_ref(|| None::<AnimationFrame>);
+    let points = use_memo(props.nodes, |&nodes| positions(nodes));
+    let timing = use_memo(props.trace.clone(), |trace| {
+        let nominal = nominal_latency(trace);
+        let longest = trace
+            .messages
+            .iter()
+            .filter_map(|m| m.ended_at.map(|end| (end - m.sent_at) as f64))
+            .fold(nominal, f64::max);
+        (nominal, longest)
+    });
+    let duration = props.duration as f64;
+    let now = clock.borrow().t;
+
+    // Paint after every render: the clock, the selection or the trace may have moved.
+    {
+        let canvas = canvas.clone();
+        let points = points.clone();
+        let selected = *selected;
+        let timing = *timing;
+        let trace = props.trace.clone();
+        let times = props.times.clone();
+        let frames = props.frames.clone();
+        let (nodes, run) = (props.nodes, props.duration);
+        use_effect(move || {
+            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
+                let props = MessagePlaybackProps {
+                    trace,
+                    nodes,
+                    duration: run,
+                    times,
+                    frames,
+                };
+                draw(&element, &props, &points, now, timing, selected);
+            }
+        });
+    }
+
+    // The animation loop: while playing, each frame moves the clock and renders again.
+    let tick: Rc<RefCell<Option<FrameCallback>>> = use_mut_ref(|| None);
+    {
+        let clock = clock.clone();
+        let redraw = redraw.clone();
+        let frame_handle = frame_handle.clone();
+        let weak = Rc::downgrade(&tick);
+        *tick.borrow_mut() = Some(Rc::new(move |real: f64| {
+            {
+                let mut c = clock.borrow_mut();
+                if !c.playing {
+                    c.last_frame = None;
+                    return;
+                }
+                if let Some(last) = c.last_frame {
+                    c.t = (c.t + (real - last) * c.speed).min(duration);
+                }
+                c.last_frame = Some(real);
+                if c.t >= duration {
+                    c.playing = false;
+                    c.last_frame = None;
+                }
+            }
+            redraw.force_update();
+            if clock.borrow().playing
+                && let Some(tick) = weak.upgrade()
+            {
+                let next = tick.borrow().clone();
+                if let Some(next) = next {
+                    *frame_handle.borrow_mut() =
+                        Some(request_animation_frame(move |real| next(real)));
+                }
+            }
+        }));
+    }
+    let start_loop = {
+        let tick = tick.clone();
+        let frame_handle = frame_handle.clone();
+        move || {
+            let next = tick.borrow().clone();
+            if let Some(next) = next {
+                *frame_handle.borrow_mut() = Some(request_animation_frame(move |real| next(real)));
+            }
+        }
+    };
+    {
+        // Stop the loop when the view goes away.
+        let frame_handle = frame_handle.clone();
+        use_effect_with((), move |_| move || drop(frame_handle.borrow_mut().take()));
+    }
+
+    let play = {
+        let clock = clock.clone();
+        let redraw = redraw.clone();
+        let start_loop = start_loop.clone();
+        Callback::from(move |_| {
+            let playing = {
+                let mut c = clock.borrow_mut();
+                if !c.playing && c.t >= duration {
+                    c.t = 0.0;
+                }
+                c.playing = !c.playing;
+                c.last_frame = None;
+                c.playing
+            };
+            if playing {
+                start_loop();
+            }
+            redraw.force_update();
+        })
+    };
+    let on_speed = {
+        let clock = clock.clone();
+        Callback::from(move |event: Event| {
+            if let Some(select) = event.target_dyn_into::<HtmlSelectElement>()
+                && let Ok(speed) = select.value().parse::<f64>()
+            {
+                clock.borrow_mut().speed = speed;
+            }
+        })
+    };
+    let on_scrub = {
+        let clock = clock.clone();
+        let redraw = redraw.clone();
+        Callback::from(move |event: InputEvent| {
+            if let Some(input) = event.target_dyn_into::<HtmlInputElement>()
+                && let Ok(t) = input.value().parse::<f64>()
+            {
+                let mut c = clock.borrow_mut();
+                c.t = t.clamp(0.0, duration);
+                c.playing = false;
+                drop(c);
+                redraw.force_update();
+            }
+        })
+    };
+    let next_message = {
+        let clock = clock.clone();
+        let redraw = redraw.clone();
+        let trace = props.trace.clone();
+        Callback::from(move |_| {
+            let mut c = clock.borrow_mut();
+            c.playing = false;
+            if let Some(at) = next_send_after(&trace, c.t) {
+                // Just after it leaves, so that its dot is on the canvas.
+                c.t = at + 0.5;
+            }
+            drop(c);
+            redraw.force_update();
+        })
+    };
+    let onclick = {
+        let points = points.clone();
+        let trace = props.trace.clone();
+        let selected = selected.clone();
+        let clock = clock.clone();
+        let timing = *timing;
+        Callback::from(move |event: MouseEvent| {
+            let Some(canvas) = event
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlCanvasElement>().ok())
+            else {
+                return;
+            };
+            let scale = SIZE / f64::from(canvas.client_width().max(1));
+            let (x, y) = (
+                f64::from(event.offset_x()) * scale,
+                f64::from(event.offset_y()) * scale,
+            );
+            let t = clock.borrow().t;
+            let hit = dots(&trace, &points, t, timing.0, timing.1)
+                .into_iter()
+                .map(|(index, dx, dy, _)| (index, (dx - x).powi(2) + (dy - y).powi(2)))
+                .filter(|&(_, d)| d <= (DOT_RADIUS + 6.0).powi(2))
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(index, _)| index);
+            selected.set(hit);
+        })
+    };
+
+    let c = *clock.borrow();
+    let trace = &props.trace;
+    let in_flight = dots(trace, &points, c.t, timing.0, timing.1).len();
+    let sample = trace.is_sampled().then(|| {
+        format!(
+            "Sampled: one message in {} of {} is shown / 抽样：{} 条消息中每 {} 条显示 1 条",
+            trace.sample_every, trace.total, trace.total, trace.sample_every
+        )
+    });
+    let panel = selected.and_then(|index| trace.messages.get(index)).map(|m| {
+        html! {
+            <div id="message-panel" class="message-panel" aria-live="polite">
+                { for describe_message(trace, m).into_iter().map(|line| html! { <p>{line}</p> }) }
+            </div>
+        }
+    });
+    html! {
+        <div id="message-playback" class="graph-column">
+            <h3>{"Messages in flight / 传输中的消息"}</h3>
+            <canvas id="playback" ref={canvas} width={SIZE.to_string()} height={SIZE.to_string()}
+                role="img" aria-label={format!("{in_flight} messages in flight at {}", seconds(c.t))} {onclick} />
+            <div class="controls playback-controls">
+                <button id="playback-play" onclick={play}>
+                    { if c.playing { "Pause / 暂停" } else { "Play / 播放" } }
+                </button>
+                <button id="playback-next" onclick={next_message}>{"Next message / 下一条消息"}</button>
+                <label>{"Speed / 速度 "}
+                    <select id="playback-speed" onchange={on_speed}>
+                        { for SPEEDS.iter().map(|&(speed, label)| html! {
+                            <option value={speed.to_string()} selected={speed == c.speed}>{label}</option>
+                        }) }
+                    </select>
+                </label>
+                <input id="playback-scrub" type="range" min="0" max={props.duration.to_string()} step="1"
+                    value={format!("{:.0}", c.t)} oninput={on_scrub} aria-label="Time / 时间" />
+                <span id="playback-time">{format!("t = {} / {}", seconds(c.t), seconds(duration))}</span>
+            </div>
+            <p id="playback-count" class="note">
+                {format!("{in_flight} in flight / 传输中 {in_flight} 条; {} messages traced / 共记录 {} 条", trace.messages.len(), trace.messages.len())}
+            </p>
+            if let Some(text) = sample {
+                <p id="playback-sampled" class="note">{text}</p>
+            }
+            <p id="playback-legend" class="legend note">
+                { for trace.kinds.iter().enumerate().map(|(kind, name)| html! {
+                    <span class="key playback-kind" style={format!("color: {}", kind_color(kind as u16))}>
+                        <span style="color: var(--fg)">{name.clone()}</span>
+                    </span>
+                }) }
+                <br />
+                {"Lost: fades out half-way; cut by a partition: fades at the sender; to a stopped node: hollow. Click a dot to see what it carried. / 丢失：途中淡出；被分区切断：在发送端淡出；发往已停止节点：空心。点击圆点查看内容。"}
+            </p>
+            { panel.unwrap_or_default() }
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn message(sent_at: u64, ended_at: Option<u64>, fate: Fate) -> TracedMessage {
+        TracedMessage {
+            from: 0,
+            to: 1,
+            sent_at,
+            ended_at,
+            fate,
+            kind: 0,
+            bytes: 40,
+            summary: "ping 1".into(),
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_message_moves_over_its_latency_and_a_lost_one_fades_half_way() {
+        let arrived = message(100, Some(110), Fate::Arrived);
+        assert_eq!(flight(&arrived, 99.0, 10.0), None);
+        assert_eq!(flight(&arrived, 100.0, 10.0), Some((0.0, 1.0)));
+        assert_eq!(flight(&arrived, 105.0, 10.0), Some((0.5, 1.0)));
+        assert_eq!(flight(&arrived, 110.0, 10.0), None);
+        let lost = message(100, None, Fate::Lost);
+        assert_eq!(flight(&lost, 105.0, 10.0), Some((0.25, 0.5)));
+        assert_eq!(flight(&lost, 110.0, 10.0), None);
+        let cut = message(100, None, Fate::Partitioned);
+        let (along, alpha) = flight(&cut, 105.0, 10.0).unwrap();
+        assert!((along - 0.05).abs() < 1e-12 && alpha == 0.5);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn stepping_goes_to_the_next_message_sent_and_lost_ones_last_the_median_latency() {
+        let trace = MessageTrace {
+            kinds: vec!["ping".into()],
+            messages: vec![
+                message(100, Some(110), Fate::Arrived),
+                message(100, Some(130), Fate::Arrived),
+                message(250, None, Fate::Lost),
+                message(300, Some(301), Fate::Arrived),
+            ],
+            total: 4,
+            sample_every: 1,
+            cap: 10,
+        };
+        assert_eq!(next_send_after(&trace, 0.0), Some(100.0));
+        assert_eq!(next_send_after(&trace, 100.0), Some(250.0));
+        assert_eq!(next_send_after(&trace, 300.0), None);
+        assert_eq!(nominal_latency(&trace), 10.0);
+        let lines = describe_message(&trace, &trace.messages[1]);
+        assert_eq!(lines[0], "ping from node 0 to node 1 / 从节点 0 到节点 1");
+        assert_eq!(
+            lines[3],
+            "Arrived at 0.130 s (30 ms on the way) / 于 0.130 s 到达（途中 30 毫秒）"
+        );
+    }
+}
