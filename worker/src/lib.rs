@@ -2,11 +2,15 @@
 //! thread. The page talks to it through [`SimReactor`] (a yew-agent reactor): it sends
 //! [`SimRequest`]s and receives [`SimOutput`]s.
 //!
+//! Every run is estimated first ([`gossip_sim::budget`]) and refused, with its estimate and
+//! the limit, if it would not fit the worker's wasm memory: the page says so and stays usable.
+//!
 //! A run goes a step at a time ([`gossip_sim::recorded_run`]): after every [`SLICE_MS`] of work
 //! the worker reports progress and reads its messages, so the page can cancel a long run, or
 //! replace it with a newer one, without waiting for it to end.
 
 use futures::{FutureExt, SinkExt, StreamExt};
+use gossip_sim::budget::{self, Exceeded, Limits};
 use gossip_sim::error::SimError;
 use gossip_sim::events::EventReport;
 use gossip_sim::recorded_run::{ClusterRecording, Recording};
@@ -98,6 +102,10 @@ pub enum SimOutput {
         scenario: Scenario,
         /// Why, as text.
         error: String,
+        /// When it was refused for its size: the estimate and the limit, so the page can say
+        /// it in each of its languages.
+        #[serde(default)]
+        too_large: Option<Exceeded>,
     },
     /// How far the run of `scenario` has come; sent every [`SLICE_MS`] of work.
     Progress {
@@ -141,11 +149,50 @@ pub fn finished(scenario: Scenario, outcome: Result<RecordedOutcome, SimError>) 
             report,
             trace,
         },
-        Err(error) => SimOutput::Failed {
-            scenario,
-            error: error.to_string(),
+        Err(error) => failed(scenario, error),
+    }
+}
+
+/// The answer to a run of `scenario` that could not start or failed with `error`.
+pub fn failed(scenario: Scenario, error: SimError) -> SimOutput {
+    SimOutput::Failed {
+        scenario,
+        error: error.to_string(),
+        too_large: match error {
+            SimError::TooLarge(exceeded) => Some(exceeded),
+            _ => None,
         },
     }
+}
+
+/// Bytes of wasm memory this worker holds now (0 natively, where nothing calls it for real).
+pub fn memory_in_use() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size::<0>() as u64 * 65_536
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
+    }
+}
+
+/// Refuses `scenario` before it starts if its estimated memory (with the recording, when
+/// `recorded`) is past what this worker's wasm memory can still give ([`Limits::wasm_worker`]);
+/// the worker refuses well before wasm32's 4 GiB, so a refused run never panics it.
+pub fn check_budget(scenario: &Scenario, recorded: bool, in_use: u64) -> Result<(), SimError> {
+    let estimate = if recorded {
+        budget::estimate_recorded(scenario, MAX_DRAWN_NODES)
+    } else {
+        budget::estimate(scenario)
+    };
+    budget::check(&estimate, scenario.nodes, &Limits::wasm_worker(in_use))
+}
+
+/// Checks `scenario` before its recorded run starts: its settings, then its size.
+fn admit(scenario: &Scenario) -> Result<(), SimError> {
+    scenario.validate()?;
+    check_budget(scenario, true, memory_in_use())
 }
 
 /// Handles one request at once, without progress; the reactor's logic minus the slicing, so it
@@ -153,6 +200,9 @@ pub fn finished(scenario: Scenario, outcome: Result<RecordedOutcome, SimError>) 
 pub fn handle(request: SimRequest) -> Option<SimOutput> {
     match request {
         SimRequest::Run(scenario) => {
+            if let Err(error) = admit(&scenario) {
+                return Some(failed(scenario, error));
+            }
             let outcome = scenario
                 .start_recorded(MAX_DRAWN_NODES)
                 .and_then(|mut run| {
@@ -173,7 +223,9 @@ fn summaries(id: u64, scenarios: &[Scenario]) -> SimOutput {
             .iter()
             .map(|scenario| {
                 scenario
-                    .run_any()
+                    .validate()
+                    .and_then(|()| check_budget(scenario, false, memory_in_use()))
+                    .and_then(|()| scenario.run_any())
                     .map(|outcome| outcome.summary())
                     .map_err(|error| error.to_string())
             })
@@ -205,20 +257,19 @@ pub async fn sim_reactor(mut scope: ReactorScope<SimRequest, SimOutput>) {
                 continue;
             }
         };
+        if let Err(error) = admit(&scenario) {
+            if scope.send(failed(scenario, error)).await.is_err() {
+                break;
+            }
+            continue;
+        }
         let mut run = match scenario.start_recorded(MAX_DRAWN_NODES) {
             Ok(mut run) => {
                 run.trace_messages(MAX_TRACED_MESSAGES);
                 run
             }
             Err(error) => {
-                if scope
-                    .send(SimOutput::Failed {
-                        scenario,
-                        error: error.to_string(),
-                    })
-                    .await
-                    .is_err()
-                {
+                if scope.send(failed(scenario, error)).await.is_err() {
                     break;
                 }
                 continue;
@@ -349,6 +400,49 @@ mod tests {
             assert_eq!(summary.as_ref().unwrap(), &expected);
         }
         assert!(summaries[3].as_ref().unwrap_err().contains("nodes"));
+    }
+
+    #[test]
+    fn a_run_past_the_worker_s_memory_is_refused_with_the_figures() {
+        // The largest population the format allows: it panicked the worker ("capacity
+        // overflow") and left the page waiting.
+        let huge = Scenario {
+            nodes: u32::MAX,
+            ..Scenario::default()
+        };
+        let SimOutput::Failed {
+            error, too_large, ..
+        } = handle(SimRequest::Run(huge.clone())).unwrap()
+        else {
+            panic!("refused");
+        };
+        let too_large = too_large.expect("the figures travel with the refusal");
+        assert_eq!(too_large.nodes, u32::MAX);
+        assert_eq!(
+            too_large.limit_bytes,
+            2 << 30,
+            "half of 4 GiB, nothing in use natively"
+        );
+        assert!(too_large.estimate_bytes > 70 << 30, "{too_large:?}");
+        assert_eq!(error, SimError::TooLarge(too_large).to_string());
+        // Through the codec, as the page reads it.
+        let text = serde_json::to_string(&failed(huge.clone(), SimError::TooLarge(too_large)));
+        let back: SimOutput = serde_json::from_str(&text.unwrap()).unwrap();
+        assert!(matches!(back, SimOutput::Failed { too_large: Some(t), .. } if t == too_large));
+        // A worker already holding 3.9 GiB refuses a run that fits a fresh one.
+        let cluster = Scenario::cluster(2_000, 1, gossip_sim::events::Cluster::default());
+        assert_eq!(check_budget(&cluster, true, 0), Ok(()));
+        assert!(check_budget(&cluster, true, 3_900 << 20).is_err());
+        // In a sweep's batch, the refusal is that run's answer.
+        let SimOutput::Summaries { summaries, .. } = handle(SimRequest::Summaries {
+            id: 1,
+            scenarios: vec![huge, Scenario::default()],
+        })
+        .unwrap() else {
+            panic!("a batch answers with summaries");
+        };
+        assert!(summaries[0].as_ref().unwrap_err().contains("72.0 GiB"));
+        assert!(summaries[1].is_ok());
     }
 
     #[test]
