@@ -446,6 +446,31 @@ mod tests {
     }
 
     #[test]
+    fn cluster_and_system_runs_reach_the_page_with_their_message_trace() {
+        use gossip_sim::presets::presets;
+        for id in ["swim-crash", "redis-cluster-fail"] {
+            let scenario = presets().into_iter().find(|p| p.id == id).unwrap().scenario;
+            let output = handle(SimRequest::Run(scenario)).unwrap();
+            let json = serde_json::to_string(&output).unwrap();
+            // The size the page receives, printed: `cargo test -p gossip-worker -- --nocapture`.
+            println!("{id}: answer of {} bytes as JSON", json.len());
+            let (trace, messages) = match serde_json::from_str(&json).unwrap() {
+                SimOutput::ClusterDone {
+                    report, recording, ..
+                } => (recording.unwrap().trace, report.totals.messages_sent),
+                SimOutput::SystemDone { report, trace, .. } => (trace, report.totals.messages),
+                other => panic!("{id}: {other:?}"),
+            };
+            let trace = trace.unwrap();
+            assert_eq!(trace.total, messages, "{id}");
+            assert_eq!(
+                trace.messages.len() as u64,
+                messages.min(MAX_TRACED_MESSAGES as u64)
+            );
+        }
+    }
+
+    #[test]
     fn invalid_scenario_fails_with_a_message() {
         let scenario = Scenario {
             nodes: 1,
