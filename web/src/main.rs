@@ -13,6 +13,7 @@ mod graph;
 mod live;
 mod live_node;
 mod message_playback;
+mod refusal;
 mod relay_link;
 mod share;
 mod sweep;
@@ -299,6 +300,13 @@ fn Playground() -> Html {
                 <p id="sim-result" class="done">{format!("{}: {:.0} s simulated.", describe(scenario), report.duration as f64 / 1_000.0)}</p>
                 <SystemView report={report.clone()} trace={trace.clone().map(Rc::new)} />
             </>
+        },
+        // Refused for its size: said with both figures, in English and Chinese.
+        Some(SimOutput::Failed {
+            too_large: Some(exceeded),
+            ..
+        }) => html! {
+            <div id="sim-result" class="error" role="alert">{refusal::too_large(exceeded)}</div>
         },
         Some(SimOutput::Failed { error, .. }) => {
             html! { <p id="sim-result" class="error">{format!("The simulation failed: {error}")}</p> }

@@ -8,6 +8,8 @@ use std::ops::Range;
 use std::rc::Rc;
 
 use futures::StreamExt;
+use gossip_sim::budget::{self, Exceeded, Limits};
+use gossip_sim::error::SimError;
 use gossip_sim::scenario::{Scenario, Summary};
 use gossip_sim::sweep::{Knob, Spacing, Sweep, SweepTable, steps};
 use gossip_worker::{JsonCodec, SimOutput, SimReactor, SimRequest};
@@ -17,9 +19,7 @@ use yew::prelude::*;
 use yew_agent::Spawnable;
 
 use crate::chart::{ErrorBar, ErrorBarChart, value_label};
-
-/// Most workers one sweep starts, however many cores the machine has.
-const MAX_WORKERS: usize = 4;
+use crate::refusal;
 
 /// Where a sweep stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -182,11 +182,25 @@ fn start_worker(job: Rc<RefCell<Job>>, notify: UseForceUpdateHandle) {
     });
 }
 
-/// Workers for a sweep: one per core the browser reports, at most [`MAX_WORKERS`].
+/// Workers for a sweep: one per core the browser reports (`navigator.hardwareConcurrency`),
+/// at least one. Each worker has its own wasm memory, so each run is checked against one
+/// worker's share ([`too_large`]), whatever the count.
 fn worker_count() -> usize {
     web_sys::window()
         .map_or(1.0, |window| window.navigator().hardware_concurrency())
-        .clamp(1.0, MAX_WORKERS as f64) as usize
+        .max(1.0) as usize
+}
+
+/// The first value of `sweep` whose run would not fit a fresh worker's memory, with the
+/// estimate and the limit ([`gossip_sim::budget`]); the form refuses the sweep before it starts.
+fn too_large(sweep: &Sweep) -> Option<Exceeded> {
+    sweep.values.iter().find_map(|&value| {
+        let scenario = sweep.knob.apply(&sweep.base, value);
+        match budget::check_scenario(&scenario, &Limits::wasm_worker(0)) {
+            Err(SimError::TooLarge(exceeded)) => Some(exceeded),
+            _ => None,
+        }
+    })
 }
 
 /// Offers `text` as a file download: a Blob, an object URL and a click on an `<a download>`.
@@ -341,6 +355,7 @@ pub fn SweepPanel(props: &SweepPanelProps) -> Html {
     };
     let current = form.borrow().clone();
     let planned = current.sweep(&props.base);
+    let refused = planned.as_ref().ok().and_then(too_large);
     let running = job
         .borrow()
         .as_ref()
@@ -355,6 +370,9 @@ pub fn SweepPanel(props: &SweepPanelProps) -> Html {
             let Ok(sweep) = form.borrow().sweep(&base) else {
                 return;
             };
+            if too_large(&sweep).is_some() {
+                return;
+            }
             if let Some(old) = job.borrow().as_ref() {
                 old.borrow_mut().cancel();
             }
@@ -380,8 +398,11 @@ pub fn SweepPanel(props: &SweepPanelProps) -> Html {
             rerender.force_update();
         })
     };
-    let plan = match &planned {
-        Ok(sweep) => html! {
+    let plan = match (&planned, &refused) {
+        (Ok(_), Some(exceeded)) => html! {
+            <div id="sweep-plan" class="error" role="alert">{refusal::too_large(exceeded)}</div>
+        },
+        (Ok(sweep), None) => html! {
             <p id="sweep-plan" class="note">
                 {format!("Values: {}; {} seeds each ({} to {}): {} runs.",
                     sweep.values.iter().map(|v| value_label(*v)).collect::<Vec<_>>().join(", "),
@@ -389,7 +410,7 @@ pub fn SweepPanel(props: &SweepPanelProps) -> Html {
                     sweep.base.seed + u64::from(sweep.seeds_per_point) - 1, sweep.runs())}
             </p>
         },
-        Err(problem) => html! { <p id="sweep-plan" class="error" role="alert">{problem}</p> },
+        (Err(problem), _) => html! { <p id="sweep-plan" class="error" role="alert">{problem}</p> },
     };
     let results = job
         .borrow()
@@ -441,7 +462,7 @@ pub fn SweepPanel(props: &SweepPanelProps) -> Html {
                     <input id="sweep-seeds" type="number" min="1" value={current.seeds.clone()}
                         oninput={on_input(|form, value| form.seeds = value)} />
                 </label>
-                <button id="sweep-run" type="submit" disabled={planned.is_err() || running}>{"Run sweep"}</button>
+                <button id="sweep-run" type="submit" disabled={planned.is_err() || refused.is_some() || running}>{"Run sweep"}</button>
                 <button id="sweep-cancel" type="button" disabled={!running} onclick={cancel}>{"Cancel"}</button>
                 {plan}
             </form>
@@ -700,6 +721,16 @@ mod tests {
             ..form
         };
         assert!(seeds.sweep(&base).unwrap_err().contains("whole number"));
+        // Up to 100,000 live nodes: fine as a form, refused for the browser's memory (each node
+        // keeps every other), with the first value too large named.
+        let cluster = Scenario::cluster(50, 1, gossip_sim::events::Cluster::default());
+        let nodes = Form::for_knob(Knob::Nodes, "2".into())
+            .sweep(&cluster)
+            .unwrap();
+        let exceeded = too_large(&nodes).expect("100,000 live nodes need terabytes");
+        assert_eq!(exceeded.nodes, 10_000);
+        assert_eq!(exceeded.limit_bytes, 2 << 30);
+        assert_eq!(too_large(&sweep), None);
         assert_eq!(figure(0.036666), "0.03667");
         assert_eq!(figure(14.666), "14.67");
         assert_eq!(figure(123_456.7), "123457");
