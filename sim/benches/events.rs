@@ -10,6 +10,54 @@
 //!
 //! Events are deliveries, wake-ups and faults (stale wake-ups, skipped cheaply, not counted).
 //! Building the population (every node bootstrapped with every other) is timed apart.
+//!
+//! Memory: heap bytes per member entry (a node's record of one other member), the heap held by
+//! the population divided by nodes squared, with every node holding every member: for a lone
+//! SWIM member with 1,000 members, and for the 1,000-node cluster after set-up and at its peak
+//! during the run (a counting allocator measures every allocation). Issue 16's target is at
+//! most 24 bytes; events/s at 1,000 nodes, 5 M or more.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod heap {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct CountingAllocator;
+
+    static CURRENT: AtomicUsize = AtomicUsize::new(0);
+    static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+    unsafe impl GlobalAlloc for CountingAllocator {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+            unsafe { System.alloc(layout) }
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+    /// Heap bytes held now.
+    pub(crate) fn current() -> usize {
+        CURRENT.load(Ordering::Relaxed)
+    }
+
+    /// Starts a new peak from what is held now.
+    pub(crate) fn reset_peak() {
+        PEAK.store(current(), Ordering::Relaxed);
+    }
+
+    /// The most held since [`reset_peak`].
+    pub(crate) fn peak() -> usize {
+        PEAK.load(Ordering::Relaxed)
+    }
+}
 
 #[cfg(target_arch = "wasm32")]
 fn main() {}
@@ -20,6 +68,7 @@ fn main() {
 
     use gossip_core::DirectMailConfig;
     use gossip_core::NodeConfig;
+    use gossip_core::{Swim, SwimConfig, seeded_rng};
     use gossip_sim::events::{
         ClusterFault, EventSim, EventSimConfig, Latency, ScheduledClusterFault,
     };
@@ -36,35 +85,64 @@ fn main() {
                 .any(|f| name.to_lowercase().contains(&f.to_lowercase()))
     };
 
+    if selected("member entry") {
+        let members = 1_000u32;
+        let before = heap::current();
+        let mut swim = Swim::new(0, SwimConfig::default());
+        swim.bootstrap(0, 1..=members, &mut seeded_rng(1));
+        let held = heap::current() - before;
+        drop(swim);
+        println!(
+            "member entry: a lone SWIM member with {members} members holds {:.1} heap bytes per member entry",
+            held as f64 / f64::from(members)
+        );
+    }
+
     let measure = |name: &str, config: EventSimConfig| {
         if !selected(name) {
             return;
         }
-        // The best of three runs (the same run each time): the machine may be busy.
-        let mut best = None;
-        for _ in 0..3 {
+        // The median of five runs (the same run each time): the machine may be busy.
+        let mut runs = Vec::new();
+        let entries = f64::from(config.nodes) * f64::from(config.nodes);
+        for _ in 0..5 {
+            let before = heap::current();
             let started = Instant::now();
             let mut sim = EventSim::new(config.clone()).expect("valid configuration");
             let setup = started.elapsed().as_secs_f64();
+            let after_setup = heap::current() - before;
+            heap::reset_peak();
             let started = Instant::now();
             let report = sim.run();
             let wall = started.elapsed().as_secs_f64();
-            if best.as_ref().is_none_or(|&(_, fastest, _)| wall < fastest) {
-                best = Some((setup, wall, report));
-            }
+            let peak = heap::peak() - before;
+            drop(sim);
+            runs.push((wall, setup, after_setup, peak, report));
         }
-        let (setup, wall, report) = best.expect("three runs");
+        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let rates: Vec<f64> = runs
+            .iter()
+            .map(|run| run.4.totals.events as f64 / run.0 / 1e6)
+            .collect();
+        let (wall, setup, after_setup, peak, report) = &runs[runs.len() / 2];
         let totals = &report.totals;
         println!("{name}");
         println!(
-            "  setup {setup:.3} s; run {wall:.3} s wall (best of 3) for {} simulated s",
+            "  setup {setup:.3} s; run {wall:.3} s wall (median of 5) for {} simulated s",
             config.duration / 1_000
         );
         println!(
-            "  {} events ({} stale wake-ups skipped): {:.2} M events/s",
+            "  {} events ({} stale wake-ups skipped): median {:.2} M events/s (min {:.2}, max {:.2})",
             totals.events,
             totals.stale_wakes,
-            totals.events as f64 / wall / 1e6
+            totals.events as f64 / wall / 1e6,
+            rates[rates.len() - 1],
+            rates[0]
+        );
+        println!(
+            "  heap per member entry (heap / nodes^2): {:.1} bytes after set-up, {:.1} at the run's peak",
+            *after_setup as f64 / entries,
+            *peak as f64 / entries
         );
         println!(
             "  {} messages, {} bytes, {} delivered, {} lost, {} duplicates; false positives {}",

@@ -220,8 +220,6 @@ pub struct Member {
     pub incarnation: u32,
     /// When the current state began here.
     pub since: Time,
-    /// While it is suspect: when the suspicion runs out and it is declared Dead.
-    pub(super) suspect_deadline: Option<Time>,
 }
 
 #[cfg(test)]

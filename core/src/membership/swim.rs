@@ -274,9 +274,7 @@ impl Swim {
         let timeout = self.suspicion_timeout();
         for (deadline, id) in std::mem::take(&mut self.suspicions) {
             let deadline = deadline.max(now + timeout);
-            if let Some(member) = self.members.get_mut(&id) {
-                member.suspect_deadline = Some(deadline);
-            }
+            self.members.set_suspect_deadline(id, deadline);
             self.suspicions.insert((deadline, id));
         }
     }
@@ -729,7 +727,7 @@ impl Swim {
             }
             None => None,
         };
-        if let Some(deadline) = old.and_then(|m| m.suspect_deadline) {
+        if let Some(deadline) = self.members.suspect_deadline(id) {
             self.suspicions.remove(&(deadline, id));
             if let Some(lifeguard) = &mut self.lifeguard {
                 lifeguard.on_suspicion_ended(id);
@@ -748,8 +746,8 @@ impl Swim {
                 state,
                 incarnation,
                 since,
-                suspect_deadline,
             },
+            suspect_deadline,
         );
         if let Some(deadline) = suspect_deadline {
             self.suspicions.insert((deadline, id));
@@ -847,11 +845,10 @@ impl Swim {
         else {
             return;
         };
-        if let Some(member) = self.members.get_mut(&id)
-            && let Some(old) = member.suspect_deadline
+        if let Some(old) = self.members.suspect_deadline(id)
             && deadline < old
         {
-            member.suspect_deadline = Some(deadline);
+            self.members.set_suspect_deadline(id, deadline);
             self.suspicions.remove(&(old, id));
             self.suspicions.insert((deadline, id));
         }

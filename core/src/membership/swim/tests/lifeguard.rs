@@ -32,7 +32,7 @@ fn lifeguard_suspicions_start_long_and_shrink_with_independent_confirmations() {
     // n = 21: the plain timeout is 3 periods x ceil(ln 22) = 12 s; Lifeguard starts at 6 x 12 s.
     let min = swim.suspicion_timeout();
     assert_eq!(min, 12_000);
-    let deadline = |swim: &Swim| swim.member(5).unwrap().suspect_deadline.unwrap();
+    let deadline = |swim: &Swim| swim.members.suspect_deadline(5).unwrap();
     swim.handle(100, 1, suspicion_from(1, 5), &mut rng);
     assert_eq!(deadline(&swim), 100 + 6 * min);
     // One confirmation of the 2 expected: max - (max - min) ln 2 / ln 3 (memberlist's formula).
@@ -62,7 +62,7 @@ fn a_failed_probe_of_a_member_suspected_by_another_confirms_the_suspicion() {
     let min = swim.suspicion_timeout();
     swim.handle(100, 1, suspicion_from(1, 5), &mut rng);
     while swim.poll_transmit().is_some() {}
-    let deadline = |swim: &Swim| swim.member(5).unwrap().suspect_deadline.unwrap();
+    let deadline = |swim: &Swim| swim.members.suspect_deadline(5).unwrap();
     assert_eq!(deadline(&swim), 100 + 6 * min);
     // Probe period by period, answering every probe but the one of member 5.
     let mut now = 1_000;
