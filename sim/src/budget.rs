@@ -200,10 +200,11 @@ pub fn bytes_text(bytes: u64) -> String {
     }
 }
 
-/// Seconds as a person says them: `0.4 s`, `12 s`, `3.5 min`, `2.1 h`, `4.0 days`.
+/// Seconds as a person says them: `under 0.1 s`, `0.4 s`, `12 s`, `3.5 min`, `2.1 h`, `4.0 days`.
 pub fn seconds_text(seconds: f64) -> String {
     match seconds {
         s if !s.is_finite() => "forever".into(),
+        s if s < 0.1 => "under 0.1 s".into(),
         s if s < 10.0 => format!("{s:.1} s"),
         s if s < 120.0 => format!("{s:.0} s"),
         s if s < 7_200.0 => format!("{:.1} min", s / 60.0),
@@ -478,6 +479,7 @@ mod tests {
         assert_eq!(bytes_text(3 << 30), "3.00 GiB");
         assert_eq!(bytes_text(u64::MAX), "16.0 EiB");
         assert_eq!(seconds_text(0.42), "0.4 s");
+        assert_eq!(seconds_text(0.004), "under 0.1 s");
         assert_eq!(seconds_text(95.0), "95 s");
         assert_eq!(seconds_text(600.0), "10.0 min");
         assert_eq!(seconds_text(7_200.0), "2.0 h");
