@@ -103,6 +103,15 @@ pub struct Swim {
     events: VecDeque<MemberEvent>,
 }
 
+/// Frees an empty queue's storage when it is large: a bootstrap queues an event for every
+/// member, and a thousand simulated nodes each keeping room for a thousand events held more
+/// heap than their member tables.
+fn release_if_large<T>(queue: &mut VecDeque<T>) {
+    if queue.is_empty() && queue.capacity() > 64 {
+        *queue = VecDeque::new();
+    }
+}
+
 impl Swim {
     /// A member alone in its group. Call [`Swim::join`] to enter one, or wait to be joined.
     /// `config` must pass [`SwimConfig::validate`].
@@ -302,12 +311,20 @@ impl Swim {
 
     /// The next message to send, if any.
     pub fn poll_transmit(&mut self) -> Option<(NodeId, SwimMessage)> {
-        self.transmits.pop_front()
+        let transmit = self.transmits.pop_front();
+        if transmit.is_none() {
+            release_if_large(&mut self.transmits);
+        }
+        transmit
     }
 
     /// The next change of view, if any.
     pub fn poll_event(&mut self) -> Option<MemberEvent> {
-        self.events.pop_front()
+        let event = self.events.pop_front();
+        if event.is_none() {
+            release_if_large(&mut self.events);
+        }
+        event
     }
 
     /// When [`Swim::tick`] must next be called; None when there is nothing to time.
