@@ -24,6 +24,8 @@ use crate::graph::layout;
 const SIZE: f64 = 480.0;
 const MARGIN: f64 = 16.0;
 const DOT_RADIUS: f64 = 4.0;
+/// Messages in flight listed under the canvas (the rest are counted).
+const MAX_LISTED_IN_FLIGHT: usize = 8;
 
 /// Playback speeds: simulated ms per real ms, with their labels.
 pub const SPEEDS: [(f64, &str); 9] = [
@@ -462,7 +464,44 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
 
     let c = *clock.borrow();
     let trace = &props.trace;
-    let in_flight = dots(trace, &points, c.t, timing.0, timing.1).len();
+    let flying = dots(trace, &points, c.t, timing.0, timing.1);
+    let in_flight = flying.len();
+    // Per kind, for the canvas's label: "3 ping, 2 ping-req".
+    let mut by_kind = vec![0usize; trace.kinds.len()];
+    for &(index, ..) in &flying {
+        if let Some(count) = by_kind.get_mut(trace.messages[index].kind as usize) {
+            *count += 1;
+        }
+    }
+    let kinds_text: Vec<String> = by_kind
+        .iter()
+        .zip(&trace.kinds)
+        .filter(|(count, _)| **count > 0)
+        .map(|(count, kind)| format!("{count} {kind}"))
+        .collect();
+    // Where each dot is, in canvas pixels, for tools and tests that click one.
+    let dots_attribute: Vec<String> = flying
+        .iter()
+        .take(MAX_LISTED_IN_FLIGHT * 4)
+        .map(|&(index, x, y, _)| {
+            format!(
+                "{index}:{}:{x:.0}:{y:.0}",
+                trace.kind_of(&trace.messages[index])
+            )
+        })
+        .collect();
+    let listed: Vec<Html> = flying
+        .iter()
+        .take(MAX_LISTED_IN_FLIGHT)
+        .map(|&(index, ..)| {
+            let m = &trace.messages[index];
+            let selected = selected.clone();
+            let onclick = Callback::from(move |_| selected.set(Some(index)));
+            html! {
+                <li><button class="linklike" {onclick}>{format!("{} → {}: {}", m.from, m.to, m.summary)}</button></li>
+            }
+        })
+        .collect();
     let sample = trace.is_sampled().then(|| {
         format!(
             "Sampled: one message in {} of {} is shown / 抽样：{} 条消息中每 {} 条显示 1 条",
@@ -480,7 +519,8 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
         <div id="message-playback" class="graph-column">
             <h3>{"Messages in flight / 传输中的消息"}</h3>
             <canvas id="playback" ref={canvas} width={SIZE.to_string()} height={SIZE.to_string()}
-                role="img" aria-label={format!("{in_flight} messages in flight at {}", seconds(c.t))} {onclick} />
+                role="img" aria-label={format!("{in_flight} messages in flight at {}: {}", seconds(c.t), kinds_text.join(", "))}
+                data-dots={dots_attribute.join(";")} {onclick} />
             <div class="controls playback-controls">
                 <button id="playback-play" onclick={play}>
                     { if c.playing { "Pause / 暂停" } else { "Play / 播放" } }
@@ -500,6 +540,10 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
             <p id="playback-count" class="note">
                 {format!("{in_flight} in flight / 传输中 {in_flight} 条; {} messages traced / 共记录 {} 条", trace.messages.len(), trace.messages.len())}
             </p>
+            if !listed.is_empty() {
+                <p class="note">{"In flight now (click one to see it) / 当前在途（点击查看）:"}</p>
+                <ol id="in-flight" class="note">{ for listed }</ol>
+            }
             if let Some(text) = sample {
                 <p id="playback-sampled" class="note">{text}</p>
             }

@@ -1,0 +1,98 @@
+// Messages in flight: the "SWIM detects a crash" preset played back at 1/20 of real time. Node 7
+// crashes at 5 s; the test steps to the first ping-req (a member whose ping to 7 went unanswered
+// asking helpers to ping it), watches the dots move, clicks one to read what it carried, then
+// finds a ping carrying the suspicion of 7. Screenshots: tests/e2e/output/playback-*.png.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { openPage, outputDir, relayAndBrowser } from './harness.mjs';
+
+const shared = relayAndBrowser();
+
+/** The dots on the playback canvas: [{ index, kind, x, y }] in canvas pixels (480 x 480). */
+async function dots(canvas) {
+  const text = (await canvas.getAttribute('data-dots')) ?? '';
+  return text.split(';').filter(Boolean).map((entry) => {
+    const [index, kind, x, y] = entry.split(':');
+    return { index: Number(index), kind, x: Number(x), y: Number(y) };
+  });
+}
+
+/** Clicks "Next message" until `done()` holds, at most `limit` times; returns the clicks made. */
+async function stepUntil(page, done, limit) {
+  for (let clicks = 0; clicks < limit; clicks += 1) {
+    if (await done()) return clicks;
+    await page.locator('#playback-next').click();
+  }
+  assert.fail(`not reached in ${limit} steps`);
+}
+
+test('SWIM crash preset: pings, a ping-req to helpers and the suspicion move between the nodes, slowed', async () => {
+  const { page, errors } = await openPage(shared.browser, shared.relay.url);
+  await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'SWIM detects a crash' }).click();
+  await page.locator('#message-playback').waitFor({ timeout: 30_000 });
+  const canvas = page.locator('canvas#playback');
+  const legend = await page.locator('#playback-legend').textContent();
+  for (const kind of ['ping', 'ack', 'ping-req']) assert.ok(legend.includes(kind), legend);
+
+  // From the crash on, step message by message to the first ping-req.
+  await page.locator('#playback-speed').selectOption({ label: '1/20×' });
+  await page.locator('#playback-scrub').fill('5000');
+  const steps = await stepUntil(page, async () => (await dots(canvas)).some((d) => d.kind === 'ping-req'), 400);
+  const label = await canvas.getAttribute('aria-label');
+  assert.match(label, /ping-req/, label);
+  const time = async () => Number(/t = ([\d.]+) s/.exec(await page.locator('#playback-time').textContent())[1]);
+  const stepped = await time();
+  assert.ok(stepped > 5 && stepped < 8, `first ping-req after the crash at ${stepped} s (${steps} steps)`);
+  await page.screenshot({ path: path.join(outputDir, 'playback-ping-req.png'), fullPage: true });
+  await page.locator('#message-playback').screenshot({ path: path.join(outputDir, 'playback-ping-req-close.png') });
+
+  // The same ms: the requester asked 3 helpers at once.
+  const helpers = (await dots(canvas)).filter((d) => d.kind === 'ping-req');
+  assert.equal(helpers.length, 3, JSON.stringify(helpers));
+
+  // Played at 1/20 of real time the dots move: 10 ms of latency take 200 ms to watch.
+  await page.locator('#playback-play').click();
+  assert.equal(await page.locator('#playback-play').textContent(), 'Pause / 暂停');
+  await page.waitForTimeout(60);
+  const before = await dots(canvas);
+  await page.waitForTimeout(40);
+  const after = await dots(canvas);
+  await page.locator('canvas#playback').screenshot({ path: path.join(outputDir, 'playback-moving.png') });
+  await page.waitForTimeout(1_000);
+  await page.locator('#playback-play').click();
+  const played = await time();
+  assert.ok(played - stepped > 0.03 && played - stepped < 0.2, `${stepped} -> ${played} s at 1/20x`);
+  const moved = after.filter((d) => before.some((b) => b.index === d.index && (b.x !== d.x || b.y !== d.y)));
+  assert.ok(moved.length > 0, `no dot moved: ${JSON.stringify({ before, after })}`);
+
+  // Back to the ping-req, and click its dot: the panel says what it carried and when.
+  await page.locator('#playback-scrub').fill(String(Math.round(stepped * 1000)));
+  const pingReqs = (await dots(canvas)).filter((d) => d.kind === 'ping-req');
+  assert.ok(pingReqs.length >= 1, 'a ping-req on the canvas');
+  const box = await canvas.boundingBox();
+  const target = pingReqs[0];
+  await canvas.click({ position: { x: (target.x * box.width) / 480, y: (target.y * box.height) / 480 } });
+  const panel = page.locator('#message-panel');
+  await panel.waitFor();
+  const content = await panel.textContent();
+  assert.match(content, /ping-req from node \d+ to node \d+/, content);
+  assert.match(content, /Carried \/ 内容: ping-req \d+: ping 7 for me/, content);
+  assert.match(content, /Sent at \d+\.\d{3} s/, content);
+  await page.screenshot({ path: path.join(outputDir, 'playback-clicked.png'), fullPage: true });
+  await page.locator('#message-playback').screenshot({ path: path.join(outputDir, 'playback-clicked-close.png') });
+
+  // Further on, the suspicion of node 7 rides on pings and acks to the other members.
+  await stepUntil(page, async () => {
+    const listed = await page.locator('#in-flight li').allTextContents();
+    return listed.some((line) => /(ping|ack) \d+, carrying: .*\b7 suspect/.test(line));
+  }, 600);
+  const suspicion = (await page.locator('#in-flight li').allTextContents()).find((line) => /7 suspect/.test(line));
+  await page.locator('#in-flight li button', { hasText: '7 suspect' }).first().click();
+  assert.match(await panel.textContent(), /7 suspect inc \d+/);
+  await page.screenshot({ path: path.join(outputDir, 'playback-suspicion.png'), fullPage: true });
+  await page.locator('#message-playback').screenshot({ path: path.join(outputDir, 'playback-suspicion-close.png') });
+  console.log(`first ping-req at ${stepped} s after ${steps} steps; suspicion: ${suspicion}`);
+  assert.deepEqual(errors, []);
+});
