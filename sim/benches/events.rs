@@ -59,6 +59,15 @@ mod heap {
     }
 }
 
+/// Seconds this thread has spent on a processor (Linux's scheduler statistics), so that a run
+/// is timed apart from the other processes sharing the machine; `None` where there are none.
+#[cfg(not(target_arch = "wasm32"))]
+fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanoseconds: u64 = stat.split_whitespace().next()?.parse().ok()?;
+    Some(nanoseconds as f64 * 1e-9)
+}
+
 #[cfg(target_arch = "wasm32")]
 fn main() {}
 
@@ -115,19 +124,29 @@ fn main() {
             let setup = started.elapsed().as_secs_f64();
             let after_setup = heap::current() - before;
             heap::reset_peak();
+            let cpu = thread_cpu_seconds();
             let started = Instant::now();
             let report = sim.run();
             let wall = started.elapsed().as_secs_f64();
+            let cpu = match (cpu, thread_cpu_seconds()) {
+                (Some(before), Some(after)) => after - before,
+                _ => wall,
+            };
             let peak = heap::peak() - before;
             drop(sim);
-            runs.push((wall, setup, after_setup, peak, report));
+            runs.push((wall, setup, after_setup, peak, report, cpu));
         }
+        let mut cpu_rates: Vec<f64> = runs
+            .iter()
+            .map(|run| run.4.totals.events as f64 / run.5 / 1e6)
+            .collect();
+        cpu_rates.sort_by(f64::total_cmp);
         runs.sort_by(|a, b| a.0.total_cmp(&b.0));
         let rates: Vec<f64> = runs
             .iter()
             .map(|run| run.4.totals.events as f64 / run.0 / 1e6)
             .collect();
-        let (wall, setup, after_setup, peak, report) = &runs[runs.len() / 2];
+        let (wall, setup, after_setup, peak, report, _) = &runs[runs.len() / 2];
         let totals = &report.totals;
         println!("{name}");
         println!(
@@ -141,6 +160,12 @@ fn main() {
             totals.events as f64 / wall / 1e6,
             rates[rates.len() - 1],
             rates[0]
+        );
+        println!(
+            "  per second on the processor (the thread's scheduler time, apart from other load): median {:.2} M events/s (min {:.2}, max {:.2})",
+            cpu_rates[cpu_rates.len() / 2],
+            cpu_rates[0],
+            cpu_rates[cpu_rates.len() - 1]
         );
         println!(
             "  heap per member entry (heap / nodes^2): {:.1} bytes after set-up, {:.1} at the run's peak",
