@@ -3,7 +3,7 @@
 
 For each run: start N redis-server masters from config files of our own in a temporary
 directory (no systemd, no replicas), form the cluster with `redis-cli --cluster create`, wait
-until every node knows all N and reports cluster_state:ok, let it settle, count the bus
+until every node knows all N (times 1 + replicas) and reports cluster_state:ok, let it settle, count the bus
 messages every node sends over a window (CLUSTER INFO cluster_stats_messages_sent), SIGKILL
 one master, then ask every other master for CLUSTER NODES every 100 ms until all hold it
 FAIL. Prints one JSON object per run (times in ms after the SIGKILL):
@@ -14,6 +14,8 @@ FAIL. Prints one JSON object per run (times in ms after the SIGKILL):
   first_fail_ms   the first master to flag it `fail`
   fail_all_ms     every other master flags it `fail`
   messages_per_node_second  bus messages sent per node per second before the crash
+  failover_ms     with --replicas: the first poll at which any node shows one of the killed
+                  master's replicas as a master (its election won)
 
 Every process is stopped by its PID at the end, also on an error or Ctrl-C. Python 3 standard
 library only (the RESP client below is the few lines the commands need).
@@ -153,7 +155,7 @@ class Cluster:
 
 
 def stable(clients, nodes):
-    """Every node knows all, sees no flag but master/myself, and reports cluster_state:ok."""
+    """Every node knows all, sees no flag but master/slave/myself, reports cluster_state:ok."""
     for client in clients:
         info = client.call("CLUSTER", "INFO")
         if info_field(info, "cluster_state") != "ok":
@@ -162,7 +164,7 @@ def stable(clients, nodes):
             return False
         for line in client.call("CLUSTER", "NODES").splitlines():
             fields = line.split()
-            flags = set(fields[2].split(",")) - {"myself", "master"}
+            flags = set(fields[2].split(",")) - {"myself", "master", "slave"}
             if flags or fields[7] != "connected":
                 return False
     return True
@@ -177,7 +179,8 @@ def messages_sent(clients):
 
 def trial(args, run):
     rng = random.Random(args.seed * 1000 + run)
-    cluster = Cluster(args.nodes, args.base_port, args.node_timeout)
+    total = args.nodes * (args.replicas + 1)
+    cluster = Cluster(total, args.base_port, args.node_timeout)
     clients = []
     try:
         cluster.wait_up(time.monotonic() + 20)
@@ -186,12 +189,12 @@ def trial(args, run):
         subprocess.run(
             ["redis-cli", "--cluster", "create"]
             + ["127.0.0.1:%d" % port for port in cluster.ports]
-            + ["--cluster-replicas", "0", "--cluster-yes"],
+            + ["--cluster-replicas", str(args.replicas), "--cluster-yes"],
             check=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        while not stable(clients, args.nodes):
+        while not stable(clients, total):
             if time.monotonic() - created > 120:
                 raise RuntimeError("the cluster did not become stable in 120 s")
             time.sleep(0.2)
@@ -202,10 +205,15 @@ def trial(args, run):
         time.sleep(args.window)
         after = messages_sent(clients)
         window = time.monotonic() - window_start
-        rate = (after - before) / args.nodes / window
+        rate = (after - before) / total / window
 
-        victim = rng.randrange(args.nodes)
-        victim_id = clients[victim].call("CLUSTER", "MYID")
+        # A master, and the ids of its replicas.
+        ids = [client.call("CLUSTER", "MYID") for client in clients]
+        table = [line.split() for line in clients[0].call("CLUSTER", "NODES").splitlines()]
+        masters = [f[0] for f in table if "master" in f[2].split(",")]
+        victim_id = masters[rng.randrange(len(masters))]
+        victim = ids.index(victim_id)
+        replica_ids = {f[0] for f in table if f[3] == victim_id}
         clients[victim].close()
         observers = [c for i, c in enumerate(clients) if i != victim]
         clients = observers
@@ -215,8 +223,9 @@ def trial(args, run):
         pfail = [None] * len(observers)
         suspect = [None] * len(observers)
         fail = [None] * len(observers)
+        failover = None
         next_poll = crashed
-        while any(f is None for f in fail):
+        while any(f is None for f in fail) or (replica_ids and failover is None):
             now = time.monotonic()
             if now - crashed > args.give_up:
                 break
@@ -230,6 +239,12 @@ def trial(args, run):
                 at = (time.monotonic() - crashed) * 1000.0
                 for line in text.splitlines():
                     fields = line.split()
+                    if (
+                        fields[0] in replica_ids
+                        and "master" in fields[2].split(",")
+                        and failover is None
+                    ):
+                        failover = at
                     if fields[0] != victim_id:
                         continue
                     flags = fields[2].split(",")
@@ -243,6 +258,7 @@ def trial(args, run):
         seen_fail = [f for f in fail if f is not None]
         return {
             "nodes": args.nodes,
+            "replicas": args.replicas,
             "run": run,
             "victim_port": cluster.ports[victim],
             "stable_after_create_s": round(stable_after, 2),
@@ -254,6 +270,7 @@ def trial(args, run):
             "first_fail_ms": min(seen_fail) if seen_fail else None,
             "fail_all_ms": max(seen_fail) if len(seen_fail) == len(fail) else None,
             "messages_per_node_second": rate,
+            "failover_ms": failover,
         }
     finally:
         for client in clients:
@@ -265,6 +282,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--nodes", type=int, required=True)
     parser.add_argument("--runs", type=int, default=6)
+    parser.add_argument("--replicas", type=int, default=0, help="replicas per master")
     parser.add_argument("--node-timeout", type=int, default=5000)
     # Below the ephemeral ports (32768 up), as is each node's bus port, 10000 higher.
     parser.add_argument("--base-port", type=int, default=21100)

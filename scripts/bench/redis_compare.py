@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Prints real Redis beside the Redis model, from the files redis_vs_model.sh writes.
 
-Usage: redis_compare.py DIR N [N ...]; DIR holds real-N.jsonl (redis_cluster_trials.py, one
-run per line) and model-N.json (the redis_model bench). One markdown table row per N and
+Usage: redis_compare.py DIR TAG [TAG ...]; a TAG is N (masters) or NrR (N masters with R
+replicas each); DIR holds real-TAG.jsonl (redis_cluster_trials.py, one run per line) and
+model-TAG.json (the redis_model bench). One markdown table row per N and
 figure: the real runs' min-max and mean, the model's mean over its seeds, and whether that mean
 lies inside the real range. Times in seconds after the crash.
 """
@@ -17,6 +18,7 @@ FIGURES = [
     ("first_fail_ms", "first FAIL (s)", 1000.0),
     ("fail_all_ms", "FAIL at all (s)", 1000.0),
     ("messages_per_node_second", "messages per node per s (steady)", 1.0),
+    ("failover_ms", "failover: a replica promoted (s)", 1000.0),
 ]
 
 
@@ -25,14 +27,18 @@ def main():
     print("| N | figure | real min-max | real mean | model mean | inside |")
     print("|---|---|---|---|---|---|")
     outside = 0
-    for n in sizes:
-        with open(os.path.join(directory, "real-%s.jsonl" % n)) as lines:
+    for tag in sizes:
+        masters, _, replicas = tag.partition("r")
+        n = masters if not replicas else "%s + %s replicas" % (masters, int(masters) * int(replicas))
+        with open(os.path.join(directory, "real-%s.jsonl" % tag)) as lines:
             real = [json.loads(line) for line in lines if line.strip()]
-        with open(os.path.join(directory, "model-%s.json" % n)) as text:
+        with open(os.path.join(directory, "model-%s.json" % tag)) as text:
             model = json.loads(text.read().strip().splitlines()[-1])
         for key, label, scale in FIGURES:
             values = [run[key] / scale for run in real if run.get(key) is not None]
             aggregate = model["figures"].get(key)
+            if key == "failover_ms" and not replicas:
+                continue
             if not values or aggregate is None:
                 print("| %s | %s | %s | | %s | no |" % (n, label, values or "none", aggregate))
                 outside += 1

@@ -1,8 +1,9 @@
 //! The Redis Cluster model's figures for `scripts/bench/redis_vs_model.sh`, which sets them
 //! beside real Redis: `cargo bench -p gossip-sim --bench redis_model -- nodes=10,30,60`.
 //!
-//! For each cluster size, the model runs over `seeds` seeds (1, 2, ...) with the given
-//! `node_timeout`; one master, picked by the seed, crashes at `crash_at` ms, the traffic
+//! For each number of masters, each with `replicas` replicas (0 by default), the model runs over
+//! `seeds` seeds (1, 2, ...) with the given `node_timeout`; one master, picked by the seed,
+//! crashes at `crash_at` ms, the traffic
 //! figures count the `window` ms before it, and the run goes on for `after` ms. Latency is
 //! loopback's: 0 to 1 ms. Prints one JSON line per size: each figure's mean, min and max over
 //! the seeds (times in ms after the crash), and the wall time taken.
@@ -21,6 +22,7 @@ fn main() {
     use gossip_sim::systems::{System, SystemRun};
 
     let mut nodes = vec![10, 30, 60];
+    let mut replicas = 0_u32;
     let (mut seeds, mut node_timeout, mut crash_at, mut window, mut after) =
         (20_u64, 5_000_u64, 24_000_u64, 10_000_u64, 25_000_u64);
     // `key=value` arguments; cargo's own `--bench` is skipped.
@@ -46,6 +48,7 @@ fn main() {
             "crash_at" => crash_at = number(),
             "window" => window = number(),
             "after" => after = number(),
+            "replicas" => replicas = number() as u32,
             _ => panic!(
                 "unknown argument {arg}: nodes, seeds, node_timeout, crash_at, window, after"
             ),
@@ -58,19 +61,20 @@ fn main() {
                 let run = SystemRun {
                     model: System::RedisCluster(RedisConfig {
                         node_timeout,
-                        replicas: 0,
+                        replicas,
                         warm_up: crash_at.saturating_sub(window),
+                        ..RedisConfig::default()
                     }),
                     latency: Latency::Uniform { min: 0, max: 1 },
                     duration: crash_at + after,
                     faults: vec![ScheduledSystemFault {
                         at: crash_at,
                         fault: SystemFault::Crash {
-                            node: (seed % u64::from(n)) as u32,
+                            node: (seed % u64::from(n)) as u32 * (replicas + 1),
                         },
                     }],
                 };
-                run.run(n, seed, 0.0)
+                run.run(n * (replicas + 1), seed, 0.0)
                     .expect("a valid run")
                     .summary
                     .figures()
@@ -89,6 +93,7 @@ fn main() {
             "nodes": n,
             "seeds": seeds,
             "node_timeout": node_timeout,
+            "replicas": replicas,
             "figures": figures,
             "seconds": started.elapsed().as_secs_f64(),
         });
