@@ -96,3 +96,29 @@ test('SWIM crash preset: pings, a ping-req to helpers and the suspicion move bet
   console.log(`first ping-req at ${stepped} s after ${steps} steps; suspicion: ${suspicion}`);
   assert.deepEqual(errors, []);
 });
+
+test('Redis Cluster preset: the bus plays too, and "next message of kind" finds the FAIL broadcast', async () => {
+  const { page, errors } = await openPage(shared.browser, shared.relay.url);
+  await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'Redis Cluster marks a node FAIL' }).click();
+  await page.locator('#system-result #message-playback').waitFor({ timeout: 60_000 });
+  const canvas = page.locator('canvas#playback');
+  const legend = await page.locator('#playback-legend').textContent();
+  for (const kind of ['ping', 'pong', 'fail']) assert.ok(legend.includes(kind), legend);
+
+  await page.locator('#playback-next-kind').selectOption({ label: 'fail' });
+  await page.locator('#playback-next').click();
+  const fails = (await dots(canvas)).filter((d) => d.kind === 'fail');
+  // FAIL goes to every other node at once: 29 of the 30 masters (node 7 is down, and the
+  // sender skips itself), some of them perhaps before others of the same instant.
+  assert.ok(fails.length >= 20, `${fails.length} FAIL messages in flight`);
+  const box = await canvas.boundingBox();
+  // The dot farthest from the sender, so that no other lies on it.
+  const target = fails[fails.length - 1];
+  await canvas.click({ position: { x: (target.x * box.width) / 480, y: (target.y * box.height) / 480 } });
+  const content = await page.locator('#message-panel').textContent();
+  assert.match(content, /fail from node \d+ to node \d+/, content);
+  assert.match(content, /Carried \/ 内容: Fail \{ node: 7 \}/, content);
+  await page.locator('#message-playback').screenshot({ path: path.join(outputDir, 'playback-redis-fail-close.png') });
+  assert.deepEqual(errors, []);
+});

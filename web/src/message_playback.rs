@@ -98,10 +98,14 @@ pub fn flight(message: &TracedMessage, t: f64, nominal: f64) -> Option<(f64, f64
     }
 }
 
-/// The time at which the first message after `t` leaves, if any (messages are in sending order).
-pub fn next_send_after(trace: &MessageTrace, t: f64) -> Option<f64> {
+/// The time at which the first message after `t` leaves (of kind `kind`, if given), if any.
+pub fn next_send_after(trace: &MessageTrace, t: f64, kind: Option<u16>) -> Option<f64> {
+    // Messages are in sending order.
     let index = trace.messages.partition_point(|m| m.sent_at as f64 <= t);
-    trace.messages.get(index).map(|m| m.sent_at as f64)
+    trace.messages[index..]
+        .iter()
+        .find(|m| kind.is_none_or(|kind| m.kind == kind))
+        .map(|m| m.sent_at as f64)
 }
 
 /// `ms` as seconds with milliseconds: "5.210 s".
@@ -283,6 +287,8 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
         last_frame: None,
     });
     let selected = use_state(|| None::<usize>);
+    // The kind "Next message" looks for (None: any).
+    let step_kind = use_mut_ref(|| None::<u16>);
     let redraw = use_force_update();
     let frame_handle = use_mut_ref(|| None::<AnimationFrame>);
     let points = use_memo(props.nodes, |&nodes| positions(nodes));
@@ -418,14 +424,23 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
             }
         })
     };
+    let on_step_kind = {
+        let step_kind = step_kind.clone();
+        Callback::from(move |event: Event| {
+            if let Some(select) = event.target_dyn_into::<HtmlSelectElement>() {
+                *step_kind.borrow_mut() = select.value().parse::<u16>().ok();
+            }
+        })
+    };
     let next_message = {
         let clock = clock.clone();
         let redraw = redraw.clone();
         let trace = props.trace.clone();
+        let step_kind = step_kind.clone();
         Callback::from(move |_| {
             let mut c = clock.borrow_mut();
             c.playing = false;
-            if let Some(at) = next_send_after(&trace, c.t) {
+            if let Some(at) = next_send_after(&trace, c.t, *step_kind.borrow()) {
                 // Just after it leaves, so that its dot is on the canvas.
                 c.t = at + 0.5;
             }
@@ -526,6 +541,14 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
                     { if c.playing { "Pause / 暂停" } else { "Play / 播放" } }
                 </button>
                 <button id="playback-next" onclick={next_message}>{"Next message / 下一条消息"}</button>
+                <label>{"of kind / 类型 "}
+                    <select id="playback-next-kind" onchange={on_step_kind}>
+                        <option value="any" selected={step_kind.borrow().is_none()}>{"any / 任意"}</option>
+                        { for trace.kinds.iter().enumerate().map(|(kind, name)| html! {
+                            <option value={kind.to_string()} selected={*step_kind.borrow() == Some(kind as u16)}>{name.clone()}</option>
+                        }) }
+                    </select>
+                </label>
                 <label>{"Speed / 速度 "}
                     <select id="playback-speed" onchange={on_speed}>
                         { for SPEEDS.iter().map(|&(speed, label)| html! {
@@ -597,20 +620,25 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn stepping_goes_to_the_next_message_sent_and_lost_ones_last_the_median_latency() {
         let trace = MessageTrace {
-            kinds: vec!["ping".into()],
+            kinds: vec!["ping".into(), "ack".into()],
             messages: vec![
                 message(100, Some(110), Fate::Arrived),
                 message(100, Some(130), Fate::Arrived),
-                message(250, None, Fate::Lost),
+                TracedMessage {
+                    kind: 1,
+                    ..message(250, None, Fate::Lost)
+                },
                 message(300, Some(301), Fate::Arrived),
             ],
             total: 4,
             sample_every: 1,
             cap: 10,
         };
-        assert_eq!(next_send_after(&trace, 0.0), Some(100.0));
-        assert_eq!(next_send_after(&trace, 100.0), Some(250.0));
-        assert_eq!(next_send_after(&trace, 300.0), None);
+        assert_eq!(next_send_after(&trace, 0.0, None), Some(100.0));
+        assert_eq!(next_send_after(&trace, 100.0, None), Some(250.0));
+        assert_eq!(next_send_after(&trace, 300.0, None), None);
+        assert_eq!(next_send_after(&trace, 0.0, Some(1)), Some(250.0));
+        assert_eq!(next_send_after(&trace, 0.0, Some(2)), None);
         assert_eq!(nominal_latency(&trace), 10.0);
         let lines = describe_message(&trace, &trace.messages[1]);
         assert_eq!(lines[0], "ping from node 0 to node 1 / 从节点 0 到节点 1");
