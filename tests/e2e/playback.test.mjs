@@ -118,7 +118,7 @@ test('Redis Cluster preset: the bus plays too, and "next message of kind" finds 
   await canvas.click({ position: { x: (target.x * box.width) / 480, y: (target.y * box.height) / 480 } });
   const content = await page.locator('#message-panel').textContent();
   assert.match(content, /fail from node \d+ to node \d+/, content);
-  assert.match(content, /Carried \/ 内容: Fail \{ node: 7 \}/, content);
+  assert.match(content, /Carried \/ 内容: FAIL 7/, content);
   await page.locator('#message-playback').screenshot({ path: path.join(outputDir, 'playback-redis-fail-close.png') });
   assert.deepEqual(errors, []);
 });

@@ -61,6 +61,7 @@
 //! run with its figures.
 
 mod node;
+mod summary;
 #[cfg(test)]
 mod tests;
 

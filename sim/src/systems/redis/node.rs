@@ -544,6 +544,10 @@ impl Process for Node {
     type Message = Message;
     type Event = Observation;
 
+    fn summary(message: &Message) -> gossip_core::MessageSummary {
+        message.summary()
+    }
+
     fn message_bytes(message: &Message) -> usize {
         match message {
             Message::Meet(_, gossip) | Message::Ping(_, gossip) | Message::Pong(_, gossip) => {
