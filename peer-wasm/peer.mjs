@@ -14,7 +14,10 @@
 // This script only moves bytes and calls timers: every protocol decision is the wasm's.
 // Frames: binary `[peer id: u32 LE][payload]` (to the relay: the addressee, 0xFFFFFFFF for the
 // room; from it: the sender, stamped by the relay), control messages as JSON text frames
-// (`welcome`, `joined`, `left`), as in core/src/relay_frame.rs.
+// (`welcome`, `joined`, `left`, `kept_out`, `wrong_protocol`), as in relay-frame/src/lib.rs.
+// The peer joins with its protocol version (`&protocol=N`); a relay of another version turns it
+// away (or, from before versions, welcomes it with none): the peer says both versions and exits
+// with status 1, in the words of relay-frame's wrong_protocol_text and kept_out_text.
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -138,6 +141,23 @@ function settle() {
   }, leavingSince === undefined ? wait : Math.min(wait, 100));
 }
 
+const PROTOCOL = wasm.protocolVersion();
+/** Peers of other versions the relay kept out, each said once: "id/protocol". */
+const keptOut = new Set();
+
+function wrongProtocolText(relay, mine) {
+  const remedy = mine < relay
+    ? "reload the page, or run gossip-node of the relay's build"
+    : 'the relay is older: run a relay of this build';
+  return `the relay runs protocol ${relay}, this peer runs protocol ${mine}: ${remedy}`;
+}
+
+function keptOutText(id, theirs, mine) {
+  const who = id === null || id === undefined ? 'a peer' : `peer ${id}`;
+  return `${who} runs protocol ${theirs}, this peer runs ${mine}: the relay keeps it out of the `
+    + 'room (it is not a member; it must reload its page or update)';
+}
+
 function onControl(text) {
   let control;
   try {
@@ -148,6 +168,12 @@ function onControl(text) {
   }
   switch (control.type) {
     case 'welcome': {
+      // A relay from before versions sends none: protocol 1.
+      const protocol = control.protocol ?? 1;
+      if (protocol !== PROTOCOL) {
+        say(wrongProtocolText(protocol, PROTOCOL));
+        process.exit(1);
+      }
       wantedId = control.id;
       if (!peer) peer = new wasm.WasmPeer(control.id, seed, config);
       peer.bootstrap(Uint32Array.from(control.peers), now());
@@ -160,6 +186,18 @@ function onControl(text) {
       say(`peer ${control.id} connected to the relay`);
       break;
     case 'left': say(`peer ${control.id} disconnected from the relay`); break;
+    case 'wrong_protocol':
+      say(wrongProtocolText(control.relay, control.peer));
+      process.exit(1);
+      break;
+    case 'kept_out': {
+      const key = `${control.id}/${control.protocol}`;
+      if (!keptOut.has(key)) {
+        keptOut.add(key);
+        say(keptOutText(control.id, control.protocol, PROTOCOL));
+      }
+      break;
+    }
     default: say(`ignored an unknown control frame: type ${JSON.stringify(control.type)}`);
   }
 }
@@ -176,7 +214,7 @@ function onFrame(buffer) {
 
 /** Opens the socket (again, after a loss: asking for the same id). */
 function connect() {
-  const query = new URLSearchParams({ room: options.room });
+  const query = new URLSearchParams({ room: options.room, protocol: String(PROTOCOL) });
   if (wantedId !== undefined) query.set('id', String(wantedId));
   if (options.secret !== undefined) query.set('secret', options.secret);
   const url = `${options.relay.replace(/\/+$/, '')}/ws?${query}`;

@@ -1,15 +1,22 @@
 //! Relay load figures, printed (not asserted): `cargo bench -p gossip-node --bench relay_load`.
 //!
-//! 1. 100 peers in one room each send frames to random other peers for 5 s, 80,000 a second in
-//!    all (`RELAY_LOAD_OFFERED=55000 cargo bench ...` offers another load); each payload
-//!    carries its send time, so the receiver measures the latency the relay adds (on loopback,
-//!    with the clients on the same 2 cores as the relay).
-//!    The relay also times each frame itself, from its arrival to its write to the recipient's
-//!    socket, and reports that in `/status`: the figure without the clients' scheduling.
+//! 1. The clients' view: 100 peers in one room each send 64-byte frames to random other peers,
+//!    at 20,000, 40,000 and 60,000 frames a second in all (`RELAY_LOAD_OFFERED=30000,90000`
+//!    offers other loads), 1 s of warm-up then 5 s measured; each payload carries its send time,
+//!    so the receiver measures send-to-receive latency: the relay, both sockets and the clients'
+//!    scheduling (on loopback, with the clients on the same 2 cores as the relay). The clients set
+//!    TCP_NODELAY, as browsers' and Node's `ws` sockets do, so what is measured is the relay's.
+//!    Then the saturated rate: every peer sends as fast as it can (each connection's rate limit,
+//!    5,000 frames/s, caps 100 peers at 500,000 a second).
+//!    The relay also times each frame itself, from reading it off the sender's socket to the
+//!    return of its write to the recipient's, and reports that in `/status` (over the whole
+//!    run): the figure without the kernel's delivery and the clients.
 //! 2. 1,000 idle peers join a room; the relay process's resident memory before and after gives
 //!    the bytes each connection costs.
 //!
 //! The relay runs as its own process (the release binary), so its memory is its own.
+//! `RELAY_BIN=/path/to/gossip-node` measures another build's relay (an older commit's, to
+//! compare); it must accept `relay --addr ADDR --dist DIR`.
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -17,13 +24,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
-use gossip_relay_frame::{self as relay_frame, Control};
-use tokio_tungstenite::connect_async;
+use gossip_relay_frame::{self as relay_frame, Control, PROTOCOL_VERSION};
+use tokio_tungstenite::connect_async_with_config;
 use tokio_tungstenite::tungstenite::Message;
 
 const PEERS: usize = 100;
-const SECONDS: u64 = 5;
+const WARM_UP: Duration = Duration::from_secs(1);
+const MEASURED: Duration = Duration::from_secs(5);
 const IDLE_PEERS: usize = 1_000;
+const PAYLOAD: usize = 64;
 
 fn resident_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -50,13 +59,14 @@ async fn relay_status(port: u16) -> serde_json::Value {
     serde_json::from_str(body).expect("status is JSON")
 }
 
-async fn join(
-    url: &str,
-) -> (
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
-    u32,
-) {
-    let (mut socket, _) = connect_async(url).await.expect("relay reachable");
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn join(url: &str) -> (Socket, u32) {
+    // TCP_NODELAY on, as browsers and Node's `ws` have it.
+    let (mut socket, _) = connect_async_with_config(url, None, true)
+        .await
+        .expect("relay reachable");
     loop {
         if let Some(Ok(Message::Text(text))) = socket.next().await
             && let Ok(Control::Welcome { id, .. }) = serde_json::from_str(&text)
@@ -66,6 +76,120 @@ async fn join(
     }
 }
 
+/// What one load gave: frames received per second while measured, and the send-to-receive
+/// latencies (µs) of every frame received then.
+struct LoadFigures {
+    per_second: f64,
+    latencies_us: Vec<u64>,
+}
+
+/// 100 peers in a fresh room send to random others at `offered` frames a second in all (`None`:
+/// as fast as they can) for the warm-up and the measured time.
+async fn run_load(port: u16, room: &str, offered: Option<f64>) -> LoadFigures {
+    let url = format!("ws://127.0.0.1:{port}/ws?room={room}&protocol={PROTOCOL_VERSION}");
+    let mut sockets = Vec::new();
+    let mut ids = Vec::new();
+    for _ in 0..PEERS {
+        let (socket, id) = join(&url).await;
+        sockets.push(socket);
+        ids.push(id);
+    }
+    // Each peer sends bursts of 4 (timer sleeps are no finer than about a millisecond), one
+    // burst every `burst_pause`.
+    let burst_pause = offered.map(|offered| Duration::from_secs_f64(4.0 * PEERS as f64 / offered));
+    let epoch = Instant::now();
+    let running = Arc::new(AtomicBool::new(true));
+    let measuring = Arc::new(AtomicBool::new(false));
+    let received = Arc::new(AtomicU64::new(0));
+    let mut receivers = Vec::new();
+    let mut senders = Vec::new();
+    for (index, socket) in sockets.into_iter().enumerate() {
+        let (mut sink, mut stream) = socket.split();
+        let (measuring, received) = (measuring.clone(), received.clone());
+        receivers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while let Some(Ok(message)) = stream.next().await {
+                if let Message::Binary(frame) = message
+                    && let Ok((_, payload)) = relay_frame::split(&frame, usize::MAX)
+                    && payload.len() >= 8
+                    && measuring.load(Ordering::Relaxed)
+                {
+                    let sent = u64::from_le_bytes(payload[..8].try_into().unwrap());
+                    received.fetch_add(1, Ordering::Relaxed);
+                    latencies.push((epoch.elapsed().as_micros() as u64).saturating_sub(sent));
+                }
+            }
+            latencies
+        }));
+        let (running, ids) = (running.clone(), ids.clone());
+        senders.push(tokio::spawn(async move {
+            let mut turn = index as u64;
+            // Bursts keep to a schedule (a late one is not made up by the next pause), the
+            // peers' schedules spread over one pause.
+            let mut next_burst = burst_pause.map(|pause| {
+                tokio::time::Instant::now() + pause.mul_f64(index as f64 / PEERS as f64)
+            });
+            while running.load(Ordering::Relaxed) {
+                if let (Some(at), Some(pause)) = (next_burst.as_mut(), burst_pause) {
+                    tokio::time::sleep_until(*at).await;
+                    *at += pause;
+                }
+                for _ in 0..4 {
+                    turn = turn
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let to = ids[(turn >> 33) as usize % ids.len()];
+                    let mut payload = (epoch.elapsed().as_micros() as u64).to_le_bytes().to_vec();
+                    payload.resize(PAYLOAD, 0);
+                    if sink
+                        .send(Message::Binary(relay_frame::join(to, &payload).into()))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                if burst_pause.is_none() {
+                    // Flat out, but let the receivers run.
+                    tokio::task::yield_now().await;
+                }
+            }
+            let _ = sink.close().await;
+        }));
+    }
+    tokio::time::sleep(WARM_UP).await;
+    measuring.store(true, Ordering::Relaxed);
+    let measure_from = Instant::now();
+    tokio::time::sleep(MEASURED).await;
+    measuring.store(false, Ordering::Relaxed);
+    let per_second = received.load(Ordering::Relaxed) as f64 / measure_from.elapsed().as_secs_f64();
+    running.store(false, Ordering::Relaxed);
+    for sender in senders {
+        let _ = sender.await;
+    }
+    let mut latencies_us = Vec::new();
+    for receiver in receivers {
+        // The relay closes each receiver's socket once its sender said goodbye.
+        if let Ok(Ok(mut latencies)) = tokio::time::timeout(Duration::from_secs(5), receiver).await
+        {
+            latencies_us.append(&mut latencies);
+        }
+    }
+    latencies_us.sort_unstable();
+    LoadFigures {
+        per_second,
+        latencies_us,
+    }
+}
+
+fn percentile_ms(sorted: &[u64], p: f64) -> f64 {
+    sorted
+        .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(0) as f64
+        / 1_000.0
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -73,7 +197,9 @@ async fn main() {
         .local_addr()
         .unwrap()
         .port();
-    let mut relay = Command::new(env!("CARGO_BIN_EXE_gossip-node"))
+    let binary =
+        std::env::var("RELAY_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_gossip-node").into());
+    let mut relay = Command::new(&binary)
         .args([
             "relay",
             "--addr",
@@ -88,125 +214,57 @@ async fn main() {
         .expect("relay starts");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let pid = relay.id();
+    println!("relay: {binary}");
 
-    // 1. Throughput and added latency.
-    let url = format!("ws://127.0.0.1:{port}/ws?room=load");
-    let mut sockets = Vec::new();
-    let mut ids = Vec::new();
-    for _ in 0..PEERS {
-        let (socket, id) = join(&url).await;
-        sockets.push(socket);
-        ids.push(id);
-    }
-    // Frames per second offered by all peers together: 80,000 unless RELAY_LOAD_OFFERED says.
-    let offered: f64 = std::env::var("RELAY_LOAD_OFFERED")
+    // 1. The clients' view, at each offered load, then saturated.
+    let loads: Vec<f64> = std::env::var("RELAY_LOAD_OFFERED")
         .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(80_000.0);
-    let burst_pause = Duration::from_secs_f64(4.0 * PEERS as f64 / offered);
-    let epoch = Instant::now();
-    let running = Arc::new(AtomicBool::new(true));
-    let received = Arc::new(AtomicU64::new(0));
-    let latencies = Arc::new(std::sync::Mutex::new(Vec::<u64>::new()));
-    let mut tasks = Vec::new();
-    for (index, socket) in sockets.into_iter().enumerate() {
-        let (mut sink, mut stream) = socket.split();
-        let sender_running = running.clone();
-        let (running, received, latencies, ids) = (
-            running.clone(),
-            received.clone(),
-            latencies.clone(),
-            ids.clone(),
+        .map(|list| {
+            list.split(',')
+                .filter_map(|v| v.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_else(|| vec![20_000.0, 40_000.0, 60_000.0]);
+    println!(
+        "relay load: {PEERS} peers, {PAYLOAD}-byte payloads, loopback; {} s warm-up, {} s measured",
+        WARM_UP.as_secs(),
+        MEASURED.as_secs()
+    );
+    println!(
+        "  clients' send-to-receive latency (relay, sockets and clients on the same 2 cores):"
+    );
+    println!("  offered frames/s | received frames/s |  p50 ms |  p99 ms |  max ms | samples");
+    for (index, offered) in loads.iter().map(|&o| Some(o)).chain([None]).enumerate() {
+        let figures = run_load(port, &format!("load{index}"), offered).await;
+        let sorted = &figures.latencies_us;
+        println!(
+            "  {:>16} | {:>17.0} | {:>7.2} | {:>7.2} | {:>7.2} | {}",
+            offered.map_or("saturated".to_string(), |o| format!("{o:.0}")),
+            figures.per_second,
+            percentile_ms(sorted, 0.50),
+            percentile_ms(sorted, 0.99),
+            sorted.last().copied().unwrap_or(0) as f64 / 1_000.0,
+            sorted.len()
         );
-        tasks.push(tokio::spawn(async move {
-            while let Some(Ok(message)) = stream.next().await {
-                if let Message::Binary(frame) = message
-                    && let Ok((_, payload)) = relay_frame::split(&frame, usize::MAX)
-                    && payload.len() >= 8
-                {
-                    let sent = u64::from_le_bytes(payload[..8].try_into().unwrap());
-                    let count = received.fetch_add(1, Ordering::Relaxed);
-                    if count % 16 == 0 {
-                        let latency = (epoch.elapsed().as_micros() as u64).saturating_sub(sent);
-                        latencies.lock().unwrap().push(latency);
-                    }
-                }
-                if !running.load(Ordering::Relaxed) {
-                    break;
-                }
-            }
-        }));
-        let running = sender_running;
-        tasks.push(tokio::spawn(async move {
-            let mut turn = index as u64;
-            while running.load(Ordering::Relaxed) {
-                turn = turn
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let to = ids[(turn >> 33) as usize % ids.len()];
-                let mut payload = (epoch.elapsed().as_micros() as u64).to_le_bytes().to_vec();
-                payload.extend_from_slice(&[0u8; 56]);
-                if sink
-                    .send(Message::Binary(relay_frame::join(to, &payload).into()))
-                    .await
-                    .is_err()
-                {
-                    break;
-                }
-                // Pace each peer at its share of the offered load, in bursts of 4 since timer
-                // sleeps are no finer than about a millisecond.
-                if turn % 4 == 0 {
-                    tokio::time::sleep(burst_pause).await;
-                }
-            }
-        }));
+        tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    let start = received.load(Ordering::Relaxed);
-    let measure_from = Instant::now();
-    tokio::time::sleep(Duration::from_secs(SECONDS)).await;
-    let forwarded = received.load(Ordering::Relaxed) - start;
-    let elapsed = measure_from.elapsed().as_secs_f64();
-    running.store(false, Ordering::Relaxed);
-    for task in &tasks {
-        task.abort();
-    }
-    let mut latencies = latencies.lock().unwrap().clone();
-    latencies.sort_unstable();
-    let percentile = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0)
-    };
-    println!(
-        "relay throughput: {PEERS} peers, 64-byte payloads, {SECONDS} s, {offered:.0} frames/s offered"
-    );
-    println!(
-        "  {:.0} frames forwarded per second",
-        forwarded as f64 / elapsed
-    );
-    println!(
-        "  latency added (send to receive, clients on the same machine): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples)",
-        percentile(0.50) as f64 / 1000.0,
-        percentile(0.99) as f64 / 1000.0,
-        latencies.last().copied().unwrap_or(0) as f64 / 1000.0,
-        latencies.len()
-    );
-    tokio::time::sleep(Duration::from_millis(500)).await;
     let status = relay_status(port).await;
     let latency = &status["forward_latency"];
     println!(
-        "  latency inside the relay (arrival to write, its /status): p50 {} ms, p99 {} ms, max {} ms ({} frames)",
+        "  the relay's own figure over the whole run (/status forward_latency): p50 {} ms, p99 {} ms, max {} ms ({} frames)",
         latency["p50_ms"], latency["p99_ms"], latency["max_ms"], latency["samples"]
     );
+    if let Some(spans) = status["forward_latency_spans"].as_str() {
+        println!("    spanning {spans}");
+    }
     println!(
-        "  frames shed to full queues: {}; peers dropped as too slow: {}",
-        status["shed"], status["slow_peers_dropped"]
+        "  frames shed to full queues: {}; peers dropped as too slow: {}; frames over the rate limit: {}",
+        status["shed"], status["slow_peers_dropped"], status["rate_limited"]
     );
 
     // 2. Memory per idle connection.
     let before = resident_kib(pid);
-    let url = format!("ws://127.0.0.1:{port}/ws?room=idle");
+    let url = format!("ws://127.0.0.1:{port}/ws?room=idle&protocol={PROTOCOL_VERSION}");
     let mut idle = Vec::new();
     for _ in 0..IDLE_PEERS {
         idle.push(join(&url).await.0);

@@ -8,13 +8,16 @@
 //! Every datagram is `[sender id: u32 LE][payload]` (the relay's frame layout,
 //! [`relay_frame`]), the payload being one of:
 //! - nothing: a *hello*, "I am this id, at this address";
-//! - the single byte [`HELLO_ACK`] (`0xFF`): the answer to a hello. It is never a message: postcard
-//!   writes a [`Message`]'s variant as a varint, and a lone `0xFF` is an unfinished one;
-//! - a [`Message`] encoded by [`wire`], at most the node's `max_message_bytes` (64 KiB by default,
-//!   above what UDP carries).
+//! - the single byte [`HELLO_ACK`] (`0xFF`): the answer to a hello. It is never a message: a
+//!   message is its envelope's version byte and at least one byte more;
+//! - a [`Message`](gossip_core::Message) in its envelope ([`wire::encode_message`]: the protocol version, then the
+//!   message), at most the node's `max_message_bytes` (64 KiB by default, above what UDP
+//!   carries).
 //!
 //! Truncated, oversized and undecodable datagrams are dropped, logged and counted; the `net`
-//! command shows the counts.
+//! command shows the counts. A message of another protocol version is dropped and counted too,
+//! and said once per peer ("peer 7 runs protocol 1, this peer runs 2"), so that a peer of
+//! another build is named rather than lost among malformed datagrams.
 //!
 //! # Addresses
 //!
@@ -52,7 +55,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use gossip_core::wire::{self, Message};
+use gossip_core::wire::{self, WireError};
 use gossip_core::{MemberState, NodeId};
 use gossip_core::{Node, NodeConfig};
 use gossip_relay_frame::{self as relay_frame, BROADCAST, FrameError};
@@ -97,7 +100,7 @@ pub enum Payload<'a> {
     Hello,
     /// The single byte [`HELLO_ACK`]: the answer to a hello.
     HelloAck,
-    /// Encoded [`Message`], not yet decoded.
+    /// An encoded [`Message`](gossip_core::Message) in its envelope, not yet decoded.
     Message(&'a [u8]),
 }
 
@@ -128,6 +131,8 @@ struct Dropped {
     forged: u64,
     /// Truncated, oversized or undecodable.
     malformed: u64,
+    /// Messages of another protocol version.
+    other_version: u64,
     /// Outgoing, to an id with no known address.
     unaddressable: u64,
     /// Outgoing, refused by the socket.
@@ -155,6 +160,8 @@ struct Direct {
     /// Bound addresses asked to confirm their ids, by id.
     challenges: BTreeMap<NodeId, Challenge>,
     dropped: Dropped,
+    /// Peers heard speaking another protocol version, with it: each is said once.
+    other_versions: BTreeMap<NodeId, u8>,
 }
 
 impl Direct {
@@ -288,8 +295,19 @@ impl Direct {
             }
             Payload::Message(bytes) => {
                 // Decoded before the sender is bound, so that garbage binds no id.
-                let message: Message = match wire::decode(bytes, node.config().max_message_bytes) {
+                let message = match wire::decode_message(bytes, node.config().max_message_bytes) {
                     Ok(message) => message,
+                    Err(WireError::OtherVersion { found }) => {
+                        self.dropped.other_version += 1;
+                        if self.other_versions.insert(id, found) != Some(found) {
+                            shell.say(&format!(
+                                "peer {id} at {from} runs protocol {found}, this peer runs {}: \
+                                 its messages are ignored (run the same gossip-node build on every peer)",
+                                wire::PROTOCOL_VERSION
+                            ));
+                        }
+                        return;
+                    }
                     Err(error) => {
                         tracing::warn!(%from, id, "dropped a datagram: {error}");
                         self.dropped.malformed += 1;
@@ -313,12 +331,13 @@ impl Direct {
         let Dropped {
             forged,
             malformed,
+            other_version,
             unaddressable,
             unsent,
         } = self.dropped;
         format!(
             "net: me {}@{}; heard from: {}; dropped: forged {forged}, malformed {malformed}, \
-             unaddressable {unaddressable}, unsent {unsent}",
+             other protocol version {other_version}, unaddressable {unaddressable}, unsent {unsent}",
             self.me,
             self.local,
             addrs.join(" ")
@@ -369,6 +388,7 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
         joined: None,
         challenges: BTreeMap::new(),
         dropped: Dropped::default(),
+        other_versions: BTreeMap::new(),
     };
     // Room for one byte over the limit, so that an oversized datagram shows as one.
     let max = options.config.max_message_bytes;
@@ -449,7 +469,10 @@ mod tests {
 
     #[test]
     fn a_hello_ack_is_never_a_message() {
-        assert!(wire::decode::<Message>(&[HELLO_ACK], usize::MAX).is_err());
-        assert!(wire::decode::<Message>(&[], usize::MAX).is_err());
+        assert!(wire::decode_message(&[HELLO_ACK], usize::MAX).is_err());
+        assert!(wire::decode_message(&[], usize::MAX).is_err());
+        // The smallest message: its version byte, a variant tag and an empty list's length.
+        let receipts = wire::encode_message(&gossip_core::Message::Learned(vec![]));
+        assert_eq!(receipts, vec![0x80 | wire::PROTOCOL_VERSION, 4, 0]);
     }
 }

@@ -8,7 +8,15 @@
 //! The relay gives the peer an id on first contact; after a lost connection the peer reconnects
 //! with backoff and asks for the same id, so the cluster sees the same member come back and its
 //! state (store, membership) carries on.
+//!
+//! The peer joins with its protocol version. A relay of another version turns it away, or
+//! (a relay from before versions) welcomes it with none: either way the peer says which versions
+//! differ and stops with an error rather than gossip with peers that cannot read it. Peers of
+//! other versions that the relay kept out of the room are named once each. The WebSocket has
+//! TCP_NODELAY set, so a small frame leaves at once rather than after the previous one's
+//! acknowledgement.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -16,9 +24,9 @@ use anyhow::Context;
 use futures::{SinkExt, StreamExt};
 use gossip_core::{Node, NodeConfig};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
-use gossip_relay_frame::{self as relay_frame, Control};
+use gossip_relay_frame::{self as relay_frame, Control, PROTOCOL_VERSION};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, Lines};
-use tokio_tungstenite::connect_async;
+use tokio_tungstenite::connect_async_with_config;
 use tokio_tungstenite::tungstenite::Message;
 
 /// How a peer joins and gossips.
@@ -240,6 +248,8 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
     gossip_node_room_check(&options.room)?;
     let mut peer = Shell::new(options.seed, input, out);
     let mut backoff = Duration::from_millis(250);
+    // Peers of other versions the relay kept out, each said once.
+    let mut kept_out = BTreeSet::new();
     loop {
         let id_query = options.id.map(|id| format!("&id={id}")).unwrap_or_default();
         let secret_query = options
@@ -248,11 +258,11 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
             .map(|secret| format!("&secret={}", query_component(secret)))
             .unwrap_or_default();
         let url = format!(
-            "{}/ws?room={}{id_query}{secret_query}",
+            "{}/ws?room={}&protocol={PROTOCOL_VERSION}{id_query}{secret_query}",
             options.relay.trim_end_matches('/'),
             options.room
         );
-        let socket = match connect_async(&url).await {
+        let socket = match connect_async_with_config(&url, None, true).await {
             Ok((socket, _)) => {
                 backoff = Duration::from_millis(250);
                 socket
@@ -273,7 +283,23 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
             tokio::select! {
                 message = stream.next() => match message {
                     Some(Ok(Message::Text(text))) => match serde_json::from_str::<Control>(&text) {
-                        Ok(Control::Welcome { id, room, peers }) => {
+                        Ok(Control::Welcome { protocol, .. }) if protocol != PROTOCOL_VERSION => {
+                            let text = relay_frame::wrong_protocol_text(protocol, PROTOCOL_VERSION);
+                            peer.say(&text);
+                            let _ = sink.close().await;
+                            anyhow::bail!(text);
+                        }
+                        Ok(Control::WrongProtocol { relay, peer: mine }) => {
+                            let text = relay_frame::wrong_protocol_text(relay, mine);
+                            peer.say(&text);
+                            anyhow::bail!(text);
+                        }
+                        Ok(Control::KeptOut { id, protocol }) => {
+                            if kept_out.insert((id, protocol)) {
+                                peer.say(&relay_frame::kept_out_text(id, protocol, PROTOCOL_VERSION));
+                            }
+                        }
+                        Ok(Control::Welcome { id, room, peers, .. }) => {
                             options.id = Some(id);
                             let now = peer.now();
                             let mut node = match peer.node.take() {

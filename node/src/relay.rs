@@ -10,6 +10,14 @@
 //! costs at most its queue. `/status` reports rooms and counters as JSON. A peer that joins
 //! with `traffic=true` (the playground's tabs) gets the room's traffic, who sent how many
 //! frames to whom, every [`TRAFFIC_EVERY_MS`].
+//!
+//! A peer says which protocol it speaks (`&protocol=N`); the relay admits only its own
+//! ([`relay_frame::PROTOCOL_VERSION`]), tells a peer of another version why it is turned away and
+//! the room's peers that it was kept out (see gossip-relay-frame's "Versions").
+//!
+//! Every accepted socket has TCP_NODELAY set: gossip frames are small, and without it the
+//! kernel holds a small write back until the previous one is acknowledged (Nagle), which with
+//! the peer's delayed acknowledgements added milliseconds to every frame.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
@@ -20,14 +28,19 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use axum::Router;
+use axum::extract::ws::CloseFrame;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use futures::{SinkExt, StreamExt};
 use gossip_core::NodeId;
-use gossip_relay_frame::{self as relay_frame, BROADCAST, Control, TRAFFIC_EVERY_MS};
+use gossip_relay_frame::{
+    self as relay_frame, BROADCAST, CLOSE_WRONG_PROTOCOL, Control, PROTOCOL_VERSION,
+    TRAFFIC_EVERY_MS, UNVERSIONED_PROTOCOL,
+};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, mpsc};
@@ -86,6 +99,7 @@ pub async fn serve(listener: TcpListener, config: RelayConfig) -> anyhow::Result
     }
     let state = Arc::new(Relay {
         config: config.clone(),
+        started: Some(Instant::now()),
         ..Relay::default()
     });
     tokio::spawn(report_traffic(state.clone()));
@@ -95,6 +109,11 @@ pub async fn serve(listener: TcpListener, config: RelayConfig) -> anyhow::Result
         // The playground's wasm shrinks to about a third with gzip.
         .fallback_service(Compression::new(ServeDir::new(&config.dist)))
         .with_state(state);
+    let listener = listener.tap_io(|socket| {
+        if let Err(error) = socket.set_nodelay(true) {
+            tracing::warn!(%error, "cannot set TCP_NODELAY on an accepted socket");
+        }
+    });
     axum::serve(listener, app)
         .await
         .context("relay server stopped")
@@ -110,6 +129,8 @@ struct Relay {
     shed: AtomicU64,
     slow_peers_dropped: AtomicU64,
     rate_limited: AtomicU64,
+    /// Peers turned away for speaking another protocol version.
+    wrong_protocol: AtomicU64,
     started: Option<std::time::Instant>,
     /// From a frame's arrival to its write to the recipient's socket.
     latency: LatencyHistogram,
@@ -256,6 +277,8 @@ struct JoinQuery {
     /// Whether to send this peer the room's traffic ([`Control::Traffic`]).
     #[serde(default)]
     traffic: bool,
+    /// The protocol version the peer speaks; absent from builds before versions.
+    protocol: Option<u8>,
 }
 
 /// Room names: 1 to 64 characters of ASCII letters, digits, '-' and '_'.
@@ -289,6 +312,12 @@ async fn upgrade(
         )
             .into_response();
     }
+    let protocol = query.protocol.unwrap_or(UNVERSIONED_PROTOCOL);
+    if protocol != PROTOCOL_VERSION {
+        // Accepted only to be told why in words it can show, and to tell the room.
+        return ws
+            .on_upgrade(move |socket| relay.turn_away(socket, query.room, query.id, protocol));
+    }
     if let Some(id) = query.id {
         if id == 0 || id == BROADCAST {
             return (StatusCode::BAD_REQUEST, format!("peer id {id} is reserved")).into_response();
@@ -311,15 +340,61 @@ async fn upgrade(
     // peer from making us buffer arbitrarily large messages.
     ws.max_message_size(relay.config.max_frame * 4)
         // Small socket buffers keep an idle connection cheap (tungstenite's default read buffer
-        // alone is 128 KiB); gossip frames are small.
+        // alone is 128 KiB); gossip frames are small. Frames queued together are written to the
+        // socket in one call at the writer's flush (the write buffer grows only when used): with
+        // TCP_NODELAY, writing each frame on its own would send a packet per frame.
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        .write_buffer_size(16 * 1024)
         .on_upgrade(move |socket| {
             relay.session(socket, query.room, query.id, query.secret, query.traffic)
         })
 }
 
 impl Relay {
+    /// Tells a peer of another protocol version that it cannot join, closes its connection, and
+    /// tells the room's peers that it was kept out.
+    async fn turn_away(
+        self: Arc<Self>,
+        mut socket: WebSocket,
+        room: String,
+        id: Option<NodeId>,
+        protocol: u8,
+    ) {
+        self.wrong_protocol.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(
+            room,
+            ?id,
+            protocol,
+            relay = PROTOCOL_VERSION,
+            "turned away a peer of another protocol version"
+        );
+        let text = relay_frame::wrong_protocol_text(PROTOCOL_VERSION, protocol);
+        let refusal = if protocol == UNVERSIONED_PROTOCOL {
+            // A build from before versions knows none of our control messages, but prints the
+            // type of one it does not know: the type is the sentence.
+            Message::Text(serde_json::json!({ "type": text }).to_string().into())
+        } else {
+            control_message(&Control::WrongProtocol {
+                relay: PROTOCOL_VERSION,
+                peer: protocol,
+            })
+        };
+        if let Some(room) = self.rooms.lock().unwrap().get_mut(&room) {
+            let kept_out = control_message(&Control::KeptOut { id, protocol });
+            for (&other, peer) in room.peers.iter_mut() {
+                self.deliver(other, peer, (Instant::now(), kept_out.clone()));
+            }
+        }
+        let reason: String = text.chars().take(120).collect();
+        let _ = socket.send(refusal).await;
+        let _ = socket
+            .send(Message::Close(Some(CloseFrame {
+                code: CLOSE_WRONG_PROTOCOL,
+                reason: reason.into(),
+            })))
+            .await;
+    }
+
     /// Adds a peer to `room` under `wanted` if that id is free there, else under a new id.
     fn join(
         &self,
@@ -475,6 +550,7 @@ impl Relay {
             id,
             room: room.clone(),
             peers: others,
+            protocol: PROTOCOL_VERSION,
         });
         let relay = self.clone();
         let writer = tokio::spawn(async move {
@@ -617,13 +693,30 @@ pub struct Status {
     pub slow_peers_dropped: u64,
     /// Frames dropped because their sender went over its rate limit.
     pub rate_limited: u64,
+    /// Peers turned away for speaking another protocol version than the relay's.
+    #[serde(default)]
+    pub wrong_protocol: u64,
+    /// The relay's protocol version ([`relay_frame::PROTOCOL_VERSION`]).
+    #[serde(default)]
+    pub protocol: u8,
     /// Frames forwarded per second since the relay started.
     pub forwarded_per_second: f64,
-    /// Time from a frame's arrival to its write to the recipient, over every frame (and
-    /// control message) sent since the relay started.
+    /// Time inside the relay: from a frame's arrival (read off the sender's socket) to the
+    /// return of the write to the recipient's socket, over every frame (and control message)
+    /// sent since the relay started. It ends where the kernel takes the bytes, so it leaves out
+    /// the network and the clients (their send-to-receive figure is the load bench's); see
+    /// [`Status::forward_latency_spans`].
     #[serde(default)]
     pub forward_latency: LatencySummary,
+    /// What [`Status::forward_latency`] spans, in words, for whoever reads the JSON.
+    #[serde(default)]
+    pub forward_latency_spans: String,
 }
+
+/// [`Status::forward_latency_spans`].
+pub const FORWARD_LATENCY_SPANS: &str = "inside the relay only: from reading a frame off the \
+    sender's socket to the return of its write to the recipient's socket; not the network nor \
+    the clients (a client's send-to-receive time is longer)";
 
 async fn status(State(relay): State<Arc<Relay>>) -> Json<Status> {
     let rooms = relay.rooms.lock().unwrap();
@@ -637,11 +730,14 @@ async fn status(State(relay): State<Arc<Relay>>) -> Json<Status> {
         shed: relay.shed.load(Ordering::Relaxed),
         slow_peers_dropped: relay.slow_peers_dropped.load(Ordering::Relaxed),
         rate_limited: relay.rate_limited.load(Ordering::Relaxed),
+        wrong_protocol: relay.wrong_protocol.load(Ordering::Relaxed),
+        protocol: PROTOCOL_VERSION,
         forwarded_per_second: relay.forwarded.load(Ordering::Relaxed) as f64
             / relay
                 .started
                 .map_or(1.0, |started| started.elapsed().as_secs_f64().max(1e-3)),
         forward_latency: relay.latency.summary(),
+        forward_latency_spans: FORWARD_LATENCY_SPANS.to_string(),
     })
 }
 

@@ -88,7 +88,7 @@ fn rumor(key: &str, value: &str, version: u64, origin: u32) -> Vec<u8> {
         value: value.into(),
         stamp,
     };
-    wire::encode(&Message::Rumor(RumorMessage::Push {
+    wire::encode_message(&Message::Rumor(RumorMessage::Push {
         rumors: vec![(stamp, entry)],
         pull: false,
     }))
@@ -106,7 +106,7 @@ fn a_datagram_forged_with_another_peers_id_is_dropped() {
     // would move her id here if she were dead).
     let mallory = UdpSocket::bind("127.0.0.1:0").unwrap();
     let as_alice = |payload: &[u8]| relay_frame::join(1, payload);
-    let leave = wire::encode(&Message::Swim(SwimMessage::Ping {
+    let leave = wire::encode_message(&Message::Swim(SwimMessage::Ping {
         seq: 1,
         updates: vec![MemberUpdate {
             id: 1,
@@ -122,16 +122,30 @@ fn a_datagram_forged_with_another_peers_id_is_dropped() {
     ] {
         mallory.send_to(&datagram, bob_addr).unwrap();
     }
-    // Malformed: shorter than the id, and garbage after a fresh id.
+    // Malformed: shorter than the id, and garbage in an envelope of this version after a fresh
+    // id. And a message of protocol 1 (no envelope) from another fresh id: not malformed, but
+    // of another version, counted apart and said.
     mallory.send_to(&[1, 2], bob_addr).unwrap();
     mallory
-        .send_to(&relay_frame::join(77, &[9, 0xFF, 0xFF]), bob_addr)
+        .send_to(
+            &relay_frame::join(77, &[0x80 | wire::PROTOCOL_VERSION, 9, 0xFF]),
+            bob_addr,
+        )
+        .unwrap();
+    let old_ping = wire::encode(&Message::Swim(SwimMessage::Ping {
+        seq: 1,
+        updates: vec![],
+    }));
+    mallory
+        .send_to(&relay_frame::join(78, &old_ping), bob_addr)
         .unwrap();
 
     std::thread::sleep(Duration::from_millis(1_000));
     let net = bob.ask("net", "net: ");
     assert!(
-        net.contains("forged 3, malformed 2") && net.contains(&format!("1@{alice_addr}")),
+        net.contains("forged 3, malformed 2, other protocol version 1")
+            && net.contains(&format!("1@{alice_addr}"))
+            && !net.contains("78@"),
         "{net}"
     );
     let colour = bob.ask("get colour", "colour ");
@@ -142,6 +156,11 @@ fn a_datagram_forged_with_another_peers_id_is_dropped() {
     assert!(bob.ask("members", "me: ").contains("1:alive"));
     assert!(!bob.printed("member 1 left"));
     assert!(!bob.printed("= red"));
+    assert!(bob.printed(&format!(
+        "peer 78 at {} runs protocol 1, this peer runs {}: its messages are ignored",
+        mallory.local_addr().unwrap(),
+        wire::PROTOCOL_VERSION
+    )));
 
     // Bob challenged Alice's address, and she answered: her id stays hers after the wait.
     std::thread::sleep(Duration::from_millis(2_500));

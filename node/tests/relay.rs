@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use gossip_node::relay::{self, RelayConfig, Status};
-use gossip_relay_frame::{self as relay_frame, BROADCAST, Control};
+use gossip_relay_frame::{self as relay_frame, BROADCAST, Control, PROTOCOL_VERSION};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
@@ -35,16 +35,20 @@ async fn join(addr: std::net::SocketAddr, room: &str) -> (Socket, u32, Vec<u32>)
 
 /// Joins with extra query parameters (`&traffic=true`).
 async fn join_with(addr: std::net::SocketAddr, room: &str, query: &str) -> (Socket, u32, Vec<u32>) {
-    let (mut socket, _) = connect_async(format!("ws://{addr}/ws?room={room}{query}"))
-        .await
-        .unwrap();
+    let (mut socket, _) = connect_async(format!(
+        "ws://{addr}/ws?protocol={PROTOCOL_VERSION}&room={room}{query}"
+    ))
+    .await
+    .unwrap();
     match next_control(&mut socket).await {
         Control::Welcome {
             id,
             room: joined,
             peers,
+            protocol,
         } => {
             assert_eq!(joined, room);
+            assert_eq!(protocol, PROTOCOL_VERSION);
             (socket, id, peers)
         }
         other => panic!("expected a welcome, got {other:?}"),
@@ -262,9 +266,11 @@ async fn leaving_is_announced_and_invalid_rooms_are_refused() {
     drop(bob);
     assert_eq!(next_control(&mut alice).await, Control::Left { id: bob_id });
     assert!(
-        connect_async(format!("ws://{addr}/ws?room=bad%20name"))
-            .await
-            .is_err()
+        connect_async(format!(
+            "ws://{addr}/ws?protocol={PROTOCOL_VERSION}&room=bad%20name"
+        ))
+        .await
+        .is_err()
     );
 }
 
@@ -285,56 +291,72 @@ fn a_busy_port_is_reported_and_the_relay_exits_non_zero() {
 async fn a_returning_peer_gets_its_id_back_but_cannot_take_a_live_one() {
     let addr = start_relay().await;
     let (mut alice, alice_id, _) = join(addr, "ids").await;
-    let (socket, _) = connect_async(format!("ws://{addr}/ws?room=ids&id=77"))
-        .await
-        .unwrap();
+    let (socket, _) = connect_async(format!(
+        "ws://{addr}/ws?protocol={PROTOCOL_VERSION}&room=ids&id=77"
+    ))
+    .await
+    .unwrap();
     let mut returning = socket;
     assert_eq!(
         next_control(&mut returning).await,
         Control::Welcome {
             id: 77,
             room: "ids".into(),
-            peers: vec![alice_id]
+            peers: vec![alice_id],
+            protocol: PROTOCOL_VERSION,
         }
     );
     assert_eq!(next_control(&mut alice).await, Control::Joined { id: 77 });
     // Alice's id is taken while she is connected: nobody else can claim it.
     assert!(
-        connect_async(format!("ws://{addr}/ws?room=ids&id={alice_id}"))
-            .await
-            .is_err()
+        connect_async(format!(
+            "ws://{addr}/ws?protocol={PROTOCOL_VERSION}&room=ids&id={alice_id}"
+        ))
+        .await
+        .is_err()
     );
     assert!(
-        connect_async(format!("ws://{addr}/ws?room=ids&id={}", BROADCAST))
-            .await
-            .is_err()
+        connect_async(format!(
+            "ws://{addr}/ws?protocol={PROTOCOL_VERSION}&room=ids&id={}",
+            BROADCAST
+        ))
+        .await
+        .is_err()
     );
 }
 
 #[tokio::test]
 async fn a_room_with_a_secret_refuses_peers_without_it() {
     let addr = start_relay().await;
-    let (socket, _) = connect_async(format!("ws://{addr}/ws?room=vault&secret=s3cret"))
-        .await
-        .unwrap();
+    let (socket, _) = connect_async(format!(
+        "ws://{addr}/ws?protocol={PROTOCOL_VERSION}&room=vault&secret=s3cret"
+    ))
+    .await
+    .unwrap();
     let mut owner = socket;
     assert!(matches!(
         next_control(&mut owner).await,
         Control::Welcome { .. }
     ));
     assert!(
-        connect_async(format!("ws://{addr}/ws?room=vault"))
-            .await
-            .is_err()
+        connect_async(format!(
+            "ws://{addr}/ws?protocol={PROTOCOL_VERSION}&room=vault"
+        ))
+        .await
+        .is_err()
     );
     assert!(
-        connect_async(format!("ws://{addr}/ws?room=vault&secret=guess"))
-            .await
-            .is_err()
-    );
-    let (mut friend, _) = connect_async(format!("ws://{addr}/ws?room=vault&secret=s3cret"))
+        connect_async(format!(
+            "ws://{addr}/ws?protocol={PROTOCOL_VERSION}&room=vault&secret=guess"
+        ))
         .await
-        .unwrap();
+        .is_err()
+    );
+    let (mut friend, _) = connect_async(format!(
+        "ws://{addr}/ws?protocol={PROTOCOL_VERSION}&room=vault&secret=s3cret"
+    ))
+    .await
+    .unwrap();
     assert!(matches!(
         next_control(&mut friend).await,
         Control::Welcome { .. }

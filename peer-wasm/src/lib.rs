@@ -39,6 +39,14 @@ fn error(message: impl std::fmt::Display) -> JsError {
     JsError::new(&message.to_string())
 }
 
+/// The live protocol version this wasm speaks ([`gossip_core::wire::PROTOCOL_VERSION`]): the
+/// version byte of every message it encodes, and what a host says when joining a relay
+/// (`&protocol=N`).
+#[wasm_bindgen(js_name = protocolVersion)]
+pub fn protocol_version() -> u8 {
+    gossip_core::wire::PROTOCOL_VERSION
+}
+
 /// A node configuration from protocol periods in milliseconds, as `gossip-node peer`'s
 /// `--swim-period-ms`, `--anti-entropy-ms` and `--rumor-ms` make it (0 turns anti-entropy or
 /// rumor mongering off), as JSON for [`WasmPeer::new`].

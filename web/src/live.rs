@@ -21,7 +21,7 @@ use gossip_relay_frame::Control;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::live_node::{Flow, LiveNode, RoomFlow};
+use crate::live_node::{Flow, LiveNode, RoomFlow, kept_out_text};
 use crate::relay_link::{self, RelayConnection, RelayEvent};
 
 const DEFAULT_ROOM: &str = "lobby";
@@ -132,6 +132,8 @@ enum Link {
     Connecting,
     Connected,
     Down(String),
+    /// The relay and this page speak different protocols: the page stops connecting.
+    Refused(String),
 }
 
 /// The panel's state, shared by the socket's and the timer's callbacks: the relay connection
@@ -294,9 +296,18 @@ fn on_relay_event(shared: &Shared, event: RelayEvent, rerender: &Callback<()>) {
                 if let Err(error) = peer.live.control(now, control) {
                     peer.link = Link::Down(format!("cannot start the node: {error}"));
                 }
+                if let Some(reason) = peer.live.refused() {
+                    // Another protocol: talking on would only be misread. Dropping the
+                    // connection closes it without a close event, so nothing reconnects.
+                    peer.link = Link::Refused(reason.to_string());
+                    peer.connection = None;
+                }
             }
             RelayEvent::Frame(frame) => {
                 peer.live.receive(now, &frame);
+            }
+            RelayEvent::Closed(_) if peer.live.refused().is_some() => {
+                peer.connection = None;
             }
             RelayEvent::Closed(reason) => {
                 peer.connection = None;
@@ -424,6 +435,7 @@ pub fn LivePanel() -> Html {
             ),
         ),
         (Link::Down(reason), _) => ("error", format!("Relay connection {reason}.")),
+        (Link::Refused(reason), _) => ("error", reason.clone()),
         _ => ("pending", "Connecting to the relay...".to_string()),
     };
     let members: Vec<(NodeId, MemberState, u32)> = live
@@ -458,6 +470,11 @@ pub fn LivePanel() -> Html {
         <section class="panel" aria-labelledby="relay-title">
             <h2 id="relay-title">{"Live peers (relay)"}</h2>
             <p id="relay-status" class={class}>{status}</p>
+            if !live.kept_out().is_empty() {
+                <ul id="kept-out" class="error">
+                    { for live.kept_out().iter().map(|&(id, protocol)| html! { <li>{kept_out_text(id, protocol)}</li> }) }
+                </ul>
+            }
             <p class="note">{"Every tab on this page is a gossip peer. Invite others to room "}
                 <a id="invite" href={format!("?room={}", peer.room)}>{peer.room.clone()}</a>
                 {"; native peers join with "}<code>{format!("gossip-node peer --room {}", peer.room)}</code>{"."}</p>

@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, VecDeque};
 
 use gossip_core::ConfigError;
 use gossip_core::Stamp;
-use gossip_core::wire::{self, Message};
+use gossip_core::wire;
 use gossip_core::{Mechanism, Node, NodeConfig, NodeEvent};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
-use gossip_relay_frame::{self as relay_frame, Control};
+use gossip_relay_frame::{self as relay_frame, Control, PROTOCOL_VERSION};
 
 /// Lines of the event log kept (the newest).
 pub const LOG_LINES: usize = 50;
@@ -36,7 +36,7 @@ pub struct Flow {
     pub peer: NodeId,
     /// Sent by this tab (else received).
     pub outgoing: bool,
-    /// The message's kind ([`Message::kind`]).
+    /// The message's kind ([`Message::kind`](gossip_core::Message::kind)).
     pub kind: &'static str,
     /// When it crossed.
     pub at: Time,
@@ -111,6 +111,43 @@ pub struct LiveNode {
     flow_serial: u64,
     /// Newest first.
     log: VecDeque<LogLine>,
+    /// Why this tab and the relay cannot talk (their protocol versions differ), once known: the
+    /// page stops connecting and says it.
+    refused: Option<String>,
+    /// Peers of another protocol the relay kept out of the room: (the id each asked for, its
+    /// protocol), in the order they came, each once.
+    kept_out: Vec<(Option<NodeId>, u8)>,
+}
+
+/// What the page says when it and the relay speak different protocols (English, then Chinese).
+pub fn wrong_protocol_text(relay: u8, page: u8) -> String {
+    if page < relay {
+        format!(
+            "This page runs protocol {page}, the relay runs protocol {relay}: reload the page. \
+             此页面运行协议 {page}，中继运行协议 {relay}：请刷新页面。"
+        )
+    } else {
+        format!(
+            "This page runs protocol {page}, the relay runs protocol {relay} (an older build): \
+             restart the relay with this build. 此页面运行协议 {page}，中继运行较旧的协议 \
+             {relay}：请用此版本重启中继。"
+        )
+    }
+}
+
+/// What the page says of a peer of another protocol that the relay kept out of the room
+/// (English, then Chinese).
+pub fn kept_out_text(id: Option<NodeId>, protocol: u8) -> String {
+    let (who, who_zh) = match id {
+        Some(id) => (format!("Peer {id}"), format!("节点 {id}")),
+        None => ("A peer".to_string(), "一个节点".to_string()),
+    };
+    format!(
+        "{who} runs protocol {protocol}, this page runs {PROTOCOL_VERSION}: the relay keeps it \
+         out of the room (it is not a member; it must reload its page or update). {who_zh} \
+         运行协议 {protocol}，此页面运行协议 {PROTOCOL_VERSION}：中继不让它加入房间（它不是成员；\
+         它需要刷新页面或更新）。"
+    )
 }
 
 impl LiveNode {
@@ -130,6 +167,8 @@ impl LiveNode {
             room_flows: VecDeque::new(),
             flow_serial: 0,
             log: VecDeque::new(),
+            refused: None,
+            kept_out: Vec::new(),
         }
     }
 
@@ -199,12 +238,39 @@ impl LiveNode {
         });
     }
 
+    /// Why this tab and the relay cannot talk, once a welcome or a refusal showed that their
+    /// protocol versions differ ([`wrong_protocol_text`]); the page then stops connecting.
+    pub fn refused(&self) -> Option<&str> {
+        self.refused.as_deref()
+    }
+
+    /// Peers of another protocol the relay kept out of the room: (the id each asked for, its
+    /// protocol), each once, in the order they came.
+    pub fn kept_out(&self) -> &[(Option<NodeId>, u8)] {
+        &self.kept_out
+    }
+
     /// A control message from the relay. The welcome starts the node (the first time: after a
     /// reconnection the node carries on) and lists the room's peers in it; a refused
-    /// configuration is the error, and the node stays unstarted.
+    /// configuration is the error, and the node stays unstarted. A welcome of another protocol,
+    /// or the relay's refusal, leaves the node unstarted and sets [`LiveNode::refused`].
     pub fn control(&mut self, now: Time, control: Control) -> Result<(), ConfigError> {
         match control {
-            Control::Welcome { id, room, peers } => {
+            Control::Welcome { protocol, .. } if protocol != PROTOCOL_VERSION => {
+                self.refuse(now, wrong_protocol_text(protocol, PROTOCOL_VERSION));
+            }
+            Control::WrongProtocol { relay, peer } => {
+                self.refuse(now, wrong_protocol_text(relay, peer));
+            }
+            Control::KeptOut { id, protocol } => {
+                if !self.kept_out.contains(&(id, protocol)) {
+                    self.kept_out.push((id, protocol));
+                    self.note(now, kept_out_text(id, protocol));
+                }
+            }
+            Control::Welcome {
+                id, room, peers, ..
+            } => {
                 self.id = Some(id);
                 self.others = peers.len();
                 if self.node.is_none() {
@@ -229,6 +295,13 @@ impl LiveNode {
         Ok(())
     }
 
+    fn refuse(&mut self, now: Time, text: String) {
+        if self.refused.is_none() {
+            self.note(now, text.clone());
+        }
+        self.refused = Some(text);
+    }
+
     /// A gossip frame from the relay, `[from][message]`; returns whether the node took a
     /// message from it. A malformed message is noted in the log and changes nothing.
     pub fn receive(&mut self, now: Time, frame: &[u8]) -> bool {
@@ -238,7 +311,7 @@ impl LiveNode {
         let Some(node) = self.node.as_mut() else {
             return false;
         };
-        match wire::decode::<Message>(payload, node.config().max_message_bytes) {
+        match wire::decode_message(payload, node.config().max_message_bytes) {
             Ok(message) => {
                 let kind = message.kind();
                 node.handle(now, from, message, &mut self.rng);
@@ -287,7 +360,7 @@ impl LiveNode {
         let mut sent = Vec::new();
         while let Some((to, message)) = node.poll_transmit() {
             sent.push((to, message.kind()));
-            frames.push(relay_frame::join(to, &wire::encode(&message)));
+            frames.push(relay_frame::join(to, &wire::encode_message(&message)));
         }
         let mut events = Vec::new();
         while let Some(event) = node.poll_event() {
@@ -426,6 +499,7 @@ mod tests {
                     id,
                     room: "lab".into(),
                     peers: (1..id).collect(),
+                    protocol: PROTOCOL_VERSION,
                 };
                 tab.control(0, welcome).unwrap();
                 for other in &mut room.tabs {
@@ -575,6 +649,7 @@ mod tests {
             id: 1,
             room: "lab".into(),
             peers: vec![2, 3],
+            protocol: PROTOCOL_VERSION,
         };
         tab.control(0, welcome).unwrap();
         tab.control(10, Control::Joined { id: 4 }).unwrap();
@@ -626,6 +701,7 @@ mod tests {
             id: 7,
             room: "lab".into(),
             peers,
+            protocol: PROTOCOL_VERSION,
         };
         tab.control(0, welcome(vec![])).unwrap();
         tab.put(10, "k", b"v").unwrap();
@@ -659,9 +735,79 @@ mod tests {
             id: 1,
             room: "lab".into(),
             peers: vec![],
+            protocol: PROTOCOL_VERSION,
         };
         let error = tab.control(0, welcome).unwrap_err();
         assert_eq!(error.field, "swim.ping_timeout");
         assert!(tab.node().is_none());
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn another_protocol_is_said_in_both_languages_and_no_node_starts() {
+        // A relay of a later build turns the tab away.
+        let mut tab = LiveNode::new(tab_config(), 1);
+        let refusal = Control::WrongProtocol {
+            relay: PROTOCOL_VERSION + 1,
+            peer: PROTOCOL_VERSION,
+        };
+        tab.control(0, refusal).unwrap();
+        let text = wrong_protocol_text(PROTOCOL_VERSION + 1, PROTOCOL_VERSION);
+        assert_eq!(tab.refused(), Some(text.as_str()));
+        assert!(
+            text.contains("reload the page") && text.contains("请刷新页面"),
+            "{text}"
+        );
+        assert!(tab.node().is_none());
+        // A relay from before versions welcomes with no protocol: read as 1.
+        let mut tab = LiveNode::new(tab_config(), 1);
+        let welcome: Control =
+            serde_json::from_str(r#"{"type":"welcome","id":3,"room":"lab","peers":[]}"#).unwrap();
+        tab.control(0, welcome).unwrap();
+        assert_eq!(
+            tab.refused(),
+            Some(wrong_protocol_text(1, PROTOCOL_VERSION).as_str())
+        );
+        assert!(tab.node().is_none() && tab.id().is_none());
+        assert_eq!(tab.log().count(), 1);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_kept_out_peer_is_listed_and_noted_once_and_the_room_carries_on() {
+        let mut room = Room::new(2);
+        let kept_out = Control::KeptOut {
+            id: Some(7),
+            protocol: 1,
+        };
+        for _ in 0..3 {
+            room.tabs[0].control(room.now, kept_out.clone()).unwrap();
+        }
+        assert_eq!(room.tabs[0].kept_out(), &[(Some(7), 1)]);
+        let text = kept_out_text(Some(7), 1);
+        assert!(text.starts_with(&format!(
+            "Peer 7 runs protocol 1, this page runs {PROTOCOL_VERSION}"
+        )));
+        assert!(text.contains("节点 7 运行协议 1"), "{text}");
+        assert_eq!(
+            room.tabs[0].log().filter(|line| line.text == text).count(),
+            1
+        );
+        assert!(
+            room.tabs[0]
+                .node()
+                .unwrap()
+                .membership()
+                .member(7)
+                .is_none()
+        );
+        room.run_until(5_000);
+        assert!(room.tabs[0].refused().is_none());
+        assert!(
+            room.tabs[0]
+                .node()
+                .unwrap()
+                .membership()
+                .member(2)
+                .is_some()
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! gossip frames, and sends the node's frames.
 
 use gossip_core::NodeId;
-use gossip_relay_frame::Control;
+use gossip_relay_frame::{Control, PROTOCOL_VERSION};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
@@ -40,8 +40,9 @@ impl Drop for RelayConnection {
     }
 }
 
-/// The relay's WebSocket URL for `room`, on the host that served the page. The tab asks for the
-/// room's traffic ([`Control::Traffic`]) to draw the messages between the other peers.
+/// The relay's WebSocket URL for `room`, on the host that served the page, with the protocol
+/// this page speaks. The tab asks for the room's traffic ([`Control::Traffic`]) to draw the
+/// messages between the other peers.
 pub fn relay_url(room: &str, id: Option<NodeId>) -> Result<String, String> {
     let location = web_sys::window().ok_or("no window")?.location();
     let scheme = match location
@@ -54,7 +55,9 @@ pub fn relay_url(room: &str, id: Option<NodeId>) -> Result<String, String> {
     };
     let host = location.host().map_err(|_| "no page host")?;
     let id = id.map(|id| format!("&id={id}")).unwrap_or_default();
-    Ok(format!("{scheme}://{host}/ws?room={room}{id}&traffic=true"))
+    Ok(format!(
+        "{scheme}://{host}/ws?room={room}&protocol={PROTOCOL_VERSION}{id}&traffic=true"
+    ))
 }
 
 pub fn connect(

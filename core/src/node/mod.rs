@@ -203,8 +203,9 @@ impl Node {
         self.collect(now);
     }
 
-    /// Bytes from `from`, untrusted: decoded with the size limit, then handled. A malformed
-    /// message is refused with the reason and changes nothing.
+    /// Network bytes from `from` ([`wire::encode_message`]'s), untrusted: decoded with the size
+    /// limit, then handled. A malformed message, or one of another protocol version
+    /// ([`WireError::OtherVersion`]), is refused with the reason and changes nothing.
     pub fn handle_bytes<R: Rng + ?Sized>(
         &mut self,
         now: Time,
@@ -212,7 +213,7 @@ impl Node {
         bytes: &[u8],
         rng: &mut R,
     ) -> Result<(), WireError> {
-        let message = wire::decode(bytes, self.config.max_message_bytes)?;
+        let message = wire::decode_message(bytes, self.config.max_message_bytes)?;
         self.handle(now, from, message, rng);
         Ok(())
     }
@@ -277,10 +278,11 @@ impl Node {
         self.outbox.pop_front()
     }
 
-    /// The next message to send, encoded for the network.
+    /// The next message to send, encoded for the network ([`wire::encode_message`]: its
+    /// protocol version, then the message).
     pub fn poll_transmit_bytes(&mut self) -> Option<(NodeId, Vec<u8>)> {
         self.poll_transmit()
-            .map(|(to, message)| (to, wire::encode(&message)))
+            .map(|(to, message)| (to, wire::encode_message(&message)))
     }
 
     /// The next thing to report; `None` when there is none.
