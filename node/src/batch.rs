@@ -116,6 +116,16 @@ pub fn host_limits(given: Option<u64>) -> Limits {
     }
 }
 
+/// The cores this process may use: Slurm's `SLURM_CPUS_PER_TASK` when set (a job step without
+/// CPU binding sees every core of the node), else what the OS reports for this process.
+pub fn cores() -> usize {
+    std::env::var("SLURM_CPUS_PER_TASK")
+        .ok()
+        .and_then(|cpus| cpus.trim().parse::<usize>().ok())
+        .filter(|&cpus| cpus > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// How many of `runs` runs of `estimate` to run at once on `cores` cores within `limits`; an
 /// error naming the estimate and the limit if even one does not fit.
 pub fn threads_within(

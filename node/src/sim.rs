@@ -252,7 +252,7 @@ pub fn command(source: &str, options: &SimOptions) -> anyhow::Result<()> {
     let shard = options.shard.unwrap_or(Shard::ALL);
     let mine = shard.runs(options.runs).len();
     let estimate = budget::estimate(&scenario);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = batch::cores();
     let limits = batch::host_limits(options.memory_limit);
     let threads = batch::threads_within(&estimate, scenario.nodes, mine, cores, &limits)?;
     eprintln!("{}", batch::plan_line(&estimate, mine, threads));

@@ -146,7 +146,7 @@ pub fn command(source: &str, options: &SweepOptions) -> anyhow::Result<()> {
         })
         .max_by_key(|(_, estimate)| estimate.bytes)
         .context("a sweep has at least one combination")?;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = batch::cores();
     let limits = batch::host_limits(options.memory_limit);
     let threads = batch::threads_within(&estimate, nodes, mine, cores, &limits)?;
     eprintln!(

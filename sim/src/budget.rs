@@ -336,9 +336,15 @@ fn rounds(scenario: &Scenario, rumor: &RumorConfig, n: f64) -> Estimate {
     // pull (2.7 s and 22 s: every node every round, slower once out of cache); building a
     // topology costs about 0.3 us a link.
     let cache = if n > 2e6 { 2.0 } else { 1.0 };
+    // Push-pull ends in about half the rounds of pull; more contacts a round cost more each
+    // round but end sooner (about the square root of the fanout in all).
+    let rounds = match rumor.direction {
+        Direction::PushPull => rounds / 2.0,
+        _ => rounds,
+    };
     let node_rounds = if pulls { n * rounds } else { n * 4.0 };
     let per_step = if pulls { 80e-9 } else { 110e-9 } * cache;
-    let seconds = node_rounds * f64::from(rumor.fanout) * per_step + links * 0.3e-6;
+    let seconds = node_rounds * f64::from(rumor.fanout).sqrt() * per_step + links * 0.3e-6;
     Estimate::new(Engine::Rounds, bytes, node_rounds, seconds)
 }
 
