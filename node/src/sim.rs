@@ -287,7 +287,7 @@ fn shard_command(scenario: &Scenario, runs: usize, format: Format) -> serde_json
     })
 }
 
-/// The merged output of `sim` shards recorded with `command` (see [`shard_command`]).
+/// The merged output of `sim` shards recorded with `command` (the scenario, runs and format).
 pub fn merge(command: &serde_json::Value, records: Vec<ShardRun>) -> anyhow::Result<String> {
     let scenario: Scenario = serde_json::from_value(command["scenario"].clone())?;
     let runs = command["runs"]
