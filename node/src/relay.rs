@@ -564,6 +564,10 @@ impl Relay {
                     break;
                 }
                 written.push(arrived);
+                // One pass of the scheduler first: under load the readers forward more frames
+                // meanwhile, and they leave in the same packet (TCP_NODELAY sends every write at
+                // once); idle, it costs microseconds.
+                tokio::task::yield_now().await;
                 while written.len() < WRITE_BATCH {
                     let Ok((arrived, message)) = outgoing.try_recv() else {
                         break;
