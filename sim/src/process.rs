@@ -315,8 +315,8 @@ impl<P: Process, A: Copy + Ord> Runner<P, A> {
     ) {
         let now = self.now;
         if let Some(tracer) = &mut self.tracer {
-            tracer.sent((from, to, now), P::message_bytes(message), fate, || {
-                P::summary(message)
+            tracer.sent((from, to, now), fate, || {
+                (P::summary(message), P::message_bytes(message))
             });
         }
     }
@@ -325,8 +325,8 @@ impl<P: Process, A: Copy + Ord> Runner<P, A> {
     fn trace_sent(&mut self, from: NodeId, to: NodeId, message: &P::Message, fate: Fate) -> u64 {
         let now = self.now;
         match &mut self.tracer {
-            Some(tracer) => tracer.sent((from, to, now), P::message_bytes(message), fate, || {
-                P::summary(message)
+            Some(tracer) => tracer.sent((from, to, now), fate, || {
+                (P::summary(message), P::message_bytes(message))
             }),
             None => UNTRACED,
         }

@@ -124,10 +124,11 @@ pub(crate) const UNTRACED: u64 = u64::MAX;
 
 /// The recorder the event loop holds while tracing (see the module documentation).
 #[derive(Debug)]
+///
+/// It keeps exactly the messages whose number is a multiple of `sample_every`, so message `n`
+/// sits at index `n / sample_every` and is found without a search when it ends.
 pub(crate) struct Tracer {
     trace: MessageTrace,
-    /// `numbers[i]`: the sending number of `trace.messages[i]`, to find it when it ends.
-    numbers: Vec<u64>,
     kind_words: Vec<&'static str>,
 }
 
@@ -140,20 +141,18 @@ impl Tracer {
                 cap: cap.max(1),
                 ..MessageTrace::default()
             },
-            numbers: Vec::new(),
             kind_words: Vec::new(),
         }
     }
 
-    /// A message leaves `from` for `to` at `now`; `describe` says what it carried, and is only
-    /// called if the message is kept. Returns its number if kept (to end it with
+    /// A message leaves `from` for `to` at `now`; `describe` says what it carried and its size
+    /// in bytes, and is only called if the message is kept. Returns its number if kept (to end it with
     /// [`Tracer::end`]), else [`UNTRACED`].
     pub(crate) fn sent(
         &mut self,
         (from, to, now): (NodeId, NodeId, Time),
-        bytes: usize,
         fate: Fate,
-        describe: impl FnOnce() -> MessageSummary,
+        describe: impl FnOnce() -> (MessageSummary, usize),
     ) -> u64 {
         let number = self.trace.total;
         self.trace.total += 1;
@@ -166,7 +165,7 @@ impl Tracer {
                 return UNTRACED;
             }
         }
-        let summary = describe();
+        let (summary, bytes) = describe();
         let kind = match self.kind_words.iter().position(|&k| k == summary.kind) {
             Some(index) => index,
             None => {
@@ -185,7 +184,6 @@ impl Tracer {
             bytes: bytes.min(u32::MAX as usize) as u32,
             summary: summary.text,
         });
-        self.numbers.push(number);
         number
     }
 
@@ -195,8 +193,10 @@ impl Tracer {
             return;
         }
         // Sampling may have dropped it since it was sent.
-        if let Ok(index) = self.numbers.binary_search(&number) {
-            let message = &mut self.trace.messages[index];
+        let every = self.trace.sample_every;
+        if number % every == 0
+            && let Some(message) = self.trace.messages.get_mut((number / every) as usize)
+        {
             message.ended_at = Some(now);
             message.fate = fate;
         }
@@ -204,18 +204,14 @@ impl Tracer {
 
     /// Doubles the sampling interval, keeping the messages whose number is still a multiple.
     fn halve(&mut self) {
+        // Message `n` is at index `n / every`: the multiples of the doubled interval are at
+        // the even indices.
         self.trace.sample_every *= 2;
-        let every = self.trace.sample_every;
-        let mut kept = 0;
-        for index in 0..self.numbers.len() {
-            if self.numbers[index] % every == 0 {
-                self.numbers.swap(kept, index);
-                self.trace.messages.swap(kept, index);
-                kept += 1;
-            }
-        }
-        self.numbers.truncate(kept);
-        self.trace.messages.truncate(kept);
+        let mut index = 0;
+        self.trace.messages.retain(|_| {
+            index += 1;
+            index % 2 == 1
+        });
     }
 
     /// The trace so far.
@@ -456,7 +452,7 @@ mod tests {
         let mut numbers = Vec::new();
         for n in 0..10 {
             let kind = if n % 3 == 0 { "ping" } else { "ack" };
-            numbers.push(tracer.sent((1, 2, n * 10), 20, Fate::InFlight, || summary(kind, n)));
+            numbers.push(tracer.sent((1, 2, n * 10), Fate::InFlight, || (summary(kind, n), 20)));
         }
         for (n, &number) in numbers.iter().enumerate() {
             tracer.end(number, 1_000 + n as Time, Fate::Arrived);
