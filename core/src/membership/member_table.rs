@@ -73,6 +73,10 @@ impl MemberTable {
 
     /// While `id` is held Suspect: when the suspicion runs out.
     pub(super) fn suspect_deadline(&self, id: NodeId) -> Option<Time> {
+        if self.suspect_deadlines.is_empty() {
+            // Most of the time nobody is suspected: no hashing then.
+            return None;
+        }
         self.suspect_deadlines.get(&id).copied()
     }
 
@@ -90,9 +94,14 @@ impl MemberTable {
     /// Holds `member` for `id`, with the deadline of its suspicion if it is Suspect.
     pub(super) fn insert(&mut self, id: NodeId, member: Member, suspect_deadline: Option<Time>) {
         match suspect_deadline {
-            Some(deadline) => self.suspect_deadlines.insert(id, deadline),
-            None => self.suspect_deadlines.remove(&id),
-        };
+            Some(deadline) => {
+                self.suspect_deadlines.insert(id, deadline);
+            }
+            None if !self.suspect_deadlines.is_empty() => {
+                self.suspect_deadlines.remove(&id);
+            }
+            None => {}
+        }
         let slot = id as usize;
         if slot >= self.dense.len() && !self.sparse.contains_key(&id) {
             if slot < 4 * (self.len + 1) + DENSE_SLACK {
