@@ -6,7 +6,7 @@ use core::fmt;
 
 use gossip_core::ConfigError;
 
-use crate::budget::Exceeded;
+use crate::limits::Exceeded;
 
 /// Why an experiment was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -15,11 +15,12 @@
 //!   [`recorded_run`]: a run a step at a time, recorded for the playground's graph;
 //!   [`presets`]: scenarios that teach; [`sweep`]: one knob over values, many seeds each;
 //!   [`share_link`]: a scenario in a URL fragment; [`budget`]: a run's memory and time, said
-//!   before it starts, and refused past what the host allows.
+//!   before it starts, and refused past what the host allows ([`limits`]).
 
 pub mod budget;
 pub mod error;
 pub mod events;
+pub mod limits;
 pub mod link;
 pub mod metrics;
 pub mod models;

@@ -267,15 +267,6 @@ impl Scenario {
         system
     }
 
-    /// Checks that a run fits the address space of this build and the format's own maxima
-    /// ([`crate::budget::check_scenario`]); every run checks it after [`Scenario::validate`], so
-    /// an impossible size is refused rather than aborting. Hosts check their own, lower limits
-    /// (free memory, a worker's share of wasm32) with [`crate::budget`] before they start a run.
-    /// A scenario too large for one host is still a valid scenario (a link to it opens).
-    pub fn check_fits(&self) -> Result<(), SimError> {
-        crate::budget::check_scenario(self, &crate::budget::Limits::address_space()).map(drop)
-    }
-
     /// Checks the scenario before a run; the message names what is wrong.
     pub fn validate(&self) -> Result<(), SimError> {
         if self.version != FORMAT_VERSION {
@@ -344,7 +335,6 @@ impl Scenario {
             Protocol::Cluster(_) => self.run_cluster().map(Outcome::Cluster),
             Protocol::System(system) => {
                 self.validate()?;
-                self.check_fits()?;
                 Ok(Outcome::System(system.run(
                     self.nodes,
                     self.seed,
@@ -357,7 +347,6 @@ impl Scenario {
     /// Runs a cluster scenario for its duration.
     pub fn run_cluster(&self) -> Result<EventReport, SimError> {
         self.validate()?;
-        self.check_fits()?;
         let Protocol::Cluster(cluster) = &self.protocol else {
             return Err(SimError::Refused(
                 "this is not a cluster scenario (see run_any)".into(),
@@ -369,7 +358,6 @@ impl Scenario {
     /// Runs a rumor scenario to quiescence.
     pub fn run(&self) -> Result<RunReport, SimError> {
         self.validate()?;
-        self.check_fits()?;
         let rumor = self.rumor_or_error()?;
         let mut rounds = Vec::new();
         let summary = RumorRun::on_network(self.nodes, rumor, &self.network, self.seed)?
