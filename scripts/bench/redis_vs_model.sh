@@ -5,6 +5,7 @@
 #   scripts/bench/redis_vs_model.sh            # N = 10 30 60, 6 real runs, 20 model seeds
 #   NODES="10" RUNS=2 SEEDS=5 scripts/bench/redis_vs_model.sh
 #   FAILOVER_NODES="" ...                      # leave out the runs with replicas
+#   NODES="" ...                               # only the runs with replicas
 #
 # For each N: redis_cluster_trials.py starts N masters on 127.0.0.1 from config files of its own
 # (cluster-node-timeout $NODE_TIMEOUT, no replicas, no systemd), forms the cluster with
@@ -20,7 +21,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-NODES="${NODES:-10 30 60}"
+NODES="${NODES-10 30 60}"
 RUNS="${RUNS:-6}"
 SEEDS="${SEEDS:-20}"
 NODE_TIMEOUT="${NODE_TIMEOUT:-5000}"
