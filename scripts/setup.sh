@@ -54,10 +54,11 @@ ensure_trunk() {
 }
 
 ensure_chromium() {
-  if ! command -v chromium >/dev/null; then
-    say "installing Debian's chromium for the browser tests"
+  # fonts-wqy-zenhei: without a CJK font the Chinese labels in screenshots are empty boxes.
+  if ! command -v chromium >/dev/null || [ ! -d /usr/share/fonts/truetype/wqy ]; then
+    say "installing Debian's chromium and a Chinese font for the browser tests"
     as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null
   fi
 }
 
