@@ -143,11 +143,17 @@ pub fn threads_within(
 /// The line said on standard error before the runs start.
 pub fn plan_line(estimate: &Estimate, runs: usize, threads: usize) -> String {
     let waves = runs.div_ceil(threads.max(1)) as f64;
+    let plural = |count: usize, word: &str| match count {
+        1 => format!("1 {word}"),
+        _ => format!("{count} {word}s"),
+    };
     format!(
-        "estimate: {} peak and about {} per run on the reference machine; {runs} runs on {threads} \
-         threads, about {} in all",
+        "estimate: {} peak and about {} per run on the reference machine; {} on {}, about {} in \
+         all",
         budget::bytes_text(estimate.bytes),
         budget::seconds_text(estimate.seconds_on_reference),
+        plural(runs, "run"),
+        plural(threads, "thread"),
         budget::seconds_text(estimate.seconds_on_reference * waves),
     )
 }
