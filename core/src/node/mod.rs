@@ -71,6 +71,9 @@ pub struct Node {
 /// How many of its own writes a node remembers to time receipts.
 const RECENT_WRITES: usize = 256;
 
+/// The event queue's storage is freed once drained when it has room for more than this many.
+const RELEASED_ABOVE: usize = 64;
+
 impl Node {
     /// A node with id `me`, knowing no other member yet; refuses a configuration with a value
     /// out of its range.
@@ -287,7 +290,13 @@ impl Node {
 
     /// The next thing to report; `None` when there is none.
     pub fn poll_event(&mut self) -> Option<NodeEvent> {
-        self.events.pop_front()
+        let event = self.events.pop_front();
+        if event.is_none() && self.events.capacity() > RELEASED_ABOVE {
+            // A bootstrap reports every member at once; keeping that room for the rest of the
+            // run held most of a large cluster's heap (issue 16), so it goes once drained.
+            self.events = VecDeque::new();
+        }
+        event
     }
 
     /// Receipts from `from` about writes made here; receipts about other origins' writes are

@@ -770,3 +770,29 @@ fn a_write_too_large_to_carry_is_refused_and_stores_nothing() {
     assert!(node.store().get("k").is_none());
     assert!(node.poll_event().is_none() && node.poll_transmit().is_none());
 }
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_drained_event_queue_gives_back_the_room_a_bootstrap_took() {
+    // A bootstrap reports every member at once; a cluster of a thousand nodes keeping that room
+    // held most of its heap (issue 16).
+    let joined = |node: &mut Node| -> Vec<NodeId> {
+        std::iter::from_fn(|| node.poll_event())
+            .map(|event| match event {
+                NodeEvent::Member(MemberEvent::Joined { id, .. }) => id,
+                other => panic!("not a join: {other}"),
+            })
+            .collect()
+    };
+    let mut large = Node::new(0, NodeConfig::default()).unwrap();
+    large.bootstrap(0, 1..=1_000, &mut seeded_rng(1));
+    assert!(large.events.capacity() >= 1_000);
+    assert_eq!(joined(&mut large), (1..=1_000).collect::<Vec<_>>());
+    assert_eq!(large.events.capacity(), 0);
+    // A small queue keeps its room: freeing it would only cost a new allocation at the next event.
+    let mut small = Node::new(0, NodeConfig::default()).unwrap();
+    small.bootstrap(0, 1..=10, &mut seeded_rng(1));
+    let room = small.events.capacity();
+    assert_eq!(joined(&mut small), (1..=10).collect::<Vec<_>>());
+    assert_eq!(small.events.capacity(), room);
+    assert!(room >= 10);
+}
