@@ -8,6 +8,13 @@
 //! - 200 nodes with every mechanism (SWIM, push-pull anti-entropy, rumor mongering, direct mail),
 //!   a write every 100 ms, 1% loss and duplication, churn, 60 simulated seconds.
 //!
+//! - Asked for by name only (`cargo bench -p gossip-sim --bench events -- "10,000"`; also
+//!   "2,000" and "5,000" to see how it grows): issue 16's large cluster, 10,000 nodes with SWIM,
+//!   anti-entropy and rumor mongering, a write every second and a crash, 60 simulated seconds,
+//!   built as a cluster scenario is; one run, its wall and processor time, peak memory (VmHWM)
+//!   and whether every live node declared the crashed one dead. The target: within 10 minutes
+//!   and 4 GB on this machine.
+//!
 //! Events are deliveries, wake-ups and faults (stale wake-ups, skipped cheaply, not counted).
 //! Building the population (every node bootstrapped with every other) is timed apart.
 //!
@@ -87,12 +94,12 @@ fn main() {
         .skip(1)
         .filter(|arg| !arg.starts_with("--"))
         .collect();
-    let selected = |name: &str| {
-        filters.is_empty()
-            || filters
-                .iter()
-                .any(|f| name.to_lowercase().contains(&f.to_lowercase()))
+    let asked = |name: &str| {
+        filters
+            .iter()
+            .any(|f| name.to_lowercase().contains(&f.to_lowercase()))
     };
+    let selected = |name: &str| filters.is_empty() || asked(name);
 
     if selected("member entry") {
         let members = 1_000u32;
@@ -301,4 +308,172 @@ fn main() {
             ..EventSimConfig::default()
         },
     );
+
+    // Issue 16's large cluster, too long to run with the others: only when asked for by name.
+    for (nodes, name) in [
+        (
+            2_000,
+            "2,000 nodes, SWIM + anti-entropy + rumor mongering, 60 s, a write every second, one crash",
+        ),
+        (
+            5_000,
+            "5,000 nodes, SWIM + anti-entropy + rumor mongering, 60 s, a write every second, one crash",
+        ),
+        (
+            10_000,
+            "10,000 nodes, SWIM + anti-entropy + rumor mongering, 60 s, a write every second, one crash",
+        ),
+    ] {
+        if asked(name) {
+            large_cluster(name, nodes);
+        }
+    }
+}
+
+/// One run of a cluster scenario of `nodes` nodes with every default mechanism (SWIM, push-pull
+/// anti-entropy every second, rumor mongering every 200 ms), a write every second and node 17
+/// crashing at 10.5 s, for 60 simulated seconds; prints its cost and whether the crash was
+/// detected by all.
+#[cfg(not(target_arch = "wasm32"))]
+fn large_cluster(name: &str, nodes: u32) {
+    use std::time::Instant;
+
+    use gossip_core::NodeConfig;
+    use gossip_sim::budget;
+    use gossip_sim::events::{Cluster, ClusterFault, EventSim, Latency, ScheduledClusterFault};
+    use gossip_sim::scenario::{Protocol, Scenario};
+
+    let mut faults: Vec<ScheduledClusterFault> = (1..60)
+        .map(|i| ScheduledClusterFault {
+            at: 1_000 * i,
+            fault: ClusterFault::Put {
+                node: (i as u32 * 7_919) % nodes,
+                key: format!("key-{}", i % 10),
+                value: format!("value-{i}"),
+            },
+        })
+        .collect();
+    faults.push(ScheduledClusterFault {
+        at: 10_500,
+        fault: ClusterFault::Crash { node: 17 },
+    });
+    faults.sort_by_key(|fault| fault.at);
+    let scenario = Scenario::cluster(
+        nodes,
+        1,
+        Cluster {
+            node: NodeConfig::default(),
+            latency: Latency::Uniform { min: 5, max: 15 },
+            duration: 60_000,
+            sample_every: 100,
+            faults,
+            ..Cluster::default()
+        },
+    );
+    scenario.validate().expect("a valid scenario");
+    let Protocol::Cluster(cluster) = &scenario.protocol else {
+        unreachable!("a cluster scenario");
+    };
+    let estimate = budget::estimate(&scenario);
+    println!("{name}");
+    println!(
+        "  estimated before the run (sim/src/budget.rs): {} peak, {} on the reference machine",
+        budget::bytes_text(estimate.bytes),
+        budget::seconds_text(estimate.seconds_on_reference)
+    );
+    // The process's peak resident memory starts again here (Linux: writing 5 to clear_refs).
+    let peak_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let heap_before = heap::current();
+    heap::reset_peak();
+    let cpu_before = thread_cpu_seconds();
+    let started = Instant::now();
+    let mut sim =
+        EventSim::new(cluster.config(scenario.nodes, scenario.seed, scenario.network.loss))
+            .expect("valid configuration");
+    let setup_wall = started.elapsed().as_secs_f64();
+    let cpu_setup = thread_cpu_seconds();
+    let heap_setup = heap::current() - heap_before;
+    let resident_setup = peak_resident_bytes();
+    let report = sim.run();
+    let wall = started.elapsed().as_secs_f64();
+    let cpu_after = thread_cpu_seconds();
+    let heap_peak = heap::peak() - heap_before;
+    let resident_peak = peak_resident_bytes();
+    drop(sim);
+    let entries = f64::from(nodes) * f64::from(nodes);
+    let cpu = |from: Option<f64>, to: Option<f64>| match (from, to) {
+        (Some(from), Some(to)) => format!("{:.1} s", to - from),
+        _ => "unknown".to_string(),
+    };
+    let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
+    println!(
+        "  wall {wall:.1} s (set-up {setup_wall:.1} s); on the processor {} (set-up {})",
+        cpu(cpu_before, cpu_after),
+        cpu(cpu_before, cpu_setup)
+    );
+    match (peak_reset, resident_setup, resident_peak) {
+        (true, Some(setup), Some(peak)) => println!(
+            "  peak resident memory (VmHWM): {:.2} GiB after set-up, {:.2} GiB at the end",
+            gib(setup),
+            gib(peak)
+        ),
+        _ => println!("  peak resident memory: not available here"),
+    }
+    println!(
+        "  heap: {:.2} GiB after set-up ({:.1} bytes per member entry), peak {:.2} GiB ({:.1} bytes per entry)",
+        gib(heap_setup as u64),
+        heap_setup as f64 / entries,
+        gib(heap_peak as u64),
+        heap_peak as f64 / entries
+    );
+    let totals = &report.totals;
+    println!(
+        "  {} events: {:.2} M events/s wall, {} messages, {} bytes",
+        totals.events,
+        totals.events as f64 / (wall - setup_wall) / 1e6,
+        totals.messages_sent,
+        totals.bytes_sent
+    );
+    for crash in &report.crashes {
+        match crash.full_detection_time() {
+            Some(after) => println!(
+                "  crash of {} at {} ms: every live node declared it dead {after} ms later (first suspicion after {:?} ms, first Failed after {:?} ms)",
+                crash.node,
+                crash.at,
+                crash.suspicion_time(),
+                crash.detection_time()
+            ),
+            None => println!(
+                "  crash of {} at {} ms: NOT declared dead by every live node by the end (first suspicion after {:?} ms, first Failed after {:?} ms)",
+                crash.node,
+                crash.at,
+                crash.suspicion_time(),
+                crash.detection_time()
+            ),
+        }
+    }
+    let reached = report
+        .writes
+        .iter()
+        .filter(|write| write.dissemination_time().is_some())
+        .count();
+    println!(
+        "  writes: {reached} of {} reached every live node",
+        report.writes.len()
+    );
+}
+
+/// The process's peak resident memory (VmHWM in /proc/self/status), in bytes.
+#[cfg(not(target_arch = "wasm32"))]
+fn peak_resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
 }
