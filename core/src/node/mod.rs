@@ -28,12 +28,12 @@ use crate::anti_entropy::{AntiEntropy, AntiEntropyConfig, AntiEntropyEvent};
 use crate::direct_mail::{DirectMail, MailEvent};
 use crate::error::{ConfigError, PutError};
 use crate::membership::Swim;
-use crate::peer_selection::{HamiltonianCycle, PeerSelector, UniformList};
+use crate::peer_selection::{HamiltonianCycle, PeerSelector};
 use crate::rumor::monger::{MongerEvent, RumorMonger};
 use crate::store::{Stamp, Store, VersionedEntry};
 use crate::wire::{self, Message, WireError};
 use crate::{NodeId, Time};
-use rand::Rng;
+use rand::{Rng, RngExt};
 use std::collections::{BTreeSet, VecDeque};
 
 /// One live node: SWIM membership, the versioned store with anti-entropy, rumor mongering and
@@ -66,6 +66,59 @@ pub struct Node {
     recent_writes: VecDeque<(Stamp, String, Time)>,
     /// Receipts to send at the end of this step, grouped by origin then.
     receipts_due: Vec<(NodeId, Stamp, Mechanism)>,
+}
+
+/// The alive members, picked from where SWIM lists them: the same draw and the same peer as
+/// [`UniformList`](crate::peer_selection::UniformList) over a copy of the list, without copying
+/// it (and scanning it twice) at every rumor period and exchange: with ten thousand members that
+/// copying was most of a node's work (issue 16).
+struct AliveMembers<'a>(&'a Swim);
+
+impl AliveMembers<'_> {
+    /// Where `id` is in the list (sorted by id), if it is there.
+    fn position(&self, id: NodeId) -> Option<usize> {
+        let (mut low, mut high) = (0, self.0.alive_members().count());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            let found = self.0.alive_members().nth(middle)?;
+            match found.cmp(&id) {
+                std::cmp::Ordering::Less => low = middle + 1,
+                std::cmp::Ordering::Greater => high = middle,
+                std::cmp::Ordering::Equal => return Some(middle),
+            }
+        }
+        None
+    }
+}
+
+impl PeerSelector for AliveMembers<'_> {
+    fn pick<R: Rng + ?Sized>(
+        &mut self,
+        node: NodeId,
+        avoid: Option<NodeId>,
+        rng: &mut R,
+    ) -> Option<NodeId> {
+        // As `pick_from`: `node` and `avoid` are left out, one draw among the rest.
+        let avoid = avoid.unwrap_or(node);
+        let mut excluded = [
+            self.position(node),
+            (avoid != node).then(|| self.position(avoid)).flatten(),
+        ];
+        // Ascending, the absent ones last.
+        excluded.sort_unstable_by_key(|position| position.unwrap_or(usize::MAX));
+        let excluded = excluded.into_iter().flatten();
+        let count = self.0.alive_members().count() - excluded.clone().count();
+        if count == 0 {
+            return None;
+        }
+        let mut index = rng.random_range(0..count);
+        for position in excluded {
+            if position <= index {
+                index += 1;
+            }
+        }
+        self.0.alive_members().nth(index)
+    }
 }
 
 /// How many of its own writes a node remembers to time receipts.
@@ -229,11 +282,10 @@ impl Node {
             let due = *self.next_exchange.get_or_insert(now + schedule.period);
             if now >= due {
                 self.next_exchange = Some(now.max(due) + schedule.period);
-                let alive: Vec<NodeId> = self.swim.alive_members().collect();
                 let peer = match schedule.peer_choice {
-                    PeerChoice::Uniform => UniformList { peers: alive }.pick(self.me, None, rng),
+                    PeerChoice::Uniform => AliveMembers(&self.swim).pick(self.me, None, rng),
                     PeerChoice::Hamiltonian => {
-                        HamiltonianCycle::over_members(alive.into_iter().chain([self.me]))
+                        HamiltonianCycle::over_members(self.swim.alive_members().chain([self.me]))
                             .pick(self.me, None, rng)
                     }
                 };
@@ -246,10 +298,7 @@ impl Node {
             let due = *self.next_rumor_period.get_or_insert(now + schedule.period);
             if now >= due {
                 self.next_rumor_period = Some(now.max(due) + schedule.period);
-                let mut members = UniformList {
-                    peers: self.swim.alive_members().collect(),
-                };
-                monger.tick(&mut members, rng);
+                monger.tick(&mut AliveMembers(&self.swim), rng);
             }
         }
         if let Some(mail) = &mut self.mail {

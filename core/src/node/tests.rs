@@ -796,3 +796,45 @@ fn a_drained_event_queue_gives_back_the_room_a_bootstrap_took() {
     assert_eq!(small.events.capacity(), room);
     assert!(room >= 10);
 }
+
+#[wasm_bindgen_test(unsupported = test)]
+fn picks_from_the_alive_list_in_place_are_those_of_a_copy() {
+    // Same draws and same peers as `UniformList` over a copy of the list, whatever is left out:
+    // the runs' recorded fingerprints rest on it.
+    let mut swim = Swim::new(0, SwimConfig::default());
+    let members: Vec<NodeId> = (1..60).filter(|id| id % 3 != 0).collect();
+    swim.bootstrap(0, members.iter().copied(), &mut seeded_rng(1));
+    let nobody = Swim::new(0, SwimConfig::default());
+    let mut pair = Swim::new(0, SwimConfig::default());
+    pair.bootstrap(0, [4], &mut seeded_rng(1));
+    let mut picks = 0;
+    for swim in [&swim, &nobody, &pair] {
+        for node in [0, 1, 4, 6, 58, 59, 100] {
+            for avoid in [
+                None,
+                Some(0),
+                Some(1),
+                Some(4),
+                Some(9),
+                Some(58),
+                Some(node),
+            ] {
+                for seed in 0..20 {
+                    let (mut in_place, mut copied) = (seeded_rng(seed), seeded_rng(seed));
+                    let picked = AliveMembers(swim).pick(node, avoid, &mut in_place);
+                    let expected = UniformList {
+                        peers: swim.alive_members().collect(),
+                    }
+                    .pick(node, avoid, &mut copied);
+                    assert_eq!(
+                        picked, expected,
+                        "node {node}, avoid {avoid:?}, seed {seed}"
+                    );
+                    assert_eq!(in_place.random::<u64>(), copied.random::<u64>());
+                    picks += usize::from(picked.is_some());
+                }
+            }
+        }
+    }
+    assert!(picks > 1_000, "{picks}");
+}
