@@ -37,15 +37,18 @@ test('plain SWIM and Lifeguard pinned side by side', async () => {
   assert.deepEqual(errors, []);
 });
 
-test('a Redis Cluster run shows its FAIL times, as the native sim does', async () => {
+test('a Redis Cluster run shows its first FAIL time, as the native sim does', async () => {
   const { page, errors } = await openPage(shared.browser, shared.relay.url);
   await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
   await page.getByRole('button', { name: 'Redis Cluster marks a node FAIL' }).click();
   await page.locator('#system-result').waitFor({ timeout: 60_000 });
-  const fail = await figure(page, 'system-figures', 'mean_fail_ms', 0);
+  const fail = await figure(page, 'system-figures', 'first_fail_ms', 0);
   assert.match(fail, /^\d+\.\d\d s$/);
   const native = JSON.parse(execFileSync(nodeBin, ['sim', page.url()])).runs[0].summary;
-  assert.equal(fail, `${(native.mean_fail_ms / 1000).toFixed(2)} s`);
+  // The page rounds half to even (Rust's formatting), JavaScript's toFixed half up, so the two
+  // may differ at an exact half (23.125 s): compare to within half of the shown hundredth.
+  const shown = Number(fail.replace(' s', ''));
+  assert.ok(Math.abs(shown - native.first_fail_ms / 1000) <= 0.005 + 1e-9, `page ${fail}, native ${native.first_fail_ms} ms`);
   assert.equal(await figure(page, 'system-figures', 'false_fails', 0), '0');
   await page.locator('#system-chart polyline').first().waitFor();
   await page.screenshot({ path: path.join(outputDir, 'redis.png'), fullPage: true });
