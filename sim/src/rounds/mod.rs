@@ -18,7 +18,10 @@
 //!
 //! A run ends when nothing more can change: no running node is infective and no fault is still
 //! to come. When nodes never lose interest it ends once every node knows, or after
-//! [`STALL_ROUNDS`] rounds without anyone learning (the rest are unreachable).
+//! [`STALL_ROUNDS`] rounds without anyone learning (the rest are unreachable). A run whose nodes
+//! do lose interest also ends after [`STALL_ROUNDS`] rounds without anyone learning: a node whose
+//! only neighbour told it the rumor has no one to contact (never back to the sender), so it can
+//! neither spread nor lose interest, and would otherwise keep the run going for ever.
 //!
 //! Per-node state is 10 bytes in arrays (`rounds/nodes.rs`: the byte a message reads at its receiver
 //! apart from the rest; plus a 2-byte counter with a connection limit and a 1-byte flag with
@@ -259,7 +262,7 @@ impl RumorRun {
                 || self.susceptible == 0
                 || self.round >= self.last_learned + STALL_ROUNDS;
         }
-        spreading == 0
+        spreading == 0 || self.round >= self.last_learned + STALL_ROUNDS
     }
 
     /// Phase of every node, in node order (the view's frame).

@@ -148,6 +148,41 @@ fn a_connection_limit_refuses_extra_contacts() {
     assert_eq!((first.contacts, first.messages), (3, 3));
 }
 
+#[wasm_bindgen_test(unsupported = test)]
+fn a_leaf_told_by_its_only_neighbour_does_not_keep_the_run_going() {
+    // A Barabasi-Albert tree (m = 1) has many leaves; a leaf told by its one neighbour has no one
+    // else to push to, so it stays infective. The run must still end, STALL_ROUNDS after the last
+    // node learned (before the fix it never did: a run of 4,000 nodes on an Erdos-Renyi graph
+    // grew to gigabytes).
+    let network = Network {
+        topology: TopologyKind::BarabasiAlbert { m: 1 },
+        ..Network::default()
+    };
+    let mut run = RumorRun::on_network(300, push(2), &network, 5).unwrap();
+    let mut steps = 0;
+    while run.step().is_some() {
+        steps += 1;
+        assert!(steps < 10_000, "the run did not end");
+    }
+    let Peers::Graph(topology) = &run.peers else {
+        panic!("a topology run picks from its graph")
+    };
+    let stuck: Vec<NodeId> = run
+        .phases()
+        .zip(run.informed_by())
+        .enumerate()
+        .filter(|(_, (phase, _))| *phase == Phase::Infective)
+        .map(|(node, (_, informed))| {
+            let node = node as NodeId;
+            let (from, _) = informed.expect("only the origin was told by no one");
+            assert_eq!(topology.neighbours(node).unwrap(), &[from], "node {node}");
+            node
+        })
+        .collect();
+    assert!(!stuck.is_empty(), "this seed leaves a leaf infective");
+    assert_eq!(run.round(), run.last_learned + STALL_ROUNDS);
+}
+
 fn never(direction: Direction) -> RumorConfig {
     RumorConfig {
         loss: LossOfInterest::Never,
