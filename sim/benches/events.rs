@@ -25,46 +25,8 @@
 //! most 24 bytes; events/s at 1,000 nodes, 5 M or more.
 
 #[cfg(not(target_arch = "wasm32"))]
-mod heap {
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    struct CountingAllocator;
-
-    static CURRENT: AtomicUsize = AtomicUsize::new(0);
-    static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-    unsafe impl GlobalAlloc for CountingAllocator {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-            unsafe { System.alloc(layout) }
-        }
-
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-            unsafe { System.dealloc(ptr, layout) }
-        }
-    }
-
-    #[global_allocator]
-    static ALLOCATOR: CountingAllocator = CountingAllocator;
-
-    /// Heap bytes held now.
-    pub(crate) fn current() -> usize {
-        CURRENT.load(Ordering::Relaxed)
-    }
-
-    /// Starts a new peak from what is held now.
-    pub(crate) fn reset_peak() {
-        PEAK.store(current(), Ordering::Relaxed);
-    }
-
-    /// The most held since [`reset_peak`].
-    pub(crate) fn peak() -> usize {
-        PEAK.load(Ordering::Relaxed)
-    }
-}
+#[path = "support/heap.rs"]
+mod heap;
 
 /// Seconds this thread has spent on a processor (Linux's scheduler statistics), so that a run
 /// is timed apart from the other processes sharing the machine; `None` where there are none.

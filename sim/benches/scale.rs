@@ -6,8 +6,6 @@
 //!   every allocation the run makes).
 //! - Memory per unit of each mechanism's state, measured the same way.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use gossip_core::RumorConfig;
@@ -20,32 +18,14 @@ use gossip_core::{Swim, SwimConfig};
 use gossip_sim::rounds::RumorRun;
 use rand::Rng;
 
-struct CountingAllocator;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
+#[path = "support/heap.rs"]
+mod heap;
 
 /// Heap bytes held by what `build` returns, divided by `units`.
 fn bytes_per<T>(units: usize, build: impl FnOnce() -> T) -> f64 {
-    let before = CURRENT.load(Ordering::Relaxed);
+    let before = heap::current();
     let built = build();
-    let held = CURRENT.load(Ordering::Relaxed) - before;
+    let held = heap::current() - before;
     drop(built);
     held as f64 / units as f64
 }
@@ -225,14 +205,14 @@ fn main() {
         );
         let mut timings = Vec::new();
         for seed in 0..runs {
-            let baseline = CURRENT.load(Ordering::Relaxed);
-            PEAK.store(baseline, Ordering::Relaxed);
+            let baseline = heap::current();
+            heap::reset_peak();
             let (summary, timing) = timed(|| {
                 RumorRun::new(nodes, RumorConfig::default(), seed)
                     .expect("valid scenario")
                     .run(|_| {})
             });
-            let peak = (PEAK.load(Ordering::Relaxed) - baseline) as f64 / f64::from(nodes);
+            let peak = (heap::peak() - baseline) as f64 / f64::from(nodes);
             println!(
                 "  seed {seed}: {:.1} ms on the processor ({:.1} wall), {} rounds, residue {:.4}, traffic {:.2}, peak heap {peak:.1} bytes/node",
                 timing.cpu * 1e3,
