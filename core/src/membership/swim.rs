@@ -5,9 +5,9 @@
 //! (section 4.1) is the piggyback buffer of `dissemination.rs`; Lifeguard, when on, is called at
 //! the points `lifeguard.rs` lists.
 //!
-//! About 1,000 lines, tests apart: it is one state machine, and its transitions (probe, suspect,
-//! refute, declare) read best next to each other; Lifeguard, dissemination and the member table
-//! are already outside it.
+//! About 1,100 lines, tests apart: it is one state machine, and its transitions (probe, suspect,
+//! refute, declare, and memberlist's gossip timer) read best next to each other; Lifeguard,
+//! dissemination and the member table are already outside it.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
