@@ -29,6 +29,7 @@ pub mod presets;
 pub mod process;
 mod queue;
 pub mod recorded_run;
+pub mod recording;
 pub mod rounds;
 pub mod scenario;
 pub mod share_link;
