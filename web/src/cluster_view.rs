@@ -44,6 +44,7 @@ pub fn as_graph_recording(recording: &ClusterRecording) -> Recording {
         sampled_from: None,
         stores: recording.stores.clone(),
         messages: Vec::new(),
+        density: None,
     }
 }
 
