@@ -35,6 +35,9 @@ enum Command {
         /// Folder of the built playground (Trunk's output).
         #[arg(long, default_value = "dist")]
         dist: PathBuf,
+        /// The size at which a room's recording (asked for by its first peer) stops.
+        #[arg(long, value_name = "SIZE", value_parser = batch::parse_bytes, default_value = "16M")]
+        recording_cap: u64,
     },
     /// Run a live gossip peer, in a room of a relay or (with --listen) straight to other peers
     /// over UDP; commands on standard input.
@@ -190,7 +193,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match Cli::parse().command {
-        Command::Relay { addr, dist } => run_relay(addr, dist),
+        Command::Relay {
+            addr,
+            dist,
+            recording_cap,
+        } => run_relay(addr, dist, recording_cap),
         Command::Peer {
             relay,
             room,
@@ -325,12 +332,13 @@ fn run_peer(transport: Transport) -> anyhow::Result<()> {
     })
 }
 
-fn run_relay(addr: SocketAddr, dist: PathBuf) -> anyhow::Result<()> {
+fn run_relay(addr: SocketAddr, dist: PathBuf, recording_cap: u64) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = relay::bind(addr).await?;
         let config = relay::RelayConfig {
             dist,
+            recording_cap: usize::try_from(recording_cap).unwrap_or(usize::MAX),
             ..relay::RelayConfig::default()
         };
         println!(

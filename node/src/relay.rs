@@ -72,6 +72,8 @@ pub struct RelayConfig {
     /// Frames a peer may lose in a row to a full queue before the relay disconnects it: a peer
     /// that cannot keep up is dropped rather than fed a trickle of stale frames.
     pub slow_peer_shed_limit: u32,
+    /// The size at which a room's recording stops.
+    pub recording_cap: usize,
 }
 
 impl Default for RelayConfig {
@@ -84,6 +86,7 @@ impl Default for RelayConfig {
             burst: 10_000.0,
             max_bad_frames: 100,
             slow_peer_shed_limit: 1_024,
+            recording_cap: RELAY_RECORDING_CAP,
         }
     }
 }
@@ -105,7 +108,7 @@ pub const RELAY_RECORDING_FORMAT: &str = "gossiplab-relay-recording";
 /// The relay recording version; raised on any change an older reader could not read.
 pub const RELAY_RECORDING_VERSION: u32 = 1;
 
-/// The size a room's recording stops at: about 300,000 frames.
+/// The size a room's recording stops at unless configured otherwise: about 300,000 frames.
 pub const RELAY_RECORDING_CAP: usize = 16 << 20;
 
 /// Recordings kept for download, the latest ones.
@@ -115,6 +118,7 @@ pub const KEPT_RECORDINGS: usize = 16;
 struct RoomRecording {
     started: Instant,
     text: Vec<u8>,
+    cap: usize,
     stopped: bool,
     /// The room's secret when it was recorded: the download asks for it.
     secret: Option<String>,
@@ -123,7 +127,7 @@ struct RoomRecording {
 }
 
 impl RoomRecording {
-    fn new(room: &str, secret: Option<String>, serial: u64) -> Self {
+    fn new(room: &str, secret: Option<String>, serial: u64, cap: usize) -> Self {
         let unix_us = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_micros() as u64);
@@ -132,11 +136,12 @@ impl RoomRecording {
             "version": RELAY_RECORDING_VERSION,
             "room": room,
             "unix_us": unix_us,
-            "cap_bytes": RELAY_RECORDING_CAP,
+            "cap_bytes": cap,
         });
         RoomRecording {
             started: Instant::now(),
             text: format!("{header}\n").into_bytes(),
+            cap,
             stopped: false,
             secret,
             serial,
@@ -153,12 +158,13 @@ impl RoomRecording {
         let t_us = self.started.elapsed().as_micros() as u64;
         let mark = self.text.len();
         line(t_us, &mut self.text);
-        if self.text.len() + 160 > RELAY_RECORDING_CAP {
+        if self.text.len() + 160 > self.cap {
             self.text.truncate(mark);
             let _ = writeln!(
                 self.text,
                 "{{\"t_us\":{t_us},\"kind\":\"stopped\",\"reason\":\"the recording reached its \
-                 size cap of {RELAY_RECORDING_CAP} bytes and stopped\"}}"
+                 size cap of {} bytes and stopped\"}}",
+                self.cap
             );
             self.stopped = true;
         }
@@ -517,7 +523,12 @@ impl Relay {
     /// [`KEPT_RECORDINGS`].
     fn new_recording(&self, room: &str, secret: Option<String>) -> SharedRecording {
         let serial = self.recordings_made.fetch_add(1, Ordering::Relaxed);
-        let recording = Arc::new(Mutex::new(RoomRecording::new(room, secret, serial)));
+        let recording = Arc::new(Mutex::new(RoomRecording::new(
+            room,
+            secret,
+            serial,
+            self.config.recording_cap,
+        )));
         let mut recordings = self.recordings.lock().unwrap();
         recordings.insert(room.to_string(), recording.clone());
         while recordings.len() > KEPT_RECORDINGS {
