@@ -151,45 +151,47 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
     let at = |sample: &EventSample| sample.at as f64 / 1_000.0;
     let per_live = |sample: &EventSample, views: u64| views as f64 / f64::from(sample.live.max(1));
     let views = vec![
-        Series {
-            name: "suspect".into(),
-            class: "suspect",
-            points: report
+        Series::line(
+            "suspect",
+            "suspect",
+            report
                 .samples
                 .iter()
                 .map(|s| (at(s), per_live(s, s.suspect_views)))
                 .collect(),
-        },
-        Series {
-            name: "dead or left".into(),
-            class: "dead",
-            points: report
+        ),
+        Series::line(
+            "dead or left",
+            "dead",
+            report
                 .samples
                 .iter()
                 .map(|s| (at(s), per_live(s, s.dead_views + s.left_views)))
                 .collect(),
-        },
+        ),
     ];
-    let traffic = vec![Series {
-        name: "messages per node per second".into(),
-        class: "infective",
-        points: per_second(&report.samples),
-    }];
+    let traffic = vec![Series::line(
+        "messages per node per second",
+        "infective",
+        per_second(&report.samples),
+    )];
     let writes: Vec<Series> = report
         .writes
         .iter()
         .enumerate()
-        .map(|(index, _)| Series {
-            name: "write holders".into(),
-            class: "susceptible",
-            points: report
-                .samples
-                .iter()
-                .map(|s| {
-                    let held = s.write_holders.get(index).copied().unwrap_or(0);
-                    (at(s), f64::from(held) / f64::from(s.live.max(1)))
-                })
-                .collect(),
+        .map(|(index, _)| {
+            Series::line(
+                format!("write {}", index + 1),
+                "susceptible",
+                report
+                    .samples
+                    .iter()
+                    .map(|s| {
+                        let held = s.write_holders.get(index).copied().unwrap_or(0);
+                        (at(s), f64::from(held) / f64::from(s.live.max(1)))
+                    })
+                    .collect(),
+            )
         })
         .collect();
     let writes_line = if summary.writes > 0 {
@@ -238,12 +240,15 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
             <div class="viz">
                 <div class="chart-column">
                     <LineChart id="views-chart" series={views}
-                        caption="Members a live node holds suspect or dead (mean over live nodes), over seconds" />
+                        caption="Members a live node holds suspect or dead (mean over live nodes)"
+                        x_label="time (s)" y_label="members per live node" />
                     <LineChart id="traffic-chart" series={traffic}
-                        caption="Messages per live node per second, over seconds" />
+                        caption="Messages per live node per second"
+                        x_label="time (s)" y_label="messages per node per second" />
                     if !writes.is_empty() {
                         <LineChart id="writes-chart" series={writes} y_max={1.0}
-                            caption="Fraction of live nodes holding each write, over seconds" />
+                            caption="Fraction of live nodes holding each write"
+                            x_label="time (s)" y_label="fraction of live nodes" />
                     }
                 </div>
                 <div class="chart-column">

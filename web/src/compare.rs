@@ -101,6 +101,34 @@ pub fn figure_names(runs: &[PinnedRun]) -> Vec<&'static str> {
     names
 }
 
+/// The compare chart's axis labels: each run's curve says its own unit; runs in rounds and runs
+/// in seconds pinned together share one x axis.
+fn compare_axes(runs: &[PinnedRun]) -> (String, String) {
+    let in_rounds = |run: &PinnedRun| run.curve_name.ends_with("per round");
+    let x = if runs.iter().all(in_rounds) {
+        "round"
+    } else if runs.iter().any(in_rounds) {
+        "round or second (as each run says)"
+    } else {
+        "time (s)"
+    };
+    let mut names: Vec<&str> = runs
+        .iter()
+        .map(|run| {
+            run.curve_name
+                .trim_end_matches(" per round")
+                .trim_end_matches(", over seconds")
+        })
+        .collect();
+    names.dedup();
+    let y = if names.len() == 1 {
+        names[0].to_string()
+    } else {
+        "each run's curve (see its name)".to_string()
+    };
+    (x.to_string(), y)
+}
+
 #[derive(Properties, PartialEq)]
 pub struct CompareProps {
     pub runs: Vec<PinnedRun>,
@@ -119,16 +147,20 @@ pub fn Compare(props: &CompareProps) -> Html {
         .runs
         .iter()
         .enumerate()
-        .map(|(index, run)| Series {
-            name: format!("{}: {}", index + 1, run.curve_name).into(),
-            class: CLASSES[index % CLASSES.len()],
-            points: run.curve.clone(),
+        .map(|(index, run)| {
+            Series::line(
+                format!("{}: {}", index + 1, run.curve_name),
+                CLASSES[index % CLASSES.len()],
+                run.curve.clone(),
+            )
         })
         .collect();
+    let (x_label, y_label) = compare_axes(&props.runs);
     html! {
         <section id="pinned" class="panel" aria-labelledby="pinned-title">
             <h2 id="pinned-title">{"Pinned runs"}</h2>
-            <LineChart id="compare-chart" series={series} caption="pinned runs" />
+            <LineChart id="compare-chart" series={series} caption="The pinned runs' main curves"
+                x_label={x_label} y_label={y_label} />
             <table id="compare-table">
                 <tr>
                     <th>{"figure"}</th>

@@ -9,10 +9,12 @@ mod chart;
 mod cluster_view;
 mod compare;
 mod controls;
+mod download;
 mod graph;
 mod live;
 mod live_node;
 mod message_playback;
+mod plot;
 mod refusal;
 mod relay_link;
 mod share;
@@ -347,7 +349,8 @@ fn Playground() -> Html {
                                 residue={theory_residue(scenario)}
                                 marker={drawn.as_ref().map(|_| timeline.round)} />
                             <LineChart id="traffic-chart" series={traffic_series(&report.rounds, scenario.nodes)}
-                                caption="per node, over rounds" />
+                                caption="Messages per node, in each round and so far"
+                                x_label="round" y_label="messages per node" />
                         </div>
                     </div>
                 </>
@@ -406,16 +409,8 @@ fn traffic_series(rounds: &[gossip_sim::metrics::RoundMetrics], nodes: u32) -> V
         cumulative.push((f64::from(metrics.round), total));
     }
     vec![
-        Series {
-            name: "messages in the round".into(),
-            class: "infective",
-            points: per_round,
-        },
-        Series {
-            name: "messages so far".into(),
-            class: "susceptible",
-            points: cumulative,
-        },
+        Series::line("messages in the round", "infective", per_round),
+        Series::line("messages so far", "susceptible", cumulative),
     ]
 }
 

@@ -35,6 +35,16 @@ pub fn figure_label(name: &str) -> String {
 
 const CLASSES: [&str; 4] = ["infective", "susceptible", "dead", "alive"];
 
+/// What a system model's lines count (each line's name says of what).
+fn system_y_label(system: &str) -> &'static str {
+    match system {
+        "redis_cluster" => "nodes",
+        "cassandra" => "phi",
+        "bitcoin_relay" => "fraction of nodes",
+        _ => "value",
+    }
+}
+
 #[component]
 pub fn SystemView(props: &SystemViewProps) -> Html {
     let report = &props.report;
@@ -42,17 +52,20 @@ pub fn SystemView(props: &SystemViewProps) -> Html {
         .series
         .iter()
         .enumerate()
-        .map(|(index, line)| Series {
-            name: line.name.clone().into(),
-            class: CLASSES[index % CLASSES.len()],
-            points: line.points.clone(),
+        .map(|(index, line)| {
+            Series::line(
+                line.name.clone(),
+                CLASSES[index % CLASSES.len()],
+                line.points.clone(),
+            )
         })
         .collect();
     html! {
         <div id="system-result" class="viz">
             <div class="chart-column">
                 if !series.is_empty() {
-                    <LineChart id="system-chart" series={series} caption="over seconds" />
+                    <LineChart id="system-chart" series={series} caption={format!("The {} model over time", report.system.replace('_', " "))}
+                        x_label="time (s)" y_label={system_y_label(&report.system)} />
                 }
             </div>
             <div class="chart-column">
