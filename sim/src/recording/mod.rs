@@ -1,12 +1,12 @@
 //! Recordings of live peers, and their replay as a cluster scenario.
 //!
 //! A live peer (`gossip-node peer --record FILE`; later a tab or the wasm peer) writes what it
-//! lives through to a [`format`] file: its configuration, the peers it met, every message it
+//! lives through to a [`format`](mod@format) file: its configuration, the peers it met, every message it
 //! sent and received (time, peer, kind, size, [`gossip_core::Message::summary`]), its writes and
-//! events. [`merge`] takes the recordings of a cluster's peers and builds the cluster scenario
+//! events. [`merge()`] takes the recordings of a cluster's peers and builds the cluster scenario
 //! that replays them (the same members joining at the same times, the same writes, crashes and
 //! leaves when they were seen, latency and loss fitted to what the peers measured), with the
-//! figures the recordings give; [`compare`] runs that scenario (or an edited one, for "what
+//! figures the recordings give; [`compare()`] runs that scenario (or an edited one, for "what
 //! if") and sets every figure recorded beside simulated. Both sides run here, in gossip-sim, so
 //! that the command line (`gossip-node replay`) and the playground share them.
 
