@@ -225,3 +225,42 @@ test('on a dark system theme, a preset and a run work from the keyboard alone', 
   await page.screenshot({ path: path.join(outputDir, 'dark.png'), fullPage: false });
   assert.deepEqual(errors, []);
 });
+
+test('the graph draws with WebGL2, and on Canvas 2D where WebGL2 is missing, with the same clicks', async () => {
+  for (const renderer of ['webgl2', 'canvas2d']) {
+    const page = await shared.browser.newPage({ viewport: { width: 1100, height: 800 } });
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    if (renderer === 'canvas2d') {
+      // A browser without WebGL2: the page must fall back, not fail.
+      await page.addInitScript(() => {
+        const getContext = HTMLCanvasElement.prototype.getContext;
+        HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+          return kind === 'webgl2' ? null : getContext.call(this, kind, ...rest);
+        };
+      });
+    }
+    await page.goto(shared.relay.url);
+    await page.getByRole('button', { name: '16 nodes, fanout 3' }).click();
+    await page.locator('#sim-result.done', { hasText: '16 nodes' }).waitFor({ timeout: 30_000 });
+    const canvas = page.locator('canvas#graph');
+    await page.getByRole('slider', { name: 'Round' }).fill('1');
+    assert.equal(await canvas.getAttribute('data-renderer'), renderer);
+    await page.waitForTimeout(800); // the round's messages have faded to their trace
+    await canvas.screenshot({ path: path.join(outputDir, `graph-16-${renderer}.png`) });
+    // Node 0 sits at the top of the circle (12 px down of 480): pointed at, then clicked.
+    const box = await canvas.boundingBox();
+    const top = { x: box.width / 2, y: box.height * (12 / 480) };
+    await canvas.hover({ position: top });
+    await page.locator('#node-info', { hasText: 'Node 0 after round 1' }).waitFor();
+    await canvas.click({ position: top });
+    await page.getByRole('button', { name: 'Crash node 0 from round 2 and rerun' }).click();
+    await page.locator('#sim-result.done', { hasText: '1 scheduled faults' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('slider', { name: 'Round' }).fill('3');
+    await page.waitForTimeout(800);
+    await canvas.screenshot({ path: path.join(outputDir, `graph-16-crashed-${renderer}.png`) });
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
