@@ -977,6 +977,51 @@ mod tests {
     }
 
     #[test]
+    fn a_room_recording_holds_frame_metadata_and_stops_at_its_cap() {
+        let mut recording = RoomRecording::new("r", None, 0, 1_000);
+        recording.peer("joined", 3);
+        let mut frames = 0;
+        while !recording.stopped {
+            recording.frame(3, 4, 77);
+            frames += 1;
+            assert!(frames < 100, "never stopped");
+        }
+        let text = String::from_utf8(recording.text.clone()).unwrap();
+        assert!(text.len() <= 1_000, "{} bytes", text.len());
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(lines[0]["format"], RELAY_RECORDING_FORMAT);
+        assert_eq!(lines[0]["version"], RELAY_RECORDING_VERSION);
+        assert_eq!(lines[0]["cap_bytes"], 1_000);
+        assert_eq!(lines[1]["kind"], "joined");
+        assert_eq!(lines[1]["peer"], 3);
+        let frame_lines = &lines[2..lines.len() - 1];
+        assert_eq!(
+            frame_lines.len(),
+            frames - 1,
+            "the last one gave way to the stop"
+        );
+        for line in frame_lines {
+            let fields: Vec<&String> = line.as_object().unwrap().keys().collect();
+            assert_eq!(fields, ["bytes", "from", "t_us", "to"]);
+            assert_eq!(
+                (&line["from"], &line["to"], &line["bytes"]),
+                (&3.into(), &4.into(), &77.into())
+            );
+        }
+        assert_eq!(
+            lines.last().unwrap()["reason"],
+            "the recording reached its size cap of 1000 bytes and stopped"
+        );
+        // Nothing after the stop.
+        let length = recording.text.len();
+        recording.frame(3, 4, 77);
+        assert_eq!(recording.text.len(), length);
+    }
+
+    #[test]
     fn the_token_bucket_allows_the_burst_then_the_rate() {
         let start = std::time::Instant::now();
         let mut bucket = TokenBucket::new(10.0, 5.0);
