@@ -379,12 +379,16 @@ impl Swim {
         if now < start {
             return;
         }
-        // Late ticks skip missed periods rather than probing in a burst.
-        self.next_period = Some(if start + period > now {
-            start + period
+        // Late ticks skip missed periods rather than probing in a burst, and act in the period
+        // that holds `now` (periods start at multiples of the period): a probe timed from a
+        // missed period's start would be over before its indirect step, which would then be
+        // asked for by `poll_timeout` at a time already past.
+        let start = if start + period > now {
+            start
         } else {
-            (now / period + 1) * period
-        });
+            now - now % period
+        };
+        self.next_period = Some(start + period);
         match self.phase {
             Phase::Active => {
                 // Lifeguard may have stretched the probe over several periods.
