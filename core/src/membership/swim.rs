@@ -234,6 +234,11 @@ impl Swim {
         self.piggyback.len()
     }
 
+    /// The deadlines of the suspicions held, soonest first, with the suspect (for inspection).
+    pub(crate) fn suspicion_deadlines(&self) -> impl Iterator<Item = (Time, NodeId)> + Clone + '_ {
+        self.suspicions.iter().copied()
+    }
+
     /// Starts joining the group `seed` belongs to. After [`Swim::leave`] this rejoins under the
     /// same id, at an incarnation above the Left it announced so that its Alive overrides it.
     pub fn join(&mut self, now: Time, seed: NodeId) {

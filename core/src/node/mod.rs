@@ -17,11 +17,13 @@
 
 mod config;
 mod event;
+mod inspect;
 
 pub use config::{
     AntiEntropySchedule, LivePeerOptions, NodeConfig, PeerChoice, Receipts, RumorSchedule,
 };
 pub use event::NodeEvent;
+pub use inspect::{MemberRow, NodeInspection, QueuedMail, StoredEntry};
 
 use crate::Mechanism;
 use crate::anti_entropy::{AntiEntropy, AntiEntropyConfig, AntiEntropyEvent};
