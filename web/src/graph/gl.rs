@@ -1,9 +1,9 @@
 //! The network graph drawn with WebGL2, for graphs too large for Canvas 2D. Each frame is one
-//! full-canvas pass: a fragment shader colours each pixel from three textures (which node covers
-//! it, what lines cross it, each node's state) and the fade's uniforms, so its cost does not grow
-//! with the nodes or messages. The geometry behind those textures is rasterised in wasm
-//! ([`super::raster`]) only when it changes: nodes and links when the run or the view does,
-//! messages and states when the round does. (Software GL, which headless Chromium and machines
+//! full-canvas pass: a fragment shader colours each pixel from two textures (what lines cross it,
+//! by kind; the nodes' layer) and the fade's uniforms, so its cost does not grow with the nodes
+//! or messages. The geometry behind those textures is rasterised in wasm ([`super::raster`])
+//! only when it changes: which node covers each pixel and the links when the run or the view
+//! does, the nodes' colours and the messages when the round does. (Software GL, which headless Chromium and machines
 //! without a GPU get, draws a long line or a hundred thousand points far slower than wasm writes
 //! their pixels.) Colours are the page's theme colours, as on the canvas. Where the browser has no
 //! WebGL2, [`super`] draws on Canvas 2D instead.
@@ -16,11 +16,8 @@ use web_sys::{
     WebGlTexture, WebGlUniformLocation, WebGlVertexArrayObject,
 };
 
-use super::raster::{stamp_nodes, stroke};
+use super::raster::{color_nodes, stamp_nodes, stroke};
 use super::{Marks, SQUARE_BELOW_PX, View, css_color, message_stride, node_radius};
-
-/// Nodes per row of the state and position textures.
-const ROW: usize = 1024;
 
 /// Two triangles over the whole canvas.
 const QUAD_VERTEX: &str = r#"#version 300 es
@@ -31,26 +28,21 @@ void main() {
 "#;
 
 /// One pixel of the graph: the lines crossing it (coverage of links, messages that reached a
-/// node that knew, lost ones, those that informed, in the canvas's drawing order), then the node
-/// covering it in its state's colour, its disc's edge smoothed. In density mode, the lines
-/// texture holds the picture itself.
+/// node that knew, lost ones, those that informed, in the canvas's drawing order, each with its
+/// colour and the fade's opacity), under the nodes' layer (premultiplied, made per round). In
+/// density mode, the lines texture holds the picture itself. Two plain texture reads a pixel:
+/// software GL runs this at a frame rate that no longer depends on the graph.
 const COMPOSITE_FRAGMENT: &str = r#"#version 300 es
 precision highp float;
-precision highp usampler2D;
 uniform sampler2D lines;
-uniform usampler2D ids;
-uniform sampler2D states;
-uniform sampler2D positions;
-uniform vec3 view;
-uniform vec4 colors[4];
+uniform sampler2D nodes;
 uniform vec4 line_colors[4];
-uniform float radius;
-uniform float disc;
 uniform float density;
 uniform float size;
 out vec4 fragment;
-void over(inout vec4 under, vec3 rgb, float alpha) {
-    under = vec4(rgb * alpha, alpha) + under * (1.0 - alpha);
+vec4 over(vec4 under, vec4 color, float alpha) {
+    float a = color.a * alpha;
+    return vec4(color.rgb * a, a) + under * (1.0 - a);
 }
 void main() {
     ivec2 pixel = ivec2(int(gl_FragCoord.x), int(size - gl_FragCoord.y));
@@ -60,25 +52,13 @@ void main() {
         fragment = vec4(cover.rgb * cover.a, cover.a);
         return;
     }
-    uint id = texelFetch(ids, pixel, 0).r;
-    if (id == 0u && cover == vec4(0.0)) discard;
-    vec4 color = vec4(0.0);
-    for (int i = 0; i < 4; i++) {
-        over(color, line_colors[i].rgb, cover[i] * line_colors[i].a);
-    }
-    if (id > 0u) {
-        int node = int(id) - 1;
-        ivec2 at = ivec2(node % 1024, node / 1024);
-        int state = int(texelFetch(states, at, 0).r * 255.0 + 0.5);
-        float alpha = 1.0;
-        if (disc > 0.5) {
-            vec2 centre = texelFetch(positions, at, 0).rg * view.x + view.yz;
-            vec2 here = vec2(gl_FragCoord.x, size - gl_FragCoord.y);
-            alpha = clamp(radius - distance(here, centre) + 0.5, 0.0, 1.0);
-        }
-        over(color, colors[min(state, 3)].rgb, alpha);
-    }
-    fragment = color;
+    vec4 node = texelFetch(nodes, pixel, 0);
+    if (node.a <= 0.0 && cover == vec4(0.0)) discard;
+    vec4 color = over(vec4(0.0), line_colors[0], cover.r);
+    color = over(color, line_colors[1], cover.g);
+    color = over(color, line_colors[2], cover.b);
+    color = over(color, line_colors[3], cover.a);
+    fragment = node + color * (1.0 - node.a);
 }
 "#;
 
@@ -124,7 +104,7 @@ pub(super) fn theme_rgb(canvas: &HtmlCanvasElement, name: &str, fallback: &str) 
 
 /// Strokes a round's messages into channels 1 (reached a node that knew), 2 (lost, dashed) and
 /// 3 (informed) of `rgba`, at most [`super::MAX_MESSAGE_LINES`] of them as on the canvas, with
-/// their canvas widths (thinner than a pixel: fainter).
+/// their canvas widths (thinner than a pixel: fainter; wider: two lines side by side).
 pub fn stroke_messages(
     rgba: &mut [u8],
     size: usize,
@@ -141,7 +121,27 @@ pub fn stroke_messages(
             message_outcome::LOST => (2, 1.0, Some((scale, 7.0, 4.0))),
             _ => (3, 1.6, None),
         };
-        stroke(rgba, size, channel, a, b, width * scale.sqrt(), dash);
+        let width = width * scale.sqrt();
+        if width < 1.25 {
+            stroke(rgba, size, channel, a, b, width, dash);
+            continue;
+        }
+        // Wider than a pixel: two lines side by side, as far apart as the width asks.
+        let length = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt().max(1e-9);
+        let half = (width - 1.0).min(3.0) / 2.0;
+        let (nx, ny) = (-(b.1 - a.1) / length * half, (b.0 - a.0) / length * half);
+        for side in [-1.0, 1.0] {
+            let (ox, oy) = (nx * side, ny * side);
+            stroke(
+                rgba,
+                size,
+                channel,
+                (a.0 + ox, a.1 + oy),
+                (b.0 + ox, b.1 + oy),
+                1.0,
+                dash,
+            );
+        }
     }
 }
 
@@ -164,14 +164,12 @@ pub struct GlGraph {
     marks: WebGlVertexArrayObject,
     mark_buffer: WebGlBuffer,
     lines_texture: WebGlTexture,
-    ids_texture: WebGlTexture,
-    states_texture: WebGlTexture,
-    positions_texture: WebGlTexture,
+    nodes_texture: WebGlTexture,
     /// Links alone (channel 0), kept to start each round's lines from.
     links: Vec<u8>,
     lines: Vec<u8>,
     ids: Vec<u32>,
-    states: Vec<u8>,
+    nodes: Vec<u8>,
     layout: Option<Made>,
     view: Option<Made>,
     frame: Option<Made>,
@@ -245,15 +243,20 @@ fn fill_texture(
 }
 
 const RGBA8: (u32, u32, u32) = (Gl::RGBA8, Gl::RGBA, Gl::UNSIGNED_BYTE);
-const R32UI: (u32, u32, u32) = (Gl::R32UI, Gl::RED_INTEGER, Gl::UNSIGNED_INT);
-const R8: (u32, u32, u32) = (Gl::R8, Gl::RED, Gl::UNSIGNED_BYTE);
-const RG32F: (u32, u32, u32) = (Gl::RG32F, Gl::RG, Gl::FLOAT);
 
 impl GlGraph {
     /// A WebGL2 renderer on `canvas`, or None where the browser offers no WebGL2 (the canvas
     /// can then still give a 2D context).
     pub fn new(canvas: &HtmlCanvasElement) -> Option<GlGraph> {
-        let gl: Gl = canvas.get_context("webgl2").ok()??.dyn_into().ok()?;
+        // Kept after each frame, so that the picture can be read back (drawn onto another
+        // canvas, as tests and image exports do) like a 2D canvas's.
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"preserveDrawingBuffer".into(), &true.into()).ok()?;
+        let gl: Gl = canvas
+            .get_context_with_context_options("webgl2", &options)
+            .ok()??
+            .dyn_into()
+            .ok()?;
         let composite = link(&gl, QUAD_VERTEX, COMPOSITE_FRAGMENT)?;
         let marks_program = link(&gl, MARK_VERTEX, MARK_FRAGMENT)?;
 
@@ -283,9 +286,7 @@ impl GlGraph {
         gl.blend_func(Gl::ONE, Gl::ONE_MINUS_SRC_ALPHA);
         Some(GlGraph {
             lines_texture: texture(&gl)?,
-            ids_texture: texture(&gl)?,
-            states_texture: texture(&gl)?,
-            positions_texture: texture(&gl)?,
+            nodes_texture: texture(&gl)?,
             gl,
             composite,
             marks_program,
@@ -295,7 +296,7 @@ impl GlGraph {
             links: Vec::new(),
             lines: Vec::new(),
             ids: Vec::new(),
-            states: Vec::new(),
+            nodes: Vec::new(),
             layout: None,
             view: None,
             frame: None,
@@ -323,6 +324,7 @@ impl GlGraph {
         round: usize,
         view: View,
         size: usize,
+        colors: &[[f32; 3]],
     ) {
         let made = Made {
             recording,
@@ -331,17 +333,7 @@ impl GlGraph {
             view: (0, 0, 0),
             round: 0,
         };
-        let rows = positions.len().div_ceil(ROW).max(1);
         if self.layout != Some(made) {
-            let mut flat = vec![0f32; ROW * rows * 2];
-            for (slot, &(x, y)) in flat.chunks_exact_mut(2).zip(positions) {
-                slot.copy_from_slice(&[x as f32, y as f32]);
-            }
-            self.bind(3, &self.positions_texture);
-            // SAFETY: as in new.
-            let data = unsafe { js_sys::Float32Array::view(&flat) };
-            fill_texture(&self.gl, RG32F, ROW, rows, &data);
-            self.states = vec![0; ROW * rows];
             self.layout = Some(made);
             self.view = None;
         }
@@ -357,21 +349,12 @@ impl GlGraph {
             .iter()
             .map(|&(x, y)| (x * view.scale + view.dx, y * view.scale + view.dy))
             .collect();
+        let radius = node_radius(positions.len()) * view.scale.sqrt();
+        let disc = radius >= SQUARE_BELOW_PX;
         if self.view != Some(made) {
-            let radius = node_radius(positions.len()) * view.scale.sqrt();
             self.ids.clear();
             self.ids.resize(size * size, 0);
-            stamp_nodes(
-                &mut self.ids,
-                size,
-                &centres,
-                radius,
-                radius >= SQUARE_BELOW_PX,
-            );
-            self.bind(1, &self.ids_texture);
-            // SAFETY: as in new.
-            let data = unsafe { js_sys::Uint32Array::view(&self.ids) };
-            fill_texture(&self.gl, R32UI, size, size, &data);
+            stamp_nodes(&mut self.ids, size, &centres, radius, disc);
             self.links.clear();
             self.links.resize(size * size * 4, 0);
             for &(a, b) in &recording.links {
@@ -384,17 +367,26 @@ impl GlGraph {
         }
         let made = frame_made;
         if self.frame != Some(made) {
-            if let Some(frame) = recording
+            let states = recording
                 .frames
                 .get(round.min(recording.frames.len().saturating_sub(1)))
-            {
-                let count = frame.len().min(self.states.len());
-                self.states[..count].copy_from_slice(&frame[..count]);
-            }
-            self.bind(2, &self.states_texture);
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            self.nodes.resize(size * size * 4, 0);
+            color_nodes(
+                &mut self.nodes,
+                &self.ids,
+                size,
+                &centres,
+                radius,
+                disc,
+                states,
+                colors,
+            );
+            self.bind(1, &self.nodes_texture);
             // SAFETY: as in new.
-            let data = unsafe { js_sys::Uint8Array::view(&self.states) };
-            fill_texture(&self.gl, R8, ROW, rows, &data);
+            let data = unsafe { js_sys::Uint8Array::view(&self.nodes) };
+            fill_texture(&self.gl, RGBA8, size, size, &data);
             self.lines.clone_from(&self.links);
             if let Some(messages) = recording.messages.get(round).filter(|_| round > 0) {
                 stroke_messages(&mut self.lines, size, messages, &centres, view.scale);
@@ -419,18 +411,17 @@ impl GlGraph {
         marks: Marks<'_>,
     ) {
         let size = canvas.width() as usize;
-        self.make(recording, positions, round, view, size);
-        let radius = node_radius(positions.len()) * view.scale.sqrt();
         let fg = theme_rgb(canvas, "--fg", "#1d1d24");
         let bad = theme_rgb(canvas, "--bad", "#c0392b");
-        let states = marks.palette.states();
-        let mut colors = [0.0f32; 16];
-        for (code, (variable, fallback, _, _)) in states.iter().enumerate() {
-            let [r, g, b] = theme_rgb(canvas, variable, fallback);
-            colors[code * 4..code * 4 + 4].copy_from_slice(&[r, g, b, 1.0]);
-        }
+        let colors: Vec<[f32; 3]> = marks
+            .palette
+            .states()
+            .iter()
+            .map(|(variable, fallback, _, _)| theme_rgb(canvas, variable, fallback))
+            .collect();
+        self.make(recording, positions, round, view, size, &colors);
         let fresh = marks.freshness as f32;
-        let infective = [colors[4], colors[5], colors[6]];
+        let infective = colors[1];
         let mut line_colors = [0.0f32; 16];
         for (slot, (rgb, alpha)) in [
             (fg, 0.18),
@@ -443,7 +434,7 @@ impl GlGraph {
         {
             line_colors[slot * 4..slot * 4 + 4].copy_from_slice(&[rgb[0], rgb[1], rgb[2], alpha]);
         }
-        self.composite(size, view, &colors, &line_colors, radius, false);
+        self.composite(size, &line_colors, false);
 
         // Crossed-out crashed nodes and the selection ring: a few lines, written every draw.
         let radius = node_radius(positions.len()) / view.scale.sqrt();
@@ -493,15 +484,7 @@ impl GlGraph {
     }
 
     /// The one full-canvas pass.
-    fn composite(
-        &self,
-        size: usize,
-        view: View,
-        colors: &[f32; 16],
-        line_colors: &[f32; 16],
-        radius: f64,
-        density: bool,
-    ) {
+    fn composite(&self, size: usize, line_colors: &[f32; 16], density: bool) {
         let gl = &self.gl;
         gl.viewport(0, 0, size as i32, size as i32);
         gl.clear_color(0.0, 0.0, 0.0, 0.0);
@@ -509,26 +492,12 @@ impl GlGraph {
         gl.use_program(Some(&self.composite));
         for (unit, name, texture) in [
             (0, "lines", &self.lines_texture),
-            (1, "ids", &self.ids_texture),
-            (2, "states", &self.states_texture),
-            (3, "positions", &self.positions_texture),
+            (1, "nodes", &self.nodes_texture),
         ] {
             self.bind(unit, texture);
             gl.uniform1i(self.uniform(name).as_ref(), unit as i32);
         }
-        gl.uniform3f(
-            self.uniform("view").as_ref(),
-            view.scale as f32,
-            view.dx as f32,
-            view.dy as f32,
-        );
-        gl.uniform4fv_with_f32_array(self.uniform("colors").as_ref(), colors);
         gl.uniform4fv_with_f32_array(self.uniform("line_colors").as_ref(), line_colors);
-        gl.uniform1f(self.uniform("radius").as_ref(), radius as f32);
-        gl.uniform1f(
-            self.uniform("disc").as_ref(),
-            if radius >= SQUARE_BELOW_PX { 1.0 } else { 0.0 },
-        );
         gl.uniform1f(
             self.uniform("density").as_ref(),
             if density { 1.0 } else { 0.0 },
@@ -564,7 +533,7 @@ impl GlGraph {
             self.view = None;
             self.frame = Some(made);
         }
-        self.composite(size, view, &[0.0; 16], &[0.0; 16], 0.0, true);
+        self.composite(size, &[0.0; 16], true);
     }
 }
 

@@ -107,6 +107,45 @@ pub fn stamp_nodes(ids: &mut [u32], size: usize, centres: &[(f64, f64)], radius:
     }
 }
 
+/// The nodes' layer, premultiplied RGBA: each pixel that `ids` gives a node (see
+/// [`stamp_nodes`]) in the colour of that node's state (`colors`: RGB in 0..1 by state code),
+/// with a disc's edge pixels partly covered so that it looks round.
+#[allow(clippy::too_many_arguments)]
+pub fn color_nodes(
+    rgba: &mut [u8],
+    ids: &[u32],
+    size: usize,
+    centres: &[(f64, f64)],
+    radius: f64,
+    disc: bool,
+    states: &[u8],
+    colors: &[[f32; 3]],
+) {
+    for (index, (&id, pixel)) in ids.iter().zip(rgba.chunks_exact_mut(4)).enumerate() {
+        let node = match id.checked_sub(1) {
+            Some(node) => node as usize,
+            None => {
+                pixel.fill(0);
+                continue;
+            }
+        };
+        let alpha = match centres.get(node) {
+            Some(&(x, y)) if disc => {
+                let (cx, cy) = ((index % size) as f64 + 0.5, (index / size) as f64 + 0.5);
+                let distance = ((cx - x).powi(2) + (cy - y).powi(2)).sqrt();
+                (radius - distance + 0.5).clamp(0.0, 1.0) as f32
+            }
+            _ => 1.0,
+        };
+        let state = usize::from(states.get(node).copied().unwrap_or(0));
+        let rgb = colors[state.min(colors.len() - 1)];
+        for channel in 0..3 {
+            pixel[channel] = (rgb[channel] * alpha * 255.0).round() as u8;
+        }
+        pixel[3] = (alpha * 255.0).round() as u8;
+    }
+}
+
 /// Every node of a [`Density`] at round `round` as an RGBA image (not premultiplied) `size`
 /// pixels square: each bin spread along its place on the layout (`segments`: from its first
 /// node's canvas position to its last's, before `project` applies the view), each pixel the mix
@@ -258,6 +297,40 @@ mod tests {
         // A disc: the centre's neighbours in, the box's corners out.
         assert_eq!((ids[5 * size + 5], ids[5 * size + 6]), (1, 1));
         assert_eq!((ids[2 * size + 2], ids[7 * size + 7]), (0, 0));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn nodes_take_their_state_colour_and_disc_edges_are_partly_covered() {
+        let size = 4;
+        let ids = [0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let mut rgba = vec![9u8; size * size * 4];
+        let colors = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]];
+        let centres = [(1.5, 0.5), (2.5, 0.5)];
+        color_nodes(
+            &mut rgba,
+            &ids,
+            size,
+            &centres,
+            1.0,
+            false,
+            &[1, 0],
+            &colors,
+        );
+        assert_eq!(&rgba[..12], &[0, 0, 0, 0, 0, 0, 255, 255, 255, 0, 0, 255]);
+        assert!(rgba[12..].iter().all(|&v| v == 0), "no node: cleared");
+        // A disc of radius 0.75 centred half a pixel off: its pixel is covered by 0.75.
+        let centres = [(1.5, 0.5), (2.5, 1.0)];
+        color_nodes(
+            &mut rgba,
+            &ids,
+            size,
+            &centres,
+            0.75,
+            true,
+            &[1, 0],
+            &colors,
+        );
+        assert_eq!(&rgba[8..12], &[191, 0, 0, 191]);
     }
 
     #[wasm_bindgen_test(unsupported = test)]
