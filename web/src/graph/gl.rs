@@ -2,8 +2,8 @@
 //! full-canvas pass: a fragment shader colours each pixel from two textures (what lines cross it,
 //! by kind; the nodes' layer) and the fade's uniforms, so its cost does not grow with the nodes
 //! or messages. The geometry behind those textures is rasterised in wasm ([`super::raster`])
-//! only when it changes: which node covers each pixel and the links when the run or the view
-//! does, the nodes' colours and the messages when the round does. (Software GL, which headless Chromium and machines
+//! only when it changes: the links when the run or the view does, the nodes (which covers each
+//! pixel, in its state's colour) and the messages when the round does. (Software GL, which headless Chromium and machines
 //! without a GPU get, draws a long line or a hundred thousand points far slower than wasm writes
 //! their pixels.) Colours are the page's theme colours, as on the canvas. Where the browser has no
 //! WebGL2, [`super`] draws on Canvas 2D instead.
@@ -352,9 +352,6 @@ impl GlGraph {
         let radius = node_radius(positions.len()) * view.scale.sqrt();
         let disc = radius >= SQUARE_BELOW_PX;
         if self.view != Some(made) {
-            self.ids.clear();
-            self.ids.resize(size * size, 0);
-            stamp_nodes(&mut self.ids, size, &centres, radius, disc);
             self.links.clear();
             self.links.resize(size * size * 4, 0);
             for &(a, b) in &recording.links {
@@ -372,6 +369,18 @@ impl GlGraph {
                 .get(round.min(recording.frames.len().saturating_sub(1)))
                 .map(Vec::as_slice)
                 .unwrap_or_default();
+            // Phase by phase, as the canvas fills them: where nodes overlap (thousands on a
+            // circle), the later phase shows.
+            self.ids.clear();
+            self.ids.resize(size * size, 0);
+            for phase in 0..colors.len() as u8 {
+                let in_phase = centres
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .filter(|&(node, _)| states.get(node).copied().unwrap_or(0) == phase);
+                stamp_nodes(&mut self.ids, size, in_phase, radius, disc);
+            }
             self.nodes.resize(size * size * 4, 0);
             color_nodes(
                 &mut self.nodes,

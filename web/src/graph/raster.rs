@@ -79,13 +79,19 @@ pub fn stroke(
     }
 }
 
-/// Writes `node + 1` into every pixel of `ids` (`size` pixels square, 0: no node) that node
-/// `node` covers: a square of side `2 * radius` around it, or a disc of that radius with half a
-/// pixel more for the shader to smooth its edge. Later nodes cover earlier ones.
-pub fn stamp_nodes(ids: &mut [u32], size: usize, centres: &[(f64, f64)], radius: f64, disc: bool) {
+/// Writes `node + 1` into every pixel of `ids` (`size` pixels square, 0: no node) that each
+/// `(node, centre)` covers: a square of side `2 * radius` around it, or a disc of that radius
+/// with half a pixel more for its edge to be smoothed. Later nodes cover earlier ones.
+pub fn stamp_nodes(
+    ids: &mut [u32],
+    size: usize,
+    nodes: impl Iterator<Item = (usize, (f64, f64))>,
+    radius: f64,
+    disc: bool,
+) {
     let reach = if disc { radius + 0.5 } else { radius };
     let limit = size as f64 - 1.0;
-    for (node, &(x, y)) in centres.iter().enumerate() {
+    for (node, (x, y)) in nodes {
         let (left, right) = ((x - reach).floor().max(0.0), (x + reach).ceil().min(limit));
         let (top, bottom) = ((y - reach).floor().max(0.0), (y + reach).ceil().min(limit));
         if left > right || top > bottom {
@@ -278,13 +284,8 @@ mod tests {
     fn nodes_stamp_their_ids_and_later_ones_cover_earlier() {
         let size = 10;
         let mut ids = vec![0u32; size * size];
-        stamp_nodes(
-            &mut ids,
-            size,
-            &[(2.0, 2.0), (3.0, 2.0), (50.0, 50.0)],
-            1.0,
-            false,
-        );
+        let centres = [(2.0, 2.0), (3.0, 2.0), (50.0, 50.0)];
+        stamp_nodes(&mut ids, size, centres.into_iter().enumerate(), 1.0, false);
         let row: Vec<u32> = (0..size).map(|x| ids[2 * size + x]).collect();
         assert_eq!(row, vec![0, 1, 2, 2, 0, 0, 0, 0, 0, 0]);
         assert_eq!(
@@ -293,7 +294,7 @@ mod tests {
             "off the buffer"
         );
         let mut ids = vec![0u32; size * size];
-        stamp_nodes(&mut ids, size, &[(5.0, 5.0)], 2.0, true);
+        stamp_nodes(&mut ids, size, [(0, (5.0, 5.0))].into_iter(), 2.0, true);
         // A disc: the centre's neighbours in, the box's corners out.
         assert_eq!((ids[5 * size + 5], ids[5 * size + 6]), (1, 1));
         assert_eq!((ids[2 * size + 2], ids[7 * size + 7]), (0, 0));
