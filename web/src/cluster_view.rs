@@ -12,6 +12,7 @@ use yew::prelude::*;
 use crate::chart::{LineChart, Series};
 use crate::graph::{GraphView, Palette};
 use crate::message_playback::MessagePlayback;
+use crate::node_inspector::InspectContext;
 use crate::timeline::{Timeline, TimelineAction, TimelineControls};
 
 #[derive(Properties, PartialEq)]
@@ -23,6 +24,9 @@ pub struct ClusterViewProps {
     /// Each node's state over time, when the cluster is small enough to draw.
     #[prop_or_default]
     pub recording: Option<ClusterRecording>,
+    /// The scenario that ran: with it, a node clicked in the message playback can be inspected.
+    #[prop_or_default]
+    pub scenario: Option<Rc<gossip_sim::scenario::Scenario>>,
 }
 
 /// A cluster recording in the graph's terms: frames padded to the largest population (nodes
@@ -232,9 +236,11 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
                     </div>
                 </div>
                 if let Some(trace) = &recording.trace {
+                    <ContextProvider<Option<InspectContext>> context={props.scenario.clone().map(|scenario| InspectContext { scenario, on_fault: props.on_fault.clone() })}>
                     <MessagePlayback trace={Rc::new(trace.clone())} duration={report.duration}
                         nodes={recording.frames.iter().map(Vec::len).max().unwrap_or(0)}
                         times={Rc::new(recording.times.clone())} frames={Rc::new(recording.frames.clone())} />
+                    </ContextProvider<Option<InspectContext>>>
                 }
             }
             <div class="viz">

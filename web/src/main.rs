@@ -14,6 +14,7 @@ mod graph;
 mod live;
 mod live_node;
 mod message_playback;
+mod node_inspector;
 mod plot;
 mod refusal;
 mod relay_link;
@@ -290,7 +291,8 @@ fn Playground() -> Html {
         }) => html! {
             <>
                 <p id="sim-result" class="done">{format!("{}: {:.0} s simulated.", describe(scenario), report.duration as f64 / 1_000.0)}</p>
-                <ClusterView report={report.clone()} recording={recording.clone()} on_fault={Some(cluster_fault.clone())} />
+                <ClusterView report={report.clone()} recording={recording.clone()} on_fault={Some(cluster_fault.clone())}
+                    scenario={Some(std::rc::Rc::new(scenario.clone()))} />
             </>
         },
         Some(SimOutput::SystemDone {

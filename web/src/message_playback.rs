@@ -20,6 +20,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, Htm
 use yew::prelude::*;
 
 use crate::graph::layout;
+use crate::node_inspector::{InspectContext, NodeInspector, node_at};
 
 const SIZE: f64 = 480.0;
 const MARGIN: f64 = 16.0;
@@ -287,6 +288,9 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
         last_frame: None,
     });
     let selected = use_state(|| None::<usize>);
+    // A node clicked, and when (ms): the node inspector shows it as it was then.
+    let inspected = use_state(|| None::<(u32, u64)>);
+    let can_inspect = use_context::<Option<InspectContext>>().flatten().is_some();
     // The kind "Next message" looks for (None: any).
     let step_kind = use_mut_ref(|| None::<u16>);
     let redraw = use_force_update();
@@ -452,6 +456,7 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
         let points = points.clone();
         let trace = props.trace.clone();
         let selected = selected.clone();
+        let inspected = inspected.clone();
         let clock = clock.clone();
         let timing = *timing;
         Callback::from(move |event: MouseEvent| {
@@ -473,6 +478,12 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
                 .filter(|&(_, d)| d <= (DOT_RADIUS + 6.0).powi(2))
                 .min_by(|a, b| a.1.total_cmp(&b.1))
                 .map(|(index, _)| index);
+            if hit.is_none()
+                && can_inspect
+                && let Some(node) = node_at(&points, (x, y), 10.0)
+            {
+                inspected.set(Some((node, t as u64)));
+            }
             selected.set(hit);
         })
     };
@@ -580,6 +591,12 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
                 {"Lost: fades out half-way; cut by a partition: fades at the sender; to a stopped node: hollow. Click a dot to see what it carried. / 丢失：途中淡出；被分区切断：在发送端淡出；发往已停止节点：空心。点击圆点查看内容。"}
             </p>
             { panel.unwrap_or_default() }
+            if can_inspect {
+                <span id="playback-node-points" hidden=true data-points={points.iter().map(|(x, y)| format!("{x:.0}:{y:.0}")).collect::<Vec<_>>().join(";")} />
+            }
+            if let Some((node, at)) = *inspected {
+                <NodeInspector {node} {at} on_close={Callback::from(move |_| inspected.set(None))} />
+            }
         </div>
     }
 }
