@@ -28,6 +28,11 @@ const DEFAULT_ROOM: &str = "lobby";
 /// How often the page checks whether the node has something due.
 const TICK_MS: u32 = 50;
 const MAX_BACKOFF_MS: u32 = 5_000;
+/// At most this many of this tab's frames, and as many of the room's, are drawn moving (the
+/// newest): a tab busy drawing answers pings late, which would lengthen every trip in turn.
+const MAX_DOTS: usize = 48;
+/// How long a frame's track stays drawn (it fades meanwhile), in ms.
+const TRACK_MS: Time = 1_200;
 /// How many times slower than real time frames cross the graph, to choose from; the first is
 /// the default. Frames through a relay on one machine take a millisecond or two.
 const SLOWDOWNS: [u32; 5] = [500, 100, 10, 1, 2_000];
@@ -237,7 +242,9 @@ fn live_graph(
     };
     let place = |id: NodeId| ids.iter().position(|(other, _)| *other == id).map(position);
     let mine = me.and_then(place);
-    let lines = flows.iter().filter_map(|flow| {
+    // Tracks fade in TRACK_MS (the style sheet's animation): older ones are not drawn.
+    let recent = |at: Time| now.saturating_sub(at) <= TRACK_MS;
+    let lines = flows.iter().filter(|flow| recent(flow.at)).filter_map(|flow| {
         let (sx, sy) = mine?;
         let (px, py) = place(flow.peer)?;
         let ((x1, y1), (x2, y2)) = if flow.outgoing {
@@ -252,7 +259,7 @@ fn live_graph(
                 marker-end="url(#flow-arrow)" />
         })
     });
-    let room_lines = room_flows.iter().filter_map(|flow| {
+    let room_lines = room_flows.iter().filter(|flow| recent(flow.at)).filter_map(|flow| {
         let ((x1, y1), (x2, y2)) = (place(flow.from)?, place(flow.to)?);
         let width = 1.0 + f64::from(flow.frames).log2().min(3.0);
         Some(html! {
@@ -275,43 +282,56 @@ fn live_graph(
                 data-from={ends.0.to_string()} data-to={ends.1.to_string()} />
         }
     };
-    let dots = flows.iter().filter_map(|flow| {
-        let me = me?;
-        let (ends, from, to) = if flow.outgoing {
-            ((me, flow.peer), mine?, place(flow.peer)?)
-        } else {
-            ((flow.peer, me), place(flow.peer)?, mine?)
-        };
-        let fraction = progress(flow.at as f64, travel_ms(flow.latency, slowdown), now_ms)?;
-        let direction = if flow.outgoing { "out" } else { "in" };
-        Some(dot(
-            format!("d{}", flow.serial),
-            classes!(flow.kind, direction),
-            from,
-            to,
-            fraction,
-            ends,
-        ))
-    });
-    let room_dots = room_flows.iter().flat_map(|flow| {
-        let ends = place(flow.from).zip(place(flow.to));
-        let travel = travel_ms(flow.latency, slowdown);
-        flow.departures()
-            .enumerate()
-            .filter_map(move |(index, delay)| {
-                let (from, to) = ends?;
-                let fraction = progress(flow.at as f64 + delay, travel, now_ms)?;
-                Some(dot(
-                    format!("r{}-{index}", flow.serial),
-                    classes!("room"),
-                    from,
-                    to,
-                    fraction,
-                    (flow.from, flow.to),
-                ))
-            })
-            .collect::<Vec<_>>()
-    });
+    let mut dots: Vec<Html> = flows
+        .iter()
+        .rev()
+        .filter_map(|flow| {
+            let me = me?;
+            let (ends, from, to) = if flow.outgoing {
+                ((me, flow.peer), mine?, place(flow.peer)?)
+            } else {
+                ((flow.peer, me), place(flow.peer)?, mine?)
+            };
+            let fraction = progress(flow.at as f64, travel_ms(flow.latency, slowdown), now_ms)?;
+            let direction = if flow.outgoing { "out" } else { "in" };
+            Some(dot(
+                format!("d{}", flow.serial),
+                classes!(flow.kind, direction),
+                from,
+                to,
+                fraction,
+                ends,
+            ))
+        })
+        .take(MAX_DOTS)
+        .collect();
+    // Oldest first, as they were sent.
+    dots.reverse();
+    let mut room_dots: Vec<Html> = room_flows
+        .iter()
+        .rev()
+        .flat_map(|flow| {
+            let ends = place(flow.from).zip(place(flow.to));
+            let travel = travel_ms(flow.latency, slowdown);
+            flow.departures()
+                .enumerate()
+                .filter_map(move |(index, delay)| {
+                    let (from, to) = ends?;
+                    let fraction = progress(flow.at as f64 + delay, travel, now_ms)?;
+                    Some(dot(
+                        format!("r{}-{index}", flow.serial),
+                        classes!("room"),
+                        from,
+                        to,
+                        fraction,
+                        (flow.from, flow.to),
+                    ))
+                })
+                .collect::<Vec<_>>()
+        })
+        .take(MAX_DOTS)
+        .collect();
+    room_dots.reverse();
     let nodes = ids.iter().enumerate().map(|(index, (id, state))| {
         let (x, y) = position(index);
         let this = Some(*id) == me;
