@@ -404,7 +404,7 @@ pub fn presets() -> Vec<Preset> {
             title: "memberlist (Lifeguard) with slow members",
             explanation: "The same cluster with Lifeguard, as memberlist runs it: slow members notice their own \
                 trouble (missing nacks, refutations) and probe less, suspicions wait longer unless others confirm \
-                them, and the suspect hears first. False positives about healthy members all but vanish.",
+                them, and the suspect hears first. False positives fall by half or more, and healthy members are never declared dead more often than under plain SWIM.",
             scenario: slow_members(true),
         },
         Preset {

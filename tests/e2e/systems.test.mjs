@@ -28,7 +28,10 @@ test('plain SWIM and Lifeguard pinned side by side', async () => {
   const lifeguard = Number(await figure(page, 'compare-table', 'healthy_false_positives', 2));
   const plainAll = Number(await figure(page, 'compare-table', 'false_positives', 1));
   const lifeguardAll = Number(await figure(page, 'compare-table', 'false_positives', 2));
-  assert.ok(lifeguard < plain && lifeguardAll * 2 <= plainAll, `plain ${plain}/${plainAll}, lifeguard ${lifeguard}/${lifeguardAll}`);
+  // Since SWIM's late ticks were mended, plain SWIM condemns healthy members rarely on this seed
+  // (often 0), so the claim compared is the preset test's: Lifeguard adds no healthy false
+  // positive and at least halves them all (most are about the slow members themselves).
+  assert.ok(lifeguard <= plain && lifeguardAll * 2 <= plainAll, `plain ${plain}/${plainAll}, lifeguard ${lifeguard}/${lifeguardAll}`);
   assert.equal(await page.locator('#compare-chart polyline').count(), 2);
   await page.locator('#pinned').screenshot({ path: path.join(outputDir, 'compare-lifeguard.png') });
 
