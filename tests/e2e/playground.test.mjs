@@ -74,7 +74,7 @@ test('the graph replays the run round by round', async () => {
   // Too many nodes to draw: the page draws a sample, says so, and still charts every node.
   await page.getByLabel('Nodes', { exact: true }).fill('50000');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
-  await page.locator('#graph-note', { hasText: 'draws 10000 of the 50000 nodes' }).waitFor({ timeout: 30_000 });
+  await page.locator('#graph-note', { hasText: 'draws 10,000 of the 50,000 nodes' }).waitFor({ timeout: 30_000 });
   assert.match(await canvas.getAttribute('aria-label'), /Network of 10000 nodes/);
   assert.equal(await page.locator('#sir-chart').count(), 1);
   assert.deepEqual(errors, []);

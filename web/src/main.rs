@@ -9,10 +9,13 @@ mod chart;
 mod cluster_view;
 mod compare;
 mod controls;
+mod error_text;
 mod graph;
+mod i18n;
 mod live;
 mod live_node;
 mod message_playback;
+mod preset_text;
 mod refusal;
 mod relay_link;
 mod share;
@@ -40,6 +43,7 @@ use cluster_view::ClusterView;
 use compare::{Compare, PinnedRun};
 use controls::Controls;
 use graph::GraphView;
+use i18n::{LangProvider, LangSwitch, number, t, tf, use_lang, with_unit};
 use live::LivePanel;
 use share::LinkedScenario;
 use sweep::SweepPanel;
@@ -52,13 +56,23 @@ const WORKER_PATH: &str = "/worker.js";
 #[component]
 fn App() -> Html {
     html! {
-        <ReactorProvider<SimReactor, JsonCodec> path={WORKER_PATH}>
-            <header><h1>{"GossipLab"}</h1><p>{"Watch information spread by gossip."}</p></header>
-            <main>
-                <Playground />
-                <LivePanel />
-            </main>
-        </ReactorProvider<SimReactor, JsonCodec>>
+        <LangProvider>
+            <ReactorProvider<SimReactor, JsonCodec> path={WORKER_PATH}>
+                <PageHeader />
+                <main>
+                    <Playground />
+                    <LivePanel />
+                </main>
+            </ReactorProvider<SimReactor, JsonCodec>>
+        </LangProvider>
+    }
+}
+
+#[component]
+fn PageHeader() -> Html {
+    let _lang = use_lang();
+    html! {
+        <header><h1>{t("page.title")}</h1><p>{t("page.tagline")}</p><LangSwitch /></header>
     }
 }
 
@@ -231,7 +245,7 @@ fn Playground() -> Html {
     let label = presets::presets()
         .into_iter()
         .find(|preset| preset.scenario == *scenario)
-        .map_or_else(|| describe(&scenario), |preset| preset.title.to_string());
+        .map_or_else(|| describe(&scenario), |preset| preset_text::title(&preset).to_string());
     let pinnable = result.and_then(|output| compare::pin(output, label));
     let pin_run = {
         let pinned = pinned.clone();
@@ -265,20 +279,20 @@ fn Playground() -> Html {
             SimOutput::Summaries { .. } | SimOutput::Progress { .. } | SimOutput::Cancelled { .. },
         ) => match &*running {
             Some(SimOutput::Cancelled { scenario: ran }) if ran == &*scenario => html! {
-                <p id="sim-result" class="error">{format!("Cancelled the run of {}. Press Run to start it again.", describe(&scenario))}</p>
+                <p id="sim-result" class="error">{tf("sim.cancelled", &[("scenario", &describe(&scenario))])}</p>
             },
             Some(SimOutput::Progress {
                 scenario: ran,
                 progress,
             }) if ran == &*scenario => html! {
                 <div class="run-progress">
-                    <p id="sim-result" class="pending" aria-live="polite">{format!("Running {} in the worker: {}.", describe(&scenario), progress.text)}</p>
-                    <progress id="run-progress" max="1" value={format!("{:.3}", progress.fraction)} aria-label="Progress of the run" />
-                    <button id="cancel-run" onclick={cancel_run.clone()}>{"Cancel the run"}</button>
+                    <p id="sim-result" class="pending" aria-live="polite">{tf("sim.progress", &[("scenario", &describe(&scenario)), ("progress", &progress_text(&progress.text))])}</p>
+                    <progress id="run-progress" max="1" value={format!("{:.3}", progress.fraction)} aria-label={t("sim.progress_label")} />
+                    <button id="cancel-run" onclick={cancel_run.clone()}>{t("sim.cancel")}</button>
                 </div>
             },
             _ => {
-                html! { <p id="sim-result" class="pending">{format!("Running {} in the worker...", describe(&scenario))}</p> }
+                html! { <p id="sim-result" class="pending">{tf("sim.running", &[("scenario", &describe(&scenario))])}</p> }
             }
         },
         Some(SimOutput::ClusterDone {
@@ -287,7 +301,7 @@ fn Playground() -> Html {
             recording,
         }) => html! {
             <>
-                <p id="sim-result" class="done">{format!("{}: {:.0} s simulated.", describe(scenario), report.duration as f64 / 1_000.0)}</p>
+                <p id="sim-result" class="done">{simulated_for(scenario, report.duration)}</p>
                 <ClusterView report={report.clone()} recording={recording.clone()} on_fault={Some(cluster_fault.clone())} />
             </>
         },
@@ -297,7 +311,7 @@ fn Playground() -> Html {
             trace,
         }) => html! {
             <>
-                <p id="sim-result" class="done">{format!("{}: {:.0} s simulated.", describe(scenario), report.duration as f64 / 1_000.0)}</p>
+                <p id="sim-result" class="done">{simulated_for(scenario, report.duration)}</p>
                 <SystemView report={report.clone()} trace={trace.clone().map(Rc::new)} />
             </>
         },
@@ -306,32 +320,31 @@ fn Playground() -> Html {
             too_large: Some(exceeded),
             ..
         }) => html! {
-            <div id="sim-result" class="error" role="alert">{refusal::too_large(exceeded)}</div>
+            <div id="sim-result" class="error" role="alert"><refusal::TooLarge exceeded={*exceeded} /></div>
         },
         Some(SimOutput::Failed { error, .. }) => {
-            html! { <p id="sim-result" class="error">{format!("The simulation failed: {error}")}</p> }
+            html! { <p id="sim-result" class="error">{tf("sim.failed", &[("error", error)])}</p> }
         }
         Some(SimOutput::Done {
             scenario, report, ..
         }) => {
             let summary = report.summary;
             let outcome = match summary.full_infection_round {
-                Some(round) => format!("every node knew by round {round}"),
-                None => format!("{:.1}% never heard it", summary.residue * 100.0),
+                Some(round) => tf("sim.outcome.everyone", &[("round", &round)]),
+                None => tf("sim.outcome.residue", &[("percent", &format!("{:.1}", summary.residue * 100.0))]),
             };
             html! {
                 <>
                     <p id="sim-result" class="done">
-                        {format!("{}: quiet after {} rounds, {outcome}; {} messages ({:.2} per node).",
-                            describe(scenario), summary.rounds, summary.messages, summary.traffic)}
+                        {tf("sim.summary", &[("scenario", &describe(scenario)), ("rounds", &summary.rounds), ("outcome", &outcome),
+                            ("messages", &summary.messages), ("per_node", &format!("{:.2}", summary.traffic))])}
                     </p>
                     <div class="viz">
                         <div class="graph-column">
                             if let Some(recording) = &*drawn {
                                 if let Some(total) = recording.sampled_from {
                                     <p id="graph-note" class="note">
-                                        {format!("A sample: the graph draws {MAX_DRAWN_NODES} of the {total} nodes (their links only); \
-                                            the chart counts every node.")}
+                                        {tf("sim.sample_note", &[("drawn", &number(f64::from(MAX_DRAWN_NODES), 0)), ("total", &number(f64::from(total), 0))])}
                                     </p>
                                 }
                                 <GraphView recording={recording.clone()} topology={scenario.network.topology}
@@ -347,7 +360,7 @@ fn Playground() -> Html {
                                 residue={theory_residue(scenario)}
                                 marker={drawn.as_ref().map(|_| timeline.round)} />
                             <LineChart id="traffic-chart" series={traffic_series(&report.rounds, scenario.nodes)}
-                                caption="per node, over rounds" />
+                                caption={t("sim.traffic_caption")} />
                         </div>
                     </div>
                 </>
@@ -357,34 +370,34 @@ fn Playground() -> Html {
     html! {
         <>
         <section class="panel" aria-labelledby="sim-title">
-            <h2 id="sim-title">{"Simulation (Web Worker)"}</h2>
+            <h2 id="sim-title">{t("sim.title")}</h2>
             if let Some(reason) = &*notice {
                 <p id="link-error" class="error" role="alert">
-                    {format!("This link could not be opened: {reason}. The current experiment is kept.")}
+                    {tf("sim.link_error", &[("reason", &error_text::link(reason))])}
                 </p>
             }
             { for PRESET_GROUPS.iter().map(|group| html! {
-                <div class="presets" role="group" aria-label={format!("Presets: {group}")}>
-                    <span class="preset-group">{*group}</span>
+                <div class="presets" role="group" aria-label={tf("sim.presets_group", &[("group", &preset_text::group(group))])}>
+                    <span class="preset-group">{preset_text::group(group)}</span>
                     { for presets::presets().into_iter().filter(|preset| preset.group == *group).map(|preset| {
                         let on_run = on_run.clone();
                         let chosen = preset.scenario == *scenario;
                         let scenario = preset.scenario.clone();
                         html! {
                             <button class={classes!("preset", chosen.then_some("chosen"))} aria-pressed={chosen.to_string()}
-                                onclick={Callback::from(move |_| on_run.emit(scenario.clone()))}>{preset.title}</button>
+                                onclick={Callback::from(move |_| on_run.emit(scenario.clone()))}>{preset_text::title(&preset)}</button>
                         }
                     }) }
                 </div>
             }) }
             if let Some(preset) = presets::presets().into_iter().find(|preset| preset.scenario == *scenario) {
-                <p id="preset-explanation" class="explanation">{preset.explanation}</p>
+                <p id="preset-explanation" class="explanation">{preset_text::explanation(&preset)}</p>
             }
             <Controls scenario={(*scenario).clone()} on_run={on_run} />
             {body}
             <div class="run-actions">
-                <button id="rerun" onclick={next_seed}>{"Run again with the next seed"}</button>
-                <button id="pin" onclick={pin_run} disabled={pinnable.is_none()}>{"Pin this run to compare"}</button>
+                <button id="rerun" onclick={next_seed}>{t("sim.rerun")}</button>
+                <button id="pin" onclick={pin_run} disabled={pinnable.is_none()}>{t("sim.pin")}</button>
             </div>
         </section>
         <Compare runs={(*pinned).clone()} on_unpin={unpin} />
@@ -407,12 +420,12 @@ fn traffic_series(rounds: &[gossip_sim::metrics::RoundMetrics], nodes: u32) -> V
     }
     vec![
         Series {
-            name: "messages in the round".into(),
+            name: t("sim.traffic.round").into(),
             class: "infective",
             points: per_round,
         },
         Series {
-            name: "messages so far".into(),
+            name: t("sim.traffic.total").into(),
             class: "susceptible",
             points: cumulative,
         },
@@ -466,70 +479,111 @@ fn theory_residue(scenario: &Scenario) -> Option<f64> {
 
 fn topology_label(kind: TopologyKind) -> String {
     match kind {
-        TopologyKind::Complete => "a complete graph".into(),
-        TopologyKind::Ring { k } => format!("a ring ({k} links each side)"),
-        TopologyKind::Grid { width } => format!("a grid {width} wide"),
-        TopologyKind::RandomRegular { degree } => format!("a random {degree}-regular graph"),
+        TopologyKind::Complete => t("topology.complete").into(),
+        TopologyKind::Ring { k } => tf("topology.ring", &[("k", &k)]),
+        TopologyKind::Grid { width } => tf("topology.grid", &[("width", &width)]),
+        TopologyKind::RandomRegular { degree } => tf("topology.random_regular", &[("degree", &degree)]),
         TopologyKind::ErdosRenyi { mean_degree } => {
-            format!("a random graph (mean degree {mean_degree})")
+            tf("topology.erdos_renyi", &[("mean_degree", &mean_degree)])
         }
-        TopologyKind::WattsStrogatz { k, beta } => format!("a small world (k={k}, beta={beta})"),
-        TopologyKind::BarabasiAlbert { m } => format!("a scale-free graph (m={m})"),
-        TopologyKind::DataCenters => "two data centers".into(),
+        TopologyKind::WattsStrogatz { k, beta } => tf("topology.small_world", &[("k", &k), ("beta", &beta)]),
+        TopologyKind::BarabasiAlbert { m } => tf("topology.scale_free", &[("m", &m)]),
+        TopologyKind::DataCenters => t("topology.data_centers").into(),
     }
 }
 
+/// "{scenario}: 60 s simulated." for a run on the event engine (`duration` in ms).
+fn simulated_for(scenario: &Scenario, duration: u64) -> String {
+    tf(
+        "sim.simulated",
+        &[
+            ("scenario", &describe(scenario)),
+            (
+                "duration",
+                &with_unit(format!("{:.0}", duration as f64 / 1_000.0), "seconds"),
+            ),
+        ],
+    )
+}
+
+/// The worker's progress line ("round 12: 63.0% informed", "12.0 of 60 s simulated", as
+/// gossip-sim writes it) in the page's language; any other shape is shown as written.
+fn progress_text(text: &str) -> String {
+    if let Some((round, percent)) = text
+        .strip_prefix("round ")
+        .and_then(|rest| rest.split_once(": "))
+        .and_then(|(round, rest)| Some((round, rest.strip_suffix("% informed")?)))
+    {
+        return tf("sim.progress.rounds", &[("round", &round), ("percent", &percent)]);
+    }
+    if let Some((done, total)) = text
+        .strip_suffix(" s simulated")
+        .and_then(|rest| rest.split_once(" of "))
+    {
+        return tf("sim.progress.time", &[("done", &done), ("total", &total)]);
+    }
+    text.to_string()
+}
+
+/// The scenario in a phrase, in the page's language.
 fn describe(scenario: &Scenario) -> String {
     let rumor = match &scenario.protocol {
         Protocol::Rumor(rumor) => rumor,
         Protocol::Cluster(_) => {
-            return format!(
-                "{} live nodes on the event engine, seed {}",
-                scenario.nodes, scenario.seed
+            return tf(
+                "describe.cluster",
+                &[("nodes", &scenario.nodes), ("seed", &scenario.seed)],
             );
         }
         Protocol::System(system) => {
             let name = match system.model {
                 System::RedisCluster(_) => "Redis Cluster",
                 System::Cassandra(_) => "Cassandra",
-                System::BitcoinRelay(_) => "Bitcoin relay",
+                System::BitcoinRelay(_) => t("system.bitcoin_relay"),
             };
-            return format!(
-                "{name} model, {} nodes, seed {}",
-                scenario.nodes, scenario.seed
+            return tf(
+                "describe.system",
+                &[("name", &name), ("nodes", &scenario.nodes), ("seed", &scenario.seed)],
             );
         }
     };
     let loss = match rumor.loss {
-        LossOfInterest::Counter(k) => format!("counter k={k}"),
-        LossOfInterest::Coin(k) => format!("coin 1/{k}"),
-        LossOfInterest::Never => "never loses interest".to_string(),
+        LossOfInterest::Counter(k) => tf("describe.counter", &[("k", &k)]),
+        LossOfInterest::Coin(k) => tf("describe.coin", &[("k", &k)]),
+        LossOfInterest::Never => t("describe.never").to_string(),
     };
     let direction = match rumor.direction {
-        Direction::Push => "push",
-        Direction::Pull => "pull",
-        Direction::PushPull => "push-pull",
+        Direction::Push => t("direction.push"),
+        Direction::Pull => t("direction.pull"),
+        Direction::PushPull => t("direction.push_pull"),
     };
     let trigger = match rumor.trigger {
-        Trigger::Feedback => "feedback",
-        Trigger::Blind => "blind",
+        Trigger::Feedback => t("trigger.feedback"),
+        Trigger::Blind => t("trigger.blind"),
     };
-    let mut text = format!(
-        "{} nodes, {direction} rumor mongering ({loss}, {trigger}, fanout {}), seed {}",
-        scenario.nodes, rumor.fanout, scenario.seed
+    let mut text = tf(
+        "describe.rumor",
+        &[
+            ("nodes", &scenario.nodes),
+            ("direction", &direction),
+            ("loss", &loss),
+            ("trigger", &trigger),
+            ("fanout", &rumor.fanout),
+            ("seed", &scenario.seed),
+        ],
     );
     let network = &scenario.network;
     if network.topology != TopologyKind::Complete {
-        text += &format!(", on {}", topology_label(network.topology));
+        text += &tf("describe.on", &[("topology", &topology_label(network.topology))]);
     }
     if network.loss > 0.0 {
-        text += &format!(", {:.0}% loss", network.loss * 100.0);
+        text += &tf("describe.loss", &[("percent", &format!("{:.0}", network.loss * 100.0))]);
     }
     if !network.faults.is_empty() {
-        text += &format!(", {} scheduled faults", network.faults.len());
+        text += &tf("describe.faults", &[("count", &network.faults.len())]);
     }
     if network.origin != 0 {
-        text += &format!(", starting at node {}", network.origin);
+        text += &tf("describe.origin", &[("node", &network.origin)]);
     }
     text
 }

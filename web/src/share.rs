@@ -2,7 +2,7 @@
 //! so a copied link replays the same experiment and history moves between edited ones.
 
 use gossip_sim::scenario::Scenario;
-use gossip_sim::share_link;
+use gossip_sim::share_link::{self, LinkError};
 use wasm_bindgen::JsValue;
 
 /// What the fragment holds.
@@ -12,7 +12,7 @@ pub enum LinkedScenario {
     None,
     Valid(Scenario),
     /// A link that could not be read, with the reason.
-    Broken(String),
+    Broken(LinkError),
 }
 
 /// Reads the scenario from the current URL fragment.
@@ -31,7 +31,7 @@ pub fn parse_fragment(hash: &str) -> LinkedScenario {
     }
     match share_link::decode(fragment) {
         Ok(scenario) => LinkedScenario::Valid(scenario),
-        Err(reason) => LinkedScenario::Broken(reason.to_string()),
+        Err(reason) => LinkedScenario::Broken(reason),
     }
 }
 

@@ -400,7 +400,7 @@ pub fn SweepPanel(props: &SweepPanelProps) -> Html {
     };
     let plan = match (&planned, &refused) {
         (Ok(_), Some(exceeded)) => html! {
-            <div id="sweep-plan" class="error" role="alert">{refusal::too_large(exceeded)}</div>
+            <div id="sweep-plan" class="error" role="alert"><refusal::TooLarge exceeded={*exceeded} /></div>
         },
         (Ok(sweep), None) => html! {
             <p id="sweep-plan" class="note">
