@@ -1,5 +1,6 @@
 //! Charts drawn by the app as SVG.
 
+use crate::i18n::{t, tf, use_lang};
 use gossip_sim::metrics::RoundMetrics;
 use yew::prelude::*;
 
@@ -21,6 +22,7 @@ pub struct SirChartProps {
 /// Susceptible / infective / removed counts per round, as three polylines.
 #[component]
 pub fn SirChart(props: &SirChartProps) -> Html {
+    let _lang = use_lang();
     const WIDTH: f64 = 480.0;
     const HEIGHT: f64 = 160.0;
     let rounds = props.rounds.len().max(1) as f64;
@@ -58,7 +60,7 @@ pub fn SirChart(props: &SirChartProps) -> Html {
     html! {
         <figure>
             <svg id="sir-chart" viewBox={format!("-4 -4 {} {}", WIDTH + 8.0, HEIGHT + 8.0)} role="img"
-                aria-label="Susceptible, infective and removed nodes per round">
+                aria-label={t("chart.sir.label")}>
                 <polyline class="susceptible" points={line(|m| m.susceptible, props.nodes - 1)} />
                 <polyline class="infective" points={line(|m| m.infective, 1)} />
                 <polyline class="removed" points={line(|m| m.removed, 0)} />
@@ -73,15 +75,15 @@ pub fn SirChart(props: &SirChartProps) -> Html {
                 }
             </svg>
             <figcaption>
-                <span class="key susceptible">{"susceptible"}</span>
-                <span class="key infective">{"infective"}</span>
-                <span class="key removed">{"removed"}</span>
-                {" per round"}
+                <span class="key susceptible">{t("chart.susceptible")}</span>
+                <span class="key infective">{t("chart.infective")}</span>
+                <span class="key removed">{t("chart.removed")}</span>
+                {" "}{t("chart.per_round")}
                 if props.theory.is_some() {
-                    <span class="key theory">{"susceptible, mean-field theory"}</span>
+                    <span class="key theory">{t("chart.theory")}</span>
                 }
                 if props.residue.is_some() {
-                    <span class="key theory">{"residue predicted by s = e^-(k+1)(1-s)"}</span>
+                    <span class="key theory">{t("chart.residue")}</span>
                 }
             </figcaption>
         </figure>
@@ -247,6 +249,7 @@ pub fn value_label(value: f64) -> String {
 /// is labelled at each point (at most about ten labels), the y axis at round values.
 #[component]
 pub fn ErrorBarChart(props: &ErrorBarChartProps) -> Html {
+    let _lang = use_lang();
     const WIDTH: f64 = 480.0;
     const HEIGHT: f64 = 230.0;
     const LEFT: f64 = 52.0;
@@ -300,7 +303,7 @@ pub fn ErrorBarChart(props: &ErrorBarChartProps) -> Html {
     let f = |v: f64| format!("{v:.1}");
     html! {
         <svg id={props.id.clone()} class="error-bars" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
-            aria-label={format!("{} by {}: mean and one standard deviation either side", props.y_label, props.x_label)}>
+            aria-label={tf("chart.error_bars.label", &[("y", &props.y_label), ("x", &props.x_label)])}>
             { for ticks.iter().map(|&tick| html! {
                 <>
                     <line class="grid" x1={f(LEFT)} x2={f(WIDTH - RIGHT)} y1={f(py(tick))} y2={f(py(tick))} />
@@ -309,7 +312,7 @@ pub fn ErrorBarChart(props: &ErrorBarChartProps) -> Html {
             }) }
             <text class="axis title" x={f(LEFT)} y="12">{props.y_label.clone()}</text>
             <text class="axis title" x={f((LEFT + WIDTH - RIGHT) / 2.0)} y={f(HEIGHT - 6.0)} text-anchor="middle">
-                {props.x_label.clone()}{if props.log_x { " (log scale)" } else { "" }}
+                {if props.log_x { tf("chart.log_scale", &[("label", &props.x_label)]) } else { props.x_label.to_string() }}
             </text>
             { for bars.iter().step_by(every).map(|bar| html! {
                 <text class="axis" x={f(px(bar.x))} y={f(HEIGHT - BOTTOM + 16.0)} text-anchor="middle">{value_label(bar.x)}</text>

@@ -132,7 +132,7 @@ fn ClusterGraph(props: &ClusterGraphProps) -> Html {
             <GraphView recording={props.recording.clone()} topology={TopologyKind::Complete}
                 round={timeline.round} palette={Palette::Membership} on_select={Some(on_select)} />
             {actions}
-            <TimelineControls timeline={timeline.clone()} unit="Step" />
+            <TimelineControls timeline={timeline.clone()} steps=true />
             <p id="cluster-time" class="note">{format!("t = {}", seconds(at as f64))}</p>
         </div>
     }

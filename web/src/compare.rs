@@ -8,7 +8,8 @@ use gossip_worker::SimOutput;
 use yew::prelude::*;
 
 use crate::chart::{LineChart, Series};
-use crate::system_view::{figure_label, format_figure};
+use crate::i18n::{t, tf, use_lang};
+use crate::system_view::{figure_label, format_figure, series_name};
 
 /// A run kept for comparison.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,8 +17,27 @@ pub struct PinnedRun {
     pub label: String,
     pub figures: Vec<Figure>,
     /// What the curve shows, with its x unit.
-    pub curve_name: String,
+    pub curve_name: CurveName,
     pub curve: Vec<(f64, f64)>,
+}
+
+/// What a pinned run's curve shows, said in the language of the moment it is drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CurveName {
+    /// A message of the catalogue.
+    Key(&'static str),
+    /// A system model's first series, as gossip-sim names it.
+    Series(String),
+}
+
+impl CurveName {
+    /// The name in the current language.
+    pub fn text(&self) -> String {
+        match self {
+            CurveName::Key(key) => t(key).to_string(),
+            CurveName::Series(name) => tf("compare.curve.series", &[("name", &series_name(name))]),
+        }
+    }
 }
 
 /// The run to pin from a worker's answer (`None` for a failed run).
@@ -37,7 +57,7 @@ pub fn pin(output: &SimOutput, label: String) -> Option<PinnedRun> {
                 .collect();
             (
                 Summary::Rumor(report.summary),
-                "informed fraction per round".to_string(),
+                CurveName::Key("compare.curve.informed"),
                 curve,
             )
         }
@@ -45,7 +65,7 @@ pub fn pin(output: &SimOutput, label: String) -> Option<PinnedRun> {
             let seconds = |at: u64| at as f64 / 1_000.0;
             let (name, curve) = if report.writes.is_empty() {
                 (
-                    "members held dead per live node, over seconds",
+                    "compare.curve.dead",
                     report
                         .samples
                         .iter()
@@ -57,7 +77,7 @@ pub fn pin(output: &SimOutput, label: String) -> Option<PinnedRun> {
                 )
             } else {
                 (
-                    "fraction holding the first write, over seconds",
+                    "compare.curve.write",
                     report
                         .samples
                         .iter()
@@ -68,13 +88,13 @@ pub fn pin(output: &SimOutput, label: String) -> Option<PinnedRun> {
                         .collect(),
                 )
             };
-            (Summary::Cluster(report.summary()), name.to_string(), curve)
+            (Summary::Cluster(report.summary()), CurveName::Key(name), curve)
         }
         SimOutput::SystemDone { report, .. } => {
             let first = report.series.first();
             (
                 Summary::System(report.summary),
-                first.map_or(String::new(), |s| format!("{}, over seconds", s.name)),
+                CurveName::Series(first.map_or(String::new(), |s| s.name.clone())),
                 first.map_or(Vec::new(), |s| s.points.clone()),
             )
         }
@@ -111,6 +131,7 @@ const CLASSES: [&str; 4] = ["infective", "susceptible", "alive", "dead"];
 
 #[component]
 pub fn Compare(props: &CompareProps) -> Html {
+    let _lang = use_lang();
     if props.runs.is_empty() {
         return html! {};
     }
@@ -120,24 +141,24 @@ pub fn Compare(props: &CompareProps) -> Html {
         .iter()
         .enumerate()
         .map(|(index, run)| Series {
-            name: format!("{}: {}", index + 1, run.curve_name).into(),
+            name: format!("{}: {}", index + 1, run.curve_name.text()).into(),
             class: CLASSES[index % CLASSES.len()],
             points: run.curve.clone(),
         })
         .collect();
     html! {
         <section id="pinned" class="panel" aria-labelledby="pinned-title">
-            <h2 id="pinned-title">{"Pinned runs"}</h2>
-            <LineChart id="compare-chart" series={series} caption="pinned runs" />
+            <h2 id="pinned-title">{t("compare.title")}</h2>
+            <LineChart id="compare-chart" series={series} caption={t("compare.caption")} />
             <table id="compare-table">
                 <tr>
-                    <th>{"figure"}</th>
+                    <th>{t("figure.header")}</th>
                     { for props.runs.iter().enumerate().map(|(index, run)| {
                         let on_unpin = props.on_unpin.clone();
                         html! {
                             <th>
                                 {format!("{}. {}", index + 1, run.label)}
-                                <button class="unpin" aria-label={format!("Unpin run {}", index + 1)}
+                                <button class="unpin" aria-label={tf("compare.unpin", &[("index", &(index + 1))])}
                                     onclick={Callback::from(move |_| on_unpin.emit(index))}>{"×"}</button>
                             </th>
                         }

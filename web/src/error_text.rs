@@ -5,7 +5,7 @@
 //! the catalogue (`reason.*`) and said with the same numbers in the reader's language; a phrase
 //! no pattern matches is shown as gossip-sim wrote it.
 
-use crate::i18n::{Lang, current, t, t_in, tf};
+use crate::i18n::{from_english, t, tf};
 use gossip_sim::error::SimError;
 use gossip_sim::share_link::{LINK_VERSION, LinkError, MAX_SCENARIO_BYTES};
 
@@ -63,66 +63,16 @@ const REASONS: [&str; 12] = [
 
 /// A reason phrase of gossip-sim in the current language, if a pattern matches it.
 pub fn reason(english: &str) -> String {
-    if current() == Lang::En {
-        return english.to_string();
-    }
-    for key in REASONS {
-        if let Some(args) = match_pattern(t_in(Lang::En, key), english) {
-            let args: Vec<(&str, &dyn std::fmt::Display)> = args
-                .iter()
-                .map(|(name, value)| (*name, value as &dyn std::fmt::Display))
-                .collect();
-            return tf(key, &args);
-        }
-    }
-    english.to_string()
-}
-
-/// The values of `pattern`'s `{name}` placeholders if `text` is the pattern filled in (each
-/// value is a run of characters up to the literal text after it).
-fn match_pattern<'a>(pattern: &'a str, text: &'a str) -> Option<Vec<(&'a str, &'a str)>> {
-    let mut values = Vec::new();
-    let mut pattern = pattern;
-    let mut text = text;
-    loop {
-        let Some(open) = pattern.find('{') else {
-            return (pattern == text).then_some(values);
-        };
-        text = text.strip_prefix(&pattern[..open])?;
-        let close = open + pattern[open..].find('}')?;
-        let name = &pattern[open + 1..close];
-        pattern = &pattern[close + 1..];
-        let end = match pattern.find('{').map_or(pattern, |next| &pattern[..next]) {
-            "" if pattern.is_empty() => text.len(),
-            "" => return None,
-            literal => text.find(literal)?,
-        };
-        if end == 0 {
-            return None;
-        }
-        values.push((name, &text[..end]));
-        text = &text[end..];
-    }
+    from_english(&REASONS, english)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::set_current;
+    use crate::i18n::{Lang, set_current};
     use gossip_sim::scenario::Scenario;
     use gossip_sim::share_link;
     use wasm_bindgen_test::wasm_bindgen_test;
-
-    #[wasm_bindgen_test(unsupported = test)]
-    fn patterns_give_back_their_values() {
-        assert_eq!(
-            match_pattern("must be between {min} and {max}, got {value}", "must be between 0 and 1, got 1.5"),
-            Some(vec![("min", "0"), ("max", "1"), ("value", "1.5")])
-        );
-        assert_eq!(match_pattern("must be at least {min}", "must be at least 2"), Some(vec![("min", "2")]));
-        assert_eq!(match_pattern("must be at least {min}", "must be positive"), None);
-        assert_eq!(match_pattern("must be positive", "must be positive"), Some(vec![]));
-    }
 
     #[wasm_bindgen_test(unsupported = test)]
     fn a_refused_scenario_is_said_in_chinese_with_its_numbers() {

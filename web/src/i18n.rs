@@ -190,6 +190,63 @@ fn fill(template: &str, args: &[(&str, &dyn Display)]) -> String {
     out
 }
 
+/// The message `key` in the current language, if a catalogue has it.
+pub fn t_opt(key: &str) -> Option<&'static str> {
+    let lookup = |lang| match lang {
+        Lang::En => ENGLISH_MESSAGES.with(|messages| messages.get(key).copied()),
+        Lang::ZhCn => CHINESE_MESSAGES.with(|messages| messages.get(key).copied()),
+    };
+    lookup(current()).or_else(|| lookup(Lang::En))
+}
+
+/// `english`, a sentence written by gossip-sim, in the current language: the first of `keys`
+/// whose English message, read as a pattern, matches it gives the translation, with the values
+/// of its `{name}` placeholders carried over. A sentence no pattern matches stays English.
+pub fn from_english(keys: &[&str], english: &str) -> String {
+    if current() == Lang::En {
+        return english.to_string();
+    }
+    for key in keys {
+        if let Some(values) = match_pattern(t_in(Lang::En, key), english) {
+            let args: Vec<(&str, &dyn Display)> = values
+                .iter()
+                .map(|(name, value)| (*name, value as &dyn Display))
+                .collect();
+            return tf(key, &args);
+        }
+    }
+    english.to_string()
+}
+
+/// The values of `pattern`'s `{name}` placeholders if `text` is the pattern filled in (each
+/// value runs up to the literal text that follows its placeholder).
+fn match_pattern<'a>(pattern: &'a str, text: &'a str) -> Option<Vec<(&'a str, &'a str)>> {
+    let mut values = Vec::new();
+    let mut pattern = pattern;
+    let mut text = text;
+    loop {
+        let Some(open) = pattern.find('{') else {
+            return (pattern == text).then_some(values);
+        };
+        text = text.strip_prefix(&pattern[..open])?;
+        let close = open + pattern[open..].find('}')?;
+        let name = &pattern[open + 1..close];
+        pattern = &pattern[close + 1..];
+        let literal = pattern.find('{').map_or(pattern, |next| &pattern[..next]);
+        let end = match literal {
+            "" if pattern.is_empty() => text.len(),
+            // Two placeholders in a row cannot be told apart.
+            "" => return None,
+            literal => text.find(literal)?,
+        };
+        if end == 0 {
+            return None;
+        }
+        values.push((name, &text[..end]));
+        text = &text[end..];
+    }
+}
+
 /// The `{name}` placeholders of a message, sorted.
 #[cfg(test)]
 fn placeholders(value: &str) -> Vec<&str> {
@@ -449,6 +506,24 @@ mod tests {
             tf_in(Lang::ZhCn, "unit.seconds", &[("n", &number(1234.5, 1))]),
             "1,234.5 秒"
         );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn patterns_give_back_their_values() {
+        assert_eq!(
+            match_pattern(
+                "must be between {min} and {max}, got {value}",
+                "must be between 0 and 1, got 1.5"
+            ),
+            Some(vec![("min", "0"), ("max", "1"), ("value", "1.5")])
+        );
+        assert_eq!(
+            match_pattern("must be at least {min}", "must be at least 2"),
+            Some(vec![("min", "2")])
+        );
+        assert_eq!(match_pattern("must be at least {min}", "must be positive"), None);
+        assert_eq!(match_pattern("must be positive", "must be positive"), Some(vec![]));
+        assert_eq!(match_pattern("{a}{b}", "xy"), None);
     }
 
     #[wasm_bindgen_test(unsupported = test)]

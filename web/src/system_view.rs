@@ -8,6 +8,7 @@ use gossip_sim::trace::MessageTrace;
 use yew::prelude::*;
 
 use crate::chart::{LineChart, Series};
+use crate::i18n::{from_english, t, t_opt, tf, use_lang, with_unit};
 use crate::message_playback::MessagePlayback;
 
 #[derive(Properties, PartialEq)]
@@ -21,29 +22,40 @@ pub struct SystemViewProps {
 /// A figure for people: times in seconds, counts and rates with sensible decimals.
 pub fn format_figure(name: &str, value: Option<f64>) -> String {
     match value {
-        None => "never".into(),
-        Some(ms) if name.ends_with("_ms") => format!("{:.2} s", ms / 1_000.0),
+        None => t("figure.never").into(),
+        Some(ms) if name.ends_with("_ms") => with_unit(format!("{:.2}", ms / 1_000.0), "seconds"),
         Some(v) if v.fract() == 0.0 => format!("{v:.0}"),
         Some(v) => format!("{v:.2}"),
     }
 }
 
-/// `mean_fail_all_ms` as "mean fail all".
+/// A figure's name for people, in the page's language: `mean_fail_all_ms` as "mean fail all"
+/// (the catalogue's `figure.<name>`, else the name in words).
 pub fn figure_label(name: &str) -> String {
-    name.trim_end_matches("_ms").replace('_', " ")
+    t_opt(&format!("figure.{name}"))
+        .map_or_else(|| name.trim_end_matches("_ms").replace('_', " "), String::from)
+}
+
+/// The patterns of gossip-sim's series names.
+const SERIES: [&str; 3] = ["series.phi", "series.redis_fail", "series.bitcoin"];
+
+/// A series name of gossip-sim ("phi of node 5 at node 0") in the page's language.
+pub fn series_name(english: &str) -> String {
+    from_english(&SERIES, english)
 }
 
 const CLASSES: [&str; 4] = ["infective", "susceptible", "dead", "alive"];
 
 #[component]
 pub fn SystemView(props: &SystemViewProps) -> Html {
+    let _lang = use_lang();
     let report = &props.report;
     let series: Vec<Series> = report
         .series
         .iter()
         .enumerate()
         .map(|(index, line)| Series {
-            name: line.name.clone().into(),
+            name: series_name(&line.name).into(),
             class: CLASSES[index % CLASSES.len()],
             points: line.points.clone(),
         })
@@ -52,12 +64,12 @@ pub fn SystemView(props: &SystemViewProps) -> Html {
         <div id="system-result" class="viz">
             <div class="chart-column">
                 if !series.is_empty() {
-                    <LineChart id="system-chart" series={series} caption="over seconds" />
+                    <LineChart id="system-chart" series={series} caption={t("system.chart_caption")} />
                 }
             </div>
             <div class="chart-column">
                 <table id="system-figures">
-                    <caption>{format!("{} nodes, {:.0} s", report.nodes, report.duration as f64 / 1_000.0)}</caption>
+                    <caption>{tf("system.caption", &[("nodes", &report.nodes), ("seconds", &format!("{:.0}", report.duration as f64 / 1_000.0))])}</caption>
                     { for report.summary.figures().into_iter().map(|(name, value)| html! {
                         <tr data-figure={name}><th>{figure_label(name)}</th><td>{format_figure(name, value)}</td></tr>
                     }) }
