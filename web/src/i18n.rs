@@ -444,11 +444,15 @@ mod tests {
 
     /// The keys the code asks for with `t`, `tf`, `t_in` or `tf_in` and a string literal, in
     /// every source file of the page.
-    fn keys_used_in(dir: &std::path::Path, found: &mut Vec<(String, String)>) {
+    fn keys_used_in(
+        dir: &std::path::Path,
+        namespaces: &BTreeSet<&str>,
+        found: &mut Vec<(String, String)>,
+    ) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
-                keys_used_in(&path, found);
+                keys_used_in(&path, namespaces, found);
                 continue;
             }
             if path.extension().is_none_or(|ext| ext != "rs") {
@@ -473,15 +477,28 @@ mod tests {
                     found.push((path.display().to_string(), key.to_string()));
                 }
             }
+            // Keys kept in tables (`("ring", "form.topology.ring")`): any literal that reads as
+            // a key of one of the catalogues' namespaces.
+            for literal in source.split('"').skip(1).step_by(2) {
+                let namespace = literal.split('.').next().unwrap_or_default();
+                if literal.contains('.') && is_key(literal) && namespaces.contains(namespace) {
+                    found.push((path.display().to_string(), literal.to_string()));
+                }
+            }
         }
     }
 
     #[wasm_bindgen_test(unsupported = test)]
     fn every_key_the_code_asks_for_is_in_the_catalogues() {
         let english = keys(Lang::En);
+        let namespaces = english
+            .iter()
+            .filter_map(|key| key.split('.').next())
+            .collect();
         let mut used = Vec::new();
         keys_used_in(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &namespaces,
             &mut used,
         );
         assert!(used.len() > 10, "the scan found only {used:?}");
