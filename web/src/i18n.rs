@@ -284,6 +284,14 @@ pub fn number(value: f64, decimals: usize) -> String {
     }
 }
 
+/// `items` as a list in the current language: "a, b, c" in English, "a，b，c" in Chinese.
+pub fn join(items: &[String]) -> String {
+    items.join(match current() {
+        Lang::En => ", ",
+        Lang::ZhCn => "，",
+    })
+}
+
 /// A quantity with its unit in the current language: `unit` names a message `unit.<unit>`
 /// taking `{n}` (e.g. `seconds`: "12.5 s" / "12.5 秒"); `n` is already formatted.
 pub fn with_unit(n: impl Display, unit: &str) -> String {
