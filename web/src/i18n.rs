@@ -488,8 +488,14 @@ mod tests {
             // Keys kept in tables (`("ring", "form.topology.ring")`): any literal that reads as
             // a key of one of the catalogues' namespaces.
             for literal in source.split('"').skip(1).step_by(2) {
-                let namespace = literal.split('.').next().unwrap_or_default();
-                if literal.contains('.') && is_key(literal) && namespaces.contains(namespace) {
+                let segments: Vec<&str> = literal.split('.').collect();
+                let file_name = matches!(segments.last(), Some(&("txt" | "rs" | "json" | "csv")));
+                if segments.len() > 1
+                    && !segments.contains(&"")
+                    && !file_name
+                    && is_key(literal)
+                    && namespaces.contains(segments[0])
+                {
                     found.push((path.display().to_string(), literal.to_string()));
                 }
             }
