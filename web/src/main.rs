@@ -81,6 +81,8 @@ const PRESET_GROUPS: [&str; 3] = ["Rumor mongering", "Live nodes", "Real systems
 
 #[component]
 fn Playground() -> Html {
+    // Renders again on a language switch (the scenario and results stay).
+    let _lang = use_lang();
     let initial = use_memo((), |_| share::read_location());
     let scenario = use_state(|| match &*initial {
         LinkedScenario::Valid(scenario) => scenario.clone(),
