@@ -22,6 +22,8 @@ mod share;
 mod sweep;
 mod system_view;
 mod timeline;
+mod tour;
+mod verdict;
 
 use gossip_core::{Direction, LossOfInterest, Trigger};
 use gossip_sim::network::{RoundFault, ScheduledRoundFault};
@@ -84,10 +86,17 @@ fn Playground() -> Html {
     // Renders again on a language switch (the scenario and results stay).
     let _lang = use_lang();
     let initial = use_memo((), |_| share::read_location());
+    // A tour link (`#learn=<id>`) opens its chapter, with its experiment unless the link also
+    // holds the reader's own scenario.
+    let chapter = use_state(tour::link::chapter_at_location);
     let scenario = use_state(|| match &*initial {
         LinkedScenario::Valid(scenario) => scenario.clone(),
-        _ => Scenario::default(),
+        _ => chapter_scenario(*chapter),
     });
+    // The side panel (the tour and the presets) is open until the reader closes it.
+    let side_open = use_state(|| true);
+    // Set by the tour's compare button: the next finished run is pinned beside the one before.
+    let pin_next = use_state(|| false);
     let notice = use_state(|| match &*initial {
         LinkedScenario::Broken(reason) => Some(reason.clone()),
         _ => None,
@@ -148,16 +157,20 @@ fn Playground() -> Html {
         // current experiment and says why.
         let scenario = scenario.clone();
         let notice = notice.clone();
+        let chapter = chapter.clone();
         use_effect_with((), move |_| {
-            let listener =
-                Closure::<dyn FnMut(web_sys::Event)>::new(move |_| match share::read_location() {
+            let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                let linked_chapter = tour::link::chapter_at_location();
+                chapter.set(linked_chapter);
+                match share::read_location() {
                     LinkedScenario::Valid(linked) => {
                         notice.set(None);
                         scenario.set(linked);
                     }
                     LinkedScenario::Broken(reason) => notice.set(Some(reason)),
-                    LinkedScenario::None => scenario.set(Scenario::default()),
-                });
+                    LinkedScenario::None => scenario.set(chapter_scenario(linked_chapter)),
+                }
+            });
             let window = web_sys::window().expect("a window");
             let _ = window
                 .add_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref());
@@ -169,13 +182,16 @@ fn Playground() -> Html {
             }
         });
     }
-    let on_run = {
+    // Runs a scenario in a chapter of the tour (or none), recording both in the address.
+    let run_in_chapter = {
         let scenario = scenario.clone();
         let notice = notice.clone();
         let generation = generation.clone();
         let output = output.clone();
-        Callback::from(move |next: Scenario| {
-            share::push_location(&next);
+        let chapter = chapter.clone();
+        Callback::from(move |(next, in_chapter): (Scenario, Option<usize>)| {
+            share::push_location(&next, in_chapter.map(tour::link::chapter_part));
+            chapter.set(in_chapter);
             notice.set(None);
             if next == *scenario {
                 // The same experiment again: forget its result so it runs anew.
@@ -184,6 +200,22 @@ fn Playground() -> Html {
             }
             scenario.set(next);
         })
+    };
+    // A run from the form, the presets or the graph stays in the chapter open.
+    let on_run = {
+        let run_in_chapter = run_in_chapter.clone();
+        let in_chapter = *chapter;
+        Callback::from(move |next: Scenario| run_in_chapter.emit((next, in_chapter)))
+    };
+    let open_chapter = {
+        let run_in_chapter = run_in_chapter.clone();
+        Callback::from(move |index: usize| {
+            run_in_chapter.emit((chapter_scenario(Some(index)), Some(index)))
+        })
+    };
+    let toggle_side = {
+        let side_open = side_open.clone();
+        Callback::from(move |_| side_open.set(!*side_open))
     };
     let next_seed = {
         let on_run = on_run.clone();
@@ -272,6 +304,42 @@ fn Playground() -> Html {
             pinned.set(runs);
         })
     };
+    // The tour's "Compare with ...": this run pinned, then the variant run, pinned beside it
+    // once done, without leaving the chapter.
+    let compare_with = {
+        let pinned = pinned.clone();
+        let pinnable = pinnable.clone();
+        let pin_next = pin_next.clone();
+        let on_run = on_run.clone();
+        Callback::from(move |variant: Scenario| {
+            if let Some(run) = pinnable.clone() {
+                let mut runs = (*pinned).clone();
+                if !runs.contains(&run) {
+                    runs.push(run);
+                }
+                pinned.set(runs);
+            }
+            pin_next.set(true);
+            on_run.emit(variant);
+        })
+    };
+    {
+        let pinned = pinned.clone();
+        let pin_next = pin_next.clone();
+        use_effect_with((pinnable.clone(), *pin_next), move |(pinnable, waiting)| {
+            if let (Some(run), true) = (pinnable, *waiting) {
+                let mut runs = (*pinned).clone();
+                if !runs.contains(run) {
+                    runs.push(run.clone());
+                }
+                pinned.set(runs);
+                pin_next.set(false);
+            }
+        });
+    }
+    let finished = result
+        .and_then(tour::summary_of)
+        .map(|(_, summary)| summary);
     let body = match result {
         // The playground never asks for summaries (sweeps run on their own workers).
         // Progress and cancellation come on their own; the playground never asks for
@@ -341,6 +409,9 @@ fn Playground() -> Html {
                         {tf("sim.summary", &[("scenario", &describe(scenario)), ("rounds", &summary.rounds), ("outcome", &outcome),
                             ("messages", &summary.messages), ("per_node", &format!("{:.2}", summary.traffic))])}
                     </p>
+                    { for verdict::rumor_words(scenario, &report.summary).into_iter().map(|words| html! {
+                        <p class="theory-words">{words}</p>
+                    }) }
                     <div class="viz">
                         <div class="graph-column">
                             if let Some(recording) = &*drawn {
@@ -371,41 +442,67 @@ fn Playground() -> Html {
     };
     html! {
         <>
-        <section class="panel" aria-labelledby="sim-title">
-            <h2 id="sim-title">{t("sim.title")}</h2>
-            if let Some(reason) = &*notice {
-                <p id="link-error" class="error" role="alert">
-                    {tf("sim.link_error", &[("reason", &error_text::link(reason))])}
-                </p>
+        <div id="lab" class={classes!("lab", (!*side_open).then_some("side-closed"))}>
+            if *side_open {
+                <aside id="side-panel" class="side" aria-label={t("tour.side.label")}>
+                    <button id="side-close" class="side-close" onclick={toggle_side.clone()}>{t("tour.side.close")}</button>
+                    <tour::TourPanel chapter={*chapter} scenario={(*scenario).clone()} finished={finished}
+                        on_open={open_chapter} on_run={on_run.clone()} on_compare={compare_with} />
+                    <section id="presets" class="preset-shelves" aria-labelledby="presets-title">
+                        <h2 id="presets-title">{t("tour.side.presets")}</h2>
+                        { for PRESET_GROUPS.iter().map(|group| html! {
+                            <div class="presets" role="group" aria-label={tf("sim.presets_group", &[("group", &preset_text::group(group))])}>
+                                <span class="preset-group">{preset_text::group(group)}</span>
+                                { for presets::presets().into_iter().filter(|preset| preset.group == *group).map(|preset| {
+                                    let on_run = on_run.clone();
+                                    let chosen = preset.scenario == *scenario;
+                                    let scenario = preset.scenario.clone();
+                                    html! {
+                                        <button class={classes!("preset", chosen.then_some("chosen"))} aria-pressed={chosen.to_string()}
+                                            onclick={Callback::from(move |_| on_run.emit(scenario.clone()))}>{preset_text::title(&preset)}</button>
+                                    }
+                                }) }
+                            </div>
+                        }) }
+                    </section>
+                </aside>
             }
-            { for PRESET_GROUPS.iter().map(|group| html! {
-                <div class="presets" role="group" aria-label={tf("sim.presets_group", &[("group", &preset_text::group(group))])}>
-                    <span class="preset-group">{preset_text::group(group)}</span>
-                    { for presets::presets().into_iter().filter(|preset| preset.group == *group).map(|preset| {
-                        let on_run = on_run.clone();
-                        let chosen = preset.scenario == *scenario;
-                        let scenario = preset.scenario.clone();
-                        html! {
-                            <button class={classes!("preset", chosen.then_some("chosen"))} aria-pressed={chosen.to_string()}
-                                onclick={Callback::from(move |_| on_run.emit(scenario.clone()))}>{preset_text::title(&preset)}</button>
-                        }
-                    }) }
+            <section class="panel stage" aria-labelledby="sim-title">
+                <div class="stage-head">
+                    <h2 id="sim-title">{t("sim.title")}</h2>
+                    <button id="side-toggle" aria-expanded={side_open.to_string()} aria-controls="side-panel"
+                        onclick={toggle_side}>{t("tour.side.toggle")}</button>
                 </div>
-            }) }
-            if let Some(preset) = presets::presets().into_iter().find(|preset| preset.scenario == *scenario) {
-                <p id="preset-explanation" class="explanation">{preset_text::explanation(&preset)}</p>
-            }
-            <Controls scenario={(*scenario).clone()} on_run={on_run} />
-            {body}
-            <div class="run-actions">
-                <button id="rerun" onclick={next_seed}>{t("sim.rerun")}</button>
-                <button id="pin" onclick={pin_run} disabled={pinnable.is_none()}>{t("sim.pin")}</button>
-            </div>
-        </section>
-        <Compare runs={(*pinned).clone()} on_unpin={unpin} />
+                if let Some(reason) = &*notice {
+                    <p id="link-error" class="error" role="alert">
+                        {tf("sim.link_error", &[("reason", &error_text::link(reason))])}
+                    </p>
+                }
+                if let Some(preset) = presets::presets().into_iter().find(|preset| preset.scenario == *scenario) {
+                    <p id="preset-explanation" class="explanation">{preset_text::explanation(&preset)}</p>
+                }
+                {body}
+                <div class="run-actions">
+                    <button id="rerun" onclick={next_seed}>{t("sim.rerun")}</button>
+                    <button id="pin" onclick={pin_run} disabled={pinnable.is_none()}>{t("sim.pin")}</button>
+                </div>
+                <Compare runs={(*pinned).clone()} on_unpin={unpin} />
+            </section>
+            <section class="panel knobs" aria-labelledby="knobs-title">
+                <h2 id="knobs-title">{t("tour.knobs_title")}</h2>
+                <Controls scenario={(*scenario).clone()} on_run={on_run} />
+            </section>
+        </div>
         <SweepPanel base={(*scenario).clone()} />
         </>
     }
+}
+
+/// The experiment of the tour's chapter `index`, or the playground's default outside the tour.
+fn chapter_scenario(index: Option<usize>) -> Scenario {
+    index
+        .and_then(|index| tour::chapters::CHAPTERS.get(index))
+        .map_or_else(Scenario::default, |chapter| chapter.scenario())
 }
 
 /// Messages per node in each round, and their running total (the traffic).
