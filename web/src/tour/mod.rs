@@ -121,17 +121,24 @@ pub fn TourPanel(props: &TourProps) -> Html {
         (chapter.answer)(&props.scenario, finished)
     });
     {
-        // A chapter whose experiment finished counts as run.
+        // A chapter whose experiment finished counts as run, and as answered once its answer
+        // shows (the reader may reveal it before the run is done). One effect, so that both
+        // marks land in the same copy of the progress.
         let progress = progress.clone();
-        let ran = chapter.filter(|_| finding.is_some()).map(|c| c.id);
-        use_effect_with(ran, move |ran| {
-            if let Some(id) = ran
-                && !progress.ran.contains(*id)
-            {
+        let done = chapter
+            .filter(|_| finding.is_some())
+            .map(|c| (c.id, *revealed));
+        use_effect_with(done, move |done| {
+            if let Some((id, revealed)) = *done {
                 let mut next = (*progress).clone();
                 next.ran.insert(id.to_string());
-                next.save();
-                progress.set(next);
+                if revealed {
+                    next.answered.insert(id.to_string());
+                }
+                if next != *progress {
+                    next.save();
+                    progress.set(next);
+                }
             }
         });
     }
@@ -213,18 +220,7 @@ pub fn TourPanel(props: &TourProps) -> Html {
     };
     let reveal = {
         let revealed = revealed.clone();
-        let progress = progress.clone();
-        let id = chapter.id;
-        let answerable = finding.is_some();
-        Callback::from(move |_| {
-            revealed.set(!*revealed);
-            if answerable && !progress.answered.contains(id) {
-                let mut next = (*progress).clone();
-                next.answered.insert(id.to_string());
-                next.save();
-                progress.set(next);
-            }
-        })
+        Callback::from(move |_| revealed.set(!*revealed))
     };
     let go = |to: Option<usize>| {
         let open = open.clone();
