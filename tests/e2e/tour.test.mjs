@@ -69,7 +69,7 @@ async function walkTheTour(locale) {
       .filter((label) => getComputedStyle(label).outlineStyle === 'solid').length);
     assert.ok(marked >= 1, `${id}: a knob is highlighted`);
     if (PICTURED.includes(id)) {
-      await page.locator('#tour-answer').scrollIntoViewIfNeeded();
+      await page.locator('#tour-answer').evaluate((answer) => answer.scrollIntoView({ block: 'center' }));
       await page.screenshot({ path: path.join(outputDir, `tour-${id}-${locale}-desktop.png`) });
     }
     if (id === 'residue') {

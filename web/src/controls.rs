@@ -369,50 +369,60 @@ pub fn Controls(props: &ControlsProps) -> Html {
     };
     html! {
         <form id="controls" class="controls" onsubmit={run}>
-            <label>{t("form.engine")}
-                <select id="engine" onchange={edit(|s, e| match choice(e).as_str() {
-                    "cluster" => { s.cluster_config_mut(); }
-                    "system" => { s.system_config_mut(); }
-                    _ => { s.rumor_config_mut(); }
-                })}>
-                    <option value="rumor" selected={engine == "rumor"}>{t("form.engine.rumor")}</option>
-                    <option value="cluster" selected={engine == "cluster"}>{t("form.engine.cluster")}</option>
-                    <option value="system" selected={engine == "system"}>{t("form.engine.system")}</option>
-                </select>
-            </label>
-            <label>{t("form.nodes")}
-                <input id="nodes" type="number" min="2" max="1000000" value={current.nodes.to_string()}
-                    oninput={edit_number(|s, e| if let Some(n) = number(e) {
-                        s.nodes = n;
-                        // A grid's width follows the population.
-                        if let TopologyKind::Grid { .. } = s.network.topology {
-                            s.network.topology = topology_named("grid", n);
-                        }
-                        true
-                    } else { false })} />
-            </label>
-            {knobs}
-            <label>{t("form.seed")}
-                <input id="seed" type="number" min="0" value={current.seed.to_string()}
-                    oninput={edit_number(|s, e| if let Some(seed) = number(e) { s.seed = seed; true } else { false })} />
-            </label>
-            if engine == "rumor" {
-            <label>{t("form.topology")}
-                <select id="topology" onchange={edit(|s, e| s.network.topology = topology_named(&choice(e), s.nodes))}>
-                    { for TOPOLOGIES.iter().map(|(value, label)| html! {
-                        <option value={*value} selected={topology_name(current.network.topology) == *value}>{t(label)}</option>
-                    }) }
-                </select>
-            </label>
-            }
-            <label>{t("form.loss_percent")}
-                <input id="loss-percent" type="number" min="0" max="100" step="1"
-                    value={format!("{}", (current.network.loss * 100.0).round())}
-                    oninput={edit_number(|s, e| match number::<f64>(e) {
-                        Some(percent) if (0.0..=100.0).contains(&percent) => { s.network.loss = percent / 100.0; true }
-                        _ => false,
-                    })} />
-            </label>
+            // Grouped by what they change: the protocol, the network it runs on, this run.
+            <fieldset class="knob-group">
+                <legend>{t("tour.group.protocol")}</legend>
+                <label>{t("form.engine")}
+                    <select id="engine" onchange={edit(|s, e| match choice(e).as_str() {
+                        "cluster" => { s.cluster_config_mut(); }
+                        "system" => { s.system_config_mut(); }
+                        _ => { s.rumor_config_mut(); }
+                    })}>
+                        <option value="rumor" selected={engine == "rumor"}>{t("form.engine.rumor")}</option>
+                        <option value="cluster" selected={engine == "cluster"}>{t("form.engine.cluster")}</option>
+                        <option value="system" selected={engine == "system"}>{t("form.engine.system")}</option>
+                    </select>
+                </label>
+                {knobs}
+            </fieldset>
+            <fieldset class="knob-group">
+                <legend>{t("tour.group.network")}</legend>
+                <label>{t("form.nodes")}
+                    <input id="nodes" type="number" min="2" max="1000000" value={current.nodes.to_string()}
+                        oninput={edit_number(|s, e| if let Some(n) = number(e) {
+                            s.nodes = n;
+                            // A grid's width follows the population.
+                            if let TopologyKind::Grid { .. } = s.network.topology {
+                                s.network.topology = topology_named("grid", n);
+                            }
+                            true
+                        } else { false })} />
+                </label>
+                if engine == "rumor" {
+                <label>{t("form.topology")}
+                    <select id="topology" onchange={edit(|s, e| s.network.topology = topology_named(&choice(e), s.nodes))}>
+                        { for TOPOLOGIES.iter().map(|(value, label)| html! {
+                            <option value={*value} selected={topology_name(current.network.topology) == *value}>{t(label)}</option>
+                        }) }
+                    </select>
+                </label>
+                }
+                <label>{t("form.loss_percent")}
+                    <input id="loss-percent" type="number" min="0" max="100" step="1"
+                        value={format!("{}", (current.network.loss * 100.0).round())}
+                        oninput={edit_number(|s, e| match number::<f64>(e) {
+                            Some(percent) if (0.0..=100.0).contains(&percent) => { s.network.loss = percent / 100.0; true }
+                            _ => false,
+                        })} />
+                </label>
+            </fieldset>
+            <fieldset class="knob-group">
+                <legend>{t("tour.group.run")}</legend>
+                <label>{t("form.seed")}
+                    <input id="seed" type="number" min="0" value={current.seed.to_string()}
+                        oninput={edit_number(|s, e| if let Some(seed) = number(e) { s.seed = seed; true } else { false })} />
+                </label>
+            </fieldset>
             <button id="run" type="submit" disabled={validation.is_err()}>{t("form.run")}</button>
             if let Err(problem) = validation {
                 <p class="error" role="alert">{problem}</p>
