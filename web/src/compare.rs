@@ -3,18 +3,23 @@
 //! verdicts over seconds, a system model's first line over seconds).
 
 use gossip_sim::metrics::Figure;
-use gossip_sim::scenario::Summary;
+use gossip_sim::presets::presets;
+use gossip_sim::scenario::{Scenario, Summary};
 use gossip_worker::SimOutput;
 use yew::prelude::*;
 
 use crate::chart::{LineChart, Series};
 use crate::i18n::{t, tf, use_lang};
+use crate::preset_text;
 use crate::system_view::{figure_label, format_figure, series_name};
 
 /// A run kept for comparison.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PinnedRun {
+    /// The run's name as it was pinned.
     pub label: String,
+    /// The experiment, so its name is said anew in the page's language.
+    pub scenario: Option<Scenario>,
     pub figures: Vec<Figure>,
     /// What the curve shows, with its x unit.
     pub curve_name: CurveName,
@@ -40,8 +45,30 @@ impl CurveName {
     }
 }
 
+impl PinnedRun {
+    /// The run's name in the page's language: its preset's title, else its scenario in words.
+    pub fn name(&self) -> String {
+        let Some(scenario) = &self.scenario else {
+            return self.label.clone();
+        };
+        presets()
+            .into_iter()
+            .find(|preset| preset.scenario == *scenario)
+            .map_or_else(
+                || crate::describe(scenario),
+                |preset| preset_text::title(&preset).to_string(),
+            )
+    }
+}
+
 /// The run to pin from a worker's answer (`None` for a failed run).
 pub fn pin(output: &SimOutput, label: String) -> Option<PinnedRun> {
+    let scenario = match output {
+        SimOutput::Done { scenario, .. }
+        | SimOutput::ClusterDone { scenario, .. }
+        | SimOutput::SystemDone { scenario, .. } => Some(scenario.clone()),
+        _ => None,
+    };
     let (summary, curve_name, curve) = match output {
         SimOutput::Done {
             scenario, report, ..
@@ -102,6 +129,7 @@ pub fn pin(output: &SimOutput, label: String) -> Option<PinnedRun> {
     };
     Some(PinnedRun {
         label,
+        scenario,
         figures: summary.figures(),
         curve_name,
         curve,
@@ -157,7 +185,7 @@ pub fn Compare(props: &CompareProps) -> Html {
                         let on_unpin = props.on_unpin.clone();
                         html! {
                             <th>
-                                {format!("{}. {}", index + 1, run.label)}
+                                {format!("{}. {}", index + 1, run.name())}
                                 <button class="unpin" aria-label={tf("compare.unpin", &[("index", &(index + 1))])}
                                     onclick={Callback::from(move |_| on_unpin.emit(index))}>{"×"}</button>
                             </th>
@@ -181,7 +209,7 @@ pub fn Compare(props: &CompareProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gossip_sim::scenario::Scenario;
+    use crate::i18n::{Lang, set_current};
     use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -201,5 +229,30 @@ mod tests {
         assert!((run.curve.last().unwrap().1 - informed).abs() < 1e-9);
         let names = figure_names(&[run.clone(), run]);
         assert_eq!(names.len(), report.summary.figures().len(), "no repeats");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_pinned_run_is_named_in_the_language_of_the_moment() {
+        let scenario = Scenario {
+            nodes: 40,
+            seed: 9,
+            ..Scenario::default()
+        };
+        let output =
+            gossip_worker::handle(gossip_worker::SimRequest::Run(scenario.clone())).unwrap();
+        let run = pin(&output, "pinned in English".into()).unwrap();
+        assert_eq!(run.name(), crate::describe(&scenario));
+        assert!(run.name().starts_with("40 nodes, push rumor mongering"), "{}", run.name());
+        set_current(Lang::ZhCn);
+        let chinese = run.name();
+        set_current(Lang::En);
+        assert!(chinese.starts_with("40 个节点，推（push）式谣言传播"), "{chinese}");
+        // A preset's run is named by its title.
+        let preset = presets().into_iter().find(|p| p.id == "push").unwrap();
+        let run = PinnedRun {
+            scenario: Some(preset.scenario.clone()),
+            ..run
+        };
+        assert_eq!(run.name(), preset.title);
     }
 }

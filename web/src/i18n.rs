@@ -6,9 +6,12 @@
 //! English texts are written to avoid them), and every byte of wasm is paid by each reader
 //! (the page must stay under 1 MB gzip). `fluent-bundle` parses its files in the browser and
 //! brings a parser, `intl-memoizer` and `unic-langid`; `rust-i18n` brings a proc macro and a
-//! global store. These files cost only their own text plus a small parser (measured in the
-//! README), and a native test checks that both languages hold the same keys with the same
-//! arguments and that every key the code asks for exists.
+//! global store. Measured with `trunk build --release` (wasm-release profile, no wasm-opt):
+//! the page's wasm went from 1,801,443 to 1,917,074 bytes (558,934 to 592,760 gzip -9) when
+//! every playground string moved here in both languages; about half of that gzip cost is the
+//! two catalogues' own text (50 KB, 17 KB gzip). fluent-bundle was not built for comparison.
+//! A native test checks that both languages hold the same keys with the same arguments and
+//! that every key the code asks for exists.
 //!
 //! File format (web/locales/*.txt): one message per line, `key = value`; lines starting with
 //! `#` and blank lines are skipped; `{name}` in a value is filled by [`tf`]; a key is made of
