@@ -10,8 +10,8 @@ use gossip_sim::topology::TopologyKind;
 use yew::prelude::*;
 
 use crate::chart::{LineChart, Series};
-use crate::i18n::{t, tf, use_lang, with_unit};
 use crate::graph::{GraphView, Palette};
+use crate::i18n::{t, tf, use_lang, with_unit};
 use crate::message_playback::MessagePlayback;
 use crate::timeline::{Timeline, TimelineAction, TimelineControls};
 

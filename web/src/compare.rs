@@ -115,7 +115,11 @@ pub fn pin(output: &SimOutput, label: String) -> Option<PinnedRun> {
                         .collect(),
                 )
             };
-            (Summary::Cluster(report.summary()), CurveName::Key(name), curve)
+            (
+                Summary::Cluster(report.summary()),
+                CurveName::Key(name),
+                curve,
+            )
         }
         SimOutput::SystemDone { report, .. } => {
             let first = report.series.first();
@@ -242,11 +246,18 @@ mod tests {
             gossip_worker::handle(gossip_worker::SimRequest::Run(scenario.clone())).unwrap();
         let run = pin(&output, "pinned in English".into()).unwrap();
         assert_eq!(run.name(), crate::describe(&scenario));
-        assert!(run.name().starts_with("40 nodes, push rumor mongering"), "{}", run.name());
+        assert!(
+            run.name().starts_with("40 nodes, push rumor mongering"),
+            "{}",
+            run.name()
+        );
         set_current(Lang::ZhCn);
         let chinese = run.name();
         set_current(Lang::En);
-        assert!(chinese.starts_with("40 个节点，推（push）式谣言传播"), "{chinese}");
+        assert!(
+            chinese.starts_with("40 个节点，推（push）式谣言传播"),
+            "{chinese}"
+        );
         // A preset's run is named by its title.
         let preset = presets().into_iter().find(|p| p.id == "push").unwrap();
         let run = PinnedRun {

@@ -1,13 +1,13 @@
 //! The scenario form: every knob of the current scenario, edited as a draft and applied by "Run".
 
+use crate::error_text;
+use crate::i18n::{t, tf, use_lang};
 use gossip_core::Comparison;
 use gossip_core::{AntiEntropySchedule, PeerChoice, RumorSchedule};
 use gossip_core::{Direction, LossOfInterest, Trigger};
 use gossip_sim::scenario::{Protocol, Scenario};
 use gossip_sim::systems::System;
 use gossip_sim::topology::TopologyKind;
-use crate::error_text;
-use crate::i18n::{t, tf, use_lang};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -117,15 +117,21 @@ pub fn Controls(props: &ControlsProps) -> Html {
         LossOfInterest::Coin(k) => ("coin", k),
         LossOfInterest::Never => ("never", 2),
     };
-    let validation = current.validate().map_err(|e| error_text::sim(&e)).and_then(|()| {
-        if current.nodes < 2 {
-            Err(t("form.error.nodes").to_string())
-        } else if current.rumor_config().is_none() && current.nodes > MAX_CLUSTER_NODES {
-            Err(tf("form.error.cluster_nodes", &[("max", &MAX_CLUSTER_NODES)]))
-        } else {
-            Ok(())
-        }
-    });
+    let validation = current
+        .validate()
+        .map_err(|e| error_text::sim(&e))
+        .and_then(|()| {
+            if current.nodes < 2 {
+                Err(t("form.error.nodes").to_string())
+            } else if current.rumor_config().is_none() && current.nodes > MAX_CLUSTER_NODES {
+                Err(tf(
+                    "form.error.cluster_nodes",
+                    &[("max", &MAX_CLUSTER_NODES)],
+                ))
+            } else {
+                Ok(())
+            }
+        });
     let run = {
         let draft = draft.clone();
         let on_run = props.on_run.clone();

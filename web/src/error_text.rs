@@ -42,11 +42,20 @@ pub fn sim(error: &SimError) -> String {
 
 /// "`field` must be ...", in the current language.
 fn field_reason(field: &str, why: &str) -> String {
-    tf("error.field", &[("field", &field), ("reason", &reason(why))])
+    tf(
+        "error.field",
+        &[("field", &field), ("reason", &reason(why))],
+    )
 }
 
 /// The English patterns of reason phrases, in the order they are tried.
-const REASONS: [&str; 12] = [
+const REASONS: [&str; 18] = [
+    "reason.sweep_multiply",
+    "reason.sweep_steps",
+    "reason.sweep_empty",
+    "reason.sweep_points",
+    "reason.sweep_runs",
+    "reason.varied_twice",
     "reason.at_least",
     "reason.at_least_got",
     "reason.positive",
@@ -84,7 +93,25 @@ mod tests {
         set_current(Lang::ZhCn);
         let chinese = sim(&error);
         set_current(Lang::En);
-        assert!(chinese.contains("fanout") && !chinese.contains("must"), "{chinese}");
+        assert!(
+            chinese.contains("fanout") && !chinese.contains("must"),
+            "{chinese}"
+        );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_refused_sweep_is_said_in_chinese_with_its_numbers() {
+        let refused = SimError::Refused(
+            "3 values times 5000 seeds make 15000 runs; a sweep takes at most 10000".into(),
+        );
+        set_current(Lang::ZhCn);
+        let chinese = sim(&refused);
+        set_current(Lang::En);
+        assert_eq!(
+            chinese,
+            "3 个取值乘以 5000 个种子共 15000 次运行；一次扫描最多 10000 次"
+        );
+        assert_eq!(sim(&refused), refused.to_string());
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -104,7 +131,12 @@ mod tests {
             set_current(Lang::En);
             let english = link(&error);
             assert_eq!(english, error.to_string());
-            assert!(chinese.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{chinese}");
+            assert!(
+                chinese
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{chinese}"
+            );
         }
     }
 }

@@ -107,9 +107,9 @@ fn parse(text: &'static str) -> impl Iterator<Item = Result<(&'static str, &'sta
 /// Whether `key` is a well-formed message key.
 fn is_key(key: &str) -> bool {
     !key.is_empty()
-        && key.chars().all(|c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
-        })
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
 }
 
 /// Every message of a language (a malformed line is skipped here; the tests refuse it).
@@ -257,9 +257,7 @@ fn placeholders(value: &str) -> Vec<&str> {
         .split('{')
         .skip(1)
         .filter_map(|part| part.split_once('}').map(|(name, _)| name))
-        .filter(|name| {
-            !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-        })
+        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
         .collect();
     names.sort_unstable();
     names.dedup();
@@ -428,7 +426,8 @@ mod tests {
         let mut keys = BTreeSet::new();
         for (file, text) in catalogues(lang) {
             for line in parse(text) {
-                let (key, value) = line.unwrap_or_else(|line| panic!("{file}:{line} is not `key = value`"));
+                let (key, value) =
+                    line.unwrap_or_else(|line| panic!("{file}:{line} is not `key = value`"));
                 assert!(!value.is_empty(), "{file}: {key} is empty");
                 assert!(keys.insert(key), "{file}: {key} is given twice");
             }
@@ -442,8 +441,14 @@ mod tests {
         let chinese = keys(Lang::ZhCn);
         let only_english: Vec<_> = english.difference(&chinese).collect();
         let only_chinese: Vec<_> = chinese.difference(&english).collect();
-        assert!(only_english.is_empty(), "missing in Chinese: {only_english:?}");
-        assert!(only_chinese.is_empty(), "missing in English: {only_chinese:?}");
+        assert!(
+            only_english.is_empty(),
+            "missing in Chinese: {only_english:?}"
+        );
+        assert!(
+            only_chinese.is_empty(),
+            "missing in English: {only_chinese:?}"
+        );
         for key in &english {
             assert_eq!(
                 placeholders(t_in(Lang::En, key)),
@@ -484,7 +489,10 @@ mod tests {
                         .and_then(|(_, rest)| rest.trim_start().strip_prefix('"')),
                     _ => None,
                 };
-                if let Some(key) = quoted.and_then(|rest| rest.split_once('"')).map(|(key, _)| key) {
+                if let Some(key) = quoted
+                    .and_then(|rest| rest.split_once('"'))
+                    .map(|(key, _)| key)
+                {
                     found.push((path.display().to_string(), key.to_string()));
                 }
             }
@@ -523,13 +531,19 @@ mod tests {
             .iter()
             .filter(|(_, key)| !english.contains(key.as_str()))
             .collect();
-        assert!(missing.is_empty(), "keys used but not in the catalogues: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "keys used but not in the catalogues: {missing:?}"
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]
     fn named_arguments_are_filled_in_either_language() {
         assert_eq!(
-            fill("{a} of {b}, {a} again, {c} kept, {{", &[("a", &1), ("b", &"two")]),
+            fill(
+                "{a} of {b}, {a} again, {c} kept, {{",
+                &[("a", &1), ("b", &"two")]
+            ),
             "1 of two, 1 again, {c} kept, {{"
         );
         assert_eq!(
@@ -555,8 +569,14 @@ mod tests {
             match_pattern("must be at least {min}", "must be at least 2"),
             Some(vec![("min", "2")])
         );
-        assert_eq!(match_pattern("must be at least {min}", "must be positive"), None);
-        assert_eq!(match_pattern("must be positive", "must be positive"), Some(vec![]));
+        assert_eq!(
+            match_pattern("must be at least {min}", "must be positive"),
+            None
+        );
+        assert_eq!(
+            match_pattern("must be positive", "must be positive"),
+            Some(vec![])
+        );
         assert_eq!(match_pattern("{a}{b}", "xy"), None);
     }
 

@@ -21,7 +21,7 @@ use gossip_relay_frame::Control;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::i18n::{join, t, tf, use_lang, with_unit};
+use crate::i18n::{from_english, join, t, tf, use_lang, with_unit};
 use crate::live_node::{Flow, LiveNode, RoomFlow, kept_out_text};
 use crate::relay_link::{self, RelayConnection, RelayEvent};
 
@@ -104,6 +104,24 @@ impl LiveSettings {
 fn node_config(settings: &LiveSettings) -> NodeConfig {
     NodeConfig::live(settings.options())
 }
+
+/// The English patterns of the event log's lines (gossip-core's events, the tab's own notes),
+/// said in the page's language when the log is shown.
+const LOG_PATTERNS: [&str; 13] = [
+    "event.joined",
+    "event.suspected",
+    "event.alive",
+    "event.failed",
+    "event.left",
+    "event.updated",
+    "event.mail_dropped",
+    "event.learned",
+    "event.receipt",
+    "live.log.joined",
+    "live.log.malformed",
+    "live.log.cannot_write",
+    "live.reconnecting",
+];
 
 /// The mechanisms running, in words.
 fn mechanisms_text(config: &NodeConfig) -> String {
@@ -446,7 +464,11 @@ pub fn LivePanel() -> Html {
             "done",
             tf(
                 "live.connected",
-                &[("id", &id), ("room", &peer.room), ("others", &live.others())],
+                &[
+                    ("id", &id),
+                    ("room", &peer.room),
+                    ("others", &live.others()),
+                ],
             ),
         ),
         (Link::Down(reason), _) => ("error", tf("live.down", &[("reason", reason)])),
@@ -566,7 +588,7 @@ pub fn LivePanel() -> Html {
             </div>
             <details>
                 <summary>{t("live.events")}</summary>
-                <ol id="live-log">{ for live.log().map(|line| html! { <li>{format!("{:>6.1} s  {}", line.at as f64 / 1000.0, line.text)}</li> }) }</ol>
+                <ol id="live-log">{ for live.log().map(|line| html! { <li>{format!("{:>6.1} s  {}", line.at as f64 / 1000.0, from_english(&LOG_PATTERNS, &line.text))}</li> }) }</ol>
             </details>
         </section>
     }
@@ -576,6 +598,29 @@ pub fn LivePanel() -> Html {
 mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_event_log_is_said_in_chinese() {
+        use crate::i18n::{Lang, set_current};
+        set_current(Lang::ZhCn);
+        let lines = [
+            from_english(&LOG_PATTERNS, "member 3 is alive (incarnation 2)"),
+            from_english(
+                &LOG_PATTERNS,
+                "peer 4 has colour version 1 (via Rumor), 120 ms after the write",
+            ),
+            from_english(&LOG_PATTERNS, "something gossip-core may add later"),
+        ];
+        set_current(Lang::En);
+        assert_eq!(
+            lines,
+            [
+                "成员 3 存活（版本号 2）",
+                "节点 4 持有 colour 的版本 1（经由 Rumor），写入后 120 毫秒",
+                "something gossip-core may add later"
+            ]
+        );
+    }
 
     #[wasm_bindgen_test(unsupported = test)]
     fn the_query_string_chooses_room_period_and_mechanisms() {

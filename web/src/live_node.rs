@@ -318,10 +318,7 @@ impl LiveNode {
             Err(error) => {
                 self.note(
                     now,
-                    tf(
-                        "live.log.malformed",
-                        &[("from", &from), ("error", &error)],
-                    ),
+                    tf("live.log.malformed", &[("from", &from), ("error", &error)]),
                 );
                 false
             }
@@ -764,7 +761,10 @@ mod tests {
         let welcome: Control =
             serde_json::from_str(r#"{"type":"welcome","id":3,"room":"lab","peers":[]}"#).unwrap();
         tab.control(0, welcome).unwrap();
-        assert_eq!(tab.refused(), Some(wrong_protocol_text(1, PROTOCOL_VERSION)));
+        assert_eq!(
+            tab.refused(),
+            Some(wrong_protocol_text(1, PROTOCOL_VERSION))
+        );
         assert!(tab.node().is_none() && tab.id().is_none());
         assert_eq!(tab.log().count(), 1);
     }

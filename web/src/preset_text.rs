@@ -8,7 +8,10 @@ use gossip_sim::presets::Preset;
 
 /// The catalogue key of a shelf: its English name, lowercased, spaces as dashes.
 fn group_key(group: &str) -> String {
-    format!("preset.group.{}", group.to_ascii_lowercase().replace(' ', "-"))
+    format!(
+        "preset.group.{}",
+        group.to_ascii_lowercase().replace(' ', "-")
+    )
 }
 
 /// A shelf's name (`group` as gossip-sim names it) in the current language.
@@ -39,7 +42,11 @@ mod tests {
             let title = format!("preset.{}.title", preset.id);
             let explanation = format!("preset.{}.explanation", preset.id);
             assert_eq!(t_in(Lang::En, &title), preset.title, "{title}");
-            assert_eq!(t_in(Lang::En, &explanation), preset.explanation, "{explanation}");
+            assert_eq!(
+                t_in(Lang::En, &explanation),
+                preset.explanation,
+                "{explanation}"
+            );
             assert_eq!(t_in(Lang::En, &group_key(preset.group)), preset.group);
             for key in [title, explanation, group_key(preset.group)] {
                 let chinese = t_in(Lang::ZhCn, &key);

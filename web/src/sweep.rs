@@ -520,7 +520,10 @@ fn results(job: &Job, metric: &UseStateHandle<Option<String>>) -> Html {
             "done",
         ),
         Status::Cancelled => (
-            tf("sweep.status.cancelled", &[("done", &done), ("total", &total)]),
+            tf(
+                "sweep.status.cancelled",
+                &[("done", &done), ("total", &total)],
+            ),
             "note",
         ),
         Status::Failed(reason) => (tf("sweep.status.failed", &[("reason", reason)]), "error"),

@@ -32,8 +32,10 @@ pub fn format_figure(name: &str, value: Option<f64>) -> String {
 /// A figure's name for people, in the page's language: `mean_fail_all_ms` as "mean fail all"
 /// (the catalogue's `figure.<name>`, else the name in words).
 pub fn figure_label(name: &str) -> String {
-    t_opt(&format!("figure.{name}"))
-        .map_or_else(|| name.trim_end_matches("_ms").replace('_', " "), String::from)
+    t_opt(&format!("figure.{name}")).map_or_else(
+        || name.trim_end_matches("_ms").replace('_', " "),
+        String::from,
+    )
 }
 
 /// The patterns of gossip-sim's series names.
