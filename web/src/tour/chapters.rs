@@ -341,7 +341,11 @@ fn answer_direct_mail(scenario: &Scenario, summary: &Summary) -> Option<Finding>
         mails * (1.0 - delivered_once).powi(attempts)
     };
     Some(Finding {
-        key: "tour.direct-mail.answer",
+        key: if cluster.node.anti_entropy.is_some() {
+            "tour.direct-mail.answer"
+        } else {
+            "tour.direct-mail.answer_alone"
+        },
         yours: Some(run.mail_dropped as f64),
         theory,
         args: vec![
