@@ -638,8 +638,11 @@ fn answer_lifeguard(scenario: &Scenario, summary: &Summary) -> Option<Finding> {
     let (Summary::Cluster(run), Protocol::Cluster(cluster)) = (summary, &scenario.protocol) else {
         return None;
     };
-    // Lifeguard's paper (Dadgar et al. 2018) measured 50 to 100 times fewer false positives
-    // about healthy members with Lifeguard than without.
+    // The question counts every live member declared dead (slow ones included): how often
+    // plain SWIM does it about healthy members varies much with the seed (0 to 31 over seeds 1
+    // to 5 for this preset), while Lifeguard at least halves the whole count (gossip-sim's
+    // tests). Lifeguard's paper (Dadgar et al. 2018) measured 50 to 100 times fewer false
+    // positives about healthy members: the theory figure is the plain run's healthy count / 50.
     let lifeguard = cluster.node.swim.lifeguard;
     let theory = run.healthy_false_positives as f64 / 50.0;
     Some(Finding {
@@ -648,11 +651,11 @@ fn answer_lifeguard(scenario: &Scenario, summary: &Summary) -> Option<Finding> {
         } else {
             "tour.lifeguard.answer"
         },
-        yours: Some(run.healthy_false_positives as f64),
+        yours: Some(run.false_positives as f64),
         theory,
         args: vec![
-            ("yours", run.healthy_false_positives.to_string()),
-            ("all", number(run.false_positives as f64, 0)),
+            ("yours", number(run.false_positives as f64, 0)),
+            ("healthy", number(run.healthy_false_positives as f64, 0)),
             ("theory", number(theory, 1)),
         ],
     })
