@@ -8,6 +8,7 @@
 //! says how many more there were, so a summary stays short however large the message.
 
 use core::fmt;
+use core::fmt::Write as _;
 
 use crate::anti_entropy::AntiEntropyMessage;
 use crate::direct_mail::MailMessage;
@@ -50,16 +51,37 @@ impl Message {
     /// assert_eq!(summary.to_string(), "ping 41, carrying: 9 suspect inc 2");
     /// ```
     pub fn summary(&self) -> MessageSummary {
-        let (kind, text) = match self {
-            Message::Swim(message) => swim(message),
-            Message::AntiEntropy(message) => anti_entropy(message),
-            Message::Rumor(message) => rumor(message),
-            Message::Mail(message) => mail(message),
-            Message::Learned(receipts) => ("receipt", receipts_text(receipts)),
-        };
+        let mut text = String::new();
+        let kind = self.write_summary(&mut text);
         MessageSummary { kind, text }
     }
+
+    /// Appends [`Message::summary`]'s text to `out` and returns its kind: the same words
+    /// without a new `String` per message, for recorders that keep many summaries in one buffer
+    /// (message traces).
+    ///
+    /// ```
+    /// use gossip_core::{Message, SwimMessage};
+    /// let ack = Message::Swim(SwimMessage::Ack { seq: 3, updates: Vec::new() });
+    /// let mut out = String::from("before; ");
+    /// assert_eq!(ack.write_summary(&mut out), "ack");
+    /// assert_eq!(out, "before; ack 3");
+    /// ```
+    pub fn write_summary(&self, out: &mut String) -> &'static str {
+        match self {
+            Message::Swim(message) => swim(message, out),
+            Message::AntiEntropy(message) => anti_entropy(message, out),
+            Message::Rumor(message) => rumor(message, out),
+            Message::Mail(message) => mail(message, out),
+            Message::Learned(receipts) => {
+                receipts_text(receipts, out);
+                "receipt"
+            }
+        }
+    }
 }
+
+// Writing to a `String` cannot fail: the `fmt::Result`s below are always Ok and are ignored.
 
 fn state_word(state: MemberState) -> &'static str {
     match state {
@@ -70,75 +92,85 @@ fn state_word(state: MemberState) -> &'static str {
     }
 }
 
-/// `items` as "a, b, c, 3 more", each written by `write`.
-fn listed<T>(items: &[T], write: impl Fn(&T) -> String) -> String {
-    let mut text = String::new();
+/// Appends `items` as "a, b, c, 3 more", each written by `write`.
+fn listed<T>(items: &[T], out: &mut String, write: impl Fn(&T, &mut String)) {
     for (index, item) in items.iter().take(MAX_LISTED).enumerate() {
         if index > 0 {
-            text.push_str(", ");
+            out.push_str(", ");
         }
-        text.push_str(&write(item));
+        write(item, out);
     }
     if items.len() > MAX_LISTED {
-        text.push_str(&format!(", {} more", items.len() - MAX_LISTED));
+        let _ = write!(out, ", {} more", items.len() - MAX_LISTED);
     }
-    text
 }
 
-fn updates_text(updates: &[MemberUpdate]) -> String {
+fn updates_text(updates: &[MemberUpdate], out: &mut String) {
     if updates.is_empty() {
-        return String::new();
+        return;
     }
-    let each = |update: &MemberUpdate| {
-        format!(
+    out.push_str(", carrying: ");
+    listed(updates, out, |update, out| {
+        let _ = write!(
+            out,
             "{} {} inc {}",
             update.id,
             state_word(update.state),
             update.incarnation
-        )
-    };
-    format!(", carrying: {}", listed(updates, each))
+        );
+    });
 }
 
-fn swim(message: &SwimMessage) -> (&'static str, String) {
+fn swim(message: &SwimMessage, out: &mut String) -> &'static str {
     match message {
         SwimMessage::Ping { seq, updates } => {
-            ("ping", format!("ping {seq}{}", updates_text(updates)))
+            let _ = write!(out, "ping {seq}");
+            updates_text(updates, out);
+            "ping"
         }
-        SwimMessage::Ack { seq, updates } => ("ack", format!("ack {seq}{}", updates_text(updates))),
+        SwimMessage::Ack { seq, updates } => {
+            let _ = write!(out, "ack {seq}");
+            updates_text(updates, out);
+            "ack"
+        }
         SwimMessage::PingReq {
             seq,
             target,
             updates,
-        } => (
-            "ping-req",
-            format!(
-                "ping-req {seq}: ping {target} for me{}",
-                updates_text(updates)
-            ),
-        ),
+        } => {
+            let _ = write!(out, "ping-req {seq}: ping {target} for me");
+            updates_text(updates, out);
+            "ping-req"
+        }
         SwimMessage::IndirectAck {
             seq,
             target,
             updates,
-        } => (
-            "indirect-ack",
-            format!(
-                "indirect ack {seq}: {target} answered{}",
-                updates_text(updates)
-            ),
-        ),
-        SwimMessage::Join { incarnation } => ("join", format!("join, inc {incarnation}")),
-        SwimMessage::Nack { seq } => ("nack", format!("nack {seq}: no answer yet")),
-        SwimMessage::Gossip { updates } => ("gossip", format!("gossip{}", updates_text(updates))),
-        SwimMessage::Sync { members } => (
-            "sync",
-            format!(
-                "sync {} members: {}",
-                members.len(),
-                listed(members, |m| format!("{} {}", m.id, state_word(m.state)))
-            ),
-        ),
+        } => {
+            let _ = write!(out, "indirect ack {seq}: {target} answered");
+            updates_text(updates, out);
+            "indirect-ack"
+        }
+        SwimMessage::Join { incarnation } => {
+            let _ = write!(out, "join, inc {incarnation}");
+            "join"
+        }
+        SwimMessage::Nack { seq } => {
+            let _ = write!(out, "nack {seq}: no answer yet");
+            "nack"
+        }
+        SwimMessage::Gossip { updates } => {
+            out.push_str("gossip");
+            updates_text(updates, out);
+            "gossip"
+        }
+        SwimMessage::Sync { members } => {
+            let _ = write!(out, "sync {} members: ", members.len());
+            listed(members, out, |m, out| {
+                let _ = write!(out, "{} {}", m.id, state_word(m.state));
+            });
+            "sync"
+        }
     }
 }
 
@@ -150,127 +182,148 @@ fn direction_word(direction: Direction) -> &'static str {
     }
 }
 
-fn entries_text(entries: &[VersionedEntry]) -> String {
+fn entries_text(entries: &[VersionedEntry], out: &mut String) {
     let bytes: usize = entries.iter().map(VersionedEntry::size_bytes).sum();
-    let keys = listed(entries, |entry| {
-        format!("{} v{}", entry.key, entry.stamp.version)
-    });
     let plural = if entries.len() == 1 { "key" } else { "keys" };
-    format!("{} {plural} {bytes} B: {keys}", entries.len())
+    let _ = write!(out, "{} {plural} {bytes} B: ", entries.len());
+    listed(entries, out, |entry, out| {
+        let _ = write!(out, "{} v{}", entry.key, entry.stamp.version);
+    });
 }
 
-fn anti_entropy(message: &AntiEntropyMessage) -> (&'static str, String) {
+fn anti_entropy(message: &AntiEntropyMessage, out: &mut String) -> &'static str {
     match message {
-        AntiEntropyMessage::SendDigest => ("send-digest", "send me your digest".into()),
-        AntiEntropyMessage::SendEverything => ("send-everything", "send me everything".into()),
+        AntiEntropyMessage::SendDigest => {
+            out.push_str("send me your digest");
+            "send-digest"
+        }
+        AntiEntropyMessage::SendEverything => {
+            out.push_str("send me everything");
+            "send-everything"
+        }
         AntiEntropyMessage::Digest {
             window,
             reply_with_digest,
         } => {
             let origins = window.versions.len();
             let plural = if origins == 1 { "origin" } else { "origins" };
-            let versions = listed(&window.versions, |(origin, version)| {
-                format!("{origin}: v{version}")
-            });
-            let reply = if *reply_with_digest {
-                ", send yours back"
-            } else {
-                ""
-            };
-            let versions = if versions.is_empty() {
-                String::new()
-            } else {
-                format!(" ({versions})")
-            };
-            (
-                "digest",
-                format!("digest {origins} {plural}{versions}{reply}"),
-            )
+            let _ = write!(out, "digest {origins} {plural}");
+            if !window.versions.is_empty() {
+                out.push_str(" (");
+                listed(&window.versions, out, |(origin, version), out| {
+                    let _ = write!(out, "{origin}: v{version}");
+                });
+                out.push(')');
+            }
+            if *reply_with_digest {
+                out.push_str(", send yours back");
+            }
+            "digest"
         }
         AntiEntropyMessage::Delta(delta) => {
-            ("delta", format!("delta {}", entries_text(&delta.entries)))
+            out.push_str("delta ");
+            entries_text(&delta.entries, out);
+            "delta"
         }
         AntiEntropyMessage::Checksum {
             checksum,
             direction,
-        } => (
-            "checksum",
-            format!("checksum {checksum:016x}, {}", direction_word(*direction)),
-        ),
-        AntiEntropyMessage::TreeNodes { nodes, direction } => (
-            "tree-nodes",
-            format!(
-                "{} tree nodes ({}), {}",
-                nodes.len(),
-                listed(nodes, |(index, _)| index.to_string()),
+        } => {
+            let _ = write!(
+                out,
+                "checksum {checksum:016x}, {}",
                 direction_word(*direction)
-            ),
-        ),
-        AntiEntropyMessage::SegmentRequest { segments } => (
-            "segment-request",
-            format!(
-                "send segments {}",
-                listed(segments, |segment| segment.to_string())
-            ),
-        ),
+            );
+            "checksum"
+        }
+        AntiEntropyMessage::TreeNodes { nodes, direction } => {
+            let _ = write!(out, "{} tree nodes (", nodes.len());
+            listed(nodes, out, |(index, _), out| {
+                let _ = write!(out, "{index}");
+            });
+            let _ = write!(out, "), {}", direction_word(*direction));
+            "tree-nodes"
+        }
+        AntiEntropyMessage::SegmentRequest { segments } => {
+            out.push_str("send segments ");
+            listed(segments, out, |segment, out| {
+                let _ = write!(out, "{segment}");
+            });
+            "segment-request"
+        }
     }
 }
 
-fn stamp_text(stamp: &Stamp) -> String {
-    format!("{}@{}", stamp.version, stamp.origin)
+fn stamp_text(stamp: &Stamp, out: &mut String) {
+    let _ = write!(out, "{}@{}", stamp.version, stamp.origin);
 }
 
-fn rumors_text(rumors: &[(Stamp, VersionedEntry)]) -> String {
+fn rumors_text(rumors: &[(Stamp, VersionedEntry)], out: &mut String) {
     let plural = if rumors.len() == 1 { "rumor" } else { "rumors" };
-    let keys = listed(rumors, |(_, entry)| {
-        format!("{} v{}", entry.key, entry.stamp.version)
+    let _ = write!(out, "{} {plural}: ", rumors.len());
+    listed(rumors, out, |(_, entry), out| {
+        let _ = write!(out, "{} v{}", entry.key, entry.stamp.version);
     });
-    format!("{} {plural}: {keys}", rumors.len())
 }
 
-fn rumor(message: &RumorMessage<Stamp, VersionedEntry>) -> (&'static str, String) {
+fn rumor(message: &RumorMessage<Stamp, VersionedEntry>, out: &mut String) -> &'static str {
     match message {
         RumorMessage::Push { rumors, pull } => {
-            let pull = if *pull { ", send yours back" } else { "" };
-            ("push", format!("push {}{pull}", rumors_text(rumors)))
+            out.push_str("push ");
+            rumors_text(rumors, out);
+            if *pull {
+                out.push_str(", send yours back");
+            }
+            "push"
         }
-        RumorMessage::PullRequest => ("pull-request", "send me your hot rumors".into()),
+        RumorMessage::PullRequest => {
+            out.push_str("send me your hot rumors");
+            "pull-request"
+        }
         RumorMessage::PullReply { rumors } => {
-            ("pull-reply", format!("pull reply {}", rumors_text(rumors)))
+            out.push_str("pull reply ");
+            rumors_text(rumors, out);
+            "pull-reply"
         }
-        RumorMessage::Feedback { known } => (
-            "feedback",
-            format!("already knew {}", listed(known, stamp_text)),
-        ),
+        RumorMessage::Feedback { known } => {
+            out.push_str("already knew ");
+            listed(known, out, stamp_text);
+            "feedback"
+        }
     }
 }
 
-fn mail(message: &MailMessage<VersionedEntry>) -> (&'static str, String) {
+fn mail(message: &MailMessage<VersionedEntry>, out: &mut String) -> &'static str {
     match message {
-        MailMessage::Mail { id, payload } => (
-            "mail",
-            format!(
+        MailMessage::Mail { id, payload } => {
+            let _ = write!(
+                out,
                 "mail {id}: {} v{} {} B",
                 payload.key,
                 payload.stamp.version,
                 payload.size_bytes()
-            ),
-        ),
-        MailMessage::Ack { id } => ("mail-ack", format!("ack of mail {id}")),
+            );
+            "mail"
+        }
+        MailMessage::Ack { id } => {
+            let _ = write!(out, "ack of mail {id}");
+            "mail-ack"
+        }
     }
 }
 
-fn receipts_text(receipts: &[(Stamp, Mechanism)]) -> String {
-    let each = |(stamp, mechanism): &(Stamp, Mechanism)| {
+fn receipts_text(receipts: &[(Stamp, Mechanism)], out: &mut String) {
+    out.push_str("learned ");
+    listed(receipts, out, |(stamp, mechanism), out| {
         let by = match mechanism {
             Mechanism::Local => "local",
             Mechanism::AntiEntropy => "anti-entropy",
             Mechanism::Rumor => "rumor",
             Mechanism::DirectMail => "mail",
         };
-        format!("{} by {by}", stamp_text(stamp))
-    };
-    format!("learned {}", listed(receipts, each))
+        stamp_text(stamp, out);
+        let _ = write!(out, " by {by}");
+    });
 }
 
 #[cfg(test)]

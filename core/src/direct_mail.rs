@@ -194,6 +194,14 @@ impl<P: Clone> DirectMail<P> {
         self.pending.len()
     }
 
+    /// The mails waiting for an ack, oldest first: recipient, payload, attempts so far and when
+    /// the next is due (for inspection).
+    pub(crate) fn pending(&self) -> impl Iterator<Item = (NodeId, &P, u8, Time)> + '_ {
+        self.pending
+            .iter()
+            .map(|mail| (mail.to, &mail.payload, mail.attempts, mail.due))
+    }
+
     /// Mails `payload` to every peer in `peers`; returns its id.
     pub fn send_to_all(
         &mut self,

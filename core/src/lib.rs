@@ -94,8 +94,8 @@ pub use membership::{
     ceil_ln, ceil_log10, log10_thousandths, supersedes,
 };
 pub use node::{
-    AntiEntropySchedule, LivePeerOptions, Node, NodeConfig, NodeEvent, PeerChoice, Receipts,
-    RumorSchedule,
+    AntiEntropySchedule, LivePeerOptions, MemberRow, Node, NodeConfig, NodeEvent, NodeInspection,
+    PeerChoice, QueuedMail, Receipts, RumorSchedule, StoredEntry,
 };
 pub use peer_selection::{
     DistanceBiased, HamiltonianCycle, PeerSelector, UniformList, UniformPopulation, pick_from,

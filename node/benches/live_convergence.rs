@@ -90,6 +90,8 @@ async fn start_cluster(port: u16, room: &str, config: NodeConfig) -> Cluster {
             secret: None,
             config,
             seed: 1 + index as u64,
+            record: None,
+            relay_records: false,
         };
         let out = Lines {
             peer: index,

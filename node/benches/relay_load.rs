@@ -11,7 +11,11 @@
 //!    The relay also times each frame itself, from reading it off the sender's socket to the
 //!    return of its write to the recipient's, and reports that in `/status` (over the whole
 //!    run): the figure without the kernel's delivery and the clients.
-//! 2. 1,000 idle peers join a room; the relay process's resident memory before and after gives
+//! 2. Recording's cost: the saturated rate again, in rooms whose first peer asked the relay to
+//!    record them (every frame's time, sender, recipient and size) and in rooms that are not
+//!    recorded, alternately, twice each (only for this build's relay, started with a recording
+//!    cap large enough that no recording stops during its run).
+//! 3. 1,000 idle peers join a room; the relay process's resident memory before and after gives
 //!    the bytes each connection costs.
 //!
 //! The relay runs as its own process (the release binary), so its memory is its own.
@@ -59,6 +63,27 @@ async fn relay_status(port: u16) -> serde_json::Value {
     serde_json::from_str(body).expect("status is JSON")
 }
 
+/// The frames a room's recording holds, and whether it stopped at its cap.
+async fn recording_size(port: u16, room: &str) -> (usize, bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("relay reachable");
+    stream
+        .write_all(format!("GET /recording?room={room} HTTP/1.0\r\nHost: relay\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let frames = body
+        .lines()
+        .filter(|line| line.contains("\"from\""))
+        .count();
+    (frames, body.contains("\"stopped\""))
+}
+
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -85,8 +110,9 @@ struct LoadFigures {
 
 /// 100 peers in a fresh room send to random others at `offered` frames a second in all (`None`:
 /// as fast as they can) for the warm-up and the measured time.
-async fn run_load(port: u16, room: &str, offered: Option<f64>) -> LoadFigures {
-    let url = format!("ws://127.0.0.1:{port}/ws?room={room}&protocol={PROTOCOL_VERSION}");
+async fn run_load(port: u16, room: &str, offered: Option<f64>, record: bool) -> LoadFigures {
+    let record = if record { "&record=true" } else { "" };
+    let url = format!("ws://127.0.0.1:{port}/ws?room={room}&protocol={PROTOCOL_VERSION}{record}");
     let mut sockets = Vec::new();
     let mut ids = Vec::new();
     for _ in 0..PEERS {
@@ -197,16 +223,18 @@ async fn main() {
         .local_addr()
         .unwrap()
         .port();
-    let binary =
-        std::env::var("RELAY_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_gossip-node").into());
+    let other_build = std::env::var("RELAY_BIN").ok();
+    let binary = other_build
+        .clone()
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_gossip-node").into());
+    let addr = format!("127.0.0.1:{port}");
+    let mut args = vec!["relay", "--addr", &addr, "--dist", "no-dist"];
+    if other_build.is_none() {
+        // About 55 bytes a frame: room for a saturated run of several million frames.
+        args.extend(["--recording-cap", "1G"]);
+    }
     let mut relay = Command::new(&binary)
-        .args([
-            "relay",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--dist",
-            "no-dist",
-        ])
+        .args(&args)
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -235,7 +263,7 @@ async fn main() {
     );
     println!("  offered frames/s | received frames/s |  p50 ms |  p99 ms |  max ms | samples");
     for (index, offered) in loads.iter().map(|&o| Some(o)).chain([None]).enumerate() {
-        let figures = run_load(port, &format!("load{index}"), offered).await;
+        let figures = run_load(port, &format!("load{index}"), offered, false).await;
         let sorted = &figures.latencies_us;
         println!(
             "  {:>16} | {:>17.0} | {:>7.2} | {:>7.2} | {:>7.2} | {}",
@@ -262,7 +290,35 @@ async fn main() {
         status["shed"], status["slow_peers_dropped"], status["rate_limited"]
     );
 
-    // 2. Memory per idle connection.
+    // 2. Recording's cost.
+    if other_build.is_none() {
+        println!("  saturated, the room recorded or not (alternately):");
+        println!("  recorded | received frames/s |  p50 ms |  p99 ms | recording");
+        for (index, record) in [false, true, false, true].into_iter().enumerate() {
+            let room = format!("recorded{index}");
+            let figures = run_load(port, &room, None, record).await;
+            let sorted = &figures.latencies_us;
+            let recording = if record {
+                let (frames, stopped) = recording_size(port, &room).await;
+                format!(
+                    "{frames} frames recorded{}",
+                    if stopped { ", stopped at its cap" } else { "" }
+                )
+            } else {
+                "-".to_string()
+            };
+            println!(
+                "  {:>8} | {:>17.0} | {:>7.2} | {:>7.2} | {recording}",
+                if record { "yes" } else { "no" },
+                figures.per_second,
+                percentile_ms(sorted, 0.50),
+                percentile_ms(sorted, 0.99),
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
+    // 3. Memory per idle connection.
     let before = resident_kib(pid);
     let url = format!("ws://127.0.0.1:{port}/ws?room=idle&protocol={PROTOCOL_VERSION}");
     let mut idle = Vec::new();

@@ -1,5 +1,5 @@
 //! gossip-node's library: the relay, the native peer (through the relay, or direct over UDP) and
-//! the headless simulator (`sim`, `sweep`, and `merge` of their shards), used by the binary and
+//! the headless simulator (`sim`, `sweep`, and `merge` of their shards) and `replay` of recordings, used by the binary and
 //! its tests.
 
 pub mod batch;
@@ -7,5 +7,6 @@ pub mod direct;
 pub mod merge;
 pub mod peer;
 pub mod relay;
+pub mod replay;
 pub mod sim;
 pub mod sweep;

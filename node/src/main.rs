@@ -3,6 +3,7 @@
 //! - `sim`: runs a scenario headless and prints its metrics.
 //! - `sweep`: varies knobs of a scenario over values and prints the statistics per value.
 //! - `merge`: combines the shard files of a `sim` or `sweep` split with `--shard I/N`.
+//! - `replay`: merges live peers' recordings into a scenario, runs it and compares.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use gossip_core::{LivePeerOptions, NodeConfig};
 
-use gossip_node::{batch, direct, merge, peer, relay, sim, sweep};
+use gossip_node::{batch, direct, merge, peer, relay, replay, sim, sweep};
 
 #[derive(Parser)]
 #[command(
@@ -34,6 +35,9 @@ enum Command {
         /// Folder of the built playground (Trunk's output).
         #[arg(long, default_value = "dist")]
         dist: PathBuf,
+        /// The size at which a room's recording (asked for by its first peer) stops.
+        #[arg(long, value_name = "SIZE", value_parser = batch::parse_bytes, default_value = "16M")]
+        recording_cap: u64,
     },
     /// Run a live gossip peer, in a room of a relay or (with --listen) straight to other peers
     /// over UDP; commands on standard input.
@@ -73,6 +77,17 @@ enum Command {
         /// Seed of the peer's generator (default: from the clock).
         #[arg(long)]
         seed: Option<u64>,
+        /// Record what the peer lives through (config, peers, every message, writes, events)
+        /// to this file, for `gossip-node replay`.
+        #[arg(long, value_name = "FILE", conflicts_with = "listen")]
+        record: Option<PathBuf>,
+        /// The size at which the recording stops (like 64M).
+        #[arg(long, value_name = "SIZE", value_parser = batch::parse_bytes, default_value = "64M")]
+        record_cap: u64,
+        /// Ask the relay to record the room's frames (time, from, to, size; never payloads),
+        /// downloadable from /recording?room=NAME; heeded when this peer opens the room.
+        #[arg(long, conflicts_with = "listen")]
+        relay_records: bool,
     },
     /// Run a scenario, once or many times with consecutive seeds, and report its metrics.
     Sim {
@@ -127,6 +142,37 @@ enum Command {
         #[arg(long, value_name = "SIZE", value_parser = batch::parse_bytes)]
         memory_limit: Option<u64>,
     },
+    /// Merge live peers' recordings (`peer --record`) into a cluster scenario, run it and print
+    /// every figure recorded vs simulated: spread of each write, detection of each crash,
+    /// messages and bytes per peer per second.
+    Replay {
+        /// The recordings, one per peer of the cluster.
+        #[arg(required = true)]
+        recordings: Vec<PathBuf>,
+        /// Runs of the scenario, seeds seed, seed+1, ...
+        #[arg(long, default_value_t = 20)]
+        runs: u32,
+        /// Seed of the first run.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// What if: PATH=VALUE, a setting of the scenario changed before it runs (repeatable):
+        /// swim.protocol_period=500, swim.lifeguard=true, network.loss=0.2, duration=90000.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        settings: Vec<String>,
+        /// Run this scenario (a file or share link, edited from --write-scenario's) instead of
+        /// the merged one.
+        #[arg(long)]
+        scenario: Option<String>,
+        /// Write the merged scenario (after --set) to this file.
+        #[arg(long, value_name = "FILE")]
+        write_scenario: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: replay::ReplayFormat,
+        /// Write the output to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Combine the shard files of one `sim` or `sweep` into the output it gives unsharded.
     Merge {
         /// The shard files, every shard once, in any order.
@@ -147,7 +193,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match Cli::parse().command {
-        Command::Relay { addr, dist } => run_relay(addr, dist),
+        Command::Relay {
+            addr,
+            dist,
+            recording_cap,
+        } => run_relay(addr, dist, recording_cap),
         Command::Peer {
             relay,
             room,
@@ -160,6 +210,9 @@ fn main() -> ExitCode {
             rumor_ms,
             lifeguard,
             seed,
+            record,
+            record_cap,
+            relay_records,
         } => {
             // Native peers send receipts to the writer only (the default).
             let config = NodeConfig::live(LivePeerOptions {
@@ -182,6 +235,11 @@ fn main() -> ExitCode {
                     secret,
                     config,
                     seed,
+                    record: record.map(|path| peer::RecordOptions {
+                        path,
+                        cap_bytes: record_cap,
+                    }),
+                    relay_records,
                 }),
             })
         }
@@ -226,6 +284,27 @@ fn main() -> ExitCode {
             },
         ),
         Command::Merge { shards, out } => merge::command(&shards, out.as_deref()),
+        Command::Replay {
+            recordings,
+            runs,
+            seed,
+            settings,
+            scenario,
+            write_scenario,
+            format,
+            out,
+        } => replay::command(
+            &recordings,
+            &replay::ReplayOptions {
+                seed,
+                runs,
+                settings,
+                scenario,
+                write_scenario,
+                format,
+                out,
+            },
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -253,12 +332,13 @@ fn run_peer(transport: Transport) -> anyhow::Result<()> {
     })
 }
 
-fn run_relay(addr: SocketAddr, dist: PathBuf) -> anyhow::Result<()> {
+fn run_relay(addr: SocketAddr, dist: PathBuf, recording_cap: u64) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = relay::bind(addr).await?;
         let config = relay::RelayConfig {
             dist,
+            recording_cap: usize::try_from(recording_cap).unwrap_or(usize::MAX),
             ..relay::RelayConfig::default()
         };
         println!(

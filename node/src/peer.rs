@@ -15,16 +15,27 @@
 //! other versions that the relay kept out of the room are named once each. The WebSocket has
 //! TCP_NODELAY set, so a small frame leaves at once rather than after the previous one's
 //! acknowledgement.
+//!
+//! With `--record FILE` the peer writes what it lives through to FILE, in the format of
+//! [`gossip_sim::recording`]: its configuration, the relay's welcome and the peers it met, every
+//! message sent and received (time, peer, kind, size, summary; an ack of its own ping carries the
+//! round trip), its writes and events. The file stops at its size cap, saying so, and is flushed
+//! after every turn of the loop, so a killed peer leaves all but its last turn.
 
-use std::collections::BTreeSet;
-use std::io::Write;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures::{SinkExt, StreamExt};
-use gossip_core::{Node, NodeConfig};
+use gossip_core::wire::{self, Message as WireMessage};
+use gossip_core::{Node, NodeConfig, NodeEvent, SwimMessage};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 use gossip_relay_frame::{self as relay_frame, Control, PROTOCOL_VERSION};
+use gossip_sim::recording::{
+    RECORDING_FORMAT, RECORDING_VERSION, RecordBody, RecordingWriter, Start,
+};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, Lines};
 use tokio_tungstenite::connect_async_with_config;
 use tokio_tungstenite::tungstenite::Message;
@@ -45,6 +56,65 @@ pub struct PeerOptions {
     pub config: NodeConfig,
     /// Seed of the peer's generator ([`fresh_seed`] when the command line gives none).
     pub seed: u64,
+    /// Where to record what the peer lives through, if anywhere.
+    pub record: Option<RecordOptions>,
+    /// Ask the relay to record the room's frames (heeded if this peer opens the room).
+    pub relay_records: bool,
+}
+
+/// Where and how much a peer records.
+#[derive(Clone, Debug)]
+pub struct RecordOptions {
+    /// The file written (replaced if it exists).
+    pub path: PathBuf,
+    /// The size at which the recording stops.
+    pub cap_bytes: u64,
+}
+
+/// Pings awaiting their ack beyond this many are forgotten (their round trip is not measured).
+const MAX_PENDING_PINGS: usize = 1_024;
+
+/// A peer's recording: the file, and the pings sent whose ack will give a round trip.
+pub(crate) struct Recorder {
+    writer: RecordingWriter<BufWriter<std::fs::File>>,
+    path: PathBuf,
+    /// (peer, ping sequence number) -> when sent, microseconds.
+    pings: BTreeMap<(NodeId, u32), u64>,
+    dirty: bool,
+}
+
+impl Recorder {
+    /// Creates the file and writes the start line; `started_unix_us` is the wall clock at the
+    /// peer's time 0.
+    pub(crate) fn create(
+        options: &RecordOptions,
+        started_unix_us: u64,
+        transport: &str,
+        room: Option<&str>,
+        seed: u64,
+        config: NodeConfig,
+    ) -> anyhow::Result<Recorder> {
+        let file = std::fs::File::create(&options.path)
+            .with_context(|| format!("cannot create the recording {}", options.path.display()))?;
+        let start = Start {
+            format: RECORDING_FORMAT.into(),
+            version: RECORDING_VERSION,
+            unix_us: started_unix_us,
+            recorder: format!("gossip-node peer {}", env!("CARGO_PKG_VERSION")),
+            transport: transport.into(),
+            room: room.map(str::to_string),
+            protocol: PROTOCOL_VERSION,
+            seed,
+            config,
+            cap_bytes: options.cap_bytes,
+        };
+        Ok(Recorder {
+            writer: RecordingWriter::new(BufWriter::new(file), start)?,
+            path: options.path.clone(),
+            pings: BTreeMap::new(),
+            dirty: true,
+        })
+    }
 }
 
 /// A seed from the clock and the process id, for peers not given one.
@@ -64,6 +134,10 @@ const LEAVE_GRACE: Duration = Duration::from_secs(3);
 /// standard input and prints what happens.
 pub(crate) struct Shell<R, W> {
     started: Instant,
+    /// The wall clock at `started`, microseconds since the Unix epoch.
+    started_unix_us: u64,
+    /// The recording, if one was asked for.
+    recorder: Option<Recorder>,
     pub(crate) rng: SimRng,
     /// None until the transport can name this peer (the relay's welcome).
     pub(crate) node: Option<Node>,
@@ -80,8 +154,13 @@ pub(crate) struct Shell<R, W> {
 
 impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
     pub(crate) fn new(seed: u64, input: R, out: W) -> Self {
+        let started_unix_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as u64);
         Shell {
             started: Instant::now(),
+            started_unix_us,
+            recorder: None,
             rng: seeded_rng(seed),
             node: None,
             out,
@@ -95,6 +174,103 @@ impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
     /// Milliseconds since the peer started: the node's clock.
     pub(crate) fn now(&self) -> Time {
         self.started.elapsed().as_millis() as Time
+    }
+
+    /// Starts recording to `options.path`.
+    pub(crate) fn start_recording(
+        &mut self,
+        options: &RecordOptions,
+        transport: &str,
+        room: Option<&str>,
+        seed: u64,
+        config: NodeConfig,
+    ) -> anyhow::Result<()> {
+        self.recorder = Some(Recorder::create(
+            options,
+            self.started_unix_us,
+            transport,
+            room,
+            seed,
+            config,
+        )?);
+        Ok(())
+    }
+
+    /// Records `body` now, if recording; says so once if the recording stops.
+    pub(crate) fn record(&mut self, body: RecordBody) {
+        let t_us = self.started.elapsed().as_micros() as u64;
+        let Some(recorder) = self.recorder.as_mut() else {
+            return;
+        };
+        recorder.dirty = true;
+        if let Some(stopped) = recorder.writer.record(t_us, body) {
+            let line = format!("{stopped} ({})", recorder.path.display());
+            self.say(&line);
+        }
+    }
+
+    /// Writes out what was recorded since the last call.
+    pub(crate) fn flush_recording(&mut self) {
+        if let Some(recorder) = self.recorder.as_mut().filter(|r| r.dirty) {
+            recorder.dirty = false;
+            let _ = recorder.writer.flush();
+        }
+    }
+
+    /// Ends the recording (an end line, then the file flushed).
+    pub(crate) fn finish_recording(&mut self) {
+        let t_us = self.started.elapsed().as_micros() as u64;
+        if let Some(recorder) = self.recorder.take()
+            && let Err(error) = recorder.writer.finish(t_us)
+        {
+            let line = format!(
+                "cannot finish the recording {}: {error}",
+                recorder.path.display()
+            );
+            self.say(&line);
+        }
+    }
+
+    /// Decodes and handles a message from `from`, recording it; the error of one that does not
+    /// decode (it is dropped).
+    pub(crate) fn receive(&mut self, from: NodeId, bytes: &[u8]) -> Result<(), wire::WireError> {
+        let now = self.now();
+        let Some(node) = self.node.as_mut() else {
+            return Ok(());
+        };
+        let message = match wire::decode_message(bytes, node.config().max_message_bytes) {
+            Ok(message) => message,
+            Err(error) => {
+                self.record(RecordBody::Undecodable {
+                    from,
+                    bytes: bytes.len() as u32,
+                    error: error.to_string(),
+                });
+                return Err(error);
+            }
+        };
+        if let Some(recorder) = self.recorder.as_mut() {
+            let t_us = self.started.elapsed().as_micros() as u64;
+            let rtt_us = match &message {
+                WireMessage::Swim(SwimMessage::Ack { seq, .. }) => recorder
+                    .pings
+                    .remove(&(from, *seq))
+                    .map(|sent| t_us.saturating_sub(sent)),
+                _ => None,
+            };
+            let summary = message.summary();
+            self.record(RecordBody::Received {
+                from,
+                msg: summary.kind.into(),
+                bytes: bytes.len() as u32,
+                summary: summary.text,
+                rtt_us,
+            });
+        }
+        if let Some(node) = self.node.as_mut() {
+            node.handle(now, from, message, &mut self.rng);
+        }
+        Ok(())
     }
 
     pub(crate) fn say(&mut self, line: &str) {
@@ -135,20 +311,47 @@ impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
         }
     }
 
-    /// Prints what the node reports and returns what it wants sent, encoded.
+    /// Prints (and records) what the node reports and returns what it wants sent, encoded.
     pub(crate) fn outgoing(&mut self) -> Vec<(NodeId, Vec<u8>)> {
         let mut transmits = Vec::new();
         let mut events = Vec::new();
+        let mut sent = Vec::new();
+        let recording = self.recorder.is_some();
         if let Some(node) = self.node.as_mut() {
-            while let Some(transmit) = node.poll_transmit_bytes() {
-                transmits.push(transmit);
+            while let Some((to, message)) = node.poll_transmit() {
+                let bytes = wire::encode_message(&message);
+                if recording {
+                    sent.push((to, message, bytes.len()));
+                }
+                transmits.push((to, bytes));
             }
             while let Some(event) = node.poll_event() {
                 events.push(event);
             }
         }
-        for event in &events {
+        for (to, message, size) in sent {
+            if let (Some(recorder), WireMessage::Swim(SwimMessage::Ping { seq, .. })) =
+                (self.recorder.as_mut(), &message)
+            {
+                if recorder.pings.len() >= MAX_PENDING_PINGS {
+                    recorder.pings.pop_first();
+                }
+                let t_us = self.started.elapsed().as_micros() as u64;
+                recorder.pings.insert((to, *seq), t_us);
+            }
+            let summary = message.summary();
+            self.record(RecordBody::Sent {
+                to,
+                msg: summary.kind.into(),
+                bytes: size as u32,
+                summary: summary.text,
+            });
+        }
+        for event in events {
             self.say(&event.to_string());
+            if self.recorder.is_some() {
+                self.record(event_record(event));
+            }
         }
         transmits
     }
@@ -174,6 +377,7 @@ impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
                 if let Some(node) = node {
                     node.leave(now);
                 }
+                self.record(RecordBody::Leave);
                 self.leaving_since.get_or_insert_with(Instant::now);
                 self.input = None;
                 return;
@@ -187,7 +391,16 @@ impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
                 match (words.next(), words.collect::<Vec<_>>().join(" ")) {
                     (Some(key), value) if !value.is_empty() => {
                         match node.put(now, key, value.as_bytes()) {
-                            Ok(stamp) => format!("put {key} = {value} (version {})", stamp.version),
+                            Ok(stamp) => {
+                                let reply =
+                                    format!("put {key} = {value} (version {})", stamp.version);
+                                self.record(RecordBody::Put {
+                                    key: key.to_string(),
+                                    value,
+                                    version: stamp.version,
+                                });
+                                reply
+                            }
                             Err(error) => format!("cannot put {key}: {error}"),
                         }
                     }
@@ -224,6 +437,24 @@ impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
     }
 }
 
+/// The record of a node event: member events and arrivals as data, the rest as printed.
+fn event_record(event: NodeEvent) -> RecordBody {
+    match event {
+        NodeEvent::Member(event) => RecordBody::Member { event },
+        NodeEvent::Updated {
+            key, stamp, via, ..
+        } => RecordBody::Updated {
+            key,
+            origin: stamp.origin,
+            version: stamp.version,
+            via,
+        },
+        other => RecordBody::Note {
+            text: other.to_string(),
+        },
+    }
+}
+
 /// `text` percent-encoded for a URL query: unreserved characters stay, every other byte is
 /// `%XX`.
 fn query_component(text: &str) -> String {
@@ -247,6 +478,29 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
     options.config.validate()?;
     gossip_node_room_check(&options.room)?;
     let mut peer = Shell::new(options.seed, input, out);
+    if let Some(record) = &options.record {
+        peer.start_recording(
+            record,
+            &options.relay,
+            Some(&options.room),
+            options.seed,
+            options.config,
+        )?;
+    }
+    let result = run_shell(&mut options, &mut peer).await;
+    if let Err(error) = &result {
+        peer.record(RecordBody::Note {
+            text: format!("stopped: {error}"),
+        });
+    }
+    peer.finish_recording();
+    result
+}
+
+async fn run_shell<R: AsyncBufRead + Unpin, W: Write>(
+    options: &mut PeerOptions,
+    peer: &mut Shell<R, W>,
+) -> anyhow::Result<()> {
     let mut backoff = Duration::from_millis(250);
     // Peers of other versions the relay kept out, each said once.
     let mut kept_out = BTreeSet::new();
@@ -257,8 +511,13 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
             .as_deref()
             .map(|secret| format!("&secret={}", query_component(secret)))
             .unwrap_or_default();
+        let record_query = if options.relay_records {
+            "&record=true"
+        } else {
+            ""
+        };
         let url = format!(
-            "{}/ws?room={}&protocol={PROTOCOL_VERSION}{id_query}{secret_query}",
+            "{}/ws?room={}&protocol={PROTOCOL_VERSION}{id_query}{secret_query}{record_query}",
             options.relay.trim_end_matches('/'),
             options.room
         );
@@ -308,6 +567,7 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
                             };
                             node.bootstrap(now, peers.iter().copied(), &mut peer.rng);
                             peer.node = Some(node);
+                            peer.record(RecordBody::Welcome { id, peers: peers.clone() });
                             peer.say(&format!("joined room {room} as peer {id} ({} others)", peers.len()));
                         }
                         Ok(Control::Joined { id }) => {
@@ -317,23 +577,27 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
                             if let Some(node) = peer.node.as_mut() {
                                 node.bootstrap(now, [id], &mut peer.rng);
                             }
+                            peer.record(RecordBody::PeerConnected { id });
                             peer.say(&format!("peer {id} connected to the relay"));
                         }
-                        Ok(Control::Left { id }) => peer.say(&format!("peer {id} disconnected from the relay")),
+                        Ok(Control::Left { id }) => {
+                            peer.record(RecordBody::PeerDisconnected { id });
+                            peer.say(&format!("peer {id} disconnected from the relay"));
+                        }
                         // Native peers do not ask for the room's traffic; nothing to draw here.
                         Ok(Control::Traffic { .. }) => {}
                         Err(error) => peer.say(&format!("ignored an unknown control frame: {error}")),
                     },
                     Some(Ok(Message::Binary(frame))) => {
-                        let now = peer.now();
-                        if let (Ok((from, payload)), Some(node)) = (relay_frame::split(&frame, usize::MAX), peer.node.as_mut())
-                            && let Err(error) = node.handle_bytes(now, from, payload, &mut peer.rng)
+                        if let Ok((from, payload)) = relay_frame::split(&frame, usize::MAX)
+                            && let Err(error) = peer.receive(from, payload)
                         {
                             peer.say(&format!("dropped a malformed message from {from}: {error}"));
                         }
                     }
                     Some(Ok(_)) => {}
                     Some(Err(_)) | None => {
+                        peer.record(RecordBody::RelayLost);
                         peer.say("connection to the relay lost; reconnecting");
                         break;
                     }
@@ -353,6 +617,7 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
                     break;
                 }
             }
+            peer.flush_recording();
             if peer.finished() {
                 let _ = sink.close().await;
                 return Ok(());

@@ -15,6 +15,13 @@
 //! ([`relay_frame::PROTOCOL_VERSION`]), tells a peer of another version why it is turned away and
 //! the room's peers that it was kept out (see gossip-relay-frame's "Versions").
 //!
+//! A room's first peer may ask (`record=true`) for the room to be recorded: every frame's time,
+//! sender, recipient and size (never its payload), and peers joining and leaving, as JSON Lines
+//! under a version line ([`RELAY_RECORDING_FORMAT`], [`RELAY_RECORDING_VERSION`]), at most
+//! [`RELAY_RECORDING_CAP`] bytes (then a line says it stopped). `/recording?room=NAME` (with
+//! `&secret=` for a room that has one) downloads it, also after the room has emptied; the last
+//! [`KEPT_RECORDINGS`] are kept.
+//!
 //! Every accepted socket has TCP_NODELAY set: gossip frames are small, and without it the
 //! kernel holds a small write back until the previous one is acknowledged (Nagle), which with
 //! the peer's delayed acknowledgements added milliseconds to every frame.
@@ -65,6 +72,8 @@ pub struct RelayConfig {
     /// Frames a peer may lose in a row to a full queue before the relay disconnects it: a peer
     /// that cannot keep up is dropped rather than fed a trickle of stale frames.
     pub slow_peer_shed_limit: u32,
+    /// The size at which a room's recording stops.
+    pub recording_cap: usize,
 }
 
 impl Default for RelayConfig {
@@ -77,6 +86,7 @@ impl Default for RelayConfig {
             burst: 10_000.0,
             max_bad_frames: 100,
             slow_peer_shed_limit: 1_024,
+            recording_cap: RELAY_RECORDING_CAP,
         }
     }
 }
@@ -92,6 +102,97 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     })
 }
 
+/// The `format` of a relay recording's first line.
+pub const RELAY_RECORDING_FORMAT: &str = "gossiplab-relay-recording";
+
+/// The relay recording version; raised on any change an older reader could not read.
+pub const RELAY_RECORDING_VERSION: u32 = 1;
+
+/// The size a room's recording stops at unless configured otherwise: about 300,000 frames.
+pub const RELAY_RECORDING_CAP: usize = 16 << 20;
+
+/// Recordings kept for download, the latest ones.
+pub const KEPT_RECORDINGS: usize = 16;
+
+/// A room's recording: frame metadata as JSON Lines, in memory until downloaded.
+struct RoomRecording {
+    started: Instant,
+    text: Vec<u8>,
+    cap: usize,
+    stopped: bool,
+    /// The room's secret when it was recorded: the download asks for it.
+    secret: Option<String>,
+    /// Order of creation, to drop the oldest.
+    serial: u64,
+}
+
+impl RoomRecording {
+    fn new(room: &str, secret: Option<String>, serial: u64, cap: usize) -> Self {
+        let unix_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as u64);
+        let header = serde_json::json!({
+            "format": RELAY_RECORDING_FORMAT,
+            "version": RELAY_RECORDING_VERSION,
+            "room": room,
+            "unix_us": unix_us,
+            "cap_bytes": cap,
+        });
+        RoomRecording {
+            started: Instant::now(),
+            text: format!("{header}\n").into_bytes(),
+            cap,
+            stopped: false,
+            secret,
+            serial,
+        }
+    }
+
+    /// Appends a line made by `line` (given the time in µs), unless stopped; the line that
+    /// would pass the cap is replaced by one saying the recording stopped.
+    fn push(&mut self, line: impl FnOnce(u64, &mut Vec<u8>)) {
+        use std::io::Write as _;
+        if self.stopped {
+            return;
+        }
+        let t_us = self.started.elapsed().as_micros() as u64;
+        let mark = self.text.len();
+        line(t_us, &mut self.text);
+        if self.text.len() + 160 > self.cap {
+            self.text.truncate(mark);
+            let _ = writeln!(
+                self.text,
+                "{{\"t_us\":{t_us},\"kind\":\"stopped\",\"reason\":\"the recording reached its \
+                 size cap of {} bytes and stopped\"}}",
+                self.cap
+            );
+            self.stopped = true;
+        }
+    }
+
+    fn frame(&mut self, from: NodeId, to: NodeId, bytes: usize) {
+        use std::io::Write as _;
+        self.push(|t_us, text| {
+            let _ = writeln!(
+                text,
+                "{{\"t_us\":{t_us},\"from\":{from},\"to\":{to},\"bytes\":{bytes}}}"
+            );
+        });
+    }
+
+    fn peer(&mut self, kind: &str, id: NodeId) {
+        use std::io::Write as _;
+        self.push(|t_us, text| {
+            let _ = writeln!(
+                text,
+                "{{\"t_us\":{t_us},\"kind\":\"{kind}\",\"peer\":{id}}}"
+            );
+        });
+    }
+}
+
+type SharedRecording = Arc<Mutex<RoomRecording>>;
+
 /// Serves the playground, `/ws` and `/status` until the process ends.
 pub async fn serve(listener: TcpListener, config: RelayConfig) -> anyhow::Result<()> {
     if !config.dist.join("index.html").exists() {
@@ -106,6 +207,7 @@ pub async fn serve(listener: TcpListener, config: RelayConfig) -> anyhow::Result
     let app = Router::new()
         .route("/ws", get(upgrade))
         .route("/status", get(status))
+        .route("/recording", get(download_recording))
         // The playground's wasm shrinks to about a third with gzip.
         .fallback_service(Compression::new(ServeDir::new(&config.dist)))
         .with_state(state);
@@ -134,6 +236,9 @@ struct Relay {
     started: Option<std::time::Instant>,
     /// From a frame's arrival to its write to the recipient's socket.
     latency: LatencyHistogram,
+    /// Room recordings by room name, the latest [`KEPT_RECORDINGS`].
+    recordings: Mutex<BTreeMap<String, SharedRecording>>,
+    recordings_made: AtomicU64,
 }
 
 /// What waits in a peer's outgoing queue: a message and when the relay received it.
@@ -233,6 +338,8 @@ struct Room {
     /// Frames forwarded per (sender, recipient) since the last report; kept only while someone
     /// watches, and at most [`MAX_TRAFFIC_PAIRS`] pairs.
     traffic: BTreeMap<(NodeId, NodeId), u32>,
+    /// The room's recording, if its first peer asked for one.
+    recording: Option<SharedRecording>,
 }
 
 /// Pairs of peers one traffic report may list: bounds the relay's memory and the report's size
@@ -279,6 +386,9 @@ struct JoinQuery {
     traffic: bool,
     /// The protocol version the peer speaks; absent from builds before versions.
     protocol: Option<u8>,
+    /// Record the room's frames (heeded from the peer that opens the room).
+    #[serde(default)]
+    record: bool,
 }
 
 /// Room names: 1 to 64 characters of ASCII letters, digits, '-' and '_'.
@@ -346,11 +456,93 @@ async fn upgrade(
         .read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)
         .on_upgrade(move |socket| {
-            relay.session(socket, query.room, query.id, query.secret, query.traffic)
+            let asks = Asks {
+                watch: query.traffic,
+                record: query.record,
+            };
+            relay.session(socket, query.room, query.id, query.secret, asks)
         })
 }
 
+/// What a joining peer asks of the relay besides a place in the room.
+#[derive(Clone, Copy, Debug, Default)]
+struct Asks {
+    /// The room's traffic reports.
+    watch: bool,
+    /// A recording of the room (if it opens the room).
+    record: bool,
+}
+
+/// `/recording?room=NAME[&secret=S]`: a room's recording, as a download.
+#[derive(Deserialize)]
+struct RecordingQuery {
+    room: String,
+    secret: Option<String>,
+}
+
+async fn download_recording(
+    Query(query): Query<RecordingQuery>,
+    State(relay): State<Arc<Relay>>,
+) -> Response {
+    let Some(recording) = relay.recordings.lock().unwrap().get(&query.room).cloned() else {
+        return (
+            StatusCode::NOT_FOUND,
+            format!(
+                "no recording of room {:?}: its first peer must join with record=true",
+                query.room
+            ),
+        )
+            .into_response();
+    };
+    let recording = recording.lock().unwrap();
+    if recording.secret.is_some() && recording.secret != query.secret {
+        return (
+            StatusCode::FORBIDDEN,
+            format!("room {:?} needs its secret", query.room),
+        )
+            .into_response();
+    }
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/x-ndjson".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}.relay.jsonl\"", query.room),
+            ),
+        ],
+        recording.text.clone(),
+    )
+        .into_response()
+}
+
 impl Relay {
+    /// Starts a recording of `room` (replacing an older one of that name), keeping the latest
+    /// [`KEPT_RECORDINGS`].
+    fn new_recording(&self, room: &str, secret: Option<String>) -> SharedRecording {
+        let serial = self.recordings_made.fetch_add(1, Ordering::Relaxed);
+        let recording = Arc::new(Mutex::new(RoomRecording::new(
+            room,
+            secret,
+            serial,
+            self.config.recording_cap,
+        )));
+        let mut recordings = self.recordings.lock().unwrap();
+        recordings.insert(room.to_string(), recording.clone());
+        while recordings.len() > KEPT_RECORDINGS {
+            let oldest = recordings
+                .iter()
+                .min_by_key(|(_, kept)| kept.lock().unwrap().serial)
+                .map(|(name, _)| name.clone());
+            if let Some(name) = oldest {
+                recordings.remove(&name);
+            }
+        }
+        recording
+    }
+
     /// Tells a peer of another protocol version that it cannot join, closes its connection, and
     /// tells the room's peers that it was kept out.
     async fn turn_away(
@@ -401,12 +593,16 @@ impl Relay {
         room: &str,
         wanted: Option<NodeId>,
         secret: Option<String>,
-        watch: bool,
+        asks: Asks,
     ) -> (NodeId, Vec<NodeId>, mpsc::Receiver<Outgoing>, Arc<Notify>) {
         let (sender, receiver) = mpsc::channel(self.config.outgoing_queue);
         let too_slow = Arc::new(Notify::new());
         let mut rooms = self.rooms.lock().unwrap();
+        let room_name = room;
         let room = rooms.entry(room.to_string()).or_insert_with(|| Room {
+            recording: asks
+                .record
+                .then(|| self.new_recording(room_name, secret.clone())),
             secret,
             ..Room::default()
         });
@@ -435,8 +631,11 @@ impl Relay {
                 too_slow: too_slow.clone(),
             },
         );
-        if watch {
+        if asks.watch {
             room.watchers.insert(id);
+        }
+        if let Some(recording) = &room.recording {
+            recording.lock().unwrap().peer("joined", id);
         }
         (id, others, receiver, too_slow)
     }
@@ -448,6 +647,9 @@ impl Relay {
         };
         room.peers.remove(&id);
         room.watchers.remove(&id);
+        if let Some(recording) = &room.recording {
+            recording.lock().unwrap().peer("left", id);
+        }
         if room.watchers.is_empty() {
             room.traffic.clear();
         }
@@ -491,12 +693,14 @@ impl Relay {
             }
         };
         relay_frame::restamp(&mut frame, from);
+        let size = frame.len();
         let message = Message::Binary(frame.into());
         let mut rooms = self.rooms.lock().unwrap();
         let Some(Room {
             peers,
             watchers,
             traffic,
+            recording,
             ..
         }) = rooms.get_mut(room_name)
         else {
@@ -523,7 +727,13 @@ impl Relay {
                 "frame for a peer not in the room"
             );
         }
+        let mut recording = recording
+            .as_ref()
+            .map(|recording| recording.lock().unwrap());
         for (id, peer) in targets {
+            if let Some(recording) = recording.as_mut() {
+                recording.frame(from, id, size);
+            }
             self.deliver(id, peer, (arrived, message.clone()));
             self.forwarded.fetch_add(1, Ordering::Relaxed);
             if !watchers.is_empty()
@@ -541,9 +751,9 @@ impl Relay {
         room: String,
         wanted: Option<NodeId>,
         secret: Option<String>,
-        watch: bool,
+        asks: Asks,
     ) {
-        let (id, others, mut outgoing, too_slow) = self.join(&room, wanted, secret, watch);
+        let (id, others, mut outgoing, too_slow) = self.join(&room, wanted, secret, asks);
         tracing::info!(room, peer = id, "peer joined");
         let (mut sink, mut stream) = socket.split();
         let welcome = control_message(&Control::Welcome {
@@ -764,6 +974,51 @@ mod tests {
         assert_eq!(summary.p50_ms, 0.15, "the upper edge of 0.10-0.15 ms");
         assert_eq!(summary.p99_ms, 3.05, "the 99th of 100 is the 3 ms frame");
         assert_eq!(summary.max_ms, 250.0);
+    }
+
+    #[test]
+    fn a_room_recording_holds_frame_metadata_and_stops_at_its_cap() {
+        let mut recording = RoomRecording::new("r", None, 0, 1_000);
+        recording.peer("joined", 3);
+        let mut frames = 0;
+        while !recording.stopped {
+            recording.frame(3, 4, 77);
+            frames += 1;
+            assert!(frames < 100, "never stopped");
+        }
+        let text = String::from_utf8(recording.text.clone()).unwrap();
+        assert!(text.len() <= 1_000, "{} bytes", text.len());
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(lines[0]["format"], RELAY_RECORDING_FORMAT);
+        assert_eq!(lines[0]["version"], RELAY_RECORDING_VERSION);
+        assert_eq!(lines[0]["cap_bytes"], 1_000);
+        assert_eq!(lines[1]["kind"], "joined");
+        assert_eq!(lines[1]["peer"], 3);
+        let frame_lines = &lines[2..lines.len() - 1];
+        assert_eq!(
+            frame_lines.len(),
+            frames - 1,
+            "the last one gave way to the stop"
+        );
+        for line in frame_lines {
+            let fields: Vec<&String> = line.as_object().unwrap().keys().collect();
+            assert_eq!(fields, ["bytes", "from", "t_us", "to"]);
+            assert_eq!(
+                (&line["from"], &line["to"], &line["bytes"]),
+                (&3.into(), &4.into(), &77.into())
+            );
+        }
+        assert_eq!(
+            lines.last().unwrap()["reason"],
+            "the recording reached its size cap of 1000 bytes and stopped"
+        );
+        // Nothing after the stop.
+        let length = recording.text.len();
+        recording.frame(3, 4, 77);
+        assert_eq!(recording.text.len(), length);
     }
 
     #[test]

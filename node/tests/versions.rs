@@ -233,6 +233,8 @@ fn native_peer(relay: String, room: &str, id: u32) -> PeerOptions {
         // A 100 ms SWIM period: a peer that never answers would be suspected within the test.
         config: NodeConfig::live(LivePeerOptions::from_periods(100, 200, 100)),
         seed: u64::from(id),
+        record: None,
+        relay_records: false,
     }
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real Redis Cluster beside GossipLab's Redis model (sim/src/systems/redis/), as issue 18 asks.
-# Not part of CI: it takes about 17 minutes (16 min 50 s on 2 shared cores, 2026-12-06).
+# Not part of CI: it takes about 17 minutes (17 min 7 s on 2 shared cores, 2026-12-06).
 #
 #   scripts/bench/redis_vs_model.sh            # N = 10 30 60, 6 real runs, 20 model seeds
 #   NODES="10" RUNS=2 SEEDS=5 scripts/bench/redis_vs_model.sh

@@ -242,11 +242,12 @@ fn events(cluster: &Cluster, n: f64) -> Estimate {
     }
     // Calibrated on full-membership clusters of 100 to 2,000 nodes with every mechanism (SWIM
     // alone measured the same): 20 KiB per node (its queues, store, schedules), 200 bytes per
-    // sample kept, every write at every node; and about 32 bytes per member-table entry (n^2 of
+    // sample kept, every write at every node; and about 26 bytes per member-table entry (n^2 of
     // them), re-fitted after the nodes' compaction (issue 16) on 2,000, 5,000 and 10,000 nodes
-    // with every mechanism, 60 s: `cargo bench -p gossip-sim --bench events -- "SWIM + anti"`.
+    // with every mechanism, 60 s: `cargo bench -p gossip-sim --bench events -- "SWIM + anti"`;
+    // 6 bytes less since the alive list became a bitset and bootstrap leaves no spare room.
     let bytes =
-        32.0 * total * total + 20.0 * 1024.0 * total + 200.0 * samples(cluster) + written * total;
+        26.0 * total * total + 20.0 * 1024.0 * total + 200.0 * samples(cluster) + written * total;
     let seconds_simulated = cluster.duration as f64 / 1_000.0;
     // Building the tables costs n^2; each simulated second costs a few events per node, each
     // slower as the tables outgrow the caches (fitted at 1,000 and 2,000 nodes, 10 and 60 s).

@@ -13,6 +13,7 @@
 //! - [`metrics`]: what a run measures; [`theory`]: what the classic analyses predict.
 //! - [`scenario`]: the serialisable description of an experiment and its runs;
 //!   [`recorded_run`]: a run a step at a time, recorded for the playground's graph;
+//!   [`inspect`]: one node of a cluster run at one instant (its member table, store, rumors);
 //!   [`presets`]: scenarios that teach; [`sweep`]: one knob over values, many seeds each;
 //!   [`share_link`]: a scenario in a URL fragment; [`budget`]: a run's memory and time, said
 //!   before it starts, and refused past what the host allows ([`limits`]).
@@ -20,6 +21,7 @@
 pub mod budget;
 pub mod error;
 pub mod events;
+pub mod inspect;
 pub mod limits;
 pub mod link;
 pub mod metrics;
@@ -29,6 +31,7 @@ pub mod presets;
 pub mod process;
 mod queue;
 pub mod recorded_run;
+pub mod recording;
 pub mod rounds;
 pub mod scenario;
 pub mod share_link;

@@ -500,9 +500,11 @@ mod tests {
                 r#"{"kind":"uniform","min":5,"max":15}"#,
                 r#"[{"at":5000,"fault":{"kind":"crash","node":7}}]"#,
                 (40, 2, 0.1),
-                // Re-recorded when the Redis model became Redis 7.0's (issue 18), and again when its
-                // summary gained failover_ms (the same run, one more field in its Debug form).
-                0x365f_0acd_a5a2_044d_u64,
+                // Re-recorded when the Redis model became Redis 7.0's (issue 18), when its summary
+                // gained failover_ms (the same run, one more field in its Debug form), and when
+                // its cron came 0 to 1 ms late as ae's does (one more draw per cron) and gossip
+                // named a node flagged PFAIL only from the next cron on.
+                0xd090_8726_4cdd_fdb0_u64,
             ),
             (
                 r#"{"kind":"cassandra"}"#,

@@ -563,8 +563,11 @@ mod tests {
         assert_eq!(figure(&bitcoin, "reached"), Some(1.0));
         let plain = cluster("swim-slow-members").summary();
         let lifeguard = cluster("memberlist-lifeguard").summary();
+        // Plain SWIM declares healthy members dead rarely here (0 in this run, 0 to 31 over
+        // seeds 1 to 5), since a slow member's deliveries and timers are late alike; Lifeguard
+        // must not add any, and must at least halve the false positives (about slow members).
         assert!(
-            lifeguard.healthy_false_positives < plain.healthy_false_positives
+            lifeguard.healthy_false_positives <= plain.healthy_false_positives
                 && lifeguard.false_positives * 2 <= plain.false_positives,
             "{plain:?} vs {lifeguard:?}"
         );

@@ -78,6 +78,14 @@ pub trait Process {
     fn summary(message: &Self::Message) -> MessageSummary {
         debug_summary(message)
     }
+    /// Appends [`Process::summary`]'s text to `out` and returns its kind: what traces call, so
+    /// that a process able to write its summary in place (a live node) allocates nothing per
+    /// message. By default, [`Process::summary`] copied.
+    fn write_summary(message: &Self::Message, out: &mut String) -> &'static str {
+        let summary = Self::summary(message);
+        out.push_str(&summary.text);
+        summary.kind
+    }
 }
 
 /// The longest text [`debug_summary`] gives, in characters.
@@ -156,6 +164,10 @@ impl Process for Node {
 
     fn summary(message: &Message) -> MessageSummary {
         message.summary()
+    }
+
+    fn write_summary(message: &Message, out: &mut String) -> &'static str {
+        message.write_summary(out)
     }
 }
 
@@ -315,8 +327,8 @@ impl<P: Process, A: Copy + Ord> Runner<P, A> {
     ) {
         let now = self.now;
         if let Some(tracer) = &mut self.tracer {
-            tracer.sent((from, to, now), fate, || {
-                (P::summary(message), P::message_bytes(message))
+            tracer.sent((from, to, now), fate, |out| {
+                (P::write_summary(message, out), P::message_bytes(message))
             });
         }
     }
@@ -325,8 +337,8 @@ impl<P: Process, A: Copy + Ord> Runner<P, A> {
     fn trace_sent(&mut self, from: NodeId, to: NodeId, message: &P::Message, fate: Fate) -> u64 {
         let now = self.now;
         match &mut self.tracer {
-            Some(tracer) => tracer.sent((from, to, now), fate, || {
-                (P::summary(message), P::message_bytes(message))
+            Some(tracer) => tracer.sent((from, to, now), fate, |out| {
+                (P::write_summary(message, out), P::message_bytes(message))
             }),
             None => UNTRACED,
         }

@@ -79,6 +79,69 @@ pub struct Recording {
     /// `messages[0]` is empty. Empty for recordings made without them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub messages: Vec<Vec<(u32, u32, u8)>>,
+    /// When the run had more nodes than a view draws: every node as density, for a view that
+    /// shows the whole population rather than the sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub density: Option<Density>,
+}
+
+/// Most bins of a [`Density`]: 3 bytes each a round, so a few hundred KB for a whole run, which
+/// crosses from the worker as JSON.
+pub const DENSITY_BINS: u32 = 16_384;
+
+/// Every node of a rumor run, round by round, as density: the nodes are cut into bins of
+/// consecutive ids (ids are where layouts place nodes, so a bin is a place on the graph), and each
+/// bin says how many of its nodes are in each phase.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Density {
+    /// Nodes in the run.
+    pub nodes: u32,
+    /// Nodes per bin: bin `b` holds ids `b * bin..min((b + 1) * bin, nodes)`.
+    pub bin: u32,
+    /// `frames[r][3 * b + p]`: the share of bin `b`'s nodes in phase `p` (0 susceptible,
+    /// 1 infective, 2 removed) after round `r`, in 255ths rounded down.
+    pub frames: Vec<Vec<u8>>,
+}
+
+impl Density {
+    /// An empty density of `nodes` nodes in at most [`DENSITY_BINS`] bins.
+    pub fn new(nodes: u32) -> Density {
+        Density {
+            nodes,
+            bin: nodes.div_ceil(DENSITY_BINS).max(1),
+            frames: Vec::new(),
+        }
+    }
+
+    /// How many bins there are.
+    pub fn bins(&self) -> u32 {
+        self.nodes.div_ceil(self.bin)
+    }
+
+    /// The nodes of bin `b`.
+    pub fn bin_size(&self, b: u32) -> u32 {
+        self.bin.min(self.nodes - b * self.bin)
+    }
+
+    /// Adds a frame from each node's phase code, in id order.
+    pub fn push(&mut self, phases: impl Iterator<Item = u8>) {
+        let bins = self.bins() as usize;
+        let mut counts = vec![[0u32; 3]; bins];
+        for (node, phase) in phases.enumerate() {
+            if let Some(bin) = counts.get_mut(node / self.bin as usize) {
+                bin[usize::from(phase).min(2)] += 1;
+            }
+        }
+        let frame = counts
+            .iter()
+            .enumerate()
+            .flat_map(|(b, count)| {
+                let size = u64::from(self.bin_size(b as u32));
+                count.map(|c| (u64::from(c) * 255 / size) as u8)
+            })
+            .collect();
+        self.frames.push(frame);
+    }
 }
 
 /// The most messages a recording keeps of one round: enough for every message of a drawn
@@ -125,6 +188,8 @@ struct RumorSteps {
     frames: Vec<Vec<u8>>,
     messages: Vec<Vec<(u32, u32, u8)>>,
     rounds: Vec<RoundMetrics>,
+    /// Every node as density, when only a sample is recorded node by node.
+    density: Option<Density>,
 }
 
 impl RumorSteps {
@@ -134,6 +199,15 @@ impl RumorSteps {
             .take(self.recorded)
             .map(|phase| phase as u8)
             .collect()
+    }
+
+    /// Records the round just run: its frame of the recorded nodes and the density of all.
+    fn record_frame(&mut self) {
+        let frame = self.frame();
+        self.frames.push(frame);
+        if let Some(density) = &mut self.density {
+            density.push(self.run.phases().map(|phase| phase as u8));
+        }
     }
 
     fn finish(self) -> RecordedOutcome {
@@ -150,6 +224,7 @@ impl RumorSteps {
             sampled_from: self.sampled_from,
             stores: Vec::new(),
             messages: self.messages,
+            density: self.density,
         };
         RecordedOutcome::Rumor {
             report: RunReport {
@@ -188,8 +263,9 @@ impl Scenario {
                     frames: Vec::new(),
                     messages: vec![Vec::new()],
                     rounds: Vec::new(),
+                    density: (self.nodes > max_nodes).then(|| Density::new(self.nodes)),
                 };
-                steps.frames.push(steps.frame());
+                steps.record_frame();
                 Stage::Rumor(Box::new(steps))
             }
             Protocol::Cluster(cluster) => {
@@ -267,8 +343,7 @@ impl RecordedRun {
             Stage::Rumor(steps) => match steps.run.step() {
                 Some(metrics) => {
                     steps.rounds.push(metrics);
-                    let frame = steps.frame();
-                    steps.frames.push(frame);
+                    steps.record_frame();
                     let messages = steps.run.take_round_messages();
                     steps.messages.push(messages);
                     false
@@ -384,6 +459,24 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test(unsupported = test)]
+    fn density_bins_give_each_phase_in_255ths_of_their_nodes() {
+        let mut density = Density {
+            nodes: 5,
+            bin: 2,
+            frames: Vec::new(),
+        };
+        assert_eq!(density.bins(), 3);
+        assert_eq!(density.bin_size(2), 1, "the last bin holds the rest");
+        density.push([0u8, 1, 2, 2, 1].into_iter());
+        assert_eq!(
+            density.frames,
+            vec![vec![127, 127, 0, 0, 0, 255, 0, 255, 0]]
+        );
+        let million = Density::new(1_000_000);
+        assert_eq!((million.bin, million.bins()), (62, 16_130));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
     fn steps_make_the_same_run_and_report_progress() {
         let scenario = Scenario {
             nodes: 500,
@@ -404,6 +497,24 @@ mod tests {
         let recording = recording.unwrap();
         assert_eq!(recording.sampled_from, Some(500));
         assert_eq!(recording.frames.len(), report.rounds.len() + 1);
+        // Past the sample, every node as density: the bins' shares add up to the round's counts.
+        let density = recording.density.as_ref().unwrap();
+        assert_eq!((density.bin, density.bins()), (1, 500));
+        assert_eq!(density.frames.len(), recording.frames.len());
+        for (frame, metrics) in density.frames[1..].iter().zip(&report.rounds) {
+            let in_phase = |p: usize| {
+                frame
+                    .iter()
+                    .skip(p)
+                    .step_by(3)
+                    .filter(|&&s| s == 255)
+                    .count()
+            };
+            assert_eq!(
+                [in_phase(0), in_phase(1), in_phase(2)],
+                [metrics.susceptible, metrics.infective, metrics.removed].map(|n| n as usize)
+            );
+        }
 
         let cluster = Scenario::cluster(
             12,

@@ -13,8 +13,15 @@
 //! [`MessageTrace::sample_every`], which doubles (dropping the kept messages that are no longer
 //! multiples) whenever the cap would be exceeded. So a sampled trace still covers the run
 //! evenly, at a rate the trace states, and summaries are only written for messages kept.
+//!
+//! Cheap while the run goes: a kept message is a fixed-size record whose summary is written into
+//! one shared text buffer (no `String` per message); the [`TracedMessage`]s with their own
+//! strings are built only when the trace is read or taken.
 
-use gossip_core::{MessageSummary, NodeId, Time};
+use std::cell::OnceCell;
+use std::ops::Range;
+
+use gossip_core::{NodeId, Time};
 use serde::{Deserialize, Serialize};
 
 /// Messages a trace keeps by default before it samples: enough for every message of a minute of
@@ -122,59 +129,83 @@ impl MessageTrace {
 /// Marks a message in flight that the trace does not hold.
 pub(crate) const UNTRACED: u64 = u64::MAX;
 
+/// A kept message while the run goes: a [`TracedMessage`] whose summary is a range of
+/// [`Tracer`]'s shared text.
+#[derive(Clone, Debug)]
+struct Kept {
+    from: NodeId,
+    to: NodeId,
+    sent_at: Time,
+    ended_at: Option<Time>,
+    fate: Fate,
+    kind: u16,
+    bytes: u32,
+    summary: Range<usize>,
+}
+
 /// The recorder the event loop holds while tracing (see the module documentation).
-#[derive(Debug)]
 ///
 /// It keeps exactly the messages whose number is a multiple of `sample_every`, so message `n`
 /// sits at index `n / sample_every` and is found without a search when it ends.
+#[derive(Debug)]
 pub(crate) struct Tracer {
-    trace: MessageTrace,
+    kept: Vec<Kept>,
+    /// The kept messages' summaries, one after another.
+    text: String,
     kind_words: Vec<&'static str>,
+    total: u64,
+    sample_every: u64,
+    cap: usize,
+    /// The trace built from the records, for [`Tracer::trace`]; emptied by every change.
+    built: OnceCell<MessageTrace>,
 }
 
 impl Tracer {
     /// A recorder keeping at most `cap` messages (at least 1).
     pub(crate) fn new(cap: usize) -> Self {
         Tracer {
-            trace: MessageTrace {
-                sample_every: 1,
-                cap: cap.max(1),
-                ..MessageTrace::default()
-            },
+            kept: Vec::new(),
+            text: String::new(),
             kind_words: Vec::new(),
+            total: 0,
+            sample_every: 1,
+            cap: cap.max(1),
+            built: OnceCell::new(),
         }
     }
 
-    /// A message leaves `from` for `to` at `now`; `describe` says what it carried and its size
-    /// in bytes, and is only called if the message is kept. Returns its number if kept (to end it with
-    /// [`Tracer::end`]), else [`UNTRACED`].
+    /// A message leaves `from` for `to` at `now`; `describe` appends what it carried to the
+    /// `String` it is given and returns its kind and its size in bytes; it is only called if
+    /// the message is kept. Returns its number if kept (to end it with [`Tracer::end`]), else
+    /// [`UNTRACED`].
     pub(crate) fn sent(
         &mut self,
         (from, to, now): (NodeId, NodeId, Time),
         fate: Fate,
-        describe: impl FnOnce() -> (MessageSummary, usize),
+        describe: impl FnOnce(&mut String) -> (&'static str, usize),
     ) -> u64 {
-        let number = self.trace.total;
-        self.trace.total += 1;
-        if number % self.trace.sample_every != 0 {
+        let number = self.total;
+        self.total += 1;
+        if number % self.sample_every != 0 {
             return UNTRACED;
         }
-        if self.trace.messages.len() >= self.trace.cap {
+        if self.kept.len() >= self.cap {
             self.halve();
-            if number % self.trace.sample_every != 0 {
+            if number % self.sample_every != 0 {
                 return UNTRACED;
             }
         }
-        let (summary, bytes) = describe();
-        let kind = match self.kind_words.iter().position(|&k| k == summary.kind) {
+        self.built.take();
+        let start = self.text.len();
+        let (kind_word, bytes) = describe(&mut self.text);
+        let kind = match self.kind_words.iter().position(|&k| k == kind_word) {
             Some(index) => index,
             None => {
-                self.kind_words.push(summary.kind);
-                self.trace.kinds.push(summary.kind.to_string());
+                self.kind_words.push(kind_word);
                 self.kind_words.len() - 1
             }
         };
-        self.trace.messages.push(TracedMessage {
+        self.kept.push(Kept {
             from,
             to,
             sent_at: now,
@@ -182,7 +213,7 @@ impl Tracer {
             fate,
             kind: kind as u16,
             bytes: bytes.min(u32::MAX as usize) as u32,
-            summary: summary.text,
+            summary: start..self.text.len(),
         });
         number
     }
@@ -193,35 +224,68 @@ impl Tracer {
             return;
         }
         // Sampling may have dropped it since it was sent.
-        let every = self.trace.sample_every;
+        let every = self.sample_every;
         if number % every == 0
-            && let Some(message) = self.trace.messages.get_mut((number / every) as usize)
+            && let Some(message) = self.kept.get_mut((number / every) as usize)
         {
             message.ended_at = Some(now);
             message.fate = fate;
+            self.built.take();
         }
     }
 
-    /// Doubles the sampling interval, keeping the messages whose number is still a multiple.
+    /// Doubles the sampling interval, keeping the messages whose number is still a multiple,
+    /// and their text only.
     fn halve(&mut self) {
         // Message `n` is at index `n / every`: the multiples of the doubled interval are at
         // the even indices.
-        self.trace.sample_every *= 2;
+        self.sample_every *= 2;
+        let mut text = String::with_capacity(self.text.len() / 2 + 64);
         let mut index = 0;
-        self.trace.messages.retain(|_| {
+        self.kept.retain_mut(|message| {
             index += 1;
-            index % 2 == 1
+            let keep = index % 2 == 1;
+            if keep {
+                let start = text.len();
+                text.push_str(&self.text[message.summary.clone()]);
+                message.summary = start..text.len();
+            }
+            keep
         });
+        self.text = text;
     }
 
-    /// The trace so far.
+    /// The trace so far (built on the first call after a change).
     pub(crate) fn trace(&self) -> &MessageTrace {
-        &self.trace
+        self.built.get_or_init(|| self.build())
     }
 
     /// The trace, ending the recording.
-    pub(crate) fn into_trace(self) -> MessageTrace {
-        self.trace
+    pub(crate) fn into_trace(mut self) -> MessageTrace {
+        self.built.take().unwrap_or_else(|| self.build())
+    }
+
+    fn build(&self) -> MessageTrace {
+        MessageTrace {
+            kinds: self.kind_words.iter().map(|&k| k.to_string()).collect(),
+            messages: self
+                .kept
+                .iter()
+                .map(|m| TracedMessage {
+                    from: m.from,
+                    to: m.to,
+                    sent_at: m.sent_at,
+                    ended_at: m.ended_at,
+                    fate: m.fate,
+                    kind: m.kind,
+                    bytes: m.bytes,
+                    summary: self.text[m.summary.clone()].to_string(),
+                })
+                .collect(),
+            total: self.total,
+            sample_every: self.sample_every,
+            cap: self.cap,
+        }
     }
 }
 
@@ -439,20 +503,16 @@ mod tests {
         assert_eq!(crate::models::traced(1, || ()).1, None);
     }
 
-    fn summary(kind: &'static str, n: u64) -> MessageSummary {
-        MessageSummary {
-            kind,
-            text: format!("{kind} {n}"),
-        }
-    }
-
     #[wasm_bindgen_test(unsupported = test)]
     fn past_its_cap_a_trace_keeps_every_nth_message_and_ends_the_kept_ones() {
         let mut tracer = Tracer::new(4);
         let mut numbers = Vec::new();
         for n in 0..10 {
             let kind = if n % 3 == 0 { "ping" } else { "ack" };
-            numbers.push(tracer.sent((1, 2, n * 10), Fate::InFlight, || (summary(kind, n), 20)));
+            numbers.push(tracer.sent((1, 2, n * 10), Fate::InFlight, |out| {
+                out.push_str(&format!("{kind} {n}"));
+                (kind, 20)
+            }));
         }
         for (n, &number) in numbers.iter().enumerate() {
             tracer.end(number, 1_000 + n as Time, Fate::Arrived);

@@ -61,9 +61,15 @@ fn a_slow_member_raises_its_own_health_multiplier() {
     // A slow member's probes fail for want of nacks and it keeps refuting suspicions: its score
     // climbs towards the top (max_health - 1 = 7). Healthy members refute the suspicions slow
     // members raise about them and sometimes miss a slow helper's nack, so they move too, but
-    // successful probes bring them back down.
-    assert!(slow.iter().all(|&h| h >= 4), "slow members {slow:?}");
-    assert_eq!(health(4), 7, "the slowest member is at the top");
+    // successful probes bring them back down. Member 0 (800 ms late, under a period) is not
+    // asked to climb: its own timers are as late as the acks it waits for, so its probes succeed,
+    // and only its refutations raise its score (it ends at 0 to 4 over seeds 1 to 8; before SWIM's
+    // late ticks were mended, a stale period start ended its probes early and it climbed too).
+    assert!(slow[1..].iter().all(|&h| h >= 4), "slow members {slow:?}");
+    assert!(
+        health(4) >= 6,
+        "the slowest member is at or next to the top (6 or 7 over seeds)"
+    );
     let healthy_mean = healthy.iter().sum::<u32>() as f64 / healthy.len() as f64;
     assert!(healthy_mean < 2.0, "healthy members: mean {healthy_mean}");
     // Plain SWIM has no such score.

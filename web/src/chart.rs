@@ -1,8 +1,76 @@
-//! Charts drawn by the app as SVG.
+//! Charts drawn by the app as SVG: line charts ([`Chart`], built from a [`Plot`]) with axes,
+//! ticks and units, a readout of the values under the pointer or the keyboard cursor, and
+//! downloads of the drawing (SVG, PNG) and of its data (CSV); and the sweep's error bars.
+
+use std::rc::Rc;
 
 use crate::i18n::{t, tf, use_lang};
 use gossip_sim::metrics::RoundMetrics;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+use crate::download::{download_svg_as_png, download_text};
+use crate::plot::{Axes, HEIGHT, WIDTH, nice_ticks, tick_label};
+pub use crate::plot::{Plot, Series};
+
+/// The SIR chart's data: susceptible, infective and removed nodes per round, the theory's
+/// susceptible curve (fractions per round) and predicted residue (a fraction) where they apply,
+/// and the round the graph shows.
+pub fn sir_plot(
+    rounds: &[RoundMetrics],
+    nodes: u32,
+    theory: Option<&[f64]>,
+    residue: Option<f64>,
+    marker: Option<usize>,
+) -> Plot {
+    let line = |class: &'static str, count: fn(&RoundMetrics) -> u32, start: u32| {
+        let points = std::iter::once((0.0, f64::from(start)))
+            .chain(
+                rounds
+                    .iter()
+                    .map(|m| (f64::from(m.round), f64::from(count(m)))),
+            )
+            .collect();
+        let name = match class {
+            "susceptible" => t("chart.susceptible"),
+            "infective" => t("chart.infective"),
+            _ => t("chart.removed"),
+        };
+        Series::line(name, class, points)
+    };
+    let mut series = vec![
+        line("susceptible", |m| m.susceptible, nodes.saturating_sub(1)),
+        line("infective", |m| m.infective, 1),
+        line("removed", |m| m.removed, 0),
+    ];
+    let size = f64::from(nodes);
+    if let Some(fractions) = theory {
+        let points = fractions
+            .iter()
+            .take(rounds.len() + 1)
+            .enumerate()
+            .map(|(round, s)| (round as f64, s * size))
+            .collect();
+        series.push(Series::theory(t("chart.theory"), points, "theory-curve"));
+    }
+    if let Some(s) = residue {
+        let last = rounds.last().map_or(1.0, |m| f64::from(m.round));
+        series.push(Series::theory(
+            t("chart.residue"),
+            vec![(0.0, s * size), (last, s * size)],
+            "theory-residue",
+        ));
+    }
+    Plot {
+        id: "sir-chart".into(),
+        title: t("chart.sir.label").into(),
+        x_label: t("sim.axis.round").into(),
+        y_label: t("chart.axis.nodes").into(),
+        series,
+        y_max: None,
+        marker: marker.map(|round| round as f64),
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct SirChartProps {
@@ -19,158 +87,188 @@ pub struct SirChartProps {
     pub marker: Option<usize>,
 }
 
-/// Susceptible / infective / removed counts per round, as three polylines.
+/// Susceptible / infective / removed counts per round, with the theory where it applies.
 #[component]
 pub fn SirChart(props: &SirChartProps) -> Html {
-    let _lang = use_lang();
-    const WIDTH: f64 = 480.0;
-    const HEIGHT: f64 = 160.0;
-    let rounds = props.rounds.len().max(1) as f64;
-    let theory = props.theory.as_ref().map(|fractions| {
-        fractions
-            .iter()
-            .enumerate()
-            .take(props.rounds.len() + 1)
-            .map(|(round, s)| {
-                format!(
-                    "{:.1},{:.1}",
-                    round as f64 / rounds * WIDTH,
-                    HEIGHT - s * HEIGHT
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    });
-    let residue_y = props.residue.map(|s| HEIGHT - s * HEIGHT);
-    let marker_x = props.marker.map(|round| round as f64 / rounds * WIDTH);
-    let nodes = f64::from(props.nodes.max(1));
-    let line = |count: fn(&RoundMetrics) -> u32, start: u32| {
-        std::iter::once((0.0, start))
-            .chain(props.rounds.iter().map(|m| (f64::from(m.round), count(m))))
-            .map(|(x, y)| {
-                format!(
-                    "{:.1},{:.1}",
-                    x / rounds * WIDTH,
-                    HEIGHT - f64::from(y) / nodes * HEIGHT
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    html! {
-        <figure>
-            <svg id="sir-chart" viewBox={format!("-4 -4 {} {}", WIDTH + 8.0, HEIGHT + 8.0)} role="img"
-                aria-label={t("chart.sir.label")}>
-                <polyline class="susceptible" points={line(|m| m.susceptible, props.nodes - 1)} />
-                <polyline class="infective" points={line(|m| m.infective, 1)} />
-                <polyline class="removed" points={line(|m| m.removed, 0)} />
-                if let Some(points) = theory {
-                    <polyline id="theory-curve" class="theory" points={points} />
-                }
-                if let Some(x) = marker_x {
-                    <line id="round-marker" class="marker" x1={format!("{x:.1}")} x2={format!("{x:.1}")} y1="0" y2={HEIGHT.to_string()} />
-                }
-                if let Some(y) = residue_y {
-                    <line id="theory-residue" class="theory" x1="0" x2={WIDTH.to_string()} y1={format!("{y:.1}")} y2={format!("{y:.1}")} />
-                }
-            </svg>
-            <figcaption>
-                <span class="key susceptible">{t("chart.susceptible")}</span>
-                <span class="key infective">{t("chart.infective")}</span>
-                <span class="key removed">{t("chart.removed")}</span>
-                {" "}{t("chart.per_round")}
-                if props.theory.is_some() {
-                    <span class="key theory">{t("chart.theory")}</span>
-                }
-                if props.residue.is_some() {
-                    <span class="key theory">{t("chart.residue")}</span>
-                }
-            </figcaption>
-        </figure>
-    }
-}
-
-/// One line of a [`LineChart`]: points (x, y) and the CSS class that colours it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Series {
-    pub name: AttrValue,
-    pub class: &'static str,
-    pub points: Vec<(f64, f64)>,
+    let plot = sir_plot(
+        &props.rounds,
+        props.nodes,
+        props.theory.as_deref(),
+        props.residue,
+        props.marker,
+    );
+    html! { <Chart plot={Rc::new(plot)} /> }
 }
 
 #[derive(Properties, PartialEq)]
 pub struct LineChartProps {
     pub id: AttrValue,
     pub series: Vec<Series>,
+    /// What the chart shows, in a sentence.
     pub caption: AttrValue,
+    /// The x axis's name and unit ("time (s)").
+    pub x_label: AttrValue,
+    /// The y axis's name and unit.
+    pub y_label: AttrValue,
     /// The top of the y axis; the largest value when absent.
     #[prop_or_default]
     pub y_max: Option<f64>,
 }
 
-/// The SVG points of `series` scaled into a `width` by `height` box with the given axis ranges.
-pub fn scaled_points(
-    points: &[(f64, f64)],
-    x_max: f64,
-    y_max: f64,
-    width: f64,
-    height: f64,
-) -> String {
-    points
-        .iter()
-        .map(|(x, y)| {
-            format!(
-                "{:.1},{:.1}",
-                x / x_max.max(f64::MIN_POSITIVE) * width,
-                height - y / y_max.max(f64::MIN_POSITIVE) * height
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+/// Lines over a shared x axis starting at 0.
+#[component]
+pub fn LineChart(props: &LineChartProps) -> Html {
+    let plot = Plot {
+        id: props.id.to_string(),
+        title: props.caption.to_string(),
+        x_label: props.x_label.to_string(),
+        y_label: props.y_label.to_string(),
+        series: props.series.clone(),
+        y_max: props.y_max,
+        marker: None,
+    };
+    html! { <Chart plot={Rc::new(plot)} /> }
 }
 
-/// An axis maximum with as many decimals as its size needs.
-pub fn axis_label(value: f64) -> String {
-    if value >= 100.0 {
-        format!("{value:.0}")
-    } else if value >= 10.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.2}")
+/// Lines named in a chart's legend; more are counted.
+const LEGEND_KEYS: usize = 8;
+
+#[derive(Properties, PartialEq)]
+pub struct ChartProps {
+    pub plot: Rc<Plot>,
+}
+
+/// The drawing's x (in SVG units) under a pointer at `client_x`, from the chart's `<svg>` in
+/// `frame`.
+fn drawing_x(frame: &web_sys::Element, client_x: i32) -> Option<f64> {
+    let rect = frame
+        .query_selector("svg")
+        .ok()??
+        .get_bounding_client_rect();
+    (rect.width() > 0.0).then(|| (f64::from(client_x) - rect.left()) / rect.width() * WIDTH)
+}
+
+/// A [`Plot`] on the page: the drawing; under it the values at the cursor (the pointer's x, or
+/// one moved with the arrow keys while the chart has focus), the legend, and downloads.
+#[component]
+pub fn Chart(props: &ChartProps) -> Html {
+    let _lang = use_lang();
+    let cursor = use_state(|| None::<f64>);
+    let plot = &props.plot;
+    let readout = cursor.and_then(|x| plot.readout(x));
+    let svg = plot.svg(readout.as_ref(), false);
+    let on_pointer = {
+        let (cursor, plot) = (cursor.clone(), plot.clone());
+        Callback::from(move |event: PointerEvent| {
+            let Some(frame) = event
+                .current_target()
+                .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+            else {
+                return;
+            };
+            if let Some(x) = drawing_x(&frame, event.client_x()) {
+                let at = Axes::of(&plot).x_at(x);
+                cursor.set(plot.readout(at).map(|r| r.x));
+            }
+        })
+    };
+    let on_leave = {
+        let cursor = cursor.clone();
+        Callback::from(move |_: PointerEvent| cursor.set(None))
+    };
+    let on_key = {
+        let (cursor, plot) = (cursor.clone(), plot.clone());
+        Callback::from(move |event: KeyboardEvent| {
+            let stops = plot.stops().len() as isize;
+            let by = match event.key().as_str() {
+                "ArrowRight" | "ArrowUp" => 1,
+                "ArrowLeft" | "ArrowDown" => -1,
+                "PageUp" => 10,
+                "PageDown" => -10,
+                "Home" => -stops,
+                "End" => stops,
+                "Escape" => {
+                    cursor.set(None);
+                    return;
+                }
+                _ => return,
+            };
+            event.prevent_default();
+            // The first key press shows the first point.
+            let by = if cursor.is_none() { 0 } else { by };
+            cursor.set(plot.step(*cursor, by));
+        })
+    };
+    let file = |extension: &str| format!("gossiplab-{}.{extension}", plot.id);
+    let on_svg = {
+        let (plot, name) = (plot.clone(), file("svg"));
+        Callback::from(move |_: MouseEvent| {
+            if let Err(error) = download_text(&name, "image/svg+xml", &plot.svg(None, true)) {
+                web_sys::console::error_1(&error);
+            }
+        })
+    };
+    let on_png = {
+        let (plot, name) = (plot.clone(), file("png"));
+        Callback::from(move |_: MouseEvent| {
+            let svg = plot.svg(None, true);
+            let height = svg_height(&svg).unwrap_or(HEIGHT);
+            if let Err(error) = download_svg_as_png(&name, &svg, WIDTH, height, 2.0) {
+                web_sys::console::error_1(&error);
+            }
+        })
+    };
+    let on_csv = {
+        let (plot, name) = (plot.clone(), file("csv"));
+        Callback::from(move |_: MouseEvent| {
+            if let Err(error) = download_text(&name, "text/csv", &plot.csv()) {
+                web_sys::console::error_1(&error);
+            }
+        })
+    };
+    let readout_text = match &readout {
+        Some(readout) => readout.text(&plot.x_label),
+        None => t("chart.hint").to_string(),
+    };
+    let id = &plot.id;
+    html! {
+        <figure class="chart-figure">
+            <div class="chart-frame" tabindex="0" role="group"
+                aria-label={tf("chart.frame_label", &[("title", &plot.title)])}
+                onpointermove={on_pointer} onpointerleave={on_leave} onkeydown={on_key}>
+                { Html::from_html_unchecked(AttrValue::from(svg)) }
+            </div>
+            <p id={format!("{id}-readout")} class={classes!("readout", readout.is_none().then_some("hint"))} aria-live="polite">
+                {readout_text}
+            </p>
+            <figcaption>
+                { for plot.series.iter().take(LEGEND_KEYS).map(|s| html! { <span class={classes!("key", s.class)}>{s.name.clone()}</span> }) }
+                if plot.series.len() > LEGEND_KEYS {
+                    {tf("chart.more_lines", &[("count", &(plot.series.len() - LEGEND_KEYS))])}{" "}
+                }
+                {" "}{tf("chart.caption", &[("title", &plot.title), ("x", &plot.x_label), ("y", &plot.y_label)])}
+            </figcaption>
+            <div class="chart-downloads" role="group" aria-label={tf("chart.download", &[("title", &plot.title)])}>
+                <button id={format!("{id}-svg")} type="button" onclick={on_svg}>{"SVG"}</button>
+                <button id={format!("{id}-png")} type="button" onclick={on_png}>{"PNG"}</button>
+                <button id={format!("{id}-csv")} type="button" onclick={on_csv}>{t("chart.csv")}</button>
+            </div>
+        </figure>
     }
 }
 
-/// Lines over a shared x axis starting at 0, with the axis maxima written in the corners.
-#[component]
-pub fn LineChart(props: &LineChartProps) -> Html {
-    const WIDTH: f64 = 480.0;
-    const HEIGHT: f64 = 140.0;
-    let all = || props.series.iter().flat_map(|s| s.points.iter());
-    let x_max = all().map(|p| p.0).fold(0.0, f64::max);
-    let y_max = props
-        .y_max
-        .unwrap_or_else(|| all().map(|p| p.1).fold(0.0, f64::max));
-    let mut names: Vec<(&str, &str)> = props
-        .series
-        .iter()
-        .map(|s| (s.name.as_str(), s.class))
-        .collect();
-    names.dedup();
-    html! {
-        <figure>
-            <svg id={props.id.clone()} viewBox={format!("-4 -4 {} {}", WIDTH + 8.0, HEIGHT + 8.0)} role="img"
-                aria-label={props.caption.clone()}>
-                <text class="axis" x="2" y="10">{axis_label(y_max)}</text>
-                <text class="axis" x={(WIDTH - 2.0).to_string()} y={(HEIGHT - 4.0).to_string()} text-anchor="end">{axis_label(x_max)}</text>
-                { for props.series.iter().map(|s| html! {
-                    <polyline class={s.class} points={scaled_points(&s.points, x_max, y_max, WIDTH, HEIGHT)} />
-                }) }
-            </svg>
-            <figcaption>
-                { for names.iter().map(|(name, class)| html! { <span class={classes!("key", *class)}>{*name}</span> }) }
-                {" "}{props.caption.clone()}
-            </figcaption>
-        </figure>
+/// The `height` a standalone drawing says it has.
+fn svg_height(svg: &str) -> Option<f64> {
+    let rest = &svg[svg.find(" height=\"")? + 9..];
+    rest[..rest.find('"')?].parse().ok()
+}
+
+/// A value as written, with whole thousands from 10,000 on as "k".
+pub fn value_label(value: f64) -> String {
+    if value.abs() >= 10_000.0 && (value / 1_000.0).fract() == 0.0 {
+        format!("{}k", value / 1_000.0)
+    } else {
+        value.to_string()
     }
 }
 
@@ -198,51 +296,6 @@ pub struct ErrorBarChartProps {
     /// there and bars are cut at it.
     #[prop_or_default]
     pub y_floor: Option<f64>,
-}
-
-/// Round tick values covering `low..=high`, about `count` of them: 1, 2 or 5 times a power of
-/// ten apart. The first is at or below `low`, the last at or above `high`.
-pub fn nice_ticks(low: f64, high: f64, count: usize) -> Vec<f64> {
-    let span = if high > low {
-        high - low
-    } else {
-        low.abs().max(1.0)
-    };
-    let rough = span / count.max(1) as f64;
-    let exponent = rough.log10().floor() as i32;
-    let mantissa = [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .find(|m| m * 10f64.powi(exponent) >= rough)
-        .unwrap_or(10.0);
-    // i * mantissa is a whole number: dividing by a power of ten gives 0.06, not 0.0600...01.
-    let tick = |i: i64| {
-        let units = i as f64 * mantissa;
-        if exponent < 0 {
-            units / 10f64.powi(-exponent)
-        } else {
-            units * 10f64.powi(exponent)
-        }
-    };
-    let step = tick(1);
-    let first = (low / step).floor() as i64;
-    let last = ((high / step).ceil() as i64).max(first + 1);
-    (first..=last).map(tick).collect()
-}
-
-/// A tick value with the decimals its spacing needs.
-pub fn tick_label(value: f64, step: f64) -> String {
-    // The slack keeps a step of 0.1 computed as 0.09999... at one decimal.
-    let decimals = (-(step.abs() * (1.0 + 1e-9)).log10().floor()).max(0.0) as usize;
-    format!("{value:.decimals$}")
-}
-
-/// A value as written, with whole thousands from 10,000 on as "k".
-pub fn value_label(value: f64) -> String {
-    if value.abs() >= 10_000.0 && (value / 1_000.0).fract() == 0.0 {
-        format!("{}k", value / 1_000.0)
-    } else {
-        value.to_string()
-    }
 }
 
 /// Means joined by a line, each with a bar of plus and minus one standard deviation; the x axis
@@ -339,33 +392,42 @@ mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[wasm_bindgen_test(unsupported = test)]
-    fn points_scale_into_the_box_with_y_up() {
-        let points = scaled_points(
-            &[(0.0, 0.0), (5.0, 1.0), (10.0, 2.0)],
-            10.0,
-            2.0,
-            100.0,
-            50.0,
-        );
-        assert_eq!(points, "0.0,50.0 50.0,25.0 100.0,0.0");
-        assert_eq!(
-            scaled_points(&[(0.0, 0.0)], 0.0, 0.0, 100.0, 50.0),
-            "0.0,50.0"
-        );
+    fn round(round: u32, susceptible: u32, infective: u32, removed: u32) -> RoundMetrics {
+        RoundMetrics {
+            round,
+            susceptible,
+            infective,
+            removed,
+            ..Default::default()
+        }
     }
 
     #[wasm_bindgen_test(unsupported = test)]
-    fn ticks_are_round_and_cover_the_range() {
-        assert_eq!(nice_ticks(0.0, 0.05, 4), [0.0, 0.02, 0.04, 0.06]);
-        assert_eq!(nice_ticks(0.0, 15.0, 4), [0.0, 5.0, 10.0, 15.0]);
-        assert_eq!(nice_ticks(-1.0, 9.0, 4), [-5.0, 0.0, 5.0, 10.0]);
-        // A flat series still gets an axis.
-        assert_eq!(nice_ticks(0.0, 0.0, 4), [0.0, 0.5]);
-        assert_eq!(nice_ticks(8.0, 8.0, 4).len(), 2);
-        assert_eq!(tick_label(0.04, 0.02), "0.04");
-        assert_eq!(tick_label(15.0, 5.0), "15");
-        assert_eq!(tick_label(0.3, 0.09999999999999998), "0.3");
+    fn the_sir_chart_counts_nodes_per_round_and_names_its_theory() {
+        let rounds = [round(1, 7, 2, 1), round(2, 4, 3, 3)];
+        let plot = sir_plot(&rounds, 10, Some(&[0.9, 0.8, 0.6, 0.3]), Some(0.2), Some(1));
+        let names: Vec<&str> = plot.series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "susceptible",
+                "infective",
+                "removed",
+                "susceptible, mean-field simple epidemic (theory)",
+                "residue from s = e^-(k+1)(1-s) (theory)"
+            ]
+        );
+        assert_eq!(plot.series[0].points, [(0.0, 9.0), (1.0, 7.0), (2.0, 4.0)]);
+        assert_eq!(plot.series[1].points, [(0.0, 1.0), (1.0, 2.0), (2.0, 3.0)]);
+        assert_eq!(plot.series[2].points, [(0.0, 0.0), (1.0, 1.0), (2.0, 3.0)]);
+        // The theory as many rounds as the run, in nodes.
+        assert_eq!(plot.series[3].points, [(0.0, 9.0), (1.0, 8.0), (2.0, 6.0)]);
+        assert_eq!(plot.series[4].points, [(0.0, 2.0), (2.0, 2.0)]);
+        assert_eq!(plot.marker, Some(1.0));
+        assert_eq!(
+            svg_height(&plot.svg(None, true)),
+            Some(HEIGHT + 16.0 * 6.0 + 4.0)
+        );
         assert_eq!(value_label(100_000.0), "100k");
         assert_eq!(value_label(2_500.0), "2500");
         assert_eq!(value_label(2.5), "2.5");

@@ -13,6 +13,7 @@ use crate::chart::{LineChart, Series};
 use crate::graph::{GraphView, Palette};
 use crate::i18n::{t, tf, use_lang, with_unit};
 use crate::message_playback::MessagePlayback;
+use crate::node_inspector::InspectContext;
 use crate::timeline::{Timeline, TimelineAction, TimelineControls};
 
 #[derive(Properties, PartialEq)]
@@ -24,6 +25,9 @@ pub struct ClusterViewProps {
     /// Each node's state over time, when the cluster is small enough to draw.
     #[prop_or_default]
     pub recording: Option<ClusterRecording>,
+    /// The scenario that ran: with it, a node clicked in the message playback can be inspected.
+    #[prop_or_default]
+    pub scenario: Option<Rc<gossip_sim::scenario::Scenario>>,
 }
 
 /// A cluster recording in the graph's terms: frames padded to the largest population (nodes
@@ -45,6 +49,7 @@ pub fn as_graph_recording(recording: &ClusterRecording) -> Recording {
         sampled_from: None,
         stores: recording.stores.clone(),
         messages: Vec::new(),
+        density: None,
     }
 }
 
@@ -153,45 +158,47 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
     let at = |sample: &EventSample| sample.at as f64 / 1_000.0;
     let per_live = |sample: &EventSample, views: u64| views as f64 / f64::from(sample.live.max(1));
     let views = vec![
-        Series {
-            name: t("cluster.series.suspect").into(),
-            class: "suspect",
-            points: report
+        Series::line(
+            t("cluster.series.suspect"),
+            "suspect",
+            report
                 .samples
                 .iter()
                 .map(|s| (at(s), per_live(s, s.suspect_views)))
                 .collect(),
-        },
-        Series {
-            name: t("cluster.series.dead").into(),
-            class: "dead",
-            points: report
+        ),
+        Series::line(
+            t("cluster.series.dead"),
+            "dead",
+            report
                 .samples
                 .iter()
                 .map(|s| (at(s), per_live(s, s.dead_views + s.left_views)))
                 .collect(),
-        },
+        ),
     ];
-    let traffic = vec![Series {
-        name: t("cluster.series.traffic").into(),
-        class: "infective",
-        points: per_second(&report.samples),
-    }];
+    let traffic = vec![Series::line(
+        t("cluster.series.traffic"),
+        "infective",
+        per_second(&report.samples),
+    )];
     let writes: Vec<Series> = report
         .writes
         .iter()
         .enumerate()
-        .map(|(index, _)| Series {
-            name: t("cluster.series.writes").into(),
-            class: "susceptible",
-            points: report
-                .samples
-                .iter()
-                .map(|s| {
-                    let held = s.write_holders.get(index).copied().unwrap_or(0);
-                    (at(s), f64::from(held) / f64::from(s.live.max(1)))
-                })
-                .collect(),
+        .map(|(index, _)| {
+            Series::line(
+                tf("cluster.series.write", &[("index", &(index + 1))]),
+                "susceptible",
+                report
+                    .samples
+                    .iter()
+                    .map(|s| {
+                        let held = s.write_holders.get(index).copied().unwrap_or(0);
+                        (at(s), f64::from(held) / f64::from(s.live.max(1)))
+                    })
+                    .collect(),
+            )
         })
         .collect();
     let detection = match summary.mean_detection_ms {
@@ -246,20 +253,25 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
                     </div>
                 </div>
                 if let Some(trace) = &recording.trace {
+                    <ContextProvider<Option<InspectContext>> context={props.scenario.clone().map(|scenario| InspectContext { scenario, on_fault: props.on_fault.clone() })}>
                     <MessagePlayback trace={Rc::new(trace.clone())} duration={report.duration}
                         nodes={recording.frames.iter().map(Vec::len).max().unwrap_or(0)}
                         times={Rc::new(recording.times.clone())} frames={Rc::new(recording.frames.clone())} />
+                    </ContextProvider<Option<InspectContext>>>
                 }
             }
             <div class="viz">
                 <div class="chart-column">
                     <LineChart id="views-chart" series={views}
-                        caption={t("cluster.chart.views")} />
+                        caption={t("cluster.chart.views")}
+                        x_label={t("cluster.axis.time")} y_label={t("cluster.axis.members")} />
                     <LineChart id="traffic-chart" series={traffic}
-                        caption={t("cluster.chart.traffic")} />
+                        caption={t("cluster.chart.traffic")}
+                        x_label={t("cluster.axis.time")} y_label={t("cluster.axis.messages")} />
                     if !writes.is_empty() {
                         <LineChart id="writes-chart" series={writes} y_max={1.0}
-                            caption={t("cluster.chart.writes")} />
+                            caption={t("cluster.chart.writes")}
+                            x_label={t("cluster.axis.time")} y_label={t("cluster.axis.fraction")} />
                     }
                 </div>
                 <div class="chart-column">

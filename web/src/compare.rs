@@ -36,6 +36,22 @@ pub enum CurveName {
 }
 
 impl CurveName {
+    /// Whether the curve's x axis counts rounds (else seconds).
+    fn in_rounds(&self) -> bool {
+        *self == CurveName::Key("compare.curve.informed")
+    }
+
+    /// What the curve measures, without its x unit, in the current language.
+    fn quantity(&self) -> String {
+        match self {
+            CurveName::Key("compare.curve.informed") => t("compare.y.informed").to_string(),
+            CurveName::Key("compare.curve.dead") => t("compare.y.dead").to_string(),
+            CurveName::Key("compare.curve.write") => t("compare.y.write").to_string(),
+            CurveName::Key(key) => t(key).to_string(),
+            CurveName::Series(name) => series_name(name),
+        }
+    }
+
     /// The name in the current language.
     pub fn text(&self) -> String {
         match self {
@@ -153,6 +169,27 @@ pub fn figure_names(runs: &[PinnedRun]) -> Vec<&'static str> {
     names
 }
 
+/// The compare chart's axis labels: each run's curve says its own unit; runs in rounds and runs
+/// in seconds pinned together share one x axis.
+fn compare_axes(runs: &[PinnedRun]) -> (String, String) {
+    let in_rounds = |run: &PinnedRun| run.curve_name.in_rounds();
+    let x = if runs.iter().all(in_rounds) {
+        t("compare.x.rounds")
+    } else if runs.iter().any(in_rounds) {
+        t("compare.x.mixed")
+    } else {
+        t("compare.x.seconds")
+    };
+    let mut names: Vec<String> = runs.iter().map(|run| run.curve_name.quantity()).collect();
+    names.dedup();
+    let y = if names.len() == 1 {
+        names.remove(0)
+    } else {
+        t("compare.y.mixed").to_string()
+    };
+    (x.to_string(), y)
+}
+
 #[derive(Properties, PartialEq)]
 pub struct CompareProps {
     pub runs: Vec<PinnedRun>,
@@ -172,16 +209,20 @@ pub fn Compare(props: &CompareProps) -> Html {
         .runs
         .iter()
         .enumerate()
-        .map(|(index, run)| Series {
-            name: format!("{}: {}", index + 1, run.curve_name.text()).into(),
-            class: CLASSES[index % CLASSES.len()],
-            points: run.curve.clone(),
+        .map(|(index, run)| {
+            Series::line(
+                format!("{}: {}", index + 1, run.curve_name.text()),
+                CLASSES[index % CLASSES.len()],
+                run.curve.clone(),
+            )
         })
         .collect();
+    let (x_label, y_label) = compare_axes(&props.runs);
     html! {
         <section id="pinned" class="panel" aria-labelledby="pinned-title">
             <h2 id="pinned-title">{t("compare.title")}</h2>
-            <LineChart id="compare-chart" series={series} caption={t("compare.caption")} />
+            <LineChart id="compare-chart" series={series} caption={t("compare.caption")}
+                x_label={x_label} y_label={y_label} />
             <table id="compare-table">
                 <tr>
                     <th>{t("figure.header")}</th>

@@ -8,6 +8,10 @@
 //! and a click selects it, with a button to rerun the experiment with that node crashed from the
 //! next round.
 
+mod density;
+mod gl;
+mod raster;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -501,6 +505,29 @@ pub fn describe_node(recording: &Recording, palette: Palette, node: usize, round
     }
 }
 
+/// What the graph is drawn with: WebGL2 where the browser has it, Canvas 2D otherwise. A
+/// canvas keeps the kind of context it first gave, so the choice is made once per canvas.
+enum Surface {
+    Gl(Box<gl::GlGraph>),
+    Canvas,
+}
+
+impl Surface {
+    fn choose(canvas: &HtmlCanvasElement) -> Surface {
+        let surface = match gl::GlGraph::new(canvas) {
+            Some(renderer) => Surface::Gl(Box::new(renderer)),
+            None => Surface::Canvas,
+        };
+        // Said on the canvas, for tests and for anyone wondering why it is slow.
+        let name = match surface {
+            Surface::Gl(_) => "webgl2",
+            Surface::Canvas => "canvas2d",
+        };
+        let _ = canvas.set_attribute("data-renderer", name);
+        surface
+    }
+}
+
 /// Repaints a round once per animation frame while its messages fade, then stops.
 struct Fader {
     paint: Box<dyn Fn(f64)>,
@@ -568,14 +595,32 @@ pub fn GraphView(props: &GraphProps) -> Html {
     let drag = use_mut_ref(|| None::<((f64, f64), View, bool)>);
     let nodes = props.recording.frames.first().map_or(0, Vec::len);
     let last_round = use_mut_ref(|| None::<usize>);
+    let surface = use_mut_ref(|| None::<Surface>);
     let points = use_memo(
         (nodes, props.topology, props.recording.clone()),
         |(nodes, topology, recording)| positions(*nodes, *topology, &recording.links),
     );
+    // A run drawn as density: where each bin of nodes lies (no node is pointed at or clicked).
+    let segments = use_memo(
+        (props.topology, props.recording.clone()),
+        |(topology, recording)| {
+            recording
+                .density
+                .as_ref()
+                .map(|density| density::segments(density, *topology))
+        },
+    );
+    let pointable: Rc<Vec<(f64, f64)>> = if segments.is_some() {
+        Rc::new(Vec::new())
+    } else {
+        points.clone()
+    };
     {
         let canvas = canvas.clone();
         let points = points.clone();
         let last_round = last_round.clone();
+        let surface = surface.clone();
+        let segments = segments.clone();
         use_effect_with(
             (
                 props.recording.clone(),
@@ -610,7 +655,30 @@ pub fn GraphView(props: &GraphProps) -> Html {
                         palette,
                         freshness,
                     };
-                    draw(element, &recording, &points, round, view, marks);
+                    let mut surface = surface.borrow_mut();
+                    let surface = surface.get_or_insert_with(|| Surface::choose(element));
+                    match (
+                        surface,
+                        recording.density.as_ref().zip((*segments).as_ref()),
+                    ) {
+                        (Surface::Gl(renderer), Some((whole, segments))) => {
+                            let size = element.width() as usize;
+                            renderer.draw_image(&recording, round, view, size, || {
+                                density::image(element, whole, segments, round, view, palette)
+                            });
+                        }
+                        (Surface::Canvas, Some((whole, segments))) => {
+                            let image =
+                                density::image(element, whole, segments, round, view, palette);
+                            density::put(element, &image);
+                        }
+                        (Surface::Gl(renderer), None) => {
+                            renderer.draw(element, &recording, &points, round, view, marks)
+                        }
+                        (Surface::Canvas, None) => {
+                            draw(element, &recording, &points, round, view, marks);
+                        }
+                    }
                     if let Some(performance) = &performance {
                         let _ =
                             performance.measure_with_start_mark("graph-draw", "graph-draw-start");
@@ -647,7 +715,7 @@ pub fn GraphView(props: &GraphProps) -> Html {
         let view = view.clone();
         let drag = drag.clone();
         let hovered = hovered.clone();
-        let points = points.clone();
+        let points = pointable.clone();
         Callback::from(move |event: PointerEvent| {
             let Some((x, y)) = canvas_point(&event) else {
                 return;
@@ -673,7 +741,7 @@ pub fn GraphView(props: &GraphProps) -> Html {
         let drag = drag.clone();
         let selected = selected.clone();
         let view = view.clone();
-        let points = points.clone();
+        let points = pointable.clone();
         let on_select = props.on_select.clone();
         Callback::from(move |event: PointerEvent| {
             let started = drag.borrow_mut().take();

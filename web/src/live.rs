@@ -22,13 +22,21 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::i18n::{from_english, join, t, tf, use_lang, with_unit};
-use crate::live_node::{Flow, LiveNode, RoomFlow, kept_out_text};
+use crate::live_node::{Flow, LiveNode, RoomFlow, kept_out_text, progress, travel_ms};
 use crate::relay_link::{self, RelayConnection, RelayEvent};
 
 const DEFAULT_ROOM: &str = "lobby";
 /// How often the page checks whether the node has something due.
 const TICK_MS: u32 = 50;
 const MAX_BACKOFF_MS: u32 = 5_000;
+/// At most this many of this tab's frames, and as many of the room's, are drawn moving (the
+/// newest): a tab busy drawing answers pings late, which would lengthen every trip in turn.
+const MAX_DOTS: usize = 48;
+/// How long a frame's track stays drawn (it fades meanwhile), in ms.
+const TRACK_MS: Time = 1_200;
+/// How many times slower than real time frames cross the graph, to choose from; the first is
+/// the default. Frames through a relay on one machine take a millisecond or two.
+const SLOWDOWNS: [u32; 5] = [500, 100, 10, 1, 2_000];
 
 /// What the page's query string asks of the live peer.
 #[derive(Clone, Debug, PartialEq)]
@@ -163,6 +171,8 @@ struct LivePeer {
     reconnect: Option<Timeout>,
     backoff_ms: u32,
     link: Link,
+    /// Frames cross the graph this many times slower than real time.
+    slowdown: u32,
 }
 
 type Shared = Rc<RefCell<LivePeer>>;
@@ -204,15 +214,27 @@ fn mechanism_name(via: Mechanism) -> &'static str {
     }
 }
 
-/// The room as this tab sees it: every member on a circle, coloured by its state, and the
-/// messages this tab sent (solid) and received (dashed) as lines that fade, coloured by
-/// mechanism. Messages between two other peers never pass through this tab: the relay reports
-/// how many frames went between which peers, drawn as thin grey lines without a kind.
+/// Where a dot is, `fraction` of the way from `from` to `to`.
+fn along((x1, y1): (f64, f64), (x2, y2): (f64, f64), fraction: f64) -> (f64, f64) {
+    (x1 + (x2 - x1) * fraction, y1 + (y2 - y1) * fraction)
+}
+
+/// The room as this tab sees it: every member on a circle, coloured by its state and labelled
+/// with its measured latency, and the messages that cross it. Each frame this tab sends or
+/// receives is a dot moving from sender to receiver over the measured latency, slowed down
+/// `slowdown` times, coloured by mechanism; a received frame starts its trip when it arrives,
+/// since the tab cannot see it earlier. Its track stays as a line that fades. Messages between
+/// two other peers never pass through this tab: the relay reports how many frames went between
+/// which peers, drawn as grey dots (a few per report) over the estimated latency, and thin
+/// grey tracks.
 fn live_graph(
     me: Option<NodeId>,
     members: &[(NodeId, MemberState, u32)],
     flows: &[Flow],
     room_flows: &[RoomFlow],
+    latency: &dyn Fn(NodeId) -> Option<f64>,
+    now: Time,
+    slowdown: f64,
 ) -> Html {
     const SIZE: f64 = 300.0;
     let mut ids: Vec<(NodeId, &'static str)> = members
@@ -225,7 +247,7 @@ fn live_graph(
     ids.sort();
     let centre = SIZE / 2.0;
     let radius = if ids.len() > 1 {
-        SIZE / 2.0 - 40.0
+        SIZE / 2.0 - 50.0
     } else {
         0.0
     };
@@ -236,7 +258,9 @@ fn live_graph(
     };
     let place = |id: NodeId| ids.iter().position(|(other, _)| *other == id).map(position);
     let mine = me.and_then(place);
-    let lines = flows.iter().filter_map(|flow| {
+    // Tracks fade in TRACK_MS (the style sheet's animation): older ones are not drawn.
+    let recent = |at: Time| now.saturating_sub(at) <= TRACK_MS;
+    let lines = flows.iter().filter(|flow| recent(flow.at)).filter_map(|flow| {
         let (sx, sy) = mine?;
         let (px, py) = place(flow.peer)?;
         let ((x1, y1), (x2, y2)) = if flow.outgoing {
@@ -251,7 +275,7 @@ fn live_graph(
                 marker-end="url(#flow-arrow)" />
         })
     });
-    let room_lines = room_flows.iter().filter_map(|flow| {
+    let room_lines = room_flows.iter().filter(|flow| recent(flow.at)).filter_map(|flow| {
         let ((x1, y1), (x2, y2)) = (place(flow.from)?, place(flow.to)?);
         let width = 1.0 + f64::from(flow.frames).log2().min(3.0);
         Some(html! {
@@ -261,6 +285,69 @@ fn live_graph(
                 marker-end="url(#flow-arrow)" />
         })
     });
+    let now_ms = now as f64;
+    let dot = |key: String,
+               class: Classes,
+               from: (f64, f64),
+               to: (f64, f64),
+               fraction: f64,
+               ends: (NodeId, NodeId)| {
+        let (x, y) = along(from, to, fraction);
+        html! {
+            <circle key={key.clone()} data-dot={key} class={classes!("dot", class)} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="5"
+                data-from={ends.0.to_string()} data-to={ends.1.to_string()} />
+        }
+    };
+    let mut dots: Vec<Html> = flows
+        .iter()
+        .rev()
+        .filter_map(|flow| {
+            let me = me?;
+            let (ends, from, to) = if flow.outgoing {
+                ((me, flow.peer), mine?, place(flow.peer)?)
+            } else {
+                ((flow.peer, me), place(flow.peer)?, mine?)
+            };
+            let fraction = progress(flow.at as f64, travel_ms(flow.latency, slowdown), now_ms)?;
+            let direction = if flow.outgoing { "out" } else { "in" };
+            Some(dot(
+                format!("d{}", flow.serial),
+                classes!(flow.kind, direction),
+                from,
+                to,
+                fraction,
+                ends,
+            ))
+        })
+        .take(MAX_DOTS)
+        .collect();
+    // Oldest first, as they were sent.
+    dots.reverse();
+    let mut room_dots: Vec<Html> = room_flows
+        .iter()
+        .rev()
+        .flat_map(|flow| {
+            let ends = place(flow.from).zip(place(flow.to));
+            let travel = travel_ms(flow.latency, slowdown);
+            flow.departures()
+                .enumerate()
+                .filter_map(move |(index, delay)| {
+                    let (from, to) = ends?;
+                    let fraction = progress(flow.at as f64 + delay, travel, now_ms)?;
+                    Some(dot(
+                        format!("r{}-{index}", flow.serial),
+                        classes!("room"),
+                        from,
+                        to,
+                        fraction,
+                        (flow.from, flow.to),
+                    ))
+                })
+                .collect::<Vec<_>>()
+        })
+        .take(MAX_DOTS)
+        .collect();
+    room_dots.reverse();
     let nodes = ids.iter().enumerate().map(|(index, (id, state))| {
         let (x, y) = position(index);
         let this = Some(*id) == me;
@@ -269,11 +356,18 @@ fn live_graph(
         } else {
             id.to_string()
         };
+        let measured = (!this).then(|| latency(*id)).flatten();
         html! {
             <g key={id.to_string()} class={classes!("member", *state, this.then_some("me"))} data-peer={id.to_string()}>
                 <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="14" />
                 <text x={format!("{x:.1}")} y={format!("{:.1}", y + 30.0)} text-anchor="middle">{label}</text>
-                <title>{tf("live.member", &[("id", &id), ("state", &state_label(state))])}</title>
+                if let Some(ms) = measured {
+                    <text class="latency" x={format!("{x:.1}")} y={format!("{:.1}", y + 43.0)} text-anchor="middle">{tf("live.ms", &[("ms", &format!("{ms:.1}"))])}</text>
+                }
+                <title>{match measured {
+                    Some(ms) => tf("live.member.latency", &[("id", &id), ("state", &state_label(state)), ("ms", &format!("{ms:.1}"))]),
+                    None => tf("live.member", &[("id", &id), ("state", &state_label(state))]),
+                }}</title>
             </g>
         }
     });
@@ -288,6 +382,7 @@ fn live_graph(
             <g class="room-flows">{ for room_lines }</g>
             <g class="flows">{ for lines }</g>
             { for nodes }
+            <g class="dots">{ for room_dots }{ for dots }</g>
         </svg>
     }
 }
@@ -398,6 +493,7 @@ pub fn LivePanel() -> Html {
             reconnect: None,
             backoff_ms: 250,
             link: Link::Connecting,
+            slowdown: SLOWDOWNS[0],
         }
     });
     {
@@ -413,7 +509,8 @@ pub fn LivePanel() -> Html {
                         let mut peer = shared.borrow_mut();
                         let now = peer.now();
                         peer.live.tick(now);
-                        peer.flush()
+                        // Moving dots are redrawn at every tick.
+                        peer.flush() || peer.live.moving(now, f64::from(peer.slowdown))
                     };
                     if changed {
                         on_change.emit(());
@@ -457,6 +554,18 @@ pub fn LivePanel() -> Html {
         })
     };
 
+    let on_slowdown = {
+        let (shared, rerender) = (shared.clone(), rerender.clone());
+        Callback::from(move |event: Event| {
+            let value = event
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value();
+            if let Ok(slowdown) = value.parse() {
+                shared.borrow_mut().slowdown = slowdown;
+                rerender.force_update();
+            }
+        })
+    };
     let peer = shared.borrow();
     let live = &peer.live;
     let (class, status) = match (&peer.link, live.id()) {
@@ -524,7 +633,16 @@ pub fn LivePanel() -> Html {
             <div class="live-grid">
                 <div>
                     <h3>{t("live.members")}</h3>
-                    { live_graph(live.id(), &members, &flows, &room_flows) }
+                    { live_graph(live.id(), &members, &flows, &room_flows, &|id| live.latency(id), now, f64::from(peer.slowdown)) }
+                    <label class="slowdown note">{t("live.slowdown")}{" "}
+                        <select id="live-slowdown" onchange={on_slowdown}>
+                            { for SLOWDOWNS.iter().map(|&s| html! {
+                                <option value={s.to_string()} selected={s == peer.slowdown}>
+                                    {if s == 1 { t("live.slowdown.real").to_string() } else { tf("live.slowdown.factor", &[("factor", &s)]) }}
+                                </option>
+                            }) }
+                        </select>
+                    </label>
                     <p class="legend note">
                         <span class="key flow-swim">{"SWIM"}</span>
                         <span class="key flow-anti-entropy">{t("live.flow.anti_entropy")}</span>
@@ -538,7 +656,8 @@ pub fn LivePanel() -> Html {
                         if let Some(id) = live.id() { <li class="alive">{tf("live.member.me", &[("id", &id)])}</li> }
                         { for members.iter().map(|(id, state, incarnation)| {
                             let state = format!("{state:?}").to_lowercase();
-                            html! { <li class={state.clone()}>{tf("live.member.incarnation", &[("id", &id), ("state", &state_label(&state)), ("incarnation", &incarnation)])}</li> }
+                            let latency = live.latency(*id).map(|ms| tf("live.latency", &[("ms", &format!("{ms:.1}"))])).unwrap_or_default();
+                            html! { <li class={state.clone()}>{tf("live.member.incarnation", &[("id", &id), ("state", &state_label(&state)), ("incarnation", &incarnation)])}{latency}</li> }
                         }) }
                     </ul>
                 </div>

@@ -6,13 +6,20 @@
 //! the messages crossing, the event log).
 //!
 //! Times are the tab's clock: milliseconds since the panel started, as the node counts them.
+//!
+//! Latency: this tab times each of its SWIM pings to the ack from the same peer and keeps half
+//! the round trip, smoothed, as that peer's one-way latency ([`LiveNode::latency`]); frames
+//! between two other peers take the mean of this tab's latencies to the two, an estimate that is
+//! exact when every peer's link to the relay is alike. The view moves each frame from sender to
+//! receiver over its latency slowed down ([`travel_ms`]), since frames through a relay on one
+//! machine cross in a millisecond or two.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use gossip_core::ConfigError;
 use gossip_core::Stamp;
 use gossip_core::wire;
-use gossip_core::{Mechanism, Node, NodeConfig, NodeEvent};
+use gossip_core::{Mechanism, Message, Node, NodeConfig, NodeEvent, SwimMessage};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 use gossip_relay_frame::{self as relay_frame, Control, PROTOCOL_VERSION};
 
@@ -20,10 +27,37 @@ use crate::i18n::tf;
 
 /// Lines of the event log kept (the newest).
 pub const LOG_LINES: usize = 50;
-/// How long a message stays drawn on the graph (it fades out meanwhile).
-pub const FLOW_MS: Time = 1_200;
+/// How long a message stays drawn on the graph: its dot's longest trip ([`MAX_TRAVEL_MS`]) after
+/// the latest start of a dot of the room's traffic, and a little to fade.
+pub const FLOW_MS: Time = 3_000;
 /// At most this many messages of each kind (this tab's, the room's) kept for drawing.
-pub const MAX_FLOWS: usize = 200;
+pub const MAX_FLOWS: usize = 400;
+/// The shortest trip of a dot on screen, in ms (also that of a frame of unknown latency).
+pub const MIN_TRAVEL_MS: f64 = 150.0;
+/// The longest trip of a dot on screen, in ms.
+pub const MAX_TRAVEL_MS: f64 = 2_500.0;
+/// Dots drawn at most for one (sender, receiver) count of the relay's report.
+pub const MAX_DOTS_PER_FLOW: u32 = 4;
+/// How much a new round-trip sample weighs in a peer's smoothed latency.
+const LATENCY_WEIGHT: f64 = 0.25;
+/// This tab's pings awaiting their ack, kept for timing (the oldest are forgotten).
+const PENDING_PINGS: usize = 64;
+
+/// How long a frame of one-way `latency` ms takes to cross the graph when dots move `slowdown`
+/// times slower than real time, in ms: within [`MIN_TRAVEL_MS`] and [`MAX_TRAVEL_MS`], the
+/// shortest for an unknown latency.
+pub fn travel_ms(latency: Option<f64>, slowdown: f64) -> f64 {
+    latency.map_or(MIN_TRAVEL_MS, |ms| {
+        (ms * slowdown).clamp(MIN_TRAVEL_MS, MAX_TRAVEL_MS)
+    })
+}
+
+/// How far a dot that leaves at `leaves` and takes `travel` ms has gone at `now`: 0 at its
+/// sender, 1 at its receiver; None before it leaves and once it has arrived.
+pub fn progress(leaves: f64, travel: f64, now: f64) -> Option<f64> {
+    let fraction = (now - leaves) / travel.max(1.0);
+    (0.0..1.0).contains(&fraction).then_some(fraction)
+}
 /// This tab's writes listed with who has them (the newest).
 pub const TRACKED_WRITES: usize = 10;
 /// Versions of other peers' writes whose receipts a tab keeps (the oldest go first).
@@ -42,6 +76,8 @@ pub struct Flow {
     pub kind: &'static str,
     /// When it crossed.
     pub at: Time,
+    /// The measured one-way latency to the other end then, in ms, if known.
+    pub latency: Option<f64>,
 }
 
 /// Frames between two other peers of the room, as the relay reported them; drawn for
@@ -58,6 +94,20 @@ pub struct RoomFlow {
     pub frames: u32,
     /// When the report arrived.
     pub at: Time,
+    /// The estimated one-way latency from sender to receiver, in ms, if any latency is known:
+    /// the mean of this tab's latencies to the two (to the one known, else to all).
+    pub latency: Option<f64>,
+}
+
+impl RoomFlow {
+    /// When each of its dots leaves, in ms after the report: the frames were counted over the
+    /// relay's last [`TRAFFIC_EVERY_MS`](gossip_relay_frame::TRAFFIC_EVERY_MS), so at most
+    /// [`MAX_DOTS_PER_FLOW`] dots are spread over that much time.
+    pub fn departures(&self) -> impl Iterator<Item = f64> {
+        let dots = self.frames.clamp(1, MAX_DOTS_PER_FLOW);
+        let gap = gossip_relay_frame::TRAFFIC_EVERY_MS as f64 / f64::from(dots);
+        (0..dots).map(move |dot| f64::from(dot) * gap)
+    }
 }
 
 /// A write made in this tab, and the receipts that came back for it.
@@ -111,6 +161,10 @@ pub struct LiveNode {
     flows: VecDeque<Flow>,
     room_flows: VecDeque<RoomFlow>,
     flow_serial: u64,
+    /// This tab's SWIM pings awaiting their ack: (peer, sequence number, when sent).
+    pending_pings: VecDeque<(NodeId, u32, Time)>,
+    /// Each peer's one-way latency in ms: half the round trip from a ping to its ack, smoothed.
+    latencies: BTreeMap<NodeId, f64>,
     /// Newest first.
     log: VecDeque<LogLine>,
     /// Why this tab and the relay cannot talk (their protocol versions differ), once known: the
@@ -161,6 +215,8 @@ impl LiveNode {
             flows: VecDeque::new(),
             room_flows: VecDeque::new(),
             flow_serial: 0,
+            pending_pings: VecDeque::new(),
+            latencies: BTreeMap::new(),
             log: VecDeque::new(),
             refused: None,
             kept_out: Vec::new(),
@@ -215,6 +271,25 @@ impl LiveNode {
         self.room_flows
             .iter()
             .filter(move |flow| now.saturating_sub(flow.at) <= FLOW_MS)
+    }
+
+    /// The measured one-way latency to `peer` in ms (half the round trip of this tab's pings to
+    /// it, smoothed), once a ping has been answered.
+    pub fn latency(&self, peer: NodeId) -> Option<f64> {
+        self.latencies.get(&peer).copied()
+    }
+
+    /// Whether a dot is still moving at `now` when dots move `slowdown` times slower than real
+    /// time: the view redraws until none is.
+    pub fn moving(&self, now: Time, slowdown: f64) -> bool {
+        let now = now as f64;
+        self.flows
+            .iter()
+            .any(|flow| now < flow.at as f64 + travel_ms(flow.latency, slowdown))
+            || self.room_flows.iter().any(|flow| {
+                let last = flow.departures().last().unwrap_or(0.0);
+                now < flow.at as f64 + last + travel_ms(flow.latency, slowdown)
+            })
     }
 
     /// The event log, newest first.
@@ -311,7 +386,14 @@ impl LiveNode {
         match wire::decode_message(payload, node.config().max_message_bytes) {
             Ok(message) => {
                 let kind = message.kind();
+                let acked = match &message {
+                    Message::Swim(SwimMessage::Ack { seq, .. }) => Some(*seq),
+                    _ => None,
+                };
                 node.handle(now, from, message, &mut self.rng);
+                if let Some(seq) = acked {
+                    self.time_ack(now, from, seq);
+                }
                 self.record_flow(now, from, false, kind);
                 true
             }
@@ -356,6 +438,12 @@ impl LiveNode {
         let mut frames = Vec::new();
         let mut sent = Vec::new();
         while let Some((to, message)) = node.poll_transmit() {
+            if let Message::Swim(SwimMessage::Ping { seq, .. }) = &message {
+                if self.pending_pings.len() == PENDING_PINGS {
+                    self.pending_pings.pop_front();
+                }
+                self.pending_pings.push_back((to, *seq, now));
+            }
             sent.push((to, message.kind()));
             frames.push(relay_frame::join(to, &wire::encode_message(&message)));
         }
@@ -422,6 +510,34 @@ impl LiveNode {
         }
     }
 
+    /// An ack from `from` for this tab's ping `seq`: half the round trip is a latency sample.
+    fn time_ack(&mut self, now: Time, from: NodeId, seq: u32) {
+        let Some(index) = self
+            .pending_pings
+            .iter()
+            .position(|&(to, sent_seq, _)| to == from && sent_seq == seq)
+        else {
+            return;
+        };
+        let Some((_, _, sent)) = self.pending_pings.remove(index) else {
+            return;
+        };
+        let sample = now.saturating_sub(sent) as f64 / 2.0;
+        let latency = self.latencies.entry(from).or_insert(sample);
+        *latency += LATENCY_WEIGHT * (sample - *latency);
+    }
+
+    /// The latency between two other peers: the mean of this tab's latencies to them, or to
+    /// the one known, or to every peer measured.
+    fn estimated_latency(&self, from: NodeId, to: NodeId) -> Option<f64> {
+        let mean = |values: &mut dyn Iterator<Item = f64>| {
+            let (sum, count) = values.fold((0.0, 0u32), |(sum, n), v| (sum + v, n + 1));
+            (count > 0).then(|| sum / f64::from(count))
+        };
+        mean(&mut [from, to].into_iter().filter_map(|peer| self.latency(peer)))
+            .or_else(|| mean(&mut self.latencies.values().copied()))
+    }
+
     /// Records a message for the graph, forgetting those that have faded.
     fn record_flow(&mut self, now: Time, peer: NodeId, outgoing: bool, kind: &'static str) {
         while self.flows.front().is_some_and(|flow| {
@@ -436,6 +552,7 @@ impl LiveNode {
             outgoing,
             kind,
             at: now,
+            latency: self.latency(peer),
         });
     }
 
@@ -454,6 +571,7 @@ impl LiveNode {
                 to,
                 frames,
                 at: now,
+                latency: self.estimated_latency(from, to),
             });
         }
     }
@@ -481,6 +599,8 @@ mod tests {
     struct Room {
         tabs: Vec<LiveNode>,
         now: Time,
+        /// How long each frame takes from tab to tab; 0 delivers at once.
+        one_way: Time,
     }
 
     impl Room {
@@ -489,6 +609,7 @@ mod tests {
             let mut room = Room {
                 tabs: Vec::new(),
                 now: 0,
+                one_way: 0,
             };
             for id in 1..=n {
                 let mut tab = LiveNode::new(tab_config(), u64::from(id));
@@ -515,26 +636,28 @@ mod tests {
                 .unwrap()
         }
 
-        /// Polls every tab and forwards the frames until nothing moves.
+        /// Polls every tab and forwards the frames until nothing moves, each batch `one_way`
+        /// ms after it was sent.
         fn deliver(&mut self) {
             loop {
-                let mut moved = false;
+                let mut batch = Vec::new();
                 for from in 0..self.tabs.len() {
                     let sender = self.tabs[from].id().unwrap();
                     for frame in self.tabs[from].poll(self.now).frames {
-                        moved = true;
                         let (to, payload) = relay_frame::split(&frame, usize::MAX).unwrap();
-                        let forwarded = relay_frame::join(sender, payload);
-                        for tab in &mut self.tabs {
-                            if tab.id() != Some(sender) && (to == BROADCAST || tab.id() == Some(to))
-                            {
-                                assert!(tab.receive(self.now, &forwarded));
-                            }
-                        }
+                        batch.push((sender, to, relay_frame::join(sender, payload)));
                     }
                 }
-                if !moved {
+                if batch.is_empty() {
                     return;
+                }
+                self.now += self.one_way;
+                for (sender, to, forwarded) in batch {
+                    for tab in &mut self.tabs {
+                        if tab.id() != Some(sender) && (to == BROADCAST || tab.id() == Some(to)) {
+                            assert!(tab.receive(self.now, &forwarded));
+                        }
+                    }
                 }
             }
         }
@@ -637,6 +760,66 @@ mod tests {
         // Nothing new crosses after a while without ticks: everything fades.
         assert_eq!(room.tabs[0].flows(now + FLOW_MS + 1).count(), 0);
         assert!(room.tabs[0].flows.len() <= MAX_FLOWS);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn latency_is_half_the_round_trip_of_a_ping_and_its_ack() {
+        let mut room = Room::new(3);
+        assert_eq!(room.tabs[0].latency(2), None);
+        // Every frame takes 7 ms from tab to tab: each ping's ack comes back 14 ms after it.
+        room.one_way = 7;
+        room.run_until(2_000);
+        for tab in &room.tabs {
+            let me = tab.id().unwrap();
+            for peer in (1..=3).filter(|peer| *peer != me) {
+                assert_eq!(tab.latency(peer), Some(7.0), "tab {me} to {peer}");
+            }
+        }
+        // This tab's frames carry the latency to their peer; the room's the mean of the two.
+        let now = room.now;
+        let tab = &mut room.tabs[0];
+        let late: Vec<&Flow> = tab.flows(now).filter(|flow| flow.at > 1_000).collect();
+        assert!(!late.is_empty() && late.iter().all(|flow| flow.latency == Some(7.0)));
+        let traffic = Control::Traffic {
+            flows: vec![(2, 3, 9)],
+        };
+        tab.control(now, traffic).unwrap();
+        let flow = tab.room_flows(now).last().unwrap().clone();
+        assert_eq!(flow.latency, Some(7.0));
+        // Nine frames in the relay's interval: four dots, spread over it.
+        assert_eq!(
+            flow.departures().collect::<Vec<_>>(),
+            [0.0, 62.5, 125.0, 187.5]
+        );
+        assert!(tab.moving(now, 100.0));
+        // The last dot leaves 187.5 ms after the report and takes 700 ms at 1/100 speed.
+        assert!(tab.moving(now + 887, 100.0));
+        assert!(!tab.moving(now + 888, 100.0));
+        // An ack for no ping of this tab's changes nothing.
+        let before = tab.latency(2);
+        tab.time_ack(now, 2, 999_999);
+        assert_eq!(tab.latency(2), before);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn dots_cross_over_their_latency_slowed_within_bounds() {
+        assert_eq!(travel_ms(Some(2.0), 100.0), 200.0);
+        assert_eq!(travel_ms(Some(0.5), 100.0), MIN_TRAVEL_MS);
+        assert_eq!(travel_ms(Some(80.0), 100.0), MAX_TRAVEL_MS);
+        assert_eq!(travel_ms(None, 100.0), MIN_TRAVEL_MS);
+        assert_eq!(progress(1_000.0, 200.0, 999.0), None);
+        assert_eq!(progress(1_000.0, 200.0, 1_000.0), Some(0.0));
+        assert_eq!(progress(1_000.0, 200.0, 1_050.0), Some(0.25));
+        assert_eq!(progress(1_000.0, 200.0, 1_200.0), None);
+        let report = RoomFlow {
+            serial: 1,
+            from: 2,
+            to: 3,
+            frames: 1,
+            at: 0,
+            latency: None,
+        };
+        assert_eq!(report.departures().collect::<Vec<_>>(), [0.0]);
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -9,12 +9,15 @@ mod chart;
 mod cluster_view;
 mod compare;
 mod controls;
+mod download;
 mod error_text;
 mod graph;
 mod i18n;
 mod live;
 mod live_node;
 mod message_playback;
+mod node_inspector;
+mod plot;
 mod preset_text;
 mod refusal;
 mod relay_link;
@@ -372,7 +375,8 @@ fn Playground() -> Html {
         }) => html! {
             <>
                 <p id="sim-result" class="done">{simulated_for(scenario, report.duration)}</p>
-                <ClusterView report={report.clone()} recording={recording.clone()} on_fault={Some(cluster_fault.clone())} />
+                <ClusterView report={report.clone()} recording={recording.clone()} on_fault={Some(cluster_fault.clone())}
+                    scenario={Some(std::rc::Rc::new(scenario.clone()))} />
             </>
         },
         Some(SimOutput::SystemDone {
@@ -433,7 +437,8 @@ fn Playground() -> Html {
                                 residue={theory_residue(scenario)}
                                 marker={drawn.as_ref().map(|_| timeline.round)} />
                             <LineChart id="traffic-chart" series={traffic_series(&report.rounds, scenario.nodes)}
-                                caption={t("sim.traffic_caption")} />
+                                caption={t("sim.traffic_caption")}
+                                x_label={t("sim.axis.round")} y_label={t("sim.axis.messages")} />
                         </div>
                     </div>
                 </>
@@ -518,16 +523,8 @@ fn traffic_series(rounds: &[gossip_sim::metrics::RoundMetrics], nodes: u32) -> V
         cumulative.push((f64::from(metrics.round), total));
     }
     vec![
-        Series {
-            name: t("sim.traffic.round").into(),
-            class: "infective",
-            points: per_round,
-        },
-        Series {
-            name: t("sim.traffic.total").into(),
-            class: "susceptible",
-            points: cumulative,
-        },
+        Series::line(t("sim.traffic.round"), "infective", per_round),
+        Series::line(t("sim.traffic.total"), "susceptible", cumulative),
     ]
 }
 

@@ -21,6 +21,7 @@ use yew::prelude::*;
 
 use crate::graph::layout;
 use crate::i18n::{join, t, tf, use_lang, with_unit};
+use crate::node_inspector::{InspectContext, NodeInspector, node_at};
 
 const SIZE: f64 = 480.0;
 const MARGIN: f64 = 16.0;
@@ -285,6 +286,9 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
         last_frame: None,
     });
     let selected = use_state(|| None::<usize>);
+    // A node clicked, and when (ms): the node inspector shows it as it was then.
+    let inspected = use_state(|| None::<(u32, u64)>);
+    let can_inspect = use_context::<Option<InspectContext>>().flatten().is_some();
     // The kind "Next message" looks for (None: any).
     let step_kind = use_mut_ref(|| None::<u16>);
     let redraw = use_force_update();
@@ -450,6 +454,7 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
         let points = points.clone();
         let trace = props.trace.clone();
         let selected = selected.clone();
+        let inspected = inspected.clone();
         let clock = clock.clone();
         let timing = *timing;
         Callback::from(move |event: MouseEvent| {
@@ -471,6 +476,12 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
                 .filter(|&(_, d)| d <= (DOT_RADIUS + 6.0).powi(2))
                 .min_by(|a, b| a.1.total_cmp(&b.1))
                 .map(|(index, _)| index);
+            if hit.is_none()
+                && can_inspect
+                && let Some(node) = node_at(&points, (x, y), 10.0)
+            {
+                inspected.set(Some((node, t as u64)));
+            }
             selected.set(hit);
         })
     };
@@ -578,6 +589,12 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
                 {t("playback.legend")}
             </p>
             { panel.unwrap_or_default() }
+            if can_inspect {
+                <span id="playback-node-points" hidden=true data-points={points.iter().map(|(x, y)| format!("{x:.0}:{y:.0}")).collect::<Vec<_>>().join(";")} />
+            }
+            if let Some((node, at)) = *inspected {
+                <NodeInspector {node} {at} on_close={Callback::from(move |_| inspected.set(None))} />
+            }
         </div>
     }
 }

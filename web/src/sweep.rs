@@ -13,12 +13,12 @@ use gossip_sim::error::SimError;
 use gossip_sim::scenario::{Scenario, Summary};
 use gossip_sim::sweep::{Knob, Spacing, Sweep, SweepTable, steps};
 use gossip_worker::{JsonCodec, SimOutput, SimReactor, SimRequest};
-use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use yew_agent::Spawnable;
 
 use crate::chart::{ErrorBar, ErrorBarChart, value_label};
+use crate::download::download_text;
 use crate::error_text;
 use crate::i18n::{Lang, current, t, tf, use_lang};
 use crate::refusal;
@@ -207,31 +207,6 @@ fn too_large(sweep: &Sweep) -> Option<Exceeded> {
             _ => None,
         }
     })
-}
-
-/// Offers `text` as a file download: a Blob, an object URL and a click on an `<a download>`.
-fn download(name: &str, mime: &str, text: &str) -> Result<(), JsValue> {
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    let parts = js_sys::Array::of1(&JsValue::from_str(text));
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    let document = web_sys::window()
-        .and_then(|window| window.document())
-        .ok_or("no document")?;
-    let body = document.body().ok_or("no body")?;
-    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
-    link.set_href(&url);
-    link.set_download(name);
-    body.append_child(&link)?;
-    link.click();
-    body.remove_child(&link)?;
-    // The download has started by then; the URL can go.
-    gloo_timers::callback::Timeout::new(10_000, move || {
-        let _ = web_sys::Url::revoke_object_url(&url);
-    })
-    .forget();
-    Ok(())
 }
 
 /// The sweep form as typed: text until it parses.
@@ -574,7 +549,7 @@ fn results(job: &Job, metric: &UseStateHandle<Option<String>>) -> Html {
         let csv = {
             let text = table.to_csv();
             Callback::from(move |_| {
-                if let Err(error) = download("gossiplab-sweep.csv", "text/csv", &text) {
+                if let Err(error) = download_text("gossiplab-sweep.csv", "text/csv", &text) {
                     web_sys::console::error_1(&error);
                 }
             })
@@ -582,7 +557,7 @@ fn results(job: &Job, metric: &UseStateHandle<Option<String>>) -> Html {
         let json = {
             let text = table.to_json();
             Callback::from(move |_| {
-                if let Err(error) = download("gossiplab-sweep.json", "application/json", &text) {
+                if let Err(error) = download_text("gossiplab-sweep.json", "application/json", &text) {
                     web_sys::console::error_1(&error);
                 }
             })

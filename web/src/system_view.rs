@@ -48,6 +48,27 @@ pub fn series_name(english: &str) -> String {
 
 const CLASSES: [&str; 4] = ["infective", "susceptible", "dead", "alive"];
 
+/// What a system model's lines count (each line's name says of what).
+fn system_y_label(system: &str) -> &'static str {
+    match system {
+        "redis_cluster" => t("system.y.redis"),
+        "cassandra" => t("system.y.cassandra"),
+        "bitcoin_relay" => t("system.y.bitcoin"),
+        _ => t("system.y.other"),
+    }
+}
+
+/// The chart's caption: the model (`redis_cluster`) over time, in the page's language.
+fn system_caption(system: &str) -> String {
+    let name = match system {
+        "redis_cluster" => "Redis Cluster",
+        "cassandra" => "Cassandra",
+        "bitcoin_relay" => t("system.bitcoin_relay"),
+        other => other,
+    };
+    tf("system.chart_caption", &[("name", &name)])
+}
+
 #[component]
 pub fn SystemView(props: &SystemViewProps) -> Html {
     let _lang = use_lang();
@@ -56,17 +77,20 @@ pub fn SystemView(props: &SystemViewProps) -> Html {
         .series
         .iter()
         .enumerate()
-        .map(|(index, line)| Series {
-            name: series_name(&line.name).into(),
-            class: CLASSES[index % CLASSES.len()],
-            points: line.points.clone(),
+        .map(|(index, line)| {
+            Series::line(
+                series_name(&line.name),
+                CLASSES[index % CLASSES.len()],
+                line.points.clone(),
+            )
         })
         .collect();
     html! {
         <div id="system-result" class="viz">
             <div class="chart-column">
                 if !series.is_empty() {
-                    <LineChart id="system-chart" series={series} caption={t("system.chart_caption")} />
+                    <LineChart id="system-chart" series={series} caption={system_caption(&report.system)}
+                        x_label={t("cluster.axis.time")} y_label={system_y_label(&report.system)} />
                 }
             </div>
             <div class="chart-column">

@@ -41,9 +41,9 @@ impl Codec for JsonCodec {
     }
 }
 
-/// Most nodes recorded node by node for the graph view (a byte per node per round); larger runs
-/// are recorded for a sample of this many.
-pub const MAX_DRAWN_NODES: u32 = 10_000;
+/// Most nodes recorded node by node for the graph view (a byte per node per round; WebGL2 draws
+/// this many at 30 frames a second or better); larger runs are recorded for a sample of this many.
+pub const MAX_DRAWN_NODES: u32 = 100_000;
 
 /// Most messages of a run traced for the page's playback (about 60 bytes each as JSON); a
 /// run with more sends a sample of them, which the trace says.

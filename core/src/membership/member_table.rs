@@ -142,6 +142,13 @@ impl MemberTable {
         }
     }
 
+    /// Frees the dense vector's spare slots (after a bootstrap, when the table will not grow
+    /// much).
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.dense.shrink_to_fit();
+        self.sparse_ids.shrink_to_fit();
+    }
+
     /// How many members the table holds.
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {

@@ -99,6 +99,7 @@
 
 mod config;
 mod dissemination;
+mod id_set;
 mod lifeguard;
 mod math;
 mod member_table;

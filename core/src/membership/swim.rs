@@ -15,6 +15,7 @@ use rand::{Rng, RngExt};
 
 use super::config::{LogScale, SwimConfig};
 use super::dissemination::Piggyback;
+use super::id_set::IdSet;
 use super::lifeguard::{Lifeguard, NackTally};
 use super::math::{ceil_ln, ceil_log10, log10_thousandths};
 use super::member_table::MemberTable;
@@ -76,9 +77,9 @@ pub struct Swim {
     phase: Phase,
     declared_dead: bool,
     members: MemberTable,
-    /// The ids of `members` held Alive, ascending: what [`Swim::alive_members`] lists, without
-    /// a walk over every member (tombstones included) each time.
-    alive: Vec<NodeId>,
+    /// The ids of `members` held Alive: what [`Swim::alive_members`] lists, without a walk over
+    /// every member (tombstones included) each time; a bit a member.
+    alive: IdSet,
     /// The ids of `members` held Dead, ascending: the candidates of [`Swim::reconnect`].
     dead: Vec<NodeId>,
     /// Alive or Suspect members, not counting this one.
@@ -124,7 +125,7 @@ impl Swim {
             phase: Phase::Active,
             declared_dead: false,
             members: MemberTable::default(),
-            alive: Vec::new(),
+            alive: IdSet::default(),
             dead: Vec::new(),
             live: 0,
             probe_order: Vec::new(),
@@ -183,7 +184,22 @@ impl Swim {
 
     /// Members believed Alive (not Suspect), by id: the list other mechanisms pick peers from.
     pub fn alive_members(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.alive.iter().copied()
+        self.alive.iter()
+    }
+
+    /// How many members [`Swim::alive_members`] lists.
+    pub(crate) fn alive_count(&self) -> usize {
+        self.alive.len()
+    }
+
+    /// Where `id` is in [`Swim::alive_members`], if it is there.
+    pub(crate) fn alive_position(&self, id: NodeId) -> Option<usize> {
+        self.alive.position(id)
+    }
+
+    /// The `index`-th of [`Swim::alive_members`].
+    pub(crate) fn alive_nth(&self, index: usize) -> Option<NodeId> {
+        self.alive.nth(index)
     }
 
     /// Alive or Suspect members including this one: the `n` of the log(n + 1) factors.
@@ -234,6 +250,11 @@ impl Swim {
         self.piggyback.len()
     }
 
+    /// The deadlines of the suspicions held, soonest first, with the suspect (for inspection).
+    pub(crate) fn suspicion_deadlines(&self) -> impl Iterator<Item = (Time, NodeId)> + Clone + '_ {
+        self.suspicions.iter().copied()
+    }
+
     /// Starts joining the group `seed` belongs to. After [`Swim::leave`] this rejoins under the
     /// same id, at an incarnation above the Left it announced so that its Alive overrides it.
     pub fn join(&mut self, now: Time, seed: NodeId) {
@@ -273,6 +294,11 @@ impl Swim {
         for id in members {
             self.add_quietly(now, id, rng);
         }
+        // Every node of a simulated population holds every other: no spare room in the lists
+        // that grow with the members (issue 16's bytes per member entry).
+        self.members.shrink_to_fit();
+        self.alive.shrink_to_fit();
+        self.probe_order.shrink_to_fit();
     }
 
     /// Back from a leave: active again, above the incarnation of the Left. Suspicions that ran
@@ -379,12 +405,16 @@ impl Swim {
         if now < start {
             return;
         }
-        // Late ticks skip missed periods rather than probing in a burst.
-        self.next_period = Some(if start + period > now {
-            start + period
+        // Late ticks skip missed periods rather than probing in a burst, and act in the period
+        // that holds `now` (periods start at multiples of the period): a probe timed from a
+        // missed period's start would be over before its indirect step, which would then be
+        // asked for by `poll_timeout` at a time already past.
+        let start = if start + period > now {
+            start
         } else {
-            (now / period + 1) * period
-        });
+            now - now % period
+        };
+        self.next_period = Some(start + period);
         match self.phase {
             Phase::Active => {
                 // Lifeguard may have stretched the probe over several periods.
@@ -624,7 +654,7 @@ impl Swim {
             return;
         }
         let recently = now.saturating_sub(self.config.gossip_to_the_dead);
-        let mut targets: Vec<NodeId> = self.alive.clone();
+        let mut targets: Vec<NodeId> = self.alive.iter().collect();
         targets.extend(self.suspicions.iter().map(|&(_, id)| id));
         targets.extend(self.dead.iter().copied().filter(|id| {
             self.members
@@ -771,19 +801,19 @@ impl Swim {
         }
         let old_state = old.map(|m| m.state);
         if old_state != Some(state) {
-            for (list, listed) in [
-                (&mut self.alive, MemberState::Alive),
-                (&mut self.dead, MemberState::Dead),
-            ] {
-                if old_state == Some(listed) {
-                    if let Ok(index) = list.binary_search(&id) {
-                        list.remove(index);
-                    }
-                } else if state == listed
-                    && let Err(index) = list.binary_search(&id)
-                {
-                    list.insert(index, id);
+            if old_state == Some(MemberState::Alive) {
+                self.alive.remove(id);
+            } else if state == MemberState::Alive {
+                self.alive.insert(id);
+            }
+            if old_state == Some(MemberState::Dead) {
+                if let Ok(index) = self.dead.binary_search(&id) {
+                    self.dead.remove(index);
                 }
+            } else if state == MemberState::Dead
+                && let Err(index) = self.dead.binary_search(&id)
+            {
+                self.dead.insert(index, id);
             }
         }
         match (was_live, state.is_live()) {

@@ -17,11 +17,13 @@
 
 mod config;
 mod event;
+mod inspect;
 
 pub use config::{
     AntiEntropySchedule, LivePeerOptions, NodeConfig, PeerChoice, Receipts, RumorSchedule,
 };
 pub use event::NodeEvent;
+pub use inspect::{MemberRow, NodeInspection, QueuedMail, StoredEntry};
 
 use crate::Mechanism;
 use crate::anti_entropy::{AntiEntropy, AntiEntropyConfig, AntiEntropyEvent};
@@ -77,17 +79,7 @@ struct AliveMembers<'a>(&'a Swim);
 impl AliveMembers<'_> {
     /// Where `id` is in the list (sorted by id), if it is there.
     fn position(&self, id: NodeId) -> Option<usize> {
-        let (mut low, mut high) = (0, self.0.alive_members().count());
-        while low < high {
-            let middle = low + (high - low) / 2;
-            let found = self.0.alive_members().nth(middle)?;
-            match found.cmp(&id) {
-                std::cmp::Ordering::Less => low = middle + 1,
-                std::cmp::Ordering::Greater => high = middle,
-                std::cmp::Ordering::Equal => return Some(middle),
-            }
-        }
-        None
+        self.0.alive_position(id)
     }
 }
 
@@ -107,7 +99,7 @@ impl PeerSelector for AliveMembers<'_> {
         // Ascending, the absent ones last.
         excluded.sort_unstable_by_key(|position| position.unwrap_or(usize::MAX));
         let excluded = excluded.into_iter().flatten();
-        let count = self.0.alive_members().count() - excluded.clone().count();
+        let count = self.0.alive_count() - excluded.clone().count();
         if count == 0 {
             return None;
         }
@@ -117,7 +109,7 @@ impl PeerSelector for AliveMembers<'_> {
                 index += 1;
             }
         }
-        self.0.alive_members().nth(index)
+        self.0.alive_nth(index)
     }
 }
 

@@ -37,6 +37,9 @@ pub enum NodeStatus {
         /// The id it came back as.
         by: NodeId,
     },
+    /// Not joined yet: a node of the initial population with a scheduled
+    /// [`ClusterFault::Join`].
+    Absent,
 }
 
 impl NodeStatus {
@@ -137,11 +140,22 @@ impl EventSim {
             config,
         };
         let n = cluster.config.nodes;
-        for _ in 0..n {
-            cluster.spawn(&mut runner, 0);
+        // Nodes that join later are out of the cluster until then.
+        let mut absent = vec![false; n as usize];
+        for scheduled in &faults {
+            if let ClusterFault::Join { node } = scheduled.fault {
+                absent[node as usize] = true;
+            }
         }
         for id in 0..n {
-            let members = (0..n).filter(|&other| other != id);
+            cluster.spawn(&mut runner, 0);
+            if absent[id as usize] {
+                cluster.set_status(&mut runner, id, NodeStatus::Absent);
+                cluster.set_live(&runner, id, false);
+            }
+        }
+        for id in (0..n).filter(|&id| !absent[id as usize]) {
+            let members = (0..n).filter(|&other| other != id && !absent[other as usize]);
             runner.call(id, |node, now, rng| node.bootstrap(now, members, rng));
             runner.settle(id, false, &mut cluster);
         }
@@ -486,6 +500,7 @@ impl ClusterState {
             ClusterFault::Put { node, key, value } => {
                 self.put(runner, node, &key, value.as_bytes()).is_ok()
             }
+            ClusterFault::Join { node } => self.join_late(runner, node),
         };
         if !applied {
             self.books.totals.skipped_faults += 1;
@@ -537,6 +552,25 @@ impl ClusterState {
         self.set_live(runner, id, false);
         runner.call(id, |node, now, _| node.leave(now));
         runner.settle(id, false, self);
+        true
+    }
+
+    /// An absent node joins: it lists every live member and each of them lists it.
+    fn join_late(&mut self, runner: &mut ClusterRunner, id: NodeId) -> bool {
+        if self.members[id as usize].status != NodeStatus::Absent {
+            return false;
+        }
+        let members = self.live.clone();
+        self.set_status(runner, id, NodeStatus::Live);
+        self.set_live(runner, id, true);
+        runner.call(id, |node, now, rng| {
+            node.bootstrap(now, members.iter().copied(), rng)
+        });
+        runner.settle(id, false, self);
+        for member in members {
+            runner.call(member, |node, now, rng| node.bootstrap(now, [id], rng));
+            runner.settle(member, false, self);
+        }
         true
     }
 

@@ -60,6 +60,14 @@ pub enum ClusterFault {
         /// When the churn stops.
         until: Time,
     },
+    /// A node of the initial population that was out of the cluster until now joins it: every
+    /// live member lists it and it lists them, as a relay room's welcome does for a peer that
+    /// joins late (a replayed recording's late joiners). A node with a join fault is not
+    /// started at 0.
+    Join {
+        /// The node.
+        node: NodeId,
+    },
     /// A write at the node.
     Put {
         /// The node written to.
@@ -115,6 +123,7 @@ impl ClusterFault {
             | ClusterFault::Restart { node: id, .. }
             | ClusterFault::Leave { node: id }
             | ClusterFault::Slow { node: id, .. }
+            | ClusterFault::Join { node: id }
             | ClusterFault::Put { node: id, .. } => node(*id),
             ClusterFault::Partition { groups } => {
                 let mut seen = vec![false; nodes as usize];

@@ -661,7 +661,7 @@ fn recorded_runs_replay_bit_for_bit() {
             0,
             Latency::Exponential { mean: 15 },
             0,
-            0xd8dd_6372_ffbf_0b8c_u64,
+            0x6678_0824_1f79_ee6a_u64,
         ),
         (
             1,

@@ -12,7 +12,11 @@
 //!   learning it and pings it on connecting. So first pongs, and with them every later ping
 //!   time, spread over the forming instead of starting in step.
 //! - **Cron.** Every node runs `clusterCron` 10 times a second, its phase random (and so is
-//!   which of its crons is the once-a-second one). Once a second it samples 5 random known
+//!   which of its crons is the once-a-second one): each run 100 ms after the one before plus 0
+//!   to 1 ms, as ae's event loop makes it (the next run is booked when the current one ends,
+//!   and epoll's timeout is in whole ms rounded up; `node::CRON_LATENESS_US` has the lines), so
+//!   25 crons take a little over 2.5 s and a pong answered at once is pinged again at the
+//!   25th cron after, not the 26th. Once a second it samples 5 random known
 //!   nodes and pings the one whose pong is oldest (of those linked, out of handshake and without
 //!   a ping in flight); on every cron it pings any node whose last pong is older than half the
 //!   node timeout. A ping unanswered for `node_timeout` (counting any message from the node as

@@ -10,7 +10,20 @@ use crate::models::{Observation, Outbox};
 use crate::process::Process;
 use gossip_core::{NodeId, SimRng, Time};
 
+/// `clusterCron` runs from `serverCron` (`run_with_period(100)`, server.c 1411), an ae time
+/// event that asks to run again in `1000 / hz` = 100 ms (server.c 1461).
 pub(super) const CRON_MS: Time = 100;
+/// How late a cron comes after its 100 ms, at most, in microseconds. ae books the next run 100
+/// ms after the current one *ends* (ae.c 329-332: `now = getMonotonicUs(); te->when = now +
+/// retval * 1000`), and epoll_wait takes its timeout in whole ms rounded up (ae_epoll.c 113-114:
+/// `(tvp->tv_usec + 999)/1000`), computed again at every wake-up for a message: so each run
+/// comes 0 to 1 ms after its 100 ms, drawn uniformly here. This matters: with an exact 100 ms a
+/// pong that came back within the cron's millisecond is exactly 2,500 ms old 25 crons later,
+/// not older than `node_timeout / 2` (cluster.c 4163-4165), so the next ping waited a 26th
+/// cron; in Redis 25 crons already take over 2,500 ms and most direct pings repeat every
+/// 25 crons. (Load adds more: real Redis 7.0.15 here took 1,003 to 1,032 ms for 10 crons at
+/// load average 15.)
+const CRON_LATENESS_US: Time = 1_000;
 /// A gossiped pong time may be this far in the receiver's future (`clusterProcessGossipSection`).
 const PONG_TOLERANCE_MS: Time = 500;
 /// Failure reports are valid for this many node timeouts (`CLUSTER_FAIL_REPORT_VALIDITY_MULT`).
@@ -119,8 +132,14 @@ pub struct Node {
     /// (subject, reporting master) -> when reported.
     reports: BTreeMap<(NodeId, NodeId), Time>,
     pub(super) crons: u64,
-    /// When the next cron runs.
+    /// `stats_pfail_nodes`: the nodes this one held PFAIL when its last cron began, how many
+    /// PFAIL entries its gossip sections carry (cluster.c 4056, 3950, 2971).
+    pfail_counted: usize,
+    /// When the next cron runs (the ms of `next_cron_us`, as `mstime()` reads it).
     pub(super) next_cron: Option<Time>,
+    /// When the next cron runs, in microseconds: the crons' lateness (`CRON_LATENESS_US`)
+    /// adds up below the millisecond.
+    next_cron_us: Time,
     /// The wall clock at the start of the run, in ms past a whole second: where the seconds of
     /// gossiped pong times begin.
     clock_offset: Time,
@@ -157,7 +176,9 @@ impl Node {
             table: vec![me],
             reports: BTreeMap::new(),
             crons: 0,
+            pfail_counted: 0,
             next_cron: None,
+            next_cron_us: 0,
             clock_offset,
             sent: Vec::new(),
             // `redis-cli --cluster create` gives each node a config epoch of its own.
@@ -229,7 +250,9 @@ impl Node {
     }
 
     /// `clusterSendPing`'s gossip section: `max(3, known / 10)` random known nodes (not in
-    /// PFAIL, handshake or unlinked), then every node in PFAIL.
+    /// PFAIL, handshake or unlinked), then the nodes in PFAIL, as many as the cron counted when
+    /// it began: a node flagged PFAIL during a cron is in no gossip until the next cron
+    /// (cluster.c 2971, 3026-3045).
     pub(super) fn gossip(&self, rng: &mut SimRng) -> Vec<GossipEntry> {
         let known = self.table.len();
         let mut fresh = known.saturating_sub(2);
@@ -253,10 +276,15 @@ impl Node {
             entries.push(self.entry(node));
             fresh -= 1;
         }
+        let mut pfail_wanted = self.pfail_counted;
         for &node in &self.table {
+            if pfail_wanted == 0 {
+                break;
+            }
             let peer = &self.peers[node as usize];
             if peer.pfail && !peer.handshake {
                 entries.push(self.entry(node));
+                pfail_wanted -= 1;
             }
         }
         entries
@@ -561,7 +589,8 @@ impl Process for Node {
     fn start(&mut self, _: Time, rng: &mut SimRng) {
         // Servers started at different times: the cron's phase, and which of its runs is the
         // once-a-second one, differ from node to node.
-        self.next_cron = Some(rng.random_range(0..CRON_MS));
+        self.next_cron_us = rng.random_range(0..CRON_MS * 1_000);
+        self.next_cron = Some(self.next_cron_us / 1_000);
         self.crons = rng.random_range(0..10);
     }
 
@@ -569,6 +598,8 @@ impl Process for Node {
     fn tick(&mut self, now: Time, rng: &mut SimRng) {
         self.crons += 1;
         let me = self.me();
+        // clusterNodeCronHandleReconnect counts the PFAIL nodes before this cron flags any.
+        self.pfail_counted = self.peers.iter().filter(|peer| peer.pfail).count();
         for index in 0..self.table.len() {
             let node = self.table[index];
             if node != me && !self.peers[node as usize].linked {
@@ -619,7 +650,10 @@ impl Process for Node {
         if self.peers[me as usize].replica_of.is_some() {
             self.fail_over(now, rng);
         }
-        self.next_cron = Some(now + CRON_MS);
+        // The next run: 100 ms after this one, plus the event loop's lateness (CRON_LATENESS_US).
+        let ran_us = self.next_cron_us.max(now * 1_000);
+        self.next_cron_us = ran_us + CRON_MS * 1_000 + rng.random_range(0..CRON_LATENESS_US);
+        self.next_cron = Some(self.next_cron_us / 1_000);
     }
 
     fn handle(&mut self, now: Time, from: NodeId, message: Message, rng: &mut SimRng) {

@@ -69,6 +69,80 @@ fn gossip_entries_carry_the_pong_time_in_whole_seconds() {
 }
 
 #[wasm_bindgen_test(unsupported = test)]
+fn the_cron_comes_up_to_a_ms_late_so_a_pong_answered_at_once_is_pinged_again_25_crons_later() {
+    // Node 0 of 4, every peer answering each ping 1 ms after it, for 60 s of crons.
+    let mut node = formed(FIVE_SECONDS, 0, 4, 0);
+    let mut rng = gossip_core::seeded_rng(7);
+    node.start(0, &mut rng);
+    let pong = || {
+        Message::Pong(
+            Header {
+                current_epoch: 0,
+                replica_of: None,
+            },
+            Vec::new(),
+        )
+    };
+    let (mut runs, mut last_ping) = (Vec::new(), [None; 4]);
+    let mut half_timeout_gaps = Vec::new();
+    while let Some(now) = node.poll_timeout().filter(|&at| at < 60_000) {
+        node.tick(now, &mut rng);
+        runs.push(now);
+        let once_a_second = node.crons % 10 == 0;
+        let pinged: Vec<NodeId> = std::iter::from_fn(|| node.poll_transmit())
+            .map(|(to, message)| {
+                assert!(matches!(message, Message::Ping(..)), "{message:?}");
+                to
+            })
+            .collect();
+        for to in pinged {
+            // The cron's own ping (not the once-a-second one): how many crons since the last.
+            if let Some(before) = last_ping[to as usize].filter(|_| !once_a_second) {
+                half_timeout_gaps.push(runs.len() - before);
+            }
+            last_ping[to as usize] = Some(runs.len());
+            node.handle(now + 1, to, pong(), &mut rng);
+        }
+    }
+    // Every run 100 ms after the one before, plus 0 to 1 ms (whole ms, as mstime() reads it).
+    let periods: std::collections::BTreeSet<Time> =
+        runs.windows(2).map(|pair| pair[1] - pair[0]).collect();
+    assert_eq!(periods, [100, 101].into());
+    let mean = (runs[runs.len() - 1] - runs[0]) as f64 / (runs.len() - 1) as f64;
+    assert!((100.3..100.7).contains(&mean), "{mean}");
+    // So 25 crons take over 2,501 ms: the pong answered 1 ms after a ping is older than
+    // node_timeout / 2 at the 25th cron after it, not the 26th as with an exact 100 ms.
+    assert!(half_timeout_gaps.len() >= 20, "{half_timeout_gaps:?}");
+    assert!(
+        half_timeout_gaps.iter().all(|&gap| gap == 25),
+        "{half_timeout_gaps:?}"
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_node_flagged_pfail_is_gossiped_from_the_next_cron_on() {
+    // Node 0 of 5 pings node 3 at 0, which never answers; the cron at 5,100 flags it PFAIL.
+    let mut node = formed(FIVE_SECONDS, 0, 5, 0);
+    let mut rng = gossip_core::seeded_rng(3);
+    node.ping(3, 0, &mut rng);
+    node.tick(5_100, &mut rng);
+    assert!(node.peers[3].pfail);
+    while node.poll_transmit().is_some() {}
+    // Until the next cron counts it (stats_pfail_nodes), no gossip section names it: the
+    // random part leaves PFAIL nodes out, and the PFAIL part has room for none.
+    for _ in 0..20 {
+        let gossip = node.gossip(&mut rng);
+        assert!(gossip.iter().all(|e| e.node != 3), "{gossip:?}");
+    }
+    // From the next cron on, every section ends with it.
+    node.tick(5_200, &mut rng);
+    for _ in 0..20 {
+        let gossip = node.gossip(&mut rng);
+        assert_eq!(gossip.last(), Some(&entry(3, 0, Flag::PFail)), "{gossip:?}");
+    }
+}
+
+#[wasm_bindgen_test(unsupported = test)]
 fn the_fail_quorum_is_checked_when_a_report_arrives_not_when_pfail_is_set() {
     // 5 masters: FAIL needs 3. Node 0 pings node 3 at 0, which never answers.
     let mut node = formed(FIVE_SECONDS, 0, 5, 0);

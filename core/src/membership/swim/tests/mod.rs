@@ -191,7 +191,10 @@ fn check_indices(swim: &Swim) {
             .map(|(id, _)| id)
             .collect()
     };
-    assert_eq!(swim.alive, listed(MemberState::Alive));
+    assert_eq!(
+        swim.alive.iter().collect::<Vec<_>>(),
+        listed(MemberState::Alive)
+    );
     assert_eq!(swim.dead, listed(MemberState::Dead));
     assert!(swim.members.iter().map(|(id, _)| id).is_sorted());
     assert_eq!(swim.members.iter().count(), swim.members.len());

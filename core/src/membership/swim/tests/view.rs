@@ -402,3 +402,85 @@ fn own_updates_go_first_even_in_a_full_buffer() {
         assert_eq!(swim.has_left(), leaving);
     }
 }
+
+/// What a member sends in one call of `tick`, as (to, kind) pairs.
+fn tick_and_collect(swim: &mut Swim, now: Time, rng: &mut SimRng) -> Vec<(NodeId, &'static str)> {
+    swim.tick(now, rng);
+    std::iter::from_fn(|| swim.poll_transmit())
+        .map(|(to, msg)| {
+            let kind = match msg {
+                SwimMessage::Ping { .. } => "ping",
+                SwimMessage::PingReq { .. } => "ping-req",
+                _ => "other",
+            };
+            (to, kind)
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_tick_periods_late_probes_within_the_current_period() {
+    // A driver that wakes more than a period late (a busy host, a paused tab): the probe it
+    // starts belongs to the period that holds `now`, so its indirect step still comes, and the
+    // next wake-up asked for is a time to come.
+    let config = SwimConfig::default();
+    let (period, ping_timeout) = (config.protocol_period, config.ping_timeout);
+    let mut swim = Swim::new(0, config);
+    let mut rng = seeded_rng(5);
+    swim.bootstrap(0, 1..10, &mut rng);
+    while swim.poll_event().is_some() {}
+    // One unanswered probe, its ping-reqs sent: the timer is due at the next period start.
+    assert_eq!(swim.poll_timeout(), Some(period));
+    assert_eq!(tick_and_collect(&mut swim, period, &mut rng).len(), 1);
+    assert_eq!(swim.poll_timeout(), Some(period + ping_timeout));
+    assert_eq!(
+        tick_and_collect(&mut swim, period + ping_timeout, &mut rng).len(),
+        3
+    );
+    assert_eq!(swim.poll_timeout(), Some(2 * period));
+    // It fires two and a half periods late: a new probe, in the period that holds now.
+    let late = 4 * period + period / 2;
+    let sent = tick_and_collect(&mut swim, late, &mut rng);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let (target, kind) = sent[0];
+    assert_eq!(kind, "ping");
+    assert_eq!(swim.poll_timeout(), Some(late + ping_timeout));
+    // No ack: at the ping timeout the probe asks three others, then waits for the next period.
+    let sent = tick_and_collect(&mut swim, late + ping_timeout, &mut rng);
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert!(
+        sent.iter()
+            .all(|&(to, kind)| kind == "ping-req" && to != target)
+    );
+    assert_eq!(swim.poll_timeout(), Some(5 * period));
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn the_next_wake_up_is_never_in_the_past_even_when_ticks_come_late() {
+    // Plain SWIM and Lifeguard (whose probe may span several periods), driven at the times it
+    // asks for, except that every third wake-up comes two and a half periods late.
+    for lifeguard in [false, true] {
+        let config = SwimConfig {
+            lifeguard,
+            ..SwimConfig::default()
+        };
+        let period = config.protocol_period;
+        let mut swim = Swim::new(0, config);
+        let mut rng = seeded_rng(6);
+        swim.bootstrap(0, 1..10, &mut rng);
+        let mut now = 0;
+        for wake in 0..60 {
+            let due = swim.poll_timeout().expect("a running member has a timer");
+            assert!(
+                due > now,
+                "lifeguard {lifeguard}, wake-up {wake}: asked for {due} at {now}"
+            );
+            now = if wake % 3 == 2 {
+                due + 2 * period + period / 2
+            } else {
+                due
+            };
+            tick_and_collect(&mut swim, now, &mut rng);
+        }
+    }
+}

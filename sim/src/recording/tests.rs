@@ -1,0 +1,514 @@
+use super::*;
+use crate::events::{ClusterFault, EventSim, Latency, NodeStatus, ScheduledClusterFault};
+use crate::scenario::{Protocol, Scenario};
+use gossip_core::{Mechanism, MemberEvent, NodeConfig};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+fn start(unix_us: u64, cap_bytes: u64) -> Start {
+    Start {
+        format: RECORDING_FORMAT.into(),
+        version: RECORDING_VERSION,
+        unix_us,
+        recorder: "test".into(),
+        transport: "ws://127.0.0.1:1".into(),
+        room: Some("r".into()),
+        protocol: gossip_core::wire::PROTOCOL_VERSION,
+        seed: 1,
+        config: NodeConfig::default(),
+        cap_bytes,
+    }
+}
+
+fn written(start: Start, records: Vec<(u64, RecordBody)>, finish: bool) -> String {
+    let mut writer = RecordingWriter::new(Vec::new(), start).unwrap();
+    let mut last = 0;
+    for (t_us, body) in records {
+        writer.record(t_us, body);
+        last = t_us;
+    }
+    let bytes = if finish {
+        writer.finish(last).unwrap()
+    } else {
+        writer.flush().unwrap();
+        writer.into_inner()
+    };
+    String::from_utf8(bytes).unwrap()
+}
+
+fn sent(to: u32, bytes: u32) -> RecordBody {
+    RecordBody::Sent {
+        to,
+        msg: "ping".into(),
+        bytes,
+        summary: "ping 1".into(),
+    }
+}
+
+fn received(from: u32, rtt_us: Option<u64>) -> RecordBody {
+    RecordBody::Received {
+        from,
+        msg: "ack".into(),
+        bytes: 9,
+        summary: "ack 1".into(),
+        rtt_us,
+    }
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_recording_reads_back_as_written() {
+    let records = vec![
+        (
+            1_000,
+            RecordBody::Welcome {
+                id: 3,
+                peers: vec![1, 2],
+            },
+        ),
+        (2_000, sent(1, 10)),
+        (2_500, received(1, Some(500))),
+        (
+            3_000,
+            RecordBody::Member {
+                event: MemberEvent::Suspected {
+                    id: 2,
+                    incarnation: 0,
+                    at: 3,
+                },
+            },
+        ),
+        (
+            4_000,
+            RecordBody::Updated {
+                key: "k".into(),
+                origin: 1,
+                version: 1,
+                via: Mechanism::Rumor,
+            },
+        ),
+    ];
+    let text = written(start(7, DEFAULT_CAP_BYTES), records.clone(), true);
+    let recording = Recording::parse("a.jsonl", &text).unwrap();
+    assert_eq!(recording.start, start(7, DEFAULT_CAP_BYTES));
+    let mut expected: Vec<Record> = records
+        .into_iter()
+        .map(|(t_us, body)| Record { t_us, body })
+        .collect();
+    expected.push(Record {
+        t_us: 4_000,
+        body: RecordBody::End,
+    });
+    assert_eq!(recording.records, expected);
+    assert!(!recording.cut_short);
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_recording_stops_at_its_cap_and_says_so() {
+    let cap = 4_096;
+    let mut writer = RecordingWriter::new(Vec::new(), start(0, cap)).unwrap();
+    let mut stops = Vec::new();
+    for t in 0..1_000 {
+        if let Some(stop) = writer.record(t, sent(1, 10)) {
+            stops.push((t, stop));
+        }
+    }
+    assert_eq!(stops.len(), 1, "said once");
+    assert_eq!(stops[0].1, WriterStopped::Cap(cap));
+    assert!(writer.is_stopped());
+    let bytes = writer.finish(1_000).unwrap();
+    assert!(bytes.len() as u64 <= cap, "{} bytes", bytes.len());
+    let recording = Recording::parse("capped", &String::from_utf8(bytes).unwrap()).unwrap();
+    let last = recording.records.last().unwrap();
+    assert_eq!(
+        last,
+        &Record {
+            t_us: stops[0].0,
+            body: RecordBody::Stopped {
+                reason: "the recording reached its size cap of 4096 bytes and stopped".into()
+            }
+        }
+    );
+    assert_eq!(recording.records.len() as u64, stops[0].0 + 1);
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn another_version_is_refused_naming_both() {
+    let text = written(start(0, DEFAULT_CAP_BYTES), vec![], true).replacen(
+        "\"version\":1",
+        "\"version\":2,\"a_field_of_version_2\":true",
+        1,
+    );
+    let error = Recording::parse("new.jsonl", &text).unwrap_err();
+    assert_eq!(
+        error,
+        RecordingError::UnsupportedVersion {
+            name: "new.jsonl".into(),
+            found: 2,
+            supported: 1
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "new.jsonl is recording version 2, this build reads version 1: it was written by a \
+         newer build: replay it with that build"
+    );
+    let old = text.replacen("\"version\":2", "\"version\":0", 1);
+    assert!(
+        Recording::parse("old", &old)
+            .unwrap_err()
+            .to_string()
+            .contains("version 0, this build reads version 1: it was written by an older build")
+    );
+    assert!(matches!(
+        Recording::parse("x", "{\"kind\":\"start\"}\n"),
+        Err(RecordingError::NotARecording { .. })
+    ));
+    assert!(matches!(
+        Recording::parse("x", ""),
+        Err(RecordingError::NotARecording { .. })
+    ));
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_line_cut_short_at_the_end_is_left_out_and_one_in_the_middle_is_not() {
+    let text = written(start(0, DEFAULT_CAP_BYTES), vec![(5, sent(1, 10))], false);
+    let cut = format!("{text}{{\"t_us\":9,\"kind\":\"se");
+    let recording = Recording::parse("cut", &cut).unwrap();
+    assert!(recording.cut_short);
+    assert_eq!(recording.records.len(), 1);
+    let broken = format!("{text}not json\n{text}");
+    assert_eq!(
+        Recording::parse("broken", &broken).unwrap_err(),
+        RecordingError::BadLine {
+            name: "broken".into(),
+            line: 3,
+            reason: "expected ident at line 1 column 2".into()
+        }
+    );
+}
+
+/// Three peers on one wall clock: 1 starts the room at 1 s, 3 joins at 1.2 s, 2 at 1.5 s
+/// (their own clocks start at different times); 1 writes at 2 s, the others learn it; 3 is
+/// killed at 4 s and 1 and 2 suspect it and declare it failed; 2 leaves at 9 s.
+fn three_peers() -> Vec<Recording> {
+    let member = |event| RecordBody::Member { event };
+    let updated = || RecordBody::Updated {
+        key: "colour".into(),
+        origin: 1,
+        version: 1,
+        via: Mechanism::Rumor,
+    };
+    let suspected = MemberEvent::Suspected {
+        id: 3,
+        incarnation: 0,
+        at: 0,
+    };
+    let failed = MemberEvent::Failed {
+        id: 3,
+        incarnation: 0,
+        at: 0,
+    };
+    // Peer 1's clock starts at wall 0.5 s.
+    let one = written(
+        start(500_000, DEFAULT_CAP_BYTES),
+        vec![
+            (
+                500_000,
+                RecordBody::Welcome {
+                    id: 1,
+                    peers: vec![],
+                },
+            ),
+            (700_000, RecordBody::PeerConnected { id: 3 }),
+            (1_000_000, RecordBody::PeerConnected { id: 2 }),
+            (1_400_000, sent(3, 10)),
+            (1_401_000, received(3, Some(1_000))),
+            (1_500_000, sent(2, 20)),
+            (1_503_000, received(2, Some(3_000))),
+            (
+                1_500_000,
+                RecordBody::Put {
+                    key: "colour".into(),
+                    value: "blue".into(),
+                    version: 1,
+                },
+            ),
+            (3_500_000, RecordBody::PeerDisconnected { id: 3 }),
+            (4_300_000, member(suspected)),
+            (6_000_000, member(failed)),
+        ],
+        true,
+    );
+    // Peer 3's clock starts at wall 1.0 s; it is killed (no end line).
+    let three = written(
+        start(1_000_000, DEFAULT_CAP_BYTES),
+        vec![
+            (
+                200_000,
+                RecordBody::Welcome {
+                    id: 3,
+                    peers: vec![1],
+                },
+            ),
+            (400_000, sent(1, 10)),
+            (1_700_000, updated()),
+            (2_999_000, sent(1, 10)),
+        ],
+        false,
+    );
+    // Peer 2's clock starts at wall 1.4 s.
+    let two = written(
+        start(1_400_000, DEFAULT_CAP_BYTES),
+        vec![
+            (
+                100_000,
+                RecordBody::Welcome {
+                    id: 2,
+                    peers: vec![1, 3],
+                },
+            ),
+            (400_000, received(1, None)),
+            (1_000_000, updated()),
+            (2_900_000, member(suspected)),
+            (4_100_000, member(failed)),
+            (7_600_000, RecordBody::Leave),
+        ],
+        true,
+    );
+    [("one", one), ("three", three), ("two", two)]
+        .iter()
+        .map(|(name, text)| Recording::parse(name, text).unwrap())
+        .collect()
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn recordings_merge_into_the_scenario_that_replays_them() {
+    let merged = merge(&three_peers(), 5).unwrap();
+    let at = |at, fault| ScheduledClusterFault { at, fault };
+    // Node 0 is peer 1 (first in), node 1 peer 3, node 2 peer 2; times from peer 1's admission
+    // at wall 1.0 s.
+    assert_eq!(
+        merged.peers,
+        vec![
+            ReplayPeer {
+                id: 1,
+                node: 0,
+                source: "one".into(),
+                joined_ms: 0.0,
+                departure: Departure::Stayed,
+                end_ms: 5_500.0,
+            },
+            ReplayPeer {
+                id: 3,
+                node: 1,
+                source: "three".into(),
+                joined_ms: 200.0,
+                departure: Departure::Crashed { at_ms: 3_000.0 },
+                end_ms: 2_999.0,
+            },
+            ReplayPeer {
+                id: 2,
+                node: 2,
+                source: "two".into(),
+                joined_ms: 500.0,
+                departure: Departure::Left { at_ms: 8_000.0 },
+                end_ms: 8_000.0,
+            },
+        ]
+    );
+    let Protocol::Cluster(cluster) = &merged.scenario.protocol else {
+        panic!("a cluster scenario");
+    };
+    assert_eq!(
+        cluster.faults,
+        vec![
+            at(200, ClusterFault::Join { node: 1 }),
+            at(500, ClusterFault::Join { node: 2 }),
+            at(
+                1_000,
+                ClusterFault::Put {
+                    node: 0,
+                    key: "colour".into(),
+                    value: "blue".into()
+                }
+            ),
+            at(3_000, ClusterFault::Crash { node: 1 }),
+            at(8_000, ClusterFault::Leave { node: 2 }),
+        ]
+    );
+    assert_eq!(merged.scenario.nodes, 3);
+    assert_eq!(merged.scenario.seed, 5);
+    assert_eq!(cluster.duration, 8_001);
+    // Round trips 1 and 3 ms: one way 0.5 and 1.5 ms; the 10th and 90th percentiles round to 1
+    // and 2 ms (0.5 rounds away from zero).
+    assert_eq!(merged.fit.latency, Latency::Uniform { min: 1, max: 2 });
+    assert_eq!(merged.fit.one_way_ms.count, 2);
+    assert_eq!(merged.fit.one_way_ms.mean, 1.0);
+    // Sent to members (each one's last second left out): 1->3 at 0.9 s, 1->2 at 1.0 s, 3->1 at
+    // 0.4 s and 2.999 s; received: 1 from 3 at 0.901 s and from 2 at 1.003 s, 2 from 1 at
+    // 0.8 s (counts only: a message is not matched to its send).
+    assert_eq!((merged.fit.sent, merged.fit.received), (4, 3));
+    assert_eq!(merged.fit.loss, 0.25);
+    assert_eq!(merged.scenario.network.loss, 0.25);
+    assert_eq!(
+        merged.writes,
+        vec![RecordedWrite {
+            node: 0,
+            key: "colour".into(),
+            at_ms: 1_000.0,
+            // Peer 3 learned at 1.7 s, peer 2 at 1.4 s.
+            spread_ms: Some(700.0),
+        }]
+    );
+    assert_eq!(
+        merged.crashes,
+        vec![RecordedCrash {
+            node: 1,
+            at_ms: 3_000.0,
+            // Peer 2 suspected at 3.3 s and failed it at 4.5 s; peer 1 at 3.8 s and 5.5 s.
+            first_suspected_ms: Some(300.0),
+            first_failed_ms: Some(1_500.0),
+            all_failed_ms: Some(2_500.0),
+        }]
+    );
+    // Peer 1 sent 30 bytes (28 without envelopes) in 2 messages over 5.5 s.
+    assert_eq!(
+        merged.traffic[0],
+        RecordedTraffic {
+            node: 0,
+            messages_per_s: 2.0 / 5.5,
+            bytes_per_s: 28.0 / 5.5,
+        }
+    );
+    assert_eq!(merged.notes, Vec::<String>::new());
+    // The same recording given twice is refused.
+    let mut twice = three_peers();
+    twice.push(twice[0].clone());
+    assert!(
+        merge(&twice, 1)
+            .unwrap_err()
+            .to_string()
+            .contains("both peer 1")
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_merged_recording_runs_and_compares_every_figure() {
+    let mut merged = merge(&three_peers(), 5).unwrap();
+    // Long enough for SWIM's suspicion timeout (3 periods x ceil(ln 3) = 6 s) in every run.
+    merged.scenario = apply_setting(&merged.scenario, "duration=20000").unwrap();
+    let comparison = compare(merged, 3).unwrap();
+    assert_eq!(comparison.runs, 3);
+    let figures: Vec<(&str, &str)> = comparison
+        .rows
+        .iter()
+        .map(|row| (row.figure.as_str(), row.subject.as_str()))
+        .collect();
+    assert_eq!(
+        figures,
+        vec![
+            ("spread", "write colour at node 0 (peer 1), 1.000 s"),
+            ("first suspicion", "crash of node 1 (peer 3), 3.000 s"),
+            ("first declared dead", "crash of node 1 (peer 3), 3.000 s"),
+            (
+                "declared dead everywhere",
+                "crash of node 1 (peer 3), 3.000 s"
+            ),
+            ("messages/s", "node 0 (peer 1)"),
+            ("bytes/s", "node 0 (peer 1)"),
+            ("messages/s", "node 1 (peer 3)"),
+            ("bytes/s", "node 1 (peer 3)"),
+            ("messages/s", "node 2 (peer 2)"),
+            ("bytes/s", "node 2 (peer 2)"),
+        ]
+    );
+    for row in &comparison.rows {
+        let simulated = row.simulated.unwrap_or_else(|| panic!("{row:?}"));
+        assert_eq!(
+            row.difference,
+            row.recorded.map(|recorded| simulated.mean - recorded)
+        );
+        assert!(simulated.min <= simulated.mean && simulated.mean <= simulated.max);
+    }
+    // The crash is detected in every run, after it.
+    assert_eq!(comparison.rows[2].simulated.unwrap().runs, 3);
+    assert!(comparison.rows[1].simulated.unwrap().min > 0.0);
+    let text = comparison.to_string();
+    assert!(
+        text.contains("node 1: peer 3, joined 0.200 s, crashed at 3.000 s"),
+        "{text}"
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn settings_are_found_by_short_paths_and_misspellings_are_refused() {
+    let scenario = merge(&three_peers(), 5).unwrap().scenario;
+    let changed = apply_setting(&scenario, "swim.protocol_period=500").unwrap();
+    let changed = apply_setting(&changed, "network.loss=0.2").unwrap();
+    let changed = apply_setting(&changed, "swim.lifeguard=true").unwrap();
+    let changed = apply_setting(&changed, "duration=20000").unwrap();
+    let Protocol::Cluster(cluster) = &changed.protocol else {
+        panic!("a cluster");
+    };
+    assert_eq!(cluster.node.swim.protocol_period, 500);
+    assert!(cluster.node.swim.lifeguard);
+    assert_eq!(cluster.duration, 20_000);
+    assert_eq!(changed.network.loss, 0.2);
+    let error = apply_setting(&scenario, "swim.protocl_period=500").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "swim.protocl_period is no setting of this scenario (tried swim.protocl_period, \
+         cluster.node.swim.protocl_period, cluster.swim.protocl_period)"
+    );
+    assert!(apply_setting(&scenario, "network.loss=2").is_err());
+    assert!(apply_setting(&scenario, "swim.protocol_period").is_err());
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_node_with_a_join_fault_is_out_of_the_cluster_until_then() {
+    let mut scenario = Scenario::cluster(
+        4,
+        3,
+        crate::events::Cluster {
+            duration: 8_000,
+            faults: vec![ScheduledClusterFault {
+                at: 3_000,
+                fault: ClusterFault::Join { node: 2 },
+            }],
+            ..crate::events::Cluster::default()
+        },
+    );
+    scenario.network.loss = 0.0;
+    let Protocol::Cluster(cluster) = &scenario.protocol else {
+        unreachable!()
+    };
+    let mut sim = EventSim::new(cluster.config(4, 3, 0.0)).unwrap();
+    sim.run_until(2_999);
+    assert_eq!(sim.status(2), Some(NodeStatus::Absent));
+    for id in [0, 1, 3] {
+        let listed: Vec<u32> = sim
+            .node(id)
+            .unwrap()
+            .membership()
+            .members()
+            .map(|(m, _)| m)
+            .collect();
+        assert!(!listed.contains(&2), "node {id} lists {listed:?}");
+    }
+    assert_eq!(sim.totals().messages_sent, sim.totals().delivered);
+    sim.run_until(3_500);
+    assert_eq!(sim.status(2), Some(NodeStatus::Live));
+    for id in [0, 1, 2, 3] {
+        let listed = sim.node(id).unwrap().membership().members().count();
+        assert_eq!(listed, 3, "node {id} lists the three others");
+    }
+    let report = sim.run();
+    assert_eq!(report.totals.false_suspicions, 0);
+    assert_eq!(report.totals.skipped_faults, 0);
+    // A second join of a node already in is skipped, and counted.
+    let mut twice = cluster.config(4, 3, 0.0);
+    twice.faults.push(ScheduledClusterFault {
+        at: 4_000,
+        fault: ClusterFault::Join { node: 2 },
+    });
+    assert_eq!(EventSim::new(twice).unwrap().run().totals.skipped_faults, 1);
+}

@@ -1,0 +1,595 @@
+//! The network graph drawn with WebGL2, for graphs too large for Canvas 2D. Each frame is one
+//! full-canvas pass: a fragment shader colours each pixel from two textures (what lines cross it,
+//! by kind; the nodes' layer) and the fade's uniforms, so its cost does not grow with the nodes
+//! or messages. The geometry behind those textures is rasterised in wasm ([`super::raster`])
+//! only when it changes: the links when the run or the view does, the nodes (which covers each
+//! pixel, in its state's colour) and the messages when the round does. (Software GL, which headless Chromium and machines
+//! without a GPU get, draws a long line or a hundred thousand points far slower than wasm writes
+//! their pixels.) Colours are the page's theme colours, as on the canvas. Where the browser has no
+//! WebGL2, [`super`] draws on Canvas 2D instead.
+
+use gossip_sim::recorded_run::Recording;
+use gossip_sim::rounds::message_outcome;
+use wasm_bindgen::JsCast;
+use web_sys::{
+    HtmlCanvasElement, WebGl2RenderingContext as Gl, WebGlBuffer, WebGlProgram, WebGlShader,
+    WebGlTexture, WebGlUniformLocation, WebGlVertexArrayObject,
+};
+
+use super::raster::{color_nodes, stamp_nodes, stroke};
+use super::{Marks, SQUARE_BELOW_PX, View, css_color, message_stride, node_radius};
+
+/// Two triangles over the whole canvas.
+const QUAD_VERTEX: &str = r#"#version 300 es
+layout(location = 0) in vec2 corner;
+void main() {
+    gl_Position = vec4(corner, 0.0, 1.0);
+}
+"#;
+
+/// One pixel of the graph: the lines crossing it (coverage of links, messages that reached a
+/// node that knew, lost ones, those that informed, in the canvas's drawing order, each with its
+/// colour and the fade's opacity), under the nodes' layer (premultiplied, made per round). In
+/// density mode, the lines texture holds the picture itself. Two plain texture reads a pixel:
+/// software GL runs this at a frame rate that no longer depends on the graph.
+const COMPOSITE_FRAGMENT: &str = r#"#version 300 es
+precision highp float;
+uniform sampler2D lines;
+uniform sampler2D nodes;
+uniform vec4 line_colors[4];
+uniform float density;
+uniform float size;
+out vec4 fragment;
+vec4 over(vec4 under, vec4 color, float alpha) {
+    float a = color.a * alpha;
+    return vec4(color.rgb * a, a) + under * (1.0 - a);
+}
+void main() {
+    ivec2 pixel = ivec2(int(gl_FragCoord.x), int(size - gl_FragCoord.y));
+    vec4 cover = texelFetch(lines, pixel, 0);
+    if (density > 0.5) {
+        if (cover.a <= 0.0) discard;
+        fragment = vec4(cover.rgb * cover.a, cover.a);
+        return;
+    }
+    vec4 node = texelFetch(nodes, pixel, 0);
+    if (node.a <= 0.0 && cover == vec4(0.0)) discard;
+    vec4 color = over(vec4(0.0), line_colors[0], cover.r);
+    color = over(color, line_colors[1], cover.g);
+    color = over(color, line_colors[2], cover.b);
+    color = over(color, line_colors[3], cover.a);
+    fragment = node + color * (1.0 - node.a);
+}
+"#;
+
+/// The few marks drawn as lines on top: crossed-out crashed nodes and the selection ring.
+const MARK_VERTEX: &str = r#"#version 300 es
+layout(location = 0) in vec2 position;
+uniform vec3 view;
+uniform float size;
+void main() {
+    vec2 at = (position * view.x + view.yz) / (size * 0.5) - 1.0;
+    gl_Position = vec4(at.x, -at.y, 0.0, 1.0);
+}
+"#;
+
+const MARK_FRAGMENT: &str = r#"#version 300 es
+precision highp float;
+uniform vec4 color;
+out vec4 fragment;
+void main() {
+    fragment = vec4(color.rgb * color.a, color.a);
+}
+"#;
+
+/// A "#rrggbb" or "#rgb" theme colour as RGB in 0..1; None for anything else.
+pub fn parse_hex_color(text: &str) -> Option<[f32; 3]> {
+    let hex = text.trim().strip_prefix('#')?;
+    let digit = |i: usize| u8::from_str_radix(hex.get(i..i + 1)?, 16).ok();
+    let channel = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
+    let bytes = match hex.len() {
+        3 => [digit(0)? * 17, digit(1)? * 17, digit(2)? * 17],
+        6 => [channel(0)?, channel(2)?, channel(4)?],
+        _ => return None,
+    };
+    Some(bytes.map(|b| f32::from(b) / 255.0))
+}
+
+/// A theme colour of the canvas as RGB in 0..1.
+pub(super) fn theme_rgb(canvas: &HtmlCanvasElement, name: &str, fallback: &str) -> [f32; 3] {
+    parse_hex_color(&css_color(canvas, name, fallback))
+        .or_else(|| parse_hex_color(fallback))
+        .unwrap_or([0.5, 0.5, 0.5])
+}
+
+/// Strokes a round's messages into channels 1 (reached a node that knew), 2 (lost, dashed) and
+/// 3 (informed) of `rgba`, at most [`super::MAX_MESSAGE_LINES`] of them as on the canvas, with
+/// their canvas widths (thinner than a pixel: fainter; wider: two lines side by side).
+pub fn stroke_messages(
+    rgba: &mut [u8],
+    size: usize,
+    messages: &[(u32, u32, u8)],
+    centres: &[(f64, f64)],
+    scale: f64,
+) {
+    for &(from, to, outcome) in messages.iter().step_by(message_stride(messages.len())) {
+        let (Some(&a), Some(&b)) = (centres.get(from as usize), centres.get(to as usize)) else {
+            continue;
+        };
+        let (channel, width, dash) = match outcome {
+            message_outcome::KNEW => (1, 0.8, None),
+            message_outcome::LOST => (2, 1.0, Some((scale, 7.0, 4.0))),
+            _ => (3, 1.6, None),
+        };
+        let width = width * scale.sqrt();
+        if width < 1.25 {
+            stroke(rgba, size, channel, a, b, width, dash);
+            continue;
+        }
+        // Wider than a pixel: two lines side by side, as far apart as the width asks.
+        let length = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt().max(1e-9);
+        let half = (width - 1.0).min(3.0) / 2.0;
+        let (nx, ny) = (-(b.1 - a.1) / length * half, (b.0 - a.0) / length * half);
+        for side in [-1.0, 1.0] {
+            let (ox, oy) = (nx * side, ny * side);
+            stroke(
+                rgba,
+                size,
+                channel,
+                (a.0 + ox, a.1 + oy),
+                (b.0 + ox, b.1 + oy),
+                1.0,
+                dash,
+            );
+        }
+    }
+}
+
+/// What the GPU's textures were made from.
+#[derive(Clone, Copy, PartialEq)]
+struct Made {
+    recording: *const Recording,
+    points: *const (f64, f64),
+    nodes: usize,
+    view: (u64, u64, u64),
+    round: usize,
+}
+
+/// A WebGL2 context with the graph's shaders, textures and the buffers they are made from.
+pub struct GlGraph {
+    gl: Gl,
+    composite: WebGlProgram,
+    marks_program: WebGlProgram,
+    quad: WebGlVertexArrayObject,
+    marks: WebGlVertexArrayObject,
+    mark_buffer: WebGlBuffer,
+    lines_texture: WebGlTexture,
+    nodes_texture: WebGlTexture,
+    /// Links alone (channel 0), kept to start each round's lines from.
+    links: Vec<u8>,
+    lines: Vec<u8>,
+    ids: Vec<u32>,
+    nodes: Vec<u8>,
+    layout: Option<Made>,
+    view: Option<Made>,
+    frame: Option<Made>,
+}
+
+fn compile(gl: &Gl, kind: u32, source: &str) -> Option<WebGlShader> {
+    let shader = gl.create_shader(kind)?;
+    gl.shader_source(&shader, source);
+    gl.compile_shader(&shader);
+    if gl
+        .get_shader_parameter(&shader, Gl::COMPILE_STATUS)
+        .as_bool()
+        != Some(true)
+    {
+        web_sys::console::error_1(&gl.get_shader_info_log(&shader).unwrap_or_default().into());
+        return None;
+    }
+    Some(shader)
+}
+
+fn link(gl: &Gl, vertex: &str, fragment: &str) -> Option<WebGlProgram> {
+    let program = gl.create_program()?;
+    gl.attach_shader(&program, &compile(gl, Gl::VERTEX_SHADER, vertex)?);
+    gl.attach_shader(&program, &compile(gl, Gl::FRAGMENT_SHADER, fragment)?);
+    gl.link_program(&program);
+    if gl
+        .get_program_parameter(&program, Gl::LINK_STATUS)
+        .as_bool()
+        != Some(true)
+    {
+        web_sys::console::error_1(&gl.get_program_info_log(&program).unwrap_or_default().into());
+        return None;
+    }
+    Some(program)
+}
+
+fn texture(gl: &Gl) -> Option<WebGlTexture> {
+    let texture = gl.create_texture()?;
+    gl.bind_texture(Gl::TEXTURE_2D, Some(&texture));
+    for (parameter, value) in [
+        (Gl::TEXTURE_MIN_FILTER, Gl::NEAREST),
+        (Gl::TEXTURE_MAG_FILTER, Gl::NEAREST),
+        (Gl::TEXTURE_WRAP_S, Gl::CLAMP_TO_EDGE),
+        (Gl::TEXTURE_WRAP_T, Gl::CLAMP_TO_EDGE),
+    ] {
+        gl.tex_parameteri(Gl::TEXTURE_2D, parameter, value as i32);
+    }
+    Some(texture)
+}
+
+/// Fills the bound 2D texture with `data` (`width` x `height` texels of `format`).
+fn fill_texture(
+    gl: &Gl,
+    (internal, format, kind): (u32, u32, u32),
+    width: usize,
+    height: usize,
+    data: &js_sys::Object,
+) {
+    gl.pixel_storei(Gl::UNPACK_ALIGNMENT, 1);
+    let _ = gl.tex_image_2d_with_i32_and_i32_and_i32_and_format_and_type_and_opt_array_buffer_view(
+        Gl::TEXTURE_2D,
+        0,
+        internal as i32,
+        width as i32,
+        height as i32,
+        0,
+        format,
+        kind,
+        Some(data),
+    );
+}
+
+const RGBA8: (u32, u32, u32) = (Gl::RGBA8, Gl::RGBA, Gl::UNSIGNED_BYTE);
+
+impl GlGraph {
+    /// A WebGL2 renderer on `canvas`, or None where the browser offers no WebGL2 (the canvas
+    /// can then still give a 2D context).
+    pub fn new(canvas: &HtmlCanvasElement) -> Option<GlGraph> {
+        // Kept after each frame, so that the picture can be read back (drawn onto another
+        // canvas, as tests and image exports do) like a 2D canvas's.
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"preserveDrawingBuffer".into(), &true.into()).ok()?;
+        let gl: Gl = canvas
+            .get_context_with_context_options("webgl2", &options)
+            .ok()??
+            .dyn_into()
+            .ok()?;
+        let composite = link(&gl, QUAD_VERTEX, COMPOSITE_FRAGMENT)?;
+        let marks_program = link(&gl, MARK_VERTEX, MARK_FRAGMENT)?;
+
+        let quad = gl.create_vertex_array()?;
+        gl.bind_vertex_array(Some(&quad));
+        let corners = gl.create_buffer()?;
+        gl.bind_buffer(Gl::ARRAY_BUFFER, Some(&corners));
+        let square = [
+            -1.0f32, -1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0, 1.0, -1.0, 1.0, 1.0,
+        ];
+        // SAFETY: the view into wasm memory is used at once, before anything can allocate.
+        let view = unsafe { js_sys::Float32Array::view(&square) };
+        gl.buffer_data_with_array_buffer_view(Gl::ARRAY_BUFFER, &view, Gl::STATIC_DRAW);
+        gl.enable_vertex_attrib_array(0);
+        gl.vertex_attrib_pointer_with_i32(0, 2, Gl::FLOAT, false, 0, 0);
+
+        let marks = gl.create_vertex_array()?;
+        gl.bind_vertex_array(Some(&marks));
+        let mark_buffer = gl.create_buffer()?;
+        gl.bind_buffer(Gl::ARRAY_BUFFER, Some(&mark_buffer));
+        gl.enable_vertex_attrib_array(0);
+        gl.vertex_attrib_pointer_with_i32(0, 2, Gl::FLOAT, false, 0, 0);
+        gl.bind_vertex_array(None);
+
+        gl.enable(Gl::BLEND);
+        // The context's colours are premultiplied by their opacity (the shaders do it).
+        gl.blend_func(Gl::ONE, Gl::ONE_MINUS_SRC_ALPHA);
+        Some(GlGraph {
+            lines_texture: texture(&gl)?,
+            nodes_texture: texture(&gl)?,
+            gl,
+            composite,
+            marks_program,
+            quad,
+            marks,
+            mark_buffer,
+            links: Vec::new(),
+            lines: Vec::new(),
+            ids: Vec::new(),
+            nodes: Vec::new(),
+            layout: None,
+            view: None,
+            frame: None,
+        })
+    }
+
+    fn bind(&self, unit: u32, texture: &WebGlTexture) {
+        self.gl.active_texture(Gl::TEXTURE0 + unit);
+        self.gl.bind_texture(Gl::TEXTURE_2D, Some(texture));
+    }
+
+    fn upload_lines(&self, size: usize) {
+        self.bind(0, &self.lines_texture);
+        // SAFETY: as in new.
+        let view = unsafe { js_sys::Uint8Array::view(&self.lines) };
+        fill_texture(&self.gl, RGBA8, size, size, &view);
+    }
+
+    /// Makes what changed since the last draw: positions when the run changed; nodes and links
+    /// when the view did too; messages and states when the round did.
+    fn make(
+        &mut self,
+        recording: &Recording,
+        positions: &[(f64, f64)],
+        round: usize,
+        view: View,
+        size: usize,
+        colors: &[[f32; 3]],
+    ) {
+        let made = Made {
+            recording,
+            points: positions.as_ptr(),
+            nodes: positions.len(),
+            view: (0, 0, 0),
+            round: 0,
+        };
+        if self.layout != Some(made) {
+            self.layout = Some(made);
+            self.view = None;
+        }
+        let made = Made {
+            view: (view.scale.to_bits(), view.dx.to_bits(), view.dy.to_bits()),
+            ..made
+        };
+        let frame_made = Made { round, ..made };
+        if self.view == Some(made) && self.frame == Some(frame_made) {
+            return;
+        }
+        let centres: Vec<(f64, f64)> = positions
+            .iter()
+            .map(|&(x, y)| (x * view.scale + view.dx, y * view.scale + view.dy))
+            .collect();
+        let radius = node_radius(positions.len()) * view.scale.sqrt();
+        let disc = radius >= SQUARE_BELOW_PX;
+        if self.view != Some(made) {
+            self.links.clear();
+            self.links.resize(size * size * 4, 0);
+            for &(a, b) in &recording.links {
+                if let (Some(&a), Some(&b)) = (centres.get(a as usize), centres.get(b as usize)) {
+                    stroke(&mut self.links, size, 0, a, b, 0.6 * view.scale, None);
+                }
+            }
+            self.view = Some(made);
+            self.frame = None;
+        }
+        let made = frame_made;
+        if self.frame != Some(made) {
+            let states = recording
+                .frames
+                .get(round.min(recording.frames.len().saturating_sub(1)))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            // Phase by phase, as the canvas fills them: where nodes overlap (thousands on a
+            // circle), the later phase shows.
+            self.ids.clear();
+            self.ids.resize(size * size, 0);
+            for phase in 0..colors.len() as u8 {
+                let in_phase = centres
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .filter(|&(node, _)| states.get(node).copied().unwrap_or(0) == phase);
+                stamp_nodes(&mut self.ids, size, in_phase, radius, disc);
+            }
+            self.nodes.resize(size * size * 4, 0);
+            color_nodes(
+                &mut self.nodes,
+                &self.ids,
+                size,
+                &centres,
+                radius,
+                disc,
+                states,
+                colors,
+            );
+            self.bind(1, &self.nodes_texture);
+            // SAFETY: as in new.
+            let data = unsafe { js_sys::Uint8Array::view(&self.nodes) };
+            fill_texture(&self.gl, RGBA8, size, size, &data);
+            self.lines.clone_from(&self.links);
+            if let Some(messages) = recording.messages.get(round).filter(|_| round > 0) {
+                stroke_messages(&mut self.lines, size, messages, &centres, view.scale);
+            }
+            self.upload_lines(size);
+            self.frame = Some(made);
+        }
+    }
+
+    fn uniform(&self, name: &str) -> Option<WebGlUniformLocation> {
+        self.gl.get_uniform_location(&self.composite, name)
+    }
+
+    /// Draws round `round` of `recording` as the Canvas 2D graph does (see [`super::draw`]).
+    pub(super) fn draw(
+        &mut self,
+        canvas: &HtmlCanvasElement,
+        recording: &Recording,
+        positions: &[(f64, f64)],
+        round: usize,
+        view: View,
+        marks: Marks<'_>,
+    ) {
+        let size = canvas.width() as usize;
+        let fg = theme_rgb(canvas, "--fg", "#1d1d24");
+        let bad = theme_rgb(canvas, "--bad", "#c0392b");
+        let colors: Vec<[f32; 3]> = marks
+            .palette
+            .states()
+            .iter()
+            .map(|(variable, fallback, _, _)| theme_rgb(canvas, variable, fallback))
+            .collect();
+        self.make(recording, positions, round, view, size, &colors);
+        let fresh = marks.freshness as f32;
+        let infective = colors[1];
+        let mut line_colors = [0.0f32; 16];
+        for (slot, (rgb, alpha)) in [
+            (fg, 0.18),
+            (fg, 0.05 + 0.35 * fresh),
+            (bad, 0.08 + 0.7 * fresh),
+            (infective, 0.3 + 0.6 * fresh),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            line_colors[slot * 4..slot * 4 + 4].copy_from_slice(&[rgb[0], rgb[1], rgb[2], alpha]);
+        }
+        self.composite(size, &line_colors, false);
+
+        // Crossed-out crashed nodes and the selection ring: a few lines, written every draw.
+        let radius = node_radius(positions.len()) / view.scale.sqrt();
+        let mut vertices: Vec<f32> = Vec::new();
+        let line = |vertices: &mut Vec<f32>, (ax, ay): (f64, f64), (bx, by): (f64, f64)| {
+            vertices.extend([ax as f32, ay as f32, bx as f32, by as f32]);
+        };
+        let arm = radius + 2.0 / view.scale;
+        for &(node, from) in marks.crashed {
+            if let Some(&(x, y)) = positions.get(node as usize)
+                && from as usize <= round
+            {
+                line(&mut vertices, (x - arm, y - arm), (x + arm, y + arm));
+                line(&mut vertices, (x + arm, y - arm), (x - arm, y + arm));
+            }
+        }
+        if let Some(&(x, y)) = marks.selected.and_then(|node| positions.get(node)) {
+            let ring = radius + 3.0 / view.scale;
+            let at = |step: usize| {
+                let angle = std::f64::consts::TAU * step as f64 / 32.0;
+                (x + ring * angle.cos(), y + ring * angle.sin())
+            };
+            for step in 0..32 {
+                line(&mut vertices, at(step), at(step + 1));
+            }
+        }
+        if !vertices.is_empty() {
+            let gl = &self.gl;
+            gl.use_program(Some(&self.marks_program));
+            let at = |name| gl.get_uniform_location(&self.marks_program, name);
+            gl.uniform3f(
+                at("view").as_ref(),
+                view.scale as f32,
+                view.dx as f32,
+                view.dy as f32,
+            );
+            gl.uniform1f(at("size").as_ref(), size as f32);
+            gl.uniform4f(at("color").as_ref(), fg[0], fg[1], fg[2], 1.0);
+            gl.bind_vertex_array(Some(&self.marks));
+            gl.bind_buffer(Gl::ARRAY_BUFFER, Some(&self.mark_buffer));
+            // SAFETY: as in new.
+            let data = unsafe { js_sys::Float32Array::view(&vertices) };
+            gl.buffer_data_with_array_buffer_view(Gl::ARRAY_BUFFER, &data, Gl::STREAM_DRAW);
+            gl.draw_arrays(Gl::LINES, 0, vertices.len() as i32 / 2);
+            gl.bind_vertex_array(None);
+        }
+    }
+
+    /// The one full-canvas pass.
+    fn composite(&self, size: usize, line_colors: &[f32; 16], density: bool) {
+        let gl = &self.gl;
+        gl.viewport(0, 0, size as i32, size as i32);
+        gl.clear_color(0.0, 0.0, 0.0, 0.0);
+        gl.clear(Gl::COLOR_BUFFER_BIT);
+        gl.use_program(Some(&self.composite));
+        for (unit, name, texture) in [
+            (0, "lines", &self.lines_texture),
+            (1, "nodes", &self.nodes_texture),
+        ] {
+            self.bind(unit, texture);
+            gl.uniform1i(self.uniform(name).as_ref(), unit as i32);
+        }
+        gl.uniform4fv_with_f32_array(self.uniform("line_colors").as_ref(), line_colors);
+        gl.uniform1f(
+            self.uniform("density").as_ref(),
+            if density { 1.0 } else { 0.0 },
+        );
+        gl.uniform1f(self.uniform("size").as_ref(), size as f32);
+        gl.bind_vertex_array(Some(&self.quad));
+        gl.draw_arrays(Gl::TRIANGLES, 0, 6);
+        gl.bind_vertex_array(None);
+    }
+
+    /// Draws `image` (RGBA, not premultiplied, the canvas's size) as it is: a run drawn as
+    /// density ([`super::raster::density_image`]), made again only when the recording, the
+    /// round or the view changes.
+    pub(super) fn draw_image(
+        &mut self,
+        recording: &Recording,
+        round: usize,
+        view: View,
+        size: usize,
+        image: impl FnOnce() -> Vec<u8>,
+    ) {
+        let made = Made {
+            recording,
+            points: std::ptr::null(),
+            nodes: 0,
+            view: (view.scale.to_bits(), view.dx.to_bits(), view.dy.to_bits()),
+            round,
+        };
+        if self.frame != Some(made) {
+            self.lines = image();
+            self.upload_lines(size);
+            self.layout = None;
+            self.view = None;
+            self.frame = Some(made);
+        }
+        self.composite(size, &[0.0; 16], true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn theme_colours_parse_from_hex_and_nothing_else() {
+        assert_eq!(parse_hex_color("#ff0080"), Some([1.0, 0.0, 128.0 / 255.0]));
+        assert_eq!(parse_hex_color(" #fff "), Some([1.0, 1.0, 1.0]));
+        assert_eq!(parse_hex_color("rgb(1, 2, 3)"), None);
+        assert_eq!(parse_hex_color("#12345"), None);
+        assert_eq!(parse_hex_color("#gg0000"), None);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn messages_go_to_their_outcome_channel_and_lost_ones_are_dashed() {
+        let size = 16;
+        let mut rgba = vec![0u8; size * size * 4];
+        let centres = [
+            (0.5, 1.5),
+            (15.5, 1.5),
+            (0.5, 8.5),
+            (15.5, 8.5),
+            (0.5, 14.5),
+        ];
+        let messages = [
+            (0, 1, message_outcome::INFORMED),
+            (2, 3, message_outcome::LOST),
+            (4, 9, message_outcome::KNEW),
+        ];
+        stroke_messages(&mut rgba, size, &messages, &centres, 1.0);
+        let row = |y: usize, channel: usize| -> Vec<bool> {
+            (0..size)
+                .map(|x| rgba[(y * size + x) * 4 + channel] > 0)
+                .collect()
+        };
+        assert_eq!(row(1, 3), vec![true; size], "informed: solid, channel 3");
+        assert_eq!(row(1, 1), vec![false; size]);
+        let dashes: Vec<bool> = (0..size).map(|x| x % 7 < 4).collect();
+        assert_eq!(row(8, 2), dashes, "lost: dashed, channel 2");
+        assert_eq!(
+            row(14, 1),
+            vec![false; size],
+            "to a node not drawn: left out"
+        );
+    }
+}
