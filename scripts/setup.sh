@@ -64,9 +64,11 @@ ensure_chromium() {
 
 ensure_e2e_modules() {
   command -v node >/dev/null || die "node not found: install Node.js 20 (apt-get install nodejs npm)"
-  # playwright-core never downloads a browser; the tests drive Debian's chromium.
-  if [ ! -f "$GOSSIPLAB_ROOT/tests/e2e/node_modules/playwright-core/package.json" ]; then
-    say "installing the browser test driver (playwright-core)"
+  # playwright-core never downloads a browser; the tests drive Debian's chromium. axe-core is
+  # the accessibility check the browser tests inject into the page.
+  if [ ! -f "$GOSSIPLAB_ROOT/tests/e2e/node_modules/playwright-core/package.json" ] \
+    || [ ! -f "$GOSSIPLAB_ROOT/tests/e2e/node_modules/axe-core/package.json" ]; then
+    say "installing the browser test modules (playwright-core, axe-core)"
     (cd "$GOSSIPLAB_ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }

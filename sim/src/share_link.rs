@@ -86,11 +86,19 @@ impl fmt::Display for LinkError {
 
 impl std::error::Error for LinkError {}
 
-/// Decodes a whole link, a fragment (`#s=...` or `s=...`) or a bare payload (`v1....`).
+/// Decodes a whole link, a fragment (`#s=...` or `s=...`) or a bare payload (`v1....`). Other
+/// parts of a fragment after an `&` (the playground's tour chapter, `&learn=<id>`) are not the
+/// scenario's and are left out (base64url never holds an `&`).
 pub fn decode(link: &str) -> Result<Scenario, LinkError> {
     let link = link.trim();
     let after_hash = link.rsplit_once('#').map_or(link, |(_, fragment)| fragment);
-    let payload = after_hash.strip_prefix(FRAGMENT_KEY).unwrap_or(after_hash);
+    let scenario_part = after_hash
+        .split('&')
+        .find(|part| part.starts_with(FRAGMENT_KEY))
+        .unwrap_or(after_hash);
+    let payload = scenario_part
+        .strip_prefix(FRAGMENT_KEY)
+        .unwrap_or(scenario_part);
     let Some((version, data)) = payload.split_once('.') else {
         return Err(LinkError::NotALink);
     };
@@ -149,6 +157,12 @@ mod tests {
             format!("s={payload}"),
             fragment(&scenario),
             format!("http://127.0.0.1:8080/{}", fragment(&scenario)),
+            // A link to a chapter of the playground's tour, with the reader's scenario.
+            format!(
+                "http://127.0.0.1:8080/{}&learn=residue",
+                fragment(&scenario)
+            ),
+            format!("http://127.0.0.1:8080/#learn=residue&s={payload}"),
         ] {
             assert_eq!(decode(&link), Ok(scenario.clone()), "{link}");
         }

@@ -124,10 +124,11 @@ export async function launchBrowser() {
 
 /**
  * A page that records console errors and uncaught exceptions, so a test can assert there were none.
- * `colorScheme` ('light' or 'dark') is the system theme the page sees.
+ * `colorScheme` ('light' or 'dark') is the system theme the page sees; `locale` the browser's
+ * language (navigator.language), which the page's language follows; `viewport` its size.
  */
-export async function openPage(browser, url, { colorScheme = 'light' } = {}) {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 800 }, colorScheme });
+export async function openPage(browser, url, { colorScheme = 'light', locale = 'en-US', viewport = { width: 1100, height: 800 } } = {}) {
+  const page = await browser.newPage({ viewport, colorScheme, locale });
   const errors = [];
   page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
   page.on('pageerror', (error) => errors.push(String(error)));

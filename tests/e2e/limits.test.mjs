@@ -17,14 +17,20 @@ function fragment(scenario) {
 
 const largest = { version: 1, nodes: 4294967295, seed: 42, rumor: {} };
 
-/** Waits for the refusal and checks both languages name the estimate and the limit. */
+/**
+ * Waits for the refusal and checks both languages name the estimate and the limit: English, then
+ * Chinese once the reader switches (the refusal stays), then back to English.
+ */
 async function refusal(page) {
   const shown = page.locator('#sim-result.error');
   await shown.waitFor({ timeout: 30_000 });
   const english = await shown.locator('p[lang="en"]').textContent();
   assert.match(english, /^This run was not started: a run of 4294967295 nodes would need about 72\.0 GiB of memory \(estimated before the run\), more than the \d\.\d\d GiB memory a browser worker can use/);
-  const chinese = await shown.locator('p[lang="zh-Hans"]').textContent();
+  await page.locator('#lang-zh-CN').click();
+  const chinese = await shown.locator('p[lang="zh-CN"]').textContent();
   assert.match(chinese, /^此次运行未启动：4294967295 个节点预计需要约 72\.0 GiB 内存（运行前估算），超过浏览器 worker 可用的 \d\.\d\d GiB 内存/);
+  await page.locator('#lang-en').click();
+  await shown.locator('p[lang="en"]').waitFor();
   assert.equal(await shown.getAttribute('role'), 'alert');
 }
 
@@ -60,7 +66,9 @@ test('a sweep whose runs would not fit a worker is refused before it starts', as
   const plan = page.locator('#sweep-plan.error');
   await plan.waitFor();
   assert.match(await plan.locator('p[lang="en"]').textContent(), /a run of 10000 nodes would need about \d+(\.\d+)? GiB of memory/);
-  assert.match(await plan.locator('p[lang="zh-Hans"]').textContent(), /10000 个节点预计需要约/);
+  await page.locator('#lang-zh-CN').click();
+  assert.match(await plan.locator('p[lang="zh-CN"]').textContent(), /10000 个节点预计需要约/);
+  await page.locator('#lang-en').click();
   assert.ok(await page.getByRole('button', { name: 'Run sweep' }).isDisabled());
   // Up to 1,000 nodes fits: the sweep runs.
   await page.getByLabel('To', { exact: true }).fill('1000');

@@ -54,7 +54,7 @@ test('SWIM crash preset: pings, a ping-req to helpers and the suspicion move bet
 
   // Played at 1/20 of real time the dots move: 10 ms of latency take 200 ms to watch.
   await page.locator('#playback-play').click();
-  assert.equal(await page.locator('#playback-play').textContent(), 'Pause / 暂停');
+  assert.equal(await page.locator('#playback-play').textContent(), 'Pause');
   await page.waitForTimeout(60);
   const before = await dots(canvas);
   await page.waitForTimeout(40);
@@ -78,7 +78,7 @@ test('SWIM crash preset: pings, a ping-req to helpers and the suspicion move bet
   await panel.waitFor();
   const content = await panel.textContent();
   assert.match(content, /ping-req from node \d+ to node \d+/, content);
-  assert.match(content, /Carried \/ 内容: ping-req \d+: ping 7 for me/, content);
+  assert.match(content, /Carried: ping-req \d+: ping 7 for me/, content);
   assert.match(content, /Sent at \d+\.\d{3} s/, content);
   await page.screenshot({ path: path.join(outputDir, 'playback-clicked.png'), fullPage: true });
   await page.locator('#message-playback').screenshot({ path: path.join(outputDir, 'playback-clicked-close.png') });
@@ -118,7 +118,7 @@ test('Redis Cluster preset: the bus plays too, and "next message of kind" finds 
   await canvas.click({ position: { x: (target.x * box.width) / 480, y: (target.y * box.height) / 480 } });
   const content = await page.locator('#message-panel').textContent();
   assert.match(content, /fail from node \d+ to node \d+/, content);
-  assert.match(content, /Carried \/ 内容: FAIL 7/, content);
+  assert.match(content, /Carried: FAIL 7/, content);
   await page.locator('#message-playback').screenshot({ path: path.join(outputDir, 'playback-redis-fail-close.png') });
   assert.deepEqual(errors, []);
 });

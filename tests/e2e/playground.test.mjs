@@ -82,7 +82,7 @@ test('the graph replays the run round by round', async () => {
   // Too many nodes to draw: the page draws a sample, says so, and still charts every node.
   await page.getByLabel('Nodes', { exact: true }).fill('200000');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
-  await page.locator('#graph-note', { hasText: 'draws 100000 of the 200000 nodes' }).waitFor({ timeout: 60_000 });
+  await page.locator('#graph-note', { hasText: 'draws 100,000 of the 200,000 nodes' }).waitFor({ timeout: 60_000 });
   assert.match(await canvas.getAttribute('aria-label'), /Network of 100000 nodes/);
   assert.equal(await page.locator('#sir-chart').count(), 1);
   assert.deepEqual(errors, []);

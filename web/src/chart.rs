@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use crate::i18n::{t, tf, use_lang};
 use gossip_sim::metrics::RoundMetrics;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -22,7 +23,7 @@ pub fn sir_plot(
     residue: Option<f64>,
     marker: Option<usize>,
 ) -> Plot {
-    let line = |name: &str, count: fn(&RoundMetrics) -> u32, start: u32| {
+    let line = |class: &'static str, count: fn(&RoundMetrics) -> u32, start: u32| {
         let points = std::iter::once((0.0, f64::from(start)))
             .chain(
                 rounds
@@ -30,7 +31,12 @@ pub fn sir_plot(
                     .map(|m| (f64::from(m.round), f64::from(count(m)))),
             )
             .collect();
-        Series::line(name, name_class(name), points)
+        let name = match class {
+            "susceptible" => t("chart.susceptible"),
+            "infective" => t("chart.infective"),
+            _ => t("chart.removed"),
+        };
+        Series::line(name, class, points)
     };
     let mut series = vec![
         line("susceptible", |m| m.susceptible, nodes.saturating_sub(1)),
@@ -45,36 +51,24 @@ pub fn sir_plot(
             .enumerate()
             .map(|(round, s)| (round as f64, s * size))
             .collect();
-        series.push(Series::theory(
-            "susceptible, mean-field simple epidemic",
-            points,
-            "theory-curve",
-        ));
+        series.push(Series::theory(t("chart.theory"), points, "theory-curve"));
     }
     if let Some(s) = residue {
         let last = rounds.last().map_or(1.0, |m| f64::from(m.round));
         series.push(Series::theory(
-            "residue from s = e^-(k+1)(1-s)",
+            t("chart.residue"),
             vec![(0.0, s * size), (last, s * size)],
             "theory-residue",
         ));
     }
     Plot {
         id: "sir-chart".into(),
-        title: "Susceptible, infective and removed nodes per round".into(),
-        x_label: "round".into(),
-        y_label: "nodes".into(),
+        title: t("chart.sir.label").into(),
+        x_label: t("sim.axis.round").into(),
+        y_label: t("chart.axis.nodes").into(),
         series,
         y_max: None,
         marker: marker.map(|round| round as f64),
-    }
-}
-
-fn name_class(name: &str) -> &'static str {
-    match name {
-        "susceptible" => "susceptible",
-        "infective" => "infective",
-        _ => "removed",
     }
 }
 
@@ -158,6 +152,7 @@ fn drawing_x(frame: &web_sys::Element, client_x: i32) -> Option<f64> {
 /// one moved with the arrow keys while the chart has focus), the legend, and downloads.
 #[component]
 pub fn Chart(props: &ChartProps) -> Html {
+    let _lang = use_lang();
     let cursor = use_state(|| None::<f64>);
     let plot = &props.plot;
     let readout = cursor.and_then(|x| plot.readout(x));
@@ -233,14 +228,13 @@ pub fn Chart(props: &ChartProps) -> Html {
     };
     let readout_text = match &readout {
         Some(readout) => readout.text(&plot.x_label),
-        None => "Point at the chart, or focus it and press the arrow keys, to read its values."
-            .to_string(),
+        None => t("chart.hint").to_string(),
     };
     let id = &plot.id;
     html! {
         <figure class="chart-figure">
             <div class="chart-frame" tabindex="0" role="group"
-                aria-label={format!("{}: the arrow keys move along the points", plot.title)}
+                aria-label={tf("chart.frame_label", &[("title", &plot.title)])}
                 onpointermove={on_pointer} onpointerleave={on_leave} onkeydown={on_key}>
                 { Html::from_html_unchecked(AttrValue::from(svg)) }
             </div>
@@ -250,14 +244,14 @@ pub fn Chart(props: &ChartProps) -> Html {
             <figcaption>
                 { for plot.series.iter().take(LEGEND_KEYS).map(|s| html! { <span class={classes!("key", s.class)}>{s.name.clone()}</span> }) }
                 if plot.series.len() > LEGEND_KEYS {
-                    {format!("and {} more lines. ", plot.series.len() - LEGEND_KEYS)}
+                    {tf("chart.more_lines", &[("count", &(plot.series.len() - LEGEND_KEYS))])}{" "}
                 }
-                {" "}{plot.title.clone()}{"; x: "}{plot.x_label.clone()}{", y: "}{plot.y_label.clone()}{"."}
+                {" "}{tf("chart.caption", &[("title", &plot.title), ("x", &plot.x_label), ("y", &plot.y_label)])}
             </figcaption>
-            <div class="chart-downloads" role="group" aria-label={format!("Download: {}", plot.title)}>
+            <div class="chart-downloads" role="group" aria-label={tf("chart.download", &[("title", &plot.title)])}>
                 <button id={format!("{id}-svg")} type="button" onclick={on_svg}>{"SVG"}</button>
                 <button id={format!("{id}-png")} type="button" onclick={on_png}>{"PNG"}</button>
-                <button id={format!("{id}-csv")} type="button" onclick={on_csv}>{"CSV data"}</button>
+                <button id={format!("{id}-csv")} type="button" onclick={on_csv}>{t("chart.csv")}</button>
             </div>
         </figure>
     }
@@ -308,6 +302,7 @@ pub struct ErrorBarChartProps {
 /// is labelled at each point (at most about ten labels), the y axis at round values.
 #[component]
 pub fn ErrorBarChart(props: &ErrorBarChartProps) -> Html {
+    let _lang = use_lang();
     const WIDTH: f64 = 480.0;
     const HEIGHT: f64 = 230.0;
     const LEFT: f64 = 52.0;
@@ -361,7 +356,7 @@ pub fn ErrorBarChart(props: &ErrorBarChartProps) -> Html {
     let f = |v: f64| format!("{v:.1}");
     html! {
         <svg id={props.id.clone()} class="error-bars" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
-            aria-label={format!("{} by {}: mean and one standard deviation either side", props.y_label, props.x_label)}>
+            aria-label={tf("chart.error_bars.label", &[("y", &props.y_label), ("x", &props.x_label)])}>
             { for ticks.iter().map(|&tick| html! {
                 <>
                     <line class="grid" x1={f(LEFT)} x2={f(WIDTH - RIGHT)} y1={f(py(tick))} y2={f(py(tick))} />
@@ -370,7 +365,7 @@ pub fn ErrorBarChart(props: &ErrorBarChartProps) -> Html {
             }) }
             <text class="axis title" x={f(LEFT)} y="12">{props.y_label.clone()}</text>
             <text class="axis title" x={f((LEFT + WIDTH - RIGHT) / 2.0)} y={f(HEIGHT - 6.0)} text-anchor="middle">
-                {props.x_label.clone()}{if props.log_x { " (log scale)" } else { "" }}
+                {if props.log_x { tf("chart.log_scale", &[("label", &props.x_label)]) } else { props.x_label.to_string() }}
             </text>
             { for bars.iter().step_by(every).map(|bar| html! {
                 <text class="axis" x={f(px(bar.x))} y={f(HEIGHT - BOTTOM + 16.0)} text-anchor="middle">{value_label(bar.x)}</text>

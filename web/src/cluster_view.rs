@@ -11,6 +11,7 @@ use yew::prelude::*;
 
 use crate::chart::{LineChart, Series};
 use crate::graph::{GraphView, Palette};
+use crate::i18n::{t, tf, use_lang, with_unit};
 use crate::message_playback::MessagePlayback;
 use crate::node_inspector::InspectContext;
 use crate::timeline::{Timeline, TimelineAction, TimelineControls};
@@ -64,6 +65,7 @@ struct ClusterGraphProps {
 
 #[component]
 fn ClusterGraph(props: &ClusterGraphProps) -> Html {
+    let _lang = use_lang();
     let timeline = use_reducer(Timeline::default);
     let selected = use_state(|| None::<usize>);
     {
@@ -80,7 +82,7 @@ fn ClusterGraph(props: &ClusterGraphProps) -> Html {
     // Acting on the selected node: the same experiment with one more fault at the time shown.
     let actions = match (&props.on_fault, *selected) {
         (Some(_), Some(node)) if node as u32 >= props.nodes => html! {
-            <p id="node-actions" class="note">{format!("Node {node} joined during the run: only the {} nodes present from the start can be crashed or written at.", props.nodes)}</p>
+            <p id="node-actions" class="note">{tf("cluster.joined", &[("node", &node), ("nodes", &props.nodes)])}</p>
         },
         (Some(on_fault), Some(node)) => {
             let node = node as u32;
@@ -117,11 +119,11 @@ fn ClusterGraph(props: &ClusterGraphProps) -> Html {
             };
             html! {
                 <div id="node-actions" class="node-actions">
-                    <button id="crash-cluster-node" onclick={crash}>{format!("Crash node {node} at t = {} and rerun", seconds(at as f64))}</button>
+                    <button id="crash-cluster-node" onclick={crash}>{tf("cluster.crash", &[("node", &node), ("at", &seconds(at as f64))])}</button>
                     <form id="write-at-node" class="controls" onsubmit={write}>
-                        <label>{"Key"}<input id="node-key" ref={key_input} type="text" maxlength="32" placeholder="key" /></label>
-                        <label>{"Value"}<input id="node-value" ref={value_input} type="text" maxlength="64" placeholder="value" /></label>
-                        <button type="submit">{format!("Write at node {node} at t = {} and rerun", seconds(at as f64))}</button>
+                        <label>{t("cluster.key")}<input id="node-key" ref={key_input} type="text" maxlength="32" placeholder="key" /></label>
+                        <label>{t("cluster.value")}<input id="node-value" ref={value_input} type="text" maxlength="64" placeholder="value" /></label>
+                        <button type="submit">{tf("cluster.write", &[("node", &node), ("at", &seconds(at as f64))])}</button>
                     </form>
                 </div>
             }
@@ -137,26 +139,27 @@ fn ClusterGraph(props: &ClusterGraphProps) -> Html {
             <GraphView recording={props.recording.clone()} topology={TopologyKind::Complete}
                 round={timeline.round} palette={Palette::Membership} on_select={Some(on_select)} />
             {actions}
-            <TimelineControls timeline={timeline.clone()} unit="Step" />
+            <TimelineControls timeline={timeline.clone()} steps=true />
             <p id="cluster-time" class="note">{format!("t = {}", seconds(at as f64))}</p>
         </div>
     }
 }
 
 fn seconds(ms: f64) -> String {
-    format!("{:.2} s", ms / 1_000.0)
+    with_unit(format!("{:.2}", ms / 1_000.0), "seconds")
 }
 
 /// The views, traffic and writes of a cluster run.
 #[component]
 pub fn ClusterView(props: &ClusterViewProps) -> Html {
+    let _lang = use_lang();
     let report = &props.report;
     let summary = report.summary();
     let at = |sample: &EventSample| sample.at as f64 / 1_000.0;
     let per_live = |sample: &EventSample, views: u64| views as f64 / f64::from(sample.live.max(1));
     let views = vec![
         Series::line(
-            "suspect",
+            t("cluster.series.suspect"),
             "suspect",
             report
                 .samples
@@ -165,7 +168,7 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
                 .collect(),
         ),
         Series::line(
-            "dead or left",
+            t("cluster.series.dead"),
             "dead",
             report
                 .samples
@@ -175,7 +178,7 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
         ),
     ];
     let traffic = vec![Series::line(
-        "messages per node per second",
+        t("cluster.series.traffic"),
         "infective",
         per_second(&report.samples),
     )];
@@ -185,7 +188,7 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
         .enumerate()
         .map(|(index, _)| {
             Series::line(
-                format!("write {}", index + 1),
+                tf("cluster.series.write", &[("index", &(index + 1))]),
                 "susceptible",
                 report
                     .samples
@@ -198,40 +201,54 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
             )
         })
         .collect();
-    let writes_line = if summary.writes > 0 {
-        format!(
-            "; {}/{} writes reached every live node",
-            summary.writes_reaching_all, summary.writes
-        )
-    } else {
-        String::new()
-    };
     let detection = match summary.mean_detection_ms {
-        Some(ms) => format!(
-            "crashes detected in {} on average ({:.2} protocol periods)",
-            seconds(ms),
-            summary.mean_detection_periods.unwrap_or_default()
+        Some(ms) => tf(
+            "cluster.detected",
+            &[
+                ("time", &seconds(ms)),
+                (
+                    "periods",
+                    &format!("{:.2}", summary.mean_detection_periods.unwrap_or_default()),
+                ),
+            ],
         ),
-        None if summary.crashes > 0 => "no crash was detected".to_string(),
-        None => "no crash".to_string(),
+        None if summary.crashes > 0 => t("cluster.undetected").to_string(),
+        None => t("cluster.no_crash").to_string(),
     };
+    let figures = tf(
+        if summary.writes > 0 {
+            "cluster.figures.writes"
+        } else {
+            "cluster.figures"
+        },
+        &[
+            (
+                "messages",
+                &format!("{:.1}", summary.messages_per_node_second),
+            ),
+            ("bytes", &format!("{:.0}", summary.bytes_per_node_second)),
+            ("detection", &detection),
+            ("suspicions", &summary.false_suspicions),
+            ("positives", &summary.false_positives),
+            ("reached", &summary.writes_reaching_all),
+            ("writes", &summary.writes),
+        ],
+    );
     html! {
         <div id="cluster-result">
             <p class="figures">
-                {format!("{:.1} messages and {:.0} bytes per node per second; {detection}; {} false suspicions, {} false positives{writes_line}.",
-                    summary.messages_per_node_second, summary.bytes_per_node_second,
-                    summary.false_suspicions, summary.false_positives)}
+                {figures}
             </p>
             if let Some(recording) = &props.recording {
                 <div class="viz">
                     <ClusterGraph recording={Rc::new(as_graph_recording(recording))} times={recording.times.clone()} nodes={report.nodes} on_fault={props.on_fault.clone()} />
                     <div class="chart-column">
                         <p class="note">
-                            {"Each node as the live nodes see it: "}
-                            <span class="key alive">{"alive to all"}</span>
-                            <span class="key suspect">{"suspected by some"}</span>
-                            <span class="key dead">{"held dead by some"}</span>
-                            <span class="key removed">{"down, not yet noticed"}</span>
+                            {t("cluster.legend")}{" "}
+                            <span class="key alive">{t("cluster.legend.alive")}</span>
+                            <span class="key suspect">{t("cluster.legend.suspect")}</span>
+                            <span class="key dead">{t("cluster.legend.dead")}</span>
+                            <span class="key removed">{t("cluster.legend.down")}</span>
                         </p>
                     </div>
                 </div>
@@ -246,24 +263,24 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
             <div class="viz">
                 <div class="chart-column">
                     <LineChart id="views-chart" series={views}
-                        caption="Members a live node holds suspect or dead (mean over live nodes)"
-                        x_label="time (s)" y_label="members per live node" />
+                        caption={t("cluster.chart.views")}
+                        x_label={t("cluster.axis.time")} y_label={t("cluster.axis.members")} />
                     <LineChart id="traffic-chart" series={traffic}
-                        caption="Messages per live node per second"
-                        x_label="time (s)" y_label="messages per node per second" />
+                        caption={t("cluster.chart.traffic")}
+                        x_label={t("cluster.axis.time")} y_label={t("cluster.axis.messages")} />
                     if !writes.is_empty() {
                         <LineChart id="writes-chart" series={writes} y_max={1.0}
-                            caption="Fraction of live nodes holding each write"
-                            x_label="time (s)" y_label="fraction of live nodes" />
+                            caption={t("cluster.chart.writes")}
+                            x_label={t("cluster.axis.time")} y_label={t("cluster.axis.fraction")} />
                     }
                 </div>
                 <div class="chart-column">
                     if !report.crashes.is_empty() {
                     <table id="crashes">
-                        <caption>{"Crashes"}</caption>
-                        <tr><th>{"node"}</th><th>{"at"}</th><th>{"first suspected"}</th><th>{"first failed"}</th><th>{"all knew"}</th></tr>
+                        <caption>{t("cluster.crashes")}</caption>
+                        <tr><th>{t("cluster.col.node")}</th><th>{t("cluster.col.at")}</th><th>{t("cluster.col.suspected")}</th><th>{t("cluster.col.failed")}</th><th>{t("cluster.col.all_knew")}</th></tr>
                         { for report.crashes.iter().map(|crash| {
-                            let after = |t: Option<u64>| t.map_or("never".to_string(), |t| format!("+{}", seconds(t as f64)));
+                            let after = |time: Option<u64>| time.map_or(t("figure.never").to_string(), |ms| format!("+{}", seconds(ms as f64)));
                             html! {
                                 <tr>
                                     <td>{crash.node}</td><td>{seconds(crash.at as f64)}</td>
@@ -277,12 +294,12 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
                     }
                     if !report.writes.is_empty() {
                     <table id="writes">
-                        <caption>{"Writes"}</caption>
-                        <tr><th>{"key"}</th><th>{"at node"}</th><th>{"at"}</th><th>{"everyone had it"}</th></tr>
+                        <caption>{t("cluster.writes")}</caption>
+                        <tr><th>{t("cluster.col.key")}</th><th>{t("cluster.col.at_node")}</th><th>{t("cluster.col.at")}</th><th>{t("cluster.col.everyone")}</th></tr>
                         { for report.writes.iter().map(|write| html! {
                             <tr>
                                 <td>{&write.key}</td><td>{write.node}</td><td>{seconds(write.at as f64)}</td>
-                                <td>{write.dissemination_time().map_or("not yet".to_string(), |t| format!("+{}", seconds(t as f64)))}</td>
+                                <td>{write.dissemination_time().map_or(t("cluster.not_yet").to_string(), |ms| format!("+{}", seconds(ms as f64)))}</td>
                             </tr>
                         }) }
                     </table>

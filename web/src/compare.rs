@@ -3,25 +3,88 @@
 //! verdicts over seconds, a system model's first line over seconds).
 
 use gossip_sim::metrics::Figure;
-use gossip_sim::scenario::Summary;
+use gossip_sim::presets::presets;
+use gossip_sim::scenario::{Scenario, Summary};
 use gossip_worker::SimOutput;
 use yew::prelude::*;
 
 use crate::chart::{LineChart, Series};
-use crate::system_view::{figure_label, format_figure};
+use crate::i18n::{t, tf, use_lang};
+use crate::preset_text;
+use crate::system_view::{figure_label, format_figure, series_name};
 
 /// A run kept for comparison.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PinnedRun {
+    /// The run's name as it was pinned.
     pub label: String,
+    /// The experiment, so its name is said anew in the page's language.
+    pub scenario: Option<Scenario>,
     pub figures: Vec<Figure>,
     /// What the curve shows, with its x unit.
-    pub curve_name: String,
+    pub curve_name: CurveName,
     pub curve: Vec<(f64, f64)>,
+}
+
+/// What a pinned run's curve shows, said in the language of the moment it is drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CurveName {
+    /// A message of the catalogue.
+    Key(&'static str),
+    /// A system model's first series, as gossip-sim names it.
+    Series(String),
+}
+
+impl CurveName {
+    /// Whether the curve's x axis counts rounds (else seconds).
+    fn in_rounds(&self) -> bool {
+        *self == CurveName::Key("compare.curve.informed")
+    }
+
+    /// What the curve measures, without its x unit, in the current language.
+    fn quantity(&self) -> String {
+        match self {
+            CurveName::Key("compare.curve.informed") => t("compare.y.informed").to_string(),
+            CurveName::Key("compare.curve.dead") => t("compare.y.dead").to_string(),
+            CurveName::Key("compare.curve.write") => t("compare.y.write").to_string(),
+            CurveName::Key(key) => t(key).to_string(),
+            CurveName::Series(name) => series_name(name),
+        }
+    }
+
+    /// The name in the current language.
+    pub fn text(&self) -> String {
+        match self {
+            CurveName::Key(key) => t(key).to_string(),
+            CurveName::Series(name) => tf("compare.curve.series", &[("name", &series_name(name))]),
+        }
+    }
+}
+
+impl PinnedRun {
+    /// The run's name in the page's language: its preset's title, else its scenario in words.
+    pub fn name(&self) -> String {
+        let Some(scenario) = &self.scenario else {
+            return self.label.clone();
+        };
+        presets()
+            .into_iter()
+            .find(|preset| preset.scenario == *scenario)
+            .map_or_else(
+                || crate::describe(scenario),
+                |preset| preset_text::title(&preset).to_string(),
+            )
+    }
 }
 
 /// The run to pin from a worker's answer (`None` for a failed run).
 pub fn pin(output: &SimOutput, label: String) -> Option<PinnedRun> {
+    let scenario = match output {
+        SimOutput::Done { scenario, .. }
+        | SimOutput::ClusterDone { scenario, .. }
+        | SimOutput::SystemDone { scenario, .. } => Some(scenario.clone()),
+        _ => None,
+    };
     let (summary, curve_name, curve) = match output {
         SimOutput::Done {
             scenario, report, ..
@@ -37,7 +100,7 @@ pub fn pin(output: &SimOutput, label: String) -> Option<PinnedRun> {
                 .collect();
             (
                 Summary::Rumor(report.summary),
-                "informed fraction per round".to_string(),
+                CurveName::Key("compare.curve.informed"),
                 curve,
             )
         }
@@ -45,7 +108,7 @@ pub fn pin(output: &SimOutput, label: String) -> Option<PinnedRun> {
             let seconds = |at: u64| at as f64 / 1_000.0;
             let (name, curve) = if report.writes.is_empty() {
                 (
-                    "members held dead per live node, over seconds",
+                    "compare.curve.dead",
                     report
                         .samples
                         .iter()
@@ -57,7 +120,7 @@ pub fn pin(output: &SimOutput, label: String) -> Option<PinnedRun> {
                 )
             } else {
                 (
-                    "fraction holding the first write, over seconds",
+                    "compare.curve.write",
                     report
                         .samples
                         .iter()
@@ -68,13 +131,17 @@ pub fn pin(output: &SimOutput, label: String) -> Option<PinnedRun> {
                         .collect(),
                 )
             };
-            (Summary::Cluster(report.summary()), name.to_string(), curve)
+            (
+                Summary::Cluster(report.summary()),
+                CurveName::Key(name),
+                curve,
+            )
         }
         SimOutput::SystemDone { report, .. } => {
             let first = report.series.first();
             (
                 Summary::System(report.summary),
-                first.map_or(String::new(), |s| format!("{}, over seconds", s.name)),
+                CurveName::Series(first.map_or(String::new(), |s| s.name.clone())),
                 first.map_or(Vec::new(), |s| s.points.clone()),
             )
         }
@@ -82,6 +149,7 @@ pub fn pin(output: &SimOutput, label: String) -> Option<PinnedRun> {
     };
     Some(PinnedRun {
         label,
+        scenario,
         figures: summary.figures(),
         curve_name,
         curve,
@@ -104,27 +172,20 @@ pub fn figure_names(runs: &[PinnedRun]) -> Vec<&'static str> {
 /// The compare chart's axis labels: each run's curve says its own unit; runs in rounds and runs
 /// in seconds pinned together share one x axis.
 fn compare_axes(runs: &[PinnedRun]) -> (String, String) {
-    let in_rounds = |run: &PinnedRun| run.curve_name.ends_with("per round");
+    let in_rounds = |run: &PinnedRun| run.curve_name.in_rounds();
     let x = if runs.iter().all(in_rounds) {
-        "round"
+        t("compare.x.rounds")
     } else if runs.iter().any(in_rounds) {
-        "round or second (as each run says)"
+        t("compare.x.mixed")
     } else {
-        "time (s)"
+        t("compare.x.seconds")
     };
-    let mut names: Vec<&str> = runs
-        .iter()
-        .map(|run| {
-            run.curve_name
-                .trim_end_matches(" per round")
-                .trim_end_matches(", over seconds")
-        })
-        .collect();
+    let mut names: Vec<String> = runs.iter().map(|run| run.curve_name.quantity()).collect();
     names.dedup();
     let y = if names.len() == 1 {
-        names[0].to_string()
+        names.remove(0)
     } else {
-        "each run's curve (see its name)".to_string()
+        t("compare.y.mixed").to_string()
     };
     (x.to_string(), y)
 }
@@ -139,6 +200,7 @@ const CLASSES: [&str; 4] = ["infective", "susceptible", "alive", "dead"];
 
 #[component]
 pub fn Compare(props: &CompareProps) -> Html {
+    let _lang = use_lang();
     if props.runs.is_empty() {
         return html! {};
     }
@@ -149,7 +211,7 @@ pub fn Compare(props: &CompareProps) -> Html {
         .enumerate()
         .map(|(index, run)| {
             Series::line(
-                format!("{}: {}", index + 1, run.curve_name),
+                format!("{}: {}", index + 1, run.curve_name.text()),
                 CLASSES[index % CLASSES.len()],
                 run.curve.clone(),
             )
@@ -158,18 +220,18 @@ pub fn Compare(props: &CompareProps) -> Html {
     let (x_label, y_label) = compare_axes(&props.runs);
     html! {
         <section id="pinned" class="panel" aria-labelledby="pinned-title">
-            <h2 id="pinned-title">{"Pinned runs"}</h2>
-            <LineChart id="compare-chart" series={series} caption="The pinned runs' main curves"
+            <h2 id="pinned-title">{t("compare.title")}</h2>
+            <LineChart id="compare-chart" series={series} caption={t("compare.caption")}
                 x_label={x_label} y_label={y_label} />
             <table id="compare-table">
                 <tr>
-                    <th>{"figure"}</th>
+                    <th>{t("figure.header")}</th>
                     { for props.runs.iter().enumerate().map(|(index, run)| {
                         let on_unpin = props.on_unpin.clone();
                         html! {
                             <th>
-                                {format!("{}. {}", index + 1, run.label)}
-                                <button class="unpin" aria-label={format!("Unpin run {}", index + 1)}
+                                {format!("{}. {}", index + 1, run.name())}
+                                <button class="unpin" aria-label={tf("compare.unpin", &[("index", &(index + 1))])}
                                     onclick={Callback::from(move |_| on_unpin.emit(index))}>{"×"}</button>
                             </th>
                         }
@@ -192,7 +254,7 @@ pub fn Compare(props: &CompareProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gossip_sim::scenario::Scenario;
+    use crate::i18n::{Lang, set_current};
     use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -212,5 +274,37 @@ mod tests {
         assert!((run.curve.last().unwrap().1 - informed).abs() < 1e-9);
         let names = figure_names(&[run.clone(), run]);
         assert_eq!(names.len(), report.summary.figures().len(), "no repeats");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_pinned_run_is_named_in_the_language_of_the_moment() {
+        let scenario = Scenario {
+            nodes: 40,
+            seed: 9,
+            ..Scenario::default()
+        };
+        let output =
+            gossip_worker::handle(gossip_worker::SimRequest::Run(scenario.clone())).unwrap();
+        let run = pin(&output, "pinned in English".into()).unwrap();
+        assert_eq!(run.name(), crate::describe(&scenario));
+        assert!(
+            run.name().starts_with("40 nodes, push rumor mongering"),
+            "{}",
+            run.name()
+        );
+        set_current(Lang::ZhCn);
+        let chinese = run.name();
+        set_current(Lang::En);
+        assert!(
+            chinese.starts_with("40 个节点，推（push）式谣言传播"),
+            "{chinese}"
+        );
+        // A preset's run is named by its title.
+        let preset = presets().into_iter().find(|p| p.id == "push").unwrap();
+        let run = PinnedRun {
+            scenario: Some(preset.scenario.clone()),
+            ..run
+        };
+        assert_eq!(run.name(), preset.title);
     }
 }

@@ -15,6 +15,7 @@ mod raster;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::i18n::{join, t, tf, use_lang};
 use gloo_render::{AnimationFrame, request_animation_frame};
 use gossip_sim::rounds::message_outcome;
 
@@ -70,34 +71,40 @@ pub enum Palette {
 }
 
 impl Palette {
-    /// (CSS variable, fallback colour, short name, description) of each state code.
+    /// (CSS variable, fallback colour, key of the short name, key of the description) of each
+    /// state code.
     fn states(self) -> &'static [(&'static str, &'static str, &'static str, &'static str)] {
         match self {
             Palette::Rumor => &[
-                ("--susceptible", "#3b82f6", "susceptible", "susceptible"),
+                (
+                    "--susceptible",
+                    "#3b82f6",
+                    "state.susceptible",
+                    "state.susceptible.long",
+                ),
                 (
                     "--infective",
                     "#e4572e",
-                    "infective",
-                    "infective (spreading)",
+                    "state.infective",
+                    "state.infective.long",
                 ),
                 (
                     "--removed",
                     "#8a8a99",
-                    "removed",
-                    "removed (knows, stopped spreading)",
+                    "state.removed",
+                    "state.removed.long",
                 ),
             ],
             Palette::Membership => &[
-                ("--ok", "#1f8a4c", "alive", "alive to every live node"),
-                ("--infective", "#e4572e", "suspected", "suspected by some"),
-                ("--bad", "#c0392b", "dead", "held dead by some"),
+                ("--ok", "#1f8a4c", "state.alive", "state.alive.long"),
                 (
-                    "--removed",
-                    "#8a8a99",
-                    "down",
-                    "not running, not yet noticed",
+                    "--infective",
+                    "#e4572e",
+                    "state.suspected",
+                    "state.suspected.long",
                 ),
+                ("--bad", "#c0392b", "state.dead", "state.dead.long"),
+                ("--removed", "#8a8a99", "state.down", "state.down.long"),
             ],
         }
     }
@@ -462,8 +469,8 @@ pub fn describe_node(recording: &Recording, palette: Palette, node: usize, round
     let frame = &recording.frames[round.min(recording.frames.len() - 1)];
     let states = palette.states();
     let phase = match frame.get(node) {
-        Some(&code) => states[usize::from(code).min(states.len() - 1)].3,
-        None => return format!("node {node} is not drawn"),
+        Some(&code) => t(states[usize::from(code).min(states.len() - 1)].3),
+        None => return tf("graph.node.not_drawn", &[("node", &node)]),
     };
     if palette == Palette::Membership {
         let store = match recording
@@ -471,20 +478,31 @@ pub fn describe_node(recording: &Recording, palette: Palette, node: usize, round
             .get(round)
             .and_then(|sizes| sizes.get(node))
         {
-            Some(1) => "; its store holds 1 key".to_string(),
-            Some(keys) => format!("; its store holds {keys} keys"),
-            None => String::new(),
+            Some(1) => Some(("graph.node.store.one", 1)),
+            Some(&keys) => Some(("graph.node.store.many", keys)),
+            None => None,
         };
-        return format!("Node {node} at step {round}: {phase}{store}");
+        let text = tf(
+            "graph.node.step",
+            &[("node", &node), ("round", &round), ("phase", &phase)],
+        );
+        return match store {
+            Some((key, keys)) => tf(key, &[("text", &text), ("keys", &keys)]),
+            None => text,
+        };
     }
-    let learned = match recording.informed_by.get(node).copied().flatten() {
-        Some((from, at)) if at as usize <= round => {
-            format!("; learned from node {from} in round {at}")
-        }
-        _ if frame[node] != 0 => "; the origin".to_string(),
-        _ => String::new(),
-    };
-    format!("Node {node} after round {round}: {phase}{learned}")
+    let text = tf(
+        "graph.node.round",
+        &[("node", &node), ("round", &round), ("phase", &phase)],
+    );
+    match recording.informed_by.get(node).copied().flatten() {
+        Some((from, at)) if at as usize <= round => tf(
+            "graph.node.learned",
+            &[("text", &text), ("from", &from), ("at", &at)],
+        ),
+        _ if frame[node] != 0 => tf("graph.node.origin", &[("text", &text)]),
+        _ => text,
+    }
 }
 
 /// What the graph is drawn with: WebGL2 where the browser has it, Canvas 2D otherwise. A
@@ -568,6 +586,7 @@ fn canvas_point(event: &MouseEvent) -> Option<(f64, f64)> {
 
 #[component]
 pub fn GraphView(props: &GraphProps) -> Html {
+    let _lang = use_lang();
     let canvas = use_node_ref();
     let view = use_state(View::default);
     let hovered = use_state(|| None::<usize>);
@@ -792,13 +811,20 @@ pub fn GraphView(props: &GraphProps) -> Html {
         .states()
         .iter()
         .enumerate()
-        .map(|(code, (_, _, name, _))| format!("{} {name}", count(code as u8)))
+        .map(|(code, (_, _, name, _))| {
+            tf(
+                "graph.count",
+                &[("count", &count(code as u8)), ("state", &t(name))],
+            )
+        })
         .collect();
-    let label = format!(
-        "Network of {} nodes after round {}: {}",
-        frame.len(),
-        props.round,
-        counts.join(", ")
+    let label = tf(
+        "graph.label",
+        &[
+            ("nodes", &frame.len()),
+            ("round", &props.round),
+            ("counts", &join(&counts)),
+        ],
     );
     let info_node = (*hovered).or(*selected);
     let round_messages = props
@@ -808,23 +834,31 @@ pub fn GraphView(props: &GraphProps) -> Html {
         .filter(|_| props.round > 0);
     let messages_text = round_messages.map(|messages| {
         let count = |outcome| messages.iter().filter(|m| m.2 == outcome).count();
-        let sample = if props.recording.sampled_from.is_some() {
-            " between the drawn nodes"
+        let key = if messages.len() == 1 {
+            "graph.messages.one"
         } else {
-            ""
+            "graph.messages.many"
         };
-        let plural = if messages.len() == 1 { "" } else { "s" };
-        let drawn = match message_stride(messages.len()) {
-            1 => String::new(),
-            stride => format!(" (one in {stride} drawn)"),
-        };
-        format!(
-            "Round {}: {} message{plural}{sample}{drawn}: {} informed a node, {} reached a node that knew, {} lost.",
-            props.round,
-            messages.len(),
-            count(message_outcome::INFORMED),
-            count(message_outcome::KNEW),
-            count(message_outcome::LOST)
+        let mut sent = tf(key, &[("n", &messages.len())]);
+        if props.recording.sampled_from.is_some() {
+            sent = tf("graph.messages.between_drawn", &[("messages", &sent)]);
+        }
+        let stride = message_stride(messages.len());
+        if stride != 1 {
+            sent = tf(
+                "graph.messages.stride",
+                &[("messages", &sent), ("stride", &stride)],
+            );
+        }
+        tf(
+            "graph.round_messages",
+            &[
+                ("round", &props.round),
+                ("messages", &sent),
+                ("informed", &count(message_outcome::INFORMED)),
+                ("knew", &count(message_outcome::KNEW)),
+                ("lost", &count(message_outcome::LOST)),
+            ],
         )
     });
     let crash = match (&props.on_crash, *selected) {
@@ -832,7 +866,7 @@ pub fn GraphView(props: &GraphProps) -> Html {
             let on_crash = on_crash.clone();
             let from = props.round as u32 + 1;
             Some((
-                format!("Crash node {node} from round {from} and rerun"),
+                tf("graph.crash", &[("node", &node), ("round", &from)]),
                 Callback::from(move |_| on_crash.emit((node as u32, from))),
             ))
         }
@@ -842,7 +876,7 @@ pub fn GraphView(props: &GraphProps) -> Html {
         (Some(on_origin), Some(node)) => {
             let on_origin = on_origin.clone();
             Some((
-                format!("Start the rumor at node {node} and rerun"),
+                tf("graph.origin", &[("node", &node)]),
                 Callback::from(move |_| on_origin.emit(node as u32)),
             ))
         }
@@ -854,9 +888,9 @@ pub fn GraphView(props: &GraphProps) -> Html {
                 tabindex="0" aria-keyshortcuts="ArrowLeft ArrowRight Escape + - 0"
                 {onwheel} {onpointerdown} {onpointermove} {onpointerup} {onpointerleave} {onkeydown} />
             <div class="graph-tools">
-                <button id="zoom-in" onclick={zoom(1.25)} aria-label="Zoom in">{"+"}</button>
-                <button id="zoom-out" onclick={zoom(0.8)} aria-label="Zoom out">{"−"}</button>
-                <button id="zoom-reset" onclick={reset}>{"Reset view"}</button>
+                <button id="zoom-in" onclick={zoom(1.25)} aria-label={t("graph.zoom_in")}>{"+"}</button>
+                <button id="zoom-out" onclick={zoom(0.8)} aria-label={t("graph.zoom_out")}>{"−"}</button>
+                <button id="zoom-reset" onclick={reset}>{t("graph.reset")}</button>
                 if let Some((text, onclick)) = crash {
                     <button id="crash-node" {onclick}>{text}</button>
                 }
@@ -866,15 +900,15 @@ pub fn GraphView(props: &GraphProps) -> Html {
             </div>
             if let Some(text) = messages_text {
                 <p id="round-messages" class="legend note">
-                    <span class="key msg-informed">{"informed"}</span>{" "}
-                    <span class="key msg-knew">{"knew already"}</span>{" "}
-                    <span class="key msg-lost">{"lost"}</span>
+                    <span class="key msg-informed">{t("graph.msg.informed")}</span>{" "}
+                    <span class="key msg-knew">{t("graph.msg.knew")}</span>{" "}
+                    <span class="key msg-lost">{t("graph.msg.lost")}</span>
                     <br /><span id="round-messages-text">{text}</span>
                 </p>
             }
             <p id="node-info" class="note" aria-live="polite">
                 {info_node.map_or_else(
-                    || "Point at a node to see its state; click to select it (or focus the graph and use the arrow keys); scroll to zoom, drag to pan.".to_string(),
+                    || t("graph.hint").to_string(),
                     |node| describe_node(&props.recording, props.palette, node, props.round))}
             </p>
         </>

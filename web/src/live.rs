@@ -21,6 +21,7 @@ use gossip_relay_frame::Control;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::i18n::{from_english, join, t, tf, use_lang, with_unit};
 use crate::live_node::{Flow, LiveNode, RoomFlow, kept_out_text, progress, travel_ms};
 use crate::relay_link::{self, RelayConnection, RelayEvent};
 
@@ -112,27 +113,42 @@ fn node_config(settings: &LiveSettings) -> NodeConfig {
     NodeConfig::live(settings.options())
 }
 
+/// The English patterns of the event log's lines (gossip-core's events, the tab's own notes),
+/// said in the page's language when the log is shown.
+const LOG_PATTERNS: [&str; 13] = [
+    "event.joined",
+    "event.suspected",
+    "event.alive",
+    "event.failed",
+    "event.left",
+    "event.updated",
+    "event.mail_dropped",
+    "event.learned",
+    "event.receipt",
+    "live.log.joined",
+    "live.log.malformed",
+    "live.log.cannot_write",
+    "live.reconnecting",
+];
+
 /// The mechanisms running, in words.
 fn mechanisms_text(config: &NodeConfig) -> String {
-    let mut parts = vec![format!(
-        "SWIM every {} ms{}",
-        config.swim.protocol_period,
-        if config.swim.lifeguard {
-            " with Lifeguard"
-        } else {
-            ""
-        }
-    )];
+    let swim = if config.swim.lifeguard {
+        "live.swim.lifeguard"
+    } else {
+        "live.swim"
+    };
+    let mut parts = vec![tf(swim, &[("ms", &config.swim.protocol_period)])];
     if let Some(schedule) = &config.anti_entropy {
-        parts.push(format!("anti-entropy every {} ms", schedule.period));
+        parts.push(tf("live.anti_entropy", &[("ms", &schedule.period)]));
     }
     if let Some(schedule) = &config.rumor {
-        parts.push(format!("rumor mongering every {} ms", schedule.period));
+        parts.push(tf("live.rumor", &[("ms", &schedule.period)]));
     }
     if config.direct_mail.is_some() {
-        parts.push("direct mail".to_string());
+        parts.push(t("live.direct_mail").to_string());
     }
-    parts.join(", ")
+    join(&parts)
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -182,19 +198,19 @@ impl LivePeer {
 /// For the store's narrow columns.
 fn short_mechanism_name(via: Mechanism) -> &'static str {
     match via {
-        Mechanism::Local => "local",
-        Mechanism::AntiEntropy => "anti-entropy",
-        Mechanism::Rumor => "rumor",
-        Mechanism::DirectMail => "mail",
+        Mechanism::Local => t("live.via.local"),
+        Mechanism::AntiEntropy => t("live.via.anti_entropy"),
+        Mechanism::Rumor => t("live.via.rumor"),
+        Mechanism::DirectMail => t("live.via.mail"),
     }
 }
 
 fn mechanism_name(via: Mechanism) -> &'static str {
     match via {
-        Mechanism::Local => "a local write",
-        Mechanism::AntiEntropy => "anti-entropy",
-        Mechanism::Rumor => "rumor mongering",
-        Mechanism::DirectMail => "direct mail",
+        Mechanism::Local => t("live.by.local"),
+        Mechanism::AntiEntropy => t("live.by.anti_entropy"),
+        Mechanism::Rumor => t("live.by.rumor"),
+        Mechanism::DirectMail => t("live.by.mail"),
     }
 }
 
@@ -335,25 +351,29 @@ fn live_graph(
     let nodes = ids.iter().enumerate().map(|(index, (id, state))| {
         let (x, y) = position(index);
         let this = Some(*id) == me;
-        let label = if this { format!("{id} (you)") } else { id.to_string() };
+        let label = if this {
+            tf("live.you", &[("id", &id)])
+        } else {
+            id.to_string()
+        };
         let measured = (!this).then(|| latency(*id)).flatten();
         html! {
             <g key={id.to_string()} class={classes!("member", *state, this.then_some("me"))} data-peer={id.to_string()}>
                 <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="14" />
                 <text x={format!("{x:.1}")} y={format!("{:.1}", y + 30.0)} text-anchor="middle">{label}</text>
                 if let Some(ms) = measured {
-                    <text class="latency" x={format!("{x:.1}")} y={format!("{:.1}", y + 43.0)} text-anchor="middle">{format!("{ms:.1} ms")}</text>
+                    <text class="latency" x={format!("{x:.1}")} y={format!("{:.1}", y + 43.0)} text-anchor="middle">{tf("live.ms", &[("ms", &format!("{ms:.1}"))])}</text>
                 }
                 <title>{match measured {
-                    Some(ms) => format!("peer {id}: {state}, {ms:.1} ms from this tab"),
-                    None => format!("peer {id}: {state}"),
+                    Some(ms) => tf("live.member.latency", &[("id", &id), ("state", &state_label(state)), ("ms", &format!("{ms:.1}"))]),
+                    None => tf("live.member", &[("id", &id), ("state", &state_label(state))]),
                 }}</title>
             </g>
         }
     });
     html! {
         <svg id="live-graph" class="live-graph" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
-            aria-label={format!("{} members; messages drawn as they cross", ids.len())}>
+            aria-label={tf("live.graph_label", &[("count", &ids.len())])}>
             <defs>
                 <marker id="flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
                     <path d="M 0 0 L 10 5 L 0 10 z" />
@@ -364,6 +384,16 @@ fn live_graph(
             { for nodes }
             <g class="dots">{ for room_dots }{ for dots }</g>
         </svg>
+    }
+}
+
+/// A member state's class name (`alive`) in the page's language.
+fn state_label(class: &str) -> &'static str {
+    match class {
+        "suspect" => t("live.state.suspect"),
+        "dead" => t("live.state.dead"),
+        "left" => t("live.state.left"),
+        _ => t("live.state.alive"),
     }
 }
 
@@ -389,7 +419,10 @@ fn on_relay_event(shared: &Shared, event: RelayEvent, rerender: &Callback<()>) {
                     peer.backoff_ms = 250;
                 }
                 if let Err(error) = peer.live.control(now, control) {
-                    peer.link = Link::Down(format!("cannot start the node: {error}"));
+                    peer.link = Link::Down(tf(
+                        "live.cannot_start",
+                        &[("error", &crate::error_text::sim(&error.into()))],
+                    ));
                 }
                 if let Some(reason) = peer.live.refused() {
                     // Another protocol: talking on would only be misread. Dropping the
@@ -408,7 +441,7 @@ fn on_relay_event(shared: &Shared, event: RelayEvent, rerender: &Callback<()>) {
                 peer.connection = None;
                 peer.link = Link::Down(reason.clone());
                 peer.live
-                    .note(now, format!("relay connection {reason}; reconnecting"));
+                    .note(now, tf("live.reconnecting", &[("reason", &reason)]));
                 reconnect_after = Some(peer.backoff_ms);
                 peer.backoff_ms = (peer.backoff_ms * 2).min(MAX_BACKOFF_MS);
             }
@@ -447,6 +480,7 @@ fn connect(shared: &Shared, rerender: &Callback<()>) {
 
 #[component]
 pub fn LivePanel() -> Html {
+    let _lang = use_lang();
     let rerender = use_force_update();
     let shared: Rc<RefCell<LivePeer>> = use_mut_ref(|| {
         let settings = settings_from_url();
@@ -537,15 +571,18 @@ pub fn LivePanel() -> Html {
     let (class, status) = match (&peer.link, live.id()) {
         (Link::Connected, Some(id)) => (
             "done",
-            format!(
-                "Connected to the relay as peer {id} in room \"{}\" ({} other peers).",
-                peer.room,
-                live.others()
+            tf(
+                "live.connected",
+                &[
+                    ("id", &id),
+                    ("room", &peer.room),
+                    ("others", &live.others()),
+                ],
             ),
         ),
-        (Link::Down(reason), _) => ("error", format!("Relay connection {reason}.")),
-        (Link::Refused(reason), _) => ("error", reason.clone()),
-        _ => ("pending", "Connecting to the relay...".to_string()),
+        (Link::Down(reason), _) => ("error", tf("live.down", &[("reason", reason)])),
+        (Link::Refused(reason), _) => ("error", live.refused().unwrap_or_else(|| reason.clone())),
+        _ => ("pending", t("live.connecting").to_string()),
     };
     let members: Vec<(NodeId, MemberState, u32)> = live
         .node()
@@ -577,77 +614,77 @@ pub fn LivePanel() -> Html {
     let room_flows: Vec<RoomFlow> = live.room_flows(now).cloned().collect();
     html! {
         <section class="panel" aria-labelledby="relay-title">
-            <h2 id="relay-title">{"Live peers (relay)"}</h2>
+            <h2 id="relay-title">{t("live.title")}</h2>
             <p id="relay-status" class={class}>{status}</p>
             if !live.kept_out().is_empty() {
                 <ul id="kept-out" class="error">
                     { for live.kept_out().iter().map(|&(id, protocol)| html! { <li>{kept_out_text(id, protocol)}</li> }) }
                 </ul>
             }
-            <p class="note">{"Every tab on this page is a gossip peer. Invite others to room "}
+            <p class="note">{t("live.invite")}{" "}
                 <a id="invite" href={format!("?room={}", peer.room)}>{peer.room.clone()}</a>
-                {"; native peers join with "}<code>{format!("gossip-node peer --room {}", peer.room)}</code>{"."}</p>
-            <p id="live-mechanisms" class="note">{format!("This tab runs {} (set with ?period=MS&mechanisms=ae,rumor,mail&lifeguard=1).", mechanisms_text(live.config()))}</p>
+                {t("live.native")}{" "}<code>{format!("gossip-node peer --room {}", peer.room)}</code>{t("live.sentence_end")}</p>
+            <p id="live-mechanisms" class="note">{tf("live.mechanisms", &[("mechanisms", &mechanisms_text(live.config()))])}</p>
             <form id="put-form" class="controls" onsubmit={put}>
-                <label>{"Key"}<input id="put-key" ref={key_input} type="text" maxlength="64" /></label>
-                <label>{"Value"}<input id="put-value" ref={value_input} type="text" maxlength="256" /></label>
-                <button type="submit" disabled={live.node().is_none()}>{"Write here"}</button>
+                <label>{t("cluster.key")}<input id="put-key" ref={key_input} type="text" maxlength="64" /></label>
+                <label>{t("cluster.value")}<input id="put-value" ref={value_input} type="text" maxlength="256" /></label>
+                <button type="submit" disabled={live.node().is_none()}>{t("live.write")}</button>
             </form>
             <div class="live-grid">
                 <div>
-                    <h3>{"Members"}</h3>
+                    <h3>{t("live.members")}</h3>
                     { live_graph(live.id(), &members, &flows, &room_flows, &|id| live.latency(id), now, f64::from(peer.slowdown)) }
-                    <label class="slowdown note">{"Frames move at "}
+                    <label class="slowdown note">{t("live.slowdown")}{" "}
                         <select id="live-slowdown" onchange={on_slowdown}>
                             { for SLOWDOWNS.iter().map(|&s| html! {
                                 <option value={s.to_string()} selected={s == peer.slowdown}>
-                                    {if s == 1 { "real time".to_string() } else { format!("1/{s} of real time") }}
+                                    {if s == 1 { t("live.slowdown.real").to_string() } else { tf("live.slowdown.factor", &[("factor", &s)]) }}
                                 </option>
                             }) }
                         </select>
                     </label>
                     <p class="legend note">
                         <span class="key flow-swim">{"SWIM"}</span>
-                        <span class="key flow-anti-entropy">{"anti-entropy"}</span>
-                        <span class="key flow-rumor">{"rumor"}</span>
-                        <span class="key flow-mail">{"direct mail"}</span>
-                        <span class="key flow-receipt">{"receipt"}</span>
-                        <span class="key flow-room">{"between other peers"}</span>
-                        {" Each frame is a dot moving from sender to receiver over its latency, slowed down as chosen (at least 0.15 s, at most 2.5 s on screen);                           a received frame starts when it arrives. Under each peer: its latency from this tab (half the round trip of a ping and its ack).                           Grey: frames between other peers, as the relay counts them every 250 ms, over the mean of this tab's latencies to the two.                           Lines: the frames' tracks, fading (solid: sent by this tab; dashed: received)."}
+                        <span class="key flow-anti-entropy">{t("live.flow.anti_entropy")}</span>
+                        <span class="key flow-rumor">{t("live.flow.rumor")}</span>
+                        <span class="key flow-mail">{t("live.flow.mail")}</span>
+                        <span class="key flow-receipt">{t("live.flow.receipt")}</span>
+                        <span class="key flow-room">{t("live.flow.room")}</span>
+                        {" "}{t("live.flow.legend")}
                     </p>
                     <ul id="members">
-                        if let Some(id) = live.id() { <li class="alive">{format!("peer {id} (this tab): alive")}</li> }
+                        if let Some(id) = live.id() { <li class="alive">{tf("live.member.me", &[("id", &id)])}</li> }
                         { for members.iter().map(|(id, state, incarnation)| {
                             let state = format!("{state:?}").to_lowercase();
-                            let latency = live.latency(*id).map(|ms| format!(", latency {ms:.1} ms")).unwrap_or_default();
-                            html! { <li class={state.clone()}>{format!("peer {id}: {state} (incarnation {incarnation}){latency}")}</li> }
+                            let latency = live.latency(*id).map(|ms| tf("live.latency", &[("ms", &format!("{ms:.1}"))])).unwrap_or_default();
+                            html! { <li class={state.clone()}>{tf("live.member.incarnation", &[("id", &id), ("state", &state_label(&state)), ("incarnation", &incarnation)])}{latency}</li> }
                         }) }
                     </ul>
                 </div>
                 <div>
-                    <h3>{"Store"}</h3>
-                    <p class="note">{"Tabs report each version they learn to every peer (native peers to its writer only): the last column says who else has it, how it got there, and when the report reached this tab."}</p>
+                    <h3>{t("live.store")}</h3>
+                    <p class="note">{t("live.store.note")}</p>
                     <table id="store">
-                        <thead><tr><th>{"key"}</th><th>{"value"}</th><th>{"writer"}</th><th>{"version"}</th><th>{"arrived by"}</th><th>{"at"}</th><th>{"others with it"}</th></tr></thead>
+                        <thead><tr><th>{t("cluster.col.key")}</th><th>{t("live.col.value")}</th><th>{t("live.col.writer")}</th><th>{t("live.col.version")}</th><th>{t("live.col.arrived_by")}</th><th>{t("cluster.col.at")}</th><th>{t("live.col.others")}</th></tr></thead>
                         <tbody>
                             { for entries.iter().map(|(key, value, origin, version)| {
                                 let (via, at) = live.arrival(key).map_or(("", String::new()), |(via, at)| {
-                                    (short_mechanism_name(via), format!("{:.1} s", at as f64 / 1000.0))
+                                    (short_mechanism_name(via), with_unit(format!("{:.1}", at as f64 / 1000.0), "seconds"))
                                 });
                                 let stamp = Stamp { version: *version, origin: *origin };
                                 let mut holders = live.holders(stamp).to_vec();
                                 holders.sort_by_key(|(_, _, at)| *at);
                                 let holders = holders.iter().map(|(by, via, at)| html! {
-                                    <span class="holder">{format!("peer {by}: {}, {:.1} s", short_mechanism_name(*via), *at as f64 / 1000.0)}</span>
+                                    <span class="holder">{tf("live.holder", &[("id", &by), ("via", &short_mechanism_name(*via)), ("at", &with_unit(format!("{:.1}", *at as f64 / 1000.0), "seconds"))])}</span>
                                 });
-                                html! { <tr data-key={key.clone()}><td>{key}</td><td class="value">{value}</td><td>{format!("peer {origin}")}</td><td>{version}</td><td>{via}</td><td>{at}</td><td class="holders">{ for holders }</td></tr> }
+                                html! { <tr data-key={key.clone()}><td>{key}</td><td class="value">{value}</td><td>{tf("live.peer", &[("id", &origin)])}</td><td>{version}</td><td>{via}</td><td>{at}</td><td class="holders">{ for holders }</td></tr> }
                             }) }
                         </tbody>
                     </table>
-                    <h3>{"Your writes: who has them"}</h3>
-                    <p class="note">{"Each peer sends a receipt when a version written here arrives; the time is from the write to the receipt (one trip back included)."}</p>
+                    <h3>{t("live.writes")}</h3>
+                    <p class="note">{t("live.writes.note")}</p>
                     <table id="live-writes">
-                        <thead><tr><th>{"key"}</th><th>{"version"}</th><th>{"peers that have it"}</th><th>{"learned by"}</th></tr></thead>
+                        <thead><tr><th>{t("cluster.col.key")}</th><th>{t("live.col.version")}</th><th>{t("live.col.have_it")}</th><th>{t("live.col.learned_by")}</th></tr></thead>
                         <tbody>
                             { for live.writes().map(|write| {
                                 let mut learned = write.learned_by.clone();
@@ -657,9 +694,9 @@ pub fn LivePanel() -> Html {
                                     <tr data-key={write.key.clone()} data-version={write.stamp.version.to_string()}>
                                         <td>{&write.key}</td>
                                         <td>{write.stamp.version}</td>
-                                        <td class="count">{format!("{} of {others}", learned.len())}</td>
+                                        <td class="count">{tf("live.count", &[("count", &learned.len()), ("others", &others)])}</td>
                                         <td class="learned">{ for learned.iter().map(|(by, via, after)| html! {
-                                            <span class="receipt" data-peer={by.to_string()}>{format!("peer {by}: {after} ms by {}", mechanism_name(*via))}</span>
+                                            <span class="receipt" data-peer={by.to_string()}>{tf("live.receipt", &[("id", &by), ("ms", &after), ("by", &mechanism_name(*via))])}</span>
                                         }) }</td>
                                     </tr>
                                 }
@@ -669,8 +706,8 @@ pub fn LivePanel() -> Html {
                 </div>
             </div>
             <details>
-                <summary>{"Events"}</summary>
-                <ol id="live-log">{ for live.log().map(|line| html! { <li>{format!("{:>6.1} s  {}", line.at as f64 / 1000.0, line.text)}</li> }) }</ol>
+                <summary>{t("live.events")}</summary>
+                <ol id="live-log">{ for live.log().map(|line| html! { <li>{format!("{:>6.1} s  {}", line.at as f64 / 1000.0, from_english(&LOG_PATTERNS, &line.text))}</li> }) }</ol>
             </details>
         </section>
     }
@@ -680,6 +717,29 @@ pub fn LivePanel() -> Html {
 mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_event_log_is_said_in_chinese() {
+        use crate::i18n::{Lang, set_current};
+        set_current(Lang::ZhCn);
+        let lines = [
+            from_english(&LOG_PATTERNS, "member 3 is alive (incarnation 2)"),
+            from_english(
+                &LOG_PATTERNS,
+                "peer 4 has colour version 1 (via Rumor), 120 ms after the write",
+            ),
+            from_english(&LOG_PATTERNS, "something gossip-core may add later"),
+        ];
+        set_current(Lang::En);
+        assert_eq!(
+            lines,
+            [
+                "成员 3 存活（版本号 2）",
+                "节点 4 持有 colour 的版本 1（经由 Rumor），写入后 120 毫秒",
+                "something gossip-core may add later"
+            ]
+        );
+    }
 
     #[wasm_bindgen_test(unsupported = test)]
     fn the_query_string_chooses_room_period_and_mechanisms() {

@@ -23,6 +23,8 @@ use gossip_core::{Mechanism, Message, Node, NodeConfig, NodeEvent, SwimMessage};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 use gossip_relay_frame::{self as relay_frame, Control, PROTOCOL_VERSION};
 
+use crate::i18n::tf;
+
 /// Lines of the event log kept (the newest).
 pub const LOG_LINES: usize = 50;
 /// How long a message stays drawn on the graph: its dot's longest trip ([`MAX_TRAVEL_MS`]) after
@@ -167,41 +169,34 @@ pub struct LiveNode {
     log: VecDeque<LogLine>,
     /// Why this tab and the relay cannot talk (their protocol versions differ), once known: the
     /// page stops connecting and says it.
-    refused: Option<String>,
+    refused: Option<(u8, u8)>,
     /// Peers of another protocol the relay kept out of the room: (the id each asked for, its
     /// protocol), in the order they came, each once.
     kept_out: Vec<(Option<NodeId>, u8)>,
 }
 
-/// What the page says when it and the relay speak different protocols (English, then Chinese).
+/// What the page says, in its language, when it and the relay speak different protocols.
 pub fn wrong_protocol_text(relay: u8, page: u8) -> String {
-    if page < relay {
-        format!(
-            "This page runs protocol {page}, the relay runs protocol {relay}: reload the page. \
-             此页面运行协议 {page}，中继运行协议 {relay}：请刷新页面。"
-        )
+    let key = if page < relay {
+        "live.protocol.newer_relay"
     } else {
-        format!(
-            "This page runs protocol {page}, the relay runs protocol {relay} (an older build): \
-             restart the relay with this build. 此页面运行协议 {page}，中继运行较旧的协议 \
-             {relay}：请用此版本重启中继。"
-        )
-    }
+        "live.protocol.older_relay"
+    };
+    tf(key, &[("page", &page), ("relay", &relay)])
 }
 
-/// What the page says of a peer of another protocol that the relay kept out of the room
-/// (English, then Chinese).
+/// What the page says, in its language, of a peer of another protocol that the relay kept out
+/// of the room.
 pub fn kept_out_text(id: Option<NodeId>, protocol: u8) -> String {
-    let (who, who_zh) = match id {
-        Some(id) => (format!("Peer {id}"), format!("节点 {id}")),
-        None => ("A peer".to_string(), "一个节点".to_string()),
-    };
-    format!(
-        "{who} runs protocol {protocol}, this page runs {PROTOCOL_VERSION}: the relay keeps it \
-         out of the room (it is not a member; it must reload its page or update). {who_zh} \
-         运行协议 {protocol}，此页面运行协议 {PROTOCOL_VERSION}：中继不让它加入房间（它不是成员；\
-         它需要刷新页面或更新）。"
-    )
+    let args: [(&str, &dyn std::fmt::Display); 3] = [
+        ("id", &id.unwrap_or_default()),
+        ("protocol", &protocol),
+        ("page", &PROTOCOL_VERSION),
+    ];
+    match id {
+        Some(_) => tf("live.kept_out.peer", &args),
+        None => tf("live.kept_out.someone", &args),
+    }
 }
 
 impl LiveNode {
@@ -314,9 +309,11 @@ impl LiveNode {
     }
 
     /// Why this tab and the relay cannot talk, once a welcome or a refusal showed that their
-    /// protocol versions differ ([`wrong_protocol_text`]); the page then stops connecting.
-    pub fn refused(&self) -> Option<&str> {
-        self.refused.as_deref()
+    /// protocol versions differ ([`wrong_protocol_text`], in the page's language now); the
+    /// page then stops connecting.
+    pub fn refused(&self) -> Option<String> {
+        self.refused
+            .map(|(relay, page)| wrong_protocol_text(relay, page))
     }
 
     /// Peers of another protocol the relay kept out of the room: (the id each asked for, its
@@ -332,10 +329,10 @@ impl LiveNode {
     pub fn control(&mut self, now: Time, control: Control) -> Result<(), ConfigError> {
         match control {
             Control::Welcome { protocol, .. } if protocol != PROTOCOL_VERSION => {
-                self.refuse(now, wrong_protocol_text(protocol, PROTOCOL_VERSION));
+                self.refuse(now, protocol, PROTOCOL_VERSION);
             }
             Control::WrongProtocol { relay, peer } => {
-                self.refuse(now, wrong_protocol_text(relay, peer));
+                self.refuse(now, relay, peer);
             }
             Control::KeptOut { id, protocol } => {
                 if !self.kept_out.contains(&(id, protocol)) {
@@ -354,7 +351,7 @@ impl LiveNode {
                 if let Some(node) = self.node.as_mut() {
                     node.bootstrap(now, peers.iter().copied(), &mut self.rng);
                 }
-                self.note(now, format!("joined room {room} as peer {id}"));
+                self.note(now, tf("live.log.joined", &[("room", &room), ("id", &id)]));
             }
             Control::Joined { id } => {
                 self.others += 1;
@@ -370,11 +367,11 @@ impl LiveNode {
         Ok(())
     }
 
-    fn refuse(&mut self, now: Time, text: String) {
+    fn refuse(&mut self, now: Time, relay: u8, page: u8) {
         if self.refused.is_none() {
-            self.note(now, text.clone());
+            self.note(now, wrong_protocol_text(relay, page));
         }
-        self.refused = Some(text);
+        self.refused = Some((relay, page));
     }
 
     /// A gossip frame from the relay, `[from][message]`; returns whether the node took a
@@ -403,7 +400,7 @@ impl LiveNode {
             Err(error) => {
                 self.note(
                     now,
-                    format!("dropped a malformed message from peer {from}: {error}"),
+                    tf("live.log.malformed", &[("from", &from), ("error", &error)]),
                 );
                 false
             }
@@ -426,7 +423,7 @@ impl LiveNode {
         match node.put(now, key, value) {
             Ok(stamp) => Some(stamp),
             Err(error) => {
-                self.note(now, format!("cannot write: {error}"));
+                self.note(now, tf("live.log.cannot_write", &[("error", &error)]));
                 None
             }
         }
@@ -935,11 +932,12 @@ mod tests {
         };
         tab.control(0, refusal).unwrap();
         let text = wrong_protocol_text(PROTOCOL_VERSION + 1, PROTOCOL_VERSION);
-        assert_eq!(tab.refused(), Some(text.as_str()));
-        assert!(
-            text.contains("reload the page") && text.contains("请刷新页面"),
-            "{text}"
-        );
+        assert_eq!(tab.refused(), Some(text.clone()));
+        assert!(text.contains("reload the page"), "{text}");
+        crate::i18n::set_current(crate::i18n::Lang::ZhCn);
+        let chinese = tab.refused().unwrap();
+        crate::i18n::set_current(crate::i18n::Lang::En);
+        assert!(chinese.contains("请刷新页面"), "{chinese}");
         assert!(tab.node().is_none());
         // A relay from before versions welcomes with no protocol: read as 1.
         let mut tab = LiveNode::new(tab_config(), 1);
@@ -948,7 +946,7 @@ mod tests {
         tab.control(0, welcome).unwrap();
         assert_eq!(
             tab.refused(),
-            Some(wrong_protocol_text(1, PROTOCOL_VERSION).as_str())
+            Some(wrong_protocol_text(1, PROTOCOL_VERSION))
         );
         assert!(tab.node().is_none() && tab.id().is_none());
         assert_eq!(tab.log().count(), 1);
@@ -969,7 +967,10 @@ mod tests {
         assert!(text.starts_with(&format!(
             "Peer 7 runs protocol 1, this page runs {PROTOCOL_VERSION}"
         )));
-        assert!(text.contains("节点 7 运行协议 1"), "{text}");
+        crate::i18n::set_current(crate::i18n::Lang::ZhCn);
+        let chinese = kept_out_text(Some(7), 1);
+        crate::i18n::set_current(crate::i18n::Lang::En);
+        assert!(chinese.starts_with("节点 7 运行协议 1"), "{chinese}");
         assert_eq!(
             room.tabs[0].log().filter(|line| line.text == text).count(),
             1

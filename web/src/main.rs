@@ -10,18 +10,23 @@ mod cluster_view;
 mod compare;
 mod controls;
 mod download;
+mod error_text;
 mod graph;
+mod i18n;
 mod live;
 mod live_node;
 mod message_playback;
 mod node_inspector;
 mod plot;
+mod preset_text;
 mod refusal;
 mod relay_link;
 mod share;
 mod sweep;
 mod system_view;
 mod timeline;
+mod tour;
+mod verdict;
 
 use gossip_core::{Direction, LossOfInterest, Trigger};
 use gossip_sim::network::{RoundFault, ScheduledRoundFault};
@@ -43,6 +48,7 @@ use cluster_view::ClusterView;
 use compare::{Compare, PinnedRun};
 use controls::Controls;
 use graph::GraphView;
+use i18n::{LangProvider, LangSwitch, number, t, tf, use_lang, with_unit};
 use live::LivePanel;
 use share::LinkedScenario;
 use sweep::SweepPanel;
@@ -55,13 +61,23 @@ const WORKER_PATH: &str = "/worker.js";
 #[component]
 fn App() -> Html {
     html! {
-        <ReactorProvider<SimReactor, JsonCodec> path={WORKER_PATH}>
-            <header><h1>{"GossipLab"}</h1><p>{"Watch information spread by gossip."}</p></header>
-            <main>
-                <Playground />
-                <LivePanel />
-            </main>
-        </ReactorProvider<SimReactor, JsonCodec>>
+        <LangProvider>
+            <ReactorProvider<SimReactor, JsonCodec> path={WORKER_PATH}>
+                <PageHeader />
+                <main>
+                    <Playground />
+                    <LivePanel />
+                </main>
+            </ReactorProvider<SimReactor, JsonCodec>>
+        </LangProvider>
+    }
+}
+
+#[component]
+fn PageHeader() -> Html {
+    let _lang = use_lang();
+    html! {
+        <header><h1>{t("page.title")}</h1><p>{t("page.tagline")}</p><LangSwitch /></header>
     }
 }
 
@@ -70,11 +86,20 @@ const PRESET_GROUPS: [&str; 3] = ["Rumor mongering", "Live nodes", "Real systems
 
 #[component]
 fn Playground() -> Html {
+    // Renders again on a language switch (the scenario and results stay).
+    let _lang = use_lang();
     let initial = use_memo((), |_| share::read_location());
+    // A tour link (`#learn=<id>`) opens its chapter, with its experiment unless the link also
+    // holds the reader's own scenario.
+    let chapter = use_state(tour::link::chapter_at_location);
     let scenario = use_state(|| match &*initial {
         LinkedScenario::Valid(scenario) => scenario.clone(),
-        _ => Scenario::default(),
+        _ => chapter_scenario(*chapter),
     });
+    // The side panel (the tour and the presets) is open until the reader closes it.
+    let side_open = use_state(|| true);
+    // Set by the tour's compare button: the next finished run is pinned beside the one before.
+    let pin_next = use_state(|| false);
     let notice = use_state(|| match &*initial {
         LinkedScenario::Broken(reason) => Some(reason.clone()),
         _ => None,
@@ -135,16 +160,20 @@ fn Playground() -> Html {
         // current experiment and says why.
         let scenario = scenario.clone();
         let notice = notice.clone();
+        let chapter = chapter.clone();
         use_effect_with((), move |_| {
-            let listener =
-                Closure::<dyn FnMut(web_sys::Event)>::new(move |_| match share::read_location() {
+            let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                let linked_chapter = tour::link::chapter_at_location();
+                chapter.set(linked_chapter);
+                match share::read_location() {
                     LinkedScenario::Valid(linked) => {
                         notice.set(None);
                         scenario.set(linked);
                     }
                     LinkedScenario::Broken(reason) => notice.set(Some(reason)),
-                    LinkedScenario::None => scenario.set(Scenario::default()),
-                });
+                    LinkedScenario::None => scenario.set(chapter_scenario(linked_chapter)),
+                }
+            });
             let window = web_sys::window().expect("a window");
             let _ = window
                 .add_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref());
@@ -156,13 +185,16 @@ fn Playground() -> Html {
             }
         });
     }
-    let on_run = {
+    // Runs a scenario in a chapter of the tour (or none), recording both in the address.
+    let run_in_chapter = {
         let scenario = scenario.clone();
         let notice = notice.clone();
         let generation = generation.clone();
         let output = output.clone();
-        Callback::from(move |next: Scenario| {
-            share::push_location(&next);
+        let chapter = chapter.clone();
+        Callback::from(move |(next, in_chapter): (Scenario, Option<usize>)| {
+            share::push_location(&next, in_chapter.map(tour::link::chapter_part));
+            chapter.set(in_chapter);
             notice.set(None);
             if next == *scenario {
                 // The same experiment again: forget its result so it runs anew.
@@ -171,6 +203,22 @@ fn Playground() -> Html {
             }
             scenario.set(next);
         })
+    };
+    // A run from the form, the presets or the graph stays in the chapter open.
+    let on_run = {
+        let run_in_chapter = run_in_chapter.clone();
+        let in_chapter = *chapter;
+        Callback::from(move |next: Scenario| run_in_chapter.emit((next, in_chapter)))
+    };
+    let open_chapter = {
+        let run_in_chapter = run_in_chapter.clone();
+        Callback::from(move |index: usize| {
+            run_in_chapter.emit((chapter_scenario(Some(index)), Some(index)))
+        })
+    };
+    let toggle_side = {
+        let side_open = side_open.clone();
+        Callback::from(move |_| side_open.set(!*side_open))
     };
     let next_seed = {
         let on_run = on_run.clone();
@@ -234,7 +282,7 @@ fn Playground() -> Html {
     let label = presets::presets()
         .into_iter()
         .find(|preset| preset.scenario == *scenario)
-        .map_or_else(|| describe(&scenario), |preset| preset.title.to_string());
+        .map_or_else(|| describe(&scenario), |preset| preset_text::title(&preset).to_string());
     let pinnable = result.and_then(|output| compare::pin(output, label));
     let pin_run = {
         let pinned = pinned.clone();
@@ -259,6 +307,42 @@ fn Playground() -> Html {
             pinned.set(runs);
         })
     };
+    // The tour's "Compare with ...": this run pinned, then the variant run, pinned beside it
+    // once done, without leaving the chapter.
+    let compare_with = {
+        let pinned = pinned.clone();
+        let pinnable = pinnable.clone();
+        let pin_next = pin_next.clone();
+        let on_run = on_run.clone();
+        Callback::from(move |variant: Scenario| {
+            if let Some(run) = pinnable.clone() {
+                let mut runs = (*pinned).clone();
+                if !runs.contains(&run) {
+                    runs.push(run);
+                }
+                pinned.set(runs);
+            }
+            pin_next.set(true);
+            on_run.emit(variant);
+        })
+    };
+    {
+        let pinned = pinned.clone();
+        let pin_next = pin_next.clone();
+        use_effect_with((pinnable.clone(), *pin_next), move |(pinnable, waiting)| {
+            if let (Some(run), true) = (pinnable, *waiting) {
+                let mut runs = (*pinned).clone();
+                if !runs.contains(run) {
+                    runs.push(run.clone());
+                }
+                pinned.set(runs);
+                pin_next.set(false);
+            }
+        });
+    }
+    let finished = result
+        .and_then(tour::summary_of)
+        .map(|(_, summary)| summary);
     let body = match result {
         // The playground never asks for summaries (sweeps run on their own workers).
         // Progress and cancellation come on their own; the playground never asks for
@@ -268,20 +352,20 @@ fn Playground() -> Html {
             SimOutput::Summaries { .. } | SimOutput::Progress { .. } | SimOutput::Cancelled { .. },
         ) => match &*running {
             Some(SimOutput::Cancelled { scenario: ran }) if ran == &*scenario => html! {
-                <p id="sim-result" class="error">{format!("Cancelled the run of {}. Press Run to start it again.", describe(&scenario))}</p>
+                <p id="sim-result" class="error">{tf("sim.cancelled", &[("scenario", &describe(&scenario))])}</p>
             },
             Some(SimOutput::Progress {
                 scenario: ran,
                 progress,
             }) if ran == &*scenario => html! {
                 <div class="run-progress">
-                    <p id="sim-result" class="pending" aria-live="polite">{format!("Running {} in the worker: {}.", describe(&scenario), progress.text)}</p>
-                    <progress id="run-progress" max="1" value={format!("{:.3}", progress.fraction)} aria-label="Progress of the run" />
-                    <button id="cancel-run" onclick={cancel_run.clone()}>{"Cancel the run"}</button>
+                    <p id="sim-result" class="pending" aria-live="polite">{tf("sim.progress", &[("scenario", &describe(&scenario)), ("progress", &progress_text(&progress.text))])}</p>
+                    <progress id="run-progress" max="1" value={format!("{:.3}", progress.fraction)} aria-label={t("sim.progress_label")} />
+                    <button id="cancel-run" onclick={cancel_run.clone()}>{t("sim.cancel")}</button>
                 </div>
             },
             _ => {
-                html! { <p id="sim-result" class="pending">{format!("Running {} in the worker...", describe(&scenario))}</p> }
+                html! { <p id="sim-result" class="pending">{tf("sim.running", &[("scenario", &describe(&scenario))])}</p> }
             }
         },
         Some(SimOutput::ClusterDone {
@@ -290,7 +374,7 @@ fn Playground() -> Html {
             recording,
         }) => html! {
             <>
-                <p id="sim-result" class="done">{format!("{}: {:.0} s simulated.", describe(scenario), report.duration as f64 / 1_000.0)}</p>
+                <p id="sim-result" class="done">{simulated_for(scenario, report.duration)}</p>
                 <ClusterView report={report.clone()} recording={recording.clone()} on_fault={Some(cluster_fault.clone())}
                     scenario={Some(std::rc::Rc::new(scenario.clone()))} />
             </>
@@ -301,7 +385,7 @@ fn Playground() -> Html {
             trace,
         }) => html! {
             <>
-                <p id="sim-result" class="done">{format!("{}: {:.0} s simulated.", describe(scenario), report.duration as f64 / 1_000.0)}</p>
+                <p id="sim-result" class="done">{simulated_for(scenario, report.duration)}</p>
                 <SystemView report={report.clone()} trace={trace.clone().map(Rc::new)} />
             </>
         },
@@ -310,32 +394,34 @@ fn Playground() -> Html {
             too_large: Some(exceeded),
             ..
         }) => html! {
-            <div id="sim-result" class="error" role="alert">{refusal::too_large(exceeded)}</div>
+            <div id="sim-result" class="error" role="alert"><refusal::TooLarge exceeded={*exceeded} /></div>
         },
         Some(SimOutput::Failed { error, .. }) => {
-            html! { <p id="sim-result" class="error">{format!("The simulation failed: {error}")}</p> }
+            html! { <p id="sim-result" class="error">{tf("sim.failed", &[("error", error)])}</p> }
         }
         Some(SimOutput::Done {
             scenario, report, ..
         }) => {
             let summary = report.summary;
             let outcome = match summary.full_infection_round {
-                Some(round) => format!("every node knew by round {round}"),
-                None => format!("{:.1}% never heard it", summary.residue * 100.0),
+                Some(round) => tf("sim.outcome.everyone", &[("round", &round)]),
+                None => tf("sim.outcome.residue", &[("percent", &format!("{:.1}", summary.residue * 100.0))]),
             };
             html! {
                 <>
                     <p id="sim-result" class="done">
-                        {format!("{}: quiet after {} rounds, {outcome}; {} messages ({:.2} per node).",
-                            describe(scenario), summary.rounds, summary.messages, summary.traffic)}
+                        {tf("sim.summary", &[("scenario", &describe(scenario)), ("rounds", &summary.rounds), ("outcome", &outcome),
+                            ("messages", &summary.messages), ("per_node", &format!("{:.2}", summary.traffic))])}
                     </p>
+                    { for verdict::rumor_words(scenario, &report.summary).into_iter().map(|words| html! {
+                        <p class="theory-words">{words}</p>
+                    }) }
                     <div class="viz">
                         <div class="graph-column">
                             if let Some(recording) = &*drawn {
                                 if let Some(total) = recording.sampled_from {
                                     <p id="graph-note" class="note">
-                                        {format!("A sample: the graph draws {MAX_DRAWN_NODES} of the {total} nodes (their links only); \
-                                            the chart counts every node.")}
+                                        {tf("sim.sample_note", &[("drawn", &number(f64::from(MAX_DRAWN_NODES), 0)), ("total", &number(f64::from(total), 0))])}
                                     </p>
                                 }
                                 <GraphView recording={recording.clone()} topology={scenario.network.topology}
@@ -351,8 +437,8 @@ fn Playground() -> Html {
                                 residue={theory_residue(scenario)}
                                 marker={drawn.as_ref().map(|_| timeline.round)} />
                             <LineChart id="traffic-chart" series={traffic_series(&report.rounds, scenario.nodes)}
-                                caption="Messages per node, in each round and so far"
-                                x_label="round" y_label="messages per node" />
+                                caption={t("sim.traffic_caption")}
+                                x_label={t("sim.axis.round")} y_label={t("sim.axis.messages")} />
                         </div>
                     </div>
                 </>
@@ -361,41 +447,67 @@ fn Playground() -> Html {
     };
     html! {
         <>
-        <section class="panel" aria-labelledby="sim-title">
-            <h2 id="sim-title">{"Simulation (Web Worker)"}</h2>
-            if let Some(reason) = &*notice {
-                <p id="link-error" class="error" role="alert">
-                    {format!("This link could not be opened: {reason}. The current experiment is kept.")}
-                </p>
+        <div id="lab" class={classes!("lab", (!*side_open).then_some("side-closed"))}>
+            if *side_open {
+                <aside id="side-panel" class="side" aria-label={t("tour.side.label")}>
+                    <button id="side-close" class="side-close" onclick={toggle_side.clone()}>{t("tour.side.close")}</button>
+                    <tour::TourPanel chapter={*chapter} scenario={(*scenario).clone()} finished={finished}
+                        on_open={open_chapter} on_run={on_run.clone()} on_compare={compare_with} />
+                    <section id="presets" class="preset-shelves" aria-labelledby="presets-title">
+                        <h2 id="presets-title">{t("tour.side.presets")}</h2>
+                        { for PRESET_GROUPS.iter().map(|group| html! {
+                            <div class="presets" role="group" aria-label={tf("sim.presets_group", &[("group", &preset_text::group(group))])}>
+                                <span class="preset-group">{preset_text::group(group)}</span>
+                                { for presets::presets().into_iter().filter(|preset| preset.group == *group).map(|preset| {
+                                    let on_run = on_run.clone();
+                                    let chosen = preset.scenario == *scenario;
+                                    let scenario = preset.scenario.clone();
+                                    html! {
+                                        <button class={classes!("preset", chosen.then_some("chosen"))} aria-pressed={chosen.to_string()}
+                                            onclick={Callback::from(move |_| on_run.emit(scenario.clone()))}>{preset_text::title(&preset)}</button>
+                                    }
+                                }) }
+                            </div>
+                        }) }
+                    </section>
+                </aside>
             }
-            { for PRESET_GROUPS.iter().map(|group| html! {
-                <div class="presets" role="group" aria-label={format!("Presets: {group}")}>
-                    <span class="preset-group">{*group}</span>
-                    { for presets::presets().into_iter().filter(|preset| preset.group == *group).map(|preset| {
-                        let on_run = on_run.clone();
-                        let chosen = preset.scenario == *scenario;
-                        let scenario = preset.scenario.clone();
-                        html! {
-                            <button class={classes!("preset", chosen.then_some("chosen"))} aria-pressed={chosen.to_string()}
-                                onclick={Callback::from(move |_| on_run.emit(scenario.clone()))}>{preset.title}</button>
-                        }
-                    }) }
+            <section class="panel stage" aria-labelledby="sim-title">
+                <div class="stage-head">
+                    <h2 id="sim-title">{t("sim.title")}</h2>
+                    <button id="side-toggle" aria-expanded={side_open.to_string()} aria-controls="side-panel"
+                        onclick={toggle_side}>{t("tour.side.toggle")}</button>
                 </div>
-            }) }
-            if let Some(preset) = presets::presets().into_iter().find(|preset| preset.scenario == *scenario) {
-                <p id="preset-explanation" class="explanation">{preset.explanation}</p>
-            }
-            <Controls scenario={(*scenario).clone()} on_run={on_run} />
-            {body}
-            <div class="run-actions">
-                <button id="rerun" onclick={next_seed}>{"Run again with the next seed"}</button>
-                <button id="pin" onclick={pin_run} disabled={pinnable.is_none()}>{"Pin this run to compare"}</button>
-            </div>
-        </section>
-        <Compare runs={(*pinned).clone()} on_unpin={unpin} />
+                if let Some(reason) = &*notice {
+                    <p id="link-error" class="error" role="alert">
+                        {tf("sim.link_error", &[("reason", &error_text::link(reason))])}
+                    </p>
+                }
+                if let Some(preset) = presets::presets().into_iter().find(|preset| preset.scenario == *scenario) {
+                    <p id="preset-explanation" class="explanation">{preset_text::explanation(&preset)}</p>
+                }
+                {body}
+                <div class="run-actions">
+                    <button id="rerun" onclick={next_seed}>{t("sim.rerun")}</button>
+                    <button id="pin" onclick={pin_run} disabled={pinnable.is_none()}>{t("sim.pin")}</button>
+                </div>
+                <Compare runs={(*pinned).clone()} on_unpin={unpin} />
+            </section>
+            <section class="panel knobs" aria-labelledby="knobs-title">
+                <h2 id="knobs-title">{t("tour.knobs_title")}</h2>
+                <Controls scenario={(*scenario).clone()} on_run={on_run} />
+            </section>
+        </div>
         <SweepPanel base={(*scenario).clone()} />
         </>
     }
+}
+
+/// The experiment of the tour's chapter `index`, or the playground's default outside the tour.
+fn chapter_scenario(index: Option<usize>) -> Scenario {
+    index
+        .and_then(|index| tour::chapters::CHAPTERS.get(index))
+        .map_or_else(Scenario::default, |chapter| chapter.scenario())
 }
 
 /// Messages per node in each round, and their running total (the traffic).
@@ -411,8 +523,8 @@ fn traffic_series(rounds: &[gossip_sim::metrics::RoundMetrics], nodes: u32) -> V
         cumulative.push((f64::from(metrics.round), total));
     }
     vec![
-        Series::line("messages in the round", "infective", per_round),
-        Series::line("messages so far", "susceptible", cumulative),
+        Series::line(t("sim.traffic.round"), "infective", per_round),
+        Series::line(t("sim.traffic.total"), "susceptible", cumulative),
     ]
 }
 
@@ -463,70 +575,111 @@ fn theory_residue(scenario: &Scenario) -> Option<f64> {
 
 fn topology_label(kind: TopologyKind) -> String {
     match kind {
-        TopologyKind::Complete => "a complete graph".into(),
-        TopologyKind::Ring { k } => format!("a ring ({k} links each side)"),
-        TopologyKind::Grid { width } => format!("a grid {width} wide"),
-        TopologyKind::RandomRegular { degree } => format!("a random {degree}-regular graph"),
+        TopologyKind::Complete => t("topology.complete").into(),
+        TopologyKind::Ring { k } => tf("topology.ring", &[("k", &k)]),
+        TopologyKind::Grid { width } => tf("topology.grid", &[("width", &width)]),
+        TopologyKind::RandomRegular { degree } => tf("topology.random_regular", &[("degree", &degree)]),
         TopologyKind::ErdosRenyi { mean_degree } => {
-            format!("a random graph (mean degree {mean_degree})")
+            tf("topology.erdos_renyi", &[("mean_degree", &mean_degree)])
         }
-        TopologyKind::WattsStrogatz { k, beta } => format!("a small world (k={k}, beta={beta})"),
-        TopologyKind::BarabasiAlbert { m } => format!("a scale-free graph (m={m})"),
-        TopologyKind::DataCenters => "two data centers".into(),
+        TopologyKind::WattsStrogatz { k, beta } => tf("topology.small_world", &[("k", &k), ("beta", &beta)]),
+        TopologyKind::BarabasiAlbert { m } => tf("topology.scale_free", &[("m", &m)]),
+        TopologyKind::DataCenters => t("topology.data_centers").into(),
     }
 }
 
+/// "{scenario}: 60 s simulated." for a run on the event engine (`duration` in ms).
+fn simulated_for(scenario: &Scenario, duration: u64) -> String {
+    tf(
+        "sim.simulated",
+        &[
+            ("scenario", &describe(scenario)),
+            (
+                "duration",
+                &with_unit(format!("{:.0}", duration as f64 / 1_000.0), "seconds"),
+            ),
+        ],
+    )
+}
+
+/// The worker's progress line ("round 12: 63.0% informed", "12.0 of 60 s simulated", as
+/// gossip-sim writes it) in the page's language; any other shape is shown as written.
+fn progress_text(text: &str) -> String {
+    if let Some((round, percent)) = text
+        .strip_prefix("round ")
+        .and_then(|rest| rest.split_once(": "))
+        .and_then(|(round, rest)| Some((round, rest.strip_suffix("% informed")?)))
+    {
+        return tf("sim.progress.rounds", &[("round", &round), ("percent", &percent)]);
+    }
+    if let Some((done, total)) = text
+        .strip_suffix(" s simulated")
+        .and_then(|rest| rest.split_once(" of "))
+    {
+        return tf("sim.progress.time", &[("done", &done), ("total", &total)]);
+    }
+    text.to_string()
+}
+
+/// The scenario in a phrase, in the page's language.
 fn describe(scenario: &Scenario) -> String {
     let rumor = match &scenario.protocol {
         Protocol::Rumor(rumor) => rumor,
         Protocol::Cluster(_) => {
-            return format!(
-                "{} live nodes on the event engine, seed {}",
-                scenario.nodes, scenario.seed
+            return tf(
+                "describe.cluster",
+                &[("nodes", &scenario.nodes), ("seed", &scenario.seed)],
             );
         }
         Protocol::System(system) => {
             let name = match system.model {
                 System::RedisCluster(_) => "Redis Cluster",
                 System::Cassandra(_) => "Cassandra",
-                System::BitcoinRelay(_) => "Bitcoin relay",
+                System::BitcoinRelay(_) => t("system.bitcoin_relay"),
             };
-            return format!(
-                "{name} model, {} nodes, seed {}",
-                scenario.nodes, scenario.seed
+            return tf(
+                "describe.system",
+                &[("name", &name), ("nodes", &scenario.nodes), ("seed", &scenario.seed)],
             );
         }
     };
     let loss = match rumor.loss {
-        LossOfInterest::Counter(k) => format!("counter k={k}"),
-        LossOfInterest::Coin(k) => format!("coin 1/{k}"),
-        LossOfInterest::Never => "never loses interest".to_string(),
+        LossOfInterest::Counter(k) => tf("describe.counter", &[("k", &k)]),
+        LossOfInterest::Coin(k) => tf("describe.coin", &[("k", &k)]),
+        LossOfInterest::Never => t("describe.never").to_string(),
     };
     let direction = match rumor.direction {
-        Direction::Push => "push",
-        Direction::Pull => "pull",
-        Direction::PushPull => "push-pull",
+        Direction::Push => t("direction.push"),
+        Direction::Pull => t("direction.pull"),
+        Direction::PushPull => t("direction.push_pull"),
     };
     let trigger = match rumor.trigger {
-        Trigger::Feedback => "feedback",
-        Trigger::Blind => "blind",
+        Trigger::Feedback => t("trigger.feedback"),
+        Trigger::Blind => t("trigger.blind"),
     };
-    let mut text = format!(
-        "{} nodes, {direction} rumor mongering ({loss}, {trigger}, fanout {}), seed {}",
-        scenario.nodes, rumor.fanout, scenario.seed
+    let mut text = tf(
+        "describe.rumor",
+        &[
+            ("nodes", &scenario.nodes),
+            ("direction", &direction),
+            ("loss", &loss),
+            ("trigger", &trigger),
+            ("fanout", &rumor.fanout),
+            ("seed", &scenario.seed),
+        ],
     );
     let network = &scenario.network;
     if network.topology != TopologyKind::Complete {
-        text += &format!(", on {}", topology_label(network.topology));
+        text += &tf("describe.on", &[("topology", &topology_label(network.topology))]);
     }
     if network.loss > 0.0 {
-        text += &format!(", {:.0}% loss", network.loss * 100.0);
+        text += &tf("describe.loss", &[("percent", &format!("{:.0}", network.loss * 100.0))]);
     }
     if !network.faults.is_empty() {
-        text += &format!(", {} scheduled faults", network.faults.len());
+        text += &tf("describe.faults", &[("count", &network.faults.len())]);
     }
     if network.origin != 0 {
-        text += &format!(", starting at node {}", network.origin);
+        text += &tf("describe.origin", &[("node", &network.origin)]);
     }
     text
 }

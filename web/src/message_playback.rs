@@ -7,7 +7,7 @@
 //! dot shows what the message carried, when it left and when it arrived.
 //!
 //! Nodes sit on a circle as on the graph of a complete topology, coloured (for clusters) by how
-//! the live nodes see them at the time shown. Labels are in English and Chinese.
+//! the live nodes see them at the time shown. Labels are in the page's language.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -20,6 +20,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, Htm
 use yew::prelude::*;
 
 use crate::graph::layout;
+use crate::i18n::{join, t, tf, use_lang, with_unit};
 use crate::node_inspector::{InspectContext, NodeInspector, node_at};
 
 const SIZE: f64 = 480.0;
@@ -111,45 +112,41 @@ pub fn next_send_after(trace: &MessageTrace, t: f64, kind: Option<u16>) -> Optio
 
 /// `ms` as seconds with milliseconds: "5.210 s".
 pub fn seconds(ms: f64) -> String {
-    format!("{:.3} s", ms / 1_000.0)
+    with_unit(format!("{:.3}", ms / 1_000.0), "seconds")
 }
 
 /// What a message carried and when it travelled, for the panel shown when it is clicked.
 pub fn describe_message(trace: &MessageTrace, message: &TracedMessage) -> Vec<String> {
     let latency = |end: u64| end - message.sent_at;
     let fate = match (message.fate, message.ended_at) {
-        (Fate::Arrived, Some(end)) => format!(
-            "Arrived at {} ({} ms on the way) / 于 {} 到达（途中 {} 毫秒）",
-            seconds(end as f64),
-            latency(end),
-            seconds(end as f64),
-            latency(end)
+        (Fate::Arrived, Some(end)) => tf(
+            "playback.arrived",
+            &[("at", &seconds(end as f64)), ("ms", &latency(end))],
         ),
-        (Fate::ReceiverDown, Some(end)) => format!(
-            "Reached a stopped node at {}, which dropped it / 于 {} 到达已停止的节点，被丢弃",
-            seconds(end as f64),
-            seconds(end as f64)
-        ),
-        (Fate::Lost, _) => "Lost by the network / 被网络丢失".to_string(),
-        (Fate::Partitioned, _) => "Cut by a partition / 被网络分区切断".to_string(),
-        (Fate::NoSuchReceiver, _) => "No such receiver / 接收者不存在".to_string(),
-        _ => "Still on its way when the run ended / 运行结束时仍在途中".to_string(),
+        (Fate::ReceiverDown, Some(end)) => {
+            tf("playback.receiver_down", &[("at", &seconds(end as f64))])
+        }
+        (Fate::Lost, _) => t("playback.lost").to_string(),
+        (Fate::Partitioned, _) => t("playback.partitioned").to_string(),
+        (Fate::NoSuchReceiver, _) => t("playback.no_receiver").to_string(),
+        _ => t("playback.on_its_way").to_string(),
     };
     vec![
-        format!(
-            "{} from node {} to node {} / 从节点 {} 到节点 {}",
-            trace.kind_of(message),
-            message.from,
-            message.to,
-            message.from,
-            message.to
+        tf(
+            "playback.route",
+            &[
+                ("kind", &trace.kind_of(message)),
+                ("from", &message.from),
+                ("to", &message.to),
+            ],
         ),
-        format!("Carried / 内容: {}", message.summary),
-        format!(
-            "Sent at {} / 于 {} 发出, {} B",
-            seconds(message.sent_at as f64),
-            seconds(message.sent_at as f64),
-            message.bytes
+        tf("playback.carried", &[("summary", &message.summary)]),
+        tf(
+            "playback.sent",
+            &[
+                ("at", &seconds(message.sent_at as f64)),
+                ("bytes", &message.bytes),
+            ],
         ),
         fate,
     ]
@@ -280,6 +277,7 @@ fn draw(
 
 #[component]
 pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
+    let _lang = use_lang();
     let canvas = use_node_ref();
     let clock = use_mut_ref(|| Clock {
         t: 0.0,
@@ -529,9 +527,9 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
         })
         .collect();
     let sample = trace.is_sampled().then(|| {
-        format!(
-            "Sampled: one message in {} of {} is shown / 抽样：{} 条消息中每 {} 条显示 1 条",
-            trace.sample_every, trace.total, trace.total, trace.sample_every
+        tf(
+            "playback.sampled",
+            &[("every", &trace.sample_every), ("total", &trace.total)],
         )
     });
     let panel = selected.and_then(|index| trace.messages.get(index)).map(|m| {
@@ -543,24 +541,24 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
     });
     html! {
         <div id="message-playback" class="graph-column">
-            <h3>{"Messages in flight / 传输中的消息"}</h3>
+            <h3>{t("playback.title")}</h3>
             <canvas id="playback" ref={canvas} width={SIZE.to_string()} height={SIZE.to_string()}
-                role="img" aria-label={format!("{in_flight} messages in flight at {}: {}", seconds(c.t), kinds_text.join(", "))}
+                role="img" aria-label={tf("playback.label", &[("count", &in_flight), ("at", &seconds(c.t)), ("kinds", &join(&kinds_text))])}
                 data-dots={dots_attribute.join(";")} {onclick} />
             <div class="controls playback-controls">
                 <button id="playback-play" onclick={play}>
-                    { if c.playing { "Pause / 暂停" } else { "Play / 播放" } }
+                    { if c.playing { t("timeline.pause") } else { t("timeline.play") } }
                 </button>
-                <button id="playback-next" onclick={next_message}>{"Next message / 下一条消息"}</button>
-                <label>{"of kind / 类型 "}
+                <button id="playback-next" onclick={next_message}>{t("playback.next")}</button>
+                <label>{t("playback.of_kind")}{" "}
                     <select id="playback-next-kind" onchange={on_step_kind}>
-                        <option value="any" selected={step_kind.borrow().is_none()}>{"any / 任意"}</option>
+                        <option value="any" selected={step_kind.borrow().is_none()}>{t("playback.any")}</option>
                         { for trace.kinds.iter().enumerate().map(|(kind, name)| html! {
                             <option value={kind.to_string()} selected={*step_kind.borrow() == Some(kind as u16)}>{name.clone()}</option>
                         }) }
                     </select>
                 </label>
-                <label>{"Speed / 速度 "}
+                <label>{t("timeline.speed")}{" "}
                     <select id="playback-speed" onchange={on_speed}>
                         { for SPEEDS.iter().map(|&(speed, label)| html! {
                             <option value={speed.to_string()} selected={speed == c.speed}>{label}</option>
@@ -568,14 +566,14 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
                     </select>
                 </label>
                 <input id="playback-scrub" type="range" min="0" max={props.duration.to_string()} step="1"
-                    value={format!("{:.0}", c.t)} oninput={on_scrub} aria-label="Time / 时间" />
+                    value={format!("{:.0}", c.t)} oninput={on_scrub} aria-label={t("playback.time")} />
                 <span id="playback-time">{format!("t = {} / {}", seconds(c.t), seconds(duration))}</span>
             </div>
             <p id="playback-count" class="note">
-                {format!("{in_flight} in flight / 传输中 {in_flight} 条; {} messages traced / 共记录 {} 条", trace.messages.len(), trace.messages.len())}
+                {tf("playback.count", &[("count", &in_flight), ("traced", &trace.messages.len())])}
             </p>
             if !listed.is_empty() {
-                <p class="note">{"In flight now (click one to see it) / 当前在途（点击查看）:"}</p>
+                <p class="note">{t("playback.list")}</p>
                 <ol id="in-flight" class="note">{ for listed }</ol>
             }
             if let Some(text) = sample {
@@ -588,7 +586,7 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
                     </span>
                 }) }
                 <br />
-                {"Lost: fades out half-way; cut by a partition: fades at the sender; to a stopped node: hollow. Click a dot to see what it carried. / 丢失：途中淡出；被分区切断：在发送端淡出；发往已停止节点：空心。点击圆点查看内容。"}
+                {t("playback.legend")}
             </p>
             { panel.unwrap_or_default() }
             if can_inspect {
@@ -658,10 +656,26 @@ mod tests {
         assert_eq!(next_send_after(&trace, 0.0, Some(2)), None);
         assert_eq!(nominal_latency(&trace), 10.0);
         let lines = describe_message(&trace, &trace.messages[1]);
-        assert_eq!(lines[0], "ping from node 0 to node 1 / 从节点 0 到节点 1");
         assert_eq!(
-            lines[3],
-            "Arrived at 0.130 s (30 ms on the way) / 于 0.130 s 到达（途中 30 毫秒）"
+            lines,
+            [
+                "ping from node 0 to node 1",
+                "Carried: ping 1",
+                "Sent at 0.100 s, 40 B",
+                "Arrived at 0.130 s (30 ms on the way)"
+            ]
+        );
+        crate::i18n::set_current(crate::i18n::Lang::ZhCn);
+        let chinese = describe_message(&trace, &trace.messages[1]);
+        crate::i18n::set_current(crate::i18n::Lang::En);
+        assert_eq!(
+            chinese,
+            [
+                "ping：从节点 0 到节点 1",
+                "内容：ping 1",
+                "于 0.100 秒 发出，40 字节",
+                "于 0.130 秒 到达（途中 30 毫秒）"
+            ]
         );
     }
 }

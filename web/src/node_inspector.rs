@@ -22,22 +22,27 @@ use yew::prelude::*;
 
 /// Every user-facing string of the panel, in one place for translation.
 mod text {
+    use crate::i18n::{t, tf};
     use gossip_core::{MemberState, Stamp};
     use gossip_sim::events::NodeStatus;
 
     pub fn heading(node: u32, at: &str, status: &str) -> String {
-        format!("Node {node} at t = {at}: {status}")
+        tf(
+            "inspect.heading",
+            &[("node", &node), ("at", &at), ("status", &status)],
+        )
     }
     pub fn status(status: NodeStatus) -> String {
         match status {
-            NodeStatus::Live => "running".into(),
-            NodeStatus::Leaving => "leaving".into(),
-            NodeStatus::Departed => "left".into(),
-            NodeStatus::Crashed => "crashed (its state as it was when it stopped)".into(),
-            NodeStatus::Replaced { by } => format!("crashed, restarted as node {by}"),
-            _ => "not running".into(),
+            NodeStatus::Live => t("inspect.status.live").into(),
+            NodeStatus::Leaving => t("inspect.status.leaving").into(),
+            NodeStatus::Departed => t("inspect.status.departed").into(),
+            NodeStatus::Crashed => t("inspect.status.crashed").into(),
+            NodeStatus::Replaced { by } => tf("inspect.status.replaced", &[("by", &by)]),
+            _ => t("inspect.status.down").into(),
         }
     }
+    /// The state's name as the `data-state` attribute holds it (not translated).
     pub fn state(state: MemberState) -> &'static str {
         match state {
             MemberState::Alive => "alive",
@@ -46,56 +51,126 @@ mod text {
             MemberState::Left => "left",
         }
     }
-    pub fn incarnation(incarnation: u32, queued: usize) -> String {
-        format!(
-            "Own incarnation {incarnation}; {queued} membership updates waiting to be piggybacked."
-        )
-    }
-    pub const MEMBERS: &str = "Member table";
-    pub const MEMBER_HEADERS: [&str; 5] =
-        ["member", "state", "incarnation", "since", "suspicion ends"];
-    pub fn ends_in(deadline: &str, left: &str) -> String {
-        format!("{deadline} (in {left})")
-    }
-    pub const STORE: &str = "Store";
-    pub const STORE_EMPTY: &str = "The store is empty.";
-    pub const STORE_HEADERS: [&str; 4] = ["key", "version", "written by", "bytes"];
-    pub fn writer(origin: u32, me: u32) -> String {
-        if origin == me {
-            "this node".into()
-        } else {
-            format!("node {origin}")
+    /// The state's name in the page's language.
+    pub fn state_label(state: MemberState) -> &'static str {
+        match state {
+            MemberState::Alive => t("live.state.alive"),
+            MemberState::Suspect => t("live.state.suspect"),
+            MemberState::Dead => t("live.state.dead"),
+            MemberState::Left => t("live.state.left"),
         }
     }
-    pub const RUMORS: &str = "Hot rumors (still spreading)";
-    pub const RUMORS_NONE: &str = "No hot rumor.";
-    pub fn stamp(stamp: Stamp) -> String {
-        format!("version {} of node {}", stamp.version, stamp.origin)
+    pub fn incarnation(incarnation: u32, queued: usize) -> String {
+        tf(
+            "inspect.incarnation",
+            &[("incarnation", &incarnation), ("queued", &queued)],
+        )
     }
-    pub const MAIL: &str = "Direct mail waiting for an ack (retry queue)";
-    pub const MAIL_NONE: &str = "No mail waiting.";
-    pub fn mail(to: u32, stamp: Stamp, attempts: u8, due: &str) -> String {
-        format!(
-            "to node {to}: version {} of node {}, sent {attempts} times, next at {due}",
-            stamp.version, stamp.origin
+    pub fn members() -> &'static str {
+        t("inspect.members")
+    }
+    pub fn member_headers() -> [&'static str; 5] {
+        [
+            t("inspect.col.member"),
+            t("inspect.col.state"),
+            t("inspect.col.incarnation"),
+            t("inspect.col.since"),
+            t("inspect.col.suspicion_ends"),
+        ]
+    }
+    pub fn ends_in(deadline: &str, left: &str) -> String {
+        tf(
+            "inspect.ends_in",
+            &[("deadline", &deadline), ("left", &left)],
+        )
+    }
+    pub fn store() -> &'static str {
+        t("live.store")
+    }
+    pub fn store_empty() -> &'static str {
+        t("inspect.store_empty")
+    }
+    pub fn store_headers() -> [&'static str; 4] {
+        [
+            t("cluster.col.key"),
+            t("live.col.version"),
+            t("inspect.col.written_by"),
+            t("inspect.col.bytes"),
+        ]
+    }
+    pub fn writer(origin: u32, me: u32) -> String {
+        if origin == me {
+            t("inspect.this_node").into()
+        } else {
+            tf("inspect.node", &[("node", &origin)])
+        }
+    }
+    pub fn rumors() -> &'static str {
+        t("inspect.rumors")
+    }
+    pub fn rumors_none() -> &'static str {
+        t("inspect.rumors_none")
+    }
+    pub fn stamp(stamp: Stamp) -> String {
+        tf(
+            "inspect.stamp",
+            &[("version", &stamp.version), ("origin", &stamp.origin)],
+        )
+    }
+    pub fn mail() -> &'static str {
+        t("inspect.mail")
+    }
+    pub fn mail_none() -> &'static str {
+        t("inspect.mail_none")
+    }
+    pub fn mail_item(to: u32, stamp: Stamp, attempts: u8, due: &str) -> String {
+        tf(
+            "inspect.mail_item",
+            &[
+                ("to", &to),
+                ("version", &stamp.version),
+                ("origin", &stamp.origin),
+                ("attempts", &attempts),
+                ("due", &due),
+            ],
         )
     }
     pub fn error(error: &str) -> String {
-        format!("Cannot inspect this node: {error}")
+        tf("inspect.error", &[("error", &error)])
     }
     pub fn actions(at: &str) -> String {
-        format!("What if, at t = {at}, and rerun:")
+        tf("inspect.actions", &[("at", &at)])
     }
-    pub const CRASH: &str = "Crash it";
-    pub const RESTART: &str = "Restart it with its state";
-    pub const RESTART_FRESH: &str = "Restart it empty, as a new node";
-    pub const LEAVE: &str = "It leaves";
-    pub const CUT_OFF: &str = "Cut it off (partition)";
-    pub const HEAL: &str = "Heal partitions";
-    pub const KEY: &str = "Key";
-    pub const VALUE: &str = "Value";
-    pub const WRITE: &str = "Write at it";
-    pub const CLOSE: &str = "Close";
+    pub fn crash() -> &'static str {
+        t("inspect.crash")
+    }
+    pub fn restart() -> &'static str {
+        t("inspect.restart")
+    }
+    pub fn restart_fresh() -> &'static str {
+        t("inspect.restart_fresh")
+    }
+    pub fn leave() -> &'static str {
+        t("inspect.leave")
+    }
+    pub fn cut_off() -> &'static str {
+        t("inspect.cut_off")
+    }
+    pub fn heal() -> &'static str {
+        t("inspect.heal")
+    }
+    pub fn key() -> &'static str {
+        t("cluster.key")
+    }
+    pub fn value() -> &'static str {
+        t("cluster.value")
+    }
+    pub fn write() -> &'static str {
+        t("inspect.write")
+    }
+    pub fn close() -> &'static str {
+        t("inspect.close")
+    }
 }
 
 /// What the cluster view gives the playback so that a clicked node can be inspected.
@@ -119,7 +194,7 @@ pub fn node_at(points: &[(f64, f64)], (x, y): (f64, f64), reach: f64) -> Option<
 }
 
 fn seconds(ms: u64) -> String {
-    format!("{:.3} s", ms as f64 / 1_000.0)
+    crate::i18n::with_unit(format!("{:.3}", ms as f64 / 1_000.0), "seconds")
 }
 
 /// The faults that can be added at `at` for a node in `status`, with their button ids and
@@ -128,13 +203,13 @@ pub fn what_ifs(node: u32, status: NodeStatus) -> Vec<(&'static str, &'static st
     let mut faults = Vec::new();
     match status {
         NodeStatus::Live => {
-            faults.push(("inspect-crash", text::CRASH, ClusterFault::Crash { node }));
-            faults.push(("inspect-leave", text::LEAVE, ClusterFault::Leave { node }));
+            faults.push(("inspect-crash", text::crash(), ClusterFault::Crash { node }));
+            faults.push(("inspect-leave", text::leave(), ClusterFault::Leave { node }));
         }
         NodeStatus::Crashed => {
             faults.push((
                 "inspect-restart",
-                text::RESTART,
+                text::restart(),
                 ClusterFault::Restart {
                     node,
                     keep_state: true,
@@ -142,7 +217,7 @@ pub fn what_ifs(node: u32, status: NodeStatus) -> Vec<(&'static str, &'static st
             ));
             faults.push((
                 "inspect-restart-fresh",
-                text::RESTART_FRESH,
+                text::restart_fresh(),
                 ClusterFault::Restart {
                     node,
                     keep_state: false,
@@ -153,12 +228,12 @@ pub fn what_ifs(node: u32, status: NodeStatus) -> Vec<(&'static str, &'static st
     }
     faults.push((
         "inspect-cut-off",
-        text::CUT_OFF,
+        text::cut_off(),
         ClusterFault::Partition {
             groups: vec![vec![node]],
         },
     ));
-    faults.push(("inspect-heal", text::HEAL, ClusterFault::Heal));
+    faults.push(("inspect-heal", text::heal(), ClusterFault::Heal));
     faults
 }
 
@@ -176,6 +251,7 @@ pub struct NodeInspectorProps {
 /// The panel (see the module documentation).
 #[component]
 pub fn NodeInspector(props: &NodeInspectorProps) -> Html {
+    let _lang = crate::i18n::use_lang();
     let context = use_context::<Option<InspectContext>>().flatten();
     let key_input = use_node_ref();
     let value_input = use_node_ref();
@@ -239,9 +315,9 @@ pub fn NodeInspector(props: &NodeInspectorProps) -> Html {
                     { for buttons }
                     if live {
                         <form id="inspect-write" class="controls" onsubmit={write}>
-                            <label>{text::KEY}<input id="inspect-key" ref={key_input} type="text" maxlength="32" placeholder="key" /></label>
-                            <label>{text::VALUE}<input id="inspect-value" ref={value_input} type="text" maxlength="64" placeholder="value" /></label>
-                            <button type="submit">{text::WRITE}</button>
+                            <label>{text::key()}<input id="inspect-key" ref={key_input} type="text" maxlength="32" placeholder="key" /></label>
+                            <label>{text::value()}<input id="inspect-value" ref={value_input} type="text" maxlength="64" placeholder="value" /></label>
+                            <button type="submit">{text::write()}</button>
                         </form>
                     }
                 </div>
@@ -256,7 +332,7 @@ pub fn NodeInspector(props: &NodeInspectorProps) -> Html {
     html! {
         <div id="node-inspector" class="message-panel" data-node={props.node.to_string()} data-at={props.at.to_string()}>
             <h4>{text::heading(props.node, &seconds(props.at), &status)}</h4>
-            <button id="inspect-close" class="linklike" onclick={close}>{text::CLOSE}</button>
+            <button id="inspect-close" class="linklike" onclick={close}>{text::close()}</button>
             { body }
             { actions }
         </div>
@@ -278,7 +354,7 @@ fn tables(snapshot: &NodeSnapshot) -> Html {
         };
         html! {
             <tr data-member={m.id.to_string()} data-state={text::state(m.state)} class={class}>
-                <td>{m.id}</td><td>{text::state(m.state)}</td><td>{m.incarnation}</td>
+                <td>{m.id}</td><td>{text::state_label(m.state)}</td><td>{m.incarnation}</td>
                 <td>{seconds(m.since)}</td><td>{ends}</td>
             </tr>
         }
@@ -296,32 +372,32 @@ fn tables(snapshot: &NodeSnapshot) -> Html {
         <>
             <p class="note">{text::incarnation(seen.incarnation, seen.queued_updates)}</p>
             <table id="inspector-members">
-                <caption>{text::MEMBERS}</caption>
-                <tr>{ for text::MEMBER_HEADERS.iter().map(|h| html! { <th>{*h}</th> }) }</tr>
+                <caption>{text::members()}</caption>
+                <tr>{ for text::member_headers().iter().map(|h| html! { <th>{*h}</th> }) }</tr>
                 { for member_rows }
             </table>
             if seen.entries.is_empty() {
-                <p id="inspector-store" class="note">{text::STORE_EMPTY}</p>
+                <p id="inspector-store" class="note">{text::store_empty()}</p>
             } else {
                 <table id="inspector-store">
-                    <caption>{text::STORE}</caption>
-                    <tr>{ for text::STORE_HEADERS.iter().map(|h| html! { <th>{*h}</th> }) }</tr>
+                    <caption>{text::store()}</caption>
+                    <tr>{ for text::store_headers().iter().map(|h| html! { <th>{*h}</th> }) }</tr>
                     { for entry_rows }
                 </table>
             }
-            <p class="note">{text::RUMORS}</p>
+            <p class="note">{text::rumors()}</p>
             if seen.hot_rumors.is_empty() {
-                <p id="inspector-rumors" class="note">{text::RUMORS_NONE}</p>
+                <p id="inspector-rumors" class="note">{text::rumors_none()}</p>
             } else {
                 <ul id="inspector-rumors" class="note">{ for seen.hot_rumors.iter().map(stamp_item) }</ul>
             }
-            <p class="note">{text::MAIL}</p>
+            <p class="note">{text::mail()}</p>
             if seen.mail_queue.is_empty() {
-                <p id="inspector-mail" class="note">{text::MAIL_NONE}</p>
+                <p id="inspector-mail" class="note">{text::mail_none()}</p>
             } else {
                 <ul id="inspector-mail" class="note">
                     { for seen.mail_queue.iter().map(|m| html! {
-                        <li>{text::mail(m.to, m.stamp, m.attempts, &seconds(m.due))}</li>
+                        <li>{text::mail_item(m.to, m.stamp, m.attempts, &seconds(m.due))}</li>
                     }) }
                 </ul>
             }

@@ -35,7 +35,7 @@ impl Series {
     /// A theory curve: dashed, and named "... (theory)" wherever it is named.
     pub fn theory(name: impl Into<String>, points: Vec<(f64, f64)>, id: &'static str) -> Self {
         Series {
-            name: format!("{} (theory)", name.into()),
+            name: crate::i18n::tf("chart.theory_name", &[("name", &name.into())]),
             class: "theory",
             points,
             id: Some(id),

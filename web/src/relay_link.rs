@@ -1,6 +1,7 @@
 //! The page's WebSocket to the relay: opens it, decodes the relay's control frames, hands over
 //! gossip frames, and sends the node's frames.
 
+use crate::i18n::tf;
 use gossip_core::NodeId;
 use gossip_relay_frame::{Control, PROTOCOL_VERSION};
 use wasm_bindgen::JsCast;
@@ -66,7 +67,7 @@ pub fn connect(
     on_event: impl Fn(RelayEvent) + Clone + 'static,
 ) -> Result<RelayConnection, String> {
     let socket = WebSocket::new(&relay_url(room, id)?)
-        .map_err(|e| format!("cannot open the relay socket: {e:?}"))?;
+        .map_err(|e| tf("relay.cannot_open", &[("error", &format!("{e:?}"))]))?;
     socket.set_binary_type(web_sys::BinaryType::Arraybuffer);
 
     let on_message = {
@@ -86,9 +87,9 @@ pub fn connect(
         })
     };
     let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
-        on_event(RelayEvent::Closed(format!(
-            "closed (code {})",
-            event.code()
+        on_event(RelayEvent::Closed(tf(
+            "relay.closed",
+            &[("code", &event.code())],
         )));
     });
     socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

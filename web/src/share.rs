@@ -2,7 +2,7 @@
 //! so a copied link replays the same experiment and history moves between edited ones.
 
 use gossip_sim::scenario::Scenario;
-use gossip_sim::share_link;
+use gossip_sim::share_link::{self, LinkError};
 use wasm_bindgen::JsValue;
 
 /// What the fragment holds.
@@ -12,7 +12,7 @@ pub enum LinkedScenario {
     None,
     Valid(Scenario),
     /// A link that could not be read, with the reason.
-    Broken(String),
+    Broken(LinkError),
 }
 
 /// Reads the scenario from the current URL fragment.
@@ -23,21 +23,27 @@ pub fn read_location() -> LinkedScenario {
     parse_fragment(&hash)
 }
 
-/// Interprets a fragment (`#s=v1....`); anything without `s=` is not a scenario link.
+/// Interprets a fragment (`#s=v1....`, possibly followed by other parts such as the tour's
+/// `&learn=<chapter>`); anything without `s=` is not a scenario link.
 pub fn parse_fragment(hash: &str) -> LinkedScenario {
     let fragment = hash.trim_start_matches('#');
-    if !fragment.starts_with(share_link::FRAGMENT_KEY) {
+    // The scenario's part ends at the next `&` (base64url never holds one).
+    let Some(scenario_part) = fragment
+        .split('&')
+        .find(|part| part.starts_with(share_link::FRAGMENT_KEY))
+    else {
         return LinkedScenario::None;
-    }
-    match share_link::decode(fragment) {
+    };
+    match share_link::decode(scenario_part) {
         Ok(scenario) => LinkedScenario::Valid(scenario),
-        Err(reason) => LinkedScenario::Broken(reason.to_string()),
+        Err(reason) => LinkedScenario::Broken(reason),
     }
 }
 
-/// Records `scenario` as a new history entry (unless the URL already holds it).
-pub fn push_location(scenario: &Scenario) {
-    let fragment = share_link::fragment(scenario);
+/// Records `scenario` as a new history entry (unless the URL already holds it), followed by
+/// `more` (the tour's chapter part, `&learn=<id>`), if any.
+pub fn push_location(scenario: &Scenario, more: Option<String>) {
+    let fragment = share_link::fragment(scenario) + more.as_deref().unwrap_or_default();
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -46,5 +52,34 @@ pub fn push_location(scenario: &Scenario) {
     }
     if let Ok(history) = window.history() {
         let _ = history.push_state_with_url(&JsValue::NULL, "", Some(&fragment));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_scenario_is_read_with_or_without_a_chapter_after_it() {
+        let scenario = Scenario {
+            nodes: 321,
+            ..Scenario::default()
+        };
+        let old = share_link::fragment(&scenario);
+        assert_eq!(
+            parse_fragment(&old),
+            LinkedScenario::Valid(scenario.clone())
+        );
+        let with_chapter = format!("{old}&learn=residue");
+        assert_eq!(
+            parse_fragment(&with_chapter),
+            LinkedScenario::Valid(scenario)
+        );
+        assert_eq!(parse_fragment("#learn=residue"), LinkedScenario::None);
+        assert!(matches!(
+            parse_fragment("#s=v1.@@"),
+            LinkedScenario::Broken(_)
+        ));
     }
 }

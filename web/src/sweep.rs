@@ -19,7 +19,10 @@ use yew_agent::Spawnable;
 
 use crate::chart::{ErrorBar, ErrorBarChart, value_label};
 use crate::download::download_text;
+use crate::error_text;
+use crate::i18n::{Lang, current, t, tf, use_lang};
 use crate::refusal;
+use crate::system_view::figure_label;
 
 /// Where a sweep stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -104,11 +107,14 @@ impl Job {
                 }
                 Err(error) => {
                     let seeds = self.sweep.seeds_per_point as usize;
-                    self.fail(format!(
-                        "at {} = {}, seed {}: {error}",
-                        self.sweep.knob.name(),
-                        self.sweep.values[index / seeds],
-                        self.runs[index].seed
+                    self.fail(tf(
+                        "sweep.failed_at",
+                        &[
+                            ("knob", &self.sweep.knob.name()),
+                            ("value", &self.sweep.values[index / seeds]),
+                            ("seed", &self.runs[index].seed),
+                            ("error", &error),
+                        ],
                     ));
                     return;
                 }
@@ -175,7 +181,7 @@ fn start_worker(job: Rc<RefCell<Job>>, notify: UseForceUpdateHandle) {
                         job.took = Some(js_sys::Date::now() - job.started);
                     }
                 }
-                _ => job.borrow_mut().fail("a worker stopped answering".into()),
+                _ => job.borrow_mut().fail(t("sweep.worker_lost").into()),
             }
             notify.force_update();
         }
@@ -237,36 +243,45 @@ impl Form {
         let number = |field: &str, text: &str| {
             text.trim()
                 .parse::<f64>()
-                .map_err(|_| format!("{field}: `{text}` is not a number"))
+                .map_err(|_| tf("sweep.error.number", &[("field", &field), ("text", &text)]))
         };
         let values = steps(
-            number("from", &self.from)?,
-            number("to", &self.to)?,
-            number("step", &self.step)?,
+            number(t("sweep.from"), &self.from)?,
+            number(t("sweep.to"), &self.to)?,
+            number(t("sweep.step"), &self.step)?,
             self.spacing,
         )
-        .map_err(|error| error.to_string())?;
+        .map_err(|error| error_text::sim(&error))?;
         let seeds_per_point = self
             .seeds
             .trim()
             .parse()
-            .map_err(|_| format!("seeds: `{}` is not a whole number", self.seeds))?;
+            .map_err(|_| tf("sweep.error.seeds", &[("text", &self.seeds)]))?;
         let sweep = Sweep {
             base: base.clone(),
             knob: self.knob,
             values,
             seeds_per_point,
         };
-        sweep.validate().map_err(|error| error.to_string())?;
+        sweep.validate().map_err(|error| error_text::sim(&error))?;
         Ok(sweep)
     }
 }
 
 fn knob_label(knob: Knob) -> &'static str {
     match knob {
-        Knob::Fanout => "fanout",
-        Knob::LossPercent => "message loss (%)",
-        Knob::Nodes => "nodes",
+        Knob::Fanout => t("sweep.knob.fanout"),
+        Knob::LossPercent => t("sweep.knob.loss"),
+        Knob::Nodes => t("sweep.knob.nodes"),
+    }
+}
+
+/// A figure's name as the sweep shows it: in English the name in words (`mean_delay` as
+/// "mean delay"), in Chinese the figure's name from the catalogue.
+fn metric_label(name: &str) -> String {
+    match current() {
+        Lang::En => name.replace('_', " "),
+        Lang::ZhCn => figure_label(name),
     }
 }
 
@@ -287,6 +302,7 @@ pub struct SweepPanelProps {
 
 #[component]
 pub fn SweepPanel(props: &SweepPanelProps) -> Html {
+    let _lang = use_lang();
     let default_knob = if props.base.rumor_config().is_some() {
         Knob::Fanout
     } else {
@@ -375,14 +391,14 @@ pub fn SweepPanel(props: &SweepPanelProps) -> Html {
     };
     let plan = match (&planned, &refused) {
         (Ok(_), Some(exceeded)) => html! {
-            <div id="sweep-plan" class="error" role="alert">{refusal::too_large(exceeded)}</div>
+            <div id="sweep-plan" class="error" role="alert"><refusal::TooLarge exceeded={*exceeded} /></div>
         },
         (Ok(sweep), None) => html! {
             <p id="sweep-plan" class="note">
-                {format!("Values: {}; {} seeds each ({} to {}): {} runs.",
-                    sweep.values.iter().map(|v| value_label(*v)).collect::<Vec<_>>().join(", "),
-                    sweep.seeds_per_point, sweep.base.seed,
-                    sweep.base.seed + u64::from(sweep.seeds_per_point) - 1, sweep.runs())}
+                {tf("sweep.plan", &[
+                    ("values", &sweep.values.iter().map(|v| value_label(*v)).collect::<Vec<_>>().join(", ")),
+                    ("seeds", &sweep.seeds_per_point), ("first", &sweep.base.seed),
+                    ("last", &(sweep.base.seed + u64::from(sweep.seeds_per_point) - 1)), ("runs", &sweep.runs())])}
             </p>
         },
         (Err(problem), _) => html! { <p id="sweep-plan" class="error" role="alert">{problem}</p> },
@@ -393,13 +409,12 @@ pub fn SweepPanel(props: &SweepPanelProps) -> Html {
         .map(|job| results(&job.borrow(), &metric));
     html! {
         <section id="sweep" class="panel" aria-labelledby="sweep-title">
-            <h2 id="sweep-title">{"Sweep"}</h2>
+            <h2 id="sweep-title">{t("sweep.title")}</h2>
             <p class="explanation">
-                {"Runs the scenario above once per value of one setting and seed, spread over \
-                  several Web Workers, and plots each value's mean with one standard deviation either side."}
+                {t("sweep.explanation")}
             </p>
             <form id="sweep-form" class="controls" onsubmit={run}>
-                <label>{"Vary"}
+                <label>{t("sweep.vary")}
                     <select id="sweep-knob" onchange={on_select(|form, value| {
                         let knob = match value.as_str() {
                             "loss_percent" => Knob::LossPercent,
@@ -413,32 +428,32 @@ pub fn SweepPanel(props: &SweepPanelProps) -> Html {
                         }) }
                     </select>
                 </label>
-                <label>{"From"}
+                <label>{t("sweep.from_label")}
                     <input id="sweep-from" type="number" step="any" value={current.from.clone()}
                         oninput={on_input(|form, value| form.from = value)} />
                 </label>
-                <label>{"To"}
+                <label>{t("sweep.to_label")}
                     <input id="sweep-to" type="number" step="any" value={current.to.clone()}
                         oninput={on_input(|form, value| form.to = value)} />
                 </label>
-                <label>{"Step"}
+                <label>{t("sweep.step_label")}
                     <input id="sweep-step" type="number" step="any" value={current.step.clone()}
                         oninput={on_input(|form, value| form.step = value)} />
                 </label>
-                <label>{"Spacing"}
+                <label>{t("sweep.spacing")}
                     <select id="sweep-spacing" onchange={on_select(|form, value| {
                         form.spacing = if value == "geometric" { Spacing::Geometric } else { Spacing::Linear };
                     })}>
-                        <option value="linear" selected={current.spacing == Spacing::Linear}>{"+ step"}</option>
-                        <option value="geometric" selected={current.spacing == Spacing::Geometric}>{"× step (log)"}</option>
+                        <option value="linear" selected={current.spacing == Spacing::Linear}>{t("sweep.spacing.linear")}</option>
+                        <option value="geometric" selected={current.spacing == Spacing::Geometric}>{t("sweep.spacing.geometric")}</option>
                     </select>
                 </label>
-                <label>{"Seeds per value"}
+                <label>{t("sweep.seeds")}
                     <input id="sweep-seeds" type="number" min="1" value={current.seeds.clone()}
                         oninput={on_input(|form, value| form.seeds = value)} />
                 </label>
-                <button id="sweep-run" type="submit" disabled={planned.is_err() || refused.is_some() || running}>{"Run sweep"}</button>
-                <button id="sweep-cancel" type="button" disabled={!running} onclick={cancel}>{"Cancel"}</button>
+                <button id="sweep-run" type="submit" disabled={planned.is_err() || refused.is_some() || running}>{t("sweep.run")}</button>
+                <button id="sweep-cancel" type="button" disabled={!running} onclick={cancel}>{t("sweep.cancel")}</button>
                 {plan}
             </form>
             {results.unwrap_or_default()}
@@ -452,25 +467,41 @@ fn results(job: &Job, metric: &UseStateHandle<Option<String>>) -> Html {
     let done = job.points_done();
     let (status, class) = match &job.status {
         Status::Running => (
-            format!(
-                "{done} / {total} values done ({} / {} runs) on {} workers...",
-                job.finished,
-                job.runs.len(),
-                job.workers
+            tf(
+                "sweep.status.running",
+                &[
+                    ("done", &done),
+                    ("total", &total),
+                    ("finished", &job.finished),
+                    ("runs", &job.runs.len()),
+                    ("workers", &job.workers),
+                ],
             ),
             "pending",
         ),
         Status::Done => (
-            format!(
-                "{total} / {total} values done: {} runs on {} workers in {:.1} s.",
-                job.runs.len(),
-                job.workers,
-                job.took.unwrap_or_default() / 1_000.0
+            tf(
+                "sweep.status.done",
+                &[
+                    ("total", &total),
+                    ("runs", &job.runs.len()),
+                    ("workers", &job.workers),
+                    (
+                        "seconds",
+                        &format!("{:.1}", job.took.unwrap_or_default() / 1_000.0),
+                    ),
+                ],
             ),
             "done",
         ),
-        Status::Cancelled => (format!("Cancelled after {done} / {total} values."), "note"),
-        Status::Failed(reason) => (format!("The sweep failed: {reason}"), "error"),
+        Status::Cancelled => (
+            tf(
+                "sweep.status.cancelled",
+                &[("done", &done), ("total", &total)],
+            ),
+            "note",
+        ),
+        Status::Failed(reason) => (tf("sweep.status.failed", &[("reason", reason)]), "error"),
     };
     let table = job.table();
     let chosen = metric
@@ -488,12 +519,16 @@ fn results(job: &Job, metric: &UseStateHandle<Option<String>>) -> Html {
                 x: *value,
                 mean: a.mean,
                 sd: a.sd,
-                label: format!(
-                    "{knob} {}: {name} {} ± {} ({} runs)",
-                    value_label(*value),
-                    figure(a.mean),
-                    figure(a.sd),
-                    a.count
+                label: tf(
+                    "sweep.bar",
+                    &[
+                        ("knob", &knob),
+                        ("value", &value_label(*value)),
+                        ("metric", &metric_label(name)),
+                        ("mean", &figure(a.mean)),
+                        ("sd", &figure(a.sd)),
+                        ("runs", &a.count),
+                    ],
                 ),
             })
             .collect();
@@ -530,29 +565,28 @@ fn results(job: &Job, metric: &UseStateHandle<Option<String>>) -> Html {
         html! {
             <>
                 <div class="controls">
-                    <label>{"Plot"}
+                    <label>{t("sweep.plot")}
                         <select id="sweep-metric" onchange={on_metric}>
                             { for table.metrics.iter().map(|m| html! {
-                                <option value={*m} selected={*m == name}>{m.replace('_', " ")}</option>
+                                <option value={*m} selected={*m == name}>{metric_label(m)}</option>
                             }) }
                         </select>
                     </label>
-                    <button id="sweep-csv" type="button" onclick={csv}>{"Download CSV"}</button>
-                    <button id="sweep-json" type="button" onclick={json}>{"Download JSON"}</button>
+                    <button id="sweep-csv" type="button" onclick={csv}>{t("sweep.csv")}</button>
+                    <button id="sweep-json" type="button" onclick={json}>{t("sweep.json")}</button>
                 </div>
                 <figure>
-                    <ErrorBarChart id="sweep-chart" bars={bars} x_label={knob} y_label={name.replace('_', " ")}
+                    <ErrorBarChart id="sweep-chart" bars={bars} x_label={knob} y_label={metric_label(name)}
                         log_x={log_x} y_floor={y_floor} />
                     <figcaption>
-                        {format!("Mean {} by {knob} over {} seeds; the bars span one standard deviation either side.",
-                            name.replace('_', " "), table.seeds_per_point)}
+                        {tf("sweep.chart_caption", &[("metric", &metric_label(name)), ("knob", &knob), ("seeds", &table.seeds_per_point)])}
                     </figcaption>
                 </figure>
                 <table id="sweep-table">
-                    <caption>{format!("{} by {knob}", name.replace('_', " "))}</caption>
+                    <caption>{tf("sweep.table_caption", &[("metric", &metric_label(name)), ("knob", &knob)])}</caption>
                     <thead><tr>
-                        <th scope="col">{knob}</th><th scope="col">{"runs"}</th><th scope="col">{"mean"}</th>
-                        <th scope="col">{"sd"}</th><th scope="col">{"min"}</th><th scope="col">{"max"}</th>
+                        <th scope="col">{knob}</th><th scope="col">{t("sweep.col.runs")}</th><th scope="col">{t("sweep.col.mean")}</th>
+                        <th scope="col">{t("sweep.col.sd")}</th><th scope="col">{t("sweep.col.min")}</th><th scope="col">{t("sweep.col.max")}</th>
                     </tr></thead>
                     <tbody>
                         { for table.points.iter().map(|point| {
@@ -576,7 +610,7 @@ fn results(job: &Job, metric: &UseStateHandle<Option<String>>) -> Html {
         <>
             <div class="sweep-progress">
                 <progress id="sweep-progress" max={total.to_string()} value={done.to_string()}
-                    aria-label="Values done" />
+                    aria-label={t("sweep.progress_label")} />
                 <span id="sweep-status" class={class} role={if class == "error" { "alert" } else { "status" }}>{status}</span>
             </div>
             {chart.unwrap_or_default()}

@@ -8,6 +8,7 @@ use gossip_sim::trace::MessageTrace;
 use yew::prelude::*;
 
 use crate::chart::{LineChart, Series};
+use crate::i18n::{from_english, t, t_opt, tf, use_lang, with_unit};
 use crate::message_playback::MessagePlayback;
 
 #[derive(Properties, PartialEq)]
@@ -21,16 +22,28 @@ pub struct SystemViewProps {
 /// A figure for people: times in seconds, counts and rates with sensible decimals.
 pub fn format_figure(name: &str, value: Option<f64>) -> String {
     match value {
-        None => "never".into(),
-        Some(ms) if name.ends_with("_ms") => format!("{:.2} s", ms / 1_000.0),
+        None => t("figure.never").into(),
+        Some(ms) if name.ends_with("_ms") => with_unit(format!("{:.2}", ms / 1_000.0), "seconds"),
         Some(v) if v.fract() == 0.0 => format!("{v:.0}"),
         Some(v) => format!("{v:.2}"),
     }
 }
 
-/// `mean_fail_all_ms` as "mean fail all".
+/// A figure's name for people, in the page's language: `mean_fail_all_ms` as "mean fail all"
+/// (the catalogue's `figure.<name>`, else the name in words).
 pub fn figure_label(name: &str) -> String {
-    name.trim_end_matches("_ms").replace('_', " ")
+    t_opt(&format!("figure.{name}")).map_or_else(
+        || name.trim_end_matches("_ms").replace('_', " "),
+        String::from,
+    )
+}
+
+/// The patterns of gossip-sim's series names.
+const SERIES: [&str; 3] = ["series.phi", "series.redis_fail", "series.bitcoin"];
+
+/// A series name of gossip-sim ("phi of node 5 at node 0") in the page's language.
+pub fn series_name(english: &str) -> String {
+    from_english(&SERIES, english)
 }
 
 const CLASSES: [&str; 4] = ["infective", "susceptible", "dead", "alive"];
@@ -38,15 +51,27 @@ const CLASSES: [&str; 4] = ["infective", "susceptible", "dead", "alive"];
 /// What a system model's lines count (each line's name says of what).
 fn system_y_label(system: &str) -> &'static str {
     match system {
-        "redis_cluster" => "nodes",
-        "cassandra" => "phi",
-        "bitcoin_relay" => "fraction of nodes",
-        _ => "value",
+        "redis_cluster" => t("system.y.redis"),
+        "cassandra" => t("system.y.cassandra"),
+        "bitcoin_relay" => t("system.y.bitcoin"),
+        _ => t("system.y.other"),
     }
+}
+
+/// The chart's caption: the model (`redis_cluster`) over time, in the page's language.
+fn system_caption(system: &str) -> String {
+    let name = match system {
+        "redis_cluster" => "Redis Cluster",
+        "cassandra" => "Cassandra",
+        "bitcoin_relay" => t("system.bitcoin_relay"),
+        other => other,
+    };
+    tf("system.chart_caption", &[("name", &name)])
 }
 
 #[component]
 pub fn SystemView(props: &SystemViewProps) -> Html {
+    let _lang = use_lang();
     let report = &props.report;
     let series: Vec<Series> = report
         .series
@@ -54,7 +79,7 @@ pub fn SystemView(props: &SystemViewProps) -> Html {
         .enumerate()
         .map(|(index, line)| {
             Series::line(
-                line.name.clone(),
+                series_name(&line.name),
                 CLASSES[index % CLASSES.len()],
                 line.points.clone(),
             )
@@ -64,13 +89,13 @@ pub fn SystemView(props: &SystemViewProps) -> Html {
         <div id="system-result" class="viz">
             <div class="chart-column">
                 if !series.is_empty() {
-                    <LineChart id="system-chart" series={series} caption={format!("The {} model over time", report.system.replace('_', " "))}
-                        x_label="time (s)" y_label={system_y_label(&report.system)} />
+                    <LineChart id="system-chart" series={series} caption={system_caption(&report.system)}
+                        x_label={t("cluster.axis.time")} y_label={system_y_label(&report.system)} />
                 }
             </div>
             <div class="chart-column">
                 <table id="system-figures">
-                    <caption>{format!("{} nodes, {:.0} s", report.nodes, report.duration as f64 / 1_000.0)}</caption>
+                    <caption>{tf("system.caption", &[("nodes", &report.nodes), ("seconds", &format!("{:.0}", report.duration as f64 / 1_000.0))])}</caption>
                     { for report.summary.figures().into_iter().map(|(name, value)| html! {
                         <tr data-figure={name}><th>{figure_label(name)}</th><td>{format_figure(name, value)}</td></tr>
                     }) }

@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use crate::i18n::{t, tf, use_lang};
 use gloo_timers::callback::Interval;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -67,13 +68,19 @@ impl Reducible for Timeline {
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
     pub timeline: UseReducerHandle<Timeline>,
-    /// What one frame is called ("Round", "Step").
-    #[prop_or(AttrValue::Static("Round"))]
-    pub unit: AttrValue,
+    /// Whether a frame is a step of an event run rather than a round.
+    #[prop_or_default]
+    pub steps: bool,
 }
 
 #[component]
 pub fn TimelineControls(props: &TimelineProps) -> Html {
+    let _lang = use_lang();
+    let (unit, position) = if props.steps {
+        (t("timeline.step"), "timeline.step.position")
+    } else {
+        (t("timeline.round"), "timeline.round.position")
+    };
     let timeline = props.timeline.clone();
     let speed = use_state(|| SPEEDS[1]);
     {
@@ -120,15 +127,15 @@ pub fn TimelineControls(props: &TimelineProps) -> Html {
     };
     html! {
         <div class="timeline">
-            <button id="play" onclick={toggle}>{ if timeline.playing { "Pause" } else { "Play" } }</button>
-            <button id="step" onclick={step} disabled={timeline.round >= timeline.last}>{"Step"}</button>
+            <button id="play" onclick={toggle}>{ if timeline.playing { t("timeline.pause") } else { t("timeline.play") } }</button>
+            <button id="step" onclick={step} disabled={timeline.round >= timeline.last}>{t("timeline.step_button")}</button>
             <input id="round" type="range" min="0" max={timeline.last.to_string()} value={timeline.round.to_string()}
-                aria-label={props.unit.clone()} oninput={scrub} />
-            <span id="round-label">{format!("{} {} of {}", props.unit, timeline.round, timeline.last)}</span>
-            <label class="speed">{"Speed"}
+                aria-label={unit} oninput={scrub} />
+            <span id="round-label">{tf(position, &[("at", &timeline.round), ("last", &timeline.last)])}</span>
+            <label class="speed">{t("timeline.speed")}
                 <select id="speed" onchange={choose_speed}>
                     { for SPEEDS.iter().map(|&rounds| html! {
-                        <option value={rounds.to_string()} selected={*speed == rounds}>{format!("{rounds} rounds/s")}</option>
+                        <option value={rounds.to_string()} selected={*speed == rounds}>{tf("timeline.rate", &[("rate", &rounds)])}</option>
                     }) }
                 </select>
             </label>
