@@ -282,7 +282,10 @@ fn Playground() -> Html {
     let label = presets::presets()
         .into_iter()
         .find(|preset| preset.scenario == *scenario)
-        .map_or_else(|| describe(&scenario), |preset| preset_text::title(&preset).to_string());
+        .map_or_else(
+            || describe(&scenario),
+            |preset| preset_text::title(&preset).to_string(),
+        );
     let pinnable = result.and_then(|output| compare::pin(output, label));
     let pin_run = {
         let pinned = pinned.clone();
@@ -405,7 +408,10 @@ fn Playground() -> Html {
             let summary = report.summary;
             let outcome = match summary.full_infection_round {
                 Some(round) => tf("sim.outcome.everyone", &[("round", &round)]),
-                None => tf("sim.outcome.residue", &[("percent", &format!("{:.1}", summary.residue * 100.0))]),
+                None => tf(
+                    "sim.outcome.residue",
+                    &[("percent", &format!("{:.1}", summary.residue * 100.0))],
+                ),
             };
             html! {
                 <>
@@ -578,11 +584,15 @@ fn topology_label(kind: TopologyKind) -> String {
         TopologyKind::Complete => t("topology.complete").into(),
         TopologyKind::Ring { k } => tf("topology.ring", &[("k", &k)]),
         TopologyKind::Grid { width } => tf("topology.grid", &[("width", &width)]),
-        TopologyKind::RandomRegular { degree } => tf("topology.random_regular", &[("degree", &degree)]),
+        TopologyKind::RandomRegular { degree } => {
+            tf("topology.random_regular", &[("degree", &degree)])
+        }
         TopologyKind::ErdosRenyi { mean_degree } => {
             tf("topology.erdos_renyi", &[("mean_degree", &mean_degree)])
         }
-        TopologyKind::WattsStrogatz { k, beta } => tf("topology.small_world", &[("k", &k), ("beta", &beta)]),
+        TopologyKind::WattsStrogatz { k, beta } => {
+            tf("topology.small_world", &[("k", &k), ("beta", &beta)])
+        }
         TopologyKind::BarabasiAlbert { m } => tf("topology.scale_free", &[("m", &m)]),
         TopologyKind::DataCenters => t("topology.data_centers").into(),
     }
@@ -610,7 +620,10 @@ fn progress_text(text: &str) -> String {
         .and_then(|rest| rest.split_once(": "))
         .and_then(|(round, rest)| Some((round, rest.strip_suffix("% informed")?)))
     {
-        return tf("sim.progress.rounds", &[("round", &round), ("percent", &percent)]);
+        return tf(
+            "sim.progress.rounds",
+            &[("round", &round), ("percent", &percent)],
+        );
     }
     if let Some((done, total)) = text
         .strip_suffix(" s simulated")
@@ -639,7 +652,11 @@ fn describe(scenario: &Scenario) -> String {
             };
             return tf(
                 "describe.system",
-                &[("name", &name), ("nodes", &scenario.nodes), ("seed", &scenario.seed)],
+                &[
+                    ("name", &name),
+                    ("nodes", &scenario.nodes),
+                    ("seed", &scenario.seed),
+                ],
             );
         }
     };
@@ -670,10 +687,16 @@ fn describe(scenario: &Scenario) -> String {
     );
     let network = &scenario.network;
     if network.topology != TopologyKind::Complete {
-        text += &tf("describe.on", &[("topology", &topology_label(network.topology))]);
+        text += &tf(
+            "describe.on",
+            &[("topology", &topology_label(network.topology))],
+        );
     }
     if network.loss > 0.0 {
-        text += &tf("describe.loss", &[("percent", &format!("{:.0}", network.loss * 100.0))]);
+        text += &tf(
+            "describe.loss",
+            &[("percent", &format!("{:.0}", network.loss * 100.0))],
+        );
     }
     if !network.faults.is_empty() {
         text += &tf("describe.faults", &[("count", &network.faults.len())]);
