@@ -1,5 +1,10 @@
 //! The relay: serves the built playground and forwards frames between the peers of a room.
 //!
+//! One file of about 1,050 lines (95 of them its unit tests): the rooms, their queues, the room
+//! recording and `/status` all live under the one `Relay` lock and its handlers; a split would
+//! scatter that lock's rules over several files. The recording (`RoomRecording`) is the part to
+//! move out first if it grows.
+//!
 //! It knows nothing of gossip. A peer connects to `/ws?room=NAME`, gets an id in a
 //! [`Control::Welcome`], and sends binary frames addressed to a peer of the room (or to all);
 //! the relay replaces the address with the sender's id before forwarding, so no peer can speak as

@@ -7,6 +7,10 @@
 //! The view zooms (wheel, or the buttons) and pans (drag); pointing at a node tells its state,
 //! and a click selects it, with a button to rerun the experiment with that node crashed from the
 //! next round.
+//!
+//! About 1,000 lines: the component's state, pointer and keyboard handling and the Canvas 2D
+//! drawing share one set of fields; the WebGL2 renderer, its rasteriser and the density view are
+//! already submodules (`gl`, `raster`, `density`). The Canvas 2D drawing is the next to move out.
 
 mod density;
 mod gl;
