@@ -22,20 +22,18 @@
 //! round trip), its writes and events. The file stops at its size cap, saying so, and is flushed
 //! after every turn of the loop, so a killed peer leaves all but its last turn.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures::{SinkExt, StreamExt};
-use gossip_core::wire::{self, Message as WireMessage};
-use gossip_core::{Node, NodeConfig, NodeEvent, SwimMessage};
+use gossip_core::wire;
+use gossip_core::{Node, NodeConfig};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 use gossip_relay_frame::{self as relay_frame, Control, PROTOCOL_VERSION};
-use gossip_sim::recording::{
-    RECORDING_FORMAT, RECORDING_VERSION, RecordBody, RecordingWriter, Start,
-};
+use gossip_sim::recording::{RecordBody, Recorder, Start, WriterStopped};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, Lines};
 use tokio_tungstenite::connect_async_with_config;
 use tokio_tungstenite::tungstenite::Message;
@@ -71,19 +69,14 @@ pub struct RecordOptions {
     pub cap_bytes: u64,
 }
 
-/// Pings awaiting their ack beyond this many are forgotten (their round trip is not measured).
-const MAX_PENDING_PINGS: usize = 1_024;
-
-/// A peer's recording: the file, and the pings sent whose ack will give a round trip.
-pub(crate) struct Recorder {
-    writer: RecordingWriter<BufWriter<std::fs::File>>,
+/// A peer's recording: the shared [`Recorder`] on a buffered file, and the file's name for
+/// messages.
+pub(crate) struct FileRecorder {
+    recorder: Recorder<BufWriter<std::fs::File>>,
     path: PathBuf,
-    /// (peer, ping sequence number) -> when sent, microseconds.
-    pings: BTreeMap<(NodeId, u32), u64>,
-    dirty: bool,
 }
 
-impl Recorder {
+impl FileRecorder {
     /// Creates the file and writes the start line; `started_unix_us` is the wall clock at the
     /// peer's time 0.
     pub(crate) fn create(
@@ -93,26 +86,21 @@ impl Recorder {
         room: Option<&str>,
         seed: u64,
         config: NodeConfig,
-    ) -> anyhow::Result<Recorder> {
+    ) -> anyhow::Result<FileRecorder> {
         let file = std::fs::File::create(&options.path)
             .with_context(|| format!("cannot create the recording {}", options.path.display()))?;
-        let start = Start {
-            format: RECORDING_FORMAT.into(),
-            version: RECORDING_VERSION,
-            unix_us: started_unix_us,
-            recorder: format!("gossip-node peer {}", env!("CARGO_PKG_VERSION")),
-            transport: transport.into(),
-            room: room.map(str::to_string),
-            protocol: PROTOCOL_VERSION,
+        let start = Start::live(
+            started_unix_us,
+            &format!("gossip-node peer {}", env!("CARGO_PKG_VERSION")),
+            transport,
+            room,
             seed,
             config,
-            cap_bytes: options.cap_bytes,
-        };
-        Ok(Recorder {
-            writer: RecordingWriter::new(BufWriter::new(file), start)?,
+            options.cap_bytes,
+        );
+        Ok(FileRecorder {
+            recorder: Recorder::new(BufWriter::new(file), start)?,
             path: options.path.clone(),
-            pings: BTreeMap::new(),
-            dirty: true,
         })
     }
 }
@@ -137,7 +125,7 @@ pub(crate) struct Shell<R, W> {
     /// The wall clock at `started`, microseconds since the Unix epoch.
     started_unix_us: u64,
     /// The recording, if one was asked for.
-    recorder: Option<Recorder>,
+    recorder: Option<FileRecorder>,
     pub(crate) rng: SimRng,
     /// None until the transport can name this peer (the relay's welcome).
     pub(crate) node: Option<Node>,
@@ -185,7 +173,7 @@ impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
         seed: u64,
         config: NodeConfig,
     ) -> anyhow::Result<()> {
-        self.recorder = Some(Recorder::create(
+        self.recorder = Some(FileRecorder::create(
             options,
             self.started_unix_us,
             transport,
@@ -196,32 +184,43 @@ impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
         Ok(())
     }
 
-    /// Records `body` now, if recording; says so once if the recording stops.
-    pub(crate) fn record(&mut self, body: RecordBody) {
-        let t_us = self.started.elapsed().as_micros() as u64;
-        let Some(recorder) = self.recorder.as_mut() else {
+    /// Microseconds since the peer started: the recording's clock.
+    fn now_us(&self) -> u64 {
+        self.started.elapsed().as_micros() as u64
+    }
+
+    /// Records with `write` now, if recording; says so once if the recording stops.
+    fn record_with(
+        &mut self,
+        write: impl FnOnce(&mut Recorder<BufWriter<std::fs::File>>, u64) -> Option<WriterStopped>,
+    ) {
+        let t_us = self.now_us();
+        let Some(recording) = self.recorder.as_mut() else {
             return;
         };
-        recorder.dirty = true;
-        if let Some(stopped) = recorder.writer.record(t_us, body) {
-            let line = format!("{stopped} ({})", recorder.path.display());
+        if let Some(stopped) = write(&mut recording.recorder, t_us) {
+            let line = format!("{stopped} ({})", recording.path.display());
             self.say(&line);
         }
     }
 
+    /// Records `body` now, if recording; says so once if the recording stops.
+    pub(crate) fn record(&mut self, body: RecordBody) {
+        self.record_with(|recorder, t_us| recorder.record(t_us, body));
+    }
+
     /// Writes out what was recorded since the last call.
     pub(crate) fn flush_recording(&mut self) {
-        if let Some(recorder) = self.recorder.as_mut().filter(|r| r.dirty) {
-            recorder.dirty = false;
-            let _ = recorder.writer.flush();
+        if let Some(recording) = self.recorder.as_mut() {
+            let _ = recording.recorder.flush();
         }
     }
 
     /// Ends the recording (an end line, then the file flushed).
     pub(crate) fn finish_recording(&mut self) {
-        let t_us = self.started.elapsed().as_micros() as u64;
+        let t_us = self.now_us();
         if let Some(recorder) = self.recorder.take()
-            && let Err(error) = recorder.writer.finish(t_us)
+            && let Err(error) = recorder.recorder.finish(t_us)
         {
             let line = format!(
                 "cannot finish the recording {}: {error}",
@@ -241,32 +240,13 @@ impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
         let message = match wire::decode_message(bytes, node.config().max_message_bytes) {
             Ok(message) => message,
             Err(error) => {
-                self.record(RecordBody::Undecodable {
-                    from,
-                    bytes: bytes.len() as u32,
-                    error: error.to_string(),
+                self.record_with(|recorder, t_us| {
+                    recorder.undecodable(t_us, from, bytes.len(), &error)
                 });
                 return Err(error);
             }
         };
-        if let Some(recorder) = self.recorder.as_mut() {
-            let t_us = self.started.elapsed().as_micros() as u64;
-            let rtt_us = match &message {
-                WireMessage::Swim(SwimMessage::Ack { seq, .. }) => recorder
-                    .pings
-                    .remove(&(from, *seq))
-                    .map(|sent| t_us.saturating_sub(sent)),
-                _ => None,
-            };
-            let summary = message.summary();
-            self.record(RecordBody::Received {
-                from,
-                msg: summary.kind.into(),
-                bytes: bytes.len() as u32,
-                summary: summary.text,
-                rtt_us,
-            });
-        }
+        self.record_with(|recorder, t_us| recorder.received(t_us, from, &message, bytes.len()));
         if let Some(node) = self.node.as_mut() {
             node.handle(now, from, message, &mut self.rng);
         }
@@ -330,28 +310,11 @@ impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
             }
         }
         for (to, message, size) in sent {
-            if let (Some(recorder), WireMessage::Swim(SwimMessage::Ping { seq, .. })) =
-                (self.recorder.as_mut(), &message)
-            {
-                if recorder.pings.len() >= MAX_PENDING_PINGS {
-                    recorder.pings.pop_first();
-                }
-                let t_us = self.started.elapsed().as_micros() as u64;
-                recorder.pings.insert((to, *seq), t_us);
-            }
-            let summary = message.summary();
-            self.record(RecordBody::Sent {
-                to,
-                msg: summary.kind.into(),
-                bytes: size as u32,
-                summary: summary.text,
-            });
+            self.record_with(|recorder, t_us| recorder.sent(t_us, to, &message, size));
         }
         for event in events {
             self.say(&event.to_string());
-            if self.recorder.is_some() {
-                self.record(event_record(event));
-            }
+            self.record_with(|recorder, t_us| recorder.event(t_us, &event));
         }
         transmits
     }
@@ -434,24 +397,6 @@ impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
             (Some(other), _) => format!("unknown command {other:?}; try help"),
         };
         self.say(&reply);
-    }
-}
-
-/// The record of a node event: member events and arrivals as data, the rest as printed.
-fn event_record(event: NodeEvent) -> RecordBody {
-    match event {
-        NodeEvent::Member(event) => RecordBody::Member { event },
-        NodeEvent::Updated {
-            key, stamp, via, ..
-        } => RecordBody::Updated {
-            key,
-            origin: stamp.origin,
-            version: stamp.version,
-            via,
-        },
-        other => RecordBody::Note {
-            text: other.to_string(),
-        },
     }
 }
 

@@ -416,6 +416,11 @@ impl<W: Write> RecordingWriter<W> {
         self.stopped
     }
 
+    /// The output as written so far.
+    pub fn get_ref(&self) -> &W {
+        &self.out
+    }
+
     /// The output as written so far, without an end line (as a killed peer leaves it).
     pub fn into_inner(self) -> W {
         self.out

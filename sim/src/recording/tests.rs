@@ -512,3 +512,148 @@ fn a_node_with_a_join_fault_is_out_of_the_cluster_until_then() {
     });
     assert_eq!(EventSim::new(twice).unwrap().run().totals.skipped_faults, 1);
 }
+
+#[wasm_bindgen_test(unsupported = test)]
+fn the_recorder_pairs_pings_with_acks_and_writes_events_as_data() {
+    use gossip_core::{Message, NodeEvent, Stamp, SwimMessage};
+    let ping = |seq| {
+        Message::Swim(SwimMessage::Ping {
+            seq,
+            updates: vec![],
+        })
+    };
+    let ack = |seq| {
+        Message::Swim(SwimMessage::Ack {
+            seq,
+            updates: vec![],
+        })
+    };
+    let mut recorder = Recorder::new(Vec::new(), start(5, DEFAULT_CAP_BYTES)).unwrap();
+    recorder.sent(1_000, 2, &ping(1), 9);
+    recorder.sent(1_100, 3, &ping(1), 9);
+    // The ack from 3 pairs with the ping to 3, not the one to 2 of the same number.
+    recorder.received(1_350, 3, &ack(1), 9);
+    recorder.received(1_700, 2, &ack(1), 9);
+    // An ack already paired, or of a ping never sent, carries no round trip.
+    recorder.received(1_800, 2, &ack(1), 9);
+    recorder.received(1_900, 2, &ack(7), 9);
+    recorder.undecodable(2_000, 4, 3, &"a message of protocol 9");
+    let joined = MemberEvent::Joined {
+        id: 4,
+        incarnation: 0,
+        at: 2,
+    };
+    recorder.event(2_100, &NodeEvent::Member(joined));
+    recorder.event(
+        2_200,
+        &NodeEvent::Updated {
+            key: "k".into(),
+            value: b"v".to_vec(),
+            stamp: Stamp {
+                origin: 4,
+                version: 2,
+            },
+            via: Mechanism::Rumor,
+            at: 2,
+        },
+    );
+    recorder.flush().unwrap();
+    let text = String::from_utf8(recorder.finish(3_000).unwrap()).unwrap();
+    let recording = Recording::parse("recorder", &text).unwrap();
+    assert_eq!(recording.start, start(5, DEFAULT_CAP_BYTES));
+    let sent = |to| RecordBody::Sent {
+        to,
+        msg: "ping".into(),
+        bytes: 9,
+        summary: "ping 1".into(),
+    };
+    let acked = |from, seq: u32, rtt_us| RecordBody::Received {
+        from,
+        msg: "ack".into(),
+        bytes: 9,
+        summary: format!("ack {seq}"),
+        rtt_us,
+    };
+    let expected = vec![
+        (1_000, sent(2)),
+        (1_100, sent(3)),
+        (1_350, acked(3, 1, Some(250))),
+        (1_700, acked(2, 1, Some(700))),
+        (1_800, acked(2, 1, None)),
+        (1_900, acked(2, 7, None)),
+        (
+            2_000,
+            RecordBody::Undecodable {
+                from: 4,
+                bytes: 3,
+                error: "a message of protocol 9".into(),
+            },
+        ),
+        (2_100, RecordBody::Member { event: joined }),
+        (
+            2_200,
+            RecordBody::Updated {
+                key: "k".into(),
+                origin: 4,
+                version: 2,
+                via: Mechanism::Rumor,
+            },
+        ),
+        (3_000, RecordBody::End),
+    ];
+    let actual: Vec<(u64, RecordBody)> = recording
+        .records
+        .into_iter()
+        .map(|record| (record.t_us, record.body))
+        .collect();
+    assert_eq!(actual, expected);
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn the_recorder_forgets_the_oldest_ping_past_its_bound_and_stops_at_the_cap() {
+    use gossip_core::{Message, SwimMessage};
+    let ping = |seq| {
+        Message::Swim(SwimMessage::Ping {
+            seq,
+            updates: vec![],
+        })
+    };
+    let ack = |seq| {
+        Message::Swim(SwimMessage::Ack {
+            seq,
+            updates: vec![],
+        })
+    };
+    let mut recorder = Recorder::new(Vec::new(), start(0, DEFAULT_CAP_BYTES)).unwrap();
+    for seq in 0..=MAX_PENDING_PINGS as u32 {
+        recorder.sent(u64::from(seq), 2, &ping(seq), 9);
+    }
+    assert_eq!(recorder.received(5_000, 2, &ack(0), 9), None);
+    assert_eq!(recorder.received(6_000, 2, &ack(1), 9), None);
+    let text = String::from_utf8(recorder.finish(7_000).unwrap()).unwrap();
+    let recording = Recording::parse("pings", &text).unwrap();
+    let rtts: Vec<Option<u64>> = recording
+        .records
+        .iter()
+        .filter_map(|record| match record.body {
+            RecordBody::Received { rtt_us, .. } => Some(rtt_us),
+            _ => None,
+        })
+        .collect();
+    // Ping 0 was forgotten when the bound was passed; ping 1 was not.
+    assert_eq!(rtts, vec![None, Some(5_999)]);
+
+    let mut capped = Recorder::new(Vec::new(), start(0, 2_000)).unwrap();
+    let mut stopped = Vec::new();
+    for t in 0..100 {
+        stopped.extend(capped.sent(t, 2, &ping(t as u32), 9));
+    }
+    assert_eq!(stopped, vec![WriterStopped::Cap(2_000)]);
+    assert!(capped.is_stopped() && capped.written() <= 2_000);
+    let text = String::from_utf8(capped.get_ref().clone()).unwrap();
+    let recording = Recording::parse("capped", &text).unwrap();
+    assert!(matches!(
+        recording.records.last().unwrap().body,
+        RecordBody::Stopped { .. }
+    ));
+}
