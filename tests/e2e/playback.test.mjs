@@ -18,6 +18,58 @@ async function dots(canvas) {
   });
 }
 
+/** Takes WebGL2 away from every canvas of the page, as a browser without it would. */
+function withoutWebGl2() {
+  const getContext = HTMLCanvasElement.prototype.getContext;
+  HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+    return kind === 'webgl2' ? null : getContext.call(this, kind, ...rest);
+  };
+}
+
+/**
+ * The colour drawn at the centre of each dot of `kind` that no dot of another kind covers, read
+ * back from the playback canvas (WebGL2 keeps its picture, so it reads back as a 2D canvas does)
+ * as "#rrggbb", beside the legend's colour of its kind.
+ */
+async function drawnColours(page, all, kind) {
+  const apart = (a, b) => Math.hypot(a.x - b.x, a.y - b.y) > 9;
+  const found = all.filter((d) => d.kind === kind && all.every((o) => o.kind === kind || apart(o, d)));
+  assert.ok(found.length > 0, `a ${kind} dot clear of others: ${JSON.stringify(all)}`);
+  return page.evaluate((found) => {
+    const source = document.querySelector('canvas#playback');
+    const copy = document.createElement('canvas');
+    copy.width = source.width;
+    copy.height = source.height;
+    const context = copy.getContext('2d');
+    context.drawImage(source, 0, 0);
+    const hex = (values) => `#${values.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+    const legend = Object.fromEntries([...document.querySelectorAll('#playback-legend .playback-kind')]
+      .map((key) => [key.textContent.trim(), key.style.color]));
+    const rgb = (css) => hex(css.match(/\d+/g).slice(0, 3).map(Number));
+    return found.map((dot) => ({
+      kind: dot.kind,
+      drawn: hex([...context.getImageData(dot.x, dot.y, 1, 1).data.slice(0, 3)]),
+      legend: rgb(legend[dot.kind]),
+    }));
+  }, found);
+}
+
+/**
+ * Opens the SWIM crash preset's playback, scrubs to the crash at 5 s and steps message by message
+ * to the first ping-req; returns the time reached and the steps taken.
+ */
+async function firstPingReq(page) {
+  await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'SWIM detects a crash' }).click();
+  await page.locator('#message-playback').waitFor({ timeout: 30_000 });
+  const canvas = page.locator('canvas#playback');
+  await page.locator('#playback-speed').selectOption({ label: '1/20×' });
+  await page.locator('#playback-scrub').fill('5000');
+  const steps = await stepUntil(page, async () => (await dots(canvas)).some((d) => d.kind === 'ping-req'), 400);
+  const time = Number(/t = ([\d.]+) s/.exec(await page.locator('#playback-time').textContent())[1]);
+  return { steps, time };
+}
+
 /** Clicks "Next message" until `done()` holds, at most `limit` times; returns the clicks made. */
 async function stepUntil(page, done, limit) {
   for (let clicks = 0; clicks < limit; clicks += 1) {
@@ -29,22 +81,20 @@ async function stepUntil(page, done, limit) {
 
 test('SWIM crash preset: pings, a ping-req to helpers and the suspicion move between the nodes, slowed', async () => {
   const { page, errors } = await openPage(shared.browser, shared.relay.url);
-  await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
-  await page.getByRole('button', { name: 'SWIM detects a crash' }).click();
-  await page.locator('#message-playback').waitFor({ timeout: 30_000 });
+  // From the crash on, step message by message to the first ping-req.
+  const { steps, time: stepped } = await firstPingReq(page);
   const canvas = page.locator('canvas#playback');
   const legend = await page.locator('#playback-legend').textContent();
   for (const kind of ['ping', 'ack', 'ping-req']) assert.ok(legend.includes(kind), legend);
-
-  // From the crash on, step message by message to the first ping-req.
-  await page.locator('#playback-speed').selectOption({ label: '1/20×' });
-  await page.locator('#playback-scrub').fill('5000');
-  const steps = await stepUntil(page, async () => (await dots(canvas)).some((d) => d.kind === 'ping-req'), 400);
+  assert.equal(await canvas.getAttribute('data-renderer'), 'webgl2');
   const label = await canvas.getAttribute('aria-label');
   assert.match(label, /ping-req/, label);
   const time = async () => Number(/t = ([\d.]+) s/.exec(await page.locator('#playback-time').textContent())[1]);
-  const stepped = await time();
   assert.ok(stepped > 5 && stepped < 8, `first ping-req after the crash at ${stepped} s (${steps} steps)`);
+  // Each ping-req is drawn, in its kind's colour, where the page says it is.
+  for (const { kind, drawn, legend: colour } of await drawnColours(page, await dots(canvas), 'ping-req')) {
+    assert.equal(drawn, colour, `${kind} dot drawn in its legend colour`);
+  }
   await page.screenshot({ path: path.join(outputDir, 'playback-ping-req.png'), fullPage: true });
   await page.locator('#message-playback').screenshot({ path: path.join(outputDir, 'playback-ping-req-close.png') });
 
@@ -121,4 +171,28 @@ test('Redis Cluster preset: the bus plays too, and "next message of kind" finds 
   assert.match(content, /Carried: FAIL 7/, content);
   await page.locator('#message-playback').screenshot({ path: path.join(outputDir, 'playback-redis-fail-close.png') });
   assert.deepEqual(errors, []);
+});
+
+test('where WebGL2 is missing, the playback draws the same dots with Canvas 2D and they click the same', async () => {
+  const page = await shared.browser.newPage({ viewport: { width: 1100, height: 800 } });
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+  await page.addInitScript(withoutWebGl2);
+  await page.goto(shared.relay.url);
+  const { time } = await firstPingReq(page);
+  assert.ok(time > 5 && time < 8, `first ping-req at ${time} s`);
+  const canvas = page.locator('canvas#playback');
+  assert.equal(await canvas.getAttribute('data-renderer'), 'canvas2d');
+  const pingReqs = (await dots(canvas)).filter((d) => d.kind === 'ping-req');
+  assert.equal(pingReqs.length, 3, JSON.stringify(pingReqs));
+  for (const { kind, drawn, legend } of await drawnColours(page, await dots(canvas), 'ping-req')) {
+    assert.equal(drawn, legend, `${kind} dot drawn in its legend colour`);
+  }
+  const box = await canvas.boundingBox();
+  await canvas.click({ position: { x: (pingReqs[0].x * box.width) / 480, y: (pingReqs[0].y * box.height) / 480 } });
+  assert.match(await page.locator('#message-panel').textContent(), /Carried: ping-req \d+: ping 7 for me/);
+  await page.locator('#message-playback').screenshot({ path: path.join(outputDir, 'playback-ping-req-canvas2d.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
 });

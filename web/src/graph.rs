@@ -8,12 +8,14 @@
 //! and a click selects it, with a button to rerun the experiment with that node crashed from the
 //! next round.
 //!
-//! About 1,000 lines: the component's state, pointer and keyboard handling and the Canvas 2D
-//! drawing share one set of fields; the WebGL2 renderer, its rasteriser and the density view are
-//! already submodules (`gl`, `raster`, `density`). The Canvas 2D drawing is the next to move out.
+//! Drawing lives in submodules: WebGL2 (`gl`, over the rasteriser `raster`), the Canvas 2D
+//! fallback (`canvas`), runs drawn as density (`density`), and the points renderer the message
+//! playback draws with (`points_gl`).
 
+mod canvas;
 mod density;
 mod gl;
+pub mod points_gl;
 mod raster;
 
 use std::cell::RefCell;
@@ -26,7 +28,7 @@ use gossip_sim::rounds::message_outcome;
 use gossip_sim::recorded_run::Recording;
 use gossip_sim::topology::TopologyKind;
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 const SIZE: f64 = 480.0;
@@ -142,6 +144,11 @@ impl View {
             dx: x - (x - self.dx) * applied,
             dy: y - (y - self.dy) * applied,
         }
+    }
+
+    /// From the unzoomed drawing's coordinates to the canvas's.
+    pub fn project(self, (x, y): (f64, f64)) -> (f64, f64) {
+        (x * self.scale + self.dx, y * self.scale + self.dy)
     }
 
     /// From canvas coordinates to the unzoomed drawing's.
@@ -310,162 +317,34 @@ fn css_color(canvas: &HtmlCanvasElement, name: &str, fallback: &str) -> String {
         .unwrap_or_else(|| fallback.to_string())
 }
 
+/// The two strokes of each crossed-out node (those in `crashed` from a round at or before
+/// `round`), in the unzoomed drawing's coordinates: arms a little longer than `radius`.
+fn crossed_out<'a>(
+    positions: &'a [(f64, f64)],
+    crashed: &'a [(u32, u32)],
+    round: usize,
+    radius: f64,
+    view: View,
+) -> impl Iterator<Item = ((f64, f64), (f64, f64))> + 'a {
+    let arm = radius + 2.0 / view.scale;
+    crashed
+        .iter()
+        .filter(move |&&(_, from)| from as usize <= round)
+        .filter_map(|&(node, _)| positions.get(node as usize))
+        .flat_map(move |&(x, y)| {
+            [
+                ((x - arm, y - arm), (x + arm, y + arm)),
+                ((x + arm, y - arm), (x - arm, y + arm)),
+            ]
+        })
+}
+
 struct Marks<'a> {
     selected: Option<usize>,
     crashed: &'a [(u32, u32)],
     palette: Palette,
     /// How fresh the round's messages are: 1 just shown, 0 faded to a trace.
     freshness: f64,
-}
-
-fn draw(
-    canvas: &HtmlCanvasElement,
-    recording: &Recording,
-    positions: &[(f64, f64)],
-    round: usize,
-    view: View,
-    marks: Marks<'_>,
-) -> Option<()> {
-    let context: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-    let frame = recording
-        .frames
-        .get(round.min(recording.frames.len().saturating_sub(1)))?;
-    let nodes = frame.len();
-    let colors: Vec<String> = marks
-        .palette
-        .states()
-        .iter()
-        .map(|(variable, fallback, _, _)| css_color(canvas, variable, fallback))
-        .collect();
-    let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
-    context.clear_rect(0.0, 0.0, SIZE, SIZE);
-    let _ = context.set_transform(view.scale, 0.0, 0.0, view.scale, view.dx, view.dy);
-
-    // Links, faint, in one path.
-    context.set_global_alpha(0.18);
-    context.set_stroke_style_str(&css_color(canvas, "--fg", "#1d1d24"));
-    context.set_line_width(0.6);
-    context.begin_path();
-    for &(a, b) in &recording.links {
-        let ((ax, ay), (bx, by)) = (positions[a as usize], positions[b as usize]);
-        context.move_to(ax, ay);
-        context.line_to(bx, by);
-    }
-    context.stroke();
-
-    if let Some(messages) = recording.messages.get(round).filter(|_| round > 0) {
-        // This round's messages, by what became of them, fading to a trace.
-        let fresh = marks.freshness;
-        let kinds = [
-            (
-                message_outcome::KNEW,
-                css_color(canvas, "--fg", "#1d1d24"),
-                0.05 + 0.35 * fresh,
-                0.8,
-            ),
-            (
-                message_outcome::LOST,
-                css_color(canvas, "--bad", "#c0392b"),
-                0.08 + 0.7 * fresh,
-                1.0,
-            ),
-            (
-                message_outcome::INFORMED,
-                colors[1].clone(),
-                0.3 + 0.6 * fresh,
-                1.6,
-            ),
-        ];
-        for (outcome, color, alpha, width) in kinds {
-            context.set_global_alpha(alpha);
-            context.set_stroke_style_str(&color);
-            context.set_line_width(width / view.scale.sqrt());
-            let dashes = js_sys::Array::new();
-            if outcome == message_outcome::LOST {
-                dashes.push(&4.0.into());
-                dashes.push(&3.0.into());
-            }
-            let _ = context.set_line_dash(&dashes);
-            context.begin_path();
-            for &(from, to, _) in messages
-                .iter()
-                .step_by(message_stride(messages.len()))
-                .filter(|m| m.2 == outcome)
-            {
-                let ((ax, ay), (bx, by)) = (positions[from as usize], positions[to as usize]);
-                context.move_to(ax, ay);
-                context.line_to(bx, by);
-            }
-            context.stroke();
-        }
-        let _ = context.set_line_dash(&js_sys::Array::new());
-    } else {
-        // A recording without messages: the round's infections, bright.
-        context.set_global_alpha(0.85);
-        context.set_stroke_style_str(&colors[1]);
-        context.set_line_width(1.4);
-        context.begin_path();
-        for (node, informed) in recording.informed_by.iter().enumerate() {
-            // In a sample, a sender outside it has no place on the canvas.
-            if let Some((from, at)) = informed
-                && *at as usize == round
-                && (*from as usize) < nodes
-            {
-                let ((ax, ay), (bx, by)) = (positions[*from as usize], positions[node]);
-                context.move_to(ax, ay);
-                context.line_to(bx, by);
-            }
-        }
-        context.stroke();
-    }
-
-    // Nodes, one path per phase.
-    context.set_global_alpha(1.0);
-    // Nodes grow with the zoom, but less than the drawing does.
-    let radius = node_radius(nodes) / view.scale.sqrt();
-    // Nodes a few pixels wide look the same as squares, which cost far less to rasterise than
-    // circles (ten thousand of them every frame of a playback).
-    let squares = radius * view.scale < SQUARE_BELOW_PX;
-    for (phase, color) in colors.iter().enumerate() {
-        context.set_fill_style_str(color);
-        context.begin_path();
-        for (node, &(x, y)) in positions.iter().enumerate() {
-            if frame[node] as usize == phase {
-                if squares {
-                    context.rect(x - radius, y - radius, 2.0 * radius, 2.0 * radius);
-                } else {
-                    context.move_to(x + radius, y);
-                    let _ = context.arc(x, y, radius, 0.0, std::f64::consts::TAU);
-                }
-            }
-        }
-        context.fill();
-    }
-    // Crashed nodes, crossed out from their crash on.
-    context.set_stroke_style_str(&css_color(canvas, "--fg", "#1d1d24"));
-    context.set_line_width(1.5 / view.scale);
-    context.begin_path();
-    for &(node, from) in marks.crashed {
-        if let Some(&(x, y)) = positions.get(node as usize)
-            && from as usize <= round
-        {
-            let arm = radius + 2.0 / view.scale;
-            context.move_to(x - arm, y - arm);
-            context.line_to(x + arm, y + arm);
-            context.move_to(x + arm, y - arm);
-            context.line_to(x - arm, y + arm);
-        }
-    }
-    context.stroke();
-    if let Some(node) = marks.selected.filter(|&node| node < nodes) {
-        let (x, y) = positions[node];
-        context.set_stroke_style_str(&css_color(canvas, "--fg", "#1d1d24"));
-        context.set_line_width(2.0 / view.scale);
-        context.begin_path();
-        let _ = context.arc(x, y, radius + 3.0 / view.scale, 0.0, std::f64::consts::TAU);
-        context.stroke();
-    }
-    Some(())
 }
 
 /// What a node went through, as of `round`.
@@ -680,7 +559,7 @@ pub fn GraphView(props: &GraphProps) -> Html {
                             renderer.draw(element, &recording, &points, round, view, marks)
                         }
                         (Surface::Canvas, None) => {
-                            draw(element, &recording, &points, round, view, marks);
+                            canvas::draw(element, &recording, &points, round, view, marks);
                         }
                     }
                     if let Some(performance) = &performance {
@@ -939,6 +818,28 @@ mod tests {
     }
 
     #[wasm_bindgen_test(unsupported = test)]
+    fn the_view_projects_and_unprojects_and_crashed_nodes_cross_out_from_their_round() {
+        let view = View {
+            scale: 2.0,
+            dx: 10.0,
+            dy: -4.0,
+        };
+        assert_eq!(view.project((3.0, 5.0)), (16.0, 6.0));
+        assert_eq!(view.unproject(16.0, 6.0), (3.0, 5.0));
+        let positions = [(0.0, 0.0), (10.0, 20.0), (30.0, 40.0)];
+        // Node 1 from round 2, node 2 from round 5, node 9 (not drawn) from round 0.
+        let crashed = [(1, 2), (2, 5), (9, 0)];
+        assert_eq!(crossed_out(&positions, &crashed, 1, 3.0, view).count(), 0);
+        // Arms of radius + 2 pixels at scale 2: 4 layout units.
+        let strokes: Vec<_> = crossed_out(&positions, &crashed, 2, 3.0, view).collect();
+        assert_eq!(
+            strokes,
+            [((6.0, 16.0), (14.0, 24.0)), ((14.0, 16.0), (6.0, 24.0))]
+        );
+        assert_eq!(crossed_out(&positions, &crashed, 5, 3.0, view).count(), 4);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
     fn arrow_keys_step_through_the_nodes_and_wrap() {
         assert_eq!(step_selection(None, 5, 1), Some(0));
         assert_eq!(step_selection(None, 5, -1), Some(4));
@@ -984,7 +885,7 @@ mod tests {
         let (x, y) = points[6];
         assert_eq!(node_at(&points, View::default(), x + 1.0, y), Some(6));
         assert_eq!(node_at(&points, View::default(), -50.0, -50.0), None);
-        let (zx, zy) = (x * view.scale + view.dx, y * view.scale + view.dy);
+        let (zx, zy) = view.project((x, y));
         assert_eq!(
             node_at(&points, view, zx, zy),
             Some(6),

@@ -7,7 +7,9 @@
 //! dot shows what the message carried, when it left and when it arrived.
 //!
 //! Nodes sit on a circle as on the graph of a complete topology, coloured (for clusters) by how
-//! the live nodes see them at the time shown. Labels are in the page's language.
+//! the live nodes see them at the time shown. Labels are in the page's language. The picture is
+//! drawn with WebGL2 (one draw call of points a frame, [`crate::graph::points_gl`]), with Canvas
+//! 2D where the browser has no WebGL2; both draw the same marks ([`scene`]).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -20,6 +22,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, Htm
 use yew::prelude::*;
 
 use crate::graph::layout;
+use crate::graph::points_gl::{GlPoints, Mark};
 use crate::i18n::{join, t, tf, use_lang, with_unit};
 use crate::node_inspector::{InspectContext, NodeInspector, node_at};
 
@@ -220,58 +223,119 @@ fn dots(
         .collect()
 }
 
-fn draw(
-    canvas: &HtmlCanvasElement,
+/// The picture at time `t`, mark by mark in drawing order: the nodes (coloured by their state
+/// in the last frame at or before `t`, half transparent before the first), each message in
+/// flight (filled, or hollow when its receiver is down), and a ring around the selected one.
+fn scene(
     props: &MessagePlaybackProps,
     points: &[(f64, f64)],
     t: f64,
     (nominal, longest): (f64, f64),
     selected: Option<usize>,
-) -> Option<()> {
-    let context: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-    context.clear_rect(0.0, 0.0, SIZE, SIZE);
+    mut put: impl FnMut(&Mark),
+) {
     let frame = props
         .times
         .partition_point(|&at| at as f64 <= t)
         .checked_sub(1)
         .and_then(|index| props.frames.get(index));
     let radius = (160.0 / (points.len() as f64).sqrt()).clamp(2.0, 8.0);
-    for (node, &(x, y)) in points.iter().enumerate() {
+    let node_alpha = if frame.is_some() || props.frames.is_empty() {
+        1.0
+    } else {
+        0.5
+    };
+    for (node, &centre) in points.iter().enumerate() {
         let state = frame.and_then(|f| f.get(node)).copied().unwrap_or(0);
-        context.set_global_alpha(if frame.is_some() || props.frames.is_empty() {
-            1.0
-        } else {
-            0.5
+        put(&Mark {
+            centre,
+            radius,
+            ring: None,
+            color: NODE_COLORS[usize::from(state).min(3)],
+            alpha: node_alpha,
         });
-        context.set_fill_style_str(NODE_COLORS[usize::from(state).min(3)]);
-        context.begin_path();
-        let _ = context.arc(x, y, radius, 0.0, std::f64::consts::TAU);
-        context.fill();
     }
     for (index, x, y, alpha) in dots(&props.trace, points, t, nominal, longest) {
         let message = &props.trace.messages[index];
-        context.set_global_alpha(alpha);
-        let color = kind_color(message.kind);
-        context.begin_path();
-        let _ = context.arc(x, y, DOT_RADIUS, 0.0, std::f64::consts::TAU);
-        if message.fate == Fate::ReceiverDown {
-            context.set_stroke_style_str(color);
-            context.set_line_width(2.0);
-            context.stroke();
-        } else {
-            context.set_fill_style_str(color);
-            context.fill();
-        }
+        put(&Mark {
+            centre: (x, y),
+            radius: DOT_RADIUS,
+            ring: (message.fate == Fate::ReceiverDown).then_some(2.0),
+            color: kind_color(message.kind),
+            alpha,
+        });
         if selected == Some(index) {
-            context.set_global_alpha(1.0);
-            context.set_stroke_style_str("#111");
-            context.set_line_width(2.0);
-            context.begin_path();
-            let _ = context.arc(x, y, DOT_RADIUS + 4.0, 0.0, std::f64::consts::TAU);
-            context.stroke();
+            put(&Mark {
+                centre: (x, y),
+                radius: DOT_RADIUS + 4.0,
+                ring: Some(2.0),
+                color: "#111111",
+                alpha: 1.0,
+            });
         }
     }
-    context.set_global_alpha(1.0);
+}
+
+/// What the playback is drawn with: WebGL2 where the browser has it, Canvas 2D otherwise (a
+/// canvas keeps the kind of context it first gave, so the choice is made once per canvas and
+/// said in its `data-renderer`).
+enum Surface {
+    Gl(Box<GlPoints>),
+    Canvas,
+}
+
+impl Surface {
+    fn choose(canvas: &HtmlCanvasElement) -> Surface {
+        let (surface, name) = match GlPoints::new(canvas) {
+            Some(renderer) => (Surface::Gl(Box::new(renderer)), "webgl2"),
+            None => (Surface::Canvas, "canvas2d"),
+        };
+        let _ = canvas.set_attribute("data-renderer", name);
+        surface
+    }
+}
+
+fn draw(
+    canvas: &HtmlCanvasElement,
+    surface: &mut Surface,
+    props: &MessagePlaybackProps,
+    points: &[(f64, f64)],
+    t: f64,
+    timing: (f64, f64),
+    selected: Option<usize>,
+) -> Option<()> {
+    match surface {
+        Surface::Gl(renderer) => {
+            renderer.clear();
+            scene(props, points, t, timing, selected, |mark| {
+                renderer.push(mark)
+            });
+            renderer.draw(canvas.width());
+        }
+        Surface::Canvas => {
+            let context: CanvasRenderingContext2d =
+                canvas.get_context("2d").ok()??.dyn_into().ok()?;
+            context.clear_rect(0.0, 0.0, SIZE, SIZE);
+            scene(props, points, t, timing, selected, |mark| {
+                context.set_global_alpha(mark.alpha);
+                context.begin_path();
+                let (x, y) = mark.centre;
+                let _ = context.arc(x, y, mark.radius, 0.0, std::f64::consts::TAU);
+                match mark.ring {
+                    Some(width) => {
+                        context.set_stroke_style_str(mark.color);
+                        context.set_line_width(width);
+                        context.stroke();
+                    }
+                    None => {
+                        context.set_fill_style_str(mark.color);
+                        context.fill();
+                    }
+                }
+            });
+            context.set_global_alpha(1.0);
+        }
+    }
     Some(())
 }
 
@@ -292,6 +356,7 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
     // The kind "Next message" looks for (None: any).
     let step_kind = use_mut_ref(|| None::<u16>);
     let redraw = use_force_update();
+    let surface = use_mut_ref(|| None::<Surface>);
     let frame_handle = use_mut_ref(|| None::<AnimationFrame>);
     let points = use_memo(props.nodes, |&nodes| positions(nodes));
     let timing = use_memo(props.trace.clone(), |trace| {
@@ -316,6 +381,7 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
         let times = props.times.clone();
         let frames = props.frames.clone();
         let (nodes, run) = (props.nodes, props.duration);
+        let surface = surface.clone();
         use_effect(move || {
             if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
                 let props = MessagePlaybackProps {
@@ -325,7 +391,9 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
                     times,
                     frames,
                 };
-                draw(&element, &props, &points, now, timing, selected);
+                let mut surface = surface.borrow_mut();
+                let surface = surface.get_or_insert_with(|| Surface::choose(&element));
+                draw(&element, surface, &props, &points, now, timing, selected);
             }
         });
     }

@@ -44,7 +44,7 @@ pub fn image(
         density,
         round,
         segments,
-        |(x, y)| (x * view.scale + view.dx, y * view.scale + view.dy),
+        |point| view.project(point),
         &[color(0), color(1), color(2)],
         canvas.width() as usize,
         true,

@@ -17,7 +17,7 @@ use web_sys::{
 };
 
 use super::raster::{color_nodes, stamp_nodes, stroke};
-use super::{Marks, SQUARE_BELOW_PX, View, css_color, message_stride, node_radius};
+use super::{Marks, SQUARE_BELOW_PX, View, crossed_out, css_color, message_stride, node_radius};
 
 /// Two triangles over the whole canvas.
 const QUAD_VERTEX: &str = r#"#version 300 es
@@ -155,27 +155,77 @@ struct Made {
     round: usize,
 }
 
+/// The composite program's uniforms, looked up once.
+struct CompositeUniforms {
+    lines: Option<WebGlUniformLocation>,
+    nodes: Option<WebGlUniformLocation>,
+    line_colors: Option<WebGlUniformLocation>,
+    density: Option<WebGlUniformLocation>,
+    size: Option<WebGlUniformLocation>,
+}
+
+/// The marks program's uniforms, looked up once.
+struct MarkUniforms {
+    view: Option<WebGlUniformLocation>,
+    size: Option<WebGlUniformLocation>,
+    color: Option<WebGlUniformLocation>,
+}
+
+/// The page's theme colours as the last made frame read them: reading them asks the browser for
+/// the page's computed style (a style recalculation when the page changed), so a frame that
+/// only fades reuses them.
+#[derive(Default)]
+struct Theme {
+    fg: [f32; 3],
+    bad: [f32; 3],
+    states: Vec<[f32; 3]>,
+}
+
+impl Theme {
+    fn read(&mut self, canvas: &HtmlCanvasElement, palette: super::Palette) {
+        self.fg = theme_rgb(canvas, "--fg", "#1d1d24");
+        self.bad = theme_rgb(canvas, "--bad", "#c0392b");
+        self.states.clear();
+        self.states.extend(
+            palette
+                .states()
+                .iter()
+                .map(|(variable, fallback, _, _)| theme_rgb(canvas, variable, fallback)),
+        );
+    }
+}
+
 /// A WebGL2 context with the graph's shaders, textures and the buffers they are made from.
+/// Buffers are kept from frame to frame and textures refilled in place, so a frame that only
+/// fades allocates nothing and uploads nothing.
 pub struct GlGraph {
     gl: Gl,
     composite: WebGlProgram,
+    composite_uniforms: CompositeUniforms,
     marks_program: WebGlProgram,
+    mark_uniforms: MarkUniforms,
     quad: WebGlVertexArrayObject,
     marks: WebGlVertexArrayObject,
     mark_buffer: WebGlBuffer,
     lines_texture: WebGlTexture,
     nodes_texture: WebGlTexture,
+    /// The side, in texels, each texture was allocated at (0: not yet).
+    lines_side: usize,
+    nodes_side: usize,
     /// Links alone (channel 0), kept to start each round's lines from.
     links: Vec<u8>,
     lines: Vec<u8>,
     ids: Vec<u32>,
     nodes: Vec<u8>,
+    centres: Vec<(f64, f64)>,
+    mark_vertices: Vec<f32>,
+    theme: Theme,
     layout: Option<Made>,
     view: Option<Made>,
     frame: Option<Made>,
 }
 
-fn compile(gl: &Gl, kind: u32, source: &str) -> Option<WebGlShader> {
+pub(super) fn compile(gl: &Gl, kind: u32, source: &str) -> Option<WebGlShader> {
     let shader = gl.create_shader(kind)?;
     gl.shader_source(&shader, source);
     gl.compile_shader(&shader);
@@ -190,7 +240,9 @@ fn compile(gl: &Gl, kind: u32, source: &str) -> Option<WebGlShader> {
     Some(shader)
 }
 
-fn link(gl: &Gl, vertex: &str, fragment: &str) -> Option<WebGlProgram> {
+/// A program of the `vertex` and `fragment` shaders; None (with the log on the console) when one
+/// fails to compile or they fail to link.
+pub(super) fn link(gl: &Gl, vertex: &str, fragment: &str) -> Option<WebGlProgram> {
     let program = gl.create_program()?;
     gl.attach_shader(&program, &compile(gl, Gl::VERTEX_SHADER, vertex)?);
     gl.attach_shader(&program, &compile(gl, Gl::FRAGMENT_SHADER, fragment)?);
@@ -204,6 +256,19 @@ fn link(gl: &Gl, vertex: &str, fragment: &str) -> Option<WebGlProgram> {
         return None;
     }
     Some(program)
+}
+
+/// A WebGL2 context on `canvas` whose picture is kept after each frame, so that it can be read
+/// back (drawn onto another canvas, as tests and image exports do) like a 2D canvas's; None
+/// where the browser offers no WebGL2 (the canvas can then still give a 2D context).
+pub(super) fn context(canvas: &HtmlCanvasElement) -> Option<Gl> {
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"preserveDrawingBuffer".into(), &true.into()).ok()?;
+    canvas
+        .get_context_with_context_options("webgl2", &options)
+        .ok()??
+        .dyn_into()
+        .ok()
 }
 
 fn texture(gl: &Gl) -> Option<WebGlTexture> {
@@ -220,45 +285,62 @@ fn texture(gl: &Gl) -> Option<WebGlTexture> {
     Some(texture)
 }
 
-/// Fills the bound 2D texture with `data` (`width` x `height` texels of `format`).
-fn fill_texture(
-    gl: &Gl,
-    (internal, format, kind): (u32, u32, u32),
-    width: usize,
-    height: usize,
-    data: &js_sys::Object,
-) {
+/// Fills the bound 2D texture with `data`, RGBA8 `side` texels square: in place when it was
+/// allocated at that side already (`allocated`), which it then is.
+fn fill_texture(gl: &Gl, allocated: &mut usize, side: usize, data: &[u8]) {
     gl.pixel_storei(Gl::UNPACK_ALIGNMENT, 1);
-    let _ = gl.tex_image_2d_with_i32_and_i32_and_i32_and_format_and_type_and_opt_array_buffer_view(
-        Gl::TEXTURE_2D,
-        0,
-        internal as i32,
-        width as i32,
-        height as i32,
-        0,
-        format,
-        kind,
-        Some(data),
-    );
+    // SAFETY: the view into wasm memory is used at once, before anything can allocate.
+    let view = unsafe { js_sys::Uint8Array::view(data) };
+    let side_i32 = side as i32;
+    if *allocated == side {
+        let _ = gl.tex_sub_image_2d_with_i32_and_i32_and_u32_and_type_and_opt_array_buffer_view(
+            Gl::TEXTURE_2D,
+            0,
+            0,
+            0,
+            side_i32,
+            side_i32,
+            Gl::RGBA,
+            Gl::UNSIGNED_BYTE,
+            Some(&view),
+        );
+    } else {
+        let _ = gl
+            .tex_image_2d_with_i32_and_i32_and_i32_and_format_and_type_and_opt_array_buffer_view(
+                Gl::TEXTURE_2D,
+                0,
+                Gl::RGBA8 as i32,
+                side_i32,
+                side_i32,
+                0,
+                Gl::RGBA,
+                Gl::UNSIGNED_BYTE,
+                Some(&view),
+            );
+        *allocated = side;
+    }
 }
-
-const RGBA8: (u32, u32, u32) = (Gl::RGBA8, Gl::RGBA, Gl::UNSIGNED_BYTE);
 
 impl GlGraph {
     /// A WebGL2 renderer on `canvas`, or None where the browser offers no WebGL2 (the canvas
     /// can then still give a 2D context).
     pub fn new(canvas: &HtmlCanvasElement) -> Option<GlGraph> {
-        // Kept after each frame, so that the picture can be read back (drawn onto another
-        // canvas, as tests and image exports do) like a 2D canvas's.
-        let options = js_sys::Object::new();
-        js_sys::Reflect::set(&options, &"preserveDrawingBuffer".into(), &true.into()).ok()?;
-        let gl: Gl = canvas
-            .get_context_with_context_options("webgl2", &options)
-            .ok()??
-            .dyn_into()
-            .ok()?;
+        let gl = context(canvas)?;
         let composite = link(&gl, QUAD_VERTEX, COMPOSITE_FRAGMENT)?;
         let marks_program = link(&gl, MARK_VERTEX, MARK_FRAGMENT)?;
+        let at = |program: &WebGlProgram, name: &str| gl.get_uniform_location(program, name);
+        let composite_uniforms = CompositeUniforms {
+            lines: at(&composite, "lines"),
+            nodes: at(&composite, "nodes"),
+            line_colors: at(&composite, "line_colors"),
+            density: at(&composite, "density"),
+            size: at(&composite, "size"),
+        };
+        let mark_uniforms = MarkUniforms {
+            view: at(&marks_program, "view"),
+            size: at(&marks_program, "size"),
+            color: at(&marks_program, "color"),
+        };
 
         let quad = gl.create_vertex_array()?;
         gl.bind_vertex_array(Some(&quad));
@@ -289,14 +371,21 @@ impl GlGraph {
             nodes_texture: texture(&gl)?,
             gl,
             composite,
+            composite_uniforms,
             marks_program,
+            mark_uniforms,
             quad,
             marks,
             mark_buffer,
+            lines_side: 0,
+            nodes_side: 0,
             links: Vec::new(),
             lines: Vec::new(),
             ids: Vec::new(),
             nodes: Vec::new(),
+            centres: Vec::new(),
+            mark_vertices: Vec::new(),
+            theme: Theme::default(),
             layout: None,
             view: None,
             frame: None,
@@ -308,23 +397,24 @@ impl GlGraph {
         self.gl.bind_texture(Gl::TEXTURE_2D, Some(texture));
     }
 
-    fn upload_lines(&self, size: usize) {
+    fn upload_lines(&mut self, size: usize) {
         self.bind(0, &self.lines_texture);
-        // SAFETY: as in new.
-        let view = unsafe { js_sys::Uint8Array::view(&self.lines) };
-        fill_texture(&self.gl, RGBA8, size, size, &view);
+        fill_texture(&self.gl, &mut self.lines_side, size, &self.lines);
     }
 
     /// Makes what changed since the last draw: positions when the run changed; nodes and links
-    /// when the view did too; messages and states when the round did.
+    /// when the view did too; messages and states when the round did. The theme's colours are
+    /// read again whenever something is made.
+    #[allow(clippy::too_many_arguments)]
     fn make(
         &mut self,
+        canvas: &HtmlCanvasElement,
         recording: &Recording,
         positions: &[(f64, f64)],
         round: usize,
         view: View,
         size: usize,
-        colors: &[[f32; 3]],
+        palette: super::Palette,
     ) {
         let made = Made {
             recording,
@@ -345,17 +435,19 @@ impl GlGraph {
         if self.view == Some(made) && self.frame == Some(frame_made) {
             return;
         }
-        let centres: Vec<(f64, f64)> = positions
-            .iter()
-            .map(|&(x, y)| (x * view.scale + view.dx, y * view.scale + view.dy))
-            .collect();
+        self.theme.read(canvas, palette);
+        self.centres.clear();
+        self.centres
+            .extend(positions.iter().map(|&point| view.project(point)));
         let radius = node_radius(positions.len()) * view.scale.sqrt();
         let disc = radius >= SQUARE_BELOW_PX;
         if self.view != Some(made) {
             self.links.clear();
             self.links.resize(size * size * 4, 0);
             for &(a, b) in &recording.links {
-                if let (Some(&a), Some(&b)) = (centres.get(a as usize), centres.get(b as usize)) {
+                if let (Some(&a), Some(&b)) =
+                    (self.centres.get(a as usize), self.centres.get(b as usize))
+                {
                     stroke(&mut self.links, size, 0, a, b, 0.6 * view.scale, None);
                 }
             }
@@ -373,8 +465,9 @@ impl GlGraph {
             // circle), the later phase shows.
             self.ids.clear();
             self.ids.resize(size * size, 0);
-            for phase in 0..colors.len() as u8 {
-                let in_phase = centres
+            for phase in 0..self.theme.states.len() as u8 {
+                let in_phase = self
+                    .centres
                     .iter()
                     .copied()
                     .enumerate()
@@ -386,30 +479,25 @@ impl GlGraph {
                 &mut self.nodes,
                 &self.ids,
                 size,
-                &centres,
+                &self.centres,
                 radius,
                 disc,
                 states,
-                colors,
+                &self.theme.states,
             );
             self.bind(1, &self.nodes_texture);
-            // SAFETY: as in new.
-            let data = unsafe { js_sys::Uint8Array::view(&self.nodes) };
-            fill_texture(&self.gl, RGBA8, size, size, &data);
+            fill_texture(&self.gl, &mut self.nodes_side, size, &self.nodes);
             self.lines.clone_from(&self.links);
             if let Some(messages) = recording.messages.get(round).filter(|_| round > 0) {
-                stroke_messages(&mut self.lines, size, messages, &centres, view.scale);
+                stroke_messages(&mut self.lines, size, messages, &self.centres, view.scale);
             }
             self.upload_lines(size);
             self.frame = Some(made);
         }
     }
 
-    fn uniform(&self, name: &str) -> Option<WebGlUniformLocation> {
-        self.gl.get_uniform_location(&self.composite, name)
-    }
-
-    /// Draws round `round` of `recording` as the Canvas 2D graph does (see [`super::draw`]).
+    /// Draws round `round` of `recording` as the Canvas 2D graph does (see
+    /// [`super::canvas::draw`]).
     pub(super) fn draw(
         &mut self,
         canvas: &HtmlCanvasElement,
@@ -420,17 +508,18 @@ impl GlGraph {
         marks: Marks<'_>,
     ) {
         let size = canvas.width() as usize;
-        let fg = theme_rgb(canvas, "--fg", "#1d1d24");
-        let bad = theme_rgb(canvas, "--bad", "#c0392b");
-        let colors: Vec<[f32; 3]> = marks
-            .palette
-            .states()
-            .iter()
-            .map(|(variable, fallback, _, _)| theme_rgb(canvas, variable, fallback))
-            .collect();
-        self.make(recording, positions, round, view, size, &colors);
+        self.make(
+            canvas,
+            recording,
+            positions,
+            round,
+            view,
+            size,
+            marks.palette,
+        );
+        let Theme { fg, bad, .. } = self.theme;
+        let infective = self.theme.states.get(1).copied().unwrap_or(fg);
         let fresh = marks.freshness as f32;
-        let infective = colors[1];
         let mut line_colors = [0.0f32; 16];
         for (slot, (rgb, alpha)) in [
             (fg, 0.18),
@@ -447,18 +536,13 @@ impl GlGraph {
 
         // Crossed-out crashed nodes and the selection ring: a few lines, written every draw.
         let radius = node_radius(positions.len()) / view.scale.sqrt();
-        let mut vertices: Vec<f32> = Vec::new();
-        let line = |vertices: &mut Vec<f32>, (ax, ay): (f64, f64), (bx, by): (f64, f64)| {
+        let mut vertices = std::mem::take(&mut self.mark_vertices);
+        vertices.clear();
+        let mut line = |(ax, ay): (f64, f64), (bx, by): (f64, f64)| {
             vertices.extend([ax as f32, ay as f32, bx as f32, by as f32]);
         };
-        let arm = radius + 2.0 / view.scale;
-        for &(node, from) in marks.crashed {
-            if let Some(&(x, y)) = positions.get(node as usize)
-                && from as usize <= round
-            {
-                line(&mut vertices, (x - arm, y - arm), (x + arm, y + arm));
-                line(&mut vertices, (x + arm, y - arm), (x - arm, y + arm));
-            }
+        for (a, b) in crossed_out(positions, marks.crashed, round, radius, view) {
+            line(a, b);
         }
         if let Some(&(x, y)) = marks.selected.and_then(|node| positions.get(node)) {
             let ring = radius + 3.0 / view.scale;
@@ -467,21 +551,21 @@ impl GlGraph {
                 (x + ring * angle.cos(), y + ring * angle.sin())
             };
             for step in 0..32 {
-                line(&mut vertices, at(step), at(step + 1));
+                line(at(step), at(step + 1));
             }
         }
         if !vertices.is_empty() {
             let gl = &self.gl;
+            let uniforms = &self.mark_uniforms;
             gl.use_program(Some(&self.marks_program));
-            let at = |name| gl.get_uniform_location(&self.marks_program, name);
             gl.uniform3f(
-                at("view").as_ref(),
+                uniforms.view.as_ref(),
                 view.scale as f32,
                 view.dx as f32,
                 view.dy as f32,
             );
-            gl.uniform1f(at("size").as_ref(), size as f32);
-            gl.uniform4f(at("color").as_ref(), fg[0], fg[1], fg[2], 1.0);
+            gl.uniform1f(uniforms.size.as_ref(), size as f32);
+            gl.uniform4f(uniforms.color.as_ref(), fg[0], fg[1], fg[2], 1.0);
             gl.bind_vertex_array(Some(&self.marks));
             gl.bind_buffer(Gl::ARRAY_BUFFER, Some(&self.mark_buffer));
             // SAFETY: as in new.
@@ -490,28 +574,27 @@ impl GlGraph {
             gl.draw_arrays(Gl::LINES, 0, vertices.len() as i32 / 2);
             gl.bind_vertex_array(None);
         }
+        self.mark_vertices = vertices;
     }
 
     /// The one full-canvas pass.
     fn composite(&self, size: usize, line_colors: &[f32; 16], density: bool) {
         let gl = &self.gl;
+        let uniforms = &self.composite_uniforms;
         gl.viewport(0, 0, size as i32, size as i32);
         gl.clear_color(0.0, 0.0, 0.0, 0.0);
         gl.clear(Gl::COLOR_BUFFER_BIT);
         gl.use_program(Some(&self.composite));
-        for (unit, name, texture) in [
-            (0, "lines", &self.lines_texture),
-            (1, "nodes", &self.nodes_texture),
+        for (unit, location, texture) in [
+            (0, &uniforms.lines, &self.lines_texture),
+            (1, &uniforms.nodes, &self.nodes_texture),
         ] {
             self.bind(unit, texture);
-            gl.uniform1i(self.uniform(name).as_ref(), unit as i32);
+            gl.uniform1i(location.as_ref(), unit as i32);
         }
-        gl.uniform4fv_with_f32_array(self.uniform("line_colors").as_ref(), line_colors);
-        gl.uniform1f(
-            self.uniform("density").as_ref(),
-            if density { 1.0 } else { 0.0 },
-        );
-        gl.uniform1f(self.uniform("size").as_ref(), size as f32);
+        gl.uniform4fv_with_f32_array(uniforms.line_colors.as_ref(), line_colors);
+        gl.uniform1f(uniforms.density.as_ref(), if density { 1.0 } else { 0.0 });
+        gl.uniform1f(uniforms.size.as_ref(), size as f32);
         gl.bind_vertex_array(Some(&self.quad));
         gl.draw_arrays(Gl::TRIANGLES, 0, 6);
         gl.bind_vertex_array(None);
