@@ -8,6 +8,12 @@
 //! `&period=MS` sets the SWIM period (1,000 ms by default; anti-entropy runs at the same period
 //! and rumor mongering at a fifth of it), `&mechanisms=ae,rumor,mail` chooses what spreads
 //! writes besides SWIM (default `ae,rumor`), `&lifeguard=1` runs SWIM with Lifeguard.
+//!
+//! Recording: the "Record this tab" switch (or `&record=1`, from the start) records what the
+//! tab's node lives through ([`LiveNode::start_recording`]), for download and replay (the
+//! playground's replay panel, or `gossip-node replay`). "Ask the relay to record the room" (or
+//! `&relay_record=1`) joins with `record=true`, which the relay heeds from the peer that opens
+//! the room; the room's recording downloads from `/recording?room=`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -22,7 +28,10 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::i18n::{from_english, join, t, tf, use_lang, with_unit};
-use crate::live_node::{Flow, LiveNode, RoomFlow, kept_out_text, progress, travel_ms};
+use crate::live_node::{
+    Flow, LiveNode, RecordingStatus, RoomFlow, TAB_RECORDING_CAP, kept_out_text, progress,
+    travel_ms,
+};
 use crate::relay_link::{self, RelayConnection, RelayEvent};
 
 const DEFAULT_ROOM: &str = "lobby";
@@ -47,6 +56,10 @@ pub struct LiveSettings {
     pub rumor: bool,
     pub direct_mail: bool,
     pub lifeguard: bool,
+    /// Record this tab from the start (`&record=1`).
+    pub record: bool,
+    /// Ask the relay to record the room (`&relay_record=1`).
+    pub relay_records: bool,
 }
 
 /// Reads `?room=..&period=..&mechanisms=..&lifeguard=..`; anything unreadable keeps its default.
@@ -58,6 +71,8 @@ pub fn parse_settings(query: &str) -> LiveSettings {
         rumor: true,
         direct_mail: false,
         lifeguard: false,
+        record: false,
+        relay_records: false,
     };
     for pair in query.trim_start_matches('?').split('&') {
         match pair.split_once('=') {
@@ -80,10 +95,40 @@ pub fn parse_settings(query: &str) -> LiveSettings {
                 settings.direct_mail = names.contains(&"mail");
             }
             Some(("lifeguard", flag)) => settings.lifeguard = flag == "1",
+            Some(("record", flag)) => settings.record = flag == "1",
+            Some(("relay_record", flag)) => settings.relay_records = flag == "1",
             _ => {}
         }
     }
     settings
+}
+
+/// Microseconds since the Unix epoch of a page clock reading in ms (`Date.now()`).
+fn unix_us(date_ms: f64) -> u64 {
+    (date_ms * 1_000.0).max(0.0) as u64
+}
+
+/// The relay this page talks to, as a recording names it: `ws://HOST`.
+fn relay_address() -> String {
+    relay_link::relay_url("", None, false)
+        .ok()
+        .and_then(|url| url.split("/ws?").next().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// A recording's size in words: bytes, KB or MB.
+fn size_text(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => tf("live.record.bytes", &[("n", &bytes)]),
+        1_000..1_000_000 => tf(
+            "live.record.kb",
+            &[("n", &format!("{:.1}", bytes as f64 / 1e3))],
+        ),
+        _ => tf(
+            "live.record.mb",
+            &[("n", &format!("{:.1}", bytes as f64 / 1e6))],
+        ),
+    }
 }
 
 fn settings_from_url() -> LiveSettings {
@@ -115,7 +160,7 @@ fn node_config(settings: &LiveSettings) -> NodeConfig {
 
 /// The English patterns of the event log's lines (gossip-core's events, the tab's own notes),
 /// said in the page's language when the log is shown.
-const LOG_PATTERNS: [&str; 13] = [
+const LOG_PATTERNS: [&str; 14] = [
     "event.joined",
     "event.suspected",
     "event.alive",
@@ -129,6 +174,7 @@ const LOG_PATTERNS: [&str; 13] = [
     "live.log.malformed",
     "live.log.cannot_write",
     "live.reconnecting",
+    "live.record.capped",
 ];
 
 /// The mechanisms running, in words.
@@ -173,6 +219,8 @@ struct LivePeer {
     link: Link,
     /// Frames cross the graph this many times slower than real time.
     slowdown: u32,
+    /// Join asking the relay to record the room.
+    relay_records: bool,
 }
 
 type Shared = Rc<RefCell<LivePeer>>;
@@ -440,6 +488,7 @@ fn on_relay_event(shared: &Shared, event: RelayEvent, rerender: &Callback<()>) {
             RelayEvent::Closed(reason) => {
                 peer.connection = None;
                 peer.link = Link::Down(reason.clone());
+                peer.live.relay_lost(now);
                 peer.live
                     .note(now, tf("live.reconnecting", &[("reason", &reason)]));
                 reconnect_after = Some(peer.backoff_ms);
@@ -459,15 +508,15 @@ fn on_relay_event(shared: &Shared, event: RelayEvent, rerender: &Callback<()>) {
 
 /// Opens the socket (again, after a loss: asking for the same id).
 fn connect(shared: &Shared, rerender: &Callback<()>) {
-    let (room, id) = {
+    let (room, id, record) = {
         let peer = shared.borrow();
-        (peer.room.clone(), peer.live.id())
+        (peer.room.clone(), peer.live.id(), peer.relay_records)
     };
     let on_event = {
         let (shared, rerender) = (shared.clone(), rerender.clone());
         move |event| on_relay_event(&shared, event, &rerender)
     };
-    let connection = relay_link::connect(&room, id, on_event);
+    let connection = relay_link::connect(&room, id, record, on_event);
     let mut peer = shared.borrow_mut();
     match connection {
         Ok(connection) => {
@@ -485,15 +534,34 @@ pub fn LivePanel() -> Html {
     let shared: Rc<RefCell<LivePeer>> = use_mut_ref(|| {
         let settings = settings_from_url();
         let seed = (js_sys::Math::random() * 2f64.powi(53)) as u64;
+        let started = js_sys::Date::now();
+        let mut live = LiveNode::new(node_config(&settings), seed);
+        // Recorded times in microseconds from the page's fine clock, counted from now.
+        if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+            let origin = performance.now();
+            live.set_clock_us(Box::new(move || {
+                ((performance.now() - origin) * 1_000.0).max(0.0) as u64
+            }));
+        }
+        if settings.record {
+            live.start_recording(
+                0,
+                unix_us(started),
+                &relay_address(),
+                &settings.room,
+                TAB_RECORDING_CAP,
+            );
+        }
         LivePeer {
             room: settings.room.clone(),
-            started: js_sys::Date::now(),
-            live: LiveNode::new(node_config(&settings), seed),
+            started,
+            live,
             connection: None,
             reconnect: None,
             backoff_ms: 250,
             link: Link::Connecting,
             slowdown: SLOWDOWNS[0],
+            relay_records: settings.relay_records,
         }
     });
     {
@@ -566,8 +634,88 @@ pub fn LivePanel() -> Html {
             }
         })
     };
+    // Recording: this tab's, switched on and off, downloaded; and the relay's of the room.
+    let on_record = {
+        let (shared, rerender) = (shared.clone(), rerender.clone());
+        Callback::from(move |event: Event| {
+            let on = event.target_unchecked_into::<HtmlInputElement>().checked();
+            {
+                let mut peer = shared.borrow_mut();
+                let now = peer.now();
+                if on {
+                    let (started, room) = (peer.started, peer.room.clone());
+                    peer.live.start_recording(
+                        now,
+                        unix_us(started),
+                        &relay_address(),
+                        &room,
+                        TAB_RECORDING_CAP,
+                    );
+                } else {
+                    peer.live.stop_recording(now);
+                }
+            }
+            rerender.force_update();
+        })
+    };
+    let on_download = {
+        let shared = shared.clone();
+        Callback::from(move |_| {
+            let peer = shared.borrow();
+            if let Some(text) = peer.live.recording_text() {
+                let id = peer.live.id().map(|id| id.to_string()).unwrap_or_default();
+                let name = format!("gossiplab-{}-peer{id}.jsonl", peer.room);
+                let text = String::from_utf8_lossy(text);
+                let _ = crate::download::download_text(&name, "application/x-ndjson", &text);
+            }
+        })
+    };
+    let on_relay_record = {
+        let (shared, rerender) = (shared.clone(), rerender.clone());
+        Callback::from(move |event: Event| {
+            let on = event.target_unchecked_into::<HtmlInputElement>().checked();
+            let changed = {
+                let mut peer = shared.borrow_mut();
+                let changed = peer.relay_records != on;
+                peer.relay_records = on;
+                changed
+            };
+            // Asked when joining: join again (under the same id). The relay heeds it only from
+            // the peer that opens the room.
+            if changed && on {
+                shared.borrow_mut().connection = None;
+                let on_change = {
+                    let rerender = rerender.clone();
+                    Callback::from(move |()| rerender.force_update())
+                };
+                connect(&shared, &on_change);
+            }
+            rerender.force_update();
+        })
+    };
     let peer = shared.borrow();
     let live = &peer.live;
+    let recording = live.recording_status();
+    let recording_text = match &recording {
+        RecordingStatus::Off => t("live.record.off").to_string(),
+        RecordingStatus::Recording { bytes } => tf(
+            "live.record.on",
+            &[
+                ("size", &size_text(*bytes)),
+                ("cap", &size_text(TAB_RECORDING_CAP)),
+            ],
+        ),
+        RecordingStatus::Capped { bytes, .. } => {
+            tf("live.record.stopped", &[("size", &size_text(*bytes))])
+        }
+        RecordingStatus::Ended { bytes } => {
+            tf("live.record.ended", &[("size", &size_text(*bytes))])
+        }
+    };
+    let recording_on = matches!(
+        recording,
+        RecordingStatus::Recording { .. } | RecordingStatus::Capped { .. }
+    );
     let (class, status) = match (&peer.link, live.id()) {
         (Link::Connected, Some(id)) => (
             "done",
@@ -625,6 +773,25 @@ pub fn LivePanel() -> Html {
                 <a id="invite" href={format!("?room={}", peer.room)}>{peer.room.clone()}</a>
                 {t("live.native")}{" "}<code>{format!("gossip-node peer --room {}", peer.room)}</code>{t("live.sentence_end")}</p>
             <p id="live-mechanisms" class="note">{tf("live.mechanisms", &[("mechanisms", &mechanisms_text(live.config()))])}</p>
+            <fieldset id="live-recording" class="controls recording">
+                <legend>{t("live.record.title")}</legend>
+                <label class="check">
+                    <input id="live-record" type="checkbox" checked={recording_on} onchange={on_record} />
+                    {t("live.record.switch")}
+                </label>
+                <button id="live-download" type="button" onclick={on_download}
+                    disabled={matches!(recording, RecordingStatus::Off)}>{t("live.record.download")}</button>
+                <p id="live-record-status" class={classes!("note", matches!(recording, RecordingStatus::Capped { .. }).then_some("error"))}
+                    aria-live="polite">{recording_text}
+                    if recording_on { {" "}{t("live.record.download_note")} }</p>
+                <label class="check">
+                    <input id="live-relay-record" type="checkbox" checked={peer.relay_records} onchange={on_relay_record} />
+                    {t("live.record.relay")}
+                </label>
+                <p class="note">{t("live.record.relay_note")}{" "}<code lang="en">{"&relay_record=1"}</code>{" "}
+                    <a id="live-room-recording" href={format!("/recording?room={}", peer.room)}
+                        download={format!("gossiplab-{}-relay.jsonl", peer.room)}>{t("live.record.relay_download")}</a></p>
+            </fieldset>
             <form id="put-form" class="controls" onsubmit={put}>
                 <label>{t("cluster.key")}<input id="put-key" ref={key_input} type="text" maxlength="64" /></label>
                 <label>{t("cluster.value")}<input id="put-value" ref={value_input} type="text" maxlength="256" /></label>

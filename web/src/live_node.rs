@@ -13,6 +13,13 @@
 //! exact when every peer's link to the relay is alike. The view moves each frame from sender to
 //! receiver over its latency slowed down ([`travel_ms`]), since frames through a relay on one
 //! machine cross in a millisecond or two.
+//!
+//! Recording: switched on, the tab writes what its node lives through with gossip-sim's
+//! [`Recorder`] into memory, in the format `gossip-node peer --record` writes (the relay's
+//! welcome and the peers connecting and leaving, every message sent and received with its
+//! summary and, for an ack of its own ping, the round trip; its writes and events), at most
+//! [`TAB_RECORDING_CAP`] bytes (then it stops and says so). The page downloads it
+//! ([`LiveNode::recording_text`]) and replays it beside other peers' recordings.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -22,6 +29,7 @@ use gossip_core::wire;
 use gossip_core::{Mechanism, Message, Node, NodeConfig, NodeEvent, SwimMessage};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 use gossip_relay_frame::{self as relay_frame, Control, PROTOCOL_VERSION};
+use gossip_sim::recording::{RecordBody, Recorder, Start};
 
 use crate::i18n::tf;
 
@@ -58,6 +66,26 @@ pub fn progress(leaves: f64, travel: f64, now: f64) -> Option<f64> {
     let fraction = (now - leaves) / travel.max(1.0);
     (0.0..1.0).contains(&fraction).then_some(fraction)
 }
+/// The size at which a tab's recording stops: 16 MiB, held in the tab's memory until downloaded
+/// (about 100,000 messages; a room of five tabs at a 1 s period records about 40 a second).
+pub const TAB_RECORDING_CAP: u64 = 16 << 20;
+
+/// Where this tab's recording stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecordingStatus {
+    /// Never switched on.
+    Off,
+    /// Recording: this many bytes so far.
+    Recording { bytes: u64 },
+    /// Stopped at its size cap (`cap` bytes): the recording says so in its last line.
+    Capped { bytes: u64, cap: u64 },
+    /// Switched off: ended with an end line, ready to download.
+    Ended { bytes: u64 },
+}
+
+/// A clock in microseconds since the tab's time 0, finer than the node's milliseconds.
+pub type MicrosecondClock = Box<dyn Fn() -> u64>;
+
 /// This tab's writes listed with who has them (the newest).
 pub const TRACKED_WRITES: usize = 10;
 /// Versions of other peers' writes whose receipts a tab keeps (the oldest go first).
@@ -173,6 +201,18 @@ pub struct LiveNode {
     /// Peers of another protocol the relay kept out of the room: (the id each asked for, its
     /// protocol), in the order they came, each once.
     kept_out: Vec<(Option<NodeId>, u8)>,
+    /// The seed of the node's generator (a recording names it).
+    seed: u64,
+    /// The recording under way, if switched on.
+    recorder: Option<Recorder<Vec<u8>>>,
+    /// The last recording switched off (ended), kept for download.
+    ended: Option<Vec<u8>>,
+    /// The cap the recording stopped at, once it did.
+    capped: Option<u64>,
+    /// Where recorded times come from; the node's milliseconds when unset.
+    clock_us: Option<MicrosecondClock>,
+    /// The cap of the recording under way.
+    cap_bytes: u64,
 }
 
 /// What the page says, in its language, when it and the relay speak different protocols.
@@ -220,7 +260,120 @@ impl LiveNode {
             log: VecDeque::new(),
             refused: None,
             kept_out: Vec::new(),
+            seed,
+            recorder: None,
+            ended: None,
+            capped: None,
+            clock_us: None,
+            cap_bytes: TAB_RECORDING_CAP,
         }
+    }
+
+    /// Records times from `clock` (microseconds since the tab's time 0) rather than from the
+    /// node's milliseconds: the round trips through a relay on one machine last a millisecond
+    /// or two.
+    pub fn set_clock_us(&mut self, clock: MicrosecondClock) {
+        self.clock_us = Some(clock);
+    }
+
+    fn t_us(&self, now: Time) -> u64 {
+        self.clock_us.as_ref().map_or(now * 1_000, |clock| clock())
+    }
+
+    /// Records `body` if recording; the first time the cap stops the recording, says so in the
+    /// log.
+    fn record(&mut self, now: Time, body: impl FnOnce() -> RecordBody) {
+        let t_us = self.t_us(now);
+        if let Some(recorder) = self.recorder.as_mut()
+            && !recorder.is_stopped()
+            && recorder.record(t_us, body()).is_some()
+        {
+            self.stopped_at_cap(now);
+        }
+    }
+
+    fn stopped_at_cap(&mut self, now: Time) {
+        self.capped = Some(self.cap_bytes);
+        self.note(now, tf("live.record.capped", &[("bytes", &self.cap_bytes)]));
+    }
+
+    /// Starts recording (replacing an ended recording): `unix_us` is the wall clock at the tab's
+    /// time 0, `transport` the relay's address and `room` the room. A tab already in the room
+    /// records the relay's welcome now, with the members it knows: a replay has it join then.
+    /// It stops at `cap_bytes` ([`TAB_RECORDING_CAP`] in the page).
+    pub fn start_recording(
+        &mut self,
+        now: Time,
+        unix_us: u64,
+        transport: &str,
+        room: &str,
+        cap_bytes: u64,
+    ) {
+        let start = Start::live(
+            unix_us,
+            concat!("gossiplab tab ", env!("CARGO_PKG_VERSION")),
+            transport,
+            Some(room),
+            self.seed,
+            self.config,
+            cap_bytes,
+        );
+        let Ok(recorder) = Recorder::new(Vec::new(), start) else {
+            return;
+        };
+        self.recorder = Some(recorder);
+        self.ended = None;
+        self.capped = None;
+        self.cap_bytes = cap_bytes;
+        if let (Some(id), Some(node)) = (self.id, self.node.as_ref()) {
+            let peers: Vec<NodeId> = node
+                .membership()
+                .members()
+                .filter(|(_, member)| member.state.is_live())
+                .map(|(id, _)| id)
+                .collect();
+            self.record(now, || RecordBody::Welcome { id, peers });
+        }
+    }
+
+    /// Ends the recording with an end line (the tab stayed a member), kept for download.
+    pub fn stop_recording(&mut self, now: Time) {
+        let t_us = self.t_us(now);
+        if let Some(recorder) = self.recorder.take() {
+            self.ended = recorder.finish(t_us).ok();
+        }
+    }
+
+    /// The recording as it stands: while recording, the lines so far without an end line (a
+    /// replay reads the tab as closed at its last line, as if it were closed now); once switched
+    /// off, the whole recording. None if never switched on.
+    pub fn recording_text(&self) -> Option<&[u8]> {
+        match &self.recorder {
+            Some(recorder) => Some(recorder.get_ref()),
+            None => self.ended.as_deref(),
+        }
+    }
+
+    /// Where the recording stands.
+    pub fn recording_status(&self) -> RecordingStatus {
+        match (&self.recorder, &self.ended, self.capped) {
+            (Some(recorder), _, Some(cap)) => RecordingStatus::Capped {
+                bytes: recorder.written(),
+                cap,
+            },
+            (Some(recorder), ..) => RecordingStatus::Recording {
+                bytes: recorder.written(),
+            },
+            (None, Some(ended), _) => RecordingStatus::Ended {
+                bytes: ended.len() as u64,
+            },
+            (None, None, _) => RecordingStatus::Off,
+        }
+    }
+
+    /// The tab lost its connection to the relay (recorded).
+    pub fn relay_lost(&mut self, now: Time) {
+        self.record(now, || RecordBody::RelayLost);
     }
 
     /// The node's configuration.
@@ -345,6 +498,8 @@ impl LiveNode {
             } => {
                 self.id = Some(id);
                 self.others = peers.len();
+                let listed = peers.clone();
+                self.record(now, || RecordBody::Welcome { id, peers: listed });
                 if self.node.is_none() {
                     self.node = Some(Node::new(id, self.config)?);
                 }
@@ -355,13 +510,17 @@ impl LiveNode {
             }
             Control::Joined { id } => {
                 self.others += 1;
+                self.record(now, || RecordBody::PeerConnected { id });
                 // The relay vouches that the peer is there: list it now rather than wait for
                 // its first probe (a newcomer reaches the others one period at a time).
                 if let Some(node) = self.node.as_mut() {
                     node.bootstrap(now, [id], &mut self.rng);
                 }
             }
-            Control::Left { .. } => self.others = self.others.saturating_sub(1),
+            Control::Left { id } => {
+                self.others = self.others.saturating_sub(1);
+                self.record(now, || RecordBody::PeerDisconnected { id });
+            }
             Control::Traffic { flows } => self.record_room_traffic(now, flows),
         }
         Ok(())
@@ -380,10 +539,26 @@ impl LiveNode {
         let Ok((from, payload)) = relay_frame::split(frame, usize::MAX) else {
             return false;
         };
+        let Some(max_bytes) = self
+            .node
+            .as_ref()
+            .map(|node| node.config().max_message_bytes)
+        else {
+            return false;
+        };
+        let decoded = wire::decode_message(payload, max_bytes);
+        let t_us = self.t_us(now);
+        let stopped = self.recorder.as_mut().and_then(|recorder| match &decoded {
+            Ok(message) => recorder.received(t_us, from, message, payload.len()),
+            Err(error) => recorder.undecodable(t_us, from, payload.len(), error),
+        });
+        if stopped.is_some() {
+            self.stopped_at_cap(now);
+        }
         let Some(node) = self.node.as_mut() else {
             return false;
         };
-        match wire::decode_message(payload, node.config().max_message_bytes) {
+        match decoded {
             Ok(message) => {
                 let kind = message.kind();
                 let acked = match &message {
@@ -421,7 +596,15 @@ impl LiveNode {
     pub fn put(&mut self, now: Time, key: &str, value: &[u8]) -> Option<Stamp> {
         let node = self.node.as_mut()?;
         match node.put(now, key, value) {
-            Ok(stamp) => Some(stamp),
+            Ok(stamp) => {
+                let (key, value) = (key.to_string(), String::from_utf8_lossy(value).into_owned());
+                self.record(now, || RecordBody::Put {
+                    key,
+                    value,
+                    version: stamp.version,
+                });
+                Some(stamp)
+            }
             Err(error) => {
                 self.note(now, tf("live.log.cannot_write", &[("error", &error)]));
                 None
@@ -444,16 +627,32 @@ impl LiveNode {
                 }
                 self.pending_pings.push_back((to, *seq, now));
             }
-            sent.push((to, message.kind()));
-            frames.push(relay_frame::join(to, &wire::encode_message(&message)));
+            let encoded = wire::encode_message(&message);
+            frames.push(relay_frame::join(to, &encoded));
+            sent.push((to, message, encoded.len()));
         }
         let mut events = Vec::new();
         while let Some(event) = node.poll_event() {
             events.push(event);
         }
+        if self.recorder.is_some() {
+            let t_us = self.t_us(now);
+            let mut stopped = false;
+            if let Some(recorder) = self.recorder.as_mut() {
+                for (to, message, bytes) in &sent {
+                    stopped |= recorder.sent(t_us, *to, message, *bytes).is_some();
+                }
+                for event in &events {
+                    stopped |= recorder.event(t_us, event).is_some();
+                }
+            }
+            if stopped {
+                self.stopped_at_cap(now);
+            }
+        }
         let changed = !events.is_empty() || !sent.is_empty();
-        for (to, kind) in sent {
-            self.record_flow(now, to, true, kind);
+        for (to, message, _) in sent {
+            self.record_flow(now, to, true, message.kind());
         }
         for event in events {
             self.observe(now, &event);
@@ -578,7 +777,7 @@ impl LiveNode {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use gossip_core::{LivePeerOptions, Receipts};
     use gossip_relay_frame::BROADCAST;
@@ -606,6 +805,11 @@ mod tests {
     impl Room {
         /// `n` tabs, welcomed one after the other with ids 1, 2, ...
         fn new(n: u32) -> Self {
+            Room::recording(n, None)
+        }
+
+        /// `n` tabs as [`Room::new`], each recording from the start up to `cap` bytes if given.
+        fn recording(n: u32, cap: Option<u64>) -> Self {
             let mut room = Room {
                 tabs: Vec::new(),
                 now: 0,
@@ -613,6 +817,9 @@ mod tests {
             };
             for id in 1..=n {
                 let mut tab = LiveNode::new(tab_config(), u64::from(id));
+                if let Some(cap) = cap {
+                    tab.start_recording(0, UNIX_US, "ws://127.0.0.1:1", "lab", cap);
+                }
                 let welcome = Control::Welcome {
                     id,
                     room: "lab".into(),
@@ -993,5 +1200,154 @@ mod tests {
                 .member(2)
                 .is_some()
         );
+    }
+
+    /// The wall clock at every test tab's time 0.
+    const UNIX_US: u64 = 1_700_000_000_000_000;
+
+    /// A room of three recording tabs, frames taking 1 ms each way: tab 1 writes `colour` at
+    /// 1 s, tab 3 is closed at 2 s (its recording downloaded just before, without an end), tabs
+    /// 1 and 2 record until 6 s and are switched off. The three recordings' texts.
+    pub(crate) fn recorded_room() -> Vec<(String, String)> {
+        let mut room = Room::recording(3, Some(TAB_RECORDING_CAP));
+        room.one_way = 1;
+        room.run_until(1_000);
+        room.tabs[0].put(room.now, "colour", b"blue").unwrap();
+        room.deliver();
+        room.run_until(2_000);
+        let closed = room.tabs.pop().unwrap();
+        let closed_text = String::from_utf8(closed.recording_text().unwrap().to_vec()).unwrap();
+        // The relay tells the others the tab's connection closed.
+        let now = room.now;
+        for tab in &mut room.tabs {
+            tab.control(now, Control::Left { id: 3 }).unwrap();
+        }
+        room.run_until(6_000);
+        let mut texts = Vec::new();
+        for tab in &mut room.tabs {
+            tab.stop_recording(room.now);
+            assert!(matches!(
+                tab.recording_status(),
+                RecordingStatus::Ended { .. }
+            ));
+            let text = String::from_utf8(tab.recording_text().unwrap().to_vec()).unwrap();
+            texts.push((format!("tab-{}.jsonl", tab.id().unwrap()), text));
+        }
+        texts.push(("tab-3.jsonl".into(), closed_text));
+        texts
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_tab_records_what_its_node_lives_through_in_the_peers_format() {
+        use gossip_sim::recording::Recording;
+        let texts = recorded_room();
+        let recordings: Vec<Recording> = texts
+            .iter()
+            .map(|(name, text)| Recording::parse(name, text).unwrap())
+            .collect();
+        for recording in &recordings {
+            assert_eq!(recording.start.unix_us, UNIX_US);
+            assert_eq!(recording.start.config, tab_config());
+            assert_eq!(recording.start.room.as_deref(), Some("lab"));
+            // Every ack of the tab's own pings carries the round trip: 1 ms each way.
+            let rtts: Vec<u64> = recording
+                .records
+                .iter()
+                .filter_map(|record| match record.body {
+                    RecordBody::Received { rtt_us, .. } => rtt_us,
+                    _ => None,
+                })
+                .collect();
+            assert!(
+                !rtts.is_empty() && rtts.iter().all(|rtt| *rtt == 2_000),
+                "{rtts:?}"
+            );
+        }
+        let kinds = |recording: &Recording| {
+            recording
+                .records
+                .iter()
+                .map(|record| {
+                    serde_json::to_value(&record.body).unwrap()["kind"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+        };
+        // Tab 1: welcomed alone, then 2 and 3 connect; its write; 3 leaves the room; it ends.
+        let first = kinds(&recordings[0]);
+        assert_eq!(&first[..3], ["welcome", "peer_connected", "peer_connected"]);
+        assert_eq!(first.iter().filter(|kind| *kind == "put").count(), 1);
+        assert_eq!(first.last().map(String::as_str), Some("end"));
+        assert!(
+            recordings[0]
+                .records
+                .iter()
+                .any(|record| record.body == RecordBody::PeerDisconnected { id: 3 })
+        );
+        assert!(recordings[0].records.iter().any(|record| matches!(
+            &record.body,
+            RecordBody::Member {
+                event: gossip_core::MemberEvent::Failed { id: 3, .. }
+            }
+        )));
+        // Tab 3's download ends without an end line: a replay reads it as closed.
+        assert_ne!(
+            kinds(&recordings[2]).last().map(String::as_str),
+            Some("end")
+        );
+        assert!(
+            recordings[2]
+                .records
+                .iter()
+                .any(|record| matches!(&record.body,
+            RecordBody::Updated { key, origin: 1, .. } if key == "colour"))
+        );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_tab_s_recording_stops_at_its_cap_and_says_so_once() {
+        let cap = 8_192;
+        let mut room = Room::recording(2, Some(cap));
+        room.run_until(5_000);
+        let tab = &room.tabs[0];
+        assert_eq!(
+            tab.recording_status(),
+            RecordingStatus::Capped {
+                bytes: tab.recording_text().unwrap().len() as u64,
+                cap
+            }
+        );
+        let text = std::str::from_utf8(tab.recording_text().unwrap()).unwrap();
+        assert!(text.len() as u64 <= cap, "{} bytes", text.len());
+        let last = text.lines().last().unwrap();
+        assert!(last.contains(r#""kind":"stopped""#), "{last}");
+        let said = format!("the recording reached its size cap of {cap} bytes and stopped");
+        assert_eq!(tab.log().filter(|line| line.text == said).count(), 1);
+        // The node carries on past the cap.
+        assert!(tab.node().unwrap().membership().member(2).is_some());
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn recording_switched_on_mid_run_starts_with_the_tab_in_the_room() {
+        let mut room = Room::new(2);
+        room.run_until(1_000);
+        assert_eq!(room.tabs[0].recording_status(), RecordingStatus::Off);
+        assert!(room.tabs[0].recording_text().is_none());
+        let now = room.now;
+        room.tabs[0].start_recording(now, UNIX_US, "ws://127.0.0.1:1", "lab", TAB_RECORDING_CAP);
+        let text = std::str::from_utf8(room.tabs[0].recording_text().unwrap())
+            .unwrap()
+            .to_string();
+        let recording = gossip_sim::recording::Recording::parse("mid", &text).unwrap();
+        assert_eq!(
+            recording.records[0].body,
+            RecordBody::Welcome {
+                id: 1,
+                peers: vec![2]
+            }
+        );
+        assert_eq!(recording.records[0].t_us, now * 1_000);
     }
 }

@@ -21,6 +21,7 @@ mod plot;
 mod preset_text;
 mod refusal;
 mod relay_link;
+mod replay_view;
 mod share;
 mod sweep;
 mod system_view;
@@ -352,7 +353,12 @@ fn Playground() -> Html {
         // summaries (sweeps run on their own workers).
         None
         | Some(
-            SimOutput::Summaries { .. } | SimOutput::Progress { .. } | SimOutput::Cancelled { .. },
+            SimOutput::Summaries { .. }
+            | SimOutput::Progress { .. }
+            | SimOutput::Cancelled { .. }
+            | SimOutput::ReplayProgress { .. }
+            | SimOutput::Replayed { .. }
+            | SimOutput::ReplayFailed { .. },
         ) => match &*running {
             Some(SimOutput::Cancelled { scenario: ran }) if ran == &*scenario => html! {
                 <p id="sim-result" class="error">{tf("sim.cancelled", &[("scenario", &describe(&scenario))])}</p>
@@ -501,9 +507,10 @@ fn Playground() -> Html {
             </section>
             <section class="panel knobs" aria-labelledby="knobs-title">
                 <h2 id="knobs-title">{t("tour.knobs_title")}</h2>
-                <Controls scenario={(*scenario).clone()} on_run={on_run} />
+                <Controls scenario={(*scenario).clone()} on_run={on_run.clone()} />
             </section>
         </div>
+        <replay_view::ReplayPanel scenario={(*scenario).clone()} on_run={on_run} />
         <SweepPanel base={(*scenario).clone()} />
         </>
     }

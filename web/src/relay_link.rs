@@ -43,8 +43,8 @@ impl Drop for RelayConnection {
 
 /// The relay's WebSocket URL for `room`, on the host that served the page, with the protocol
 /// this page speaks. The tab asks for the room's traffic ([`Control::Traffic`]) to draw the
-/// messages between the other peers.
-pub fn relay_url(room: &str, id: Option<NodeId>) -> Result<String, String> {
+/// messages between the other peers, and with `record` for a recording of the room.
+pub fn relay_url(room: &str, id: Option<NodeId>, record: bool) -> Result<String, String> {
     let location = web_sys::window().ok_or("no window")?.location();
     let scheme = match location
         .protocol()
@@ -56,17 +56,19 @@ pub fn relay_url(room: &str, id: Option<NodeId>) -> Result<String, String> {
     };
     let host = location.host().map_err(|_| "no page host")?;
     let id = id.map(|id| format!("&id={id}")).unwrap_or_default();
+    let record = if record { "&record=true" } else { "" };
     Ok(format!(
-        "{scheme}://{host}/ws?room={room}&protocol={PROTOCOL_VERSION}{id}&traffic=true"
+        "{scheme}://{host}/ws?room={room}&protocol={PROTOCOL_VERSION}{id}&traffic=true{record}"
     ))
 }
 
 pub fn connect(
     room: &str,
     id: Option<NodeId>,
+    record: bool,
     on_event: impl Fn(RelayEvent) + Clone + 'static,
 ) -> Result<RelayConnection, String> {
-    let socket = WebSocket::new(&relay_url(room, id)?)
+    let socket = WebSocket::new(&relay_url(room, id, record)?)
         .map_err(|e| tf("relay.cannot_open", &[("error", &format!("{e:?}"))]))?;
     socket.set_binary_type(web_sys::BinaryType::Arraybuffer);
 

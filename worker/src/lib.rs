@@ -8,6 +8,12 @@
 //! A run goes a step at a time ([`gossip_sim::recorded_run`]): after every [`SLICE_MS`] of work
 //! the worker reports progress and reads its messages, so the page can cancel a long run, or
 //! replace it with a newer one, without waiting for it to end.
+//!
+//! A replay ([`SimRequest::Replay`], [`replay`]) merges live peers' recordings into a cluster
+//! scenario and runs it a seed at a time, reporting after each run, so it too never blocks the
+//! page and gives way to a newer request.
+
+pub mod replay;
 
 use futures::{FutureExt, SinkExt, StreamExt};
 use gossip_sim::budget::{self, Exceeded, Limits};
@@ -20,6 +26,8 @@ use gossip_sim::systems::SystemReport;
 use gossip_sim::trace::MessageTrace;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
+
+use replay::{RecordingFile, RelayTraffic, ReplayError, ReplayJob};
 use yew_agent::Codec;
 use yew_agent::reactor::{ReactorScope, reactor};
 
@@ -62,6 +70,22 @@ pub enum SimRequest {
         id: u64,
         /// The scenarios to run, each once.
         scenarios: Vec<Scenario>,
+    },
+    /// Merge live peers' recordings (and read any relay recordings among them) and run the
+    /// merged scenario `runs` times beside them, answering [`SimOutput::ReplayProgress`] after
+    /// each run and [`SimOutput::Replayed`] (or [`SimOutput::ReplayFailed`]) at the end.
+    Replay {
+        /// Echoed in every answer, so the page can tell a late answer from the current one.
+        id: u64,
+        /// The files, as dropped on the page.
+        files: Vec<RecordingFile>,
+        /// "What if": run this scenario instead of the merged one (against the same
+        /// recordings); None runs the merged scenario.
+        scenario: Option<Scenario>,
+        /// Seed of the merged scenario's first run (ignored with `scenario`, which has its own).
+        seed: u64,
+        /// Runs, seeds the scenario's onward.
+        runs: u32,
     },
 }
 
@@ -125,6 +149,31 @@ pub enum SimOutput {
         id: u64,
         /// Each scenario's figures, or why it failed as text.
         summaries: Vec<Result<Summary, String>>,
+    },
+    /// How far the replay `id` has come.
+    ReplayProgress {
+        /// The [`SimRequest::Replay`]'s id.
+        id: u64,
+        /// Runs made.
+        done: u32,
+        /// Runs in all.
+        runs: u32,
+    },
+    /// A replay's figures, recorded vs simulated.
+    Replayed {
+        /// The [`SimRequest::Replay`]'s id.
+        id: u64,
+        /// Every figure, with the merged recording and the scenario that ran.
+        comparison: Box<gossip_sim::recording::Comparison>,
+        /// What each relay recording among the files counted.
+        relays: Vec<RelayTraffic>,
+    },
+    /// A replay that could not run.
+    ReplayFailed {
+        /// The [`SimRequest::Replay`]'s id.
+        id: u64,
+        /// Why.
+        error: ReplayError,
     },
 }
 
@@ -213,7 +262,66 @@ pub fn handle(request: SimRequest) -> Option<SimOutput> {
         }
         SimRequest::Cancel => None,
         SimRequest::Summaries { id, scenarios } => Some(summaries(id, &scenarios)),
+        SimRequest::Replay {
+            id,
+            files,
+            scenario,
+            seed,
+            runs,
+        } => Some(match start_replay(id, &files, scenario, seed, runs) {
+            Ok(mut job) => {
+                while job.job.step() {}
+                job.finish()
+            }
+            Err(error) => SimOutput::ReplayFailed { id, error },
+        }),
     }
+}
+
+/// A replay under way: the job, and what its answer carries besides the comparison.
+pub struct ReplayRun {
+    id: u64,
+    job: ReplayJob,
+    relays: Vec<RelayTraffic>,
+}
+
+impl ReplayRun {
+    /// Its progress, as the page reads it.
+    pub fn progress(&self) -> SimOutput {
+        SimOutput::ReplayProgress {
+            id: self.id,
+            done: self.job.done(),
+            runs: self.job.runs(),
+        }
+    }
+
+    /// Its answer once every run is made.
+    pub fn finish(self) -> SimOutput {
+        match self.job.finish() {
+            Ok(comparison) => SimOutput::Replayed {
+                id: self.id,
+                comparison: Box::new(comparison),
+                relays: self.relays,
+            },
+            Err(error) => SimOutput::ReplayFailed { id: self.id, error },
+        }
+    }
+}
+
+/// Reads and merges the files of replay `id`; why not if they cannot be.
+pub fn start_replay(
+    id: u64,
+    files: &[RecordingFile],
+    scenario: Option<Scenario>,
+    seed: u64,
+    runs: u32,
+) -> Result<ReplayRun, ReplayError> {
+    let (merged, relays) = replay::read_and_merge(files, scenario, seed)?;
+    Ok(ReplayRun {
+        id,
+        job: ReplayJob::new(merged, runs),
+        relays,
+    })
 }
 
 fn summaries(id: u64, scenarios: &[Scenario]) -> SimOutput {
@@ -247,8 +355,23 @@ pub async fn sim_reactor(mut scope: ReactorScope<SimRequest, SimOutput>) {
                 None => break, // the page went away
             },
         };
-        let scenario = match request {
-            SimRequest::Run(scenario) => scenario,
+        let mut job = match request {
+            SimRequest::Run(scenario) => {
+                let started = admit(&scenario).and_then(|()| {
+                    let mut run = scenario.start_recorded(MAX_DRAWN_NODES)?;
+                    run.trace_messages(MAX_TRACED_MESSAGES);
+                    Ok(run)
+                });
+                match started {
+                    Ok(run) => Job::Run { scenario, run },
+                    Err(error) => {
+                        if scope.send(failed(scenario, error)).await.is_err() {
+                            break;
+                        }
+                        continue;
+                    }
+                }
+            }
             SimRequest::Cancel => continue, // nothing is running
             SimRequest::Summaries { id, scenarios } => {
                 if scope.send(summaries(id, &scenarios)).await.is_err() {
@@ -256,40 +379,37 @@ pub async fn sim_reactor(mut scope: ReactorScope<SimRequest, SimOutput>) {
                 }
                 continue;
             }
-        };
-        if let Err(error) = admit(&scenario) {
-            if scope.send(failed(scenario, error)).await.is_err() {
-                break;
-            }
-            continue;
-        }
-        let mut run = match scenario.start_recorded(MAX_DRAWN_NODES) {
-            Ok(mut run) => {
-                run.trace_messages(MAX_TRACED_MESSAGES);
-                run
-            }
-            Err(error) => {
-                if scope.send(failed(scenario, error)).await.is_err() {
-                    break;
+            SimRequest::Replay {
+                id,
+                files,
+                scenario,
+                seed,
+                runs,
+            } => match start_replay(id, &files, scenario, seed, runs) {
+                Ok(replay) => Job::Replay(Box::new(replay)),
+                Err(error) => {
+                    if scope
+                        .send(SimOutput::ReplayFailed { id, error })
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                    continue;
                 }
-                continue;
-            }
+            },
         };
         loop {
             let started = js_sys::Date::now();
             let mut more = true;
             while more && js_sys::Date::now() - started < SLICE_MS {
-                more = run.step();
+                more = job.step();
             }
             if !more {
-                let _ = scope.send(finished(scenario, run.finish())).await;
+                let _ = scope.send(job.finish()).await;
                 break;
             }
-            let progress = SimOutput::Progress {
-                scenario: scenario.clone(),
-                progress: run.progress(),
-            };
-            if scope.send(progress).await.is_err() {
+            if scope.send(job.progress()).await.is_err() {
                 return;
             }
             // A macrotask boundary, so the worker's event loop delivers the page's messages.
@@ -298,7 +418,7 @@ pub async fn sim_reactor(mut scope: ReactorScope<SimRequest, SimOutput>) {
                 None => {}
                 Some(None) => return,
                 Some(Some(SimRequest::Cancel)) => {
-                    let _ = scope.send(SimOutput::Cancelled { scenario }).await;
+                    let _ = scope.send(job.cancelled()).await;
                     break;
                 }
                 Some(Some(request)) => {
@@ -307,6 +427,52 @@ pub async fn sim_reactor(mut scope: ReactorScope<SimRequest, SimOutput>) {
                     break;
                 }
             }
+        }
+    }
+}
+
+/// What the reactor runs a slice at a time: a scenario's recorded run, or a replay.
+enum Job {
+    Run {
+        scenario: Scenario,
+        run: gossip_sim::recorded_run::RecordedRun,
+    },
+    Replay(Box<ReplayRun>),
+}
+
+impl Job {
+    /// One step (a replay's step is a whole run); false once done.
+    fn step(&mut self) -> bool {
+        match self {
+            Job::Run { run, .. } => run.step(),
+            Job::Replay(replay) => replay.job.step(),
+        }
+    }
+
+    fn progress(&self) -> SimOutput {
+        match self {
+            Job::Run { scenario, run } => SimOutput::Progress {
+                scenario: scenario.clone(),
+                progress: run.progress(),
+            },
+            Job::Replay(replay) => replay.progress(),
+        }
+    }
+
+    fn finish(self) -> SimOutput {
+        match self {
+            Job::Run { scenario, run } => finished(scenario, run.finish()),
+            Job::Replay(replay) => replay.finish(),
+        }
+    }
+
+    fn cancelled(self) -> SimOutput {
+        match self {
+            Job::Run { scenario, .. } => SimOutput::Cancelled { scenario },
+            Job::Replay(replay) => SimOutput::ReplayFailed {
+                id: replay.id,
+                error: ReplayError::Cancelled,
+            },
         }
     }
 }
