@@ -268,6 +268,18 @@ impl<P: Process<Event = Observation>> ModelSim<P> {
         self.runner.run_until(until, &mut self.books);
     }
 
+    /// Runs every event before `until` (at most the configured duration); a later call goes on
+    /// from there, so a run can be made a slice at a time (the inspector's rerun).
+    pub fn run_until(&mut self, until: Time) {
+        let until = until.min(self.books.network.duration.saturating_add(1));
+        self.runner.run_until(until, &mut self.books);
+    }
+
+    /// How many nodes the run has.
+    pub fn node_count(&self) -> u32 {
+        self.runner.count()
+    }
+
     /// The simulated time.
     pub fn now(&self) -> Time {
         self.runner.now()

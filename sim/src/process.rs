@@ -206,6 +206,8 @@ struct Flight<M> {
 /// A message arriving at a running process, before it handles it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Arrival {
+    /// The sender.
+    pub(crate) from: NodeId,
     /// The recipient.
     pub(crate) to: NodeId,
     /// When it was sent.
@@ -626,6 +628,7 @@ impl<P: Process, A: Copy + Ord> Runner<P, A> {
             return;
         }
         let arrival = Arrival {
+            from: flight.from,
             to: flight.to,
             sent_at: flight.sent_at,
             duplicate: flight.duplicate,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::EventSimConfig;
 use super::faults::{ClusterFault, ScheduledClusterFault, next_arrival};
+use super::provenance::{Provenance, StoreWatch};
 use super::report::{
     Books, CrashRecord, Deliveries, EventReport, EventSample, EventTotals, WriteRecord,
 };
@@ -82,6 +83,9 @@ struct ClusterState {
     partitioned: bool,
     bursts: Vec<(f64, Time)>,
     books: Books,
+    /// The node whose store's provenance is being recorded, for the inspector (None in runs:
+    /// a branch per message, nothing more).
+    watch: Option<Box<StoreWatch>>,
 }
 
 type ClusterRunner = Runner<Node, What>;
@@ -137,6 +141,7 @@ impl EventSim {
             partitioned: false,
             bursts: Vec::new(),
             books: Books::new(config.sample_every),
+            watch: None,
             config,
         };
         let n = cluster.config.nodes;
@@ -163,6 +168,22 @@ impl EventSim {
             cluster.schedule(&mut runner, scheduled)?;
         }
         Ok(EventSim { runner, cluster })
+    }
+
+    /// Records from now on how each version node `node` stores reached it (see
+    /// [`crate::inspect`]); read it with [`EventSim::store_provenance`]. Draws nothing.
+    pub fn watch_store(&mut self, node: NodeId) {
+        self.cluster.watch = Some(Box::new(StoreWatch::new(node)));
+    }
+
+    /// How each version the watched node stores reached it, by key (empty without
+    /// [`EventSim::watch_store`]).
+    pub fn store_provenance(&self) -> Vec<Provenance> {
+        self.cluster
+            .watch
+            .as_ref()
+            .map(|watch| watch.provenance())
+            .unwrap_or_default()
     }
 
     /// Adds a fault to the schedule; it must not be in the past.
@@ -630,6 +651,9 @@ impl Hooks<Node> for ClusterState {
     }
 
     fn send(&mut self, runner: &mut ClusterRunner, from: NodeId, to: NodeId, message: Message) {
+        if let Some(watch) = &mut self.watch {
+            watch.sent(from, to, &message);
+        }
         let totals = &mut self.books.totals;
         let step = &mut self.books.step;
         totals.messages_sent += 1;
@@ -674,7 +698,12 @@ impl Hooks<Node> for ClusterState {
                 self.books
                     .observe_member(observer, event, (running, healthy), &self.live, now);
             }
-            NodeEvent::Updated { key, stamp, .. } => {
+            NodeEvent::Updated {
+                key, stamp, via, ..
+            } => {
+                if let Some(watch) = &mut self.watch {
+                    watch.updated(observer, &key, stamp, via, now);
+                }
                 let observer_live = self.is_live(observer);
                 let live = self.live.len();
                 self.books
@@ -688,6 +717,9 @@ impl Hooks<Node> for ClusterState {
     }
 
     fn arrived(&mut self, runner: &ClusterRunner, arrival: Arrival) {
+        if let Some(watch) = &mut self.watch {
+            watch.arrived(arrival.from, arrival.to);
+        }
         let delay = runner.now() - arrival.sent_at;
         let received = &mut self.members[arrival.to as usize].received;
         received.count += 1;
@@ -711,6 +743,9 @@ impl Hooks<Node> for ClusterState {
     }
 
     fn settled(&mut self, runner: &mut ClusterRunner, id: NodeId) {
+        if let Some(watch) = &mut self.watch {
+            watch.settled(id);
+        }
         if self.members[id as usize].status == NodeStatus::Leaving
             && runner.process(id).membership().poll_timeout().is_none()
         {

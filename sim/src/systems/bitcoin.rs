@@ -147,6 +147,55 @@ impl Node {
     }
 }
 
+impl crate::systems::inspect::InspectModel for Node {
+    /// Whether it has the transaction, whom it asked for it; a row per peer: who opened the
+    /// connection, whether the peer is known to have the transaction (inventory), and when an
+    /// announcement to it is due.
+    fn table(
+        &self,
+        _now: Time,
+    ) -> (
+        Vec<(String, crate::systems::inspect::Cell)>,
+        Vec<String>,
+        Vec<Vec<crate::systems::inspect::Cell>>,
+    ) {
+        use crate::systems::inspect::{Cell, names};
+        let facts = vec![
+            ("has_tx".into(), Cell::Flag(self.has_tx)),
+            (
+                "requested_from".into(),
+                self.requested
+                    .map_or(Cell::Word("-".into()), |(peer, _)| Cell::Node(peer)),
+            ),
+            (
+                "requested_at".into(),
+                Cell::Time(self.requested.map(|(_, at)| at)),
+            ),
+            ("redundant_invs".into(), Cell::Count(self.redundant_invs)),
+        ];
+        let columns = names(&["peer", "direction", "has_tx", "announce_at"]);
+        let rows = self
+            .peers
+            .iter()
+            .map(|&(peer, outbound)| {
+                let announce = self
+                    .announce
+                    .iter()
+                    .filter(|&&(_, to)| to == peer)
+                    .map(|&(at, _)| at)
+                    .min();
+                vec![
+                    Cell::Node(peer),
+                    Cell::Word(if outbound { "outbound" } else { "inbound" }.into()),
+                    Cell::Flag(self.known.contains(&peer)),
+                    Cell::Time(announce),
+                ]
+            })
+            .collect();
+        (facts, columns, rows)
+    }
+}
+
 impl Process for Node {
     type Message = Message;
     type Event = Observation;
@@ -296,14 +345,13 @@ fn connect(nodes: u32, outbound: u32, seed: u64) -> Vec<Vec<(NodeId, bool)>> {
     peers
 }
 
-/// Runs the relay of one transaction.
-pub fn run(
+/// The network at time 0, not yet run: [`run`] runs it, the inspector reruns it to an instant.
+pub(crate) fn build(
     config: &BitcoinConfig,
     nodes: u32,
     network: ModelNetwork,
     seed: u64,
-) -> Result<SystemReport, SimError> {
-    config.validate(nodes)?;
+) -> Result<ModelSim<Node>, SimError> {
     let models = connect(nodes, config.outbound, seed)
         .into_iter()
         .zip(0..)
@@ -318,8 +366,19 @@ pub fn run(
             out: Outbox::new(me),
         })
         .collect();
+    ModelSim::new(models, network, seed)
+}
+
+/// Runs the relay of one transaction.
+pub fn run(
+    config: &BitcoinConfig,
+    nodes: u32,
+    network: ModelNetwork,
+    seed: u64,
+) -> Result<SystemReport, SimError> {
+    config.validate(nodes)?;
     let duration = network.duration;
-    let mut sim = ModelSim::new(models, network, seed)?;
+    let mut sim = build(config, nodes, network, seed)?;
     sim.run();
     let mut arrivals: Vec<Time> = sim
         .observations()

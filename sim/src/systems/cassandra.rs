@@ -218,6 +218,54 @@ impl Node {
     }
 }
 
+impl crate::systems::inspect::InspectModel for Node {
+    /// A row per endpoint it knows (itself left out): the heartbeat version held, when the
+    /// last newer heartbeat arrived, the mean interval between arrivals, phi now, and whether
+    /// it is convicted.
+    fn table(
+        &self,
+        now: Time,
+    ) -> (
+        Vec<(String, crate::systems::inspect::Cell)>,
+        Vec<String>,
+        Vec<Vec<crate::systems::inspect::Cell>>,
+    ) {
+        use crate::systems::inspect::{Cell, names};
+        let me = self.out.me();
+        let facts = vec![(
+            "own_heartbeat".into(),
+            Cell::Count(self.endpoints[me as usize].version),
+        )];
+        let columns = names(&[
+            "endpoint",
+            "heartbeat",
+            "last_arrival",
+            "mean_interval",
+            "phi",
+            "convicted",
+        ]);
+        let rows = self
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter(|&(id, _)| id as NodeId != me)
+            .map(|(id, endpoint)| {
+                let mean = (!endpoint.intervals.is_empty())
+                    .then(|| endpoint.interval_sum as f64 / endpoint.intervals.len() as f64);
+                vec![
+                    Cell::Node(id as NodeId),
+                    Cell::Count(endpoint.version),
+                    Cell::Time(endpoint.last_arrival),
+                    mean.map_or(Cell::Time(None), |ms| Cell::Value(ms)),
+                    Cell::Value(self.phi(id as NodeId, now)),
+                    Cell::Flag(endpoint.convicted),
+                ]
+            })
+            .collect();
+        (facts, columns, rows)
+    }
+}
+
 impl Process for Node {
     type Message = Message;
     type Event = Observation;
@@ -376,6 +424,35 @@ impl CassandraSummary {
     }
 }
 
+/// The cluster at time 0, not yet run: [`run`] runs it, the inspector reruns it to an instant.
+pub(crate) fn build(
+    config: &CassandraConfig,
+    nodes: u32,
+    network: ModelNetwork,
+    seed: u64,
+) -> Result<ModelSim<Node>, SimError> {
+    // The endpoints a fault touches, crashed ones first: each node reports their phi every
+    // interval.
+    let (mut crashed, mut slow) = (Vec::new(), Vec::new());
+    for fault in &network.faults {
+        match fault.fault {
+            SystemFault::Crash { node } => crashed.push(node),
+            SystemFault::Slow { node, .. } => slow.push(node),
+        }
+    }
+    let watched: Vec<NodeId> = crashed.into_iter().chain(slow).collect();
+    let models = (0..nodes)
+        .map(|me| Node {
+            config: *config,
+            endpoints: vec![Endpoint::default(); nodes as usize],
+            watched: watched.clone(),
+            next_gossip: None,
+            out: Outbox::new(me),
+        })
+        .collect();
+    ModelSim::new(models, network, seed)
+}
+
 /// Runs a Cassandra ring of `nodes` nodes.
 pub fn run(
     config: &CassandraConfig,
@@ -394,16 +471,7 @@ pub fn run(
     }
     let watched: Vec<NodeId> = crashes.iter().map(|c| c.0).chain(slow.clone()).collect();
     let duration = network.duration;
-    let models = (0..nodes)
-        .map(|me| Node {
-            config: *config,
-            endpoints: vec![Endpoint::default(); nodes as usize],
-            watched: watched.clone(),
-            next_gossip: None,
-            out: Outbox::new(me),
-        })
-        .collect();
-    let mut sim = ModelSim::new(models, network, seed)?;
+    let mut sim = build(config, nodes, network, seed)?;
     sim.run();
     let observations = sim.observations();
     let running = |id: NodeId| !sim.is_crashed(id);

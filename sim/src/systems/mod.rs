@@ -10,6 +10,7 @@
 
 pub mod bitcoin;
 pub mod cassandra;
+pub mod inspect;
 pub mod memberlist;
 pub mod redis;
 
@@ -90,6 +91,46 @@ impl SystemRun {
             System::Cassandra(config) => config.validate(nodes),
             System::BitcoinRelay(config) => config.validate(nodes),
         }
+    }
+
+    /// Starts a rerun of the model to `at` ms for the inspector, node `node` to be read at
+    /// the end ([`inspect::ModelRerun`]).
+    pub fn start_inspect(
+        &self,
+        nodes: u32,
+        seed: u64,
+        loss: f64,
+        node: gossip_core::NodeId,
+        at: Time,
+    ) -> Result<Box<dyn inspect::ModelRerun>, SimError> {
+        self.validate(nodes, loss)?;
+        if at > self.duration {
+            return Err(SimError::Invalid {
+                field: "at".into(),
+                reason: format!("must be at most the run's duration, {} ms", self.duration),
+            });
+        }
+        let network = self.network(loss);
+        Ok(match &self.model {
+            System::RedisCluster(config) => Box::new(inspect::Rerun::new(
+                redis::build(config, nodes, network, seed)?,
+                "redis_cluster",
+                node,
+                at,
+            )?),
+            System::Cassandra(config) => Box::new(inspect::Rerun::new(
+                cassandra::build(config, nodes, network, seed)?,
+                "cassandra",
+                node,
+                at,
+            )?),
+            System::BitcoinRelay(config) => Box::new(inspect::Rerun::new(
+                bitcoin::build(config, nodes, network, seed)?,
+                "bitcoin_relay",
+                node,
+                at,
+            )?),
+        })
     }
 
     /// Runs the model.

@@ -224,6 +224,23 @@ fn steady_rates(
     (per_node_second(messages), per_node_second(bytes))
 }
 
+/// The cluster of `nodes` nodes at time 0, not yet run: [`run`] runs it, the inspector reruns
+/// it to an instant.
+pub(crate) fn build(
+    config: &RedisConfig,
+    nodes: u32,
+    network: ModelNetwork,
+    seed: u64,
+) -> Result<ModelSim<Node>, SimError> {
+    // Where the wall clock's seconds fall in the run: a draw of its own, not from the run's
+    // generator, so that the run's draws stay in the order the loop makes them.
+    let clock_offset = gossip_core::seeded_rng(seed ^ CLOCK_SEED_MIX).random_range(0..1_000);
+    let models = (0..nodes)
+        .map(|me| Node::new(*config, me, nodes, clock_offset))
+        .collect();
+    ModelSim::new(models, network, seed)
+}
+
 /// Runs a Redis Cluster of `nodes` nodes, formed at the start as `redis-cli --cluster create`
 /// forms one.
 pub fn run(
@@ -242,13 +259,7 @@ pub fn run(
         })
         .collect();
     let duration = network.duration;
-    // Where the wall clock's seconds fall in the run: a draw of its own, not from the run's
-    // generator, so that the run's draws stay in the order the loop makes them.
-    let clock_offset = gossip_core::seeded_rng(seed ^ CLOCK_SEED_MIX).random_range(0..1_000);
-    let models = (0..nodes)
-        .map(|me| Node::new(*config, me, nodes, clock_offset))
-        .collect();
-    let mut sim = ModelSim::new(models, network, seed)?;
+    let mut sim = build(config, nodes, network, seed)?;
     sim.run();
     let observations = sim.observations();
     let crashed_at = |node: NodeId| crashes.iter().find(|c| c.0 == node).map(|c| c.1);

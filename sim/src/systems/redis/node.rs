@@ -568,6 +568,76 @@ impl Node {
     }
 }
 
+impl crate::systems::inspect::InspectModel for Node {
+    /// Its epochs and crons; a row per node in its table (itself left out): master or replica,
+    /// its flag (`PFAIL`, `FAIL`, `handshake`, or `ok`), when the ping in flight left, when the
+    /// last pong and the last message came, and how many masters' failure reports it holds.
+    fn table(
+        &self,
+        _now: Time,
+    ) -> (
+        Vec<(String, crate::systems::inspect::Cell)>,
+        Vec<String>,
+        Vec<Vec<crate::systems::inspect::Cell>>,
+    ) {
+        use crate::systems::inspect::{Cell, names};
+        let me = self.me();
+        let facts = vec![
+            ("current_epoch".into(), Cell::Count(self.current_epoch)),
+            ("last_vote_epoch".into(), Cell::Count(self.last_vote_epoch)),
+            ("crons".into(), Cell::Count(self.crons)),
+            ("known".into(), Cell::Count(self.table.len() as u64)),
+        ];
+        let columns = names(&[
+            "node",
+            "role",
+            "flag",
+            "linked",
+            "ping_sent",
+            "pong_received",
+            "data_received",
+            "reports",
+        ]);
+        let mut known: Vec<NodeId> = self.table.iter().copied().filter(|&id| id != me).collect();
+        known.sort_unstable();
+        let rows = known
+            .into_iter()
+            .map(|id| {
+                let peer = &self.peers[id as usize];
+                let flag = if peer.fail {
+                    "FAIL"
+                } else if peer.pfail {
+                    "PFAIL"
+                } else if peer.handshake {
+                    "handshake"
+                } else {
+                    "ok"
+                };
+                let role = match peer.replica_of {
+                    Some(master) => format!("replica of {master}"),
+                    None => "master".into(),
+                };
+                let reports = self
+                    .reports
+                    .keys()
+                    .filter(|(subject, _)| *subject == id)
+                    .count();
+                vec![
+                    Cell::Node(id),
+                    Cell::Word(role),
+                    Cell::Word(flag.into()),
+                    Cell::Flag(peer.linked),
+                    Cell::Time(peer.ping_sent),
+                    Cell::Time(peer.pong_received),
+                    Cell::Time(peer.data_received),
+                    Cell::Count(reports as u64),
+                ]
+            })
+            .collect();
+        (facts, columns, rows)
+    }
+}
+
 impl Process for Node {
     type Message = Message;
     type Event = Observation;
