@@ -47,6 +47,11 @@ test('the main page has no serious or critical accessibility violation', async (
     await page.locator('.preset', { hasText: 'SWIM detects a crash' }).click();
     await page.locator('#cluster-result').waitFor({ timeout: 30_000 });
     assert.deepEqual(await audit(page, `cluster run (${colorScheme})`), []);
+    // A system model's run, with its results said in words against theory.
+    await page.locator('.preset', { hasText: 'Redis Cluster marks a node FAIL' }).click();
+    await page.locator('#system-result').waitFor({ timeout: 60_000 });
+    await page.locator('#theory-words').waitFor();
+    assert.deepEqual(await audit(page, `system run (${colorScheme})`), []);
     await context.close();
   }
 });

@@ -119,3 +119,264 @@ test('the choice is kept across visits, and a share link opens in its reader\'s 
   await broken.page.screenshot({ path: path.join(outputDir, 'i18n-en-phone.png') });
   assert.deepEqual(broken.errors, []);
 });
+
+// ---------------------------------------------------------------------------------------------
+// No English left for a Chinese reader: every preset, every panel, in zh-CN, with every text
+// node and every attribute a reader or a screen reader meets walked for words in Latin letters.
+// A word passes only if it is a name, a unit or a symbol of the allow-list below.
+
+/**
+ * Latin-letter words a Chinese page keeps: product and protocol names (said so in Chinese
+ * writing too), the English terms the articles gloss in brackets (推（push）), units, file
+ * formats, and the letters of formulas (log2 n + ln n, s = e^-m).
+ */
+const ALLOWED = new Set([
+  // Names of systems, protocols, papers' authors, browsers' parts and this project.
+  'GossipLab', 'SWIM', 'Lifeguard', 'Redis', 'Cluster', 'Cassandra', 'memberlist', 'HashiCorp', 'Serf',
+  'Merkle', 'Pittel', 'Karp', 'Demers', 'Das', 'Dadgar', 'Hamilton', 'Erdős', 'Rényi', 'Watts', 'Strogatz',
+  'Barabási', 'Albert', 'Web', 'Worker', 'WebGL', 'Canvas', 'CPU', 'Gossip', 'gossip',
+  // Protocol messages and states by their protocol's own names.
+  'PFAIL', 'FAIL', 'MEET', 'PING', 'PONG', 'ping', 'pong', 'ack', 'nack', 'phi', 'Syn', 'Ack', 'inv', 'getdata', 'tx',
+  // Terms the Chinese text glosses in brackets, as the articles do.
+  'push', 'pull', 'incarnation',
+  // Abbreviations.
+  'AP', 'CP', 'CAP', 'SI', 'SIR', 'ID', 'MTU', 'UDP', 'TCP', 'IP',
+  // Units and formats.
+  'ms', 'KB', 'MB', 'GB', 'KiB', 'MiB', 'GiB', 'px', 'CSV', 'JSON', 'SVG', 'PNG', 'URL', 'fps', 'base',
+  // Formulas.
+  'log', 'ln', 'max', 'min', 'et', 'al',
+]);
+
+/**
+ * Where English is the message, not a translation left out: gossip-core's message summaries in
+ * the playback (`Message::write_summary`: "ping 17, carrying: 7 suspect inc 0") and the message
+ * kinds it lists, which are the protocols' own names. Words met only there are printed, not
+ * failed; everywhere else they fail like any word.
+ */
+const PROTOCOL_TEXT = '#in-flight, #playback-legend, #playback-next-kind, #message-panel, canvas#playback';
+
+/**
+ * The reader's own data, typed by this test or given by the page as a default to type over:
+ * room names, keys and values. Met anywhere (the live log quotes them), they are data.
+ */
+const DATA = new Set(['lobby', 'words', 'colour', 'blue', 'key', 'value']);
+
+/**
+ * The Latin-letter words (two letters or more) of the page as a Chinese reader meets it: text,
+ * the title, and the attributes read aloud or shown on hover. Not words: text marked as another
+ * language (`lang="en"`: the switch's "English") or not to translate (`translate="no"`), code,
+ * a reader's own data (keys and values, room names), and tokens that are code (`?period=MS`,
+ * `rumor.fanout`, `t_ave`, quoted names).
+ */
+async function latinWords(page) {
+  return page.evaluate(([allowed, protocol]) => {
+    const allow = new Set(allowed);
+    const found = [];
+    const describe = (element) => {
+      const id = element.id ? `#${element.id}` : '';
+      const cls = typeof element.className === 'string' && element.className ? `.${element.className.split(' ')[0]}` : '';
+      const parent = element.closest('[id]');
+      return `${element.tagName.toLowerCase()}${id}${cls}${parent && parent !== element ? ` in #${parent.id}` : ''}`;
+    };
+    const skipped = (element) => {
+      const marked = element.closest('[lang]');
+      return (marked && !marked.getAttribute('lang').startsWith('zh'))
+        || element.closest('[translate="no"], code, kbd, samp, script, style, noscript')
+        // Data: stored keys and values, written keys, the room's name.
+        || element.closest('#store td:not(.holders), #writes td:first-child, #live-writes td:first-child, #invite, #inspector-store td:first-child');
+    };
+    const check = (text, where, element) => {
+      const tokens = text.split(/[\s，。：；、（）()]+/).filter((token) => !/[=?&_./\\]|^--|^"|"$|^'|'$/.test(token));
+      for (const word of tokens.join(' ').match(/[A-Za-zÀ-ž]{2,}/g) ?? []) {
+        if (allow.has(word)) continue;
+        found.push({ word, where, text: text.trim().slice(0, 120), protocol: Boolean(element?.closest(protocol)) });
+      }
+    };
+    check(document.title, 'title');
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const element = node.parentElement;
+      if (!element || skipped(element)) continue;
+      check(node.textContent, describe(element), element);
+    }
+    const attributes = ['aria-label', 'aria-description', 'aria-roledescription', 'aria-valuetext', 'title', 'placeholder', 'alt'];
+    for (const element of document.body.querySelectorAll('*')) {
+      if (skipped(element)) continue;
+      for (const name of attributes) {
+        const value = element.getAttribute(name);
+        if (value) check(value, `${describe(element)} [${name}]`, element);
+      }
+      if (element.matches('input[type="button"], input[type="submit"]')) check(element.value, describe(element), element);
+    }
+    return found;
+  }, [[...ALLOWED, ...DATA], PROTOCOL_TEXT]);
+}
+
+/**
+ * Collects the words of each view into `seen` (word -> where it was met, first few), those of
+ * the protocols' own text into `protocol`.
+ */
+async function collect(page, view, seen, protocol) {
+  for (const { word, where, text, protocol: isProtocol } of await latinWords(page)) {
+    const into = isProtocol ? protocol : seen;
+    const places = into.get(word) ?? [];
+    if (places.length < 3) places.push(`${view}: ${where}: "${text}"`);
+    into.set(word, places);
+  }
+}
+
+/** Waits for the run of the scenario on screen to end (a result or a refusal). */
+async function settled(page, timeout = 60_000) {
+  await page.locator('#sim-result.done, #sim-result.error').waitFor({ timeout });
+}
+
+test('a Chinese reader meets no English word on any preset, panel, error or chart', { timeout: 600_000 }, async () => {
+  const seen = new Map();
+  const protocol = new Map();
+  const { page, errors } = await openPage(shared.browser, shared.relay.url, { locale: 'zh-CN', viewport: { width: 1440, height: 900 } });
+  await settled(page);
+  await collect(page, 'first page', seen, protocol);
+
+  // Every preset, each with its results, charts and views; the form follows its engine.
+  const presets = page.locator('#presets button.preset');
+  const count = await presets.count();
+  assert.ok(count >= 19, `${count} presets`);
+  for (let index = 0; index < count; index += 1) {
+    const button = presets.nth(index);
+    const name = await button.textContent();
+    await button.click();
+    await page.locator('#presets button.preset.chosen', { hasText: name }).waitFor();
+    await settled(page, 120_000);
+    await collect(page, `preset "${name}"`, seen, protocol);
+    // The cluster and system runs' playback: a node (or a message) asked at some instant.
+    const playback = page.locator('canvas#playback');
+    if (await playback.count() && await page.locator('#playback-node-points').count()) {
+      const points = (await page.locator('#playback-node-points').getAttribute('data-points')).split(';');
+      const [x, y] = points[0].split(':').map(Number);
+      const scrub = page.locator('#playback-scrub');
+      const max = Number(await scrub.getAttribute('max'));
+      await scrub.fill(String(Math.round(max / 2)));
+      const box = await playback.boundingBox();
+      await playback.click({ position: { x: (x * box.width) / 480, y: (y * box.height) / 480 } });
+      await page.waitForTimeout(1_500);
+      await collect(page, `preset "${name}", playback asked`, seen, protocol);
+    }
+    // Each rumor and cluster run pinned, to compare them all at the end.
+    if (index % 4 === 0 && await page.locator('#pin:not([disabled])').count()) await page.locator('#pin').click();
+  }
+  await page.locator('#compare-table').waitFor();
+  await collect(page, 'compare', seen, protocol);
+
+  // A refused experiment: fanout 0 is said in the form; a run too large for the page is refused.
+  await presets.first().click();
+  await settled(page);
+  await page.locator('#fanout').fill('0');
+  await page.waitForTimeout(300);
+  await collect(page, 'form error', seen, protocol);
+  await page.locator('#fanout').fill('1');
+  await page.locator('#nodes').fill('1000000');
+  await page.locator('#engine').selectOption('cluster');
+  await page.waitForTimeout(300);
+  await collect(page, 'cluster too large', seen, protocol);
+  await page.locator('#engine').selectOption('system');
+  await page.waitForTimeout(300);
+  await collect(page, 'system form', seen, protocol);
+
+  // A sweep, its chart and its table.
+  await page.reload();
+  await settled(page);
+  await page.locator('#sweep-run').click();
+  await page.locator('#sweep-status.done').waitFor({ timeout: 120_000 });
+  await collect(page, 'sweep', seen, protocol);
+  await page.locator('#sweep-seeds').fill('0');
+  await page.waitForTimeout(300);
+  await collect(page, 'sweep error', seen, protocol);
+
+  // A broken link.
+  const broken = await openPage(shared.browser, `${shared.relay.url}#s=v1.eNqrVkrOz0`, { locale: 'zh-CN' });
+  await broken.page.locator('#link-error').waitFor({ timeout: 30_000 });
+  await collect(broken.page, 'broken link', seen, protocol);
+
+  // Two tabs live in a room: the member list, the store, the writes and the event log.
+  const room = `${shared.relay.url}?room=i18n-words&period=200`;
+  const first = await openPage(shared.browser, room, { locale: 'zh-CN' });
+  const second = await openPage(shared.browser, room, { locale: 'zh-CN' });
+  for (const tab of [first, second]) await tab.page.locator('#relay-status.done').waitFor({ timeout: 15_000 });
+  await first.page.locator('#put-key').fill('colour');
+  await first.page.locator('#put-value').fill('blue');
+  await first.page.locator('#put-form button[type="submit"]').click();
+  await second.page.locator('#store tr[data-key="colour"]').waitFor({ timeout: 15_000 });
+  await first.page.locator('#live-writes tr[data-key="colour"] .receipt').first().waitFor({ timeout: 15_000 });
+  await second.page.close();
+  await first.page.waitForTimeout(3_000);
+  await collect(first.page, 'live', seen, protocol);
+
+  // The tour: a chapter with its answer shown, and its comparison.
+  await page.goto(`${shared.relay.url}#learn=swim`);
+  await page.locator('#chapter[data-chapter="swim"]').waitFor();
+  await page.locator('#tour-reveal').click();
+  await page.locator('#tour-answer p.answer:not(.pending)').waitFor({ timeout: 60_000 });
+  await collect(page, 'tour, SWIM chapter', seen, protocol);
+
+  const list = (words) => [...words].map(([word, places]) => `${word}\n    ${places.join('\n    ')}`).join('\n');
+  const report = list(seen);
+  console.log(`English words met in zh-CN: ${seen.size}${seen.size ? `\n${report}` : ''}`);
+  console.log(`Words of the protocols' own messages (playback), kept: ${protocol.size}: ${[...protocol.keys()].join(', ')}`);
+  assert.equal(seen.size, 0, `English words a Chinese reader sees:\n${report}`);
+  assert.deepEqual(errors, []);
+});
+
+/** The compare table as rows of cells' text (the header row first). */
+async function compareTable(page) {
+  return page.locator('#compare-table tr').evaluateAll((rows) => rows.map((row) =>
+    [...row.querySelectorAll('th, td')].map((cell) => (cell.firstChild?.textContent ?? cell.textContent).trim())));
+}
+
+/** The numbers in a cell ("15.25 秒" and "15.25 s" both give [15.25]). */
+const numbersOf = (text) => (text.match(/-?\d[\d,]*(\.\d+)?/g) ?? []).map((n) => Number(n.replace(/,/g, '')));
+
+test('pinned runs compare in Chinese: Chinese labels, the same numbers as in English', async () => {
+  const { page, errors } = await openPage(shared.browser, shared.relay.url, { locale: 'zh-CN', viewport: { width: 1440, height: 900 } });
+  await page.locator('#sim-result.done').waitFor({ timeout: 30_000 });
+  // A rumor run and a cluster run pinned side by side.
+  await page.locator('#pin').click();
+  await page.getByRole('button', { name: 'SWIM 检测到崩溃' }).click();
+  await page.locator('#cluster-result').waitFor({ timeout: 60_000 });
+  await page.locator('#pin').click();
+  await page.locator('#compare-table tr').first().locator('th').nth(2).waitFor();
+  const chinese = await compareTable(page);
+  const captionZh = await page.locator('#compare-chart').textContent();
+  await page.locator('#pinned').screenshot({ path: path.join(outputDir, 'i18n-compare-zh.png') });
+
+  await page.locator('#lang-en').click();
+  await page.locator('#pinned-title', { hasText: /[A-Za-z]/ }).waitFor();
+  const english = await compareTable(page);
+  await page.locator('#pinned').screenshot({ path: path.join(outputDir, 'i18n-compare-en.png') });
+
+  // Every label (the header row's runs, each figure's name, the chart's words) is Chinese in
+  // Chinese, English in English; each value holds the same numbers in both.
+  const cjk = /[\u4e00-\u9fff]/;
+  assert.equal(chinese.length, english.length);
+  assert.ok(chinese.length > 10, `${chinese.length} rows`);
+  for (let row = 0; row < chinese.length; row += 1) {
+    const [labelZh, ...valuesZh] = chinese[row];
+    const [labelEn, ...valuesEn] = english[row];
+    assert.match(labelZh, cjk, `row ${row}: ${labelZh}`);
+    assert.doesNotMatch(labelEn, cjk, `row ${row}: ${labelEn}`);
+    assert.equal(valuesZh.length, 2);
+    for (let run = 0; run < valuesZh.length; run += 1) {
+      if (row === 0) {
+        assert.match(valuesZh[run], cjk, `run ${run}: ${valuesZh[run]}`);
+        continue;
+      }
+      assert.deepEqual(numbersOf(valuesZh[run]), numbersOf(valuesEn[run]), `${labelEn}: ${valuesZh[run]} / ${valuesEn[run]}`);
+      if (valuesEn[run] === 'never') assert.equal(valuesZh[run], '从未');
+    }
+  }
+  assert.match(captionZh, cjk);
+  const unitsZh = chinese.slice(1).flat().filter((cell) => /秒$/.test(cell)).length;
+  const unitsEn = english.slice(1).flat().filter((cell) => / s$/.test(cell)).length;
+  assert.equal(unitsZh, unitsEn, 'every time in seconds, in each language\'s unit');
+  assert.ok(unitsZh > 0);
+  assert.deepEqual(errors, []);
+});

@@ -3,9 +3,10 @@
 //! (`rumor.fanout` is the name a person finds in the scenario's JSON, in either language).
 //! A reason phrase ("must be at least 2, got 1") is matched against the English patterns of
 //! the catalogue (`reason.*`) and said with the same numbers in the reader's language; a phrase
-//! no pattern matches is shown as gossip-sim wrote it.
+//! no pattern matches is shown as gossip-sim wrote it. A field's name is said by its label in
+//! the reader's language where the catalogue has one (`field.<name>`), else as written.
 
-use crate::i18n::{from_english, t, tf};
+use crate::i18n::{Lang, current, from_english, t, t_opt, tf};
 use gossip_sim::error::SimError;
 use gossip_sim::share_link::{LINK_VERSION, LinkError, MAX_SCENARIO_BYTES};
 
@@ -17,7 +18,10 @@ pub fn link(error: &LinkError) -> String {
             "link.unsupported_version",
             &[("found", found), ("supported", &LINK_VERSION)],
         ),
-        LinkError::BadBase64(detail) => tf("link.bad_base64", &[("detail", detail)]),
+        LinkError::BadBase64(detail) => tf(
+            "link.bad_base64",
+            &[("detail", &from_english(&BASE64_DETAILS, detail))],
+        ),
         LinkError::TooLarge => tf("link.too_large", &[("bytes", &MAX_SCENARIO_BYTES)]),
         LinkError::Truncated => t("link.truncated").to_string(),
         LinkError::Unreadable(detail) => tf("link.unreadable", &[("detail", detail)]),
@@ -44,8 +48,39 @@ pub fn sim(error: &SimError) -> String {
 fn field_reason(field: &str, why: &str) -> String {
     tf(
         "error.field",
-        &[("field", &field), ("reason", &reason(why))],
+        &[("field", &field_name(field)), ("reason", &reason(why))],
     )
+}
+
+/// The base64 crate's decoding errors (its `Display`), as patterns.
+const BASE64_DETAILS: [&str; 4] = [
+    "detail.base64.symbol",
+    "detail.base64.last_symbol",
+    "detail.base64.length",
+    "detail.base64.padding",
+];
+
+/// A field of the scenario (`rumor.fanout`, `seeds per point`) for the reader: in English as
+/// gossip-sim names it, in Chinese by its label (`field.<name>`, the name's letters and digits
+/// joined by `_`) where the catalogue has one.
+pub fn field_name(field: &str) -> String {
+    if current() == Lang::En {
+        return field.to_string();
+    }
+    let mut key = String::from("field.");
+    let mut gap = false;
+    for c in field.chars() {
+        if c.is_ascii_alphanumeric() {
+            if gap && !key.ends_with('.') {
+                key.push('_');
+            }
+            key.push(c.to_ascii_lowercase());
+            gap = false;
+        } else {
+            gap = true;
+        }
+    }
+    t_opt(&key).map_or_else(|| field.to_string(), String::from)
 }
 
 /// The English patterns of reason phrases, in the order they are tried.
@@ -94,7 +129,7 @@ mod tests {
         let chinese = sim(&error);
         set_current(Lang::En);
         assert!(
-            chinese.contains("fanout") && !chinese.contains("must"),
+            chinese.contains("扇出") && !chinese.contains("must") && !chinese.contains("fanout"),
             "{chinese}"
         );
     }
@@ -115,6 +150,23 @@ mod tests {
     }
 
     #[wasm_bindgen_test(unsupported = test)]
+    fn field_names_are_labelled_in_chinese_and_kept_in_english() {
+        set_current(Lang::ZhCn);
+        let labels = [
+            field_name("seeds per point"),
+            field_name("from, to and step"),
+            field_name("rumor.loss.k"),
+            field_name("no such field"),
+        ];
+        set_current(Lang::En);
+        assert_eq!(labels[0], "每个点的种子数");
+        assert_eq!(labels[1], "起点、终点和步长");
+        assert_eq!(labels[2], "谣言的 k 值");
+        assert_eq!(labels[3], "no such field");
+        assert_eq!(field_name("seeds per point"), "seeds per point");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
     fn every_link_error_has_a_chinese_sentence() {
         let broken = share_link::decode("#s=v1.@@").unwrap_err();
         let errors = [
@@ -128,6 +180,9 @@ mod tests {
         for error in errors {
             set_current(Lang::ZhCn);
             let chinese = link(&error);
+            if matches!(error, LinkError::BadBase64(_)) {
+                assert!(!chinese.contains("Invalid"), "{chinese}");
+            }
             set_current(Lang::En);
             let english = link(&error);
             assert_eq!(english, error.to_string());

@@ -211,6 +211,10 @@ pub fn from_english(keys: &[&str], english: &str) -> String {
     }
     for key in keys {
         if let Some(values) = match_pattern(t_in(Lang::En, key), english) {
+            let values: Vec<(&str, &str)> = values
+                .into_iter()
+                .map(|(name, value)| (name, enum_value(name, value)))
+                .collect();
             let args: Vec<(&str, &dyn Display)> = values
                 .iter()
                 .map(|(name, value)| (*name, value as &dyn Display))
@@ -219,6 +223,26 @@ pub fn from_english(keys: &[&str], english: &str) -> String {
         }
     }
     english.to_string()
+}
+
+/// Placeholders whose values are names of a gossip-core enum as its `Debug` writes them
+/// (`Rumor`, `AntiEntropy`): said through the catalogue's `value.<snake_case>` where it has one.
+const ENUM_PLACEHOLDERS: [&str; 2] = ["via", "reason"];
+
+/// `value` of placeholder `name` in the current language: an enum's name through
+/// `value.<snake_case>`, anything else (keys, numbers, peers' words) as it came.
+fn enum_value<'a>(name: &str, value: &'a str) -> &'a str {
+    if !ENUM_PLACEHOLDERS.contains(&name) {
+        return value;
+    }
+    let mut key = String::from("value.");
+    for (index, c) in value.chars().enumerate() {
+        if c.is_ascii_uppercase() && index > 0 {
+            key.push('_');
+        }
+        key.push(c.to_ascii_lowercase());
+    }
+    t_opt(&key).unwrap_or(value)
 }
 
 /// The values of `pattern`'s `{name}` placeholders if `text` is the pattern filled in (each
@@ -581,6 +605,29 @@ mod tests {
             Some(vec![])
         );
         assert_eq!(match_pattern("{a}{b}", "xy"), None);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_mechanism_named_by_gossip_core_is_said_in_the_reader_s_language() {
+        set_current(Lang::ZhCn);
+        let said = from_english(
+            &["event.learned"],
+            "peer 5 has colour version 1 (via AntiEntropy), 517 ms after the write",
+        );
+        let key_kept = from_english(
+            &["event.updated"],
+            "updated Rumor = blue (origin 4, version 1, via Local)",
+        );
+        set_current(Lang::En);
+        assert!(
+            said.contains("反熵") && !said.contains("AntiEntropy"),
+            "{said}"
+        );
+        // A key that happens to read as a mechanism's name stays as written.
+        assert!(
+            key_kept.contains("Rumor") && key_kept.contains("本地"),
+            "{key_kept}"
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -902,7 +902,7 @@ mod tests {
             lines,
             [
                 "成员 3 存活（版本号 2）",
-                "节点 4 持有 colour 的版本 1（经由 Rumor），写入后 120 毫秒",
+                "节点 4 持有 colour 的版本 1（经由 谣言传播），写入后 120 毫秒",
                 "something gossip-core may add later"
             ]
         );

@@ -347,6 +347,15 @@ fn Playground() -> Html {
     let finished = result
         .and_then(tour::summary_of)
         .map(|(_, summary)| summary);
+    // The run said in words against theory, for every kind of run.
+    let theory_words = match (result.and_then(tour::summary_of), &finished) {
+        (Some((ran, _)), Some(summary)) => html! {
+            <div id="theory-words" class="theory-words">
+                { for verdict::words(ran, summary).into_iter().map(|words| html! { <p>{words}</p> }) }
+            </div>
+        },
+        _ => Html::default(),
+    };
     let body = match result {
         // The playground never asks for summaries (sweeps run on their own workers).
         // Progress and cancellation come on their own; the playground never asks for
@@ -384,6 +393,7 @@ fn Playground() -> Html {
         }) => html! {
             <>
                 <p id="sim-result" class="done">{simulated_for(scenario, report.duration)}</p>
+                {theory_words.clone()}
                 <ClusterView report={report.clone()} recording={recording.clone()} on_fault={Some(cluster_fault.clone())}
                     scenario={Some(std::rc::Rc::new(scenario.clone()))} />
             </>
@@ -395,6 +405,7 @@ fn Playground() -> Html {
         }) => html! {
             <>
                 <p id="sim-result" class="done">{simulated_for(scenario, report.duration)}</p>
+                {theory_words.clone()}
                 <SystemView report={report.clone()} trace={trace.clone().map(Rc::new)} />
             </>
         },
@@ -425,9 +436,7 @@ fn Playground() -> Html {
                         {tf("sim.summary", &[("scenario", &describe(scenario)), ("rounds", &summary.rounds), ("outcome", &outcome),
                             ("messages", &summary.messages), ("per_node", &format!("{:.2}", summary.traffic))])}
                     </p>
-                    { for verdict::rumor_words(scenario, &report.summary).into_iter().map(|words| html! {
-                        <p class="theory-words">{words}</p>
-                    }) }
+                    {theory_words.clone()}
                     <div class="viz">
                         <div class="graph-column">
                             if let Some(recording) = &*drawn {
@@ -446,7 +455,7 @@ fn Playground() -> Html {
                         <div class="chart-column">
                             <SirChart rounds={report.rounds.clone()} nodes={scenario.nodes}
                                 theory={theory_curve(scenario, report.rounds.len() as u32)}
-                                residue={theory_residue(scenario)}
+                                residue={verdict::coin_residue(scenario)}
                                 marker={drawn.as_ref().map(|_| timeline.round)} />
                             <LineChart id="traffic-chart" series={traffic_series(&report.rounds, scenario.nodes)}
                                 caption={t("sim.traffic_caption")}
@@ -569,21 +578,6 @@ fn theory_curve(scenario: &Scenario, rounds: u32) -> Option<Vec<f64>> {
             .map(|informed| 1.0 - informed)
             .collect()
     })
-}
-
-/// Demers et al.'s residue equation, for the variant it was derived for (push, feedback, coin).
-fn theory_residue(scenario: &Scenario) -> Option<f64> {
-    let rumor = scenario.rumor_config()?;
-    match rumor.loss {
-        LossOfInterest::Coin(k)
-            if rumor.trigger == Trigger::Feedback
-                && rumor.direction == Direction::Push
-                && rumor.fanout == 1 =>
-        {
-            Some(theory::residue_feedback_coin(k))
-        }
-        _ => None,
-    }
 }
 
 fn topology_label(kind: TopologyKind) -> String {

@@ -84,8 +84,8 @@ mod tests {
         );
         assert_eq!(
             sentence_in(Lang::ZhCn, &exceeded),
-            "此次运行未启动：4294967295 个节点预计需要约 72.0 GiB 内存（运行前估算），超过浏览器 \
-             worker 可用的 2.00 GiB 内存（wasm32 最多 4 GiB）。请减少节点数；更大的运行请在内存\
+            "此次运行未启动：4294967295 个节点预计需要约 72.0 GiB 内存（运行前估算），超过浏览器\
+             后台线程可用的 2.00 GiB 内存（wasm32 最多 4 GiB）。请减少节点数；更大的运行请在内存\
              足够的机器上用命令行 gossip-node sim（或 sweep）。"
         );
         // In English, the phrase is gossip-sim's own, for every source of the limit.

@@ -14,7 +14,10 @@ use gossip_sim::systems::System;
 use gossip_sim::systems::SystemSummary;
 
 use crate::i18n::{number, t, tf};
-use crate::verdict::{fastest_rounds, mean_field_rounds, rounds_to_everyone};
+use crate::verdict::{
+    fastest_rounds, mean_field_rounds, phi_conviction_ms, rounds_to_everyone,
+    swim_first_suspicion_periods,
+};
 
 /// One chapter of the tour.
 #[derive(Clone, Copy, Debug)]
@@ -577,7 +580,7 @@ fn answer_cassandra(scenario: &Scenario, summary: &Summary) -> Option<Finding> {
     };
     // phi(t) = (t / mean) / ln 10 passes the threshold at t = threshold * ln 10 * mean, with
     // heartbeats arriving about once a gossip interval.
-    let theory = config.phi_convict_threshold * std::f64::consts::LN_10 * config.interval as f64;
+    let theory = phi_conviction_ms(config.phi_convict_threshold, config.interval as f64);
     Some(Finding {
         key: "tour.cassandra.answer",
         yours: run.mean_convict_ms,
@@ -597,14 +600,6 @@ fn answer_cassandra(scenario: &Scenario, summary: &Summary) -> Option<Finding> {
             ("theory", seconds(theory)),
         ],
     })
-}
-
-/// SWIM's expected periods to the first suspicion of a crashed member among `n`: each of the
-/// `n - 1` others probes one member a period, so the crashed one escapes a period with
-/// probability `(1 - 1/(n-1))^(n-1)`; the mean of that geometric count tends to e/(e-1).
-pub fn swim_first_suspicion_periods(n: u32) -> f64 {
-    let others = f64::from(n.saturating_sub(1).max(1));
-    1.0 / (1.0 - (1.0 - 1.0 / others).powf(others))
 }
 
 fn answer_swim(scenario: &Scenario, summary: &Summary) -> Option<Finding> {
