@@ -142,8 +142,10 @@ export async function openPage(browser, url, { colorScheme = 'light', locale = '
 }
 
 /**
- * Starts a relay and a browser before the file's tests and stops them after. Returns an object
- * whose `relay` and `browser` are set once the tests run.
+ * Starts a relay and a browser before the file's tests and stops them after, with any peer
+ * process a test started (`startPeer`). Returns an object whose `relay` and `browser` are set
+ * once the tests run; a test that restarts the relay sets `relay` to the new one, which is
+ * stopped after.
  */
 export function relayAndBrowser() {
   const context = { relay: undefined, browser: undefined };
@@ -152,8 +154,9 @@ export function relayAndBrowser() {
     context.browser = await launchBrowser();
   });
   after(async () => {
+    killPeers();
     await context.browser?.close();
-    context.relay?.stop();
+    await context.relay?.stop();
   });
   return context;
 }

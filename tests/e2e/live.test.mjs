@@ -2,27 +2,15 @@
 // the relay. A value written anywhere reaches everyone; a closed tab is detected by the others
 // within SWIM's bound; the relay restarted mid-test, everyone comes back and re-converges, with
 // nothing lost (what was written before, and during the outage, is at every live peer after).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { killPeers, launchBrowser, openPage, outputDir, startPeer, startRelay } from './harness.mjs';
+import { openPage, outputDir, relayAndBrowser, startPeer, startRelay } from './harness.mjs';
 
 const PERIOD_MS = 200;
 const periods = ['--swim-period-ms', String(PERIOD_MS), '--anti-entropy-ms', String(PERIOD_MS)];
 
-let relay;
-let browser;
-
-before(async () => {
-  relay = await startRelay();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  killPeers();
-  await browser?.close();
-  await relay?.stop();
-});
+const shared = relayAndBrowser();
 
 async function storeValue(page, key, timeout = 15_000) {
   const cell = page.locator(`#store tr[data-key="${key}"] td.value`);
@@ -62,6 +50,8 @@ async function everyoneHolds(tabs, natives, expected) {
 }
 
 test('two tabs and two native peers converge; a closed tab is detected; a relay restart loses nothing', async () => {
+  const { browser } = shared;
+  let { relay } = shared;
   const room = 'e2e-live';
   const url = `${relay.url}?room=${room}&period=${PERIOD_MS}`;
   const first = await openPage(browser, url);
@@ -147,6 +137,7 @@ test('two tabs and two native peers converge; a closed tab is detected; a relay 
   await Promise.all(nativeIds.map((id) => first.page.locator('#members li', { hasText: `peer ${id}: dead` })
     .waitFor({ timeout: 10_000 })));
   relay = await startRelay({ port: relay.port });
+  shared.relay = relay; // stopped after the file's tests
   const back = Date.now();
   // Everyone comes back under its own id.
   await Promise.all([

@@ -2,26 +2,14 @@
 // measures its latency to each peer (shown under the peer), and the frames it sends and
 // receives move as dots from sender to receiver; the frames between the other two, which the
 // relay reports, move too (grey).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { killPeers, launchBrowser, openPage, outputDir, startPeer, startRelay } from './harness.mjs';
+import { openPage, outputDir, relayAndBrowser, startPeer } from './harness.mjs';
 
 const PERIOD_MS = 300;
 
-let relay;
-let browser;
-
-before(async () => {
-  relay = await startRelay();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  killPeers();
-  await browser?.close();
-  await relay?.stop();
-});
+const shared = relayAndBrowser();
 
 /**
  * Finds the newest dot between peers `a` and `b` (either way; `room`: one of the relay's report)
@@ -74,6 +62,7 @@ function assertAlongTrack(seen, what) {
 
 test('two tabs in live mode: frames move between the peers over their measured latency, the room\'s other traffic too', async () => {
   const room = 'e2e-frames';
+  const { relay, browser } = shared;
   const url = `${relay.url}?room=${room}&period=${PERIOD_MS}`;
   const first = await openPage(browser, url);
   const second = await openPage(browser, url);
