@@ -1,8 +1,18 @@
 //! The scenario: a small, versioned, serialisable description of an experiment. A run is a pure
 //! function of (scenario, seed, core version), so a scenario and its seed are all a share link
 //! needs to carry.
+//!
+//! # Versions
+//!
+//! A scenario's `version` is read before anything else ([`check_format_version`], and the
+//! [`Deserialize`] impl itself), so that one from a newer build, whose new fields or variants
+//! this build cannot parse, is refused naming both versions rather than as "unknown variant".
+//! A scenario is written in the oldest version that holds what it uses
+//! ([`Scenario::written_version`]): one without a newer feature stays readable by older builds.
+//! Version 2 added the cluster fault `join` (a replayed recording's late joiners); version 1 is
+//! every other scenario. docs/versions.md keeps the list.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::SimError;
 use crate::events::{Cluster, ClusterSummary, EventReport, EventSim};
@@ -13,17 +23,51 @@ use crate::systems::{SystemReport, SystemRun, SystemSummary};
 use crate::topology::TopologyKind;
 use gossip_core::RumorConfig;
 
-/// The scenario format version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest scenario format version, which this build reads and writes: 2 added the cluster
+/// fault `join` ([`crate::events::ClusterFault::Join`]).
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest scenario format version this build reads.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
+
+/// Refuses a scenario in JSON whose `version` this build does not read, before parsing anything
+/// else: a newer scenario may hold fields and variants this build does not know, and should be
+/// refused for its version, named, not as malformed. JSON that is not an object with a numeric
+/// `version` passes (the full parse says what is wrong with it).
+pub fn check_format_version(json: &[u8]) -> Result<(), SimError> {
+    #[derive(Deserialize)]
+    struct VersionOnly {
+        version: Option<u32>,
+    }
+    match serde_json::from_slice::<VersionOnly>(json) {
+        Ok(VersionOnly {
+            version: Some(found),
+        }) => check_version(found),
+        _ => Ok(()),
+    }
+}
+
+fn check_version(found: u32) -> Result<(), SimError> {
+    if (OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&found) {
+        Ok(())
+    } else {
+        Err(SimError::UnsupportedVersion {
+            found,
+            supported: FORMAT_VERSION,
+        })
+    }
+}
 
 /// An experiment: who gossips, how, and with which seed.
 ///
 /// In JSON the protocol is one field named after it: `"rumor": {...}` for a round-based rumor
 /// run, `"cluster": {...}` for live nodes on the event engine.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "ScenarioFields", into = "ScenarioFields")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(into = "ScenarioFields")]
 pub struct Scenario {
-    /// The format version it was written in; only [`FORMAT_VERSION`] validates.
+    /// The format version it is held in: [`FORMAT_VERSION`] once read (an older version is read
+    /// into the current one); [`Scenario::validate`] refuses any version this build does not
+    /// read. It is written as [`Scenario::written_version`].
     pub version: u32,
     /// The population: how many nodes take part (ids `0..nodes`).
     pub nodes: u32,
@@ -68,6 +112,22 @@ fn is_reliable_complete(network: &Network) -> bool {
     *network == Network::default()
 }
 
+impl<'de> Deserialize<'de> for Scenario {
+    /// Reads the version first and refuses one this build does not read (naming both), then
+    /// the fields.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let value = serde_json::Value::deserialize(deserializer)?;
+        if let Some(found) = value.get("version").and_then(serde_json::Value::as_u64) {
+            check_version(u32::try_from(found).unwrap_or(u32::MAX)).map_err(D::Error::custom)?;
+        }
+        // The path to a bad field ("cluster.faults[0].at: invalid type ...") says what to fix.
+        let fields: ScenarioFields =
+            serde_path_to_error::deserialize(value).map_err(D::Error::custom)?;
+        Scenario::try_from(fields).map_err(D::Error::custom)
+    }
+}
+
 impl TryFrom<ScenarioFields> for Scenario {
     type Error = String;
 
@@ -87,8 +147,10 @@ impl TryFrom<ScenarioFields> for Scenario {
                 );
             }
         };
+        // Held in the current version: every older one reads as it is.
+        check_version(fields.version).map_err(|error| error.to_string())?;
         Ok(Scenario {
-            version: fields.version,
+            version: FORMAT_VERSION,
             nodes: fields.nodes,
             seed: fields.seed,
             protocol,
@@ -99,6 +161,7 @@ impl TryFrom<ScenarioFields> for Scenario {
 
 impl From<Scenario> for ScenarioFields {
     fn from(scenario: Scenario) -> Self {
+        let version = scenario.written_version();
         let (mut rumor, mut cluster, mut system) = (None, None, None);
         match scenario.protocol {
             Protocol::Rumor(config) => rumor = Some(config),
@@ -106,7 +169,7 @@ impl From<Scenario> for ScenarioFields {
             Protocol::System(config) => system = Some(config),
         }
         ScenarioFields {
-            version: scenario.version,
+            version,
             nodes: scenario.nodes,
             seed: scenario.seed,
             rumor,
@@ -180,6 +243,16 @@ impl Summary {
 }
 
 impl Scenario {
+    /// The format version this scenario is written in: the oldest that holds what it uses, so
+    /// that an older build reads it when it could run it. 2 for a cluster with a `join` fault,
+    /// else 1.
+    pub fn written_version(&self) -> u32 {
+        use crate::events::ClusterFault;
+        let joins = matches!(&self.protocol, Protocol::Cluster(cluster)
+            if cluster.faults.iter().any(|scheduled| matches!(scheduled.fault, ClusterFault::Join { .. })));
+        if joins { 2 } else { OLDEST_FORMAT_VERSION }
+    }
+
     /// A rumor scenario on a complete, reliable network.
     pub fn rumor(nodes: u32, seed: u64, rumor: RumorConfig) -> Scenario {
         Scenario {
@@ -269,12 +342,7 @@ impl Scenario {
 
     /// Checks the scenario before a run; the message names what is wrong.
     pub fn validate(&self) -> Result<(), SimError> {
-        if self.version != FORMAT_VERSION {
-            return Err(SimError::UnsupportedVersion {
-                found: self.version,
-                supported: FORMAT_VERSION,
-            });
-        }
+        check_version(self.version)?;
         match &self.protocol {
             Protocol::Rumor(rumor) => {
                 rumor.validate()?;
@@ -442,6 +510,88 @@ mod tests {
                 supported: FORMAT_VERSION
             }
         );
+    }
+
+    /// A cluster of 4 whose node 3 joins at 1 s (a replayed late joiner) when `join` is set.
+    fn cluster_of_four(join: bool) -> Scenario {
+        use crate::events::{ClusterFault, ScheduledClusterFault};
+        let mut faults = vec![ScheduledClusterFault {
+            at: 2_000,
+            fault: ClusterFault::Crash { node: 1 },
+        }];
+        if join {
+            faults.push(ScheduledClusterFault {
+                at: 1_000,
+                fault: ClusterFault::Join { node: 3 },
+            });
+        }
+        Scenario::cluster(
+            4,
+            7,
+            Cluster {
+                duration: 5_000,
+                faults,
+                ..Cluster::default()
+            },
+        )
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_scenario_is_written_in_the_oldest_version_that_holds_it() {
+        for (join, written) in [(false, 1), (true, 2)] {
+            let scenario = cluster_of_four(join);
+            assert_eq!(scenario.version, FORMAT_VERSION);
+            assert_eq!(scenario.written_version(), written);
+            let json: serde_json::Value = serde_json::to_value(&scenario).unwrap();
+            assert_eq!(json["version"], written, "join: {join}");
+            // Read back, it is held in the current version, equal to what was written.
+            let back: Scenario = serde_json::from_value(json).unwrap();
+            assert_eq!(back, scenario);
+            assert_eq!(back.validate(), Ok(()));
+        }
+        // The build before version 2 wrote its replays' joins as version 1: still read.
+        let mut old = serde_json::to_value(cluster_of_four(true)).unwrap();
+        old["version"] = 1.into();
+        let back: Scenario = serde_json::from_value(old).unwrap();
+        assert_eq!(back, cluster_of_four(true));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_newer_scenario_is_refused_for_its_version_before_its_fields() {
+        // A version-3 scenario with a fault this build does not know, the version last.
+        let newer = r#"{"nodes": 4, "seed": 7, "cluster": {"duration": 5000,
+            "faults": [{"at": 1000, "fault": {"kind": "teleport", "node": 3}}]}, "version": 3}"#;
+        let refusal = SimError::UnsupportedVersion {
+            found: 3,
+            supported: FORMAT_VERSION,
+        };
+        assert_eq!(check_format_version(newer.as_bytes()), Err(refusal.clone()));
+        let error = serde_json::from_str::<Scenario>(newer).unwrap_err();
+        assert!(
+            error.to_string().starts_with(&refusal.to_string()),
+            "{error}"
+        );
+        assert_eq!(
+            refusal.to_string(),
+            "scenario version 3 is not supported (this build reads version 2)"
+        );
+        // Version 0 is refused too; a known version with an unknown variant is malformed.
+        let zero = r#"{"version": 0, "nodes": 4, "seed": 7, "rumor": {}}"#;
+        assert!(matches!(
+            check_format_version(zero.as_bytes()),
+            Err(SimError::UnsupportedVersion { found: 0, .. })
+        ));
+        assert!(serde_json::from_str::<Scenario>(zero).is_err());
+        let current = newer.replace("\"version\": 3", "\"version\": 2");
+        assert_eq!(check_format_version(current.as_bytes()), Ok(()));
+        let error = serde_json::from_str::<Scenario>(&current).unwrap_err();
+        assert!(
+            error.to_string().contains("unknown variant `teleport`"),
+            "{error}"
+        );
+        assert!(error.to_string().contains("cluster.faults[0]"), "{error}");
+        // Not JSON of an object: left to the full parse.
+        assert_eq!(check_format_version(b"[1, 2]"), Ok(()));
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -115,6 +115,8 @@ pub fn decode(link: &str) -> Result<Scenario, LinkError> {
             miniz_oxide::inflate::TINFLStatus::HasMoreOutput => LinkError::TooLarge,
             _ => LinkError::Truncated,
         })?;
+    // A newer scenario is refused for its version before its fields are parsed.
+    crate::scenario::check_format_version(&json).map_err(LinkError::Invalid)?;
     let scenario: Scenario =
         serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&json))
             .map_err(|error| LinkError::Unreadable(error.to_string()))?;

@@ -736,7 +736,7 @@ mod tests {
         let version = error(|s| s.base.version = 99);
         assert_eq!(
             version.to_string(),
-            "at fanout = 1: scenario version 99 is not supported (this build reads version 1)"
+            "at fanout = 1: scenario version 99 is not supported (this build reads version 2)"
         );
         assert_eq!(fanout_sweep().validate(), Ok(()));
     }
