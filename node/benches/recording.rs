@@ -23,6 +23,34 @@ use gossip_sim::recording::{
 const NODES: u32 = 10;
 const SIMULATED_MS: u64 = 120_000;
 
+/// Messages on their way: (from, to, encoded).
+type Queue = VecDeque<(u32, u32, Vec<u8>)>;
+
+/// Encodes what `node` wants sent into `queue`, recording each (if `writer`), as the peer does
+/// after each turn; drops its events.
+fn send_all(node: &mut Node, mut writer: Option<&mut Writer>, now: u64, queue: &mut Queue) {
+    let from = node.me();
+    while let Some((to, message)) = node.poll_transmit() {
+        let bytes = wire::encode_message(&message);
+        if let Some(writer) = writer.as_mut() {
+            let summary = message.summary();
+            writer.record(
+                now * 1_000,
+                RecordBody::Sent {
+                    to,
+                    msg: summary.kind.into(),
+                    bytes: bytes.len() as u32,
+                    summary: summary.text,
+                },
+            );
+        }
+        queue.push_back((from, to, bytes));
+    }
+    while node.poll_event().is_some() {}
+}
+
+type Writer = RecordingWriter<BufWriter<std::fs::File>>;
+
 /// Runs the cluster; returns the messages handled and the seconds taken.
 fn run(record: bool) -> (u64, f64) {
     let config = NodeConfig::live(LivePeerOptions::from_periods(100, 200, 50));
@@ -62,7 +90,7 @@ fn run(record: bool) -> (u64, f64) {
         .collect();
     let started = Instant::now();
     let mut handled = 0u64;
-    let mut queue: VecDeque<(u32, u32, Vec<u8>)> = VecDeque::new();
+    let mut queue = Queue::new();
     for now in 0..SIMULATED_MS {
         if now % 100 == 0 {
             let writer = (now / 100 % u64::from(NODES)) as usize;
@@ -72,24 +100,7 @@ fn run(record: bool) -> (u64, f64) {
             if nodes[index].poll_timeout().is_some_and(|at| at <= now) {
                 nodes[index].tick(now, &mut rng);
             }
-            let from = nodes[index].me();
-            while let Some((to, message)) = nodes[index].poll_transmit() {
-                let bytes = wire::encode_message(&message);
-                if let Some(writer) = writers[index].as_mut() {
-                    let summary = message.summary();
-                    writer.record(
-                        now * 1_000,
-                        RecordBody::Sent {
-                            to,
-                            msg: summary.kind.into(),
-                            bytes: bytes.len() as u32,
-                            summary: summary.text,
-                        },
-                    );
-                }
-                queue.push_back((from, to, bytes));
-            }
-            while nodes[index].poll_event().is_some() {}
+            send_all(&mut nodes[index], writers[index].as_mut(), now, &mut queue);
         }
         while let Some((from, to, bytes)) = queue.pop_front() {
             let index = (to - 1) as usize;
@@ -112,24 +123,7 @@ fn run(record: bool) -> (u64, f64) {
             }
             nodes[index].handle(now, from, message, &mut rng);
             handled += 1;
-            let me = nodes[index].me();
-            while let Some((to, message)) = nodes[index].poll_transmit() {
-                let bytes = wire::encode_message(&message);
-                if let Some(writer) = writers[index].as_mut() {
-                    let summary = message.summary();
-                    writer.record(
-                        now * 1_000,
-                        RecordBody::Sent {
-                            to,
-                            msg: summary.kind.into(),
-                            bytes: bytes.len() as u32,
-                            summary: summary.text,
-                        },
-                    );
-                }
-                queue.push_back((me, to, bytes));
-            }
-            while nodes[index].poll_event().is_some() {}
+            send_all(&mut nodes[index], writers[index].as_mut(), now, &mut queue);
         }
     }
     for writer in writers.into_iter().flatten() {

@@ -13,14 +13,17 @@
 //!    run): the figure without the kernel's delivery and the clients.
 //! 2. Recording's cost: the saturated rate again, in rooms whose first peer asked the relay to
 //!    record them (every frame's time, sender, recipient and size) and in rooms that are not
-//!    recorded, alternately, twice each (only for this build's relay, started with a recording
-//!    cap large enough that no recording stops during its run).
+//!    recorded, alternately, twice each (for this build's relay, or another's with
+//!    `RELAY_RECORDS=1`; `RELAY_RECORDS=0` leaves this part out), started with a recording cap
+//!    large enough that no recording stops during its run.
 //! 3. 1,000 idle peers join a room; the relay process's resident memory before and after gives
 //!    the bytes each connection costs.
 //!
-//! The relay runs as its own process (the release binary), so its memory is its own.
+//! The relay runs as its own process (the release binary), so its memory is its own; the
+//! clients are this process (two threads), on the same two cores.
 //! `RELAY_BIN=/path/to/gossip-node` measures another build's relay (an older commit's, to
-//! compare); it must accept `relay --addr ADDR --dist DIR`.
+//! compare); it must accept `relay --addr ADDR --dist DIR`. `RELAY_THREADS=N` starts the relay
+//! with `--threads N`.
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -229,9 +232,16 @@ async fn main() {
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_gossip-node").into());
     let addr = format!("127.0.0.1:{port}");
     let mut args = vec!["relay", "--addr", &addr, "--dist", "no-dist"];
-    if other_build.is_none() {
+    // Part 2 needs a build that records rooms: this one, or another said to with
+    // RELAY_RECORDS=1; RELAY_RECORDS=0 leaves it out.
+    let records = std::env::var("RELAY_RECORDS").map_or(other_build.is_none(), |v| v == "1");
+    if records {
         // About 55 bytes a frame: room for a saturated run of several million frames.
         args.extend(["--recording-cap", "1G"]);
+    }
+    let threads = std::env::var("RELAY_THREADS").ok();
+    if let Some(threads) = &threads {
+        args.extend(["--threads", threads]);
     }
     let mut relay = Command::new(&binary)
         .args(&args)
@@ -242,7 +252,10 @@ async fn main() {
         .expect("relay starts");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let pid = relay.id();
-    println!("relay: {binary}");
+    println!(
+        "relay: {binary}{}",
+        threads.map_or(String::new(), |threads| format!(" --threads {threads}"))
+    );
 
     // 1. The clients' view, at each offered load, then saturated.
     let loads: Vec<f64> = std::env::var("RELAY_LOAD_OFFERED")
@@ -291,7 +304,7 @@ async fn main() {
     );
 
     // 2. Recording's cost.
-    if other_build.is_none() {
+    if records {
         println!("  saturated, the room recorded or not (alternately):");
         println!("  recorded | received frames/s |  p50 ms |  p99 ms | recording");
         for (index, record) in [false, true, false, true].into_iter().enumerate() {

@@ -63,7 +63,8 @@ use rand::RngExt;
 use tokio::io::AsyncBufRead;
 use tokio::net::UdpSocket;
 
-use crate::peer::Shell;
+use crate::peer::{RecordOptions, Shell};
+use gossip_sim::recording::RecordBody;
 
 /// The payload of a hello-ack.
 pub const HELLO_ACK: u8 = 0xFF;
@@ -86,6 +87,9 @@ pub struct DirectOptions {
     pub config: NodeConfig,
     /// Seed of the peer's generator, which also draws its id when `id` is absent.
     pub seed: u64,
+    /// Where to record what the peer lives through, if anywhere (as a relay peer records; its
+    /// `welcome` is the moment it joined: its start without seeds, a seed's first answer with).
+    pub record: Option<RecordOptions>,
 }
 
 /// The store key under which peer `id` publishes its address.
@@ -290,12 +294,17 @@ impl Direct {
                 if self.admit(node, id, from, false).await && self.joined.is_none() {
                     self.joined = Some(id);
                     node.join(now, id);
+                    shell.record(RecordBody::Welcome {
+                        id: self.me,
+                        peers: vec![id],
+                    });
                     shell.say(&format!("joining through peer {id} at {from}"));
                 }
             }
             Payload::Message(bytes) => {
-                // Decoded before the sender is bound, so that garbage binds no id.
-                let message = match wire::decode_message(bytes, node.config().max_message_bytes) {
+                // Decoded (and recorded if it does not decode) before the sender is bound, so
+                // that garbage binds no id.
+                let message = match shell.decode(id, bytes) {
                     Ok(message) => message,
                     Err(WireError::OtherVersion { found }) => {
                         self.dropped.other_version += 1;
@@ -314,8 +323,12 @@ impl Direct {
                         return;
                     }
                 };
-                if self.admit(node, id, from, false).await {
-                    node.handle(now, id, message, &mut shell.rng);
+                let admitted = match shell.node.as_ref() {
+                    Some(node) => self.admit(node, id, from, false).await,
+                    None => false,
+                };
+                if admitted {
+                    shell.handle(id, message, bytes.len());
                 }
             }
         }
@@ -354,6 +367,20 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
     options.config.validate()?;
     let mut shell = Shell::new(options.seed, input, out);
     shell.extra_help = "net, ";
+    let result = run_shell(options, &mut shell).await;
+    if let Err(error) = &result {
+        shell.record(RecordBody::Note {
+            text: format!("stopped: {error}"),
+        });
+    }
+    shell.finish_recording();
+    result
+}
+
+async fn run_shell<R: AsyncBufRead + Unpin, W: Write>(
+    options: DirectOptions,
+    shell: &mut Shell<R, W>,
+) -> anyhow::Result<()> {
     let id = match options.id {
         Some(BROADCAST) => anyhow::bail!("--id {BROADCAST} is reserved"),
         Some(id) => id,
@@ -363,6 +390,10 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
         .await
         .with_context(|| format!("cannot listen on {} (UDP)", options.listen))?;
     let local = socket.local_addr()?;
+    if let Some(record) = &options.record {
+        let transport = format!("udp://{local}");
+        shell.start_recording(record, &transport, None, options.seed, options.config)?;
+    }
     let mut node = Node::new(id, options.config)?;
     let published = !local.ip().is_unspecified();
     if published {
@@ -374,6 +405,10 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
         );
     }
     shell.node = Some(node);
+    if options.seeds.iter().all(|&seed| seed == local) {
+        // Nobody to join through: this peer is the cluster from its start.
+        shell.record(RecordBody::Welcome { id, peers: vec![] });
+    }
     shell.say(&format!("listening on {local} as peer {id}"));
     let mut net = Direct {
         socket,
@@ -402,7 +437,7 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
         }
         tokio::select! {
             received = net.socket.recv_from(&mut buffer) => match received {
-                Ok((len, from)) => net.receive(&mut shell, &buffer[..len], from).await,
+                Ok((len, from)) => net.receive(shell, &buffer[..len], from).await,
                 // An ICMP error reported on the socket (some systems do): not fatal.
                 Err(error) => tracing::warn!("receiving: {error}"),
             },
@@ -436,6 +471,7 @@ pub async fn run<R: AsyncBufRead + Unpin, W: Write>(
                 let _ = node.put(now, &key, own.as_bytes());
             }
         }
+        shell.flush_recording();
         if shell.finished() {
             return Ok(());
         }

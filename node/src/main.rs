@@ -38,6 +38,10 @@ enum Command {
         /// The size at which a room's recording (asked for by its first peer) stops.
         #[arg(long, value_name = "SIZE", value_parser = batch::parse_bytes, default_value = "16M")]
         recording_cap: u64,
+        /// Threads the relay runs on (0: one per core; 1: a single thread, no hand-over of a
+        /// frame between threads).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
     },
     /// Run a live gossip peer, in a room of a relay or (with --listen) straight to other peers
     /// over UDP; commands on standard input.
@@ -79,7 +83,7 @@ enum Command {
         seed: Option<u64>,
         /// Record what the peer lives through (config, peers, every message, writes, events)
         /// to this file, for `gossip-node replay`.
-        #[arg(long, value_name = "FILE", conflicts_with = "listen")]
+        #[arg(long, value_name = "FILE")]
         record: Option<PathBuf>,
         /// The size at which the recording stops (like 64M).
         #[arg(long, value_name = "SIZE", value_parser = batch::parse_bytes, default_value = "64M")]
@@ -90,58 +94,10 @@ enum Command {
         relay_records: bool,
     },
     /// Run a scenario, once or many times with consecutive seeds, and report its metrics.
-    Sim {
-        /// A scenario file (JSON), a share link, or a link's fragment.
-        scenario: String,
-        /// Number of runs, with seeds seed, seed+1, ...; spread over every core.
-        #[arg(long, default_value_t = 1)]
-        runs: usize,
-        /// Override the scenario's seed (the first run's).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "json")]
-        format: sim::Format,
-        /// Write the output to this file instead of standard output.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Run only shard I of N (the runs whose number is I modulo N) and write them as a
-        /// shard file for `merge`.
-        #[arg(long, value_name = "I/N")]
-        shard: Option<batch::Shard>,
-        /// The memory a run may use (like 4G), instead of the machine's available memory.
-        #[arg(long, value_name = "SIZE", value_parser = batch::parse_bytes)]
-        memory_limit: Option<u64>,
-    },
+    Sim(sim::SimOptions),
     /// Vary one or more knobs of a scenario over values, several seeds each, and report every
     /// figure's mean, sd, min, max and count per combination (the playground's sweep).
-    Sweep {
-        /// A scenario file (JSON), a share link, or a link's fragment: the base.
-        scenario: String,
-        /// KNOB=VALUES, repeatable (every combination runs): fanout, loss_percent or nodes over
-        /// a list (1,2,3), a range (1..6), a stepped range (0..50 step 10, or 0..50:10) or a
-        /// multiplying one (10..100000 log 10, or 10..100000*10).
-        #[arg(long, required = true, value_parser = sweep::parse_axis)]
-        vary: Vec<gossip_sim::sweep::Axis>,
-        /// Runs per combination, with seeds seed, seed+1, ...
-        #[arg(long, default_value_t = 10)]
-        seeds: u32,
-        /// Override the scenario's seed (every combination's first).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Output format: the playground's sweep table as JSON or CSV.
-        #[arg(long, value_enum, default_value = "json")]
-        format: sim::Format,
-        /// Write the output to this file instead of standard output.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Run only shard I of N and write it as a shard file for `merge`.
-        #[arg(long, value_name = "I/N")]
-        shard: Option<batch::Shard>,
-        /// The memory a run may use (like 4G), instead of the machine's available memory.
-        #[arg(long, value_name = "SIZE", value_parser = batch::parse_bytes)]
-        memory_limit: Option<u64>,
-    },
+    Sweep(sweep::SweepOptions),
     /// Merge live peers' recordings (`peer --record`) into a cluster scenario, run it and print
     /// every figure recorded vs simulated: spread of each write, detection of each crash,
     /// messages and bytes per peer per second.
@@ -197,7 +153,8 @@ fn main() -> ExitCode {
             addr,
             dist,
             recording_cap,
-        } => run_relay(addr, dist, recording_cap),
+            threads,
+        } => run_relay(addr, dist, recording_cap, threads),
         Command::Peer {
             relay,
             room,
@@ -220,6 +177,10 @@ fn main() -> ExitCode {
                 ..LivePeerOptions::from_periods(swim_period_ms, anti_entropy_ms, rumor_ms)
             });
             let seed = seed.unwrap_or_else(peer::fresh_seed);
+            let record = record.map(|path| peer::RecordOptions {
+                path,
+                cap_bytes: record_cap,
+            });
             run_peer(match listen {
                 Some(listen) => Transport::Direct(direct::DirectOptions {
                     listen,
@@ -227,6 +188,7 @@ fn main() -> ExitCode {
                     id,
                     config,
                     seed,
+                    record,
                 }),
                 None => Transport::Relay(peer::PeerOptions {
                     relay,
@@ -235,54 +197,13 @@ fn main() -> ExitCode {
                     secret,
                     config,
                     seed,
-                    record: record.map(|path| peer::RecordOptions {
-                        path,
-                        cap_bytes: record_cap,
-                    }),
+                    record,
                     relay_records,
                 }),
             })
         }
-        Command::Sim {
-            scenario,
-            runs,
-            seed,
-            format,
-            out,
-            shard,
-            memory_limit,
-        } => sim::command(
-            &scenario,
-            &sim::SimOptions {
-                runs,
-                seed,
-                format,
-                out,
-                shard,
-                memory_limit,
-            },
-        ),
-        Command::Sweep {
-            scenario,
-            vary,
-            seeds,
-            seed,
-            format,
-            out,
-            shard,
-            memory_limit,
-        } => sweep::command(
-            &scenario,
-            &sweep::SweepOptions {
-                axes: vary,
-                seeds,
-                seed,
-                format,
-                out,
-                shard,
-                memory_limit,
-            },
-        ),
+        Command::Sim(options) => sim::command(&options),
+        Command::Sweep(options) => sweep::command(&options),
         Command::Merge { shards, out } => merge::command(&shards, out.as_deref()),
         Command::Replay {
             recordings,
@@ -332,8 +253,22 @@ fn run_peer(transport: Transport) -> anyhow::Result<()> {
     })
 }
 
-fn run_relay(addr: SocketAddr, dist: PathBuf, recording_cap: u64) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Runtime::new()?;
+fn run_relay(
+    addr: SocketAddr,
+    dist: PathBuf,
+    recording_cap: u64,
+    threads: usize,
+) -> anyhow::Result<()> {
+    let runtime = match threads {
+        1 => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+        0 => tokio::runtime::Runtime::new()?,
+        threads => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()?,
+    };
     runtime.block_on(async {
         let listener = relay::bind(addr).await?;
         let config = relay::RelayConfig {

@@ -233,24 +233,38 @@ impl<R: AsyncBufRead + Unpin, W: Write> Shell<R, W> {
     /// Decodes and handles a message from `from`, recording it; the error of one that does not
     /// decode (it is dropped).
     pub(crate) fn receive(&mut self, from: NodeId, bytes: &[u8]) -> Result<(), wire::WireError> {
-        let now = self.now();
-        let Some(node) = self.node.as_mut() else {
+        if self.node.is_none() {
             return Ok(());
-        };
-        let message = match wire::decode_message(bytes, node.config().max_message_bytes) {
-            Ok(message) => message,
-            Err(error) => {
-                self.record_with(|recorder, t_us| {
-                    recorder.undecodable(t_us, from, bytes.len(), &error)
-                });
-                return Err(error);
-            }
-        };
-        self.record_with(|recorder, t_us| recorder.received(t_us, from, &message, bytes.len()));
+        }
+        let message = self.decode(from, bytes)?;
+        self.handle(from, message, bytes.len());
+        Ok(())
+    }
+
+    /// Decodes a message from `from` (bounded by the node's message size), recording one that
+    /// does not decode.
+    pub(crate) fn decode(
+        &mut self,
+        from: NodeId,
+        bytes: &[u8],
+    ) -> Result<wire::Message, wire::WireError> {
+        let max = self
+            .node
+            .as_ref()
+            .map_or(usize::MAX, |node| node.config().max_message_bytes);
+        wire::decode_message(bytes, max).inspect_err(|error| {
+            self.record_with(|recorder, t_us| recorder.undecodable(t_us, from, bytes.len(), error));
+        })
+    }
+
+    /// Records a decoded message from `from` (`size` bytes on the wire) and hands it to the
+    /// node.
+    pub(crate) fn handle(&mut self, from: NodeId, message: wire::Message, size: usize) {
+        let now = self.now();
+        self.record_with(|recorder, t_us| recorder.received(t_us, from, &message, size));
         if let Some(node) = self.node.as_mut() {
             node.handle(now, from, message, &mut self.rng);
         }
-        Ok(())
     }
 
     pub(crate) fn say(&mut self, line: &str) {

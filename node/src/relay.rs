@@ -1,9 +1,6 @@
 //! The relay: serves the built playground and forwards frames between the peers of a room.
 //!
-//! One file of about 1,050 lines (95 of them its unit tests): the rooms, their queues, the room
-//! recording and `/status` all live under the one `Relay` lock and its handlers; a split would
-//! scatter that lock's rules over several files. The recording (`RoomRecording`) is the part to
-//! move out first if it grows.
+//! The room recording (`RoomRecording`, the kept recordings) lives in `relay/recording.rs`.
 //!
 //! It knows nothing of gossip. A peer connects to `/ws?room=NAME`, gets an id in a
 //! [`Control::Welcome`], and sends binary frames addressed to a peer of the room (or to all);
@@ -30,11 +27,16 @@
 //! Every accepted socket has TCP_NODELAY set: gossip frames are small, and without it the
 //! kernel holds a small write back until the previous one is acknowledged (Nagle), which with
 //! the peer's delayed acknowledgements added milliseconds to every frame.
+//!
+//! A frame's way through: the sender's reader task looks its recipients up under the rooms lock
+//! (held for nothing else: the frame is recorded and queued after it is let go, since queuing
+//! may wake a thread), then the recipient's writer task writes what its queue holds in one
+//! flush. `gossip-node relay --threads 1` runs all of it on one thread.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -107,96 +109,11 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     })
 }
 
-/// The `format` of a relay recording's first line.
-pub const RELAY_RECORDING_FORMAT: &str = "gossiplab-relay-recording";
-
-/// The relay recording version; raised on any change an older reader could not read.
-pub const RELAY_RECORDING_VERSION: u32 = 1;
-
-/// The size a room's recording stops at unless configured otherwise: about 300,000 frames.
-pub const RELAY_RECORDING_CAP: usize = 16 << 20;
-
-/// Recordings kept for download, the latest ones.
-pub const KEPT_RECORDINGS: usize = 16;
-
-/// A room's recording: frame metadata as JSON Lines, in memory until downloaded.
-struct RoomRecording {
-    started: Instant,
-    text: Vec<u8>,
-    cap: usize,
-    stopped: bool,
-    /// The room's secret when it was recorded: the download asks for it.
-    secret: Option<String>,
-    /// Order of creation, to drop the oldest.
-    serial: u64,
-}
-
-impl RoomRecording {
-    fn new(room: &str, secret: Option<String>, serial: u64, cap: usize) -> Self {
-        let unix_us = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_micros() as u64);
-        let header = serde_json::json!({
-            "format": RELAY_RECORDING_FORMAT,
-            "version": RELAY_RECORDING_VERSION,
-            "room": room,
-            "unix_us": unix_us,
-            "cap_bytes": cap,
-        });
-        RoomRecording {
-            started: Instant::now(),
-            text: format!("{header}\n").into_bytes(),
-            cap,
-            stopped: false,
-            secret,
-            serial,
-        }
-    }
-
-    /// Appends a line made by `line` (given the time in µs), unless stopped; the line that
-    /// would pass the cap is replaced by one saying the recording stopped.
-    fn push(&mut self, line: impl FnOnce(u64, &mut Vec<u8>)) {
-        use std::io::Write as _;
-        if self.stopped {
-            return;
-        }
-        let t_us = self.started.elapsed().as_micros() as u64;
-        let mark = self.text.len();
-        line(t_us, &mut self.text);
-        if self.text.len() + 160 > self.cap {
-            self.text.truncate(mark);
-            let _ = writeln!(
-                self.text,
-                "{{\"t_us\":{t_us},\"kind\":\"stopped\",\"reason\":\"the recording reached its \
-                 size cap of {} bytes and stopped\"}}",
-                self.cap
-            );
-            self.stopped = true;
-        }
-    }
-
-    fn frame(&mut self, from: NodeId, to: NodeId, bytes: usize) {
-        use std::io::Write as _;
-        self.push(|t_us, text| {
-            let _ = writeln!(
-                text,
-                "{{\"t_us\":{t_us},\"from\":{from},\"to\":{to},\"bytes\":{bytes}}}"
-            );
-        });
-    }
-
-    fn peer(&mut self, kind: &str, id: NodeId) {
-        use std::io::Write as _;
-        self.push(|t_us, text| {
-            let _ = writeln!(
-                text,
-                "{{\"t_us\":{t_us},\"kind\":\"{kind}\",\"peer\":{id}}}"
-            );
-        });
-    }
-}
-
-type SharedRecording = Arc<Mutex<RoomRecording>>;
+mod recording;
+pub use recording::{
+    KEPT_RECORDINGS, RELAY_RECORDING_CAP, RELAY_RECORDING_FORMAT, RELAY_RECORDING_VERSION,
+};
+use recording::{Recordings, SharedRecording};
 
 /// Serves the playground, `/ws` and `/status` until the process ends.
 pub async fn serve(listener: TcpListener, config: RelayConfig) -> anyhow::Result<()> {
@@ -242,8 +159,7 @@ struct Relay {
     /// From a frame's arrival to its write to the recipient's socket.
     latency: LatencyHistogram,
     /// Room recordings by room name, the latest [`KEPT_RECORDINGS`].
-    recordings: Mutex<BTreeMap<String, SharedRecording>>,
-    recordings_made: AtomicU64,
+    recordings: Recordings,
 }
 
 /// What waits in a peer's outgoing queue: a message and when the relay received it.
@@ -324,18 +240,19 @@ impl LatencyHistogram {
     }
 }
 
-/// A peer of a room, as the relay holds it.
+/// A peer of a room, as the relay holds it: shared, so that a forwarder queues a frame to it
+/// after letting go of the rooms lock.
 struct Peer {
     queue: mpsc::Sender<Outgoing>,
     /// Frames lost in a row because the queue was full; any frame that fits resets it.
-    shed_in_a_row: u32,
+    shed_in_a_row: AtomicU32,
     /// Woken when the relay gives up on a peer that cannot keep up.
-    too_slow: Arc<Notify>,
+    too_slow: Notify,
 }
 
 #[derive(Default)]
 struct Room {
-    peers: BTreeMap<NodeId, Peer>,
+    peers: BTreeMap<NodeId, Arc<Peer>>,
     /// Set by the room's first peer; everyone after must present it.
     secret: Option<String>,
     /// Peers that asked for the room's traffic.
@@ -370,7 +287,7 @@ async fn report_traffic(relay: Arc<Relay>) {
                     .filter(|((from, to), _)| from != watcher && to != watcher)
                     .map(|(&(from, to), &frames)| (from, to, frames))
                     .collect();
-                if let (false, Some(peer)) = (flows.is_empty(), room.peers.get_mut(watcher)) {
+                if let (false, Some(peer)) = (flows.is_empty(), room.peers.get(watcher)) {
                     let report = control_message(&Control::Traffic { flows });
                     relay.deliver(*watcher, peer, (Instant::now(), report));
                 }
@@ -489,7 +406,7 @@ async fn download_recording(
     Query(query): Query<RecordingQuery>,
     State(relay): State<Arc<Relay>>,
 ) -> Response {
-    let Some(recording) = relay.recordings.lock().unwrap().get(&query.room).cloned() else {
+    let Some(recording) = relay.recordings.get(&query.room) else {
         return (
             StatusCode::NOT_FOUND,
             format!(
@@ -518,36 +435,12 @@ async fn download_recording(
                 format!("attachment; filename=\"{}.relay.jsonl\"", query.room),
             ),
         ],
-        recording.text.clone(),
+        recording.text(),
     )
         .into_response()
 }
 
 impl Relay {
-    /// Starts a recording of `room` (replacing an older one of that name), keeping the latest
-    /// [`KEPT_RECORDINGS`].
-    fn new_recording(&self, room: &str, secret: Option<String>) -> SharedRecording {
-        let serial = self.recordings_made.fetch_add(1, Ordering::Relaxed);
-        let recording = Arc::new(Mutex::new(RoomRecording::new(
-            room,
-            secret,
-            serial,
-            self.config.recording_cap,
-        )));
-        let mut recordings = self.recordings.lock().unwrap();
-        recordings.insert(room.to_string(), recording.clone());
-        while recordings.len() > KEPT_RECORDINGS {
-            let oldest = recordings
-                .iter()
-                .min_by_key(|(_, kept)| kept.lock().unwrap().serial)
-                .map(|(name, _)| name.clone());
-            if let Some(name) = oldest {
-                recordings.remove(&name);
-            }
-        }
-        recording
-    }
-
     /// Tells a peer of another protocol version that it cannot join, closes its connection, and
     /// tells the room's peers that it was kept out.
     async fn turn_away(
@@ -578,7 +471,7 @@ impl Relay {
         };
         if let Some(room) = self.rooms.lock().unwrap().get_mut(&room) {
             let kept_out = control_message(&Control::KeptOut { id, protocol });
-            for (&other, peer) in room.peers.iter_mut() {
+            for (&other, peer) in &room.peers {
                 self.deliver(other, peer, (Instant::now(), kept_out.clone()));
             }
         }
@@ -599,15 +492,20 @@ impl Relay {
         wanted: Option<NodeId>,
         secret: Option<String>,
         asks: Asks,
-    ) -> (NodeId, Vec<NodeId>, mpsc::Receiver<Outgoing>, Arc<Notify>) {
+    ) -> (NodeId, Vec<NodeId>, mpsc::Receiver<Outgoing>, Arc<Peer>) {
         let (sender, receiver) = mpsc::channel(self.config.outgoing_queue);
-        let too_slow = Arc::new(Notify::new());
+        let peer = Arc::new(Peer {
+            queue: sender,
+            shed_in_a_row: AtomicU32::new(0),
+            too_slow: Notify::new(),
+        });
         let mut rooms = self.rooms.lock().unwrap();
         let room_name = room;
         let room = rooms.entry(room.to_string()).or_insert_with(|| Room {
-            recording: asks
-                .record
-                .then(|| self.new_recording(room_name, secret.clone())),
+            recording: asks.record.then(|| {
+                self.recordings
+                    .start(room_name, secret.clone(), self.config.recording_cap)
+            }),
             secret,
             ..Room::default()
         });
@@ -625,24 +523,17 @@ impl Relay {
         };
         let others: Vec<NodeId> = room.peers.keys().copied().collect();
         let joined = control_message(&Control::Joined { id });
-        for (&other, peer) in room.peers.iter_mut() {
+        for (&other, peer) in &room.peers {
             self.deliver(other, peer, (Instant::now(), joined.clone()));
         }
-        room.peers.insert(
-            id,
-            Peer {
-                queue: sender,
-                shed_in_a_row: 0,
-                too_slow: too_slow.clone(),
-            },
-        );
+        room.peers.insert(id, peer.clone());
         if asks.watch {
             room.watchers.insert(id);
         }
         if let Some(recording) = &room.recording {
             recording.lock().unwrap().peer("joined", id);
         }
-        (id, others, receiver, too_slow)
+        (id, others, receiver, peer)
     }
 
     fn leave(&self, room_name: &str, id: NodeId) {
@@ -659,7 +550,7 @@ impl Relay {
             room.traffic.clear();
         }
         let left = control_message(&Control::Left { id });
-        for (&other, peer) in room.peers.iter_mut() {
+        for (&other, peer) in &room.peers {
             self.deliver(other, peer, (Instant::now(), left.clone()));
         }
         if room.peers.is_empty() {
@@ -669,20 +560,21 @@ impl Relay {
 
     /// Queues a frame for a peer; a peer whose queue is full loses the frame (counted), and one
     /// that has lost [`RelayConfig::slow_peer_shed_limit`] in a row is told to go.
-    fn deliver(&self, id: NodeId, peer: &mut Peer, message: Outgoing) {
-        if peer.queue.try_send(message).is_ok() {
-            peer.shed_in_a_row = 0;
-            return;
+    fn deliver(&self, id: NodeId, peer: &Peer, message: Outgoing) {
+        match peer.queue.try_send(message) {
+            Ok(()) => {
+                peer.shed_in_a_row.store(0, Ordering::Relaxed);
+                return;
+            }
+            // It left after the frame's targets were looked up: nothing to count.
+            Err(mpsc::error::TrySendError::Closed(_)) => return,
+            Err(mpsc::error::TrySendError::Full(_)) => {}
         }
         self.shed.fetch_add(1, Ordering::Relaxed);
-        peer.shed_in_a_row += 1;
-        if peer.shed_in_a_row == self.config.slow_peer_shed_limit {
+        let shed = peer.shed_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
+        if shed == self.config.slow_peer_shed_limit {
             self.slow_peers_dropped.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(
-                peer = id,
-                shed = peer.shed_in_a_row,
-                "disconnecting a peer that cannot keep up"
-            );
+            tracing::warn!(peer = id, shed, "disconnecting a peer that cannot keep up");
             peer.too_slow.notify_one();
         }
     }
@@ -700,31 +592,47 @@ impl Relay {
         relay_frame::restamp(&mut frame, from);
         let size = frame.len();
         let message = Message::Binary(frame.into());
-        let mut rooms = self.rooms.lock().unwrap();
-        let Some(Room {
-            peers,
-            watchers,
-            traffic,
-            recording,
-            ..
-        }) = rooms.get_mut(room_name)
-        else {
-            return true;
+        // Under the rooms lock only the look-up (and the traffic count): the frame is recorded
+        // and queued (which may wake another thread) after it is let go. A frame to one peer,
+        // the common case, allocates nothing here.
+        let mut one = None;
+        let mut all = Vec::new();
+        let recording = {
+            let mut rooms = self.rooms.lock().unwrap();
+            let Some(Room {
+                peers,
+                watchers,
+                traffic,
+                recording,
+                ..
+            }) = rooms.get_mut(room_name)
+            else {
+                return true;
+            };
+            if to == BROADCAST {
+                all.extend(
+                    peers
+                        .iter()
+                        .filter(|(id, _)| **id != from)
+                        .map(|(id, peer)| (*id, peer.clone())),
+                );
+            } else {
+                one = peers.get(&to).map(|peer| (to, peer.clone()));
+            }
+            if !watchers.is_empty() {
+                for id in one
+                    .iter()
+                    .map(|(id, _)| *id)
+                    .chain(all.iter().map(|(id, _)| *id))
+                {
+                    if traffic.len() < MAX_TRAFFIC_PAIRS || traffic.contains_key(&(from, id)) {
+                        *traffic.entry((from, id)).or_default() += 1;
+                    }
+                }
+            }
+            recording.clone()
         };
-        let targets: Vec<(NodeId, &mut Peer)> = if to == BROADCAST {
-            peers
-                .iter_mut()
-                .filter(|(id, _)| **id != from)
-                .map(|(id, peer)| (*id, peer))
-                .collect()
-        } else {
-            peers
-                .get_mut(&to)
-                .map(|peer| (to, peer))
-                .into_iter()
-                .collect()
-        };
-        if targets.is_empty() {
+        if one.is_none() && all.is_empty() {
             tracing::debug!(
                 room = room_name,
                 peer = from,
@@ -732,20 +640,15 @@ impl Relay {
                 "frame for a peer not in the room"
             );
         }
-        let mut recording = recording
-            .as_ref()
-            .map(|recording| recording.lock().unwrap());
-        for (id, peer) in targets {
-            if let Some(recording) = recording.as_mut() {
-                recording.frame(from, id, size);
+        if let Some(recording) = recording {
+            let mut recording = recording.lock().unwrap();
+            for (id, _) in one.iter().chain(&all) {
+                recording.frame(from, *id, size);
             }
-            self.deliver(id, peer, (arrived, message.clone()));
+        }
+        for (id, peer) in one.into_iter().chain(all) {
+            self.deliver(id, &peer, (arrived, message.clone()));
             self.forwarded.fetch_add(1, Ordering::Relaxed);
-            if !watchers.is_empty()
-                && (traffic.len() < MAX_TRAFFIC_PAIRS || traffic.contains_key(&(from, id)))
-            {
-                *traffic.entry((from, id)).or_default() += 1;
-            }
         }
         true
     }
@@ -758,7 +661,7 @@ impl Relay {
         secret: Option<String>,
         asks: Asks,
     ) {
-        let (id, others, mut outgoing, too_slow) = self.join(&room, wanted, secret, asks);
+        let (id, others, mut outgoing, me) = self.join(&room, wanted, secret, asks);
         tracing::info!(room, peer = id, "peer joined");
         let (mut sink, mut stream) = socket.split();
         let welcome = control_message(&Control::Welcome {
@@ -810,7 +713,7 @@ impl Relay {
                     _ => break,
                 },
                 // Its writer may be stuck on a full socket: dropping the connection frees both.
-                () = too_slow.notified() => break,
+                () = me.too_slow.notified() => break,
             };
             let well_formed = match message {
                 Message::Binary(frame) => {
@@ -979,51 +882,6 @@ mod tests {
         assert_eq!(summary.p50_ms, 0.15, "the upper edge of 0.10-0.15 ms");
         assert_eq!(summary.p99_ms, 3.05, "the 99th of 100 is the 3 ms frame");
         assert_eq!(summary.max_ms, 250.0);
-    }
-
-    #[test]
-    fn a_room_recording_holds_frame_metadata_and_stops_at_its_cap() {
-        let mut recording = RoomRecording::new("r", None, 0, 1_000);
-        recording.peer("joined", 3);
-        let mut frames = 0;
-        while !recording.stopped {
-            recording.frame(3, 4, 77);
-            frames += 1;
-            assert!(frames < 100, "never stopped");
-        }
-        let text = String::from_utf8(recording.text.clone()).unwrap();
-        assert!(text.len() <= 1_000, "{} bytes", text.len());
-        let lines: Vec<serde_json::Value> = text
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect();
-        assert_eq!(lines[0]["format"], RELAY_RECORDING_FORMAT);
-        assert_eq!(lines[0]["version"], RELAY_RECORDING_VERSION);
-        assert_eq!(lines[0]["cap_bytes"], 1_000);
-        assert_eq!(lines[1]["kind"], "joined");
-        assert_eq!(lines[1]["peer"], 3);
-        let frame_lines = &lines[2..lines.len() - 1];
-        assert_eq!(
-            frame_lines.len(),
-            frames - 1,
-            "the last one gave way to the stop"
-        );
-        for line in frame_lines {
-            let fields: Vec<&String> = line.as_object().unwrap().keys().collect();
-            assert_eq!(fields, ["bytes", "from", "t_us", "to"]);
-            assert_eq!(
-                (&line["from"], &line["to"], &line["bytes"]),
-                (&3.into(), &4.into(), &77.into())
-            );
-        }
-        assert_eq!(
-            lines.last().unwrap()["reason"],
-            "the recording reached its size cap of 1000 bytes and stopped"
-        );
-        // Nothing after the stop.
-        let length = recording.text.len();
-        recording.frame(3, 4, 77);
-        assert_eq!(recording.text.len(), length);
     }
 
     #[test]

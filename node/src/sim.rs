@@ -24,6 +24,10 @@ pub fn load_scenario(source: &str) -> anyhow::Result<Scenario> {
     if path.is_file() {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
+        // A newer scenario is refused for its version, named, before its fields are parsed.
+        gossip_sim::scenario::check_format_version(text.as_bytes())
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         // The path to the bad field ("rumor.fanout: invalid type ...") tells the user what to fix.
         let scenario: Scenario =
             serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(&text))
@@ -224,36 +228,62 @@ pub fn to_csv(output: &SimOutput) -> String {
     csv
 }
 
-/// What the `sim` command was asked, besides the scenario's source.
-#[derive(Clone, Debug)]
-pub struct SimOptions {
-    /// Runs, with consecutive seeds.
-    pub runs: usize,
-    /// The first run's seed, instead of the scenario's.
+/// What `sim` and `sweep` both take (on the command line too): the scenario, the seed, where
+/// the output goes and how the work is split and bounded.
+#[derive(Clone, Debug, clap::Args)]
+pub struct BatchOptions {
+    /// A scenario file (JSON), a share link, or a link's fragment (`sweep`: the base).
+    pub scenario: String,
+    /// Override the scenario's seed: the first run's (`sweep`: every combination's first).
+    #[arg(long)]
     pub seed: Option<u64>,
-    /// The output format.
+    /// Output format (`sweep`: the playground's sweep table as JSON or CSV).
+    #[arg(long, value_enum, default_value = "json")]
     pub format: Format,
-    /// Where to write the output (standard output if none).
+    /// Write the output to this file instead of standard output.
+    #[arg(long)]
     pub out: Option<std::path::PathBuf>,
-    /// Only this slice of the runs, written as a shard file for `merge`.
+    /// Run only shard I of N (the runs whose number is I modulo N) and write them as a shard
+    /// file for `merge`.
+    #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
-    /// The memory a run may use, instead of the machine's available memory.
+    /// The memory a run may use (like 4G), instead of the machine's available memory.
+    #[arg(long, value_name = "SIZE", value_parser = batch::parse_bytes)]
     pub memory_limit: Option<u64>,
+}
+
+impl BatchOptions {
+    /// The scenario, with the seed given on the command line if any.
+    pub fn load(&self) -> anyhow::Result<Scenario> {
+        let mut scenario = load_scenario(&self.scenario)?;
+        if let Some(seed) = self.seed {
+            scenario.seed = seed;
+        }
+        Ok(scenario)
+    }
+}
+
+/// What the `sim` command was asked.
+#[derive(Clone, Debug, clap::Args)]
+pub struct SimOptions {
+    /// Number of runs, with seeds seed, seed+1, ...; spread over every core.
+    #[arg(long, default_value_t = 1)]
+    pub runs: usize,
+    /// The scenario, seed, output and limits.
+    #[command(flatten)]
+    pub batch: BatchOptions,
 }
 
 /// The `sim` command: loads, estimates, runs, formats, and writes to `out` or standard output.
 /// With a shard, it writes that shard's runs for `merge` instead.
-pub fn command(source: &str, options: &SimOptions) -> anyhow::Result<()> {
-    let mut scenario = load_scenario(source)?;
-    if let Some(seed) = options.seed {
-        scenario.seed = seed;
-    }
+pub fn command(options: &SimOptions) -> anyhow::Result<()> {
+    let scenario = options.batch.load()?;
     anyhow::ensure!(options.runs >= 1, "--runs must be at least 1");
-    let shard = options.shard.unwrap_or(Shard::ALL);
+    let shard = options.batch.shard.unwrap_or(Shard::ALL);
     let mine = shard.runs(options.runs).len();
     let estimate = budget::estimate(&scenario);
     let cores = batch::cores();
-    let limits = batch::host_limits(options.memory_limit);
+    let limits = batch::host_limits(options.batch.memory_limit);
     let threads = batch::threads_within(&estimate, scenario.nodes, mine, cores, &limits)?;
     eprintln!("{}", batch::plan_line(&estimate, mine, threads));
     let records = run_shard(
@@ -263,18 +293,21 @@ pub fn command(source: &str, options: &SimOptions) -> anyhow::Result<()> {
         threads,
         Progress::for_stderr(mine),
     )?;
-    let text = match options.shard {
+    let text = match options.batch.shard {
         Some(shard) => ShardFile {
             gossiplab_shard: batch::SHARD_FORMAT,
-            command: shard_command(&scenario, options.runs, options.format),
+            command: shard_command(&scenario, options.runs, options.batch.format),
             shard,
             total_runs: options.runs,
             runs: records,
         }
         .to_json(),
-        None => render(&assemble(&scenario, options.runs, records), options.format)?,
+        None => render(
+            &assemble(&scenario, options.runs, records),
+            options.batch.format,
+        )?,
     };
-    write_output(&text, options.out.as_deref())
+    write_output(&text, options.batch.out.as_deref())
 }
 
 /// What a `sim` shard file records of its command, for `merge`.

@@ -11,7 +11,7 @@ use gossip_sim::scenario::Summary;
 use gossip_sim::sweep::{Axis, Grid, Knob, MAX_GRID_VALUES, Spacing, steps_at_most};
 
 use crate::batch::{self, Progress, Shard, ShardFile, ShardRun};
-use crate::sim::{Format, load_scenario, write_output};
+use crate::sim::{BatchOptions, Format, write_output};
 
 /// One `--vary` argument: `KNOB=VALUES`, where VALUES is a list (`1,2,3`), a range stepped by
 /// one (`1..6`), a range with a step (`0..50 step 10`, or `0..50:10`) or a range that
@@ -63,31 +63,25 @@ fn parse_values(text: &str) -> Result<Vec<f64>, String> {
     .map_err(|error| format!("`{text}`: {error}"))
 }
 
-/// What the `sweep` command was asked, besides the scenario's source.
-#[derive(Clone, Debug)]
+/// What the `sweep` command was asked.
+#[derive(Clone, Debug, clap::Args)]
 pub struct SweepOptions {
-    /// The knobs and their values (`--vary`), the first varying slowest.
+    /// KNOB=VALUES, repeatable (every combination runs): fanout, loss_percent or nodes over a
+    /// list (1,2,3), a range (1..6), a stepped range (0..50 step 10, or 0..50:10) or a
+    /// multiplying one (10..100000 log 10, or 10..100000*10). The first varies slowest.
+    #[arg(long = "vary", required = true, value_parser = parse_axis)]
     pub axes: Vec<Axis>,
-    /// Runs per combination, with consecutive seeds.
+    /// Runs per combination, with seeds seed, seed+1, ...
+    #[arg(long, default_value_t = 10)]
     pub seeds: u32,
-    /// The first seed of every combination, instead of the scenario's.
-    pub seed: Option<u64>,
-    /// The output format.
-    pub format: Format,
-    /// Where to write the output (standard output if none).
-    pub out: Option<std::path::PathBuf>,
-    /// Only this slice of the runs, written as a shard file for `merge`.
-    pub shard: Option<Shard>,
-    /// The memory a run may use, instead of the machine's available memory.
-    pub memory_limit: Option<u64>,
+    /// The base scenario, seed, output and limits.
+    #[command(flatten)]
+    pub batch: BatchOptions,
 }
 
 /// The sweep a command line describes, checked.
-pub fn grid(source: &str, options: &SweepOptions) -> anyhow::Result<Grid> {
-    let mut base = load_scenario(source)?;
-    if let Some(seed) = options.seed {
-        base.seed = seed;
-    }
+pub fn grid(options: &SweepOptions) -> anyhow::Result<Grid> {
+    let base = options.batch.load()?;
     let grid = Grid {
         base,
         axes: options.axes.clone(),
@@ -135,9 +129,9 @@ pub fn render(grid: &Grid, records: &[ShardRun], format: Format) -> String {
 
 /// The `sweep` command: checks, estimates (the largest combination's run decides how many run
 /// at once), runs, and writes the table, or with a shard that slice's runs for `merge`.
-pub fn command(source: &str, options: &SweepOptions) -> anyhow::Result<()> {
-    let grid = grid(source, options)?;
-    let shard = options.shard.unwrap_or(Shard::ALL);
+pub fn command(options: &SweepOptions) -> anyhow::Result<()> {
+    let grid = grid(options)?;
+    let shard = options.batch.shard.unwrap_or(Shard::ALL);
     let mine = shard.runs(grid.runs()).len();
     let (nodes, estimate) = (0..grid.points())
         .map(|point| {
@@ -147,7 +141,7 @@ pub fn command(source: &str, options: &SweepOptions) -> anyhow::Result<()> {
         .max_by_key(|(_, estimate)| estimate.bytes)
         .context("a sweep has at least one combination")?;
     let cores = batch::cores();
-    let limits = batch::host_limits(options.memory_limit);
+    let limits = batch::host_limits(options.batch.memory_limit);
     let threads = batch::threads_within(&estimate, nodes, mine, cores, &limits)?;
     eprintln!(
         "{} combinations x {} seeds; the largest run's {}",
@@ -156,22 +150,22 @@ pub fn command(source: &str, options: &SweepOptions) -> anyhow::Result<()> {
         batch::plan_line(&estimate, mine, threads)
     );
     let records = run_shard(&grid, shard, threads, Progress::for_stderr(mine))?;
-    let text = match options.shard {
+    let text = match options.batch.shard {
         Some(shard) => ShardFile {
             gossiplab_shard: batch::SHARD_FORMAT,
             command: serde_json::json!({
                 "command": "sweep",
                 "grid": grid,
-                "format": options.format.name(),
+                "format": options.batch.format.name(),
             }),
             shard,
             total_runs: grid.runs(),
             runs: records,
         }
         .to_json(),
-        None => render(&grid, &records, options.format),
+        None => render(&grid, &records, options.batch.format),
     };
-    write_output(&text, options.out.as_deref())
+    write_output(&text, options.batch.out.as_deref())
 }
 
 /// The merged output of `sweep` shards recorded with `command`.

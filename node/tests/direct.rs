@@ -1,7 +1,7 @@
 //! Native peers without a relay (`peer --listen`), as processes gossiping over loopback UDP:
 //! three peers converge and detect a killed one; a datagram forged with another peer's id is
-//! dropped; a peer restarted on another port under its id gets the id back everywhere. Every wait
-//! is bounded.
+//! dropped; a peer restarted on another port under its id gets the id back everywhere; a
+//! recording peer records every message it receives. Every wait is bounded.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::process::Command;
@@ -14,7 +14,7 @@ use gossip_core::{Stamp, VersionedEntry};
 use gossip_relay_frame as relay_frame;
 
 mod common;
-use common::{BIN, Process};
+use common::{BIN, Process, wait_for_end};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -221,6 +221,94 @@ fn a_peer_restarted_elsewhere_under_its_id_gets_it_back() {
     wait_for_net(&mut bob, &format!("3@{carol_addr}"));
     carol.wait_for_value("back", "again", WAIT);
     assert!(carol.ask("members", "me: ").contains("2:alive"));
+}
+
+#[test]
+fn a_direct_peer_records_the_messages_it_receives() {
+    use gossip_sim::recording::{RecordBody, Recording, merge};
+    let dir = std::env::temp_dir().join(format!("gossiplab-direct-record-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (alice_file, bob_file) = (dir.join("alice.jsonl"), dir.join("bob.jsonl"));
+    let (mut alice, alice_addr, alice_id) = peer(&["--record", alice_file.to_str().unwrap()]);
+    let (mut bob, _, bob_id) = peer(&[
+        "--seeds",
+        &alice_addr.to_string(),
+        "--record",
+        bob_file.to_str().unwrap(),
+    ]);
+    alice.wait_for(&format!("member {bob_id} joined"), WAIT);
+    bob.send("put colour blue");
+    alice.wait_for_value("colour", "blue", WAIT);
+    // Bob ends first, so that everything he sent reached a live Alice.
+    bob.send("quit");
+    wait_for_end(&bob_file);
+    alice.send("quit");
+    wait_for_end(&alice_file);
+    let read = |path: &std::path::Path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        Recording::parse(&path.display().to_string(), &text).unwrap()
+    };
+    let (alice_recording, bob_recording) = (read(&alice_file), read(&bob_file));
+    let (alice_id, bob_id): (u32, u32) = (alice_id.parse().unwrap(), bob_id.parse().unwrap());
+    let welcome = |recording: &Recording| {
+        recording
+            .records
+            .iter()
+            .find_map(|record| match &record.body {
+                RecordBody::Welcome { id, peers } => Some((*id, peers.clone())),
+                _ => None,
+            })
+    };
+    // Alice started the cluster; Bob joined through her.
+    assert_eq!(welcome(&alice_recording), Some((alice_id, vec![])));
+    assert_eq!(welcome(&bob_recording), Some((bob_id, vec![alice_id])));
+    // What Alice received from Bob is what Bob sent her, message by message.
+    let received: Vec<(String, u32, String)> = alice_recording
+        .records
+        .iter()
+        .filter_map(|record| match &record.body {
+            RecordBody::Received {
+                from,
+                msg,
+                bytes,
+                summary,
+                ..
+            } if *from == bob_id => Some((msg.clone(), *bytes, summary.clone())),
+            _ => None,
+        })
+        .collect();
+    let sent: Vec<(String, u32, String)> = bob_recording
+        .records
+        .iter()
+        .filter_map(|record| match &record.body {
+            RecordBody::Sent {
+                to,
+                msg,
+                bytes,
+                summary,
+            } if *to == alice_id => Some((msg.clone(), *bytes, summary.clone())),
+            _ => None,
+        })
+        .collect();
+    assert!(sent.len() > 5, "Bob sent Alice {} messages", sent.len());
+    assert_eq!(received, sent);
+    // Alice's round trips are measured from her pings' acks.
+    assert!(alice_recording.records.iter().any(|record| matches!(
+        record.body,
+        RecordBody::Received {
+            rtt_us: Some(_),
+            ..
+        }
+    )));
+    assert!(alice_recording.records.iter().any(|record| matches!(
+        &record.body,
+        RecordBody::Updated { key, origin, .. } if key == "colour" && *origin == bob_id
+    )));
+    // The two recordings merge into a cluster of two for the replay.
+    let merged = merge(&[alice_recording, bob_recording], 1).unwrap();
+    let ids: Vec<u32> = merged.peers.iter().map(|peer| peer.id).collect();
+    assert_eq!(ids, [alice_id, bob_id]);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

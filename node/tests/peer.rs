@@ -5,27 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 mod common;
-use common::{BIN, Process};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn relay(port: u16) -> Process {
-    let mut relay = Process::start(&[
-        "relay",
-        "--addr",
-        &format!("127.0.0.1:{port}"),
-        "--dist",
-        "no-dist",
-    ]);
-    relay.wait_for("relay on http://", Duration::from_secs(10));
-    relay
-}
+use common::{BIN, Process, free_port, relay};
 
 fn peer(port: u16, room: &str) -> Process {
     peer_with(port, room, &[])

@@ -4,71 +4,17 @@
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use gossip_node::relay::{self, RelayConfig, Status};
+use gossip_node::relay::{self, RelayConfig};
 use gossip_relay_frame::{self as relay_frame, BROADCAST, Control, PROTOCOL_VERSION};
 use tokio::net::TcpStream;
+use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-const WAIT: Duration = Duration::from_secs(5);
-
-async fn start_relay() -> std::net::SocketAddr {
-    start_relay_with(RelayConfig::default()).await
-}
-
-async fn start_relay_with(config: RelayConfig) -> std::net::SocketAddr {
-    let listener = relay::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = RelayConfig {
-        dist: std::env::temp_dir().join("gossiplab-no-dist"),
-        ..config
-    };
-    tokio::spawn(relay::serve(listener, config));
-    addr
-}
-
-async fn join(addr: std::net::SocketAddr, room: &str) -> (Socket, u32, Vec<u32>) {
-    join_with(addr, room, "").await
-}
-
-/// Joins with extra query parameters (`&traffic=true`).
-async fn join_with(addr: std::net::SocketAddr, room: &str, query: &str) -> (Socket, u32, Vec<u32>) {
-    let (mut socket, _) = connect_async(format!(
-        "ws://{addr}/ws?protocol={PROTOCOL_VERSION}&room={room}{query}"
-    ))
-    .await
-    .unwrap();
-    match next_control(&mut socket).await {
-        Control::Welcome {
-            id,
-            room: joined,
-            peers,
-            protocol,
-        } => {
-            assert_eq!(joined, room);
-            assert_eq!(protocol, PROTOCOL_VERSION);
-            (socket, id, peers)
-        }
-        other => panic!("expected a welcome, got {other:?}"),
-    }
-}
-
-async fn next_message(socket: &mut Socket) -> Message {
-    tokio::time::timeout(WAIT, socket.next())
-        .await
-        .expect("relay answered in time")
-        .unwrap()
-        .unwrap()
-}
-
-async fn next_control(socket: &mut Socket) -> Control {
-    match next_message(socket).await {
-        Message::Text(text) => serde_json::from_str(&text).unwrap(),
-        other => panic!("expected a control frame, got {other:?}"),
-    }
-}
+mod relay_socket;
+use relay_socket::{
+    Socket, WAIT, join, join_with, next_control, next_message, start_relay, start_relay_with,
+    status,
+};
 
 async fn next_binary(socket: &mut Socket) -> Vec<u8> {
     loop {
@@ -78,20 +24,6 @@ async fn next_binary(socket: &mut Socket) -> Vec<u8> {
             other => panic!("expected a binary frame, got {other:?}"),
         }
     }
-}
-
-async fn status(addr: std::net::SocketAddr) -> Status {
-    // A bare HTTP/1.0 request keeps the test free of an HTTP client dependency.
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream
-        .write_all(b"GET /status HTTP/1.0\r\nHost: relay\r\n\r\n")
-        .await
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let body = response.split("\r\n\r\n").nth(1).expect("a body");
-    serde_json::from_str(body).unwrap()
 }
 
 #[tokio::test]

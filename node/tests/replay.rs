@@ -6,35 +6,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod common;
-use common::{BIN, Process};
+use common::{BIN, Process, free_port, relay, wait_for_end};
 
 /// SWIM's period in the recorded cluster, ms; its ping timeout is 30% of it (the live mapping).
 const PERIOD: u64 = 400;
 /// Rumor mongering's period, ms.
 const RUMOR: u64 = 200;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn relay(port: u16) -> Process {
-    let mut relay = Process::start(&[
-        "relay",
-        "--addr",
-        &format!("127.0.0.1:{port}"),
-        "--dist",
-        "no-dist",
-    ]);
-    relay.wait_for("relay on http://", Duration::from_secs(10));
-    relay
-}
 
 fn peer(port: u16, record: &Path, first: bool) -> Process {
     let relay = format!("ws://127.0.0.1:{port}");
@@ -63,18 +43,6 @@ fn peer(port: u16, record: &Path, first: bool) -> Process {
 fn id_of(peer: &mut Process) -> String {
     let line = peer.wait_for("joined room", Duration::from_secs(10));
     line.split_whitespace().nth(5).unwrap().to_string()
-}
-
-/// Waits until the recording at `path` has ended (its peer quit and wrote its end line).
-fn wait_for_end(path: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        if std::fs::read_to_string(path).is_ok_and(|text| text.contains("\"kind\":\"end\"")) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("{} never ended", path.display());
 }
 
 fn http_get(port: u16, path: &str) -> String {

@@ -12,16 +12,13 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use gossip_core::{LivePeerOptions, NodeConfig};
 use gossip_node::peer::{self, PeerOptions};
-use gossip_node::relay::{self, RelayConfig, Status};
 use gossip_relay_frame::{self as relay_frame, CLOSE_WRONG_PROTOCOL, Control, PROTOCOL_VERSION};
 use serde::Deserialize;
-use tokio::net::TcpStream;
+use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-const WAIT: Duration = Duration::from_secs(5);
+mod relay_socket;
+use relay_socket::{Socket, WAIT, join, next_control, next_message, start_relay, status};
 
 /// The control messages of protocol 1, as the builds before versions parsed them.
 #[derive(Debug, Deserialize)]
@@ -44,57 +41,9 @@ enum ProtocolOneControl {
     },
 }
 
-async fn start_relay() -> std::net::SocketAddr {
-    let listener = relay::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = RelayConfig {
-        dist: std::env::temp_dir().join("gossiplab-no-dist"),
-        ..RelayConfig::default()
-    };
-    tokio::spawn(relay::serve(listener, config));
-    addr
-}
-
-async fn next_message(socket: &mut Socket) -> Message {
-    tokio::time::timeout(WAIT, socket.next())
-        .await
-        .expect("relay answered in time")
-        .expect("the connection is open")
-        .expect("a message")
-}
-
-async fn next_control(socket: &mut Socket) -> Control {
-    match next_message(socket).await {
-        Message::Text(text) => serde_json::from_str(&text).unwrap(),
-        other => panic!("expected a control frame, got {other:?}"),
-    }
-}
-
 async fn join_current(addr: std::net::SocketAddr, room: &str) -> (Socket, u32) {
-    let (mut socket, _) = connect_async(format!(
-        "ws://{addr}/ws?room={room}&protocol={PROTOCOL_VERSION}"
-    ))
-    .await
-    .unwrap();
-    match next_control(&mut socket).await {
-        Control::Welcome { id, protocol, .. } => {
-            assert_eq!(protocol, PROTOCOL_VERSION);
-            (socket, id)
-        }
-        other => panic!("expected a welcome, got {other:?}"),
-    }
-}
-
-async fn status(addr: std::net::SocketAddr) -> Status {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream
-        .write_all(b"GET /status HTTP/1.0\r\nHost: relay\r\n\r\n")
-        .await
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    serde_json::from_str(response.split("\r\n\r\n").nth(1).unwrap()).unwrap()
+    let (socket, id, _) = join(addr, room).await;
+    (socket, id)
 }
 
 /// The close frame the relay ends a refused connection with: its code and reason.

@@ -11,6 +11,40 @@ use std::time::{Duration, Instant};
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_gossip-node");
 
+/// Waits until the recording at `path` has ended (its peer quit and wrote its end line).
+pub(crate) fn wait_for_end(path: &std::path::Path) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        if std::fs::read_to_string(path).is_ok_and(|text| text.contains("\"kind\":\"end\"")) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{} never ended", path.display());
+}
+
+/// A loopback port free a moment ago.
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `gossip-node relay` on 127.0.0.1:`port`, once it says it listens.
+pub(crate) fn relay(port: u16) -> Process {
+    let mut relay = Process::start(&[
+        "relay",
+        "--addr",
+        &format!("127.0.0.1:{port}"),
+        "--dist",
+        "no-dist",
+    ]);
+    relay.wait_for("relay on http://", Duration::from_secs(10));
+    relay
+}
+
 pub(crate) struct Process {
     child: Child,
     stdin: Option<ChildStdin>,
