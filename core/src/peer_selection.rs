@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use rand::{Rng, RngExt};
 
 use crate::NodeId;
+use crate::detmath::portable_powf;
 
 /// Chooses a contact for `node`, never `node` itself and never `avoid` (the peer a rumor came
 /// from). Returns `None` when no eligible peer exists.
@@ -205,7 +206,8 @@ impl<D: Fn(NodeId, NodeId) -> Option<u32>> PeerSelector for DistanceBiased<D> {
                 return 0.0;
             }
             match (self.distance)(node, peer) {
-                Some(d) if d > 0 => f64::from(d).powf(-self.exponent),
+                // The portable power: the platform's may differ in the last bit in wasm.
+                Some(d) if d > 0 => portable_powf(f64::from(d), -self.exponent),
                 _ => 0.0,
             }
         };

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::SimError;
 use gossip_core::NodeId;
 use gossip_core::PeerSelector;
+use gossip_core::detmath::portable_ln;
 
 /// The shape of the network, as a scenario names it.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -342,11 +343,12 @@ fn erdos_renyi<R: Rng + ?Sized>(n: u32, p: f64, rng: &mut R) -> Vec<(NodeId, Nod
     if p >= 1.0 {
         return (0..n).flat_map(|v| (0..v).map(move |w| (w, v))).collect();
     }
-    let log_q = (1.0 - p).ln();
+    // The portable logarithm: the platform's may differ in the last bit in wasm.
+    let log_q = portable_ln(1.0 - p);
     let (mut v, mut w) = (1i64, -1i64);
     while v < i64::from(n) {
         let r: f64 = rng.random();
-        w += 1 + ((1.0 - r).ln() / log_q).floor() as i64;
+        w += 1 + (portable_ln(1.0 - r) / log_q).floor() as i64;
         while w >= v && v < i64::from(n) {
             w -= v;
             v += 1;
