@@ -411,27 +411,39 @@ impl Surface {
     }
 }
 
-/// Repaints a round once per animation frame while its messages fade, then stops.
+/// Paints a round at the next animation frame, and again at each frame while its messages
+/// fade, then stops. The fade runs from that first paint, so a page slow to give a frame still
+/// shows the round fresh once.
 struct Fader {
     paint: Box<dyn Fn(f64)>,
-    started: f64,
+    /// Whether the round is new (its fade plays) or only redrawn (drawn faded).
+    fresh: bool,
+    /// When the first paint was (Date.now() ms).
+    started: std::cell::OnceCell<f64>,
     frame: RefCell<Option<AnimationFrame>>,
 }
 
 impl Fader {
     fn start(paint: Box<dyn Fn(f64)>, fresh: bool) -> Rc<Fader> {
-        let now = js_sys::Date::now();
         let fader = Rc::new(Fader {
             paint,
-            started: if fresh { now } else { now - FADE_MS },
+            fresh,
+            started: std::cell::OnceCell::new(),
             frame: RefCell::new(None),
         });
-        fader.step();
+        // The first paint waits for the next frame too: painted at once (from the timer that
+        // moved the round), a frame would be composited twice, and software GL pays for each.
+        let first = fader.clone();
+        *fader.frame.borrow_mut() = Some(request_animation_frame(move |_| first.step()));
         fader
     }
 
     fn step(self: &Rc<Self>) {
-        let elapsed = js_sys::Date::now() - self.started;
+        let now = js_sys::Date::now();
+        let started = *self
+            .started
+            .get_or_init(|| if self.fresh { now } else { now - FADE_MS });
+        let elapsed = now - started;
         (self.paint)(fade(elapsed));
         if elapsed < FADE_MS {
             let me = self.clone();

@@ -30,8 +30,9 @@ void main() {
 /// One pixel of the graph: the lines crossing it (coverage of links, messages that reached a
 /// node that knew, lost ones, those that informed, in the canvas's drawing order, each with its
 /// colour and the fade's opacity), under the nodes' layer (premultiplied, made per round). In
-/// density mode, the lines texture holds the picture itself. Two plain texture reads a pixel:
-/// software GL runs this at a frame rate that no longer depends on the graph.
+/// density mode, the lines texture holds the picture itself. Two plain texture reads a pixel, and
+/// every pixel written without blending (so the pass needs no clear before it): software GL runs
+/// this at a frame rate that no longer depends on the graph.
 const COMPOSITE_FRAGMENT: &str = r#"#version 300 es
 precision highp float;
 uniform sampler2D lines;
@@ -48,12 +49,10 @@ void main() {
     ivec2 pixel = ivec2(int(gl_FragCoord.x), int(size - gl_FragCoord.y));
     vec4 cover = texelFetch(lines, pixel, 0);
     if (density > 0.5) {
-        if (cover.a <= 0.0) discard;
         fragment = vec4(cover.rgb * cover.a, cover.a);
         return;
     }
     vec4 node = texelFetch(nodes, pixel, 0);
-    if (node.a <= 0.0 && cover == vec4(0.0)) discard;
     vec4 color = over(vec4(0.0), line_colors[0], cover.r);
     color = over(color, line_colors[1], cover.g);
     color = over(color, line_colors[2], cover.b);
@@ -261,9 +260,18 @@ pub(super) fn link(gl: &Gl, vertex: &str, fragment: &str) -> Option<WebGlProgram
 /// A WebGL2 context on `canvas` whose picture is kept after each frame, so that it can be read
 /// back (drawn onto another canvas, as tests and image exports do) like a 2D canvas's; None
 /// where the browser offers no WebGL2 (the canvas can then still give a 2D context).
+///
+/// Without multisampling or a depth buffer: the shaders smooth their own edges, and software GL
+/// (SwiftShader) would otherwise shade and resolve four samples a pixel on every frame.
 pub(super) fn context(canvas: &HtmlCanvasElement) -> Option<Gl> {
     let options = js_sys::Object::new();
-    js_sys::Reflect::set(&options, &"preserveDrawingBuffer".into(), &true.into()).ok()?;
+    for (option, value) in [
+        ("preserveDrawingBuffer", true),
+        ("antialias", false),
+        ("depth", false),
+    ] {
+        js_sys::Reflect::set(&options, &option.into(), &value.into()).ok()?;
+    }
     canvas
         .get_context_with_context_options("webgl2", &options)
         .ok()??
@@ -577,13 +585,12 @@ impl GlGraph {
         self.mark_vertices = vertices;
     }
 
-    /// The one full-canvas pass.
+    /// The one full-canvas pass: it writes every pixel, so nothing is cleared or blended.
     fn composite(&self, size: usize, line_colors: &[f32; 16], density: bool) {
         let gl = &self.gl;
         let uniforms = &self.composite_uniforms;
         gl.viewport(0, 0, size as i32, size as i32);
-        gl.clear_color(0.0, 0.0, 0.0, 0.0);
-        gl.clear(Gl::COLOR_BUFFER_BIT);
+        gl.disable(Gl::BLEND);
         gl.use_program(Some(&self.composite));
         for (unit, location, texture) in [
             (0, &uniforms.lines, &self.lines_texture),
@@ -598,6 +605,7 @@ impl GlGraph {
         gl.bind_vertex_array(Some(&self.quad));
         gl.draw_arrays(Gl::TRIANGLES, 0, 6);
         gl.bind_vertex_array(None);
+        gl.enable(Gl::BLEND);
     }
 
     /// Draws `image` (RGBA, not premultiplied, the canvas's size) as it is: a run drawn as
