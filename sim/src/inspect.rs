@@ -47,7 +47,7 @@ pub enum Inspected {
 /// A rerun to an instant in progress (see [`Scenario::start_inspect`]).
 pub enum InspectRun {
     /// A cluster run on the event engine.
-    Cluster(ClusterRerun),
+    Cluster(Box<ClusterRerun>),
     /// A system model's run.
     Model(Box<dyn ModelRerun>),
 }
@@ -104,12 +104,12 @@ impl Scenario {
         }
         let mut sim = EventSim::new(cluster.config(self.nodes, self.seed, self.network.loss))?;
         sim.watch_store(node);
-        Ok(InspectRun::Cluster(ClusterRerun {
+        Ok(InspectRun::Cluster(Box::new(ClusterRerun {
             sim,
             node,
             at,
             reached: 0,
-        }))
+        })))
     }
 }
 

@@ -151,14 +151,7 @@ impl crate::systems::inspect::InspectModel for Node {
     /// Whether it has the transaction, whom it asked for it; a row per peer: who opened the
     /// connection, whether the peer is known to have the transaction (inventory), and when an
     /// announcement to it is due.
-    fn table(
-        &self,
-        _now: Time,
-    ) -> (
-        Vec<(String, crate::systems::inspect::Cell)>,
-        Vec<String>,
-        Vec<Vec<crate::systems::inspect::Cell>>,
-    ) {
+    fn table(&self, _now: Time) -> crate::systems::inspect::NodeTable {
         use crate::systems::inspect::{Cell, names};
         let facts = vec![
             ("has_tx".into(), Cell::Flag(self.has_tx)),

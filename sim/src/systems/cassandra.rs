@@ -222,14 +222,7 @@ impl crate::systems::inspect::InspectModel for Node {
     /// A row per endpoint it knows (itself left out): the heartbeat version held, when the
     /// last newer heartbeat arrived, the mean interval between arrivals, phi now, and whether
     /// it is convicted.
-    fn table(
-        &self,
-        now: Time,
-    ) -> (
-        Vec<(String, crate::systems::inspect::Cell)>,
-        Vec<String>,
-        Vec<Vec<crate::systems::inspect::Cell>>,
-    ) {
+    fn table(&self, now: Time) -> crate::systems::inspect::NodeTable {
         use crate::systems::inspect::{Cell, names};
         let me = self.out.me();
         let facts = vec![(
@@ -256,7 +249,7 @@ impl crate::systems::inspect::InspectModel for Node {
                     Cell::Node(id as NodeId),
                     Cell::Count(endpoint.version),
                     Cell::Time(endpoint.last_arrival),
-                    mean.map_or(Cell::Time(None), |ms| Cell::Value(ms)),
+                    mean.map_or(Cell::Time(None), Cell::Value),
                     Cell::Value(self.phi(id as NodeId, now)),
                     Cell::Flag(endpoint.convicted),
                 ]

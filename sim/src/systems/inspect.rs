@@ -51,10 +51,13 @@ pub struct ModelNodeTable {
     pub rows: Vec<Vec<Cell>>,
 }
 
+/// A node's facts (by name), its table's column names, and its rows.
+pub type NodeTable = (Vec<(String, Cell)>, Vec<String>, Vec<Vec<Cell>>);
+
 /// What a model's node shows the inspector.
 pub trait InspectModel {
     /// The node's facts, column names and rows at `now`.
-    fn table(&self, now: Time) -> (Vec<(String, Cell)>, Vec<String>, Vec<Vec<Cell>>);
+    fn table(&self, now: Time) -> NodeTable;
 }
 
 /// A model's rerun to an instant, a slice at a time.

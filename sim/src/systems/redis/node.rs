@@ -572,14 +572,7 @@ impl crate::systems::inspect::InspectModel for Node {
     /// Its epochs and crons; a row per node in its table (itself left out): master or replica,
     /// its flag (`PFAIL`, `FAIL`, `handshake`, or `ok`), when the ping in flight left, when the
     /// last pong and the last message came, and how many masters' failure reports it holds.
-    fn table(
-        &self,
-        _now: Time,
-    ) -> (
-        Vec<(String, crate::systems::inspect::Cell)>,
-        Vec<String>,
-        Vec<Vec<crate::systems::inspect::Cell>>,
-    ) {
+    fn table(&self, _now: Time) -> crate::systems::inspect::NodeTable {
         use crate::systems::inspect::{Cell, names};
         let me = self.me();
         let facts = vec![
