@@ -76,6 +76,44 @@ test('run a sweep over fanout and download the CSV', async () => {
   assert.deepEqual(table.points.map((p) => p.value), [1, 2, 3]);
   assert.deepEqual(table.points.map((p) => p.aggregate.residue.mean), residue);
 
+  // The chart reads out the point under the pointer, as the line charts do, and exports.
+  await page.locator('#sweep-chart').scrollIntoViewIfNeeded();
+  const spot = await page.locator('#sweep-chart circle.sweep-point').nth(1).evaluate((circle) => {
+    const box = circle.getBoundingClientRect();
+    return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+  });
+  await page.mouse.move(spot.x, spot.y);
+  await page.locator('#sweep-chart-readout[data-index="1"]').waitFor({ timeout: 5_000 });
+  const readout = await page.locator('#sweep-chart-readout').textContent();
+  assert.match(readout, /^fanout = 2: mean [\d.]+, standard deviation [\d.]+ \(/, readout);
+  assert.equal(Number(/mean ([\d.]+)/.exec(readout)[1]).toPrecision(2), residue[1].toPrecision(2), readout);
+  assert.equal(await page.locator('#sweep-chart line.cursor').count(), 1);
+  await page.locator('#sweep-chart').locator('xpath=ancestor::figure[1]').screenshot({ path: path.join(outputDir, 'sweep-chart-hover.png') });
+  // Keys move the cursor along the points.
+  await page.locator('#sweep-chart').locator('xpath=ancestor::div[contains(@class,"chart-frame")][1]').press('ArrowRight');
+  await page.locator('#sweep-chart-readout[data-index="2"]').waitFor({ timeout: 5_000 });
+  const [chartCsv] = await Promise.all([page.waitForEvent('download'), page.locator('#sweep-chart-csv').click()]);
+  assert.equal(chartCsv.suggestedFilename(), 'gossiplab-sweep-chart.csv');
+  const chartRows = (await readFile(await chartCsv.path(), 'utf8')).trim().split('\n').map((line) => line.split(','));
+  assert.deepEqual(chartRows[0], ['fanout', 'mean residue', 'sd', 'low', 'high']);
+  assert.deepEqual(chartRows.slice(1).map((row) => Number(row[1])), residue, "the chart's means are the table's");
+  const [chartSvg] = await Promise.all([page.waitForEvent('download'), page.locator('#sweep-chart-svg').click()]);
+  assert.equal(chartSvg.suggestedFilename(), 'gossiplab-sweep-chart.svg');
+  const svgText = await readFile(await chartSvg.path(), 'utf8');
+  const parsed = await page.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    return { error: doc.querySelector('parsererror') !== null, bars: doc.querySelectorAll('g.error-bar').length };
+  }, svgText);
+  assert.deepEqual(parsed, { error: false, bars: 3 });
+  const [chartPng] = await Promise.all([page.waitForEvent('download'), page.locator('#sweep-chart-png').click()]);
+  assert.equal(chartPng.suggestedFilename(), 'gossiplab-sweep-chart.png');
+  const png = await readFile(await chartPng.path());
+  assert.equal(png.readUInt32BE(16), 960, "PNG twice the drawing's width");
+  const viewer = await shared.browser.newPage();
+  await viewer.setContent(`<body style="margin:10px;background:#eee">${svgText}</body>`);
+  await viewer.screenshot({ path: path.join(outputDir, 'sweep-chart-export-svg.png') });
+  await viewer.close();
+
   // Another metric plots without running again.
   await page.getByLabel('Plot').selectOption('rounds');
   await page.locator('#sweep-table caption', { hasText: 'rounds by fanout' }).waitFor();

@@ -6,7 +6,6 @@ use std::rc::Rc;
 
 use crate::i18n::{t, tf, use_lang};
 use gossip_sim::metrics::RoundMetrics;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::download::{download_svg_as_png, download_text};
@@ -154,16 +153,16 @@ fn drawing_x(frame: &web_sys::Element, client_x: i32) -> Option<f64> {
 pub fn Chart(props: &ChartProps) -> Html {
     let _lang = use_lang();
     let cursor = use_state(|| None::<f64>);
+    // The frame itself: Yew delegates events, so an event's current target is not the frame
+    // (and the first drawing on the page is not necessarily this one).
+    let frame = use_node_ref();
     let plot = &props.plot;
     let readout = cursor.and_then(|x| plot.readout(x));
     let svg = plot.svg(readout.as_ref(), false);
     let on_pointer = {
-        let (cursor, plot) = (cursor.clone(), plot.clone());
+        let (cursor, plot, frame) = (cursor.clone(), plot.clone(), frame.clone());
         Callback::from(move |event: PointerEvent| {
-            let Some(frame) = event
-                .current_target()
-                .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-            else {
+            let Some(frame) = frame.cast::<web_sys::Element>() else {
                 return;
             };
             if let Some(x) = drawing_x(&frame, event.client_x()) {
@@ -233,7 +232,7 @@ pub fn Chart(props: &ChartProps) -> Html {
     let id = &plot.id;
     html! {
         <figure class="chart-figure">
-            <div class="chart-frame" tabindex="0" role="group"
+            <div class="chart-frame" tabindex="0" role="group" ref={frame}
                 aria-label={tf("chart.frame_label", &[("title", &plot.title)])}
                 onpointermove={on_pointer} onpointerleave={on_leave} onkeydown={on_key}>
                 { Html::from_html_unchecked(AttrValue::from(svg)) }
@@ -298,92 +297,399 @@ pub struct ErrorBarChartProps {
     pub y_floor: Option<f64>,
 }
 
-/// Means joined by a line, each with a bar of plus and minus one standard deviation; the x axis
-/// is labelled at each point (at most about ten labels), the y axis at round values.
-#[component]
-pub fn ErrorBarChart(props: &ErrorBarChartProps) -> Html {
-    let _lang = use_lang();
-    const WIDTH: f64 = 480.0;
-    const HEIGHT: f64 = 230.0;
-    const LEFT: f64 = 52.0;
-    const RIGHT: f64 = 16.0;
-    const TOP: f64 = 22.0;
-    const BOTTOM: f64 = 40.0;
-    let bars = &props.bars;
-    if bars.is_empty() {
-        return html! {};
-    }
-    let position = |x: f64| {
-        if props.log_x {
+/// The error-bar drawing's size and margins (its own: the x axis is labelled at each point).
+const BARS_WIDTH: f64 = 480.0;
+const BARS_HEIGHT: f64 = 230.0;
+const BARS_LEFT: f64 = 52.0;
+const BARS_RIGHT: f64 = 16.0;
+const BARS_TOP: f64 = 22.0;
+const BARS_BOTTOM: f64 = 40.0;
+
+/// What an exported error-bar drawing carries for its colours (the page's style sheet is not
+/// in the file).
+const BARS_EXPORT_STYLE: &str = "text{font-family:sans-serif;font-size:11px;fill:#555}\
+text.title{fill:#111;font-size:12px}line.grid{stroke:#ddd}\
+polyline.sweep-mean{fill:none;stroke:#1f77b4;stroke-width:2}\
+g.error-bar line{stroke:#d62728;stroke-width:1.5}circle.sweep-point{fill:#1f77b4}\
+line.cursor{stroke:#111;opacity:0.6}";
+
+/// An [`ErrorBarChart`]'s drawing, data and readout, as pure functions of its bars (tested
+/// natively; the component adds the pointer, the keys and the downloads).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorBarPlot {
+    /// The drawing's id (and the downloads' file names).
+    pub id: String,
+    /// The points, in x order.
+    pub bars: Vec<ErrorBar>,
+    /// The x axis's name.
+    pub x_label: String,
+    /// The y axis's name.
+    pub y_label: String,
+    /// A logarithmic x axis.
+    pub log_x: bool,
+    /// The lowest value the figure can take.
+    pub y_floor: Option<f64>,
+}
+
+/// Where an [`ErrorBarPlot`]'s values land in the drawing.
+struct BarAxes {
+    log_x: bool,
+    x_low: f64,
+    x_high: f64,
+    y_low: f64,
+    y_high: f64,
+    ticks: Vec<f64>,
+    step: f64,
+}
+
+impl BarAxes {
+    fn position(&self, x: f64) -> f64 {
+        if self.log_x {
             x.max(f64::MIN_POSITIVE).log10()
         } else {
             x
         }
+    }
+    fn px(&self, x: f64) -> f64 {
+        BARS_LEFT
+            + (self.position(x) - self.x_low) / (self.x_high - self.x_low)
+                * (BARS_WIDTH - BARS_LEFT - BARS_RIGHT)
+    }
+    fn py(&self, y: f64) -> f64 {
+        BARS_HEIGHT
+            - BARS_BOTTOM
+            - (y - self.y_low) / (self.y_high - self.y_low) * (BARS_HEIGHT - BARS_TOP - BARS_BOTTOM)
+    }
+}
+
+impl ErrorBarPlot {
+    fn clip(&self, y: f64) -> f64 {
+        self.y_floor.map_or(y, |floor| y.max(floor))
+    }
+
+    fn axes(&self) -> BarAxes {
+        let mut axes = BarAxes {
+            log_x: self.log_x,
+            x_low: 0.0,
+            x_high: 1.0,
+            y_low: 0.0,
+            y_high: 1.0,
+            ticks: Vec::new(),
+            step: 1.0,
+        };
+        let (x_low, x_high) = self
+            .bars
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), bar| {
+                (lo.min(axes.position(bar.x)), hi.max(axes.position(bar.x)))
+            });
+        // Some room left and right so the end bars are not on the frame.
+        let pad = if x_high > x_low {
+            (x_high - x_low) * 0.05
+        } else {
+            1.0
+        };
+        (axes.x_low, axes.x_high) = (x_low - pad, x_high + pad);
+        let low = self
+            .bars
+            .iter()
+            .map(|b| self.clip(b.mean - b.sd))
+            .fold(f64::INFINITY, f64::min);
+        let high = self
+            .bars
+            .iter()
+            .map(|b| b.mean + b.sd)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let low = self.y_floor.map_or(low, |floor| floor.min(low));
+        axes.ticks = nice_ticks(low, high, 4);
+        axes.step = axes
+            .ticks
+            .get(1)
+            .map_or(1.0, |second| second - axes.ticks[0]);
+        (axes.y_low, axes.y_high) = (axes.ticks[0], axes.ticks[axes.ticks.len() - 1]);
+        axes
+    }
+
+    /// The x axis's title as drawn.
+    fn x_title(&self) -> String {
+        if self.log_x {
+            tf("chart.log_scale", &[("label", &self.x_label)])
+        } else {
+            self.x_label.clone()
+        }
+    }
+
+    /// The bar nearest to the drawing's x `drawing_x` (in SVG units).
+    pub fn nearest(&self, drawing_x: f64) -> Option<usize> {
+        let axes = self.axes();
+        self.bars
+            .iter()
+            .enumerate()
+            .map(|(index, bar)| (index, (axes.px(bar.x) - drawing_x).abs()))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(index, _)| index)
+    }
+
+    /// What the readout says of bar `index`: its x, mean, standard deviation and label.
+    pub fn readout(&self, index: usize) -> Option<String> {
+        let bar = self.bars.get(index)?;
+        Some(tf(
+            "chart.error_bars.readout",
+            &[
+                ("x", &format!("{} = {}", self.x_label, value_label(bar.x))),
+                ("mean", &crate::plot::readout_value(bar.mean)),
+                ("sd", &crate::plot::readout_value(bar.sd)),
+                ("label", &bar.label),
+            ],
+        ))
+    }
+
+    /// The data as CSV: a row per point with its mean, standard deviation, and the bar's ends
+    /// as drawn (cut at the floor).
+    pub fn csv(&self) -> String {
+        use std::fmt::Write;
+        let mut text = format!(
+            "{},mean {},sd,low,high\n",
+            crate::plot::csv_field(&self.x_label),
+            crate::plot::csv_field(&self.y_label)
+        );
+        for bar in &self.bars {
+            let _ = writeln!(
+                text,
+                "{},{},{},{},{}",
+                bar.x,
+                bar.mean,
+                bar.sd,
+                self.clip(bar.mean - bar.sd),
+                bar.mean + bar.sd
+            );
+        }
+        text
+    }
+
+    /// The drawing as SVG markup; with `cursor`, a line at that bar. `standalone` makes a file:
+    /// the XML namespace, a white background, the colours and the title.
+    pub fn svg(&self, cursor: Option<usize>, standalone: bool) -> String {
+        use crate::plot::escape;
+        use std::fmt::Write;
+        let axes = self.axes();
+        let label = tf(
+            "chart.error_bars.label",
+            &[("y", &self.y_label), ("x", &self.x_label)],
+        );
+        let namespace = if standalone {
+            " xmlns=\"http://www.w3.org/2000/svg\""
+        } else {
+            ""
+        };
+        let mut svg = format!(
+            "<svg{namespace} id=\"{}\" class=\"error-bars\" viewBox=\"0 0 {BARS_WIDTH} {BARS_HEIGHT}\" \
+             width=\"{BARS_WIDTH}\" height=\"{BARS_HEIGHT}\" role=\"img\" aria-label=\"{}\">",
+            escape(&self.id),
+            escape(&label)
+        );
+        if standalone {
+            let _ = write!(
+                svg,
+                "<title>{}</title><style>{BARS_EXPORT_STYLE}</style>\
+                 <rect width=\"{BARS_WIDTH}\" height=\"{BARS_HEIGHT}\" fill=\"#fff\"/>",
+                escape(&label)
+            );
+        }
+        for &tick in &axes.ticks {
+            let y = axes.py(tick);
+            let _ = write!(
+                svg,
+                "<line class=\"grid\" x1=\"{BARS_LEFT:.1}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\"/>\
+                 <text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+                BARS_WIDTH - BARS_RIGHT,
+                BARS_LEFT - 6.0,
+                y + 4.0,
+                tick_label(tick, axes.step)
+            );
+        }
+        let _ = write!(
+            svg,
+            "<text class=\"axis title\" x=\"{BARS_LEFT:.1}\" y=\"12\">{}</text>\
+             <text class=\"axis title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            escape(&self.y_label),
+            (BARS_LEFT + BARS_WIDTH - BARS_RIGHT) / 2.0,
+            BARS_HEIGHT - 6.0,
+            escape(&self.x_title())
+        );
+        let every = self.bars.len().div_ceil(10).max(1);
+        for bar in self.bars.iter().step_by(every) {
+            let _ = write!(
+                svg,
+                "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                axes.px(bar.x),
+                BARS_HEIGHT - BARS_BOTTOM + 16.0,
+                value_label(bar.x)
+            );
+        }
+        let line = self
+            .bars
+            .iter()
+            .map(|bar| format!("{:.1},{:.1}", axes.px(bar.x), axes.py(bar.mean)))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let _ = write!(svg, "<polyline class=\"sweep-mean\" points=\"{line}\"/>");
+        for bar in &self.bars {
+            let (x, top, bottom) = (
+                axes.px(bar.x),
+                axes.py(bar.mean + bar.sd),
+                axes.py(self.clip(bar.mean - bar.sd)),
+            );
+            let _ = write!(
+                svg,
+                "<g class=\"error-bar\"><title>{}</title>\
+                 <line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{top:.1}\" y2=\"{bottom:.1}\"/>\
+                 <line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{top:.1}\" y2=\"{top:.1}\"/>\
+                 <line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{bottom:.1}\" y2=\"{bottom:.1}\"/>\
+                 <circle class=\"sweep-point\" cx=\"{x:.1}\" cy=\"{:.1}\" r=\"4\"/></g>",
+                escape(&bar.label),
+                x - 5.0,
+                x + 5.0,
+                x - 5.0,
+                x + 5.0,
+                axes.py(bar.mean)
+            );
+        }
+        if let Some(bar) = cursor.and_then(|index| self.bars.get(index)) {
+            let x = axes.px(bar.x);
+            let _ = write!(
+                svg,
+                "<line class=\"cursor\" stroke=\"currentColor\" stroke-opacity=\"0.6\" \
+                 x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{BARS_TOP:.1}\" y2=\"{:.1}\"/>",
+                BARS_HEIGHT - BARS_BOTTOM
+            );
+        }
+        svg.push_str("</svg>");
+        svg
+    }
+}
+
+/// Means joined by a line, each with a bar of plus and minus one standard deviation; the x axis
+/// is labelled at each point (at most about ten labels), the y axis at round values. Under it,
+/// the values at the point nearest the pointer (or moved to with the arrow keys), and downloads
+/// of the drawing (SVG, PNG) and of its data (CSV), as the line charts have.
+#[component]
+pub fn ErrorBarChart(props: &ErrorBarChartProps) -> Html {
+    let _lang = use_lang();
+    let cursor = use_state(|| None::<usize>);
+    // The frame itself: Yew delegates events, so an event's current target is not the frame.
+    let frame = use_node_ref();
+    if props.bars.is_empty() {
+        return html! {};
+    }
+    let plot = Rc::new(ErrorBarPlot {
+        id: props.id.to_string(),
+        bars: props.bars.clone(),
+        x_label: props.x_label.to_string(),
+        y_label: props.y_label.to_string(),
+        log_x: props.log_x,
+        y_floor: props.y_floor,
+    });
+    let cursor_at = cursor.filter(|&index| index < plot.bars.len());
+    let svg = plot.svg(cursor_at, false);
+    let on_pointer = {
+        let (cursor, plot, frame) = (cursor.clone(), plot.clone(), frame.clone());
+        Callback::from(move |event: PointerEvent| {
+            let Some(frame) = frame.cast::<web_sys::Element>() else {
+                return;
+            };
+            let Some(rect) = frame
+                .query_selector("svg")
+                .ok()
+                .flatten()
+                .map(|svg| svg.get_bounding_client_rect())
+                .filter(|rect| rect.width() > 0.0)
+            else {
+                return;
+            };
+            // The drawing keeps its aspect in the element's box (preserveAspectRatio's default,
+            // centred), which CSS may make wider than the drawing.
+            let scale = (rect.width() / BARS_WIDTH).min(rect.height() / BARS_HEIGHT);
+            let left = rect.left() + (rect.width() - BARS_WIDTH * scale) / 2.0;
+            let x = (f64::from(event.client_x()) - left) / scale;
+            cursor.set(plot.nearest(x));
+        })
     };
-    let (x_low, x_high) = bars
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), bar| {
-            (lo.min(position(bar.x)), hi.max(position(bar.x)))
-        });
-    // Some room left and right so the end bars are not on the frame.
-    let pad = if x_high > x_low {
-        (x_high - x_low) * 0.05
-    } else {
-        1.0
+    let on_leave = {
+        let cursor = cursor.clone();
+        Callback::from(move |_: PointerEvent| cursor.set(None))
     };
-    let (x_low, x_high) = (x_low - pad, x_high + pad);
-    let clip = |y: f64| props.y_floor.map_or(y, |floor| y.max(floor));
-    let low = bars
-        .iter()
-        .map(|b| clip(b.mean - b.sd))
-        .fold(f64::INFINITY, f64::min);
-    let high = bars
-        .iter()
-        .map(|b| b.mean + b.sd)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let low = props.y_floor.map_or(low, |floor| floor.min(low));
-    let ticks = nice_ticks(low, high, 4);
-    let step = ticks.get(1).map_or(1.0, |second| second - ticks[0]);
-    let (y_low, y_high) = (ticks[0], ticks[ticks.len() - 1]);
-    let px = |x: f64| LEFT + (position(x) - x_low) / (x_high - x_low) * (WIDTH - LEFT - RIGHT);
-    let py = |y: f64| HEIGHT - BOTTOM - (y - y_low) / (y_high - y_low) * (HEIGHT - TOP - BOTTOM);
-    let every = bars.len().div_ceil(10);
-    let line = bars
-        .iter()
-        .map(|bar| format!("{:.1},{:.1}", px(bar.x), py(bar.mean)))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let f = |v: f64| format!("{v:.1}");
-    html! {
-        <svg id={props.id.clone()} class="error-bars" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
-            aria-label={tf("chart.error_bars.label", &[("y", &props.y_label), ("x", &props.x_label)])}>
-            { for ticks.iter().map(|&tick| html! {
-                <>
-                    <line class="grid" x1={f(LEFT)} x2={f(WIDTH - RIGHT)} y1={f(py(tick))} y2={f(py(tick))} />
-                    <text class="axis" x={f(LEFT - 6.0)} y={f(py(tick) + 4.0)} text-anchor="end">{tick_label(tick, step)}</text>
-                </>
-            }) }
-            <text class="axis title" x={f(LEFT)} y="12">{props.y_label.clone()}</text>
-            <text class="axis title" x={f((LEFT + WIDTH - RIGHT) / 2.0)} y={f(HEIGHT - 6.0)} text-anchor="middle">
-                {if props.log_x { tf("chart.log_scale", &[("label", &props.x_label)]) } else { props.x_label.to_string() }}
-            </text>
-            { for bars.iter().step_by(every).map(|bar| html! {
-                <text class="axis" x={f(px(bar.x))} y={f(HEIGHT - BOTTOM + 16.0)} text-anchor="middle">{value_label(bar.x)}</text>
-            }) }
-            <polyline class="sweep-mean" points={line} />
-            { for bars.iter().map(|bar| {
-                let (x, top, bottom) = (px(bar.x), py(bar.mean + bar.sd), py(clip(bar.mean - bar.sd)));
-                html! {
-                    <g class="error-bar">
-                        <title>{bar.label.clone()}</title>
-                        <line x1={f(x)} x2={f(x)} y1={f(top)} y2={f(bottom)} />
-                        <line x1={f(x - 5.0)} x2={f(x + 5.0)} y1={f(top)} y2={f(top)} />
-                        <line x1={f(x - 5.0)} x2={f(x + 5.0)} y1={f(bottom)} y2={f(bottom)} />
-                        <circle class="sweep-point" cx={f(x)} cy={f(py(bar.mean))} r="4" />
-                    </g>
+    let on_key = {
+        let (cursor, count) = (cursor.clone(), plot.bars.len() as isize);
+        Callback::from(move |event: KeyboardEvent| {
+            let by = match event.key().as_str() {
+                "ArrowRight" | "ArrowUp" => 1,
+                "ArrowLeft" | "ArrowDown" => -1,
+                "Home" => -count,
+                "End" => count,
+                "Escape" => {
+                    cursor.set(None);
+                    return;
                 }
-            }) }
-        </svg>
+                _ => return,
+            };
+            event.prevent_default();
+            let next = match *cursor {
+                None => 0,
+                Some(index) => (index as isize + by).clamp(0, count - 1),
+            };
+            cursor.set(Some(next as usize));
+        })
+    };
+    let file = |extension: &str| format!("gossiplab-{}.{extension}", plot.id);
+    let on_svg = {
+        let (plot, name) = (plot.clone(), file("svg"));
+        Callback::from(move |_: MouseEvent| {
+            if let Err(error) = download_text(&name, "image/svg+xml", &plot.svg(None, true)) {
+                web_sys::console::error_1(&error);
+            }
+        })
+    };
+    let on_png = {
+        let (plot, name) = (plot.clone(), file("png"));
+        Callback::from(move |_: MouseEvent| {
+            let svg = plot.svg(None, true);
+            if let Err(error) = download_svg_as_png(&name, &svg, BARS_WIDTH, BARS_HEIGHT, 2.0) {
+                web_sys::console::error_1(&error);
+            }
+        })
+    };
+    let on_csv = {
+        let (plot, name) = (plot.clone(), file("csv"));
+        Callback::from(move |_: MouseEvent| {
+            if let Err(error) = download_text(&name, "text/csv", &plot.csv()) {
+                web_sys::console::error_1(&error);
+            }
+        })
+    };
+    let readout = cursor_at.and_then(|index| plot.readout(index));
+    let id = &plot.id;
+    let title = tf(
+        "chart.error_bars.label",
+        &[("y", &props.y_label), ("x", &props.x_label)],
+    );
+    html! {
+        <figure class="chart-figure">
+            <div class="chart-frame" tabindex="0" role="group" ref={frame}
+                aria-label={tf("chart.frame_label", &[("title", &title)])}
+                onpointermove={on_pointer} onpointerleave={on_leave} onkeydown={on_key}>
+                { Html::from_html_unchecked(AttrValue::from(svg)) }
+            </div>
+            <p id={format!("{id}-readout")} class={classes!("readout", readout.is_none().then_some("hint"))}
+                data-index={cursor_at.map(|index| index.to_string())} aria-live="polite">
+                {readout.unwrap_or_else(|| t("chart.hint").to_string())}
+            </p>
+            <div class="chart-downloads" role="group" aria-label={tf("chart.download", &[("title", &title)])}>
+                <button id={format!("{id}-svg")} type="button" onclick={on_svg}>{"SVG"}</button>
+                <button id={format!("{id}-png")} type="button" onclick={on_png}>{"PNG"}</button>
+                <button id={format!("{id}-csv")} type="button" onclick={on_csv}>{t("chart.csv")}</button>
+            </div>
+        </figure>
     }
 }
 
@@ -431,5 +737,45 @@ mod tests {
         assert_eq!(value_label(100_000.0), "100k");
         assert_eq!(value_label(2_500.0), "2500");
         assert_eq!(value_label(2.5), "2.5");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_error_bars_read_out_the_nearest_point_and_export_their_data_and_drawing() {
+        let bar = |x: f64, mean: f64, sd: f64| ErrorBar {
+            x,
+            mean,
+            sd,
+            label: format!("{x}: {mean}"),
+        };
+        let plot = ErrorBarPlot {
+            id: "sweep-chart".into(),
+            bars: vec![bar(1.0, 10.0, 2.0), bar(2.0, 6.0, 8.0), bar(4.0, 3.0, 1.0)],
+            x_label: "fanout".into(),
+            y_label: "rounds".into(),
+            log_x: false,
+            y_floor: Some(0.0),
+        };
+        // The ends are 5% in from the frame: the first point at the left margin plus the pad.
+        let left = BARS_LEFT + (BARS_WIDTH - BARS_LEFT - BARS_RIGHT) * (0.15 / 3.3);
+        assert_eq!(plot.nearest(left - 30.0), Some(0));
+        assert_eq!(plot.nearest(BARS_WIDTH), Some(2));
+        assert_eq!(
+            plot.readout(1).unwrap(),
+            "fanout = 2: mean 6, standard deviation 8 (2: 6)"
+        );
+        assert_eq!(plot.readout(3), None);
+        // The bar cut at the floor in the data as in the drawing.
+        assert_eq!(
+            plot.csv(),
+            "fanout,mean rounds,sd,low,high\n1,10,2,8,12\n2,6,8,0,14\n4,3,1,2,4\n"
+        );
+        let file = plot.svg(None, true);
+        assert!(file.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"sweep-chart\""));
+        assert_eq!(file.matches("<g class=\"error-bar\">").count(), 3);
+        assert!(!file.contains("class=\"cursor\""));
+        assert_eq!(
+            plot.svg(Some(1), false).matches("class=\"cursor\"").count(),
+            1
+        );
     }
 }

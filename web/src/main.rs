@@ -367,7 +367,9 @@ fn Playground() -> Html {
             | SimOutput::Cancelled { .. }
             | SimOutput::ReplayProgress { .. }
             | SimOutput::Replayed { .. }
-            | SimOutput::ReplayFailed { .. },
+            | SimOutput::ReplayFailed { .. }
+            | SimOutput::InspectProgress { .. }
+            | SimOutput::Inspected { .. },
         ) => match &*running {
             Some(SimOutput::Cancelled { scenario: ran }) if ran == &*scenario => html! {
                 <p id="sim-result" class="error">{tf("sim.cancelled", &[("scenario", &describe(&scenario))])}</p>
@@ -406,7 +408,8 @@ fn Playground() -> Html {
             <>
                 <p id="sim-result" class="done">{simulated_for(scenario, report.duration)}</p>
                 {theory_words.clone()}
-                <SystemView report={report.clone()} trace={trace.clone().map(Rc::new)} />
+                <SystemView report={report.clone()} trace={trace.clone().map(Rc::new)}
+                    scenario={Some(Rc::new(scenario.clone()))} />
             </>
         },
         // Refused for its size: said with both figures, in English and Chinese.

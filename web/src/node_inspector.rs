@@ -9,16 +9,23 @@
 //! The playback finds the scenario and the rerun callback in an `Option<`[`InspectContext`]`>` context that the
 //! cluster view provides; without one (system models) nodes are not clickable.
 //!
-//! The rerun happens on the page's thread: playback exists only for clusters small enough to
-//! draw, which rerun to any instant in milliseconds.
+//! The rerun to the instant happens in the worker ([`SimRequest::Inspect`], on the panel's own
+//! bridge, so a run in progress goes on): the panel shows its progress and the page never
+//! waits, whatever the cluster's size. Each stored key says how its version arrived (written
+//! here, or from which node by direct mail, rumor, or anti-entropy pushed or pulled, and when).
 
 use std::rc::Rc;
 
+use std::cell::Cell;
+
 use gossip_core::{MemberState, Stamp};
-use gossip_sim::events::{ClusterFault, NodeStatus, ScheduledClusterFault};
-use gossip_sim::inspect::NodeSnapshot;
+use gossip_sim::events::{Arrived, ClusterFault, NodeStatus, Provenance, ScheduledClusterFault};
+use gossip_sim::inspect::{Inspected, NodeSnapshot};
 use gossip_sim::scenario::Scenario;
+use gossip_sim::systems::inspect::{Cell as ModelCell, ModelNodeTable};
+use gossip_worker::{SimOutput, SimReactor, SimRequest};
 use yew::prelude::*;
+use yew_agent::reactor::{ReactorEvent, use_reactor_bridge};
 
 /// Every user-facing string of the panel, in one place for translation.
 mod text {
@@ -171,6 +178,41 @@ mod text {
     pub fn close() -> &'static str {
         t("inspect.close")
     }
+    pub fn arrived_header() -> &'static str {
+        t("inspect.col.arrived")
+    }
+    /// How a version arrived, in words.
+    pub fn arrived(arrived: super::Arrived, at: &str) -> String {
+        use super::Arrived;
+        match arrived {
+            Arrived::Written => tf("inspect.arrived.written", &[("at", &at)]),
+            Arrived::DirectMail { from } => {
+                tf("inspect.arrived.mail", &[("from", &from), ("at", &at)])
+            }
+            Arrived::Rumor { from } => tf("inspect.arrived.rumor", &[("from", &from), ("at", &at)]),
+            Arrived::AntiEntropy {
+                from,
+                pulled: false,
+            } => tf("inspect.arrived.push", &[("from", &from), ("at", &at)]),
+            Arrived::AntiEntropy { from, pulled: true } => {
+                tf("inspect.arrived.pull", &[("from", &from), ("at", &at)])
+            }
+        }
+    }
+    pub fn rerunning(at: &str, percent: &str) -> String {
+        tf("inspect.rerunning", &[("at", &at), ("percent", &percent)])
+    }
+}
+
+/// A version's arrival as the `data-arrived` attribute holds it (not translated).
+pub fn arrived_kind(arrived: Arrived) -> &'static str {
+    match arrived {
+        Arrived::Written => "written",
+        Arrived::DirectMail { .. } => "direct_mail",
+        Arrived::Rumor { .. } => "rumor",
+        Arrived::AntiEntropy { pulled: false, .. } => "anti_entropy_push",
+        Arrived::AntiEntropy { pulled: true, .. } => "anti_entropy_pull",
+    }
 }
 
 /// What the cluster view gives the playback so that a clicked node can be inspected.
@@ -256,22 +298,66 @@ pub fn NodeInspector(props: &NodeInspectorProps) -> Html {
     let key_input = use_node_ref();
     let value_input = use_node_ref();
     let scenario = context.as_ref().map(|c| c.scenario.clone());
-    let snapshot = use_memo((scenario, props.node, props.at), |(scenario, node, at)| {
-        scenario
-            .as_ref()
-            .map(|scenario| scenario.inspect_node(*node, *at).map_err(|e| e.to_string()))
-    });
+    // The worker's answer to the latest question, and its progress; older answers are ignored.
+    let answer = use_state(|| None::<Result<Inspected, String>>);
+    let fraction = use_state(|| 0.0f64);
+    let asked = use_mut_ref(|| Cell::new(0u64));
+    let bridge = {
+        let (answer, fraction, asked) = (answer.clone(), fraction.clone(), asked.clone());
+        use_reactor_bridge::<SimReactor, _>(move |event| match event {
+            ReactorEvent::Output(SimOutput::InspectProgress { id, fraction: done })
+                if id == asked.borrow().get() =>
+            {
+                fraction.set(done)
+            }
+            ReactorEvent::Output(SimOutput::Inspected { id, snapshot })
+                if id == asked.borrow().get() =>
+            {
+                answer.set(Some(snapshot))
+            }
+            _ => {}
+        })
+    };
+    {
+        let (answer, fraction, asked) = (answer.clone(), fraction.clone(), asked.clone());
+        use_effect_with(
+            (scenario, props.node, props.at),
+            move |(scenario, node, at)| {
+                if let Some(scenario) = scenario {
+                    let id = asked.borrow().get() + 1;
+                    asked.borrow().set(id);
+                    answer.set(None);
+                    fraction.set(0.0);
+                    bridge.send(SimRequest::Inspect {
+                        id,
+                        scenario: (**scenario).clone(),
+                        node: *node,
+                        at: *at,
+                    });
+                }
+            },
+        );
+    }
+    let snapshot = answer.clone();
     let Some(context) = context else {
         return Html::default();
     };
     let close = props.on_close.reform(|_| ());
     let body = match &*snapshot {
-        None => Html::default(),
+        None => html! {
+            <div class="run-progress">
+                <p id="inspect-pending" class="pending" aria-live="polite">
+                    {text::rerunning(&seconds(props.at), &format!("{:.0}", *fraction * 100.0))}
+                </p>
+                <progress id="inspect-progress" max="1" value={format!("{:.3}", *fraction)} />
+            </div>
+        },
         Some(Err(error)) => html! { <p class="note">{text::error(error)}</p> },
-        Some(Ok(snapshot)) => tables(snapshot),
+        Some(Ok(Inspected::Cluster(snapshot))) => tables(snapshot),
+        Some(Ok(Inspected::Model(table))) => model_table(table),
     };
     let actions = match (&context.on_fault, &*snapshot) {
-        (Some(on_fault), Some(Ok(snapshot))) => {
+        (Some(on_fault), Some(Ok(Inspected::Cluster(snapshot)))) => {
             let at = props.at;
             let node = props.node;
             let buttons = what_ifs(node, snapshot.status)
@@ -286,28 +372,7 @@ pub fn NodeInspector(props: &NodeInspectorProps) -> Html {
                     });
                     html! { <button id={id} onclick={onclick}>{label}</button> }
                 });
-            let write = {
-                let on_fault = on_fault.clone();
-                let (key_input, value_input) = (key_input.clone(), value_input.clone());
-                Callback::from(move |event: SubmitEvent| {
-                    event.prevent_default();
-                    let read = |input: &NodeRef, fallback: &str| {
-                        input
-                            .cast::<web_sys::HtmlInputElement>()
-                            .map(|input| input.value().trim().to_string())
-                            .filter(|text| !text.is_empty())
-                            .unwrap_or_else(|| fallback.to_string())
-                    };
-                    on_fault.emit(ScheduledClusterFault {
-                        at,
-                        fault: ClusterFault::Put {
-                            node,
-                            key: read(&key_input, "key"),
-                            value: read(&value_input, "value"),
-                        },
-                    })
-                })
-            };
+            let write = crate::cluster_view::write_at(on_fault, node, at, &key_input, &value_input);
             let live = snapshot.status == NodeStatus::Live;
             html! {
                 <div id="inspect-actions" class="node-actions">
@@ -326,16 +391,67 @@ pub fn NodeInspector(props: &NodeInspectorProps) -> Html {
         _ => Html::default(),
     };
     let status = match &*snapshot {
-        Some(Ok(snapshot)) => text::status(snapshot.status),
+        Some(Ok(Inspected::Cluster(snapshot))) => text::status(snapshot.status),
+        Some(Ok(Inspected::Model(table))) if table.crashed => text::status(NodeStatus::Crashed),
+        Some(Ok(Inspected::Model(_))) => text::status(NodeStatus::Live),
         _ => String::new(),
     };
     html! {
-        <div id="node-inspector" class="message-panel" data-node={props.node.to_string()} data-at={props.at.to_string()}>
+        <div id="node-inspector" class="message-panel" data-node={props.node.to_string()} data-at={props.at.to_string()}
+            data-ready={snapshot.is_some().then_some("true")}>
             <h4>{text::heading(props.node, &seconds(props.at), &status)}</h4>
             <button id="inspect-close" class="linklike" onclick={close}>{text::close()}</button>
             { body }
             { actions }
         </div>
+    }
+}
+
+/// A cell of a system model's table, for people.
+fn model_cell(cell: &ModelCell) -> String {
+    match cell {
+        ModelCell::Node(id) => id.to_string(),
+        ModelCell::Time(Some(ms)) => seconds(*ms),
+        ModelCell::Time(None) => crate::i18n::t("figure.never").into(),
+        ModelCell::Count(count) => count.to_string(),
+        ModelCell::Value(value) => format!("{value:.2}"),
+        ModelCell::Flag(true) => crate::i18n::t("inspect.yes").into(),
+        ModelCell::Flag(false) => crate::i18n::t("inspect.no").into(),
+        ModelCell::Word(word) => word.clone(),
+    }
+}
+
+/// A column or fact name of a system model's table in the page's language.
+fn model_name(name: &str) -> String {
+    crate::i18n::t_opt(&format!("inspect.model.{name}"))
+        .map_or_else(|| name.replace('_', " "), String::from)
+}
+
+/// A system model's node: its facts, then its table (Redis: known nodes; Cassandra: endpoint
+/// states; Bitcoin: peers).
+fn model_table(table: &ModelNodeTable) -> Html {
+    let facts = table
+        .facts
+        .iter()
+        .map(|(name, cell)| format!("{}: {}", model_name(name), model_cell(cell)))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    html! {
+        <>
+            <p id="inspector-facts" class="note">{facts}</p>
+            <div class="inspector-scroll" style="max-height: 24rem; overflow-y: auto;">
+            <table id="inspector-model" data-system={table.system.clone()}>
+                <tr>{ for table.columns.iter().map(|name| html! { <th>{model_name(name)}</th> }) }</tr>
+                { for table.rows.iter().map(|row| html! {
+                    <tr data-row={row.first().map(model_cell)}>
+                        { for row.iter().zip(&table.columns).map(|(cell, name)| html! {
+                            <td data-column={name.clone()}>{model_cell(cell)}</td>
+                        }) }
+                    </tr>
+                }) }
+            </table>
+            </div>
+        </>
     }
 }
 
@@ -360,10 +476,29 @@ fn tables(snapshot: &NodeSnapshot) -> Html {
         }
     });
     let entry_rows = seen.entries.iter().map(|e| {
+        // How this version arrived (the engine follows the inspected node from the start).
+        let arrival = snapshot
+            .provenance
+            .iter()
+            .find(|p: &&Provenance| p.key == e.key && p.stamp == e.stamp);
+        let (kind, from, how) = match arrival {
+            Some(p) => (
+                Some(arrived_kind(p.arrived)),
+                match p.arrived {
+                    Arrived::Written => None,
+                    Arrived::DirectMail { from }
+                    | Arrived::Rumor { from }
+                    | Arrived::AntiEntropy { from, .. } => Some(from.to_string()),
+                },
+                text::arrived(p.arrived, &seconds(p.at)),
+            ),
+            None => (None, None, String::new()),
+        };
         html! {
-            <tr data-key={e.key.clone()}>
+            <tr data-key={e.key.clone()} data-arrived={kind} data-from={from}>
                 <td>{e.key.clone()}</td><td>{e.stamp.version}</td>
                 <td>{text::writer(e.stamp.origin, seen.me)}</td><td>{e.value_bytes}</td>
+                <td>{how}</td>
             </tr>
         }
     });
@@ -371,17 +506,20 @@ fn tables(snapshot: &NodeSnapshot) -> Html {
     html! {
         <>
             <p class="note">{text::incarnation(seen.incarnation, seen.queued_updates)}</p>
+            // A large cluster's table scrolls inside the panel rather than lengthening the page.
+            <div class="inspector-scroll" style="max-height: 24rem; overflow-y: auto;">
             <table id="inspector-members">
                 <caption>{text::members()}</caption>
                 <tr>{ for text::member_headers().iter().map(|h| html! { <th>{*h}</th> }) }</tr>
                 { for member_rows }
             </table>
+            </div>
             if seen.entries.is_empty() {
                 <p id="inspector-store" class="note">{text::store_empty()}</p>
             } else {
                 <table id="inspector-store">
                     <caption>{text::store()}</caption>
-                    <tr>{ for text::store_headers().iter().map(|h| html! { <th>{*h}</th> }) }</tr>
+                    <tr>{ for text::store_headers().iter().map(|h| html! { <th>{*h}</th> }) }<th>{text::arrived_header()}</th></tr>
                     { for entry_rows }
                 </table>
             }

@@ -10,6 +10,7 @@ use yew::prelude::*;
 use crate::chart::{LineChart, Series};
 use crate::i18n::{from_english, t, t_opt, tf, use_lang, with_unit};
 use crate::message_playback::MessagePlayback;
+use crate::node_inspector::InspectContext;
 
 #[derive(Properties, PartialEq)]
 pub struct SystemViewProps {
@@ -17,6 +18,10 @@ pub struct SystemViewProps {
     /// The run's messages, for the playback.
     #[prop_or_default]
     pub trace: Option<Rc<MessageTrace>>,
+    /// The scenario that ran: with it, a node clicked in the playback can be inspected (its
+    /// own table at that instant, from a rerun in the worker).
+    #[prop_or_default]
+    pub scenario: Option<Rc<gossip_sim::scenario::Scenario>>,
 }
 
 /// A figure for people: times in seconds, counts and rates with sensible decimals.
@@ -102,7 +107,9 @@ pub fn SystemView(props: &SystemViewProps) -> Html {
                 </table>
             </div>
             if let Some(trace) = &props.trace {
+                <ContextProvider<Option<InspectContext>> context={props.scenario.clone().map(|scenario| InspectContext { scenario, on_fault: None })}>
                 <MessagePlayback trace={trace.clone()} nodes={report.nodes as usize} duration={report.duration} />
+                </ContextProvider<Option<InspectContext>>>
             }
         </div>
     }

@@ -13,12 +13,14 @@
 //! scenario and runs it a seed at a time, reporting after each run, so it too never blocks the
 //! page and gives way to a newer request.
 
+pub mod inspect;
 pub mod replay;
 
 use futures::{FutureExt, SinkExt, StreamExt};
 use gossip_sim::budget::{self, Exceeded, Limits};
 use gossip_sim::error::SimError;
 use gossip_sim::events::EventReport;
+use gossip_sim::inspect::Inspected;
 use gossip_sim::recorded_run::{ClusterRecording, Recording};
 use gossip_sim::recorded_run::{Progress, RecordedOutcome};
 use gossip_sim::scenario::{RunReport, Scenario, Summary};
@@ -27,6 +29,7 @@ use gossip_sim::trace::MessageTrace;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
+use inspect::InspectJob;
 use replay::{RecordingFile, RelayTraffic, ReplayError, ReplayJob};
 use yew_agent::Codec;
 use yew_agent::reactor::{ReactorScope, reactor};
@@ -86,6 +89,19 @@ pub enum SimRequest {
         seed: u64,
         /// Runs, seeds the scenario's onward.
         runs: u32,
+    },
+    /// Rerun a cluster scenario or a system model to an instant and answer with one node as
+    /// it is then ([`Scenario::start_inspect`]), with [`SimOutput::InspectProgress`] on the way (see
+    /// [`inspect`]).
+    Inspect {
+        /// The question's id, echoed in the answers.
+        id: u64,
+        /// The scenario whose run is asked about.
+        scenario: Scenario,
+        /// The node.
+        node: u32,
+        /// The instant, in ms.
+        at: u64,
     },
 }
 
@@ -167,6 +183,20 @@ pub enum SimOutput {
         comparison: Box<gossip_sim::recording::Comparison>,
         /// What each relay recording among the files counted.
         relays: Vec<RelayTraffic>,
+    },
+    /// How far the rerun of [`SimRequest::Inspect`] `id` has come.
+    InspectProgress {
+        /// The [`SimRequest::Inspect`]'s id.
+        id: u64,
+        /// The part done, from 0 to 1.
+        fraction: f64,
+    },
+    /// The answer to [`SimRequest::Inspect`] `id`: the node at the instant, or why not.
+    Inspected {
+        /// The [`SimRequest::Inspect`]'s id.
+        id: u64,
+        /// The node as it was (a cluster's or a system model's), or the refusal as text.
+        snapshot: Result<Inspected, String>,
     },
     /// A replay that could not run.
     ReplayFailed {
@@ -274,6 +304,15 @@ pub fn handle(request: SimRequest) -> Option<SimOutput> {
                 job.finish()
             }
             Err(error) => SimOutput::ReplayFailed { id, error },
+        }),
+        SimRequest::Inspect {
+            id,
+            scenario,
+            node,
+            at,
+        } => Some(match InspectJob::start(id, &scenario, node, at) {
+            Ok(job) => job.finish(),
+            Err(error) => inspect::refused(id, error),
         }),
     }
 }
@@ -398,6 +437,20 @@ pub async fn sim_reactor(mut scope: ReactorScope<SimRequest, SimOutput>) {
                     continue;
                 }
             },
+            SimRequest::Inspect {
+                id,
+                scenario,
+                node,
+                at,
+            } => match InspectJob::start(id, &scenario, node, at) {
+                Ok(inspection) => Job::Inspect(inspection),
+                Err(error) => {
+                    if scope.send(inspect::refused(id, error)).await.is_err() {
+                        break;
+                    }
+                    continue;
+                }
+            },
         };
         loop {
             let started = js_sys::Date::now();
@@ -438,6 +491,7 @@ enum Job {
         run: gossip_sim::recorded_run::RecordedRun,
     },
     Replay(Box<ReplayRun>),
+    Inspect(InspectJob),
 }
 
 impl Job {
@@ -446,6 +500,7 @@ impl Job {
         match self {
             Job::Run { run, .. } => run.step(),
             Job::Replay(replay) => replay.job.step(),
+            Job::Inspect(inspection) => inspection.step(),
         }
     }
 
@@ -456,6 +511,7 @@ impl Job {
                 progress: run.progress(),
             },
             Job::Replay(replay) => replay.progress(),
+            Job::Inspect(inspection) => inspection.progress(),
         }
     }
 
@@ -463,6 +519,7 @@ impl Job {
         match self {
             Job::Run { scenario, run } => finished(scenario, run.finish()),
             Job::Replay(replay) => replay.finish(),
+            Job::Inspect(inspection) => inspection.finish(),
         }
     }
 
@@ -473,6 +530,7 @@ impl Job {
                 id: replay.id,
                 error: ReplayError::Cancelled,
             },
+            Job::Inspect(inspection) => inspection.cancelled(),
         }
     }
 }
