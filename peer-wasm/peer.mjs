@@ -6,7 +6,12 @@
 //
 //   node --experimental-websocket peer-wasm/peer.mjs --relay ws://127.0.0.1:8080 --room NAME \
 //       [--id ID] [--secret S] [--swim-period-ms 1000] [--anti-entropy-ms 1000] [--rumor-ms 200] \
-//       [--seed N]
+//       [--seed N] [--record FILE [--record-cap 64M]]
+//
+// With --record FILE the peer writes what it lives through to FILE in the format of
+// `gossip-node peer --record` (gossip-sim's shared recorder, in the wasm), for
+// `gossip-node replay`; the file is appended to after every turn, so a killed peer leaves all
+// but its last turn, and stops at its size cap, saying so.
 //
 // Commands on standard input: put KEY VALUE, get KEY, keys, members, help, quit (a graceful
 // leave). Build the wasm first: see build_wasm_peer in scripts/setup.sh.
@@ -22,6 +27,7 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { getRandomValues } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
 let wasm;
@@ -58,6 +64,8 @@ try {
       'anti-entropy-ms': { type: 'string', default: '1000' },
       'rumor-ms': { type: 'string', default: '200' },
       seed: { type: 'string' },
+      record: { type: 'string' },
+      'record-cap': { type: 'string', default: '64M' },
     },
   }));
 } catch (error) {
@@ -88,6 +96,26 @@ if (options.seed !== undefined) {
   if (seed < 0n || seed >= 2n ** 64n) fail(`--seed: ${options.seed} is not an integer from 0 to 2^64 - 1`);
 }
 
+/** A size like 64M, 512K or 1000000 in bytes (as gossip-node's `--record-cap`), or undefined. */
+function parseBytes(text) {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const scale = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 }[match[2].toUpperCase()];
+  return Math.floor(Number(match[1]) * scale);
+}
+const recordCap = parseBytes(options['record-cap']);
+if (recordCap === undefined) fail(`--record-cap: \`${options['record-cap']}\` is not a size like 4G, 512M or 1000000`);
+/** The recording's file descriptor, if recording. */
+let recordFile;
+if (options.record !== undefined) {
+  try {
+    recordFile = openSync(options.record, 'w');
+  } catch (error) {
+    fail(`cannot create the recording ${options.record}: ${error.message}`);
+  }
+}
+
+const startedUnixMs = Date.now();
 const started = performance.now();
 /** Milliseconds since the peer started: the node's clock. */
 const now = () => performance.now() - started;
@@ -99,13 +127,36 @@ let timer;
 let backoff = 250;
 let leavingSince;
 
+/** Records a line of this script's own (welcome, peers coming and going), if recording. */
+function record(body) {
+  if (peer && recordFile !== undefined) peer.record(JSON.stringify(body), now());
+}
+
+/** Appends what the recording gained to its file; says once if it stopped at its cap. */
+function writeRecording(bytes = peer?.takeRecording()) {
+  if (recordFile === undefined || !bytes || bytes.length === 0) return;
+  writeSync(recordFile, bytes);
+  const notice = peer.pollRecordingNotice();
+  if (notice !== undefined) say(`${notice} (${options.record})`);
+}
+
+/** Ends the recording (its end line, the file closed) and exits with `code`. */
+function stop(code) {
+  if (recordFile !== undefined) {
+    if (peer) writeRecording(peer.finishRecording(now()));
+    closeSync(recordFile);
+    recordFile = undefined;
+  }
+  process.exit(code);
+}
+
 /** Prints what the node reports and sends what it wants sent. */
 function flush() {
   if (!peer) return;
-  for (let event = peer.pollEvent(); event !== undefined; event = peer.pollEvent()) {
+  for (let event = peer.pollEvent(now()); event !== undefined; event = peer.pollEvent(now())) {
     say(JSON.parse(event).line);
   }
-  for (let transmit = peer.pollTransmit(); transmit !== undefined; transmit = peer.pollTransmit()) {
+  for (let transmit = peer.pollTransmit(now()); transmit !== undefined; transmit = peer.pollTransmit(now())) {
     const { to, bytes } = transmit;
     transmit.free();
     if (socket?.readyState === WebSocket.OPEN) {
@@ -116,6 +167,7 @@ function flush() {
     }
     // A closed socket drops the message: gossip tolerates loss.
   }
+  writeRecording();
 }
 
 /** True once `quit` was given and SWIM has announced the leave (or the grace time passed). */
@@ -130,7 +182,7 @@ function settle() {
   if (finished()) {
     clearTimeout(timer);
     socket?.close();
-    process.exit(0);
+    stop(0);
   }
   clearTimeout(timer);
   const at = peer?.pollTimeout();
@@ -172,10 +224,16 @@ function onControl(text) {
       const protocol = control.protocol ?? 1;
       if (protocol !== PROTOCOL) {
         say(wrongProtocolText(protocol, PROTOCOL));
-        process.exit(1);
+        stop(1);
       }
       wantedId = control.id;
-      if (!peer) peer = new wasm.WasmPeer(control.id, seed, config);
+      if (!peer) {
+        peer = new wasm.WasmPeer(control.id, seed, config);
+        if (recordFile !== undefined) {
+          peer.startRecording(startedUnixMs, options.relay, options.room, recordCap);
+        }
+      }
+      record({ kind: 'welcome', id: control.id, peers: control.peers });
       peer.bootstrap(Uint32Array.from(control.peers), now());
       say(`joined room ${control.room} as peer ${control.id} (${control.peers.length} others)`);
       break;
@@ -183,12 +241,16 @@ function onControl(text) {
     case 'joined':
       // The relay vouches that the peer is there: list it now rather than wait for its probes.
       if (peer) peer.bootstrap(Uint32Array.from([control.id]), now());
+      record({ kind: 'peer_connected', id: control.id });
       say(`peer ${control.id} connected to the relay`);
       break;
-    case 'left': say(`peer ${control.id} disconnected from the relay`); break;
+    case 'left':
+      record({ kind: 'peer_disconnected', id: control.id });
+      say(`peer ${control.id} disconnected from the relay`);
+      break;
     case 'wrong_protocol':
       say(wrongProtocolText(control.relay, control.peer));
-      process.exit(1);
+      stop(1);
       break;
     case 'kept_out': {
       const key = `${control.id}/${control.protocol}`;
@@ -234,9 +296,12 @@ function connect() {
   const lost = (reason) => {
     if (socket !== ws) return; // already handled
     socket = undefined;
-    if (finished()) process.exit(0);
-    if (opened) say('connection to the relay lost; reconnecting');
-    else say(`relay unreachable (${reason}); retrying in ${backoff} ms`);
+    if (finished()) stop(0);
+    if (opened) {
+      record({ kind: 'relay_lost' });
+      writeRecording();
+      say('connection to the relay lost; reconnecting');
+    } else say(`relay unreachable (${reason}); retrying in ${backoff} ms`);
     setTimeout(connect, backoff);
     backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
   };

@@ -1,12 +1,14 @@
 // The core's wasm build outside a browser: gossip-core's Node compiled to wasm32, run headless
 // under Node.js (peer-wasm/peer.mjs), gossips with a native peer through the relay. Writes cross
 // both ways; a killed wasm peer is detected by the native one within SWIM's bound; a relay
-// restart loses nothing, and `quit` is a graceful leave.
+// restart loses nothing, and `quit` is a graceful leave. Both record what they live through in
+// one format, and `gossip-node replay` replays the two recordings as one cluster.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { killPeers, root, startPeer, startRelay } from './harness.mjs';
+import { killPeers, nodeBin, outputDir, root, startPeer, startRelay } from './harness.mjs';
 
 const PERIOD_MS = 200;
 const periods = ['--swim-period-ms', String(PERIOD_MS), '--anti-entropy-ms', String(PERIOD_MS)];
@@ -93,4 +95,64 @@ test('the wasm peer comes back after a relay restart with nothing lost, and quit
   wasm.command('quit');
   assert.equal(await exited, 0);
   await native.waitFor(`member ${wasmId} left`, 5_000);
+});
+
+test('the wasm peer records in the native peer\'s format, and replay merges both recordings', async () => {
+  const room = 'e2e-wasm-record';
+  const dir = path.join(outputDir, 'recordings');
+  mkdirSync(dir, { recursive: true });
+  const files = { native: path.join(dir, 'native.jsonl'), wasm: path.join(dir, 'wasm.jsonl') };
+  const native = startPeer(relay, room, { args: [...periods, '--record', files.native] });
+  const nativeId = await native.peerId();
+  const wasm = startPeer(relay, room, { wasm: true, args: [...periods, '--record', files.wasm] });
+  const wasmId = await wasm.peerId();
+  await native.waitFor(`member ${wasmId} joined`);
+  await wasm.waitFor(`member ${nativeId} joined`);
+  wasm.command('put colour blue');
+  await native.waitFor(`updated colour = blue (origin ${wasmId}, version `, 5_000);
+  native.command('put shape round');
+  await wasm.waitFor(`updated shape = round (origin ${nativeId}, version `, 5_000);
+  // A few periods of probing, so that each side measures round trips.
+  await new Promise((resolve) => setTimeout(resolve, 10 * PERIOD_MS));
+  const wasmExit = new Promise((resolve) => wasm.once('exit', resolve));
+  wasm.command('quit');
+  assert.equal(await wasmExit, 0);
+  await native.waitFor(`member ${wasmId} left`, 5_000);
+  const nativeExit = new Promise((resolve) => native.once('exit', resolve));
+  native.command('quit');
+  assert.equal(await nativeExit, 0);
+
+  // One format: the same start line fields, the same kinds of line.
+  const read = (file) => readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
+  const lines = { native: read(files.native), wasm: read(files.wasm) };
+  for (const [who, recorded] of Object.entries(lines)) {
+    const [start] = recorded;
+    assert.equal(start.kind, 'start', who);
+    assert.equal(start.format, 'gossiplab-recording', who);
+    assert.deepEqual(Object.keys(start).sort(), Object.keys(lines.native[0]).sort(), who);
+    const kinds = new Set(recorded.map((line) => line.kind));
+    for (const kind of ['welcome', 'sent', 'received', 'put', 'updated', 'member', 'end']) {
+      assert.ok(kinds.has(kind), `${who} recorded no ${kind} line`);
+    }
+    const roundTrips = recorded.filter((line) => line.kind === 'received' && line.rtt_us !== undefined);
+    assert.ok(roundTrips.length >= 5, `${who}: ${roundTrips.length} round trips`);
+    // Times only move forward.
+    assert.ok(recorded.every((line, i) => i === 0 || line.t_us >= recorded[i - 1].t_us), who);
+  }
+  assert.match(lines.wasm[0].recorder, /^gossip-peer-wasm /);
+  assert.equal(lines.wasm[0].protocol, lines.native[0].protocol);
+  assert.ok(lines.wasm.some((line) => line.kind === 'leave'), 'the wasm peer recorded its leave');
+  assert.ok(lines.wasm.some((line) => line.kind === 'put' && line.key === 'colour' && line.value === 'blue'));
+
+  // Both replay as one cluster: each write's spread recorded and simulated.
+  const output = execFileSync(nodeBin, ['replay', files.native, files.wasm, '--format', 'json', '--runs', '5'],
+    { encoding: 'utf8' });
+  const comparison = JSON.parse(output);
+  assert.equal(comparison.merged.peers.length, 2);
+  const spreads = comparison.rows.filter((row) => row.figure === 'spread');
+  assert.equal(spreads.length, 2, JSON.stringify(spreads));
+  for (const row of spreads) {
+    assert.ok(Number.isFinite(row.recorded) && row.simulated !== null, JSON.stringify(row));
+    console.log(`${row.subject}: recorded ${row.recorded} ms, simulated ${row.simulated.mean} ms`);
+  }
 });

@@ -421,6 +421,11 @@ impl<W: Write> RecordingWriter<W> {
         &self.out
     }
 
+    /// The output, to take what was written so far; the cap still counts every byte written.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     /// The output as written so far, without an end line (as a killed peer leaves it).
     pub fn into_inner(self) -> W {
         self.out

@@ -197,6 +197,12 @@ impl<W: Write> Recorder<W> {
         self.writer.get_ref()
     }
 
+    /// The output, to take what was written so far (a `Vec<u8>` drained into a file by a host
+    /// that writes it itself); the cap still counts every byte written since the start.
+    pub fn get_mut(&mut self) -> &mut W {
+        self.writer.get_mut()
+    }
+
     /// Ends the recording with an end line (unless it stopped), flushes it and gives the
     /// output back.
     pub fn finish(self, t_us: u64) -> std::io::Result<W> {
