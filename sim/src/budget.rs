@@ -241,13 +241,15 @@ fn events(cluster: &Cluster, n: f64) -> Estimate {
         }
     }
     // Calibrated on full-membership clusters of 100 to 2,000 nodes with every mechanism (SWIM
-    // alone measured the same): 20 KiB per node (its queues, store, schedules), 200 bytes per
-    // sample kept, every write at every node; and about 26 bytes per member-table entry (n^2 of
-    // them), re-fitted after the nodes' compaction (issue 16) on 2,000, 5,000 and 10,000 nodes
-    // with every mechanism, 60 s: `cargo bench -p gossip-sim --bench events -- "SWIM + anti"`;
-    // 6 bytes less since the alive list became a bitset and bootstrap leaves no spare room.
+    // alone measured the same): a few KiB per node (its queues, store, schedules), 200 bytes per
+    // sample kept, every write at every node; and the member-table entries (n^2 of them),
+    // re-fitted after the nodes' compaction (issue 16) on 2,000, 5,000 and 10,000 nodes with
+    // every mechanism, 60 s: `cargo bench -p gossip-sim --bench events -- "SWIM + anti"`. Since
+    // the event queue stopped growing a buffer per millisecond slot and the probe order holds
+    // two bytes an id, a run's peak is about 25 bytes per entry at 2,000 nodes (heap; 102 MiB
+    // resident) and 8 KiB per node covers the rest.
     let bytes =
-        26.0 * total * total + 20.0 * 1024.0 * total + 200.0 * samples(cluster) + written * total;
+        24.0 * total * total + 8.0 * 1024.0 * total + 200.0 * samples(cluster) + written * total;
     let seconds_simulated = cluster.duration as f64 / 1_000.0;
     // Building the tables costs n^2; each simulated second costs a few events per node, each
     // slower as the tables outgrow the caches (fitted at 1,000 and 2,000 nodes, 10 and 60 s).

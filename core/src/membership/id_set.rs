@@ -92,6 +92,16 @@ impl IdSet {
         self.far.shrink_to_fit();
     }
 
+    /// Whether `id` is in the set: a bit test for the dense ids.
+    pub(super) fn contains(&self, id: NodeId) -> bool {
+        let slot = id as usize;
+        if slot < self.dense_end() {
+            self.words[slot / 64] & (1 << (slot % 64)) != 0
+        } else {
+            self.far.binary_search(&id).is_ok()
+        }
+    }
+
     /// Where `id` is in ascending order, if it is in the set.
     pub(super) fn position(&self, id: NodeId) -> Option<usize> {
         let slot = id as usize;
@@ -177,6 +187,8 @@ mod tests {
                 assert_eq!(set.len(), reference.len());
                 largest = largest.max(reference.len());
                 let probe = rng.random_range(0..(step + 64));
+                assert_eq!(set.contains(probe), reference.contains(&probe));
+                assert_eq!(set.contains(id), reference.contains(&id));
                 assert_eq!(
                     set.position(probe),
                     reference.iter().position(|&other| other == probe)

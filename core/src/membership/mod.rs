@@ -104,6 +104,7 @@ mod lifeguard;
 mod math;
 mod member_table;
 mod message;
+mod probe_order;
 mod swim;
 
 pub use config::{LogScale, SwimConfig};

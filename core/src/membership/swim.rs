@@ -9,7 +9,7 @@
 //! refute, declare, and memberlist's gossip timer) read best next to each other; Lifeguard,
 //! dissemination and the member table are already outside it.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
 use rand::{Rng, RngExt};
 
@@ -20,6 +20,7 @@ use super::lifeguard::{Lifeguard, NackTally};
 use super::math::{ceil_ln, ceil_log10, log10_thousandths};
 use super::member_table::MemberTable;
 use super::message::{Member, MemberEvent, MemberState, MemberUpdate, SwimMessage, supersedes};
+use super::probe_order::ProbeOrder;
 use crate::{NodeId, Time};
 
 /// The probe of the current period.
@@ -84,7 +85,7 @@ pub struct Swim {
     dead: Vec<NodeId>,
     /// Alive or Suspect members, not counting this one.
     live: usize,
-    probe_order: Vec<NodeId>,
+    probe_order: ProbeOrder,
     probe_index: usize,
     probe: Option<Probe>,
     /// Start of the next protocol period; None until the first input.
@@ -92,7 +93,8 @@ pub struct Swim {
     /// The next round of the gossip timer, when it is on; None until the first tick.
     next_gossip: Option<Time>,
     next_seq: u32,
-    relays: BTreeMap<u32, Relay>,
+    /// The ping-reqs being relayed, by our own sequence number, ascending.
+    relays: Vec<(u32, Relay)>,
     /// The deadlines of the suspicions held, soonest first.
     suspicions: BTreeSet<(Time, NodeId)>,
     /// Lifeguard, when [`SwimConfig::lifeguard`] is on.
@@ -102,6 +104,10 @@ pub struct Swim {
     joining: Option<(NodeId, Time)>,
     transmits: VecDeque<(NodeId, SwimMessage)>,
     events: VecDeque<MemberEvent>,
+    /// A list of updates from a message handled, emptied, for the next message sent: in a
+    /// simulated cluster the lists go round from member to member instead of being allocated
+    /// for every message.
+    spare: Vec<MemberUpdate>,
 }
 
 /// Frees an empty queue's storage when it is large: a bootstrap queues an event for every
@@ -128,19 +134,20 @@ impl Swim {
             alive: IdSet::default(),
             dead: Vec::new(),
             live: 0,
-            probe_order: Vec::new(),
+            probe_order: ProbeOrder::default(),
             probe_index: 0,
             probe: None,
             next_period: None,
             next_gossip: None,
             next_seq: 0,
-            relays: BTreeMap::new(),
+            relays: Vec::new(),
             suspicions: BTreeSet::new(),
             lifeguard: config.lifeguard.then(|| Lifeguard::new(&config)),
-            piggyback: Piggyback::default(),
+            piggyback: Piggyback::new(me),
             joining: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -373,7 +380,12 @@ impl Swim {
                 next = next.min(retry);
             }
         }
-        if let Some(nack_at) = self.relays.values().filter_map(|relay| relay.nack_at).min() {
+        if let Some(nack_at) = self
+            .relays
+            .iter()
+            .filter_map(|(_, relay)| relay.nack_at)
+            .min()
+        {
             next = next.min(nack_at);
         }
         if let Some(gossip) = self.next_gossip {
@@ -389,7 +401,7 @@ impl Swim {
         }
         self.start(now);
         self.send_nacks(now);
-        self.relays.retain(|_, relay| relay.expires > now);
+        self.relays.retain(|(_, relay)| relay.expires > now);
         if self.phase == Phase::Active {
             self.expire_suspicions(now, rng);
             self.send_indirect_probes(now, rng);
@@ -457,17 +469,17 @@ impl Swim {
         let answer = !matches!(msg, SwimMessage::Ping { .. }) && self.names_me_gone(&msg);
         match msg {
             SwimMessage::Ping { seq, updates } => {
-                self.absorb(now, from, &updates, rng);
+                self.absorb(now, from, updates, rng);
                 let updates = self.updates_for(from);
                 self.transmits
                     .push_back((from, SwimMessage::Ack { seq, updates }));
             }
             SwimMessage::Ack { seq, updates } => {
-                self.absorb(now, from, &updates, rng);
-                if let Some(relay) = self.relays.get(&seq).copied()
-                    && relay.target == from
+                self.absorb(now, from, updates, rng);
+                if let Ok(index) = self.relays.binary_search_by_key(&seq, |&(seq, _)| seq)
+                    && self.relays[index].1.target == from
                 {
-                    self.relays.remove(&seq);
+                    let (_, relay) = self.relays.remove(index);
                     let updates = self.updates_for(relay.requester);
                     self.transmits.push_back((
                         relay.requester,
@@ -486,21 +498,26 @@ impl Swim {
                 target,
                 updates,
             } => {
-                self.absorb(now, from, &updates, rng);
+                self.absorb(now, from, updates, rng);
                 if target != self.me && target != from {
                     let own_seq = self.take_seq();
+                    // Sequence numbers grow, so this is nearly always the end (not after a wrap).
+                    let index = self.relays.partition_point(|&(seq, _)| seq < own_seq);
                     self.relays.insert(
-                        own_seq,
-                        Relay {
-                            requester: from,
-                            requester_seq: seq,
-                            target,
-                            expires: now + self.config.protocol_period,
-                            nack_at: self
-                                .lifeguard
-                                .as_ref()
-                                .map(|lifeguard| lifeguard.nack_at(now)),
-                        },
+                        index,
+                        (
+                            own_seq,
+                            Relay {
+                                requester: from,
+                                requester_seq: seq,
+                                target,
+                                expires: now + self.config.protocol_period,
+                                nack_at: self
+                                    .lifeguard
+                                    .as_ref()
+                                    .map(|lifeguard| lifeguard.nack_at(now)),
+                            },
+                        ),
                     );
                     let updates = self.updates_for(target);
                     self.transmits.push_back((
@@ -517,11 +534,11 @@ impl Swim {
                 target,
                 updates,
             } => {
-                self.absorb(now, from, &updates, rng);
+                self.absorb(now, from, updates, rng);
                 self.mark_acked(seq, target);
             }
             SwimMessage::Gossip { updates } => {
-                self.absorb(now, from, &updates, rng);
+                self.absorb(now, from, updates, rng);
             }
             SwimMessage::Nack { seq } => {
                 if let Some(probe) = &mut self.probe
@@ -598,6 +615,10 @@ impl Swim {
     /// carries so that `to` learns of it. With Lifeguard a suspicion too (the buddy system: the
     /// suspect hears of it from the first member that talks to it, and refutes sooner).
     fn certificate(&self, to: NodeId) -> Option<MemberUpdate> {
+        if self.alive.contains(to) {
+            // Most members, and no table lookup (a cache miss in a large cluster).
+            return None;
+        }
         let buddy = self.lifeguard.is_some();
         self.members
             .get(&to)
@@ -616,21 +637,21 @@ impl Swim {
     /// then the verdict it holds about `to` if any (so that a member declared dead learns it from
     /// whoever it talks to), then the rest of the piggyback buffer, fewest sends first.
     fn updates_for(&mut self, to: NodeId) -> Vec<MemberUpdate> {
+        let certificate = self.certificate(to);
+        if self.piggyback.len() == 0 && certificate.is_none() {
+            // Nothing to say: an empty list allocates nothing.
+            return Vec::new();
+        }
         let max = usize::from(self.config.max_piggyback);
         let limit = self.retransmit_limit();
-        let certificate = self.certificate(to);
-        let mut updates: Vec<MemberUpdate> = self
-            .piggyback
-            .take_one(self.me, limit)
-            .into_iter()
-            .chain(certificate)
-            .take(max)
-            .collect();
+        let mut updates = std::mem::take(&mut self.spare);
+        // Taken (and counted as sent) even when `max` is 0, as it always was.
+        let own = self.piggyback.take_own(limit);
+        updates.extend(own.into_iter().chain(certificate).take(max));
         // With a verdict about `to` sent, queued news about it would repeat it or be older.
-        let skip = [self.me, to];
-        let skip = &skip[..if certificate.is_some() { 2 } else { 1 }];
+        let skip = certificate.is_some().then_some(to);
         let room = max.saturating_sub(updates.len());
-        updates.extend(self.piggyback.take(room, limit, skip));
+        self.piggyback.take(room, limit, skip, &mut updates);
         updates
     }
 
@@ -691,7 +712,7 @@ impl Swim {
     }
 
     fn check_gone(&mut self) {
-        if self.phase == Phase::Leaving && (self.live == 0 || !self.piggyback.contains(self.me)) {
+        if self.phase == Phase::Leaving && (self.live == 0 || !self.piggyback.has_own()) {
             // Messages already queued still go out; nothing new is produced.
             self.phase = Phase::Gone;
         }
@@ -706,23 +727,34 @@ impl Swim {
         }
     }
 
-    /// Applies piggybacked updates (at most `max_piggyback`, whatever the sender put in).
+    /// Applies piggybacked updates (at most `max_piggyback`, whatever the sender put in), and
+    /// keeps their list for a message to send.
     fn absorb<R: Rng + ?Sized>(
         &mut self,
         now: Time,
         from: NodeId,
-        updates: &[MemberUpdate],
+        mut updates: Vec<MemberUpdate>,
         rng: &mut R,
     ) {
         for &update in updates.iter().take(usize::from(self.config.max_piggyback)) {
             self.apply(now, update, true, rng);
         }
         self.add_quietly(now, from, rng);
+        // One spare is enough (a message is sent for each one handled, at most), and one no
+        // larger than a message needs: a list stuffed by a peer is not kept.
+        if self.spare.capacity() == 0
+            && updates.capacity() <= usize::from(self.config.max_piggyback)
+        {
+            updates.clear();
+            self.spare = updates;
+        }
     }
 
     /// A sender we never heard of is evidently up: list it, without spreading the news.
     fn add_quietly<R: Rng + ?Sized>(&mut self, now: Time, from: NodeId, rng: &mut R) {
-        if from != self.me && !self.members.contains_key(&from) {
+        // The alive set first: it answers for most senders without a table lookup (a cache miss
+        // in a large cluster).
+        if from != self.me && !self.alive.contains(from) && !self.members.contains_key(&from) {
             let update = MemberUpdate {
                 id: from,
                 incarnation: 0,
@@ -825,8 +857,7 @@ impl Swim {
             // Section 4.3: a new member goes to a random place in the probe order; so does one
             // back from a verdict, unless the current pass has yet to reach it anyway.
             // An id never heard of before cannot be in the order (members are never removed).
-            let pending = old.is_some()
-                && self.probe_order[self.probe_index.min(self.probe_order.len())..].contains(&id);
+            let pending = old.is_some() && self.probe_order.contains_from(self.probe_index, id);
             if !pending {
                 let position = rng.random_range(0..=self.probe_order.len());
                 self.probe_order.insert(position, id);
@@ -962,18 +993,16 @@ impl Swim {
 
     /// Lifeguard: nacks for the ping-reqs whose targets have not answered in time.
     fn send_nacks(&mut self, now: Time) {
-        let due: Vec<(NodeId, u32)> = self
-            .relays
-            .values_mut()
-            .filter(|relay| relay.nack_at.is_some_and(|at| at <= now))
-            .map(|relay| {
+        for (_, relay) in &mut self.relays {
+            if relay.nack_at.is_some_and(|at| at <= now) {
                 relay.nack_at = None;
-                (relay.requester, relay.requester_seq)
-            })
-            .collect();
-        for (requester, seq) in due {
-            self.transmits
-                .push_back((requester, SwimMessage::Nack { seq }));
+                self.transmits.push_back((
+                    relay.requester,
+                    SwimMessage::Nack {
+                        seq: relay.requester_seq,
+                    },
+                ));
+            }
         }
     }
 
@@ -1076,8 +1105,7 @@ impl Swim {
     fn next_target<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Option<NodeId> {
         loop {
             if self.probe_index >= self.probe_order.len() {
-                self.probe_order.clear();
-                self.probe_order.extend(
+                self.probe_order.refill(
                     self.members
                         .iter()
                         .filter(|(_, member)| member.state.is_live())
@@ -1092,9 +1120,10 @@ impl Swim {
                     return None;
                 }
             }
-            let id = self.probe_order[self.probe_index];
+            let id = self.probe_order.get(self.probe_index);
             self.probe_index += 1;
-            if self.members.get(&id).is_some_and(|m| m.state.is_live()) {
+            // The alive set answers for most targets without a table lookup.
+            if self.alive.contains(id) || self.members.get(&id).is_some_and(|m| m.state.is_live()) {
                 return Some(id);
             }
         }

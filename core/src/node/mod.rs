@@ -62,6 +62,10 @@ pub struct Node {
     mail_stamps: VecDeque<(u64, Stamp)>,
     next_exchange: Option<Time>,
     next_rumor_period: Option<Time>,
+    /// Whether anti-entropy may have something to send or report: it has only after handling a
+    /// message or starting an exchange, so the node asks it only then.
+    anti_entropy_busy: bool,
+    /// Messages to send, before those SWIM still holds (see [`Node::poll_transmit`]).
     outbox: VecDeque<(NodeId, Message)>,
     events: VecDeque<NodeEvent>,
     /// This node's latest writes (stamp, key, when), to time the receipts that come back.
@@ -139,6 +143,7 @@ impl Node {
             mail_stamps: VecDeque::new(),
             next_exchange: None,
             next_rumor_period: None,
+            anti_entropy_busy: false,
             outbox: VecDeque::new(),
             events: VecDeque::new(),
             recent_writes: VecDeque::new(),
@@ -235,7 +240,10 @@ impl Node {
     ) {
         match message {
             Message::Swim(message) => self.swim.handle(now, from, message, rng),
-            Message::AntiEntropy(message) => self.anti_entropy.handle(now, from, message),
+            Message::AntiEntropy(message) => {
+                self.anti_entropy.handle(now, from, message);
+                self.anti_entropy_busy = true;
+            }
             Message::Rumor(message) => {
                 if let Some(monger) = &mut self.monger {
                     monger.handle(from, message, rng);
@@ -283,6 +291,7 @@ impl Node {
                 };
                 if let Some(peer) = peer {
                     self.anti_entropy.start_exchange(peer);
+                    self.anti_entropy_busy = true;
                 }
             }
         }
@@ -319,7 +328,16 @@ impl Node {
 
     /// The next message to send, and to whom; `None` when there is none.
     pub fn poll_transmit(&mut self) -> Option<(NodeId, Message)> {
-        self.outbox.pop_front()
+        // SWIM's messages wait in its own queue until another mechanism's message is queued
+        // after them (see `Node::flush_swim`): most messages are SWIM's, and one queue per
+        // message costs less than two.
+        match self.outbox.pop_front() {
+            Some(next) => Some(next),
+            None => self
+                .swim
+                .poll_transmit()
+                .map(|(to, message)| (to, Message::Swim(message))),
+        }
     }
 
     /// The next message to send, encoded for the network ([`wire::encode_message`]: its
@@ -390,31 +408,41 @@ impl Node {
         });
     }
 
-    /// Moves the mechanisms' outputs into the node's queues, storing what rumors and mail brought.
-    fn collect(&mut self, now: Time) {
-        while let Some((to, message)) = self.swim.poll_transmit() {
-            self.outbox.push_back((to, Message::Swim(message)));
+    /// Moves SWIM's queued messages to the outbox: done before another mechanism's message is
+    /// queued there, so that messages leave in the order they were made.
+    fn flush_swim(swim: &mut Swim, outbox: &mut VecDeque<(NodeId, Message)>) {
+        while let Some((to, message)) = swim.poll_transmit() {
+            outbox.push_back((to, Message::Swim(message)));
         }
+    }
+
+    /// Moves the mechanisms' outputs into the node's queues, storing what rumors and mail brought.
+    /// SWIM's messages stay in its queue until another's follow them (see `Node::flush_swim`).
+    fn collect(&mut self, now: Time) {
         while let Some(event) = self.swim.poll_event() {
             self.events.push_back(NodeEvent::Member(event));
         }
-        while let Some((to, message)) = self.anti_entropy.poll_transmit() {
-            self.outbox.push_back((to, Message::AntiEntropy(message)));
-        }
-        while let Some(event) = self.anti_entropy.poll_event() {
-            if let AntiEntropyEvent::Updated {
-                key,
-                origin,
-                version,
-                at,
-            } = event
-            {
-                self.learned(key, Stamp { version, origin }, Mechanism::AntiEntropy, at);
+        if std::mem::take(&mut self.anti_entropy_busy) {
+            while let Some((to, message)) = self.anti_entropy.poll_transmit() {
+                Self::flush_swim(&mut self.swim, &mut self.outbox);
+                self.outbox.push_back((to, Message::AntiEntropy(message)));
+            }
+            while let Some(event) = self.anti_entropy.poll_event() {
+                if let AntiEntropyEvent::Updated {
+                    key,
+                    origin,
+                    version,
+                    at,
+                } = event
+                {
+                    self.learned(key, Stamp { version, origin }, Mechanism::AntiEntropy, at);
+                }
             }
         }
         let mut arrived = Vec::new();
         if let Some(monger) = &mut self.monger {
             while let Some((to, message)) = monger.poll_transmit() {
+                Self::flush_swim(&mut self.swim, &mut self.outbox);
                 self.outbox.push_back((to, Message::Rumor(message)));
             }
             while let Some(event) = monger.poll_event() {
@@ -425,6 +453,7 @@ impl Node {
         }
         if let Some(mail) = &mut self.mail {
             while let Some((to, message)) = mail.poll_transmit() {
+                Self::flush_swim(&mut self.swim, &mut self.outbox);
                 self.outbox.push_back((to, Message::Mail(message)));
             }
             while let Some(event) = mail.poll_event() {
@@ -464,6 +493,7 @@ impl Node {
             let mut to: BTreeSet<NodeId> = self.swim.alive_members().collect();
             to.extend(due.iter().map(|&(origin, ..)| origin));
             to.remove(&self.me);
+            Self::flush_swim(&mut self.swim, &mut self.outbox);
             for member in to {
                 self.outbox
                     .push_back((member, Message::Learned(receipts.clone())));
@@ -473,6 +503,7 @@ impl Node {
             // One message per origin, in the order the versions arrived.
             let mut due = std::mem::take(&mut self.receipts_due);
             due.sort_by_key(|(origin, ..)| *origin);
+            Self::flush_swim(&mut self.swim, &mut self.outbox);
             for group in due.chunk_by(|a, b| a.0 == b.0) {
                 let receipts = group.iter().map(|&(_, stamp, via)| (stamp, via)).collect();
                 self.outbox

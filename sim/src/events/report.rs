@@ -344,11 +344,62 @@ pub struct Deliveries {
 }
 
 /// Members one node holds Suspect, Dead (declared by it or heard) and Left.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct Held {
     suspects: u32,
     dead: u32,
     left: u32,
+    /// The members the node lists (itself included) as it last told, or [`UNKNOWN`] since its
+    /// last member event: a node's list changes only with an event, so a sample asks only the
+    /// nodes that had one (asking every live node at every sample was a cache miss per node).
+    listed: u64,
+    /// Whether the node is live, so counted in [`Books::sums`].
+    live: bool,
+}
+
+/// [`Held::listed`] before the node is asked.
+const UNKNOWN: u64 = u64::MAX;
+
+impl Default for Held {
+    fn default() -> Self {
+        Held {
+            suspects: 0,
+            dead: 0,
+            left: 0,
+            listed: UNKNOWN,
+            live: false,
+        }
+    }
+}
+
+/// The views of the live nodes, summed over them as the samples report them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct ViewSums {
+    /// Members listed (Alive or Suspect), not counting the node itself, over the live nodes
+    /// whose [`Held::listed`] is known.
+    listed: u64,
+    suspects: u64,
+    dead: u64,
+    left: u64,
+}
+
+impl ViewSums {
+    /// Adds (`add`) or takes out one live node's counts, and its list if known.
+    fn count(&mut self, held: &Held, add: bool) {
+        let apply = |sum: &mut u64, value: u64| {
+            if add {
+                *sum += value;
+            } else {
+                *sum -= value;
+            }
+        };
+        apply(&mut self.suspects, u64::from(held.suspects));
+        apply(&mut self.dead, u64::from(held.dead));
+        apply(&mut self.left, u64::from(held.left));
+        if held.listed != UNKNOWN {
+            apply(&mut self.listed, held.listed - 1);
+        }
+    }
 }
 
 impl Held {
@@ -384,6 +435,10 @@ pub(super) struct Books {
     views: BTreeMap<(NodeId, NodeId), MemberState>,
     /// By node id.
     held: Vec<Held>,
+    /// The live nodes' views, summed: a sample adds up nothing (issue 16).
+    sums: ViewSums,
+    /// Live nodes whose list is to be asked for at the next sample (and maybe some others).
+    unknown: Vec<NodeId>,
     /// By node id: its latest crash, an index into `crashes`.
     last_crash: Vec<Option<u32>>,
     crashes: Vec<CrashRecord>,
@@ -405,6 +460,8 @@ impl Books {
             sample_every,
             views: BTreeMap::new(),
             held: Vec::new(),
+            sums: ViewSums::default(),
+            unknown: Vec::new(),
             last_crash: Vec::new(),
             crashes: Vec::new(),
             crash_verdicts: Vec::new(),
@@ -448,15 +505,38 @@ impl Books {
             sample.at = self.next_sample;
             sample.live = live.len() as u32;
             sample.crashed = crashed;
-            for &id in live {
-                let held = self.held[id as usize];
-                let listed = listed(id) - 1;
-                let suspects = u64::from(held.suspects);
-                sample.alive_views += listed.saturating_sub(suspects);
-                sample.suspect_views += suspects;
-                sample.dead_views += u64::from(held.dead);
-                sample.left_views += u64::from(held.left);
+            for id in self.unknown.drain(..) {
+                let held = &mut self.held[id as usize];
+                if held.live && held.listed == UNKNOWN {
+                    held.listed = listed(id);
+                    self.sums.listed += held.listed - 1;
+                }
             }
+            #[cfg(debug_assertions)]
+            {
+                // The sums are what adding up the live nodes' views (and asking each for its
+                // list) gives.
+                let mut expected = ViewSums::default();
+                for &id in live {
+                    let held = self.held[id as usize];
+                    assert!(held.live, "node {id} is counted live");
+                    assert_eq!(held.listed, listed(id), "node {id} lists what it told");
+                    expected.count(&held, true);
+                }
+                assert_eq!(live.len(), self.held.iter().filter(|h| h.live).count());
+                assert_eq!(self.sums, expected);
+                let alive_views: u64 = live
+                    .iter()
+                    .map(|&id| {
+                        (listed(id) - 1).saturating_sub(u64::from(self.held[id as usize].suspects))
+                    })
+                    .sum();
+                assert_eq!(alive_views, self.sums.listed - self.sums.suspects);
+            }
+            sample.alive_views = self.sums.listed - self.sums.suspects;
+            sample.suspect_views = self.sums.suspects;
+            sample.dead_views = self.sums.dead;
+            sample.left_views = self.sums.left;
             sample.write_holders = self.writes.iter().map(|w| w.record.holders).collect();
             self.samples.push(sample);
             self.next_sample += self.sample_every;
@@ -498,6 +578,15 @@ impl Books {
         live_nodes: &[NodeId],
         now: Time,
     ) {
+        let held = &mut self.held[id as usize];
+        if held.live != live {
+            held.live = live;
+            let held = *held;
+            self.sums.count(&held, live);
+            if live && held.listed == UNKNOWN {
+                self.unknown.push(id);
+            }
+        }
         for track in &mut self.writes {
             if track.held.get(id as usize).copied().unwrap_or(false) {
                 if live {
@@ -538,6 +627,16 @@ impl Books {
     ) {
         let subject = event.id();
         let key = (observer, subject);
+        // The observer's counts come out of the sums while they change, and its list is
+        // asked for again at the next sample.
+        let held = self.held[observer as usize];
+        if held.live {
+            self.sums.count(&held, false);
+            if held.listed != UNKNOWN {
+                self.unknown.push(observer);
+            }
+        }
+        self.held[observer as usize].listed = UNKNOWN;
         match event {
             MemberEvent::Joined { .. } => {
                 self.totals.joined += 1;
@@ -601,6 +700,10 @@ impl Books {
                     self.check_crash(crash, live, now);
                 }
             }
+        }
+        let held = self.held[observer as usize];
+        if held.live {
+            self.sums.count(&held, true);
         }
     }
 
