@@ -9,8 +9,9 @@
 //! an Erdős–Rényi graph (whose generator takes logarithms), peer choice biased by distance
 //! (which weighs peers with a power), the event engine with SWIM, anti-entropy and rumor
 //! mongering under loss, a crash and a partition (exponential latencies), memberlist's model on
-//! the event engine (its log10 suspicion scale), and the Redis Cluster, Cassandra and Bitcoin
-//! models on the models engine. Each fingerprint hashes the whole run as text: every round's
+//! the event engine (its log10 suspicion scale), the Redis Cluster, Cassandra and Bitcoin
+//! models on the models engine, and recordings of live peers (a native one and a wasm one)
+//! merged and replayed, as the page and `gossip-node replay` do. Each fingerprint hashes the whole run as text: every round's
 //! counts, every message with its fate and times, every sample, crash and write record, every
 //! figure.
 
@@ -20,6 +21,7 @@ use gossip_sim::events::{ClusterFault, EventSim, EventSimConfig, Latency, Schedu
 use gossip_sim::metrics::RoundMetrics;
 use gossip_sim::models;
 use gossip_sim::network::Network;
+use gossip_sim::recording::{self, Recording};
 use gossip_sim::rounds::RumorRun;
 use gossip_sim::scenario::{Protocol, Scenario};
 use gossip_sim::systems::{SystemRun, memberlist};
@@ -311,4 +313,37 @@ fn the_system_models_replay_bit_for_bit() {
         expected.push(recorded);
     }
     assert_eq!(actual, expected, "fingerprints {actual:#018x?}");
+}
+
+/// Recordings of a native peer (`gossip-node peer --record`) and a wasm peer under Node.js
+/// (peer-wasm/peer.mjs `--record`) of one room, made by tests/e2e/wasm-peer.test.mjs.
+const RECORDINGS: [(&str, &str); 2] = [
+    (
+        "native.jsonl",
+        include_str!("fixtures/recording-native.jsonl"),
+    ),
+    ("wasm.jsonl", include_str!("fixtures/recording-wasm.jsonl")),
+];
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_replayed_recording_runs_the_same_everywhere() {
+    let recordings: Vec<Recording> = RECORDINGS
+        .iter()
+        .map(|(name, text)| Recording::parse(name, text).unwrap())
+        .collect();
+    let merged = recording::merge(&recordings, 17).unwrap();
+    // Every message of one replay, then the comparison over three seeds.
+    let Protocol::Cluster(cluster) = &merged.scenario.protocol else {
+        panic!("a replay is a cluster scenario");
+    };
+    let scenario = &merged.scenario;
+    let run = event_run(cluster.config(scenario.nodes, scenario.seed, scenario.network.loss));
+    let comparison = recording::compare(merged.clone(), 3).unwrap();
+    let actual = RunHash::new()
+        .json(&merged)
+        .text(&run.to_string())
+        .json(&comparison)
+        .0;
+    let expected = 0xac16_855b_d7f8_aaad_u64;
+    assert_eq!(actual, expected, "fingerprint {actual:#018x}");
 }
