@@ -95,7 +95,8 @@ fn ClusterGraph(props: &ClusterGraphProps) -> Html {
                     })
                 })
             };
-            let write = write_at(on_fault, node, at, &key_input, &value_input);
+            let write =
+                crate::node_inspector::write_at(on_fault, node, at, &key_input, &value_input);
             html! {
                 <div id="node-actions" class="node-actions">
                     <button id="crash-cluster-node" onclick={crash}>{tf("cluster.crash", &[("node", &node), ("at", &seconds(at as f64))])}</button>
@@ -122,38 +123,6 @@ fn ClusterGraph(props: &ClusterGraphProps) -> Html {
             <p id="cluster-time" class="note">{format!("t = {}", seconds(at as f64))}</p>
         </div>
     }
-}
-
-/// The submit of a "write at this node" form: the same experiment with a write of the form's
-/// key and value (or "key" and "value" when left empty) at `node` at `at` ms. The cluster
-/// graph's form and the node inspector's both use it.
-pub fn write_at(
-    on_fault: &Callback<ScheduledClusterFault>,
-    node: u32,
-    at: u64,
-    key_input: &NodeRef,
-    value_input: &NodeRef,
-) -> Callback<SubmitEvent> {
-    let on_fault = on_fault.clone();
-    let (key_input, value_input) = (key_input.clone(), value_input.clone());
-    Callback::from(move |event: SubmitEvent| {
-        event.prevent_default();
-        let read = |input: &NodeRef, fallback: &str| {
-            input
-                .cast::<web_sys::HtmlInputElement>()
-                .map(|input| input.value().trim().to_string())
-                .filter(|text| !text.is_empty())
-                .unwrap_or_else(|| fallback.to_string())
-        };
-        on_fault.emit(ScheduledClusterFault {
-            at,
-            fault: ClusterFault::Put {
-                node,
-                key: read(&key_input, "key"),
-                value: read(&value_input, "value"),
-            },
-        })
-    })
 }
 
 fn seconds(ms: f64) -> String {

@@ -372,7 +372,7 @@ pub fn NodeInspector(props: &NodeInspectorProps) -> Html {
                     });
                     html! { <button id={id} onclick={onclick}>{label}</button> }
                 });
-            let write = crate::cluster_view::write_at(on_fault, node, at, &key_input, &value_input);
+            let write = write_at(on_fault, node, at, &key_input, &value_input);
             let live = snapshot.status == NodeStatus::Live;
             html! {
                 <div id="inspect-actions" class="node-actions">
@@ -541,6 +541,38 @@ fn tables(snapshot: &NodeSnapshot) -> Html {
             }
         </>
     }
+}
+
+/// The submit of a "write at this node" form: the same experiment with a write of the form's
+/// key and value (or "key" and "value" when left empty) at `node` at `at` ms. The cluster
+/// graph's form and the node inspector's both use it.
+pub fn write_at(
+    on_fault: &Callback<ScheduledClusterFault>,
+    node: u32,
+    at: u64,
+    key_input: &NodeRef,
+    value_input: &NodeRef,
+) -> Callback<SubmitEvent> {
+    let on_fault = on_fault.clone();
+    let (key_input, value_input) = (key_input.clone(), value_input.clone());
+    Callback::from(move |event: SubmitEvent| {
+        event.prevent_default();
+        let read = |input: &NodeRef, fallback: &str| {
+            input
+                .cast::<web_sys::HtmlInputElement>()
+                .map(|input| input.value().trim().to_string())
+                .filter(|text| !text.is_empty())
+                .unwrap_or_else(|| fallback.to_string())
+        };
+        on_fault.emit(ScheduledClusterFault {
+            at,
+            fault: ClusterFault::Put {
+                node,
+                key: read(&key_input, "key"),
+                value: read(&value_input, "value"),
+            },
+        })
+    })
 }
 
 #[cfg(test)]
