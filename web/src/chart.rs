@@ -198,32 +198,14 @@ pub fn Chart(props: &ChartProps) -> Html {
             cursor.set(plot.step(*cursor, by));
         })
     };
-    let file = |extension: &str| format!("gossiplab-{}.{extension}", plot.id);
-    let on_svg = {
-        let (plot, name) = (plot.clone(), file("svg"));
-        Callback::from(move |_: MouseEvent| {
-            if let Err(error) = download_text(&name, "image/svg+xml", &plot.svg(None, true)) {
-                web_sys::console::error_1(&error);
-            }
-        })
-    };
-    let on_png = {
-        let (plot, name) = (plot.clone(), file("png"));
-        Callback::from(move |_: MouseEvent| {
-            let svg = plot.svg(None, true);
-            let height = svg_height(&svg).unwrap_or(HEIGHT);
-            if let Err(error) = download_svg_as_png(&name, &svg, WIDTH, height, 2.0) {
-                web_sys::console::error_1(&error);
-            }
-        })
-    };
-    let on_csv = {
-        let (plot, name) = (plot.clone(), file("csv"));
-        Callback::from(move |_: MouseEvent| {
-            if let Err(error) = download_text(&name, "text/csv", &plot.csv()) {
-                web_sys::console::error_1(&error);
-            }
-        })
+    let (on_svg, on_png, on_csv) = {
+        let (for_svg, for_csv) = (plot.clone(), plot.clone());
+        download_buttons(
+            &plot.id,
+            move || for_svg.svg(None, true),
+            move || for_csv.csv(),
+            |svg| (WIDTH, svg_height(svg).unwrap_or(HEIGHT)),
+        )
     };
     let readout_text = match &readout {
         Some(readout) => readout.text(&plot.x_label),
@@ -298,6 +280,45 @@ pub struct ErrorBarChartProps {
 }
 
 /// The error-bar drawing's size and margins (its own: the x axis is labelled at each point).
+/// The callbacks of a chart's SVG, PNG and CSV download buttons: `svg` and `csv` make the file's
+/// text when a button is clicked, `png_size` the PNG's size from the SVG (drawn at twice it).
+fn download_buttons(
+    id: &str,
+    svg: impl Fn() -> String + 'static,
+    csv: impl Fn() -> String + 'static,
+    png_size: fn(&str) -> (f64, f64),
+) -> (
+    Callback<MouseEvent>,
+    Callback<MouseEvent>,
+    Callback<MouseEvent>,
+) {
+    let report = |result: Result<(), wasm_bindgen::JsValue>| {
+        if let Err(error) = result {
+            web_sys::console::error_1(&error);
+        }
+    };
+    let svg = Rc::new(svg);
+    let (svg_name, png_name, csv_name) = (
+        format!("gossiplab-{id}.svg"),
+        format!("gossiplab-{id}.png"),
+        format!("gossiplab-{id}.csv"),
+    );
+    let on_svg = {
+        let svg = svg.clone();
+        Callback::from(move |_: MouseEvent| {
+            report(download_text(&svg_name, "image/svg+xml", &svg()))
+        })
+    };
+    let on_png = Callback::from(move |_: MouseEvent| {
+        let svg = svg();
+        let (width, height) = png_size(&svg);
+        report(download_svg_as_png(&png_name, &svg, width, height, 2.0))
+    });
+    let on_csv =
+        Callback::from(move |_: MouseEvent| report(download_text(&csv_name, "text/csv", &csv())));
+    (on_svg, on_png, on_csv)
+}
+
 const BARS_WIDTH: f64 = 480.0;
 const BARS_HEIGHT: f64 = 230.0;
 const BARS_LEFT: f64 = 52.0;
@@ -641,31 +662,14 @@ pub fn ErrorBarChart(props: &ErrorBarChartProps) -> Html {
             cursor.set(Some(next as usize));
         })
     };
-    let file = |extension: &str| format!("gossiplab-{}.{extension}", plot.id);
-    let on_svg = {
-        let (plot, name) = (plot.clone(), file("svg"));
-        Callback::from(move |_: MouseEvent| {
-            if let Err(error) = download_text(&name, "image/svg+xml", &plot.svg(None, true)) {
-                web_sys::console::error_1(&error);
-            }
-        })
-    };
-    let on_png = {
-        let (plot, name) = (plot.clone(), file("png"));
-        Callback::from(move |_: MouseEvent| {
-            let svg = plot.svg(None, true);
-            if let Err(error) = download_svg_as_png(&name, &svg, BARS_WIDTH, BARS_HEIGHT, 2.0) {
-                web_sys::console::error_1(&error);
-            }
-        })
-    };
-    let on_csv = {
-        let (plot, name) = (plot.clone(), file("csv"));
-        Callback::from(move |_: MouseEvent| {
-            if let Err(error) = download_text(&name, "text/csv", &plot.csv()) {
-                web_sys::console::error_1(&error);
-            }
-        })
+    let (on_svg, on_png, on_csv) = {
+        let (for_svg, for_csv) = (plot.clone(), plot.clone());
+        download_buttons(
+            &plot.id,
+            move || for_svg.svg(None, true),
+            move || for_csv.csv(),
+            |_| (BARS_WIDTH, BARS_HEIGHT),
+        )
     };
     let readout = cursor_at.and_then(|index| plot.readout(index));
     let id = &plot.id;

@@ -387,7 +387,7 @@ impl ReplayJob {
             .into_iter()
             .zip(&self.values)
             .map(|(row, values)| {
-                let simulated = simulated(values);
+                let simulated = Simulated::of(values);
                 ComparisonRow {
                     difference: row.recorded.zip(simulated).map(|(r, s)| s.mean - r),
                     simulated,
@@ -401,19 +401,6 @@ impl ReplayJob {
             rows,
         })
     }
-}
-
-/// A figure over the runs that gave one, computed as gossip-sim's comparison does.
-fn simulated(values: &[f64]) -> Option<Simulated> {
-    if values.is_empty() {
-        return None;
-    }
-    Some(Simulated {
-        runs: values.len(),
-        mean: values.iter().sum::<f64>() / values.len() as f64,
-        min: values.iter().copied().fold(f64::INFINITY, f64::min),
-        max: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-    })
 }
 
 #[cfg(test)]

@@ -28,7 +28,8 @@ pub struct Simulated {
 }
 
 impl Simulated {
-    fn of(values: &[f64]) -> Option<Simulated> {
+    /// The mean, least and largest of the runs that gave a figure; none when no run gave one.
+    pub fn of(values: &[f64]) -> Option<Simulated> {
         if values.is_empty() {
             return None;
         }
