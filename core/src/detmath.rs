@@ -19,11 +19,9 @@ pub fn exponential<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> Time {
     (-portable_ln(u) * mean + 0.5) as Time
 }
 
-/// The natural logarithm of a positive finite number from IEEE-754 basic operations only, which
-/// every platform rounds the same way: `f64::ln` comes from the platform's math library, whose
-/// last bit may differ between native code and wasm. Within a few ulps of the true value.
-pub fn portable_ln(x: f64) -> f64 {
-    debug_assert!(x > 0.0 && x.is_finite(), "portable_ln({x})");
+/// `x` (positive, finite) as `2^exponent * m` with `m` in (sqrt(1/2), sqrt(2)]: the reduction
+/// both logarithms start from, centring `m` on 1 so their series converge fast.
+fn reduce(x: f64) -> (i64, f64) {
     let mut bits = x.to_bits();
     let mut exponent = ((bits >> 52) & 0x7ff) as i64 - 1023;
     if exponent == -1023 {
@@ -32,11 +30,19 @@ pub fn portable_ln(x: f64) -> f64 {
         exponent = ((bits >> 52) & 0x7ff) as i64 - 1023 - 64;
     }
     let mut m = f64::from_bits((bits & ((1 << 52) - 1)) | (1023 << 52));
-    // m in [1, 2); centre it on 1 so the series below converges fast.
     if m > std::f64::consts::SQRT_2 {
         m *= 0.5;
         exponent += 1;
     }
+    (exponent, m)
+}
+
+/// The natural logarithm of a positive finite number from IEEE-754 basic operations only, which
+/// every platform rounds the same way: `f64::ln` comes from the platform's math library, whose
+/// last bit may differ between native code and wasm. Within a few ulps of the true value.
+pub fn portable_ln(x: f64) -> f64 {
+    debug_assert!(x > 0.0 && x.is_finite(), "portable_ln({x})");
+    let (exponent, m) = reduce(x);
     // ln m = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), |s| <= 0.172: 14 terms leave < 1e-21.
     let s = (m - 1.0) / (m + 1.0);
     let s2 = s * s;
@@ -78,17 +84,7 @@ fn two_product(a: f64, b: f64) -> (f64, f64) {
 /// below about 2^-56: fdlibm's `log` reduction (`x = 2^k (1 + f)`, `s = f / (2 + f)`) with its
 /// large terms kept exactly.
 fn ln_double(x: f64) -> (f64, f64) {
-    let mut bits = x.to_bits();
-    let mut exponent = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    if exponent == -1023 {
-        bits = (x * f64::from_bits((1023 + 64) << 52)).to_bits();
-        exponent = ((bits >> 52) & 0x7ff) as i64 - 1023 - 64;
-    }
-    let mut m = f64::from_bits((bits & ((1 << 52) - 1)) | (1023 << 52));
-    if m > std::f64::consts::SQRT_2 {
-        m *= 0.5;
-        exponent += 1;
-    }
+    let (exponent, m) = reduce(x);
     let k = exponent as f64;
     // m - 1 is exact (Sterbenz); ln(1 + f) = f - (f^2/2 - s (f^2/2 + R(s^2))).
     let f = m - 1.0;
