@@ -28,7 +28,7 @@ async function refusal(page) {
   assert.match(english, /^This run was not started: a run of 4294967295 nodes would need about 72\.0 GiB of memory \(estimated before the run\), more than the \d\.\d\d GiB memory a browser worker can use/);
   await page.locator('#lang-zh-CN').click();
   const chinese = await shown.locator('p[lang="zh-CN"]').textContent();
-  assert.match(chinese, /^此次运行未启动：4294967295 个节点预计需要约 72\.0 GiB 内存（运行前估算），超过浏览器 worker 可用的 \d\.\d\d GiB 内存/);
+  assert.match(chinese, /^此次运行未启动：4294967295 个节点预计需要约 72\.0 GiB 内存（运行前估算），超过浏览器后台线程可用的 \d\.\d\d GiB 内存/);
   await page.locator('#lang-en').click();
   await shown.locator('p[lang="en"]').waitFor();
   assert.equal(await shown.getAttribute('role'), 'alert');

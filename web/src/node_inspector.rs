@@ -407,6 +407,23 @@ pub fn NodeInspector(props: &NodeInspectorProps) -> Html {
     }
 }
 
+/// A word of a model's own table in the reader's language: roles, link directions and the
+/// `ok`/`handshake` states; the systems' flag names (PFAIL, FAIL) and anything else as they came.
+fn model_word(word: &str) -> String {
+    use crate::i18n::{t, tf};
+    match word {
+        "master" => t("inspect.model.master").into(),
+        "ok" => t("inspect.model.ok").into(),
+        "handshake" => t("inspect.model.handshake").into(),
+        "outbound" => t("inspect.model.outbound").into(),
+        "inbound" => t("inspect.model.inbound").into(),
+        _ => match word.strip_prefix("replica of ") {
+            Some(master) => tf("inspect.model.replica_of", &[("master", &master)]),
+            None => word.to_string(),
+        },
+    }
+}
+
 /// A cell of a system model's table, for people.
 fn model_cell(cell: &ModelCell) -> String {
     match cell {
@@ -417,7 +434,7 @@ fn model_cell(cell: &ModelCell) -> String {
         ModelCell::Value(value) => format!("{value:.2}"),
         ModelCell::Flag(true) => crate::i18n::t("inspect.yes").into(),
         ModelCell::Flag(false) => crate::i18n::t("inspect.no").into(),
-        ModelCell::Word(word) => word.clone(),
+        ModelCell::Word(word) => model_word(word),
     }
 }
 
