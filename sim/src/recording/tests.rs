@@ -513,21 +513,25 @@ fn a_node_with_a_join_fault_is_out_of_the_cluster_until_then() {
     assert_eq!(EventSim::new(twice).unwrap().run().totals.skipped_faults, 1);
 }
 
+/// A SWIM ping with sequence number `seq` and nothing piggybacked: what the recorder pairs.
+fn ping(seq: u32) -> gossip_core::Message {
+    gossip_core::Message::Swim(gossip_core::SwimMessage::Ping {
+        seq,
+        updates: vec![],
+    })
+}
+
+/// The ack of [`ping`]`(seq)`.
+fn ack(seq: u32) -> gossip_core::Message {
+    gossip_core::Message::Swim(gossip_core::SwimMessage::Ack {
+        seq,
+        updates: vec![],
+    })
+}
+
 #[wasm_bindgen_test(unsupported = test)]
 fn the_recorder_pairs_pings_with_acks_and_writes_events_as_data() {
-    use gossip_core::{Message, NodeEvent, Stamp, SwimMessage};
-    let ping = |seq| {
-        Message::Swim(SwimMessage::Ping {
-            seq,
-            updates: vec![],
-        })
-    };
-    let ack = |seq| {
-        Message::Swim(SwimMessage::Ack {
-            seq,
-            updates: vec![],
-        })
-    };
+    use gossip_core::{NodeEvent, Stamp};
     let mut recorder = Recorder::new(Vec::new(), start(5, DEFAULT_CAP_BYTES)).unwrap();
     recorder.sent(1_000, 2, &ping(1), 9);
     recorder.sent(1_100, 3, &ping(1), 9);
@@ -611,19 +615,6 @@ fn the_recorder_pairs_pings_with_acks_and_writes_events_as_data() {
 
 #[wasm_bindgen_test(unsupported = test)]
 fn the_recorder_forgets_the_oldest_ping_past_its_bound_and_stops_at_the_cap() {
-    use gossip_core::{Message, SwimMessage};
-    let ping = |seq| {
-        Message::Swim(SwimMessage::Ping {
-            seq,
-            updates: vec![],
-        })
-    };
-    let ack = |seq| {
-        Message::Swim(SwimMessage::Ack {
-            seq,
-            updates: vec![],
-        })
-    };
     let mut recorder = Recorder::new(Vec::new(), start(0, DEFAULT_CAP_BYTES)).unwrap();
     for seq in 0..=MAX_PENDING_PINGS as u32 {
         recorder.sent(u64::from(seq), 2, &ping(seq), 9);
