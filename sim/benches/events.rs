@@ -27,6 +27,9 @@
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "support/heap.rs"]
 mod heap;
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "support/workloads.rs"]
+mod workloads;
 
 /// Seconds this thread has spent on a processor (Linux's scheduler statistics), so that a run
 /// is timed apart from the other processes sharing the machine; `None` where there are none.
@@ -237,16 +240,7 @@ fn main() {
         direct_mail: Some(DirectMailConfig::default()),
         ..NodeConfig::default()
     };
-    let mut faults: Vec<ScheduledClusterFault> = (0..590)
-        .map(|i| ScheduledClusterFault {
-            at: 1_000 + 100 * i,
-            fault: ClusterFault::Put {
-                node: (i * 7 % 200) as u32,
-                key: format!("key-{}", i % 50),
-                value: format!("value-{i}"),
-            },
-        })
-        .collect();
+    let mut faults = workloads::write_every_100ms();
     faults.push(ScheduledClusterFault {
         at: 5_000,
         fault: ClusterFault::Churn {

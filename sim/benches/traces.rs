@@ -11,6 +11,10 @@
 //! for 60 s (more messages than the cap: the sampled path), 200 nodes with every mechanism and
 //! a write every 100 ms, and each system model's preset.
 
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "support/workloads.rs"]
+mod workloads;
+
 #[cfg(target_arch = "wasm32")]
 fn main() {}
 
@@ -138,16 +142,7 @@ fn main() {
             ..EventSimConfig::default()
         },
     );
-    let faults = (0..590)
-        .map(|i| ScheduledClusterFault {
-            at: 1_000 + 100 * i,
-            fault: ClusterFault::Put {
-                node: (i * 7 % 200) as u32,
-                key: format!("key-{}", i % 50),
-                value: format!("value-{i}"),
-            },
-        })
-        .collect();
+    let faults = workloads::write_every_100ms();
     cluster(
         "200 nodes, every mechanism, 60 s, 1% loss and duplication, a write every 100 ms",
         EventSimConfig {
