@@ -344,6 +344,6 @@ fn a_replayed_recording_runs_the_same_everywhere() {
         .text(&run.to_string())
         .json(&comparison)
         .0;
-    let expected = 0xac16_855b_d7f8_aaad_u64;
+    let expected = 0x285d_081d_6476_007d_u64;
     assert_eq!(actual, expected, "fingerprint {actual:#018x}");
 }

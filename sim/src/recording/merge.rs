@@ -9,7 +9,7 @@
 //! machines whose clocks agree, merge exactly). The scenario's time 0 is the first peer's
 //! admission to the room.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -63,10 +63,22 @@ impl ReplayPeer {
         }
     }
 
+    /// Until when its recording covers its membership: its departure or its last record,
+    /// whichever came first. A killed peer's last unflushed lines are lost, and a tab's
+    /// recording downloaded before the tab closed ends before the relay hears it go: what the
+    /// peer did after its last record is not in its file.
+    pub fn recorded_until_ms(&self) -> f64 {
+        self.until_ms().min(self.end_ms)
+    }
+
     fn live_at(&self, t: f64) -> bool {
         self.joined_ms <= t && t < self.until_ms()
     }
 }
+
+/// The end of a recipient's recorded membership left out of the loss fit, ms: a message sent
+/// then may still be in flight when its recording ends.
+const IN_FLIGHT_MS: f64 = 1_000.0;
 
 /// Summary statistics of a sample.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -117,10 +129,13 @@ pub struct LinkFit {
     /// engine's resolution); fixed when they round to the same; the default LAN when no round
     /// trip was measured.
     pub latency: Latency,
-    /// Messages sent to peers that were members then (leaving out the last second of each
-    /// recipient's membership, when messages may still be in flight).
+    /// Messages sent between two recorded peers while both recordings cover them: sent after
+    /// both were admitted, before the sender's recording ended, and more than a second before
+    /// the recipient's ended (a message sent later may still be in flight).
     pub sent: u64,
-    /// Of those, messages recorded as received.
+    /// Of those very messages, the ones the recipient recorded receiving (each received
+    /// message paired with its send; a duplicate counts once, a message whose send is not
+    /// among `sent` not at all), so `received <= sent`.
     pub received: u64,
     /// The fitted loss: 1 - received / sent (0 when nothing was sent).
     pub loss: f64,
@@ -349,11 +364,6 @@ pub fn merge(recordings: &[Recording], seed: u64) -> Result<MergedRecording, Mer
             ));
         }
     }
-    let by_id: BTreeMap<NodeId, usize> = tracks
-        .iter()
-        .enumerate()
-        .map(|(index, track)| (track.peer.id, index))
-        .collect();
     let peers: Vec<ReplayPeer> = tracks.iter().map(|track| track.peer.clone()).collect();
 
     let configs: Vec<_> = admitted
@@ -428,7 +438,7 @@ pub fn merge(recordings: &[Recording], seed: u64) -> Result<MergedRecording, Mer
     faults.sort_by_key(|scheduled| scheduled.at);
     crashes.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
 
-    let fit = fit_link(&tracks, &by_id);
+    let fit = fit_link(&tracks);
     let traffic = tracks.iter().map(traffic_of).collect();
     let duration = peers
         .iter()
@@ -544,9 +554,11 @@ fn crash_seen(tracks: &[Track], crashed: &ReplayPeer, at: f64) -> RecordedCrash 
     }
 }
 
-/// Messages (and bytes, less the envelope byte) a peer sent per second while a member.
+/// Messages (and bytes, less the envelope byte) a peer sent per second while a member and
+/// recording (a tab's recording downloaded before it closed holds none of its last messages:
+/// their time is not counted either).
 fn traffic_of(track: &Track) -> RecordedTraffic {
-    let (from, until) = (track.peer.joined_ms, track.peer.until_ms());
+    let (from, until) = (track.peer.joined_ms, track.peer.recorded_until_ms());
     let (mut messages, mut bytes) = (0u64, 0u64);
     for timed in &track.records {
         let t = ms(timed.t);
@@ -567,7 +579,7 @@ fn traffic_of(track: &Track) -> RecordedTraffic {
 }
 
 /// The latency and loss the recordings measured.
-fn fit_link(tracks: &[Track], by_id: &BTreeMap<NodeId, usize>) -> LinkFit {
+fn fit_link(tracks: &[Track]) -> LinkFit {
     let one_way: Vec<f64> = tracks
         .iter()
         .flat_map(|track| &track.records)
@@ -595,31 +607,7 @@ fn fit_link(tracks: &[Track], by_id: &BTreeMap<NodeId, usize>) -> LinkFit {
             }
         }
     };
-    // Sent and received between members, leaving out each recipient's last second.
-    let (mut sent, mut received) = (0u64, 0u64);
-    let window = |peer: &ReplayPeer| (peer.joined_ms, peer.until_ms() - 1_000.0);
-    for track in tracks {
-        let (from, until) = window(&track.peer);
-        for timed in &track.records {
-            let t = ms(timed.t);
-            match timed.body {
-                RecordBody::Sent { to, .. } => {
-                    if let Some(&index) = by_id.get(to) {
-                        let (from, until) = window(&tracks[index].peer);
-                        if t >= from && t <= until && t <= track.peer.until_ms() {
-                            sent += 1;
-                        }
-                    }
-                }
-                RecordBody::Received { from: sender, .. }
-                    if t >= from && t <= until && by_id.contains_key(sender) =>
-                {
-                    received += 1;
-                }
-                _ => {}
-            }
-        }
-    }
+    let (sent, received) = delivery(tracks);
     let loss = if sent == 0 {
         0.0
     } else {
@@ -632,4 +620,86 @@ fn fit_link(tracks: &[Track], by_id: &BTreeMap<NodeId, usize>) -> LinkFit {
         received,
         loss,
     }
+}
+
+/// What identifies a message on both sides of a link: its kind, size and summary.
+type Content<'a> = (&'a str, u32, &'a str);
+
+/// Messages sent between recorded peers while both recordings cover the pair, and how many of
+/// those very messages arrived.
+///
+/// Counted per ordered pair over one window on the sender's clock: from the later admission to
+/// the sender's recorded end or a second ([`IN_FLIGHT_MS`]) before the recipient's, whichever
+/// is first. Each message the recipient recorded is paired with the sender's earliest unpaired
+/// send of the same content to it (the relay keeps a pair's order), and counts as received only
+/// if that send was counted as sent. Receipts counted on their own would take in messages whose
+/// send no recording holds (sent after a tab's recording was downloaded, or before a late
+/// recording began) and duplicates, and more could arrive than were sent.
+fn delivery(tracks: &[Track]) -> (u64, u64) {
+    // Each track's sends by recipient and receipts by sender, in order.
+    let mut sends: Vec<BTreeMap<NodeId, Vec<(f64, Content)>>> = Vec::new();
+    let mut receipts: Vec<BTreeMap<NodeId, Vec<Content>>> = Vec::new();
+    for track in tracks {
+        let (mut out, mut into) = (BTreeMap::<_, Vec<_>>::new(), BTreeMap::<_, Vec<_>>::new());
+        for timed in &track.records {
+            match timed.body {
+                RecordBody::Sent {
+                    to,
+                    msg,
+                    bytes,
+                    summary,
+                } => out
+                    .entry(*to)
+                    .or_default()
+                    .push((ms(timed.t), (msg.as_str(), *bytes, summary.as_str()))),
+                RecordBody::Received {
+                    from,
+                    msg,
+                    bytes,
+                    summary,
+                    ..
+                } => into
+                    .entry(*from)
+                    .or_default()
+                    .push((msg.as_str(), *bytes, summary.as_str())),
+                _ => {}
+            }
+        }
+        sends.push(out);
+        receipts.push(into);
+    }
+    let (mut sent, mut received) = (0u64, 0u64);
+    for (sender, track) in tracks.iter().enumerate() {
+        for (recipient, other) in tracks.iter().enumerate() {
+            if sender == recipient {
+                continue;
+            }
+            let from = track.peer.joined_ms.max(other.peer.joined_ms);
+            let until = track
+                .peer
+                .recorded_until_ms()
+                .min(other.peer.recorded_until_ms() - IN_FLIGHT_MS);
+            // Whether each send is counted, queued by content in the order sent.
+            let mut unpaired: BTreeMap<Content, VecDeque<bool>> = BTreeMap::new();
+            for &(t, content) in sends[sender].get(&other.peer.id).into_iter().flatten() {
+                let counted = from <= t && t <= until;
+                sent += u64::from(counted);
+                unpaired.entry(content).or_default().push_back(counted);
+            }
+            for content in receipts[recipient]
+                .get(&track.peer.id)
+                .into_iter()
+                .flatten()
+            {
+                if unpaired
+                    .get_mut(content)
+                    .and_then(|queue| queue.pop_front())
+                    .unwrap_or(false)
+                {
+                    received += 1;
+                }
+            }
+        }
+    }
+    (sent, received)
 }

@@ -54,6 +54,27 @@ fn received(from: u32, rtt_us: Option<u64>) -> RecordBody {
     }
 }
 
+/// The ping `sent` sends, as its recipient records it.
+fn pinged(from: u32, bytes: u32) -> RecordBody {
+    RecordBody::Received {
+        from,
+        msg: "ping".into(),
+        bytes,
+        summary: "ping 1".into(),
+        rtt_us: None,
+    }
+}
+
+/// The ack `received` receives, as its sender records it.
+fn acked(to: u32) -> RecordBody {
+    RecordBody::Sent {
+        to,
+        msg: "ack".into(),
+        bytes: 9,
+        summary: "ack 1".into(),
+    }
+}
+
 #[wasm_bindgen_test(unsupported = test)]
 fn a_recording_reads_back_as_written() {
     let records = vec![
@@ -250,6 +271,8 @@ fn three_peers() -> Vec<Recording> {
                 },
             ),
             (400_000, sent(1, 10)),
+            (900_200, pinged(1, 10)),
+            (900_500, acked(1)),
             (1_700_000, updated()),
             (2_999_000, sent(1, 10)),
         ],
@@ -266,7 +289,8 @@ fn three_peers() -> Vec<Recording> {
                     peers: vec![1, 3],
                 },
             ),
-            (400_000, received(1, None)),
+            (600_500, pinged(1, 20)),
+            (601_000, acked(1)),
             (1_000_000, updated()),
             (2_900_000, member(suspected)),
             (4_100_000, member(failed)),
@@ -343,12 +367,12 @@ fn recordings_merge_into_the_scenario_that_replays_them() {
     assert_eq!(merged.fit.latency, Latency::Uniform { min: 1, max: 2 });
     assert_eq!(merged.fit.one_way_ms.count, 2);
     assert_eq!(merged.fit.one_way_ms.mean, 1.0);
-    // Sent to members (each one's last second left out): 1->3 at 0.9 s, 1->2 at 1.0 s, 3->1 at
-    // 0.4 s and 2.999 s; received: 1 from 3 at 0.901 s and from 2 at 1.003 s, 2 from 1 at
-    // 0.8 s (counts only: a message is not matched to its send).
-    assert_eq!((merged.fit.sent, merged.fit.received), (4, 3));
-    assert_eq!(merged.fit.loss, 0.25);
-    assert_eq!(merged.scenario.network.loss, 0.25);
+    // Sent while both ends recorded (3's recording ends at 2.999 s, so 1's sends to it count
+    // until 1.999 s): 1's pings to 3 (0.9 s) and 2 (1.0 s), 3's ping (0.4 s), ack (0.9005 s)
+    // and ping (2.999 s) to 1, 2's ack to 1 (1.001 s); received: both pings, both acks.
+    assert_eq!((merged.fit.sent, merged.fit.received), (6, 4));
+    assert_eq!(merged.fit.loss, 1.0 - 4.0 / 6.0);
+    assert_eq!(merged.scenario.network.loss, merged.fit.loss);
     assert_eq!(
         merged.writes,
         vec![RecordedWrite {
@@ -388,6 +412,131 @@ fn recordings_merge_into_the_scenario_that_replays_them() {
             .unwrap_err()
             .to_string()
             .contains("both peer 1")
+    );
+}
+
+/// Three peers whose recordings cover different windows of their membership, on one clock
+/// (every recording starts at wall 0; times in ms). Peer 1 records from the room's start to
+/// 10 s. Peer 2 joins at 1 s and its recording ends at 6 s (a tab's, downloaded), but it runs
+/// until peer 1 hears it go at 6.4 s, sending 2 more messages no recording of it holds. Peer 3
+/// was in the room before it started recording at 2 s (a tab switched on late; its welcome line
+/// is written then) and records to 10 s.
+#[wasm_bindgen_test(unsupported = test)]
+fn sent_and_received_are_counted_over_the_windows_both_recordings_cover() {
+    let message = |n: u32| ("ping".to_string(), 9, format!("ping {n}"));
+    let send = |to, n| {
+        let (msg, bytes, summary) = message(n);
+        RecordBody::Sent {
+            to,
+            msg,
+            bytes,
+            summary,
+        }
+    };
+    let receive = |from, n| {
+        let (msg, bytes, summary) = message(n);
+        RecordBody::Received {
+            from,
+            msg,
+            bytes,
+            summary,
+            rtt_us: None,
+        }
+    };
+    let welcome = |id, peers| RecordBody::Welcome { id, peers };
+    let ms = |t: u64| t * 1_000;
+    let one = written(
+        start(0, DEFAULT_CAP_BYTES),
+        vec![
+            (0, welcome(1, vec![])),
+            // 3 was in the room but not yet recording: neither side counts these.
+            (ms(1_500), receive(3, 100)),
+            (ms(1_500), send(3, 1)),
+            // Sent before 3 recorded, received after: its send is not counted, nor its receipt.
+            (ms(1_999), send(3, 2)),
+            (ms(3_000), send(2, 3)),
+            // Received twice (a duplicate): counted once.
+            (ms(3_200), receive(2, 10)),
+            (ms(3_201), receive(2, 10)),
+            // Never received: the loss.
+            (ms(3_500), send(2, 4)),
+            (ms(4_000), send(3, 5)),
+            (ms(4_500), receive(3, 11)),
+            (ms(5_001), receive(2, 14)),
+            // In 2's last recorded second: may be in flight when its recording ends.
+            (ms(5_200), send(2, 7)),
+            // Sent by 2 after its recording ended.
+            (ms(6_100), receive(2, 12)),
+            (ms(6_300), receive(2, 13)),
+            (ms(6_400), RecordBody::PeerDisconnected { id: 2 }),
+            // In 3's last recorded second.
+            (ms(9_500), send(3, 6)),
+            (ms(10_000), RecordBody::Note { text: "end".into() }),
+        ],
+        true,
+    );
+    let two = written(
+        start(0, DEFAULT_CAP_BYTES),
+        vec![
+            (ms(1_000), welcome(2, vec![1])),
+            (ms(3_001), receive(1, 3)),
+            (ms(3_199), send(1, 10)),
+            (ms(5_000), send(1, 14)),
+            (ms(5_201), receive(1, 7)),
+            (
+                ms(6_000),
+                RecordBody::Note {
+                    text: "downloaded".into(),
+                },
+            ),
+        ],
+        false,
+    );
+    let three = written(
+        start(0, DEFAULT_CAP_BYTES),
+        vec![
+            (ms(2_000), welcome(3, vec![1])),
+            (ms(2_001), receive(1, 2)),
+            (ms(4_001), receive(1, 5)),
+            (ms(4_499), send(1, 11)),
+            (ms(9_501), receive(1, 6)),
+            (ms(10_000), RecordBody::Note { text: "end".into() }),
+        ],
+        true,
+    );
+    let recordings: Vec<Recording> = [("one", one), ("two", two), ("three", three)]
+        .iter()
+        .map(|(name, text)| Recording::parse(name, text).unwrap())
+        .collect();
+    let merged = merge(&recordings, 1).unwrap();
+    assert_eq!(
+        merged
+            .peers
+            .iter()
+            .map(|peer| (peer.id, peer.joined_ms, peer.departure, peer.end_ms))
+            .collect::<Vec<_>>(),
+        vec![
+            (1, 0.0, Departure::Stayed, 10_000.0),
+            (2, 1_000.0, Departure::Crashed { at_ms: 6_400.0 }, 6_000.0),
+            (3, 2_000.0, Departure::Stayed, 10_000.0),
+        ]
+    );
+    // Sent, pair by pair over [later admission, min(sender's recorded end, recipient's - 1 s)]:
+    // 1 -> 2 over [1, 5] s: 3 and 4; 1 -> 3 over [2, 9] s: 5; 2 -> 1 over [1, 6] s: 10 and 14;
+    // 3 -> 1 over [2, 10] s: 11. Received of those: 3 (not 4), 5, 10 (once), 14, 11. Counting
+    // receipts on their own would give 11 received (1: 100, 10 twice, 11, 14, 12, 13; 2: 3, 7;
+    // 3: 2, 5), more than were sent.
+    assert_eq!((merged.fit.sent, merged.fit.received), (6, 5));
+    assert_eq!(merged.fit.loss, 1.0 - 5.0 / 6.0);
+    assert_eq!(merged.scenario.network.loss, merged.fit.loss);
+    // 2's traffic is counted over what its recording covers: 2 messages in 1 to 6 s.
+    assert_eq!(
+        merged.traffic[1],
+        RecordedTraffic {
+            node: 1,
+            messages_per_s: 2.0 / 5.0,
+            bytes_per_s: 16.0 / 5.0,
+        }
     );
 }
 
