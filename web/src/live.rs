@@ -14,6 +14,12 @@
 //! playground's replay panel, or `gossip-node replay`). "Ask the relay to record the room" (or
 //! `&relay_record=1`) joins with `record=true`, which the relay heeds from the peer that opens
 //! the room; the room's recording downloads from `/recording?room=`.
+//!
+//! Inspecting: a click on this tab's own node in the graph (or the "Inspect this tab's node"
+//! button) opens the playback inspector's tables ([`crate::inspector_tables`]) read from the
+//! running node ([`LiveNode::snapshot`]), refreshed as it changes, or frozen at an instant. A
+//! click on another peer shows what this tab knows of it: the row its member table holds, since
+//! that peer's node runs elsewhere.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -33,6 +39,9 @@ use crate::live_node::{
     travel_ms,
 };
 use crate::relay_link::{self, RelayConnection, RelayEvent};
+
+mod inspector;
+use inspector::{Inspecting, LiveInspector};
 
 const DEFAULT_ROOM: &str = "lobby";
 /// How often the page checks whether the node has something due.
@@ -274,17 +283,18 @@ fn along((x1, y1): (f64, f64), (x2, y2): (f64, f64), fraction: f64) -> (f64, f64
 /// since the tab cannot see it earlier. Its track stays as a line that fades. Messages between
 /// two other peers never pass through this tab: the relay reports how many frames went between
 /// which peers, drawn as grey dots (a few per report) over the estimated latency, and thin
-/// grey tracks.
+/// grey tracks. A click on a member calls `on_select` with its id.
 fn live_graph(
-    me: Option<NodeId>,
+    live: &LiveNode,
     members: &[(NodeId, MemberState, u32)],
     flows: &[Flow],
     room_flows: &[RoomFlow],
-    latency: &dyn Fn(NodeId) -> Option<f64>,
     now: Time,
     slowdown: f64,
+    on_select: &Callback<NodeId>,
 ) -> Html {
     const SIZE: f64 = 300.0;
+    let me = live.id();
     let mut ids: Vec<(NodeId, &'static str)> = members
         .iter()
         .map(|(id, state, _)| (*id, state_name(*state)))
@@ -404,9 +414,14 @@ fn live_graph(
         } else {
             id.to_string()
         };
-        let measured = (!this).then(|| latency(*id)).flatten();
+        let measured = (!this).then(|| live.latency(*id)).flatten();
+        let onclick = {
+            let (on_select, id) = (on_select.clone(), *id);
+            Callback::from(move |_: MouseEvent| on_select.emit(id))
+        };
         html! {
-            <g key={id.to_string()} class={classes!("member", *state, this.then_some("me"))} data-peer={id.to_string()}>
+            <g key={id.to_string()} class={classes!("member", *state, this.then_some("me"))} data-peer={id.to_string()}
+                onclick={onclick} style="cursor: pointer">
                 <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="14" />
                 <text x={format!("{x:.1}")} y={format!("{:.1}", y + 30.0)} text-anchor="middle">{label}</text>
                 if let Some(ms) = measured {
@@ -595,6 +610,23 @@ pub fn LivePanel() -> Html {
     }
     let key_input = use_node_ref();
     let value_input = use_node_ref();
+    // The member being inspected, if any.
+    let inspecting = use_state(|| None::<Inspecting>);
+    let on_select = {
+        let (shared, inspecting) = (shared.clone(), inspecting.clone());
+        Callback::from(move |id: NodeId| {
+            let me = shared.borrow().live.id();
+            inspecting.set(Some(Inspecting::clicked(id, me)));
+        })
+    };
+    let on_inspect_me = {
+        let inspecting = inspecting.clone();
+        Callback::from(move |_: MouseEvent| inspecting.set(Some(Inspecting::Own)))
+    };
+    let on_inspect_close = {
+        let inspecting = inspecting.clone();
+        Callback::from(move |()| inspecting.set(None))
+    };
     let put = {
         let (shared, rerender) = (shared.clone(), rerender.clone());
         let (key_input, value_input) = (key_input.clone(), value_input.clone());
@@ -800,7 +832,12 @@ pub fn LivePanel() -> Html {
             <div class="live-grid">
                 <div>
                     <h3>{t("live.members")}</h3>
-                    { live_graph(live.id(), &members, &flows, &room_flows, &|id| live.latency(id), now, f64::from(peer.slowdown)) }
+                    { live_graph(live, &members, &flows, &room_flows, now, f64::from(peer.slowdown), &on_select) }
+                    <p class="note">
+                        <button id="live-inspect-me" type="button" onclick={on_inspect_me}
+                            disabled={live.node().is_none()}>{t("live.inspect.open")}</button>
+                        {" "}{t("live.inspect.hint")}
+                    </p>
                     <label class="slowdown note">{t("live.slowdown")}{" "}
                         <select id="live-slowdown" onchange={on_slowdown}>
                             { for SLOWDOWNS.iter().map(|&s| html! {
@@ -872,6 +909,9 @@ pub fn LivePanel() -> Html {
                     </table>
                 </div>
             </div>
+            if let Some(target) = *inspecting {
+                <LiveInspector target={target} snapshot={live.snapshot(now)} on_close={on_inspect_close} />
+            }
             <details>
                 <summary>{t("live.events")}</summary>
                 <ol id="live-log">{ for live.log().map(|line| html! { <li>{format!("{:>6.1} s  {}", line.at as f64 / 1000.0, from_english(&LOG_PATTERNS, &line.text))}</li> }) }</ol>

@@ -20,6 +20,13 @@
 //! summary and, for an ack of its own ping, the round trip; its writes and events), at most
 //! [`TAB_RECORDING_CAP`] bytes (then it stops and says so). The page downloads it
 //! ([`LiveNode::recording_text`]) and replays it beside other peers' recordings.
+//!
+//! Inspection: [`LiveNode::snapshot`] copies the node's member table, store, hot rumors and
+//! mail queue out ([`Node::inspect`]) into the view-model the playback's inspector uses, with
+//! how each stored version arrived: gossip-sim's [`StoreWatch`], fed as the event engine feeds
+//! it. The node reports a new version with its mechanism but not its sender, so what the node
+//! gives back while handling a frame is taken out at once, under that frame's sender, and kept
+//! for the next [`LiveNode::poll`].
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -29,6 +36,8 @@ use gossip_core::wire;
 use gossip_core::{Mechanism, Message, Node, NodeConfig, NodeEvent, SwimMessage};
 use gossip_core::{NodeId, SimRng, Time, seeded_rng};
 use gossip_relay_frame::{self as relay_frame, Control, PROTOCOL_VERSION};
+use gossip_sim::events::{NodeStatus, StoreWatch};
+use gossip_sim::inspect::NodeSnapshot;
 use gossip_sim::recording::{RecordBody, Recorder, Start};
 
 use crate::i18n::tf;
@@ -213,6 +222,12 @@ pub struct LiveNode {
     clock_us: Option<MicrosecondClock>,
     /// The cap of the recording under way.
     cap_bytes: u64,
+    /// How each version stored here arrived (from the node's start).
+    watch: Option<StoreWatch>,
+    /// Messages the node gave back while handling a frame, to send at the next poll.
+    pending_sent: Vec<(NodeId, Message)>,
+    /// Events the node reported while handling a frame, for the next poll.
+    pending_events: Vec<NodeEvent>,
 }
 
 /// What the page says, in its language, when it and the relay speak different protocols.
@@ -266,6 +281,63 @@ impl LiveNode {
             capped: None,
             clock_us: None,
             cap_bytes: TAB_RECORDING_CAP,
+            watch: None,
+            pending_sent: Vec::new(),
+            pending_events: Vec::new(),
+        }
+    }
+
+    /// This tab's node as the inspector shows it at `now` (see the module documentation);
+    /// None before the relay's welcome has started it.
+    pub fn snapshot(&self, now: Time) -> Option<NodeSnapshot> {
+        let node = self.node.as_ref()?;
+        let inspection = node.inspect();
+        let status = if inspection.has_left {
+            NodeStatus::Departed
+        } else {
+            NodeStatus::Live
+        };
+        Some(NodeSnapshot {
+            node: inspection.me,
+            at: now,
+            status,
+            inspection,
+            provenance: self
+                .watch
+                .as_ref()
+                .map(StoreWatch::provenance)
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Takes what the node has given back (messages and events) into the pending lists,
+    /// telling the store watch: handling a frame, between [`StoreWatch::arrived`] and
+    /// [`StoreWatch::settled`], or on the node's own timer.
+    fn take_output(&mut self) {
+        let (Some(node), Some(me)) = (self.node.as_mut(), self.id) else {
+            return;
+        };
+        while let Some((to, message)) = node.poll_transmit() {
+            if let Some(watch) = self.watch.as_mut() {
+                watch.sent(me, to, &message);
+            }
+            self.pending_sent.push((to, message));
+        }
+        while let Some(event) = node.poll_event() {
+            if let (
+                Some(watch),
+                NodeEvent::Updated {
+                    key,
+                    stamp,
+                    via,
+                    at,
+                    ..
+                },
+            ) = (self.watch.as_mut(), &event)
+            {
+                watch.updated(me, key, *stamp, *via, *at);
+            }
+            self.pending_events.push(event);
         }
     }
 
@@ -502,6 +574,7 @@ impl LiveNode {
                 self.record(now, || RecordBody::Welcome { id, peers: listed });
                 if self.node.is_none() {
                     self.node = Some(Node::new(id, self.config)?);
+                    self.watch = Some(StoreWatch::new(id));
                 }
                 if let Some(node) = self.node.as_mut() {
                     node.bootstrap(now, peers.iter().copied(), &mut self.rng);
@@ -565,7 +638,14 @@ impl LiveNode {
                     Message::Swim(SwimMessage::Ack { seq, .. }) => Some(*seq),
                     _ => None,
                 };
+                if let Some(watch) = self.watch.as_mut() {
+                    watch.arrived(from, node.me());
+                }
                 node.handle(now, from, message, &mut self.rng);
+                self.take_output();
+                if let (Some(watch), Some(me)) = (self.watch.as_mut(), self.id) {
+                    watch.settled(me);
+                }
                 if let Some(seq) = acked {
                     self.time_ack(now, from, seq);
                 }
@@ -615,12 +695,14 @@ impl LiveNode {
     /// The frames to send and what changed since the last poll; every event reported is
     /// logged and folded into what the view shows.
     pub fn poll(&mut self, now: Time) -> Output {
-        let Some(node) = self.node.as_mut() else {
+        if self.node.is_none() {
             return Output::default();
-        };
+        }
+        // What the node did on its own timer or at a write since; then all of it, in order.
+        self.take_output();
         let mut frames = Vec::new();
         let mut sent = Vec::new();
-        while let Some((to, message)) = node.poll_transmit() {
+        for (to, message) in std::mem::take(&mut self.pending_sent) {
             if let Message::Swim(SwimMessage::Ping { seq, .. }) = &message {
                 if self.pending_pings.len() == PENDING_PINGS {
                     self.pending_pings.pop_front();
@@ -631,10 +713,7 @@ impl LiveNode {
             frames.push(relay_frame::join(to, &encoded));
             sent.push((to, message, encoded.len()));
         }
-        let mut events = Vec::new();
-        while let Some(event) = node.poll_event() {
-            events.push(event);
-        }
+        let events = std::mem::take(&mut self.pending_events);
         if self.recorder.is_some() {
             let t_us = self.t_us(now);
             let mut stopped = false;

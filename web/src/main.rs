@@ -13,6 +13,7 @@ mod download;
 mod error_text;
 mod graph;
 mod i18n;
+mod inspector_tables;
 mod live;
 mod live_node;
 mod message_playback;

@@ -13,24 +13,25 @@
 //! bridge, so a run in progress goes on): the panel shows its progress and the page never
 //! waits, whatever the cluster's size. Each stored key says how its version arrived (written
 //! here, or from which node by direct mail, rumor, or anti-entropy pushed or pulled, and when).
+//! The tables themselves are [`crate::inspector_tables`], which the live tab's inspector shares.
 
 use std::rc::Rc;
 
 use std::cell::Cell;
 
-use gossip_core::{MemberState, Stamp};
-use gossip_sim::events::{Arrived, ClusterFault, NodeStatus, Provenance, ScheduledClusterFault};
-use gossip_sim::inspect::{Inspected, NodeSnapshot};
+use gossip_sim::events::{ClusterFault, NodeStatus, ScheduledClusterFault};
+use gossip_sim::inspect::Inspected;
 use gossip_sim::scenario::Scenario;
 use gossip_sim::systems::inspect::{Cell as ModelCell, ModelNodeTable};
 use gossip_worker::{SimOutput, SimReactor, SimRequest};
 use yew::prelude::*;
 use yew_agent::reactor::{ReactorEvent, use_reactor_bridge};
 
+use crate::inspector_tables::{seconds, tables};
+
 /// Every user-facing string of the panel, in one place for translation.
 mod text {
     use crate::i18n::{t, tf};
-    use gossip_core::{MemberState, Stamp};
     use gossip_sim::events::NodeStatus;
 
     pub fn heading(node: u32, at: &str, status: &str) -> String {
@@ -48,99 +49,6 @@ mod text {
             NodeStatus::Replaced { by } => tf("inspect.status.replaced", &[("by", &by)]),
             _ => t("inspect.status.down").into(),
         }
-    }
-    /// The state's name as the `data-state` attribute holds it (not translated).
-    pub fn state(state: MemberState) -> &'static str {
-        match state {
-            MemberState::Alive => "alive",
-            MemberState::Suspect => "suspect",
-            MemberState::Dead => "dead",
-            MemberState::Left => "left",
-        }
-    }
-    /// The state's name in the page's language.
-    pub fn state_label(state: MemberState) -> &'static str {
-        match state {
-            MemberState::Alive => t("live.state.alive"),
-            MemberState::Suspect => t("live.state.suspect"),
-            MemberState::Dead => t("live.state.dead"),
-            MemberState::Left => t("live.state.left"),
-        }
-    }
-    pub fn incarnation(incarnation: u32, queued: usize) -> String {
-        tf(
-            "inspect.incarnation",
-            &[("incarnation", &incarnation), ("queued", &queued)],
-        )
-    }
-    pub fn members() -> &'static str {
-        t("inspect.members")
-    }
-    pub fn member_headers() -> [&'static str; 5] {
-        [
-            t("inspect.col.member"),
-            t("inspect.col.state"),
-            t("inspect.col.incarnation"),
-            t("inspect.col.since"),
-            t("inspect.col.suspicion_ends"),
-        ]
-    }
-    pub fn ends_in(deadline: &str, left: &str) -> String {
-        tf(
-            "inspect.ends_in",
-            &[("deadline", &deadline), ("left", &left)],
-        )
-    }
-    pub fn store() -> &'static str {
-        t("live.store")
-    }
-    pub fn store_empty() -> &'static str {
-        t("inspect.store_empty")
-    }
-    pub fn store_headers() -> [&'static str; 4] {
-        [
-            t("cluster.col.key"),
-            t("live.col.version"),
-            t("inspect.col.written_by"),
-            t("inspect.col.bytes"),
-        ]
-    }
-    pub fn writer(origin: u32, me: u32) -> String {
-        if origin == me {
-            t("inspect.this_node").into()
-        } else {
-            tf("inspect.node", &[("node", &origin)])
-        }
-    }
-    pub fn rumors() -> &'static str {
-        t("inspect.rumors")
-    }
-    pub fn rumors_none() -> &'static str {
-        t("inspect.rumors_none")
-    }
-    pub fn stamp(stamp: Stamp) -> String {
-        tf(
-            "inspect.stamp",
-            &[("version", &stamp.version), ("origin", &stamp.origin)],
-        )
-    }
-    pub fn mail() -> &'static str {
-        t("inspect.mail")
-    }
-    pub fn mail_none() -> &'static str {
-        t("inspect.mail_none")
-    }
-    pub fn mail_item(to: u32, stamp: Stamp, attempts: u8, due: &str) -> String {
-        tf(
-            "inspect.mail_item",
-            &[
-                ("to", &to),
-                ("version", &stamp.version),
-                ("origin", &stamp.origin),
-                ("attempts", &attempts),
-                ("due", &due),
-            ],
-        )
     }
     pub fn error(error: &str) -> String {
         tf("inspect.error", &[("error", &error)])
@@ -178,40 +86,8 @@ mod text {
     pub fn close() -> &'static str {
         t("inspect.close")
     }
-    pub fn arrived_header() -> &'static str {
-        t("inspect.col.arrived")
-    }
-    /// How a version arrived, in words.
-    pub fn arrived(arrived: super::Arrived, at: &str) -> String {
-        use super::Arrived;
-        match arrived {
-            Arrived::Written => tf("inspect.arrived.written", &[("at", &at)]),
-            Arrived::DirectMail { from } => {
-                tf("inspect.arrived.mail", &[("from", &from), ("at", &at)])
-            }
-            Arrived::Rumor { from } => tf("inspect.arrived.rumor", &[("from", &from), ("at", &at)]),
-            Arrived::AntiEntropy {
-                from,
-                pulled: false,
-            } => tf("inspect.arrived.push", &[("from", &from), ("at", &at)]),
-            Arrived::AntiEntropy { from, pulled: true } => {
-                tf("inspect.arrived.pull", &[("from", &from), ("at", &at)])
-            }
-        }
-    }
     pub fn rerunning(at: &str, percent: &str) -> String {
         tf("inspect.rerunning", &[("at", &at), ("percent", &percent)])
-    }
-}
-
-/// A version's arrival as the `data-arrived` attribute holds it (not translated).
-pub fn arrived_kind(arrived: Arrived) -> &'static str {
-    match arrived {
-        Arrived::Written => "written",
-        Arrived::DirectMail { .. } => "direct_mail",
-        Arrived::Rumor { .. } => "rumor",
-        Arrived::AntiEntropy { pulled: false, .. } => "anti_entropy_push",
-        Arrived::AntiEntropy { pulled: true, .. } => "anti_entropy_pull",
     }
 }
 
@@ -233,10 +109,6 @@ pub fn node_at(points: &[(f64, f64)], (x, y): (f64, f64), reach: f64) -> Option<
         .filter(|&(_, distance)| distance <= reach * reach)
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(node, _)| node as u32)
-}
-
-fn seconds(ms: u64) -> String {
-    crate::i18n::with_unit(format!("{:.3}", ms as f64 / 1_000.0), "seconds")
 }
 
 /// The faults that can be added at `at` for a node in `status`, with their button ids and
@@ -353,7 +225,7 @@ pub fn NodeInspector(props: &NodeInspectorProps) -> Html {
             </div>
         },
         Some(Err(error)) => html! { <p class="note">{text::error(error)}</p> },
-        Some(Ok(Inspected::Cluster(snapshot))) => tables(snapshot),
+        Some(Ok(Inspected::Cluster(snapshot))) => tables(snapshot, "inspector"),
         Some(Ok(Inspected::Model(table))) => model_table(table),
     };
     let actions = match (&context.on_fault, &*snapshot) {
@@ -468,94 +340,6 @@ fn model_table(table: &ModelNodeTable) -> Html {
                 }) }
             </table>
             </div>
-        </>
-    }
-}
-
-/// The member table, store, rumors and mail queue of `snapshot`.
-fn tables(snapshot: &NodeSnapshot) -> Html {
-    let seen = &snapshot.inspection;
-    let at = snapshot.at;
-    let member_rows = seen.members.iter().map(|m| {
-        let ends = m.suspicion_deadline.map_or(String::new(), |deadline| {
-            text::ends_in(&seconds(deadline), &seconds(deadline.saturating_sub(at)))
-        });
-        let class = match m.state {
-            MemberState::Alive => "alive",
-            MemberState::Suspect => "suspect",
-            MemberState::Dead | MemberState::Left => "dead",
-        };
-        html! {
-            <tr data-member={m.id.to_string()} data-state={text::state(m.state)} class={class}>
-                <td>{m.id}</td><td>{text::state_label(m.state)}</td><td>{m.incarnation}</td>
-                <td>{seconds(m.since)}</td><td>{ends}</td>
-            </tr>
-        }
-    });
-    let entry_rows = seen.entries.iter().map(|e| {
-        // How this version arrived (the engine follows the inspected node from the start).
-        let arrival = snapshot
-            .provenance
-            .iter()
-            .find(|p: &&Provenance| p.key == e.key && p.stamp == e.stamp);
-        let (kind, from, how) = match arrival {
-            Some(p) => (
-                Some(arrived_kind(p.arrived)),
-                match p.arrived {
-                    Arrived::Written => None,
-                    Arrived::DirectMail { from }
-                    | Arrived::Rumor { from }
-                    | Arrived::AntiEntropy { from, .. } => Some(from.to_string()),
-                },
-                text::arrived(p.arrived, &seconds(p.at)),
-            ),
-            None => (None, None, String::new()),
-        };
-        html! {
-            <tr data-key={e.key.clone()} data-arrived={kind} data-from={from}>
-                <td>{e.key.clone()}</td><td>{e.stamp.version}</td>
-                <td>{text::writer(e.stamp.origin, seen.me)}</td><td>{e.value_bytes}</td>
-                <td>{how}</td>
-            </tr>
-        }
-    });
-    let stamp_item = |stamp: &Stamp| html! { <li>{text::stamp(*stamp)}</li> };
-    html! {
-        <>
-            <p class="note">{text::incarnation(seen.incarnation, seen.queued_updates)}</p>
-            // A large cluster's table scrolls inside the panel rather than lengthening the page.
-            <div class="inspector-scroll" style="max-height: 24rem; overflow-y: auto;">
-            <table id="inspector-members">
-                <caption>{text::members()}</caption>
-                <tr>{ for text::member_headers().iter().map(|h| html! { <th>{*h}</th> }) }</tr>
-                { for member_rows }
-            </table>
-            </div>
-            if seen.entries.is_empty() {
-                <p id="inspector-store" class="note">{text::store_empty()}</p>
-            } else {
-                <table id="inspector-store">
-                    <caption>{text::store()}</caption>
-                    <tr>{ for text::store_headers().iter().map(|h| html! { <th>{*h}</th> }) }<th>{text::arrived_header()}</th></tr>
-                    { for entry_rows }
-                </table>
-            }
-            <p class="note">{text::rumors()}</p>
-            if seen.hot_rumors.is_empty() {
-                <p id="inspector-rumors" class="note">{text::rumors_none()}</p>
-            } else {
-                <ul id="inspector-rumors" class="note">{ for seen.hot_rumors.iter().map(stamp_item) }</ul>
-            }
-            <p class="note">{text::mail()}</p>
-            if seen.mail_queue.is_empty() {
-                <p id="inspector-mail" class="note">{text::mail_none()}</p>
-            } else {
-                <ul id="inspector-mail" class="note">
-                    { for seen.mail_queue.iter().map(|m| html! {
-                        <li>{text::mail_item(m.to, m.stamp, m.attempts, &seconds(m.due))}</li>
-                    }) }
-                </ul>
-            }
         </>
     }
 }

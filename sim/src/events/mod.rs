@@ -63,7 +63,7 @@ mod tests;
 pub use self::config::{Cluster, EventSimConfig};
 pub use self::engine::{EventSim, NodeStatus};
 pub use self::faults::{ClusterFault, MAX_CHURN_RATE, ScheduledClusterFault};
-pub use self::provenance::{Arrived, Provenance};
+pub use self::provenance::{Arrived, Provenance, StoreWatch};
 pub use self::report::{
     ClusterSummary, CrashRecord, Deliveries, EventReport, EventSample, EventTotals, WriteRecord,
 };

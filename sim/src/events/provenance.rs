@@ -58,9 +58,23 @@ pub struct Provenance {
     pub at: Time,
 }
 
-/// Follows one node's store (see the module documentation).
+/// Follows one node's store (see the module documentation). The event engine feeds it
+/// ([`EventSim::watch_store`](super::EventSim::watch_store)); a driver of a real node (the
+/// playground's live tab) feeds it the same calls: [`StoreWatch::arrived`] before handing the
+/// node a message, [`StoreWatch::sent`] and [`StoreWatch::updated`] for what the node gives
+/// back, [`StoreWatch::settled`] once it has given back everything of that call.
+///
+/// ```
+/// use gossip_core::{Mechanism, Stamp};
+/// use gossip_sim::events::{Arrived, StoreWatch};
+/// let mut watch = StoreWatch::new(1);
+/// watch.arrived(4, 1);
+/// watch.updated(1, "colour", Stamp { origin: 4, version: 1 }, Mechanism::Rumor, 30);
+/// watch.settled(1);
+/// assert_eq!(watch.provenance()[0].arrived, Arrived::Rumor { from: 4 });
+/// ```
 #[derive(Clone, Debug)]
-pub(crate) struct StoreWatch {
+pub struct StoreWatch {
     node: NodeId,
     /// The sender of the message the node is handling, between its arrival and the node's
     /// settling; None while the node acts on its own timer.
@@ -72,7 +86,7 @@ pub(crate) struct StoreWatch {
 
 impl StoreWatch {
     /// Watches node `node`.
-    pub(crate) fn new(node: NodeId) -> Self {
+    pub fn new(node: NodeId) -> Self {
         StoreWatch {
             node,
             handling: None,
@@ -82,14 +96,14 @@ impl StoreWatch {
     }
 
     /// A message from `from` arrives at `to`, which handles it next.
-    pub(crate) fn arrived(&mut self, from: NodeId, to: NodeId) {
+    pub fn arrived(&mut self, from: NodeId, to: NodeId) {
         if to == self.node {
             self.handling = Some(from);
         }
     }
 
     /// Node `id` has sent and reported everything of its last call.
-    pub(crate) fn settled(&mut self, id: NodeId) {
+    pub fn settled(&mut self, id: NodeId) {
         if id == self.node {
             self.handling = None;
         }
@@ -97,7 +111,7 @@ impl StoreWatch {
 
     /// `from` sends `message` to `to`: an anti-entropy message the watched node sends on its
     /// own timer opens an exchange.
-    pub(crate) fn sent(&mut self, from: NodeId, to: NodeId, message: &Message) {
+    pub fn sent(&mut self, from: NodeId, to: NodeId, message: &Message) {
         if from == self.node
             && self.handling.is_none()
             && matches!(message, Message::AntiEntropy(_))
@@ -107,14 +121,7 @@ impl StoreWatch {
     }
 
     /// Node `observer` reports that it now stores `stamp` of `key`, brought by `via`.
-    pub(crate) fn updated(
-        &mut self,
-        observer: NodeId,
-        key: &str,
-        stamp: Stamp,
-        via: Mechanism,
-        at: Time,
-    ) {
+    pub fn updated(&mut self, observer: NodeId, key: &str, stamp: Stamp, via: Mechanism, at: Time) {
         if observer != self.node {
             return;
         }
@@ -139,7 +146,7 @@ impl StoreWatch {
     }
 
     /// The latest arrival of each key, by key.
-    pub(crate) fn provenance(&self) -> Vec<Provenance> {
+    pub fn provenance(&self) -> Vec<Provenance> {
         self.latest.values().cloned().collect()
     }
 }

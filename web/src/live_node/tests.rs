@@ -572,3 +572,84 @@ fn recording_switched_on_mid_run_starts_with_the_tab_in_the_room() {
     );
     assert_eq!(recording.records[0].t_us, now * 1_000);
 }
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_tab_inspects_its_own_node_with_where_each_key_came_from_and_sees_a_closed_tab_fail() {
+    use gossip_core::{MemberRow, MemberState, StoredEntry};
+    use gossip_sim::events::{Arrived, Provenance};
+    let mut room = Room::new(2);
+    assert!(LiveNode::new(tab_config(), 9).snapshot(0).is_none());
+    room.run_until(500);
+    let write_at = room.now;
+    let stamp = room.tabs[0].put(write_at, "colour", b"blue").unwrap();
+    room.deliver();
+    room.run_until(1_000);
+    // The writer: written here, when it was written.
+    let writer = room.tabs[0].snapshot(room.now).unwrap();
+    assert_eq!(
+        (writer.node, writer.at, writer.status),
+        (1, 1_000, NodeStatus::Live)
+    );
+    assert_eq!(
+        writer.provenance,
+        [Provenance {
+            key: "colour".into(),
+            stamp,
+            arrived: Arrived::Written,
+            at: write_at,
+        }]
+    );
+    // The other tab: from tab 1, by the mechanism and at the time its event reported.
+    let reader = room.tabs[1].snapshot(room.now).unwrap();
+    let (via, arrived_at) = room.tabs[1].arrival("colour").unwrap();
+    assert_eq!(via, Mechanism::Rumor);
+    assert_eq!(
+        reader.provenance,
+        [Provenance {
+            key: "colour".into(),
+            stamp,
+            arrived: Arrived::Rumor { from: 1 },
+            at: arrived_at,
+        }]
+    );
+    assert_eq!(
+        reader.inspection.entries,
+        [StoredEntry {
+            key: "colour".into(),
+            stamp,
+            value_bytes: 4,
+        }]
+    );
+    let row_of_1 = |snapshot: &NodeSnapshot| -> (MemberState, Option<Time>) {
+        let rows: Vec<&MemberRow> = snapshot.inspection.members.iter().collect();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        (rows[0].state, rows[0].suspicion_deadline)
+    };
+    assert_eq!(row_of_1(&reader), (MemberState::Alive, None));
+    // Tab 1 closes: the relay says it left, and it answers nothing more. Tab 2 suspects it,
+    // with a deadline, then declares it dead.
+    room.tabs.remove(0);
+    room.tabs[0]
+        .control(room.now, Control::Left { id: 1 })
+        .unwrap();
+    let closed = room.now;
+    let mut seen = Vec::new();
+    while room.now < closed + 10_000 {
+        room.run_until(room.now + 10);
+        let snapshot = room.tabs[0].snapshot(room.now).unwrap();
+        let (state, deadline) = row_of_1(&snapshot);
+        if seen.last().map(|(last, _, _)| *last) != Some(state) {
+            seen.push((state, deadline.is_some(), room.now));
+        }
+    }
+    let states: Vec<(MemberState, bool)> = seen.iter().map(|&(s, d, _)| (s, d)).collect();
+    assert_eq!(
+        states,
+        [
+            (MemberState::Alive, false),
+            (MemberState::Suspect, true),
+            (MemberState::Dead, false)
+        ],
+        "{seen:?}"
+    );
+}
