@@ -2,7 +2,9 @@
 // under Node.js (peer-wasm/peer.mjs), gossips with a native peer through the relay. Writes cross
 // both ways; a killed wasm peer is detected by the native one within SWIM's bound; a relay
 // restart loses nothing, and `quit` is a graceful leave. Both record what they live through in
-// one format, and `gossip-node replay` replays the two recordings as one cluster.
+// one format, and `gossip-node replay` replays the two recordings as one cluster: each write's
+// spread and the detection of a killed native peer, recorded and simulated, agree within a
+// tolerance argued from the SWIM and rumor periods and the measured latency.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -97,7 +99,7 @@ test('the wasm peer comes back after a relay restart with nothing lost, and quit
   await native.waitFor(`member ${wasmId} left`, 5_000);
 });
 
-test('the wasm peer records in the native peer\'s format, and replay merges both recordings', async () => {
+test('the wasm peer records in the native peer\'s format, and replay merges both recordings within tolerance', async () => {
   const room = 'e2e-wasm-record';
   const dir = path.join(outputDir, 'recordings');
   mkdirSync(dir, { recursive: true });
@@ -114,15 +116,17 @@ test('the wasm peer records in the native peer\'s format, and replay merges both
   await wasm.waitFor(`updated shape = round (origin ${nativeId}, version `, 5_000);
   // A few periods of probing, so that each side measures round trips.
   await new Promise((resolve) => setTimeout(resolve, 10 * PERIOD_MS));
+  // The native peer is killed: the wasm peer suspects it and declares it failed, then leaves.
+  native.kill('SIGKILL');
+  await wasm.waitFor(`member ${nativeId} suspected`, 10_000);
+  await wasm.waitFor(`member ${nativeId} failed`, 10_000);
+  await new Promise((resolve) => setTimeout(resolve, 5 * PERIOD_MS));
   const wasmExit = new Promise((resolve) => wasm.once('exit', resolve));
   wasm.command('quit');
   assert.equal(await wasmExit, 0);
-  await native.waitFor(`member ${wasmId} left`, 5_000);
-  const nativeExit = new Promise((resolve) => native.once('exit', resolve));
-  native.command('quit');
-  assert.equal(await nativeExit, 0);
 
-  // One format: the same start line fields, the same kinds of line.
+  // One format: the same start line fields, the same kinds of line (the killed native peer's
+  // has no end line).
   const read = (file) => readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
   const lines = { native: read(files.native), wasm: read(files.wasm) };
   for (const [who, recorded] of Object.entries(lines)) {
@@ -131,7 +135,7 @@ test('the wasm peer records in the native peer\'s format, and replay merges both
     assert.equal(start.format, 'gossiplab-recording', who);
     assert.deepEqual(Object.keys(start).sort(), Object.keys(lines.native[0]).sort(), who);
     const kinds = new Set(recorded.map((line) => line.kind));
-    for (const kind of ['welcome', 'sent', 'received', 'put', 'updated', 'member', 'end']) {
+    for (const kind of ['welcome', 'sent', 'received', 'put', 'updated', 'member']) {
       assert.ok(kinds.has(kind), `${who} recorded no ${kind} line`);
     }
     const roundTrips = recorded.filter((line) => line.kind === 'received' && line.rtt_us !== undefined);
@@ -139,20 +143,59 @@ test('the wasm peer records in the native peer\'s format, and replay merges both
     // Times only move forward.
     assert.ok(recorded.every((line, i) => i === 0 || line.t_us >= recorded[i - 1].t_us), who);
   }
+  assert.equal(lines.wasm.at(-1).kind, 'end');
+  assert.notEqual(lines.native.at(-1).kind, 'end');
   assert.match(lines.wasm[0].recorder, /^gossip-peer-wasm /);
   assert.equal(lines.wasm[0].protocol, lines.native[0].protocol);
   assert.ok(lines.wasm.some((line) => line.kind === 'leave'), 'the wasm peer recorded its leave');
   assert.ok(lines.wasm.some((line) => line.kind === 'put' && line.key === 'colour' && line.value === 'blue'));
+  assert.ok(lines.wasm.some((line) => line.kind === 'member' && line.event.failed?.id === Number(nativeId)),
+    'the wasm peer recorded the native one failed');
 
-  // Both replay as one cluster: each write's spread recorded and simulated.
-  const output = execFileSync(nodeBin, ['replay', files.native, files.wasm, '--format', 'json', '--runs', '5'],
+  // Both replay as one cluster: each write's spread and the crash's detection, recorded and
+  // simulated (mean of 20 seeds).
+  const output = execFileSync(nodeBin, ['replay', files.native, files.wasm, '--format', 'json', '--runs', '20'],
     { encoding: 'utf8' });
   const comparison = JSON.parse(output);
-  assert.equal(comparison.merged.peers.length, 2);
-  const spreads = comparison.rows.filter((row) => row.figure === 'spread');
-  assert.equal(spreads.length, 2, JSON.stringify(spreads));
-  for (const row of spreads) {
+  const { merged } = comparison;
+  assert.deepEqual(merged.peers.map((peer) => peer.departure.kind), ['crashed', 'left']);
+  assert.ok(merged.fit.received <= merged.fit.sent, `${merged.fit.received} of ${merged.fit.sent} arrived`);
+  const node = merged.scenario.cluster.node;
+  const [swimPeriod, rumorPeriod] = [node.swim.protocol_period, node.rumor.period];
+  assert.deepEqual([swimPeriod, node.anti_entropy.period], [PERIOD_MS, PERIOD_MS]);
+  // The slowest message the peers measured, one way: a live message may take any measured time.
+  const slowest = merged.fit.one_way_ms.max;
+  console.log(`fit: ${JSON.stringify(merged.fit)}; rumor period ${rumorPeriod} ms`);
+  const rows = (figure) => comparison.rows.filter((row) => row.figure === figure);
+  const within = (row, tolerance) => {
     assert.ok(Number.isFinite(row.recorded) && row.simulated !== null, JSON.stringify(row));
-    console.log(`${row.subject}: recorded ${row.recorded} ms, simulated ${row.simulated.mean} ms`);
+    const difference = row.simulated.mean - row.recorded;
+    console.log(`${row.figure}, ${row.subject}: recorded ${row.recorded.toFixed(1)} ms, simulated ${row.simulated.mean.toFixed(1)} ms `
+      + `(${row.simulated.min}-${row.simulated.max}), difference ${difference.toFixed(1)} ms, tolerance ${tolerance.toFixed(1)} ms`);
+    assert.ok(Math.abs(difference) <= tolerance, `${row.figure} of ${row.subject}: ${JSON.stringify(row)}`);
+  };
+  // Spread: with two peers a write takes one hop, at the writer's next rumor tick (or the next
+  // anti-entropy exchange, whichever comes first) plus the message's way. The tick comes 0 to
+  // one rumor period after the write, at a phase of the live peer's own clock; the simulator's
+  // phase is its own: the two differ by less than a rumor period. The way: the simulator draws
+  // from the fitted model, the live message took anything measured, at most the slowest. Plus
+  // 100 ms for the peers' scheduling on a loaded two-core machine (as node/tests/replay.rs).
+  const spreadTolerance = rumorPeriod + slowest + 100;
+  const spreads = rows('spread');
+  assert.equal(spreads.length, 2, JSON.stringify(spreads));
+  for (const row of spreads) within(row, spreadTolerance);
+  // Detection: the crash is when the relay told the wasm peer the connection closed. Its first
+  // unanswered probe of the dead peer (its only member, probed every period) starts at its next
+  // SWIM tick, 0 to one period later at the live peer's own phase (or up to a round trip
+  // before the crash: a ping the dead peer never answered); the simulator's phase is its own;
+  // the ping's wait and the suspicion timeout that follow are the same live and simulated
+  // (3 periods x ceil(ln 3)). So one period plus the slowest round trip, plus 100 ms of
+  // scheduling.
+  const detectionTolerance = swimPeriod + 2 * slowest + 100;
+  for (const figure of ['first suspicion', 'first declared dead']) {
+    const [row] = rows(figure);
+    assert.ok(row, `no ${figure} row: ${JSON.stringify(comparison.rows)}`);
+    assert.match(row.subject, new RegExp(`^crash of node 0 \\(peer ${nativeId}\\)`));
+    within(row, detectionTolerance);
   }
 });
