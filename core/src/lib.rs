@@ -84,7 +84,7 @@ pub use anti_entropy::{
     AntiEntropy, AntiEntropyConfig, AntiEntropyEvent, AntiEntropyMessage, AntiEntropyStats,
     Comparison, MAX_MTU_BYTES, MIN_MTU_BYTES,
 };
-pub use describe::{MAX_LISTED, MessageSummary};
+pub use describe::{MAX_LISTED, MESSAGE_KINDS, MessageSummary, SUMMARY_PHRASES, reword};
 pub use direct_mail::{
     DirectMail, DirectMailConfig, DropReason, MailEvent, MailId, MailMessage, MailStats, Overflow,
 };

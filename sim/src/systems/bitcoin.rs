@@ -189,6 +189,10 @@ impl crate::systems::inspect::InspectModel for Node {
     }
 }
 
+/// The kinds and fixed phrases of [`Node`]'s message summaries, for a view that says them in
+/// another language with [`gossip_core::reword`].
+pub const SUMMARY_PHRASES: &[&str] = &["inv", "getdata", "tx", "{n} B"];
+
 impl Process for Node {
     type Message = Message;
     type Event = Observation;
@@ -425,6 +429,16 @@ mod tests {
     use super::*;
     use crate::link::Latency;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn every_word_of_every_summary_is_in_the_vocabulary() {
+        let summaries: Vec<MessageSummary> =
+            [Message::Inv, Message::GetData, Message::Tx { bytes: 250 }]
+                .iter()
+                .map(<Node as Process>::summary)
+                .collect();
+        crate::systems::assert_said_by(&summaries, SUMMARY_PHRASES);
+    }
 
     fn relay(config: BitcoinConfig, nodes: u32, seed: u64) -> BitcoinSummary {
         let network = ModelNetwork {

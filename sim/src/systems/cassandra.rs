@@ -259,6 +259,20 @@ impl crate::systems::inspect::InspectModel for Node {
     }
 }
 
+/// The kinds and fixed phrases of [`Node`]'s message summaries, for a view that says them in
+/// another language with [`gossip_core::reword`] (`{n}` stands for a number).
+pub const SUMMARY_PHRASES: &[&str] = &[
+    "syn",
+    "ack",
+    "ack2",
+    "{n} digest",
+    "{n} digests",
+    "wants",
+    "sends",
+    "{n} state",
+    "{n} states",
+];
+
 impl Process for Node {
     type Message = Message;
     type Event = Observation;
@@ -546,6 +560,28 @@ mod tests {
     use super::*;
     use crate::models::ScheduledSystemFault;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn every_word_of_every_summary_is_in_the_vocabulary() {
+        let digests = |count: u32| (0..count).map(|node| (node, 1)).collect::<Vec<Digest>>();
+        let messages = [
+            Message::Syn(digests(1)),
+            Message::Syn(digests(20)),
+            Message::Ack {
+                requests: digests(2),
+                states: digests(1),
+            },
+            Message::Ack {
+                requests: digests(0),
+                states: digests(3),
+            },
+            Message::Ack2(digests(1)),
+            Message::Ack2(digests(2)),
+        ];
+        let summaries: Vec<MessageSummary> =
+            messages.iter().map(<Node as Process>::summary).collect();
+        crate::systems::assert_said_by(&summaries, SUMMARY_PHRASES);
+    }
 
     fn summary_of(report: &SystemReport) -> CassandraSummary {
         let SystemSummary::Cassandra(summary) = report.summary else {

@@ -22,6 +22,15 @@ use crate::metrics::Figure;
 use crate::models::{ModelNetwork, ModelTotals, ScheduledSystemFault};
 use gossip_core::Time;
 
+/// The kinds and fixed phrases of every system model's message summaries (Redis, Cassandra,
+/// Bitcoin; memberlist's are gossip-core's own), for a view that says them in another language
+/// with [`gossip_core::reword`].
+pub const SUMMARY_PHRASES: [&[&str]; 3] = [
+    redis::SUMMARY_PHRASES,
+    cassandra::SUMMARY_PHRASES,
+    bitcoin::SUMMARY_PHRASES,
+];
+
 /// Which system, with its parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -197,4 +206,37 @@ impl SystemSummary {
 /// Bytes per node per second over a run.
 pub fn bytes_per_node_second(totals: &ModelTotals, nodes: u32, duration: Time) -> f64 {
     totals.bytes as f64 / f64::from(nodes.max(1)) / (duration.max(1) as f64 / 1_000.0)
+}
+
+/// Asserts that `phrases` say every word of `summaries` (their kinds and texts): reworded with
+/// each phrase as a mark without letters, no word of two letters or more is left, and every
+/// phrase is used by some summary.
+#[cfg(test)]
+fn assert_said_by(summaries: &[gossip_core::MessageSummary], phrases: &[&str]) {
+    let marks: Vec<(&str, &str)> = phrases
+        .iter()
+        .map(|phrase| (*phrase, if phrase.contains("{n}") { "#{n}#" } else { "#" }))
+        .collect();
+    let said = |text: &str| {
+        let mut out = String::new();
+        gossip_core::reword(text, &marks, &mut out);
+        out
+    };
+    for summary in summaries {
+        let text = said(&summary.text);
+        let words: Vec<&str> = text
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|word| word.len() >= 2)
+            .collect();
+        assert!(words.is_empty(), "{summary:?} said as {text}");
+        assert_eq!(said(summary.kind), "#", "{summary:?}");
+    }
+    for phrase in phrases {
+        let used = summaries.iter().any(|summary| {
+            let mut out = String::new();
+            gossip_core::reword(&summary.text, &[(phrase, "#")], &mut out);
+            out != summary.text || summary.kind == *phrase
+        });
+        assert!(used, "{phrase} is in no summary");
+    }
 }

@@ -73,6 +73,7 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 pub use node::{Flag, GossipEntry, Header, Message, Node};
+pub use summary::SUMMARY_PHRASES;
 
 use super::{SystemReport, SystemSummary, TimeSeries};
 use crate::error::SimError;

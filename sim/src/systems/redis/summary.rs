@@ -6,6 +6,24 @@ use gossip_core::MessageSummary;
 
 use super::node::{Flag, GossipEntry, Header, Message};
 
+/// The kinds and fixed phrases of these summaries, for a view that says them in another
+/// language with [`gossip_core::reword`] (`{n}` stands for a number).
+pub const SUMMARY_PHRASES: &[&str] = &[
+    "meet",
+    "ping",
+    "pong",
+    "fail",
+    "auth-request",
+    "auth-ack",
+    "gossip about {n} nodes",
+    "PFAIL",
+    "FAIL",
+    "from a replica of {n}",
+    "failover vote request",
+    "failover vote",
+    "epoch",
+];
+
 impl Message {
     /// This message in a few words: its kind (`meet`, `ping`, `pong`, `fail`, `auth-request`,
     /// `auth-ack`) and what it says; of a gossip section, the nodes it holds PFAIL or FAIL.
@@ -75,5 +93,33 @@ mod tests {
             ("ping", "ping, gossip about 3 nodes: 12 PFAIL, 4 FAIL")
         );
         assert_eq!(Message::Fail { node: 7 }.summary().text, "FAIL 7");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn every_word_of_every_summary_is_in_the_vocabulary() {
+        let entry = |node, flag| GossipEntry {
+            node,
+            pong_seconds: 3,
+            flag,
+        };
+        let gossip = vec![
+            entry(1, Flag::Ok),
+            entry(2, Flag::PFail),
+            entry(3, Flag::Fail),
+        ];
+        let header = Header {
+            current_epoch: 2,
+            replica_of: Some(4),
+        };
+        let messages = [
+            Message::Meet(header, gossip.clone()),
+            Message::Ping(header, gossip.clone()),
+            Message::Pong(header, gossip),
+            Message::Fail { node: 7 },
+            Message::AuthRequest { epoch: 3 },
+            Message::AuthAck { epoch: 3 },
+        ];
+        let summaries: Vec<MessageSummary> = messages.iter().map(Message::summary).collect();
+        crate::systems::assert_said_by(&summaries, SUMMARY_PHRASES);
     }
 }
