@@ -270,3 +270,68 @@ fn a_recorded_cluster_replays_within_tolerance_and_a_shorter_period_detects_soon
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The scenario a replay builds, saved as a file the way the playground's "Download scenario"
+/// saves it (the scenario format's JSON, indented), runs with `gossip-node sim FILE` as it is,
+/// and its run is the replay's: the same seed gives the same spread of each write.
+#[test]
+fn a_replayed_scenario_saved_as_a_file_runs_with_sim() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sim/tests/fixtures");
+    let recordings = [
+        fixtures.join("recording-native.jsonl"),
+        fixtures.join("recording-wasm.jsonl"),
+    ];
+    let output = Command::new(BIN)
+        .arg("replay")
+        .args(&recordings)
+        .args(["--format", "json", "--runs", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let replayed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let scenario = &replayed["merged"]["scenario"];
+    // A replay's peers join late: the join fault is scenario version 2's.
+    assert_eq!(scenario["version"], 2);
+    let dir = std::env::temp_dir().join(format!("gossiplab-scenario-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("gossiplab-scenario.json");
+    std::fs::write(
+        &file,
+        serde_json::to_string_pretty(scenario).unwrap() + "\n",
+    )
+    .unwrap();
+    let output = Command::new(BIN)
+        .arg("sim")
+        .arg(&file)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let simulated: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(&simulated["scenario"], scenario);
+    let summary = &simulated["runs"][0]["summary"];
+    assert_eq!(summary["nodes"], 2);
+    assert_eq!(summary["writes"], 2);
+    assert_eq!(summary["writes_reaching_all"], 2);
+    let spreads: Vec<f64> = replayed["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["figure"] == "spread")
+        .map(|row| row["simulated"]["mean"].as_f64().unwrap())
+        .collect();
+    assert_eq!(spreads.len(), 2);
+    assert_eq!(
+        summary["mean_dissemination_ms"].as_f64().unwrap(),
+        spreads.iter().sum::<f64>() / 2.0
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

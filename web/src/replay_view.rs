@@ -13,6 +13,12 @@
 //! A file that cannot replay (not a recording, another version, a damaged line, two files of one
 //! peer) is refused with its figures, in the page's language; the replay on screen stays.
 //! [`view_rows`] (pure, tested natively) lays the worker's comparison out as the table's rows.
+//!
+//! The scenario on screen (the replay's, or its what if) downloads as a scenario file, and a
+//! scenario file dropped or chosen here opens as the playground's experiment
+//! ([`scenario_file`]).
+
+pub mod scenario_file;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -30,6 +36,7 @@ use yew::prelude::*;
 use yew_agent::reactor::{ReactorEvent, use_reactor_bridge};
 
 use crate::i18n::{from_english, number, t, tf, use_lang};
+use scenario_file::{Dropped, ScenarioFileError};
 
 /// What a row measures (gossip-sim's `ComparisonRow::figure`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -249,7 +256,7 @@ pub fn error_text(error: &ReplayError) -> String {
     match error {
         ReplayError::NoFiles => t("replay.error.no_files").to_string(),
         ReplayError::NotARecording { name, reason } => tf(
-            "replay.error.not_a_recording",
+            "replay.error.neither",
             &[("name", name), ("reason", reason)],
         ),
         ReplayError::OtherVersion {
@@ -384,6 +391,9 @@ pub fn ReplayPanel(props: &ReplayProps) -> Html {
     let what_if_result = use_state(|| None::<Rc<Comparison>>);
     let progress = use_state(|| None::<(u32, u32)>);
     let error = use_state(|| None::<ReplayError>);
+    // A scenario file dropped here: the one opened, or why it did not open.
+    let opened = use_state(|| None::<String>);
+    let file_error = use_state(|| None::<ScenarioFileError>);
     let runs = use_state(|| DEFAULT_REPLAY_RUNS);
     let dragging = use_state(|| false);
     // The request in flight: its id and what it asked. Late answers of older ones are ignored.
@@ -462,12 +472,25 @@ pub fn ReplayPanel(props: &ReplayProps) -> Html {
             });
         })
     };
-    // New files: replayed as recorded.
+    // New files: a scenario file opens in the playground; recordings are replayed as recorded.
     let on_files = {
         let send = send.clone();
+        let (on_run, opened, file_error) =
+            (props.on_run.clone(), opened.clone(), file_error.clone());
         Callback::from(move |files: Vec<RecordingFile>| {
-            let files = Rc::new(files);
-            send(files.clone(), Asked::Files(files));
+            opened.set(None);
+            file_error.set(None);
+            match scenario_file::sort(files) {
+                Dropped::Recordings(files) => {
+                    let files = Rc::new(files);
+                    send(files.clone(), Asked::Files(files));
+                }
+                Dropped::Scenario { name, scenario } => {
+                    opened.set(Some(name));
+                    on_run.emit(scenario);
+                }
+                Dropped::Refused(refusal) => file_error.set(Some(refusal)),
+            }
         })
     };
     // A scenario of the playground that fits the replay and is not the replay's own: a what if.
@@ -581,6 +604,12 @@ pub fn ReplayPanel(props: &ReplayProps) -> Html {
     };
 
     let status = match (&*progress, &*error) {
+        _ if file_error.is_some() => html! {
+            <p id="replay-error" class="error" role="alert">
+                {file_error.as_ref().map(scenario_file::error_text).unwrap_or_default()}
+                if replayed.is_some() { {" "}{t("replay.error.kept")} }
+            </p>
+        },
         (Some((done, runs)), _) => html! {
             <p id="replay-status" class="pending" aria-live="polite">
                 {tf("replay.progress", &[("done", done), ("runs", runs)])}
@@ -594,6 +623,11 @@ pub fn ReplayPanel(props: &ReplayProps) -> Html {
         },
         _ => html! {},
     };
+    let opened_note = opened.as_ref().map(|name| {
+        html! {
+            <p id="replay-opened" class="done">{tf("replay.scenario.opened", &[("name", name)])}</p>
+        }
+    });
     let body = replayed.as_ref().map(|replay| {
         let comparison = &replay.comparison;
         let merged = &comparison.merged;
@@ -609,6 +643,21 @@ pub fn ReplayPanel(props: &ReplayProps) -> Html {
         };
         let elsewhere = !fits(&props.scenario, comparison);
         let what_if_label = what_if.map(|other| what_if_words(&merged.scenario, &other.merged.scenario));
+        // The scenario on screen as a file; its link's length beside the button.
+        let page_chars = web_sys::window()
+            .and_then(|window| window.location().href().ok())
+            .map_or(0, |href| href.split('#').next().unwrap_or_default().len());
+        let link = scenario_file::link_fit(&current, page_chars);
+        let link_fits = matches!(link, scenario_file::LinkFit::Fits { .. });
+        let on_download = {
+            let current = current.clone();
+            Callback::from(move |_| {
+                let text = scenario_file::file_text(&current);
+                if let Err(error) = crate::download::download_text(scenario_file::FILE_NAME, "application/json", &text) {
+                    web_sys::console::error_1(&error);
+                }
+            })
+        };
         html! {
             <>
             <p id="replay-summary" class="done">{tf("replay.summary", &[
@@ -673,6 +722,10 @@ pub fn ReplayPanel(props: &ReplayProps) -> Html {
                         <button id="replay-back" type="button" onclick={back_to_replay}>{t("replay.back")}</button></p>
                 }
             </fieldset>
+            <p id="replay-scenario" class={classes!("note", (!link_fits).then_some("too-long"))}>
+                <button id="replay-download-scenario" type="button" onclick={on_download}>{t("replay.scenario.download")}</button>
+                {" "}{scenario_file::link_fit_text(link)}
+            </p>
             <table id="replay-table" class="replay-table">
                 <caption>{t("replay.table.caption")}</caption>
                 <thead>
@@ -725,8 +778,10 @@ pub fn ReplayPanel(props: &ReplayProps) -> Html {
                 <label>{t("replay.pick")}{" "}
                     <input id="replay-files" type="file" multiple=true accept=".jsonl,.json,.txt,.ndjson" onchange={on_pick} />
                 </label>
+                <p class="note">{t("replay.scenario.drop")}</p>
             </div>
             {status}
+            { for opened_note }
             { for body }
         </section>
     }
