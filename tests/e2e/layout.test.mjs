@@ -1,7 +1,8 @@
 // Large screens: at 3840 x 2160 (a 4K monitor at devicePixelRatio 1) and at 1920 x 1080 with
 // devicePixelRatio 2 (the same monitor scaled 200%), the page uses the space: the graph grows
-// with the stage, text is readable, nothing overflows sideways. Prints the graph canvas's
-// backing store against its size on screen in device pixels (1.0 or more: sharp).
+// with the stage, text is readable, nothing overflows sideways, and the graph canvas's backing
+// store follows its size on screen in device pixels (sharp: at least 0.95 of one pixel per device
+// pixel), also after the side panel closes and the graph grows.
 // Screenshots: tests/e2e/output/layout-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,16 +68,26 @@ for (const { name, viewport, deviceScaleFactor, minGraph, minFont } of [
     assert.ok(open.bodyFont >= minFont, `body text ${open.bodyFont} px`);
     assert.ok(open.smallestFont >= minFont * 0.75, `smallest text ${open.smallestFont} px`);
     assert.ok(open.smallestChartText >= minFont * 0.7, `smallest chart label ${open.smallestChartText} px high`);
-    const sharpness = open.backing.width / (open.graph.width * open.dpr);
-    console.log(`${name}: graph canvas backing store ${open.backing.width} px for ${Math.round(open.graph.width * open.dpr)} device px on screen (${sharpness.toFixed(2)} of sharp)`);
+    const sharpness = (m) => m.backing.width / (m.graph.width * m.dpr);
+    const sharp = (m, when) => {
+      console.log(`${name} (${when}): graph canvas backing store ${m.backing.width} px for ${Math.round(m.graph.width * m.dpr)} device px on screen (${sharpness(m).toFixed(3)} of sharp)`);
+      assert.ok(sharpness(m) >= 0.95, `${when}: backing store ${m.backing.width} px for ${m.graph.width} CSS px at devicePixelRatio ${m.dpr}`);
+      assert.equal(m.backing.height, m.backing.width, 'a square backing store');
+    };
+    sharp(open, 'side panel open');
     await page.screenshot({ path: path.join(outputDir, `layout-${name}.png`) });
+    await page.locator('#graph').screenshot({ path: path.join(outputDir, `layout-${name}-graph.png`) });
 
-    // The side panel closed: the stage takes its room, the graph stays within bounds.
+    // The side panel closed: the stage takes its room, the graph stays within bounds, and its
+    // backing store grows with it (a resize the window never sees).
     await page.locator('#side-close').click();
+    await page.waitForFunction((width) => document.querySelector('#graph').width > width, open.backing.width, { timeout: 5_000 })
+      .catch(() => {});
     const closed = await measures(page);
     assert.ok(closed.stage.width > open.stage.width);
     assert.ok(closed.scrollWidth <= closed.viewport);
     assert.ok(closed.graph.width >= open.graph.width);
+    sharp(closed, 'side panel closed');
 
     // A cluster run at the same size, with its playback.
     await page.locator('#side-toggle').click();

@@ -28,11 +28,29 @@ use gossip_sim::rounds::message_outcome;
 use gossip_sim::recorded_run::Recording;
 use gossip_sim::topology::TopologyKind;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
+/// The drawing's world: the layout, the view and pointer positions are in these units, 480
+/// square, whatever the canvas's size on screen. The backing store has [`backing_side`] pixels
+/// a side, and each renderer maps world units to them with [`View::pixels`].
 const SIZE: f64 = 480.0;
 const MARGIN: f64 = 12.0;
+/// The largest backing store side, in pixels: a 4K screen's graph at devicePixelRatio 2 and a
+/// bit more, while each layer the WebGL2 renderer rasterises stays under 64 MiB.
+const MAX_BACKING_PX: u32 = 4096;
+
+/// The backing store's side for a canvas `css_px` CSS pixels wide on a screen of
+/// `device_pixel_ratio`: one pixel per device pixel (sharp), at most [`MAX_BACKING_PX`]; the
+/// world's 480 when the canvas has no size yet (not laid out).
+pub fn backing_side(css_px: f64, device_pixel_ratio: f64) -> u32 {
+    let device_px = css_px * device_pixel_ratio;
+    if device_px.is_nan() || device_px < 1.0 {
+        return SIZE as u32;
+    }
+    (device_px.round() as u32).min(MAX_BACKING_PX)
+}
 /// How long a round's messages take to fade to their trace, in ms.
 const FADE_MS: f64 = 700.0;
 
@@ -155,6 +173,21 @@ impl View {
     pub fn unproject(self, x: f64, y: f64) -> (f64, f64) {
         ((x - self.dx) / self.scale, (y - self.dy) / self.scale)
     }
+
+    /// The same view onto a backing store `ratio` pixels per world unit: from the unzoomed
+    /// drawing's coordinates to the backing store's pixels.
+    pub fn pixels(self, ratio: f64) -> View {
+        View {
+            scale: self.scale * ratio,
+            dx: self.dx * ratio,
+            dy: self.dy * ratio,
+        }
+    }
+}
+
+/// Backing store pixels per world unit of `canvas` (1 when it is 480 pixels wide).
+fn pixel_ratio(canvas: &HtmlCanvasElement) -> f64 {
+    f64::from(canvas.width().max(1)) / SIZE
 }
 
 /// Most nodes laid out by forces; larger random graphs stay on a circle.
@@ -479,6 +512,54 @@ fn canvas_point(event: &MouseEvent) -> Option<(f64, f64)> {
     ))
 }
 
+/// The backing store side `canvas` should have ([`backing_side`] of its size on screen), kept
+/// up to date as the canvas is resized (a ResizeObserver: the window, the side panel) or moved
+/// to a screen of another pixel ratio (the window's resize event).
+#[hook]
+fn use_backing_side(canvas: &NodeRef) -> u32 {
+    let side = use_state_eq(|| SIZE as u32);
+    {
+        let canvas = canvas.clone();
+        let side = side.clone();
+        use_effect_with((), move |_| {
+            let element = canvas.cast::<HtmlCanvasElement>();
+            let measure = Closure::<dyn Fn()>::new(move || {
+                let (Some(element), Some(window)) =
+                    (canvas.cast::<HtmlCanvasElement>(), web_sys::window())
+                else {
+                    return;
+                };
+                side.set(backing_side(
+                    f64::from(element.client_width()),
+                    window.device_pixel_ratio(),
+                ));
+            });
+            let function: &js_sys::Function = measure.as_ref().unchecked_ref();
+            let observer = web_sys::ResizeObserver::new(function).ok();
+            if let (Some(observer), Some(element)) = (&observer, &element) {
+                observer.observe(element);
+            }
+            let window = web_sys::window();
+            if let Some(window) = &window {
+                let _ = window.add_event_listener_with_callback("resize", function);
+            }
+            move || {
+                if let Some(observer) = observer {
+                    observer.disconnect();
+                }
+                if let Some(window) = window {
+                    let _ = window.remove_event_listener_with_callback(
+                        "resize",
+                        measure.as_ref().unchecked_ref(),
+                    );
+                }
+                drop(measure);
+            }
+        });
+    }
+    *side
+}
+
 #[component]
 pub fn GraphView(props: &GraphProps) -> Html {
     let _lang = use_lang();
@@ -491,6 +572,7 @@ pub fn GraphView(props: &GraphProps) -> Html {
     let nodes = props.recording.frames.first().map_or(0, Vec::len);
     let last_round = use_mut_ref(|| None::<usize>);
     let surface = use_mut_ref(|| None::<Surface>);
+    let backing = use_backing_side(&canvas);
     let points = use_memo(
         (nodes, props.topology, props.recording.clone()),
         |(nodes, topology, recording)| positions(*nodes, *topology, &recording.links),
@@ -524,8 +606,9 @@ pub fn GraphView(props: &GraphProps) -> Html {
                 *selected,
                 props.crashed.clone(),
                 props.palette,
+                backing,
             ),
-            move |(recording, round, view, selected, crashed, palette)| {
+            move |(recording, round, view, selected, crashed, palette, _)| {
                 let element = canvas.cast::<HtmlCanvasElement>();
                 let (recording, round, view, selected, crashed, palette) = (
                     recording.clone(),
@@ -779,7 +862,7 @@ pub fn GraphView(props: &GraphProps) -> Html {
     };
     html! {
         <>
-            <canvas id="graph" ref={canvas} width={SIZE.to_string()} height={SIZE.to_string()} role="img" aria-label={label}
+            <canvas id="graph" ref={canvas} width={backing.to_string()} height={backing.to_string()} role="img" aria-label={label}
                 tabindex="0" aria-keyshortcuts="ArrowLeft ArrowRight Escape + - 0"
                 {onwheel} {onpointerdown} {onpointermove} {onpointerup} {onpointerleave} {onkeydown} />
             <div class="graph-tools">
@@ -849,6 +932,37 @@ mod tests {
             [((6.0, 16.0), (14.0, 24.0)), ((14.0, 16.0), (6.0, 24.0))]
         );
         assert_eq!(crossed_out(&positions, &crashed, 5, 3.0, view).count(), 4);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_backing_store_follows_the_screen_up_to_its_cap_and_the_view_scales_to_it() {
+        assert_eq!(backing_side(1000.0, 1.0), 1000, "4K at 100%");
+        assert_eq!(backing_side(581.5, 2.0), 1163, "1080p at 200%");
+        assert_eq!(backing_side(478.0, 1.25), 598);
+        assert_eq!(backing_side(3000.0, 3.0), MAX_BACKING_PX, "capped");
+        assert_eq!(
+            backing_side(0.0, 2.0),
+            480,
+            "not laid out yet: the world's size"
+        );
+        assert_eq!(backing_side(f64::NAN, 1.0), 480);
+        let view = View {
+            scale: 2.0,
+            dx: 10.0,
+            dy: -4.0,
+        };
+        let pixels = view.pixels(2.5);
+        assert_eq!(
+            pixels,
+            View {
+                scale: 5.0,
+                dx: 25.0,
+                dy: -10.0
+            }
+        );
+        // A world point lands where the view puts it, times the pixel ratio.
+        let (x, y) = view.project((3.0, 5.0));
+        assert_eq!(pixels.project((3.0, 5.0)), (x * 2.5, y * 2.5));
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -9,10 +9,12 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use super::{
-    Marks, SIZE, SQUARE_BELOW_PX, View, crossed_out, css_color, message_stride, node_radius,
+    Marks, SQUARE_BELOW_PX, View, crossed_out, css_color, message_stride, node_radius, pixel_ratio,
 };
 
-/// Draws round `round` of `recording` on `canvas` in `view`.
+/// Draws round `round` of `recording` on `canvas` in `view`. Everything is drawn in world units
+/// through one transform to the backing store's pixels, so widths and radii grow with its
+/// pixel ratio and the picture is the same at any size, only sharper.
 pub(super) fn draw(
     canvas: &HtmlCanvasElement,
     recording: &Recording,
@@ -33,8 +35,14 @@ pub(super) fn draw(
         .map(|(variable, fallback, _, _)| css_color(canvas, variable, fallback))
         .collect();
     let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
-    context.clear_rect(0.0, 0.0, SIZE, SIZE);
-    let _ = context.set_transform(view.scale, 0.0, 0.0, view.scale, view.dx, view.dy);
+    context.clear_rect(
+        0.0,
+        0.0,
+        f64::from(canvas.width()),
+        f64::from(canvas.height()),
+    );
+    let pixels = view.pixels(pixel_ratio(canvas));
+    let _ = context.set_transform(pixels.scale, 0.0, 0.0, pixels.scale, pixels.dx, pixels.dy);
 
     // Links, faint, in one path.
     context.set_global_alpha(0.18);
@@ -120,7 +128,7 @@ pub(super) fn draw(
     let radius = node_radius(nodes) / view.scale.sqrt();
     // Nodes a few pixels wide look the same as squares, which cost far less to rasterise than
     // circles (ten thousand of them every frame of a playback).
-    let squares = radius * view.scale < SQUARE_BELOW_PX;
+    let squares = radius * pixels.scale < SQUARE_BELOW_PX;
     for (phase, color) in colors.iter().enumerate() {
         context.set_fill_style_str(color);
         context.begin_path();

@@ -9,7 +9,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use super::gl::theme_rgb;
 use super::raster::{Segment, density_image};
-use super::{Palette, View, positions};
+use super::{Palette, View, pixel_ratio, positions};
 
 /// Where each bin lies on the graph: from its first node's canvas position to its last's.
 pub fn segments(density: &Density, topology: TopologyKind) -> Vec<Segment> {
@@ -23,7 +23,8 @@ pub fn segments(density: &Density, topology: TopologyKind) -> Vec<Segment> {
         .collect()
 }
 
-/// The picture of round `round` on `canvas` in `view`, RGBA not premultiplied.
+/// The picture of round `round` on `canvas` in `view`, RGBA not premultiplied, at the canvas's
+/// backing store size.
 pub fn image(
     canvas: &HtmlCanvasElement,
     density: &Density,
@@ -40,14 +41,18 @@ pub fn image(
                 theme_rgb(canvas, variable, fallback)
             })
     };
+    let ratio = pixel_ratio(canvas);
+    let pixels = view.pixels(ratio);
+    // Each place two world units square, as wide as the smallest node drawn.
+    let spread = (2.0 * ratio).round().max(1.0) as usize;
     density_image(
         density,
         round,
         segments,
-        |point| view.project(point),
+        |point| pixels.project(point),
         &[color(0), color(1), color(2)],
         canvas.width() as usize,
-        true,
+        spread,
     )
 }
 

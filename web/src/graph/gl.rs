@@ -17,7 +17,9 @@ use web_sys::{
 };
 
 use super::raster::{color_nodes, stamp_nodes, stroke};
-use super::{Marks, SQUARE_BELOW_PX, View, crossed_out, css_color, message_stride, node_radius};
+use super::{
+    Marks, SQUARE_BELOW_PX, View, crossed_out, css_color, message_stride, node_radius, pixel_ratio,
+};
 
 /// Two triangles over the whole canvas.
 const QUAD_VERTEX: &str = r#"#version 300 es
@@ -65,9 +67,10 @@ void main() {
 const MARK_VERTEX: &str = r#"#version 300 es
 layout(location = 0) in vec2 position;
 uniform vec3 view;
+uniform vec2 nudge;
 uniform float size;
 void main() {
-    vec2 at = (position * view.x + view.yz) / (size * 0.5) - 1.0;
+    vec2 at = (position * view.x + view.yz + nudge) / (size * 0.5) - 1.0;
     gl_Position = vec4(at.x, -at.y, 0.0, 1.0);
 }
 "#;
@@ -103,13 +106,15 @@ pub(super) fn theme_rgb(canvas: &HtmlCanvasElement, name: &str, fallback: &str) 
 
 /// Strokes a round's messages into channels 1 (reached a node that knew), 2 (lost, dashed) and
 /// 3 (informed) of `rgba`, at most [`super::MAX_MESSAGE_LINES`] of them as on the canvas, with
-/// their canvas widths (thinner than a pixel: fainter; wider: two lines side by side).
+/// their canvas widths at zoom `scale` on a backing store of `ratio` pixels per world unit
+/// (thinner than a pixel: fainter; wider: two lines side by side).
 pub fn stroke_messages(
     rgba: &mut [u8],
     size: usize,
     messages: &[(u32, u32, u8)],
     centres: &[(f64, f64)],
     scale: f64,
+    ratio: f64,
 ) {
     for &(from, to, outcome) in messages.iter().step_by(message_stride(messages.len())) {
         let (Some(&a), Some(&b)) = (centres.get(from as usize), centres.get(to as usize)) else {
@@ -117,17 +122,17 @@ pub fn stroke_messages(
         };
         let (channel, width, dash) = match outcome {
             message_outcome::KNEW => (1, 0.8, None),
-            message_outcome::LOST => (2, 1.0, Some((scale, 7.0, 4.0))),
+            message_outcome::LOST => (2, 1.0, Some((scale * ratio, 7.0, 4.0))),
             _ => (3, 1.6, None),
         };
-        let width = width * scale.sqrt();
+        let width = width * scale.sqrt() * ratio;
         if width < 1.25 {
             stroke(rgba, size, channel, a, b, width, dash);
             continue;
         }
         // Wider than a pixel: two lines side by side, as far apart as the width asks.
         let length = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt().max(1e-9);
-        let half = (width - 1.0).min(3.0) / 2.0;
+        let half = (width - 1.0).min(3.0 * ratio) / 2.0;
         let (nx, ny) = (-(b.1 - a.1) / length * half, (b.0 - a.0) / length * half);
         for side in [-1.0, 1.0] {
             let (ox, oy) = (nx * side, ny * side);
@@ -144,12 +149,32 @@ pub fn stroke_messages(
     }
 }
 
+/// Offsets, in pixels, at which the crossed-out nodes' and selection ring's one-pixel GL lines
+/// are drawn so that together they are about 1.5 world units wide at `ratio` pixels per unit
+/// (as the canvas strokes them): once at the world's 480 pixels, then pixel by pixel across
+/// and down.
+fn line_nudges(ratio: f64) -> Vec<(f32, f32)> {
+    let lines = (1.5 * ratio).floor().max(1.0) as usize;
+    if lines == 1 {
+        return vec![(0.0, 0.0)];
+    }
+    let first = -((lines - 1) as f32) / 2.0;
+    (0..lines)
+        .flat_map(|line| {
+            let at = first + line as f32;
+            [(at, 0.0), (0.0, at)]
+        })
+        .collect()
+}
+
 /// What the GPU's textures were made from.
 #[derive(Clone, Copy, PartialEq)]
 struct Made {
     recording: *const Recording,
     points: *const (f64, f64),
     nodes: usize,
+    /// The backing store's side, in pixels.
+    size: usize,
     view: (u64, u64, u64),
     round: usize,
 }
@@ -166,6 +191,7 @@ struct CompositeUniforms {
 /// The marks program's uniforms, looked up once.
 struct MarkUniforms {
     view: Option<WebGlUniformLocation>,
+    nudge: Option<WebGlUniformLocation>,
     size: Option<WebGlUniformLocation>,
     color: Option<WebGlUniformLocation>,
 }
@@ -346,6 +372,7 @@ impl GlGraph {
         };
         let mark_uniforms = MarkUniforms {
             view: at(&marks_program, "view"),
+            nudge: at(&marks_program, "nudge"),
             size: at(&marks_program, "size"),
             color: at(&marks_program, "color"),
         };
@@ -428,6 +455,7 @@ impl GlGraph {
             recording,
             points: positions.as_ptr(),
             nodes: positions.len(),
+            size,
             view: (0, 0, 0),
             round: 0,
         };
@@ -439,6 +467,8 @@ impl GlGraph {
             view: (view.scale.to_bits(), view.dx.to_bits(), view.dy.to_bits()),
             ..made
         };
+        let ratio = size as f64 / super::SIZE;
+        let pixels = view.pixels(ratio);
         let frame_made = Made { round, ..made };
         if self.view == Some(made) && self.frame == Some(frame_made) {
             return;
@@ -446,8 +476,8 @@ impl GlGraph {
         self.theme.read(canvas, palette);
         self.centres.clear();
         self.centres
-            .extend(positions.iter().map(|&point| view.project(point)));
-        let radius = node_radius(positions.len()) * view.scale.sqrt();
+            .extend(positions.iter().map(|&point| pixels.project(point)));
+        let radius = node_radius(positions.len()) * view.scale.sqrt() * ratio;
         let disc = radius >= SQUARE_BELOW_PX;
         if self.view != Some(made) {
             self.links.clear();
@@ -456,7 +486,7 @@ impl GlGraph {
                 if let (Some(&a), Some(&b)) =
                     (self.centres.get(a as usize), self.centres.get(b as usize))
                 {
-                    stroke(&mut self.links, size, 0, a, b, 0.6 * view.scale, None);
+                    stroke(&mut self.links, size, 0, a, b, 0.6 * pixels.scale, None);
                 }
             }
             self.view = Some(made);
@@ -497,7 +527,14 @@ impl GlGraph {
             fill_texture(&self.gl, &mut self.nodes_side, size, &self.nodes);
             self.lines.clone_from(&self.links);
             if let Some(messages) = recording.messages.get(round).filter(|_| round > 0) {
-                stroke_messages(&mut self.lines, size, messages, &self.centres, view.scale);
+                stroke_messages(
+                    &mut self.lines,
+                    size,
+                    messages,
+                    &self.centres,
+                    view.scale,
+                    ratio,
+                );
             }
             self.upload_lines(size);
             self.frame = Some(made);
@@ -565,12 +602,13 @@ impl GlGraph {
         if !vertices.is_empty() {
             let gl = &self.gl;
             let uniforms = &self.mark_uniforms;
+            let pixels = view.pixels(pixel_ratio(canvas));
             gl.use_program(Some(&self.marks_program));
             gl.uniform3f(
                 uniforms.view.as_ref(),
-                view.scale as f32,
-                view.dx as f32,
-                view.dy as f32,
+                pixels.scale as f32,
+                pixels.dx as f32,
+                pixels.dy as f32,
             );
             gl.uniform1f(uniforms.size.as_ref(), size as f32);
             gl.uniform4f(uniforms.color.as_ref(), fg[0], fg[1], fg[2], 1.0);
@@ -579,7 +617,12 @@ impl GlGraph {
             // SAFETY: as in new.
             let data = unsafe { js_sys::Float32Array::view(&vertices) };
             gl.buffer_data_with_array_buffer_view(Gl::ARRAY_BUFFER, &data, Gl::STREAM_DRAW);
-            gl.draw_arrays(Gl::LINES, 0, vertices.len() as i32 / 2);
+            // GL lines are one pixel wide: as wide as the canvas's strokes (about a world unit
+            // and a half) by drawing them side by side, a pixel apart across and down.
+            for (x, y) in line_nudges(pixel_ratio(canvas)) {
+                gl.uniform2f(uniforms.nudge.as_ref(), x, y);
+                gl.draw_arrays(Gl::LINES, 0, vertices.len() as i32 / 2);
+            }
             gl.bind_vertex_array(None);
         }
         self.mark_vertices = vertices;
@@ -623,6 +666,7 @@ impl GlGraph {
             recording,
             points: std::ptr::null(),
             nodes: 0,
+            size,
             view: (view.scale.to_bits(), view.dx.to_bits(), view.dy.to_bits()),
             round,
         };
@@ -641,6 +685,24 @@ impl GlGraph {
 mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn mark_lines_widen_with_the_pixel_ratio_around_their_place() {
+        assert_eq!(line_nudges(1.0), vec![(0.0, 0.0)], "one line at 480 pixels");
+        assert_eq!(
+            line_nudges(2.0),
+            vec![
+                (-1.0, 0.0),
+                (0.0, -1.0),
+                (0.0, 0.0),
+                (0.0, 0.0),
+                (1.0, 0.0),
+                (0.0, 1.0)
+            ],
+            "three pixels wide at 960"
+        );
+        assert_eq!(line_nudges(4096.0 / 480.0).len(), 2 * 12);
+    }
 
     #[wasm_bindgen_test(unsupported = test)]
     fn theme_colours_parse_from_hex_and_nothing_else() {
@@ -667,7 +729,7 @@ mod tests {
             (2, 3, message_outcome::LOST),
             (4, 9, message_outcome::KNEW),
         ];
-        stroke_messages(&mut rgba, size, &messages, &centres, 1.0);
+        stroke_messages(&mut rgba, size, &messages, &centres, 1.0, 1.0);
         let row = |y: usize, channel: usize| -> Vec<bool> {
             (0..size)
                 .map(|x| rgba[(y * size + x) * 4 + channel] > 0)

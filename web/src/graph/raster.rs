@@ -156,8 +156,9 @@ pub fn color_nodes(
 /// pixels square: each bin spread along its place on the layout (`segments`: from its first
 /// node's canvas position to its last's, before `project` applies the view), each pixel the mix
 /// of its nodes' phase colours (`colors`, RGB in 0..1), more opaque the more nodes it holds
-/// (against the fullest pixel), so the layout's shape shows. With `spread`, each place covers
-/// two pixels square (the size of the smallest node drawn) rather than one.
+/// (against the fullest pixel), so the layout's shape shows. Each place covers `spread` pixels
+/// square (at least one) from its own pixel to the right and down: the size of the smallest
+/// node drawn.
 pub fn density_image(
     density: &Density,
     round: usize,
@@ -165,7 +166,7 @@ pub fn density_image(
     project: impl Fn((f64, f64)) -> (f64, f64),
     colors: &[[f32; 3]; 3],
     size: usize,
-    spread: bool,
+    spread: usize,
 ) -> Vec<u8> {
     let mut sums = vec![[0f32; 4]; size * size];
     let Some(frame) = density
@@ -189,26 +190,15 @@ pub fn density_image(
             if !(0.0..limit).contains(&x) || !(0.0..limit).contains(&y) {
                 continue;
             }
-            let sum = &mut sums[y as usize * size + x as usize];
-            for (phase, &share) in shares.iter().enumerate() {
-                sum[phase] += f32::from(share) * each;
-            }
-            sum[3] += each;
-            if spread {
-                // A second pixel to the right and below, as wide as the smallest node drawn.
-                let (right, below) = (
-                    (x as usize + 1).min(size - 1),
-                    (y as usize + 1).min(size - 1),
-                );
-                for index in [
-                    y as usize * size + right,
-                    below * size + x as usize,
-                    below * size + right,
-                ] {
+            // Pixels past the edge fold onto the last row or column.
+            for below in 0..spread.max(1) {
+                let row = (y as usize + below).min(size - 1) * size;
+                for right in 0..spread.max(1) {
+                    let sum = &mut sums[row + (x as usize + right).min(size - 1)];
                     for (phase, &share) in shares.iter().enumerate() {
-                        sums[index][phase] += f32::from(share) * each;
+                        sum[phase] += f32::from(share) * each;
                     }
-                    sums[index][3] += each;
+                    sum[3] += each;
                 }
             }
         }
@@ -345,7 +335,7 @@ mod tests {
         };
         let segments = [((1.5, 1.5), (1.5, 1.5)), ((2.0, 3.5), (4.0, 3.5))];
         let colors = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
-        let image = density_image(&density, 5, &segments, |p| p, &colors, 6, false);
+        let image = density_image(&density, 5, &segments, |p| p, &colors, 6, 1);
         let pixel = |x: usize, y: usize| image[(y * 6 + x) * 4..(y * 6 + x) * 4 + 4].to_vec();
         assert_eq!(
             pixel(1, 1),
@@ -360,7 +350,7 @@ mod tests {
         let drawn = image.chunks(4).filter(|p| p[3] > 0).count();
         assert_eq!(drawn, 3);
         // Spread: the first bin covers (1..=2, 1..=2) too, the second rows 3 and 4.
-        let spread = density_image(&density, 0, &segments, |p| p, &colors, 6, true);
+        let spread = density_image(&density, 0, &segments, |p| p, &colors, 6, 2);
         let covered: Vec<usize> = (0..36).filter(|i| spread[i * 4 + 3] > 0).collect();
         assert_eq!(covered, vec![7, 8, 13, 14, 20, 21, 22, 26, 27, 28]);
     }
