@@ -335,6 +335,9 @@ mod tests {
             .step_by(25)
             .find(|&writes| matches!(link_fit(&replayed(writes), page), LinkFit::TooLong { .. }))
             .unwrap();
+        println!(
+            "link of a 1-write replay: {chars} characters; {writes_to_pass} writes pass {LINK_LIMIT_CHARS}"
+        );
         assert!((100..2_000).contains(&writes_to_pass), "{writes_to_pass}");
         // Past what a link may unpack to, it is too large whatever its length.
         let huge = replayed(2_000);
