@@ -442,10 +442,11 @@ fn live_graph(
                     <path d="M 0 0 L 10 5 L 0 10 z" />
                 </marker>
             </defs>
-            <g class="room-flows">{ for room_lines }</g>
-            <g class="flows">{ for lines }</g>
+            // Tracks and dots let clicks through to the members under them.
+            <g class="room-flows" style="pointer-events: none">{ for room_lines }</g>
+            <g class="flows" style="pointer-events: none">{ for lines }</g>
             { for nodes }
-            <g class="dots">{ for room_dots }{ for dots }</g>
+            <g class="dots" style="pointer-events: none">{ for room_dots }{ for dots }</g>
         </svg>
     }
 }

@@ -188,8 +188,6 @@ pub struct LiveNode {
     rng: SimRng,
     /// Peers connected to the relay in this room, besides this one.
     others: usize,
-    /// How and when each key's current value arrived here.
-    arrivals: BTreeMap<String, (Mechanism, Time)>,
     /// Newest first.
     writes: VecDeque<TrackedWrite>,
     /// Receipts about other peers' writes: for each version, who has it, brought by what, and
@@ -264,7 +262,6 @@ impl LiveNode {
             node: None,
             rng: seeded_rng(seed),
             others: 0,
-            arrivals: BTreeMap::new(),
             writes: VecDeque::new(),
             heard: BTreeMap::new(),
             flows: VecDeque::new(),
@@ -470,7 +467,8 @@ impl LiveNode {
 
     /// How and when `key`'s current value arrived here.
     pub fn arrival(&self, key: &str) -> Option<(Mechanism, Time)> {
-        self.arrivals.get(key).copied()
+        let arrival = self.watch.as_ref()?.latest(key)?;
+        Some((arrival.arrived.mechanism(), arrival.at))
     }
 
     /// This tab's latest writes, newest first, with who has them.
@@ -747,10 +745,9 @@ impl LiveNode {
                 ref key,
                 stamp,
                 via,
-                at,
                 ..
             } => {
-                self.arrivals.insert(key.clone(), (via, at));
+                // How it arrived is the store watch's (see `take_output`).
                 if via == Mechanism::Local {
                     if self.writes.len() == TRACKED_WRITES {
                         self.writes.pop_back();

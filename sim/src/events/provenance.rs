@@ -45,6 +45,18 @@ pub enum Arrived {
     },
 }
 
+impl Arrived {
+    /// The mechanism that brought the version (a write here is [`Mechanism::Local`]).
+    pub fn mechanism(self) -> Mechanism {
+        match self {
+            Arrived::Written => Mechanism::Local,
+            Arrived::DirectMail { .. } => Mechanism::DirectMail,
+            Arrived::Rumor { .. } => Mechanism::Rumor,
+            Arrived::AntiEntropy { .. } => Mechanism::AntiEntropy,
+        }
+    }
+}
+
 /// How the version of `key` a node stores reached it, and when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provenance {
@@ -143,6 +155,11 @@ impl StoreWatch {
                 at,
             },
         );
+    }
+
+    /// The latest arrival of `key`, if one was seen.
+    pub fn latest(&self, key: &str) -> Option<&Provenance> {
+        self.latest.get(key)
     }
 
     /// The latest arrival of each key, by key.
