@@ -29,6 +29,7 @@ mod system_view;
 mod timeline;
 mod tour;
 mod verdict;
+mod worker_start;
 
 use gossip_core::{Direction, LossOfInterest, Trigger};
 use gossip_sim::network::{RoundFault, ScheduledRoundFault};
@@ -43,6 +44,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
+use yew_agent::Registrable;
 use yew_agent::reactor::{ReactorEvent, ReactorProvider, use_reactor_bridge};
 
 use chart::{LineChart, Series, SirChart};
@@ -57,14 +59,11 @@ use sweep::SweepPanel;
 use system_view::SystemView;
 use timeline::{Timeline, TimelineAction, TimelineControls};
 
-/// Where Trunk puts the worker script.
-const WORKER_PATH: &str = "/worker.js";
-
 #[component]
 fn App() -> Html {
     html! {
         <LangProvider>
-            <ReactorProvider<SimReactor, JsonCodec> path={WORKER_PATH}>
+            <ReactorProvider<SimReactor, JsonCodec> path={worker_start::entry_url()}>
                 <PageHeader />
                 <main>
                     <Playground />
@@ -714,7 +713,12 @@ fn describe(scenario: &Scenario) -> String {
 
 fn main() {
     console_error_panic_hook::set_once();
-    yew::Renderer::<App>::new().render();
+    // The worker runs this same module (see worker_start).
+    if worker_start::in_window() {
+        yew::Renderer::<App>::new().render();
+    } else {
+        SimReactor::registrar().encoding::<JsonCodec>().register();
+    }
 }
 
 #[cfg(test)]

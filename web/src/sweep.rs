@@ -166,7 +166,7 @@ impl Job {
 fn start_worker(job: Rc<RefCell<Job>>, notify: UseForceUpdateHandle) {
     let mut bridge = SimReactor::spawner()
         .encoding::<JsonCodec>()
-        .spawn(crate::WORKER_PATH);
+        .spawn(&crate::worker_start::entry_url());
     yew::platform::spawn_local(async move {
         loop {
             let Some((id, scenarios)) = job.borrow_mut().next_batch() else {

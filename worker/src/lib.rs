@@ -1,6 +1,8 @@
 //! gossip-worker: the Web Worker that runs GossipLab simulations with gossip-core, off the page's
 //! thread. The page talks to it through [`SimReactor`] (a yew-agent reactor): it sends
-//! [`SimRequest`]s and receives [`SimOutput`]s.
+//! [`SimRequest`]s and receives [`SimOutput`]s. The worker runs the page's own wasm module, which
+//! registers [`SimReactor`] when it starts in a worker (gossip-web's `worker_start`), so the code
+//! both share is downloaded once.
 //!
 //! Every run is estimated first ([`gossip_sim::budget`]) and refused, with its estimate and
 //! the limit, if it would not fit the worker's wasm memory: the page says so and stays usable.
