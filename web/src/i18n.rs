@@ -202,6 +202,18 @@ pub fn t_opt(key: &str) -> Option<&'static str> {
     lookup(current()).or_else(|| lookup(Lang::En))
 }
 
+/// The messages whose keys start with `prefix`, as pairs of their English text and their text
+/// in `lang`, in catalogue order: a vocabulary for words written in English outside the page
+/// (gossip-core's message summaries, said with [`gossip_core::reword`]).
+pub fn vocabulary(prefix: &str, lang: Lang) -> Vec<(&'static str, &'static str)> {
+    catalogues(Lang::En)
+        .iter()
+        .flat_map(|(_, text)| parse(text).filter_map(Result::ok))
+        .filter(|(key, _)| key.starts_with(prefix))
+        .map(|(key, english)| (english, t_in(lang, key)))
+        .collect()
+}
+
 /// `english`, a sentence written by gossip-sim, in the current language: the first of `keys`
 /// whose English message, read as a pattern, matches it gives the translation, with the values
 /// of its `{name}` placeholders carried over. A sentence no pattern matches stays English.

@@ -23,7 +23,7 @@ use yew::prelude::*;
 
 use crate::graph::layout;
 use crate::graph::points_gl::{GlPoints, Mark};
-use crate::i18n::{join, t, tf, use_lang, with_unit};
+use crate::i18n::{Lang, current, join, t, tf, use_lang, vocabulary, with_unit};
 use crate::node_inspector::{InspectContext, NodeInspector, node_at};
 
 const SIZE: f64 = 480.0;
@@ -118,6 +118,28 @@ pub fn seconds(ms: f64) -> String {
     with_unit(format!("{:.3}", ms / 1_000.0), "seconds")
 }
 
+thread_local! {
+    /// The Chinese words of the summaries' phrases (the catalogue's `summary.*` messages),
+    /// gathered once.
+    static CHINESE_SUMMARY_WORDS: Vec<(&'static str, &'static str)> =
+        vocabulary("summary.", Lang::ZhCn);
+}
+
+/// A message's summary or kind, as gossip-core or a system model wrote it (English: traces and
+/// recordings keep it so), in the page's language: phrase by phrase from the catalogue's
+/// `summary.*` messages with [`gossip_core::reword`], the values (numbers, ids, keys,
+/// versions) as they are. In English, the text as written.
+pub fn said(text: &str) -> String {
+    match current() {
+        Lang::En => text.to_string(),
+        Lang::ZhCn => CHINESE_SUMMARY_WORDS.with(|words| {
+            let mut out = String::with_capacity(text.len() * 2);
+            gossip_core::reword(text, words, &mut out);
+            out
+        }),
+    }
+}
+
 /// What a message carried and when it travelled, for the panel shown when it is clicked.
 pub fn describe_message(trace: &MessageTrace, message: &TracedMessage) -> Vec<String> {
     let latency = |end: u64| end - message.sent_at;
@@ -138,12 +160,12 @@ pub fn describe_message(trace: &MessageTrace, message: &TracedMessage) -> Vec<St
         tf(
             "playback.route",
             &[
-                ("kind", &trace.kind_of(message)),
+                ("kind", &said(trace.kind_of(message))),
                 ("from", &message.from),
                 ("to", &message.to),
             ],
         ),
-        tf("playback.carried", &[("summary", &message.summary)]),
+        tf("playback.carried", &[("summary", &said(&message.summary))]),
         tf(
             "playback.sent",
             &[
@@ -569,7 +591,7 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
         .iter()
         .zip(&trace.kinds)
         .filter(|(count, _)| **count > 0)
-        .map(|(count, kind)| format!("{count} {kind}"))
+        .map(|(count, kind)| format!("{count} {}", said(kind)))
         .collect();
     // Where each dot is, in canvas pixels, for tools and tests that click one.
     let dots_attribute: Vec<String> = flying
@@ -590,7 +612,7 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
             let selected = selected.clone();
             let onclick = Callback::from(move |_| selected.set(Some(index)));
             html! {
-                <li><button class="linklike" {onclick}>{format!("{} → {}: {}", m.from, m.to, m.summary)}</button></li>
+                <li><button class="linklike" {onclick}>{format!("{} → {}: {}", m.from, m.to, said(&m.summary))}</button></li>
             }
         })
         .collect();
@@ -622,7 +644,7 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
                     <select id="playback-next-kind" onchange={on_step_kind}>
                         <option value="any" selected={step_kind.borrow().is_none()}>{t("playback.any")}</option>
                         { for trace.kinds.iter().enumerate().map(|(kind, name)| html! {
-                            <option value={kind.to_string()} selected={*step_kind.borrow() == Some(kind as u16)}>{name.clone()}</option>
+                            <option value={kind.to_string()} selected={*step_kind.borrow() == Some(kind as u16)}>{said(name)}</option>
                         }) }
                     </select>
                 </label>
@@ -650,7 +672,7 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
             <p id="playback-legend" class="legend note">
                 { for trace.kinds.iter().enumerate().map(|(kind, name)| html! {
                     <span class="key playback-kind" style={format!("color: {}", kind_color(kind as u16))}>
-                        <span style="color: var(--fg)">{name.clone()}</span>
+                        <span style="color: var(--fg)">{said(name)}</span>
                     </span>
                 }) }
                 <br />
@@ -745,5 +767,121 @@ mod tests {
                 "于 0.130 秒 到达（途中 30 毫秒）"
             ]
         );
+    }
+
+    /// The phrases gossip-core and the system models write their summaries with.
+    fn protocol_phrases() -> Vec<&'static str> {
+        let mut phrases: Vec<&'static str> = gossip_core::MESSAGE_KINDS
+            .iter()
+            .chain(gossip_core::SUMMARY_PHRASES)
+            .chain(gossip_sim::systems::SUMMARY_PHRASES.into_iter().flatten())
+            .copied()
+            .collect();
+        phrases.sort_unstable();
+        phrases.dedup();
+        phrases
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn every_phrase_of_the_protocols_summaries_is_in_the_catalogue_and_said_in_chinese() {
+        let mut english: Vec<&str> = vocabulary("summary.", Lang::En)
+            .into_iter()
+            .map(|(english, same)| {
+                assert_eq!(english, same);
+                english
+            })
+            .collect();
+        english.sort_unstable();
+        // Each phrase once, and none the protocols no longer write.
+        assert_eq!(english, protocol_phrases());
+        // In Chinese, the only Latin words left are the protocols' own names of their messages
+        // and flags, as Chinese writing about them keeps them (SWIM's ping/ack, memberlist's
+        // nack, Redis's MEET/pong/PFAIL/FAIL, Cassandra's syn/ack2, Bitcoin's inv/getdata/tx)
+        // and gossip itself, as the rest of the page says it.
+        let names = [
+            "ping", "ack", "nack", "gossip", "MEET", "pong", "PFAIL", "FAIL", "syn", "inv",
+            "getdata", "tx",
+        ];
+        for (english, chinese) in vocabulary("summary.", Lang::ZhCn) {
+            let latin: Vec<&str> = chinese
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|word| word.len() >= 2 && !names.contains(word))
+                .collect();
+            assert_eq!(latin, Vec::<&str>::new(), "{english} = {chinese}");
+            assert_eq!(
+                english.contains("{n}"),
+                chinese.contains("{n}"),
+                "{english}"
+            );
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn summaries_and_kinds_are_said_in_chinese_and_left_as_written_in_english() {
+        let suspect = |id| gossip_core::MemberUpdate {
+            id,
+            incarnation: 2,
+            state: gossip_core::MemberState::Suspect,
+            origin: None,
+        };
+        let ping_req = gossip_core::Message::Swim(gossip_core::SwimMessage::PingReq {
+            seq: 41,
+            target: 7,
+            updates: (0..6).map(suspect).collect(),
+        })
+        .summary();
+        let trace = MessageTrace {
+            kinds: vec![ping_req.kind.into(), "FAIL".into()],
+            messages: vec![
+                TracedMessage {
+                    summary: ping_req.text.clone(),
+                    ..message(100, Some(110), Fate::Arrived)
+                },
+                TracedMessage {
+                    kind: 1,
+                    summary: "ping, gossip about 3 nodes: 12 PFAIL, 4 FAIL (from a replica of 2)"
+                        .into(),
+                    ..message(100, Some(110), Fate::Arrived)
+                },
+            ],
+            total: 2,
+            sample_every: 1,
+            cap: 10,
+        };
+        let english = describe_message(&trace, &trace.messages[0]);
+        assert_eq!(
+            english[..2],
+            [
+                "ping-req from node 0 to node 1".to_string(),
+                format!("Carried: {}", ping_req.text),
+            ]
+        );
+        assert_eq!(said(&trace.messages[1].summary), trace.messages[1].summary);
+        crate::i18n::set_current(Lang::ZhCn);
+        let chinese = describe_message(&trace, &trace.messages[0]);
+        let redis = said(&trace.messages[1].summary);
+        let kinds: Vec<String> = [
+            "send-digest",
+            "indirect-ack",
+            "tree-nodes",
+            "ack2",
+            "auth-ack",
+        ]
+        .map(said)
+        .to_vec();
+        crate::i18n::set_current(Lang::En);
+        assert_eq!(
+            chinese[..2],
+            [
+                "间接 ping 请求：从节点 0 到节点 1",
+                "内容：间接 ping 请求 41: 替我 ping 7, 捎带: 0 被怀疑 版本号 2, 1 被怀疑 版本号 2, \
+             2 被怀疑 版本号 2, 3 被怀疑 版本号 2, 另 2 项",
+            ]
+        );
+        assert_eq!(
+            redis,
+            "ping, 关于 3 个节点的 gossip: 12 PFAIL, 4 FAIL (来自 2 的副本)"
+        );
+        assert_eq!(kinds, ["索要摘要", "间接 ack", "树节点", "ack2", "投票"]);
     }
 }
