@@ -64,8 +64,8 @@ test('a live tab inspects its own node: where a key came from, its member table,
   assert.match(await row.getAttribute('data-arrived'), /^(rumor|anti_entropy_push|anti_entropy_pull|direct_mail)$/);
   assert.match(await row.textContent(), new RegExp(
     `^colour1node ${firstId}4by (rumor from|anti-entropy, pushed by|anti-entropy, pulled from|direct mail from) node ${firstId},? at \\d+\\.\\d{3} s$`));
-  const member = panel.locator(`#live-inspector-members tr[data-member="${firstId}"]`);
-  assert.equal(await member.getAttribute('data-state'), 'alive');
+  // Alive (on a loaded machine a late ack can make it a suspect for a moment, until it refutes).
+  await panel.locator(`#live-inspector-members tr[data-member="${firstId}"][data-state="alive"]`).waitFor({ timeout: 5_000 });
   assert.equal(await panel.locator('#live-inspector-members tr[data-member]').count(), 1);
   await second.page.locator('#live-inspector').screenshot({ path: path.join(outputDir, 'live-inspect-en.png') });
 
@@ -86,8 +86,8 @@ test('a live tab inspects its own node: where a key came from, its member table,
   const peerPanel = second.page.locator(`#live-inspector[data-target="${firstId}"]`);
   await peerPanel.waitFor({ timeout: 5_000 });
   assert.match(await peerPanel.locator('p.note').first().textContent(), new RegExp(`^Peer ${firstId} runs its node elsewhere`));
-  assert.deepEqual(await peerPanel.locator('#live-inspector-members tr[data-member]').evaluateAll(
-    (rows) => rows.map((row) => [row.dataset.member, row.dataset.state])), [[firstId, 'alive']]);
+  await peerPanel.locator(`#live-inspector-members tr[data-member="${firstId}"][data-state="alive"]`).waitFor({ timeout: 5_000 });
+  assert.equal(await peerPanel.locator('#live-inspector-members tr[data-member]').count(), 1);
   assert.equal(await peerPanel.locator('#live-inspector-store').count(), 0);
   assert.deepEqual(await audit(second.page, 'live inspector, a peer (en)'), []);
   await second.page.locator('#live-inspect-me').click();
@@ -98,9 +98,8 @@ test('a live tab inspects its own node: where a key came from, its member table,
   // members: a probe finds it silent within two periods, then a suspicion of
   // 3 x period x ceil(ln(2 + 1)) = 6 periods: 8 periods, 1.6 s.
   const bound = 2 * PERIOD_MS + 6 * PERIOD_MS;
-  const closed = Date.now();
-  await first.page.close();
-  const seen = await second.page.evaluate(async ([id, limit]) => {
+  // Watched from before the close, so that the row is seen alive first.
+  const watching = second.page.evaluate(async ([id, limit]) => {
     const states = [];
     const deadline = Date.now() + limit;
     while (Date.now() < deadline) {
@@ -114,10 +113,16 @@ test('a live tab inspects its own node: where a key came from, its member table,
     }
     return states;
   }, [firstId, 20_000]);
+  const closed = Date.now();
+  await first.page.close();
+  const seen = await watching;
   console.log(`closed tab (peer ${firstId}) in the inspector: ${seen.map((s) => `${s.state} at +${s.at - closed} ms${s.ends ? ` (ends ${s.ends})` : ''}`).join(', ')}; bound ${bound} ms`);
-  assert.deepEqual(seen.map((s) => s.state), ['alive', 'suspect', 'dead']);
-  assert.match(seen[1].ends, /^\d+\.\d{3} s \(in \d+\.\d{3} s\)$/);
-  assert.ok(seen[2].at - closed < bound + 3_000, `declared dead ${seen[2].at - closed} ms after closing`);
+  // Alive when closed, then suspect and dead (a false suspicion refuted before the close may
+  // come between on a loaded machine).
+  assert.deepEqual([seen[0].state, ...seen.slice(-2).map((s) => s.state)], ['alive', 'suspect', 'dead']);
+  assert.match(seen.at(-2).ends, /^\d+\.\d{3} s \(in \d+\.\d{3} s\)$/);
+  assert.equal(seen.at(-1).ends, '');
+  assert.ok(seen.at(-1).at - closed < bound + 3_000, `declared dead ${seen.at(-1).at - closed} ms after closing`);
   await second.page.locator('#live-inspector').screenshot({ path: path.join(outputDir, 'live-inspect-dead.png') });
   assert.deepEqual(second.errors, []);
 
