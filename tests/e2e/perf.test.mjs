@@ -3,7 +3,8 @@
 // JavaScript and CSS it loads), the animation frame rate and draw time while the graph animates
 // at 1,000, 10,000 and 100,000 nodes (every node drawn) on WebGL2 and on Canvas 2D (WebGL2 taken
 // away by an init script, so the fallback draws), and the longest task on the page's thread while
-// a 1,000,000-node run works in the worker. Headless Chromium renders WebGL2 in software here
+// a 1,000,000-node run works in the worker, and 10,000 nodes again at devicePixelRatio 2 (the
+// graph's backing store then has four times the pixels). Headless Chromium renders WebGL2 in software here
 // (SwiftShader), so its frame rates are CPU figures. The test fails on errors, on a renderer other
 // than the one asked for, and on a graph that was not drawn; never on a frame rate.
 // Run alone: `cd tests/e2e && node --test perf.test.mjs`.
@@ -25,8 +26,8 @@ function withoutWebGl2() {
   };
 }
 
-async function open(browser, url, { canvasOnly = false } = {}) {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+async function open(browser, url, { canvasOnly = false, deviceScaleFactor = 1 } = {}) {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 800 }, deviceScaleFactor });
   const errors = [];
   page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
   page.on('pageerror', (error) => errors.push(String(error)));
@@ -52,6 +53,7 @@ async function playback(page) {
   await page.locator('#speed').selectOption('15');
   await page.evaluate(() => {
     performance.clearMeasures('graph-draw');
+    performance.clearMeasures('graph-prepare');
     window.__frames = [];
     window.__counting = true;
     const step = (t) => {
@@ -66,11 +68,13 @@ async function playback(page) {
     { timeout: 120_000, polling: 50 });
   // The last round's messages fade for 700 ms after playback stops.
   await page.waitForTimeout(1_000);
-  const { frames, draws } = await page.evaluate(() => {
+  const { frames, draws, prepares } = await page.evaluate(() => {
     window.__counting = false;
     return {
       frames: window.__frames,
       draws: performance.getEntriesByName('graph-draw').map((e) => [e.startTime, e.duration]),
+      // The next round's layers, made between frames (WebGL2 only).
+      prepares: performance.getEntriesByName('graph-prepare').map((e) => e.duration),
     };
   });
   assert.ok(draws.length > 1, 'the graph was drawn while playing');
@@ -79,13 +83,19 @@ async function playback(page) {
   const animating = frames.filter((t) => t >= first && t <= last + 1);
   const gaps = animating.slice(1).map((t, i) => t - animating[i]);
   const durations = draws.map((d) => d[1]);
+  const backing = await page.evaluate(() => document.querySelector('canvas#graph').width);
   return {
     fps: Number(((animating.length - 1) / ((animating.at(-1) - animating[0]) / 1000)).toFixed(1)),
     windowMs: Math.round(last - first),
+    // Frames that took longer than one and a half 60 Hz frames: each one at least one missed.
+    slowFrames: gaps.filter((gap) => gap > 25).length,
     worstFrameMs: Number(Math.max(...gaps).toFixed(1)),
     draws: draws.length,
     meanDrawMs: Number((durations.reduce((a, b) => a + b, 0) / durations.length).toFixed(2)),
     maxDrawMs: Number(Math.max(...durations).toFixed(2)),
+    prepares: prepares.length,
+    meanPrepareMs: prepares.length ? Number((prepares.reduce((a, b) => a + b, 0) / prepares.length).toFixed(2)) : null,
+    backingPx: backing,
   };
 }
 
@@ -99,7 +109,7 @@ function transferSizes() {
   return { sizes, total: sizes.reduce((sum, s) => sum + s.gzip, 0) };
 }
 
-async function measure(page, nodes, renderer) {
+async function measure(page, nodes, renderer, { note = '', suffix = '' } = {}) {
   await runNodes(page, nodes);
   const graph = page.locator('canvas#graph');
   // Every node drawn (no sample).
@@ -108,8 +118,8 @@ async function measure(page, nodes, renderer) {
   assert.equal(await graph.getAttribute('data-renderer'), renderer);
   // Other work on the machine slows software GL and Canvas alike: said beside the figures.
   const load = loadavg()[0].toFixed(1);
-  console.log(`${nodes.toLocaleString('en')} nodes, ${renderer} (load average ${load}):`, JSON.stringify(figures));
-  await screenshotMidway(page, `graph-${renderer}-${nodes}.png`);
+  console.log(`${nodes.toLocaleString('en')} nodes, ${renderer}${note ? `, ${note}` : ''} (load average ${load}):`, JSON.stringify(figures));
+  await screenshotMidway(page, `graph-${renderer}-${nodes}${suffix}.png`);
   return figures;
 }
 
@@ -168,4 +178,10 @@ test('playground figures: paint, transfer, frame rates on WebGL2 and Canvas 2D, 
   await screenshotMidway(fallback.page, 'graph-canvas2d-1000000.png');
   assert.deepEqual(fallback.errors, []);
   await fallback.page.close();
+
+  // The backing store follows devicePixelRatio: at 2 it has four times the pixels to fill.
+  const dense = await open(shared.browser, shared.relay.url, { deviceScaleFactor: 2 });
+  await measure(dense.page, 10000, 'webgl2', { note: 'devicePixelRatio 2', suffix: '-dpr2' });
+  assert.deepEqual(dense.errors, []);
+  await dense.page.close();
 });

@@ -446,9 +446,12 @@ impl Surface {
 
 /// Paints a round at the next animation frame, and again at each frame while its messages
 /// fade, then stops. The fade runs from that first paint, so a page slow to give a frame still
-/// shows the round fresh once.
+/// shows the round fresh once. Right after that first frame (a timeout, so not inside it), it
+/// runs `ahead`: work for the next round, done while the frames only fade.
 struct Fader {
     paint: Box<dyn Fn(f64)>,
+    ahead: RefCell<Option<Box<dyn FnOnce()>>>,
+    ahead_timer: RefCell<Option<gloo_timers::callback::Timeout>>,
     /// Whether the round is new (its fade plays) or only redrawn (drawn faded).
     fresh: bool,
     /// When the first paint was (Date.now() ms).
@@ -457,9 +460,11 @@ struct Fader {
 }
 
 impl Fader {
-    fn start(paint: Box<dyn Fn(f64)>, fresh: bool) -> Rc<Fader> {
+    fn start(paint: Box<dyn Fn(f64)>, ahead: Box<dyn FnOnce()>, fresh: bool) -> Rc<Fader> {
         let fader = Rc::new(Fader {
             paint,
+            ahead: RefCell::new(Some(ahead)),
+            ahead_timer: RefCell::new(None),
             fresh,
             started: std::cell::OnceCell::new(),
             frame: RefCell::new(None),
@@ -478,15 +483,21 @@ impl Fader {
             .get_or_init(|| if self.fresh { now } else { now - FADE_MS });
         let elapsed = now - started;
         (self.paint)(fade(elapsed));
+        if let Some(ahead) = self.ahead.borrow_mut().take() {
+            *self.ahead_timer.borrow_mut() = Some(gloo_timers::callback::Timeout::new(0, ahead));
+        }
         if elapsed < FADE_MS {
             let me = self.clone();
             *self.frame.borrow_mut() = Some(request_animation_frame(move |_| me.step()));
         }
     }
 
-    /// Cancels the next repaint (and frees the fader, which the pending frame holds).
+    /// Cancels the next repaint and the work ahead (and frees the fader, which the pending frame
+    /// holds).
     fn stop(&self) {
         self.frame.borrow_mut().take();
+        self.ahead_timer.borrow_mut().take();
+        self.ahead.borrow_mut().take();
     }
 }
 
@@ -618,6 +629,39 @@ pub fn GraphView(props: &GraphProps) -> Html {
                     crashed.clone(),
                     *palette,
                 );
+                // A playback shows the next round soon: WebGL2 makes its layers now, between
+                // frames, rather than in the frame that shows it.
+                let ahead = {
+                    let (element, surface, recording, points) = (
+                        element.clone(),
+                        surface.clone(),
+                        recording.clone(),
+                        points.clone(),
+                    );
+                    move || {
+                        let next = round + 1;
+                        if recording.density.is_some() || next >= recording.frames.len() {
+                            return;
+                        }
+                        if let (Some(element), Some(Surface::Gl(renderer))) =
+                            (&element, surface.borrow_mut().as_mut())
+                        {
+                            // In the performance timeline as "graph-prepare", beside the draws.
+                            let performance =
+                                web_sys::window().and_then(|window| window.performance());
+                            if let Some(performance) = &performance {
+                                let _ = performance.mark("graph-prepare-start");
+                            }
+                            renderer.prepare(element, &recording, &points, next, view, palette);
+                            if let Some(performance) = &performance {
+                                let _ = performance.measure_with_start_mark(
+                                    "graph-prepare",
+                                    "graph-prepare-start",
+                                );
+                            }
+                        }
+                    }
+                };
                 let paint = move |freshness: f64| {
                     let Some(element) = &element else {
                         return;
@@ -665,7 +709,7 @@ pub fn GraphView(props: &GraphProps) -> Html {
                 // A new round fades in from fresh; other changes (zoom, selection) redraw it as
                 // faded, without replaying the fade.
                 let fresh_round = last_round.replace(Some(round)) != Some(round);
-                let fader = Fader::start(Box::new(paint), fresh_round);
+                let fader = Fader::start(Box::new(paint), Box::new(ahead), fresh_round);
                 move || fader.stop()
             },
         );

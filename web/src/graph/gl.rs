@@ -232,11 +232,11 @@ pub struct GlGraph {
     quad: WebGlVertexArrayObject,
     marks: WebGlVertexArrayObject,
     mark_buffer: WebGlBuffer,
-    lines_texture: WebGlTexture,
-    nodes_texture: WebGlTexture,
-    /// The side, in texels, each texture was allocated at (0: not yet).
-    lines_side: usize,
-    nodes_side: usize,
+    /// The round on the canvas.
+    shown: Layers,
+    /// The round after it, made ahead between frames ([`GlGraph::prepare`]) so that a playback's
+    /// new round costs its frame no more than a fading one.
+    ready: Layers,
     /// Links alone (channel 0), kept to start each round's lines from.
     links: Vec<u8>,
     lines: Vec<u8>,
@@ -247,7 +247,29 @@ pub struct GlGraph {
     theme: Theme,
     layout: Option<Made>,
     view: Option<Made>,
-    frame: Option<Made>,
+}
+
+/// A round's two textures on the GPU (its lines by kind, its nodes' layer) and what they were
+/// made from.
+struct Layers {
+    lines: WebGlTexture,
+    nodes: WebGlTexture,
+    /// The side, in texels, each texture was allocated at (0: not yet).
+    lines_side: usize,
+    nodes_side: usize,
+    made: Option<Made>,
+}
+
+impl Layers {
+    fn new(gl: &Gl) -> Option<Layers> {
+        Some(Layers {
+            lines: texture(gl)?,
+            nodes: texture(gl)?,
+            lines_side: 0,
+            nodes_side: 0,
+            made: None,
+        })
+    }
 }
 
 pub(super) fn compile(gl: &Gl, kind: u32, source: &str) -> Option<WebGlShader> {
@@ -402,8 +424,8 @@ impl GlGraph {
         // The context's colours are premultiplied by their opacity (the shaders do it).
         gl.blend_func(Gl::ONE, Gl::ONE_MINUS_SRC_ALPHA);
         Some(GlGraph {
-            lines_texture: texture(&gl)?,
-            nodes_texture: texture(&gl)?,
+            shown: Layers::new(&gl)?,
+            ready: Layers::new(&gl)?,
             gl,
             composite,
             composite_uniforms,
@@ -412,8 +434,6 @@ impl GlGraph {
             quad,
             marks,
             mark_buffer,
-            lines_side: 0,
-            nodes_side: 0,
             links: Vec::new(),
             lines: Vec::new(),
             ids: Vec::new(),
@@ -423,7 +443,6 @@ impl GlGraph {
             theme: Theme::default(),
             layout: None,
             view: None,
-            frame: None,
         })
     }
 
@@ -432,25 +451,34 @@ impl GlGraph {
         self.gl.bind_texture(Gl::TEXTURE_2D, Some(texture));
     }
 
-    fn upload_lines(&mut self, size: usize) {
-        self.bind(0, &self.lines_texture);
-        fill_texture(&self.gl, &mut self.lines_side, size, &self.lines);
+    /// Fills the textures of `layers` (the shown ones, or with `ready` those made ahead) from
+    /// the nodes' and lines' buffers; `nodes` false leaves the nodes' texture as it is.
+    fn upload(&mut self, ready: bool, size: usize, nodes: bool) {
+        let layers = if ready {
+            &mut self.ready
+        } else {
+            &mut self.shown
+        };
+        if nodes {
+            self.gl.active_texture(Gl::TEXTURE1);
+            self.gl.bind_texture(Gl::TEXTURE_2D, Some(&layers.nodes));
+            fill_texture(&self.gl, &mut layers.nodes_side, size, &self.nodes);
+        }
+        self.gl.active_texture(Gl::TEXTURE0);
+        self.gl.bind_texture(Gl::TEXTURE_2D, Some(&layers.lines));
+        fill_texture(&self.gl, &mut layers.lines_side, size, &self.lines);
     }
 
-    /// Makes what changed since the last draw: positions when the run changed; nodes and links
-    /// when the view did too; messages and states when the round did. The theme's colours are
-    /// read again whenever something is made.
-    #[allow(clippy::too_many_arguments)]
-    fn make(
+    /// Makes what the run and the view give every round: the nodes' positions on the backing
+    /// store and the links' layer, again only when the run, the view or the size changed (which
+    /// drops both rounds' layers). Returns what a round's layers are made from, but its round.
+    fn make_view(
         &mut self,
-        canvas: &HtmlCanvasElement,
         recording: &Recording,
         positions: &[(f64, f64)],
-        round: usize,
         view: View,
         size: usize,
-        palette: super::Palette,
-    ) {
+    ) -> Made {
         let made = Made {
             recording,
             points: positions.as_ptr(),
@@ -467,19 +495,11 @@ impl GlGraph {
             view: (view.scale.to_bits(), view.dx.to_bits(), view.dy.to_bits()),
             ..made
         };
-        let ratio = size as f64 / super::SIZE;
-        let pixels = view.pixels(ratio);
-        let frame_made = Made { round, ..made };
-        if self.view == Some(made) && self.frame == Some(frame_made) {
-            return;
-        }
-        self.theme.read(canvas, palette);
-        self.centres.clear();
-        self.centres
-            .extend(positions.iter().map(|&point| pixels.project(point)));
-        let radius = node_radius(positions.len()) * view.scale.sqrt() * ratio;
-        let disc = radius >= SQUARE_BELOW_PX;
         if self.view != Some(made) {
+            let pixels = view.pixels(size as f64 / super::SIZE);
+            self.centres.clear();
+            self.centres
+                .extend(positions.iter().map(|&point| pixels.project(point)));
             self.links.clear();
             self.links.resize(size * size * 4, 0);
             for &(a, b) in &recording.links {
@@ -490,55 +510,124 @@ impl GlGraph {
                 }
             }
             self.view = Some(made);
-            self.frame = None;
+            self.shown.made = None;
+            self.ready.made = None;
         }
-        let made = frame_made;
-        if self.frame != Some(made) {
-            let states = recording
-                .frames
-                .get(round.min(recording.frames.len().saturating_sub(1)))
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            // Phase by phase, as the canvas fills them: where nodes overlap (thousands on a
-            // circle), the later phase shows.
-            self.ids.clear();
-            self.ids.resize(size * size, 0);
-            for phase in 0..self.theme.states.len() as u8 {
-                let in_phase = self
-                    .centres
-                    .iter()
-                    .copied()
-                    .enumerate()
-                    .filter(|&(node, _)| states.get(node).copied().unwrap_or(0) == phase);
-                stamp_nodes(&mut self.ids, size, in_phase, radius, disc);
-            }
-            self.nodes.resize(size * size * 4, 0);
-            color_nodes(
-                &mut self.nodes,
-                &self.ids,
+        made
+    }
+
+    /// Rasterises round `round` into the nodes' and lines' buffers, in the theme's colours
+    /// (read again: a round is when the page may have changed them).
+    #[allow(clippy::too_many_arguments)]
+    fn rasterise(
+        &mut self,
+        canvas: &HtmlCanvasElement,
+        recording: &Recording,
+        round: usize,
+        view: View,
+        size: usize,
+        palette: super::Palette,
+    ) {
+        self.theme.read(canvas, palette);
+        let ratio = size as f64 / super::SIZE;
+        let radius = node_radius(self.centres.len()) * view.scale.sqrt() * ratio;
+        let disc = radius >= SQUARE_BELOW_PX;
+        let states = recording
+            .frames
+            .get(round.min(recording.frames.len().saturating_sub(1)))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        // Phase by phase, as the canvas fills them: where nodes overlap (thousands on a
+        // circle), the later phase shows.
+        self.ids.clear();
+        self.ids.resize(size * size, 0);
+        for phase in 0..self.theme.states.len() as u8 {
+            let in_phase = self
+                .centres
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|&(node, _)| states.get(node).copied().unwrap_or(0) == phase);
+            stamp_nodes(&mut self.ids, size, in_phase, radius, disc);
+        }
+        self.nodes.resize(size * size * 4, 0);
+        color_nodes(
+            &mut self.nodes,
+            &self.ids,
+            size,
+            &self.centres,
+            radius,
+            disc,
+            states,
+            &self.theme.states,
+        );
+        self.lines.clone_from(&self.links);
+        if let Some(messages) = recording.messages.get(round).filter(|_| round > 0) {
+            stroke_messages(
+                &mut self.lines,
                 size,
+                messages,
                 &self.centres,
-                radius,
-                disc,
-                states,
-                &self.theme.states,
+                view.scale,
+                ratio,
             );
-            self.bind(1, &self.nodes_texture);
-            fill_texture(&self.gl, &mut self.nodes_side, size, &self.nodes);
-            self.lines.clone_from(&self.links);
-            if let Some(messages) = recording.messages.get(round).filter(|_| round > 0) {
-                stroke_messages(
-                    &mut self.lines,
-                    size,
-                    messages,
-                    &self.centres,
-                    view.scale,
-                    ratio,
-                );
-            }
-            self.upload_lines(size);
-            self.frame = Some(made);
         }
+    }
+
+    /// Makes what changed since the last draw: positions when the run changed; nodes and links
+    /// when the view did too; messages and states when the round did, unless
+    /// [`GlGraph::prepare`] made that round ahead.
+    #[allow(clippy::too_many_arguments)]
+    fn make(
+        &mut self,
+        canvas: &HtmlCanvasElement,
+        recording: &Recording,
+        positions: &[(f64, f64)],
+        round: usize,
+        view: View,
+        size: usize,
+        palette: super::Palette,
+    ) {
+        let made = Made {
+            round,
+            ..self.make_view(recording, positions, view, size)
+        };
+        if self.shown.made == Some(made) {
+            return;
+        }
+        if self.ready.made == Some(made) {
+            std::mem::swap(&mut self.shown, &mut self.ready);
+            self.ready.made = None;
+            return;
+        }
+        self.rasterise(canvas, recording, round, view, size, palette);
+        self.upload(false, size, true);
+        self.shown.made = Some(made);
+    }
+
+    /// Makes round `round`'s layers ahead of its draw, for a playback's next round: called
+    /// between frames, so that the frame that shows it only swaps textures.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn prepare(
+        &mut self,
+        canvas: &HtmlCanvasElement,
+        recording: &Recording,
+        positions: &[(f64, f64)],
+        round: usize,
+        view: View,
+        palette: super::Palette,
+    ) {
+        let size = canvas.width() as usize;
+        let made = Made {
+            round,
+            ..self.make_view(recording, positions, view, size)
+        };
+        if self.shown.made == Some(made) || self.ready.made == Some(made) {
+            return;
+        }
+        self.rasterise(canvas, recording, round, view, size, palette);
+        self.upload(true, size, true);
+        self.ready.made = Some(made);
     }
 
     /// Draws round `round` of `recording` as the Canvas 2D graph does (see
@@ -636,8 +725,8 @@ impl GlGraph {
         gl.disable(Gl::BLEND);
         gl.use_program(Some(&self.composite));
         for (unit, location, texture) in [
-            (0, &uniforms.lines, &self.lines_texture),
-            (1, &uniforms.nodes, &self.nodes_texture),
+            (0, &uniforms.lines, &self.shown.lines),
+            (1, &uniforms.nodes, &self.shown.nodes),
         ] {
             self.bind(unit, texture);
             gl.uniform1i(location.as_ref(), unit as i32);
@@ -670,12 +759,13 @@ impl GlGraph {
             view: (view.scale.to_bits(), view.dx.to_bits(), view.dy.to_bits()),
             round,
         };
-        if self.frame != Some(made) {
+        if self.shown.made != Some(made) {
             self.lines = image();
-            self.upload_lines(size);
+            self.upload(false, size, false);
             self.layout = None;
             self.view = None;
-            self.frame = Some(made);
+            self.ready.made = None;
+            self.shown.made = Some(made);
         }
         self.composite(size, &[0.0; 16], true);
     }
