@@ -97,8 +97,8 @@ sri_sha384() {
   node -e 'const f = process.argv[1]; process.stdout.write("sha384-" + require("crypto").createHash("sha384").update(require("fs").readFileSync(f)).digest("base64"))' "$1"
 }
 
-# Runs wasm-opt on the page's and the worker's wasm in dist/ (or $1), in place, and updates the
-# integrity hash index.html preloads the page's wasm with. -O1 rather than -Oz: measured on this
+# Runs wasm-opt on the playground's wasm in dist/ (or $1; page and worker run the same module),
+# in place, and updates the integrity hash index.html preloads it with. -O1 rather than -Oz: measured on this
 # playground, -Oz shrank the files but grew their gzip (what the page transfers) by 38 KB, while
 # -O1 shrinks both (scripts/wasm-opt/package.json names the version).
 optimise_playground_wasm() {
@@ -120,7 +120,7 @@ optimise_playground_wasm() {
 
 # The playground in release mode (dist/, its wasm through wasm-opt) and the native relay.
 build_playground() {
-  say "building the playground (web + worker, release)"
+  say "building the playground (page and worker: one wasm, release)"
   (cd "$GOSSIPLAB_ROOT" && trunk build --release)
   optimise_playground_wasm
   say "building gossip-node (release)"
