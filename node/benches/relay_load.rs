@@ -23,7 +23,19 @@
 //! clients are this process (two threads), on the same two cores.
 //! `RELAY_BIN=/path/to/gossip-node` measures another build's relay (an older commit's, to
 //! compare); it must accept `relay --addr ADDR --dist DIR`. `RELAY_THREADS=N` starts the relay
-//! with `--threads N`.
+//! with `--threads N`. `RELAY_CPUS=0` runs the relay on CPU 0 only (with `taskset`); run the bench
+//! under `taskset -c 1` too and relay and clients have a core each.
+//!
+//! Each load also prints the relay process's CPU time per frame received (user and system, all
+//! its threads, in the kernel's 10 ms ticks): what a frame costs, a figure the other processes
+//! on a loaded machine hardly move, unlike the latencies.
+//!
+//! Where a frame's time goes: `RELAY_TRACE=1 cargo bench -p gossip-node --features frame-trace
+//! --bench relay_load` runs a measurement build of the relay (it stamps every frame as read,
+//! looked up, queued, taken by the recipient's writer and written, on the wall clock the
+//! clients' payloads also carry) and prints, after each load, each stage's p50 / p99 / max, the
+//! mean of each stage over the slowest 1% of frames, and the share of frames read and written
+//! on different relay threads.
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -50,20 +62,118 @@ fn resident_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// The relay's `/status` document.
-async fn relay_status(port: u16) -> serde_json::Value {
+/// The CPU time (user and system, all threads) a process has used so far, in µs (counted in
+/// the kernel's 10 ms ticks).
+fn cpu_us(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and
+    // 13th.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<u64> = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    fields.iter().sum::<u64>() * 10_000
+}
+
+/// The body the relay answers `path` with, and whether the answer was 200 OK.
+async fn relay_get(port: u16, path: &str) -> (String, bool) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .expect("relay reachable");
     stream
-        .write_all(b"GET /status HTTP/1.0\r\nHost: relay\r\n\r\n")
+        .write_all(format!("GET {path} HTTP/1.0\r\nHost: relay\r\n\r\n").as_bytes())
         .await
         .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
+    let ok = response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200");
     let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
-    serde_json::from_str(body).expect("status is JSON")
+    (body.to_string(), ok)
+}
+
+/// The relay's `/status` document.
+async fn relay_status(port: u16) -> serde_json::Value {
+    serde_json::from_str(&relay_get(port, "/status").await.0).expect("status is JSON")
+}
+
+/// A frame's way from a client's send to a client's receive, in stages (ns), joined from the
+/// measurement build's `/trace` and the receivers' times.
+const STAGES: [&str; 6] = [
+    "client send -> relay read",
+    "read -> recipients looked up",
+    "looked up -> queued",
+    "queued -> writer takes it",
+    "writer takes it -> write returned",
+    "write returned -> client received",
+];
+
+/// Prints where the frames received while measured spent their time (a measurement build's
+/// relay only: `cargo bench -p gossip-node --features frame-trace --bench relay_load`).
+async fn print_stages(port: u16, received_at: &[(u32, u32, u64)]) {
+    let (text, ok) = relay_get(port, "/trace").await;
+    if !ok {
+        println!("    (no /trace: the relay is not a measurement build)");
+        return;
+    }
+    let mut relay_side = std::collections::HashMap::new();
+    for line in text.lines() {
+        let fields: Vec<u64> = line.split(' ').filter_map(|f| f.parse().ok()).collect();
+        if let [sender, seq, rest @ ..] = fields.as_slice()
+            && rest.len() == 8
+        {
+            relay_side.insert((*sender as u32, *seq as u32), rest.to_vec());
+        }
+    }
+    // sent, read, looked up, queued, dequeued, flushed, received; then the threads.
+    let mut frames: Vec<([u64; 7], bool)> = Vec::new();
+    for &(sender, seq, received) in received_at {
+        if let Some(r) = relay_side.get(&(sender, seq)) {
+            let times = [r[0], r[1], r[2], r[3], r[4], r[5], received];
+            frames.push((times, r[6] != r[7]));
+        }
+    }
+    if frames.is_empty() {
+        println!("    (no frame of the trace matched)");
+        return;
+    }
+    let stage = |times: &[u64; 7], index: usize| times[index + 1].saturating_sub(times[index]);
+    let total = |times: &[u64; 7]| times[6].saturating_sub(times[0]);
+    let ms = |ns: u64| ns as f64 / 1e6;
+    let mut totals: Vec<u64> = frames.iter().map(|(t, _)| total(t)).collect();
+    totals.sort_unstable();
+    let p99_total = totals[(totals.len() as f64 * 0.99) as usize % totals.len()];
+    let slow: Vec<&[u64; 7]> = frames
+        .iter()
+        .map(|(t, _)| t)
+        .filter(|t| total(t) >= p99_total)
+        .collect();
+    let crossed = frames.iter().filter(|(_, crossed)| *crossed).count();
+    println!(
+        "    where the time goes ({} frames matched; read and written on different relay threads: {:.0}%):",
+        frames.len(),
+        100.0 * crossed as f64 / frames.len() as f64
+    );
+    println!(
+        "    {:<34} | p50 ms | p99 ms | max ms | mean ms in the slowest 1% (total >= {:.2} ms)",
+        "stage",
+        ms(p99_total)
+    );
+    for (index, name) in STAGES.iter().enumerate() {
+        let mut times: Vec<u64> = frames.iter().map(|(t, _)| stage(t, index)).collect();
+        times.sort_unstable();
+        let slow_mean =
+            slow.iter().map(|t| stage(t, index)).sum::<u64>() as f64 / slow.len() as f64 / 1e6;
+        println!(
+            "    {name:<34} | {:>6.3} | {:>6.3} | {:>6.2} | {slow_mean:.3}",
+            ms(times[times.len() / 2]),
+            ms(times[(times.len() as f64 * 0.99) as usize]),
+            ms(*times.last().unwrap()),
+        );
+    }
 }
 
 /// The frames a room's recording holds, and whether it stopped at its cap.
@@ -109,11 +219,31 @@ async fn join(url: &str) -> (Socket, u32) {
 struct LoadFigures {
     per_second: f64,
     latencies_us: Vec<u64>,
+    /// (sender, sequence number, wall-clock ns received) of every frame received while
+    /// measured, for joining with a measurement build's `/trace`.
+    received_at: Vec<(u32, u32, u64)>,
+    /// The relay process's CPU time (all threads, user and system) per frame received while
+    /// measured, in µs: what a frame costs, which other processes' load hardly changes.
+    relay_cpu_us_per_frame: f64,
+}
+
+/// Nanoseconds on the wall clock: the clock a measurement build of the relay stamps frames with.
+fn wall_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
 }
 
 /// 100 peers in a fresh room send to random others at `offered` frames a second in all (`None`:
 /// as fast as they can) for the warm-up and the measured time.
-async fn run_load(port: u16, room: &str, offered: Option<f64>, record: bool) -> LoadFigures {
+async fn run_load(
+    relay_pid: u32,
+    port: u16,
+    room: &str,
+    offered: Option<f64>,
+    record: bool,
+    trace: bool,
+) -> LoadFigures {
     let record = if record { "&record=true" } else { "" };
     let url = format!("ws://127.0.0.1:{port}/ws?room={room}&protocol={PROTOCOL_VERSION}{record}");
     let mut sockets = Vec::new();
@@ -137,22 +267,29 @@ async fn run_load(port: u16, room: &str, offered: Option<f64>, record: bool) -> 
         let (measuring, received) = (measuring.clone(), received.clone());
         receivers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
+            let mut received_at = Vec::new();
             while let Some(Ok(message)) = stream.next().await {
                 if let Message::Binary(frame) = message
                     && let Ok((_, payload)) = relay_frame::split(&frame, usize::MAX)
-                    && payload.len() >= 8
+                    && payload.len() >= 16
                     && measuring.load(Ordering::Relaxed)
                 {
                     let sent = u64::from_le_bytes(payload[..8].try_into().unwrap());
                     received.fetch_add(1, Ordering::Relaxed);
                     latencies.push((epoch.elapsed().as_micros() as u64).saturating_sub(sent));
+                    if trace {
+                        let sender = u32::from_le_bytes(payload[8..12].try_into().unwrap());
+                        let seq = u32::from_le_bytes(payload[12..16].try_into().unwrap());
+                        received_at.push((sender, seq, wall_ns()));
+                    }
                 }
             }
-            latencies
+            (latencies, received_at)
         }));
         let (running, ids) = (running.clone(), ids.clone());
         senders.push(tokio::spawn(async move {
             let mut turn = index as u64;
+            let mut seq = 0u32;
             // Bursts keep to a schedule (a late one is not made up by the next pause), the
             // peers' schedules spread over one pause.
             let mut next_burst = burst_pause.map(|pause| {
@@ -168,8 +305,15 @@ async fn run_load(port: u16, room: &str, offered: Option<f64>, record: bool) -> 
                         .wrapping_mul(6364136223846793005)
                         .wrapping_add(1442695040888963407);
                     let to = ids[(turn >> 33) as usize % ids.len()];
-                    let mut payload = (epoch.elapsed().as_micros() as u64).to_le_bytes().to_vec();
+                    // [sent µs since the epoch][sender][seq][sent wall-clock ns] (the last three
+                    // for a measurement build's per-frame trace), then zeros.
+                    let mut payload = Vec::with_capacity(PAYLOAD);
+                    payload.extend((epoch.elapsed().as_micros() as u64).to_le_bytes());
+                    payload.extend((index as u32).to_le_bytes());
+                    payload.extend(seq.to_le_bytes());
+                    payload.extend(wall_ns().to_le_bytes());
                     payload.resize(PAYLOAD, 0);
+                    seq = seq.wrapping_add(1);
                     if sink
                         .send(Message::Binary(relay_frame::join(to, &payload).into()))
                         .await
@@ -189,25 +333,33 @@ async fn run_load(port: u16, room: &str, offered: Option<f64>, record: bool) -> 
     tokio::time::sleep(WARM_UP).await;
     measuring.store(true, Ordering::Relaxed);
     let measure_from = Instant::now();
+    let cpu_from = cpu_us(relay_pid);
     tokio::time::sleep(MEASURED).await;
     measuring.store(false, Ordering::Relaxed);
-    let per_second = received.load(Ordering::Relaxed) as f64 / measure_from.elapsed().as_secs_f64();
+    let relay_cpu = cpu_us(relay_pid).saturating_sub(cpu_from);
+    let frames = received.load(Ordering::Relaxed);
+    let per_second = frames as f64 / measure_from.elapsed().as_secs_f64();
     running.store(false, Ordering::Relaxed);
     for sender in senders {
         let _ = sender.await;
     }
     let mut latencies_us = Vec::new();
+    let mut received_at = Vec::new();
     for receiver in receivers {
         // The relay closes each receiver's socket once its sender said goodbye.
-        if let Ok(Ok(mut latencies)) = tokio::time::timeout(Duration::from_secs(5), receiver).await
+        if let Ok(Ok((mut latencies, mut at))) =
+            tokio::time::timeout(Duration::from_secs(5), receiver).await
         {
             latencies_us.append(&mut latencies);
+            received_at.append(&mut at);
         }
     }
     latencies_us.sort_unstable();
     LoadFigures {
         per_second,
         latencies_us,
+        received_at,
+        relay_cpu_us_per_frame: relay_cpu as f64 / frames.max(1) as f64,
     }
 }
 
@@ -239,11 +391,25 @@ async fn main() {
         // About 55 bytes a frame: room for a saturated run of several million frames.
         args.extend(["--recording-cap", "1G"]);
     }
+    // A measurement build's per-frame stages: RELAY_TRACE=1 (the relay must be built with the
+    // `frame-trace` feature).
+    let trace = std::env::var("RELAY_TRACE").is_ok_and(|v| v == "1");
     let threads = std::env::var("RELAY_THREADS").ok();
     if let Some(threads) = &threads {
         args.extend(["--threads", threads]);
     }
-    let mut relay = Command::new(&binary)
+    // RELAY_CPUS=LIST runs the relay on those CPUs only (with `taskset`), e.g. RELAY_CPUS=0 and
+    // the bench itself under `taskset -c 1`: relay and clients on a core each.
+    let cpus = std::env::var("RELAY_CPUS").ok();
+    let mut command = match &cpus {
+        Some(cpus) => {
+            let mut command = Command::new("taskset");
+            command.args(["-c", cpus, &binary]);
+            command
+        }
+        None => Command::new(&binary),
+    };
+    let mut relay = command
         .args(&args)
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
@@ -253,8 +419,9 @@ async fn main() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let pid = relay.id();
     println!(
-        "relay: {binary}{}",
-        threads.map_or(String::new(), |threads| format!(" --threads {threads}"))
+        "relay: {binary}{}{}",
+        threads.map_or(String::new(), |threads| format!(" --threads {threads}")),
+        cpus.map_or(String::new(), |cpus| format!(" on CPUs {cpus}"))
     );
 
     // 1. The clients' view, at each offered load, then saturated.
@@ -274,19 +441,25 @@ async fn main() {
     println!(
         "  clients' send-to-receive latency (relay, sockets and clients on the same 2 cores):"
     );
-    println!("  offered frames/s | received frames/s |  p50 ms |  p99 ms |  max ms | samples");
+    println!(
+        "  offered frames/s | received frames/s |  p50 ms |  p99 ms |  max ms | samples | relay CPU µs/frame"
+    );
     for (index, offered) in loads.iter().map(|&o| Some(o)).chain([None]).enumerate() {
-        let figures = run_load(port, &format!("load{index}"), offered, false).await;
+        let figures = run_load(pid, port, &format!("load{index}"), offered, false, trace).await;
         let sorted = &figures.latencies_us;
         println!(
-            "  {:>16} | {:>17.0} | {:>7.2} | {:>7.2} | {:>7.2} | {}",
+            "  {:>16} | {:>17.0} | {:>7.2} | {:>7.2} | {:>7.2} | {:>7} | {:.2}",
             offered.map_or("saturated".to_string(), |o| format!("{o:.0}")),
             figures.per_second,
             percentile_ms(sorted, 0.50),
             percentile_ms(sorted, 0.99),
             sorted.last().copied().unwrap_or(0) as f64 / 1_000.0,
-            sorted.len()
+            sorted.len(),
+            figures.relay_cpu_us_per_frame
         );
+        if trace {
+            print_stages(port, &figures.received_at).await;
+        }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     let status = relay_status(port).await;
@@ -309,7 +482,7 @@ async fn main() {
         println!("  recorded | received frames/s |  p50 ms |  p99 ms | recording");
         for (index, record) in [false, true, false, true].into_iter().enumerate() {
             let room = format!("recorded{index}");
-            let figures = run_load(port, &room, None, record).await;
+            let figures = run_load(pid, port, &room, None, record, false).await;
             let sorted = &figures.latencies_us;
             let recording = if record {
                 let (frames, stopped) = recording_size(port, &room).await;

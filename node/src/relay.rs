@@ -32,6 +32,10 @@
 //! (held for nothing else: the frame is recorded and queued after it is let go, since queuing
 //! may wake a thread), then the recipient's writer task writes what its queue holds in one
 //! flush. `gossip-node relay --threads 1` runs all of it on one thread.
+//!
+//! A measurement build (cargo feature `frame-trace`, `relay/trace.rs`) stamps each frame at each
+//! of those steps and serves the stamps at `/trace` for the load bench to split a frame's time
+//! into stages.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
@@ -110,6 +114,8 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 }
 
 mod recording;
+#[cfg(feature = "frame-trace")]
+mod trace;
 pub use recording::{
     KEPT_RECORDINGS, RELAY_RECORDING_CAP, RELAY_RECORDING_FORMAT, RELAY_RECORDING_VERSION,
 };
@@ -129,7 +135,10 @@ pub async fn serve(listener: TcpListener, config: RelayConfig) -> anyhow::Result
     let app = Router::new()
         .route("/ws", get(upgrade))
         .route("/status", get(status))
-        .route("/recording", get(download_recording))
+        .route("/recording", get(download_recording));
+    #[cfg(feature = "frame-trace")]
+    let app = app.route("/trace", get(take_trace));
+    let app = app
         // The playground's wasm shrinks to about a third with gzip.
         .fallback_service(Compression::new(ServeDir::new(&config.dist)))
         .with_state(state);
@@ -160,10 +169,30 @@ struct Relay {
     latency: LatencyHistogram,
     /// Room recordings by room name, the latest [`KEPT_RECORDINGS`].
     recordings: Recordings,
+    /// Per-frame timestamps, in a measurement build.
+    #[cfg(feature = "frame-trace")]
+    trace: trace::Trace,
 }
 
 /// What waits in a peer's outgoing queue: a message and when the relay received it.
-type Outgoing = (Instant, Message);
+struct Outgoing {
+    arrived: Instant,
+    message: Message,
+    /// The frame's timestamps so far, in a measurement build.
+    #[cfg(feature = "frame-trace")]
+    stamp: Option<trace::Stamp>,
+}
+
+impl Outgoing {
+    fn new(arrived: Instant, message: Message) -> Self {
+        Outgoing {
+            arrived,
+            message,
+            #[cfg(feature = "frame-trace")]
+            stamp: None,
+        }
+    }
+}
 
 /// Frames written to a socket before it is flushed: under load one write carries many.
 const WRITE_BATCH: usize = 64;
@@ -289,7 +318,7 @@ async fn report_traffic(relay: Arc<Relay>) {
                     .collect();
                 if let (false, Some(peer)) = (flows.is_empty(), room.peers.get(watcher)) {
                     let report = control_message(&Control::Traffic { flows });
-                    relay.deliver(*watcher, peer, (Instant::now(), report));
+                    relay.deliver(*watcher, peer, Outgoing::new(Instant::now(), report));
                 }
             }
         }
@@ -472,7 +501,7 @@ impl Relay {
         if let Some(room) = self.rooms.lock().unwrap().get_mut(&room) {
             let kept_out = control_message(&Control::KeptOut { id, protocol });
             for (&other, peer) in &room.peers {
-                self.deliver(other, peer, (Instant::now(), kept_out.clone()));
+                self.deliver(other, peer, Outgoing::new(Instant::now(), kept_out.clone()));
             }
         }
         let reason: String = text.chars().take(120).collect();
@@ -524,7 +553,7 @@ impl Relay {
         let others: Vec<NodeId> = room.peers.keys().copied().collect();
         let joined = control_message(&Control::Joined { id });
         for (&other, peer) in &room.peers {
-            self.deliver(other, peer, (Instant::now(), joined.clone()));
+            self.deliver(other, peer, Outgoing::new(Instant::now(), joined.clone()));
         }
         room.peers.insert(id, peer.clone());
         if asks.watch {
@@ -551,7 +580,7 @@ impl Relay {
         }
         let left = control_message(&Control::Left { id });
         for (&other, peer) in &room.peers {
-            self.deliver(other, peer, (Instant::now(), left.clone()));
+            self.deliver(other, peer, Outgoing::new(Instant::now(), left.clone()));
         }
         if room.peers.is_empty() {
             rooms.remove(room_name);
@@ -581,6 +610,8 @@ impl Relay {
 
     /// Forwards a frame; returns false if it was malformed (and dropped).
     fn forward(&self, room_name: &str, from: NodeId, mut frame: Vec<u8>, arrived: Instant) -> bool {
+        #[cfg(feature = "frame-trace")]
+        let mut stamp = trace::Stamp::read(frame.get(relay_frame::HEADER_LEN..).unwrap_or(&[]));
         let to = match relay_frame::split(&frame, self.config.max_frame) {
             Ok((to, _payload)) => to,
             Err(error) => {
@@ -632,6 +663,10 @@ impl Relay {
             }
             recording.clone()
         };
+        #[cfg(feature = "frame-trace")]
+        if let Some(stamp) = &mut stamp {
+            stamp.looked_up_ns = trace::now_ns();
+        }
         if one.is_none() && all.is_empty() {
             tracing::debug!(
                 room = room_name,
@@ -647,7 +682,16 @@ impl Relay {
             }
         }
         for (id, peer) in one.into_iter().chain(all) {
-            self.deliver(id, &peer, (arrived, message.clone()));
+            let outgoing = Outgoing {
+                arrived,
+                message: message.clone(),
+                #[cfg(feature = "frame-trace")]
+                stamp: stamp.map(|mut stamp| {
+                    stamp.queued_ns = trace::now_ns();
+                    stamp
+                }),
+            };
+            self.deliver(id, &peer, outgoing);
             self.forwarded.fetch_add(1, Ordering::Relaxed);
         }
         true
@@ -676,27 +720,44 @@ impl Relay {
                 return;
             }
             let mut written = Vec::with_capacity(WRITE_BATCH);
-            while let Some((arrived, message)) = outgoing.recv().await {
+            #[cfg(feature = "frame-trace")]
+            let mut stamps = Vec::with_capacity(WRITE_BATCH);
+            while let Some(first) = outgoing.recv().await {
+                #[cfg(feature = "frame-trace")]
+                stamps.extend(first.stamp.map(|mut stamp| {
+                    stamp.dequeued_ns = trace::now_ns();
+                    stamp
+                }));
                 // Whatever else is queued goes out in the same write.
-                if sink.feed(message).await.is_err() {
+                if sink.feed(first.message).await.is_err() {
                     break;
                 }
-                written.push(arrived);
+                written.push(first.arrived);
                 // One pass of the scheduler first: under load the readers forward more frames
                 // meanwhile, and they leave in the same packet (TCP_NODELAY sends every write at
                 // once); idle, it costs microseconds.
                 tokio::task::yield_now().await;
                 while written.len() < WRITE_BATCH {
-                    let Ok((arrived, message)) = outgoing.try_recv() else {
+                    let Ok(next) = outgoing.try_recv() else {
                         break;
                     };
-                    if sink.feed(message).await.is_err() {
+                    #[cfg(feature = "frame-trace")]
+                    stamps.extend(next.stamp.map(|mut stamp| {
+                        stamp.dequeued_ns = trace::now_ns();
+                        stamp
+                    }));
+                    if sink.feed(next.message).await.is_err() {
                         return;
                     }
-                    written.push(arrived);
+                    written.push(next.arrived);
                 }
                 if sink.flush().await.is_err() {
                     break;
+                }
+                #[cfg(feature = "frame-trace")]
+                {
+                    relay.trace.written(&stamps, trace::now_ns());
+                    stamps.clear();
                 }
                 let now = Instant::now();
                 for arrived in written.drain(..) {
@@ -839,6 +900,12 @@ pub struct Status {
 pub const FORWARD_LATENCY_SPANS: &str = "inside the relay only: from reading a frame off the \
     sender's socket to the return of its write to the recipient's socket; not the network nor \
     the clients (a client's send-to-receive time is longer)";
+
+/// `/trace` (measurement builds): the frames' timestamps since the last call.
+#[cfg(feature = "frame-trace")]
+async fn take_trace(State(relay): State<Arc<Relay>>) -> String {
+    relay.trace.take_text()
+}
 
 async fn status(State(relay): State<Arc<Relay>>) -> Json<Status> {
     let rooms = relay.rooms.lock().unwrap();
