@@ -3,14 +3,18 @@
 // closed. Each tab's recording downloads (the closed one just before closing, so a replay reads
 // it as a crash), and so does the room's. Dropped on a playground page, the worker merges them
 // and runs the replay: every figure recorded beside simulated, with numbers, and the relay's
-// count of each peer's messages. What if: a halved SWIM period reruns it beside. A file of
-// another recording version is refused in words (English, then Chinese) and the replay stays.
+// count of each peer's messages. What if: a halved SWIM period reruns it beside. The scenario on
+// screen downloads as a scenario file, which `gossip-node sim` runs and another playground page
+// opens as its experiment; a scenario too long for a link says so. A file of another recording
+// version, a file that is neither a recording nor a scenario, and a scenario of another version
+// are refused in words (English, then Chinese) and the replay stays.
 // Screenshots: tests/e2e/output/replay-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { openPage, outputDir, relayAndBrowser } from './harness.mjs';
+import { nodeBin, openPage, outputDir, relayAndBrowser } from './harness.mjs';
 
 const PERIOD_MS = 200;
 
@@ -21,14 +25,14 @@ async function download(page, selector) {
   const [file] = await Promise.all([page.waitForEvent('download'), page.locator(selector).click()]);
   const saved = path.join(outputDir, `replay-${file.suggestedFilename()}`);
   await file.saveAs(saved);
-  return { name: file.suggestedFilename(), text: await readFile(saved, 'utf8') };
+  return { name: file.suggestedFilename(), text: await readFile(saved, 'utf8'), saved };
 }
 
 /** Drops `files` ({ name, text }) on the replay panel, as a person drags them from a folder. */
 async function drop(page, files) {
   await page.evaluate((files) => {
     const data = new DataTransfer();
-    for (const { name, text } of files) data.items.add(new File([text], name, { type: 'application/x-ndjson' }));
+    for (const { name, text } of files) data.items.add(new File([text], name, { type: name.endsWith('.json') ? 'application/json' : 'application/x-ndjson' }));
     const zone = document.querySelector('#replay-drop');
     zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
     zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
@@ -98,6 +102,11 @@ test('two recording tabs, a write and a closed tab replay in the playground besi
   await page.locator('#replay-summary', { hasText: '2 peers from 3 files' }).waitFor({ timeout: 60_000 });
   await page.locator('#replay-table tbody tr').first().waitFor();
   const rows = await tableRows(page);
+  // Sent and received counted over the same pairs and windows: never more arrive than were sent.
+  const fit = await page.locator('#replay-fit').textContent();
+  console.log(fit);
+  const [, received, sent] = /Loss: ([\d,]+) of ([\d,]+) messages/.exec(fit).map(number);
+  assert.ok(sent > 0 && received <= sent, fit);
   console.log(rows.map((row) => `${row.figure} | ${row.of} | ${row.recorded} | ${row.simulated} | ${row.difference} | relay ${row.relay}`).join('\n'));
   assert.deepEqual(rows.map((row) => row.figure), ['spread', 'first suspicion', 'first declared dead', 'declared dead everywhere',
     'messages/s', 'bytes/s', 'messages/s', 'bytes/s']);
@@ -133,6 +142,75 @@ test('two recording tabs, a write and a closed tab replay in the playground besi
   assert.ok(number(whatIf[2].whatIf) < number(whatIf[2].simulated), `${whatIf[2].whatIf} vs ${whatIf[2].simulated}`);
   assert.equal(await page.locator('#swim-period').inputValue(), String(PERIOD_MS / 2), 'the playground\'s knob shows the change');
   await page.locator('#replay').screenshot({ path: path.join(outputDir, 'replay-what-if.png') });
+
+  // The scenario on screen (the what if) travels as the page's link, its length said beside
+  // "Download scenario", and as a file in the scenario format.
+  const scenarioNote = page.locator('#replay-scenario');
+  const linkText = await scenarioNote.textContent();
+  const linkChars = number(/link holds this scenario \(([\d,]+) characters, within the 8,000/.exec(linkText)?.[1]);
+  console.log(`link of the what if: ${linkChars} characters (${page.url().length} in the address bar)`);
+  assert.equal(linkChars, page.url().length, linkText);
+  const scenarioFile = await download(page, '#replay-download-scenario');
+  assert.equal(scenarioFile.name, 'gossiplab-scenario.json');
+  const scenario = JSON.parse(scenarioFile.text);
+  assert.equal(scenario.version, 2, 'a replay joins its peers: scenario version 2');
+  assert.equal(scenario.nodes, 2);
+  assert.equal(scenario.cluster.node.swim.protocol_period, PERIOD_MS / 2);
+  assert.deepEqual(scenario.cluster.faults.map((fault) => fault.fault.kind), ['join', 'put', 'crash']);
+  // The command line runs the downloaded file as it is.
+  const simulated = JSON.parse(execFileSync(nodeBin, ['sim', scenarioFile.saved, '--format', 'json'], { encoding: 'utf8' }));
+  assert.deepEqual(simulated.scenario, scenario);
+  const summary = simulated.runs[0].summary;
+  assert.deepEqual([summary.nodes, summary.crashes, summary.detected, summary.writes, summary.writes_reaching_all], [2, 1, 1, 1, 1]);
+  console.log(`gossip-node sim ${scenarioFile.name}: detection ${summary.mean_detection_ms} ms, write spread ${summary.mean_dissemination_ms} ms`);
+  // Another playground page opens the file as its experiment: the same link, the same knobs.
+  const opener = await openPage(browser, relay.url);
+  await opener.page.locator('#replay-drop').waitFor({ timeout: 30_000 });
+  await drop(opener.page, [scenarioFile]);
+  await opener.page.locator('#replay-opened', { hasText: 'Opened gossiplab-scenario.json as the playground\'s experiment.' }).waitFor({ timeout: 10_000 });
+  await opener.page.waitForFunction((hash) => window.location.hash === hash, new URL(page.url()).hash, { timeout: 30_000 });
+  assert.equal(await opener.page.locator('#swim-period').inputValue(), String(PERIOD_MS / 2));
+  assert.equal(await opener.page.locator('#nodes').inputValue(), '2');
+  await opener.page.locator('#sim-result.done').waitFor({ timeout: 60_000 });
+  // Neither a recording nor a scenario, or a scenario of another version: refused in words.
+  const openerError = opener.page.locator('#replay-error');
+  await drop(opener.page, [{ name: 'notes.json', text: '{"hello": "world"}' }]);
+  await openerError.filter({ hasText: /^notes\.json is neither a GossipLab recording nor a scenario file: / }).waitFor({ timeout: 30_000 });
+  await drop(opener.page, [{ name: 'newer.json', text: scenarioFile.text.replace('"version": 2', '"version": 9') }]);
+  await openerError.filter({ hasText: 'newer.json is a scenario file but does not open: scenario version 9 is not supported (this build reads version 2).' }).waitFor({ timeout: 5_000 });
+  await opener.page.locator('#lang-zh-CN').click();
+  await openerError.filter({ hasText: 'newer.json 是场景文件，但无法打开：不支持场景版本 9（此版本读取版本 2）。' }).waitFor({ timeout: 5_000 });
+  assert.equal(await opener.page.locator('#swim-period').inputValue(), String(PERIOD_MS / 2), 'the experiment open stays');
+  await opener.page.locator('#replay').screenshot({ path: path.join(outputDir, 'replay-scenario-refused-zh.png') });
+  await opener.page.close();
+  // A what if with 720 more writes is too long for a link (about 11 characters a write, once
+  // compressed; 1,000 would pass the 64 KiB a link may unpack to): the panel says so and offers
+  // the file.
+  const longer = structuredClone(scenario);
+  for (let index = 0; index < 720; index += 1) {
+    longer.cluster.faults.push({ at: 13_000 + index, fault: { kind: 'put', node: index % 2, key: `key-${index}`, value: `value ${index}` } });
+  }
+  longer.cluster.faults.sort((a, b) => a.at - b.at);
+  await drop(page, [{ name: 'longer.json', text: JSON.stringify(longer, null, 2) }]);
+  await page.locator('#replay-opened', { hasText: 'longer.json' }).waitFor({ timeout: 10_000 });
+  await page.locator('#replay-scenario.too-long').waitFor({ timeout: 60_000 });
+  const tooLong = await scenarioNote.textContent();
+  console.log(tooLong);
+  assert.match(tooLong, /^Download scenario Its link would be [\d,]+ characters long, more than the 8,000 a link is kept to: download the scenario as a file instead\.$/);
+  assert.ok(number(/be ([\d,]+) characters/.exec(tooLong)[1]) > 8_000);
+  await scenarioNote.scrollIntoViewIfNeeded();
+  await page.locator('#replay').screenshot({ path: path.join(outputDir, 'replay-scenario-too-long.png') });
+  const longerFile = await download(page, '#replay-download-scenario');
+  assert.deepEqual(JSON.parse(longerFile.text), longer);
+  // The limit is for carrying a link through mail, chat and documents: Chromium itself opens
+  // the longer link (its own limit is 2 MiB).
+  const longUrl = page.url();
+  const reopened = await openPage(browser, longUrl);
+  await reopened.page.locator('#sim-result.done').waitFor({ timeout: 60_000 });
+  assert.equal(await reopened.page.locator('#swim-period').inputValue(), String(PERIOD_MS / 2));
+  console.log(`Chromium opened the ${longUrl.length}-character link of the longer what if`);
+  assert.deepEqual(reopened.errors, []);
+  await reopened.page.close();
 
   // A recording of another version is refused in words; the replay on screen stays.
   const newer = { name: 'newer.jsonl', text: staying.text.replace('"version":1', '"version":9') };
