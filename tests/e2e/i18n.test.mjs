@@ -1,6 +1,7 @@
 // The page in two languages: a browser set to Chinese gets the page in Chinese, the switch
 // (English / 中文) changes it in place without losing the experiment, the choice is kept, and a
-// share link opens in its reader's language. Screenshots: tests/e2e/output/i18n-*.png.
+// share link opens in its reader's language; the playback's protocol messages are said in Chinese.
+// Screenshots: tests/e2e/output/i18n-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -137,6 +138,8 @@ const ALLOWED = new Set([
   'Barabási', 'Albert', 'Web', 'Worker', 'WebGL', 'Canvas', 'CPU', 'Gossip', 'gossip',
   // Protocol messages and states by their protocol's own names.
   'PFAIL', 'FAIL', 'MEET', 'PING', 'PONG', 'ping', 'pong', 'ack', 'nack', 'phi', 'Syn', 'Ack', 'inv', 'getdata', 'tx',
+  // Cassandra's GossipDigestSyn as its model names the message kind (with ack and ack2).
+  'syn',
   // Terms the Chinese text glosses in brackets, as the articles do.
   'push', 'pull', 'incarnation',
   // Abbreviations.
@@ -148,10 +151,11 @@ const ALLOWED = new Set([
 ]);
 
 /**
- * Where English is the message, not a translation left out: gossip-core's message summaries in
- * the playback (`Message::write_summary`: "ping 17, carrying: 7 suspect inc 0") and the message
- * kinds it lists, which are the protocols' own names. Words met only there are printed, not
- * failed; everywhere else they fail like any word.
+ * Where the protocols' own messages are shown: gossip-core's and the system models' summaries
+ * ("ping 17, carrying: 7 suspect inc 0", said in Chinese phrase by phrase from the catalogue's
+ * `summary.*` messages) and the message kinds. A word met there fails like any other; the
+ * report names these places apart, as the words come from gossip-core and the system models
+ * (`SUMMARY_PHRASES`), not from the page's own text.
  */
 const PROTOCOL_TEXT = '#in-flight, #playback-legend, #playback-next-kind, #message-panel, canvas#playback';
 
@@ -186,7 +190,10 @@ async function latinWords(page) {
         || element.closest('#store td:not(.holders), #writes td:first-child, #live-writes td:first-child, #invite, #inspector-store td:first-child');
     };
     const check = (text, where, element) => {
-      const tokens = text.split(/[\s，。：；、（）()]+/).filter((token) => !/[=?&_./\\]|^--|^"|"$|^'|'$/.test(token));
+      const tokens = text.split(/[\s，。：；、（）()]+/)
+        .filter((token) => !/[=?&_./\\]|^--|^"|"$|^'|'$/.test(token))
+        // A checksum in a summary ("checksum 00c0ffee00000000, push"): a number, in hexadecimal.
+        .filter((token) => !/^[0-9a-f]{16},?$/.test(token));
       for (const word of tokens.join(' ').match(/[A-Za-zÀ-ž]{2,}/g) ?? []) {
         if (allow.has(word)) continue;
         found.push({ word, where, text: text.trim().slice(0, 120), protocol: Boolean(element?.closest(protocol)) });
@@ -214,14 +221,15 @@ async function latinWords(page) {
 
 /**
  * Collects the words of each view into `seen` (word -> where it was met, first few), those of
- * the protocols' own text into `protocol`.
+ * the protocols' own text (summaries and kinds) also into `protocol`.
  */
 async function collect(page, view, seen, protocol) {
   for (const { word, where, text, protocol: isProtocol } of await latinWords(page)) {
-    const into = isProtocol ? protocol : seen;
-    const places = into.get(word) ?? [];
-    if (places.length < 3) places.push(`${view}: ${where}: "${text}"`);
-    into.set(word, places);
+    for (const into of isProtocol ? [seen, protocol] : [seen]) {
+      const places = into.get(word) ?? [];
+      if (places.length < 3) places.push(`${view}: ${where}: "${text}"`);
+      into.set(word, places);
+    }
   }
 }
 
@@ -321,8 +329,75 @@ test('a Chinese reader meets no English word on any preset, panel, error or char
   const list = (words) => [...words].map(([word, places]) => `${word}\n    ${places.join('\n    ')}`).join('\n');
   const report = list(seen);
   console.log(`English words met in zh-CN: ${seen.size}${seen.size ? `\n${report}` : ''}`);
-  console.log(`Words of the protocols' own messages (playback), kept: ${protocol.size}: ${[...protocol.keys()].join(', ')}`);
+  console.log(`Of them, in the protocols' own messages (playback summaries and kinds): ${protocol.size}${protocol.size ? `: ${[...protocol.keys()].join(', ')}` : ''}`);
   assert.equal(seen.size, 0, `English words a Chinese reader sees:\n${report}`);
+  assert.deepEqual(errors, []);
+});
+
+/** The dots on the playback canvas: [{ index, kind, x, y }] in canvas pixels (kinds as written). */
+async function playbackDots(page) {
+  const text = (await page.locator('canvas#playback').getAttribute('data-dots')) ?? '';
+  return text.split(';').filter(Boolean).map((entry) => {
+    const [index, kind, x, y] = entry.split(':');
+    return { index: Number(index), kind, x: Number(x), y: Number(y) };
+  });
+}
+
+/** Clicks the first dot of `kind` on the playback canvas. */
+async function clickDot(page, kind) {
+  const canvas = page.locator('canvas#playback');
+  const dot = (await playbackDots(page)).find((d) => d.kind === kind);
+  assert.ok(dot, `a ${kind} dot`);
+  const box = await canvas.boundingBox();
+  await canvas.click({ position: { x: (dot.x * box.width) / 480, y: (dot.y * box.height) / 480 } });
+}
+
+test('the playback says the protocols\' messages in Chinese, and as written in English', async () => {
+  const { page, errors } = await openPage(shared.browser, shared.relay.url, { locale: 'zh-CN', viewport: { width: 1440, height: 900 } });
+  await settled(page);
+  await page.getByRole('button', { name: 'SWIM 检测到崩溃' }).click();
+  await page.locator('#message-playback').waitFor({ timeout: 60_000 });
+  // From the crash at 5 s, message by message to the first ping-req (a member asking helpers to
+  // ping node 7 for it), and a click on its dot.
+  await page.locator('#playback-scrub').fill('5000');
+  for (let steps = 0; !(await playbackDots(page)).some((d) => d.kind === 'ping-req'); steps += 1) {
+    assert.ok(steps < 400, 'a ping-req within 400 messages of the crash');
+    await page.locator('#playback-next').click();
+  }
+  await clickDot(page, 'ping-req');
+  const panel = page.locator('#message-panel');
+  await panel.waitFor();
+  const chinese = await panel.innerText();
+  assert.match(chinese, /^间接 ping 请求：从节点 \d+ 到节点 \d+/, chinese);
+  assert.match(chinese, /内容：间接 ping 请求 \d+: 替我 ping 7/, chinese);
+  const legend = await page.locator('#playback-legend').innerText();
+  for (const kind of ['ping', 'ack', '间接 ping 请求']) assert.ok(legend.includes(kind), legend);
+  const options = await page.locator('#playback-next-kind option').allTextContents();
+  assert.ok(options.includes('间接 ping 请求'), options.join(', '));
+  assert.match(await page.locator('canvas#playback').getAttribute('aria-label'), /\d+ 间接 ping 请求/);
+  await page.locator('#message-playback').screenshot({ path: path.join(outputDir, 'i18n-playback-zh-ping-req.png') });
+  // Later on, the suspicion of node 7 rides on pings: said in Chinese in the list.
+  for (let steps = 0; !(await page.locator('#in-flight li', { hasText: /7 被怀疑/ }).count()); steps += 1) {
+    assert.ok(steps < 400, 'a message carrying the suspicion of 7 within 400 messages');
+    await page.locator('#playback-next').click();
+  }
+  const listed = await page.locator('#in-flight li', { hasText: /7 被怀疑/ }).first().innerText();
+  assert.match(listed, /^\d+ → \d+: (ping|ack) \d+, 捎带: .*7 被怀疑 版本号 \d+/, listed);
+  await page.locator('#in-flight li button', { hasText: /7 被怀疑/ }).first().click();
+  const carried = await panel.innerText();
+  assert.match(carried, /内容：(ping|ack) \d+, 捎带: .*7 被怀疑 版本号 \d+/, carried);
+  const words = (await latinWords(page)).filter((found) => found.protocol).map(({ word, text }) => `${word}: ${text}`);
+  assert.deepEqual(words, [], 'no English word in the playback\'s summaries and kinds');
+  await page.locator('#message-playback').screenshot({ path: path.join(outputDir, 'i18n-playback-zh-suspect.png') });
+
+  // In English, the same message as gossip-core wrote it.
+  await page.locator('#lang-en').click();
+  await page.locator('#message-panel', { hasText: 'Carried:' }).waitFor();
+  const english = await panel.innerText();
+  assert.match(english, /^(ping|ack) from node \d+ to node \d+/, english);
+  assert.match(english, /Carried: (ping|ack) \d+, carrying: .*7 suspect inc \d+/, english);
+  assert.match(await page.locator('#playback-legend').innerText(), /ping-req/);
+  await page.locator('#message-playback').screenshot({ path: path.join(outputDir, 'i18n-playback-en.png') });
   assert.deepEqual(errors, []);
 });
 
