@@ -162,7 +162,8 @@ pub struct RecordedCrash {
     pub node: NodeId,
     /// Scenario ms.
     pub at_ms: f64,
-    /// Crash to the first suspicion anywhere.
+    /// Crash to the first suspicion anywhere; negative when a suspicion raised before the
+    /// crash (a false one, not yet refuted) was still standing when the crash came.
     pub first_suspected_ms: Option<f64>,
     /// Crash to the first Failed verdict anywhere.
     pub first_failed_ms: Option<f64>,
@@ -510,9 +511,21 @@ fn crash_seen(tracks: &[Track], crashed: &ReplayPeer, at: f64) -> RecordedCrash 
             continue;
         }
         let mut failed_here = None;
+        // A suspicion raised before the crash and still standing when it came (a false one
+        // under load, not yet refuted) is this peer's first suspicion of the crashed peer:
+        // counted from when it was raised, so before the crash (negative).
+        let mut standing: Option<f64> = None;
         for timed in &track.records {
             let t = ms(timed.t);
             if t < at {
+                if let RecordBody::Member { event } = &timed.body
+                    && event.id() == crashed.id
+                {
+                    standing = match event {
+                        MemberEvent::Suspected { .. } => standing.or(Some(t)),
+                        _ => None,
+                    };
+                }
                 continue;
             }
             match timed.body {
@@ -536,6 +549,9 @@ fn crash_seen(tracks: &[Track], crashed: &ReplayPeer, at: f64) -> RecordedCrash 
                 }
                 _ => {}
             }
+        }
+        if let Some(raised) = standing {
+            first_suspected = Some(first_suspected.map_or(raised, |s| s.min(raised)));
         }
         match failed_here {
             Some(t) if t <= track.peer.until_ms() => {

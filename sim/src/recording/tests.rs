@@ -211,6 +211,11 @@ fn a_line_cut_short_at_the_end_is_left_out_and_one_in_the_middle_is_not() {
 /// (their own clocks start at different times); 1 writes at 2 s, the others learn it; 3 is
 /// killed at 4 s and 1 and 2 suspect it and declare it failed; 2 leaves at 9 s.
 fn three_peers() -> Vec<Recording> {
+    three_peers_with(Vec::new())
+}
+
+/// [`three_peers`] with more records in peer 2's recording (its own clock, in µs).
+fn three_peers_with(more_of_two: Vec<(u64, RecordBody)>) -> Vec<Recording> {
     let member = |event| RecordBody::Member { event };
     let updated = || RecordBody::Updated {
         key: "colour".into(),
@@ -279,25 +284,24 @@ fn three_peers() -> Vec<Recording> {
         false,
     );
     // Peer 2's clock starts at wall 1.4 s.
-    let two = written(
-        start(1_400_000, DEFAULT_CAP_BYTES),
-        vec![
-            (
-                100_000,
-                RecordBody::Welcome {
-                    id: 2,
-                    peers: vec![1, 3],
-                },
-            ),
-            (600_500, pinged(1, 20)),
-            (601_000, acked(1)),
-            (1_000_000, updated()),
-            (2_900_000, member(suspected)),
-            (4_100_000, member(failed)),
-            (7_600_000, RecordBody::Leave),
-        ],
-        true,
-    );
+    let mut records_of_two = vec![
+        (
+            100_000,
+            RecordBody::Welcome {
+                id: 2,
+                peers: vec![1, 3],
+            },
+        ),
+        (600_500, pinged(1, 20)),
+        (601_000, acked(1)),
+        (1_000_000, updated()),
+        (2_900_000, member(suspected)),
+        (4_100_000, member(failed)),
+        (7_600_000, RecordBody::Leave),
+    ];
+    records_of_two.extend(more_of_two);
+    records_of_two.sort_by_key(|(t, _)| *t);
+    let two = written(start(1_400_000, DEFAULT_CAP_BYTES), records_of_two, true);
     [("one", one), ("three", three), ("two", two)]
         .iter()
         .map(|(name, text)| Recording::parse(name, text).unwrap())
@@ -412,6 +416,47 @@ fn recordings_merge_into_the_scenario_that_replays_them() {
             .unwrap_err()
             .to_string()
             .contains("both peer 1")
+    );
+}
+
+/// A false suspicion under load: refuted before the crash, it is not the crash's first
+/// suspicion; still standing when the crash came, it is, counted from when it was raised.
+#[wasm_bindgen_test(unsupported = test)]
+fn a_suspicion_standing_at_the_crash_is_its_first() {
+    let event = |suspect: bool| RecordBody::Member {
+        event: if suspect {
+            MemberEvent::Suspected {
+                id: 3,
+                incarnation: 0,
+                at: 0,
+            }
+        } else {
+            MemberEvent::Refuted {
+                id: 3,
+                incarnation: 1,
+                at: 0,
+            }
+        },
+    };
+    let first_suspected = |more_of_two| {
+        merge(&three_peers_with(more_of_two), 5).unwrap().crashes[0].first_suspected_ms
+    };
+    // Peer 2's clock starts at wall 1.4 s, the scenario's at 1.0 s: the crash (scenario 3 s)
+    // is at 2.6 s on peer 2's clock; without a false suspicion peer 2 suspects at 3.3 s.
+    assert_eq!(first_suspected(Vec::new()), Some(300.0));
+    // Raised at scenario 2.2 s, refuted at 2.4 s: over before the crash.
+    assert_eq!(
+        first_suspected(vec![(1_800_000, event(true)), (2_000_000, event(false))]),
+        Some(300.0)
+    );
+    // Raised at scenario 2.2 s and again at 2.5 s (the second one standing at the crash).
+    assert_eq!(
+        first_suspected(vec![
+            (1_800_000, event(true)),
+            (2_000_000, event(false)),
+            (2_100_000, event(true)),
+        ]),
+        Some(-500.0)
     );
 }
 
