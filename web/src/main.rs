@@ -23,6 +23,7 @@ mod preset_text;
 mod refusal;
 mod relay_link;
 mod replay_view;
+mod round_view;
 mod share;
 mod sweep;
 mod system_view;
@@ -37,9 +38,8 @@ use gossip_sim::presets;
 use gossip_sim::recorded_run::Recording;
 use gossip_sim::scenario::{Protocol, Scenario};
 use gossip_sim::systems::System;
-use gossip_sim::theory;
 use gossip_sim::topology::TopologyKind;
-use gossip_worker::{JsonCodec, MAX_DRAWN_NODES, SimOutput, SimReactor, SimRequest};
+use gossip_worker::{JsonCodec, SimOutput, SimReactor, SimRequest};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -47,17 +47,15 @@ use yew::prelude::*;
 use yew_agent::Registrable;
 use yew_agent::reactor::{ReactorEvent, ReactorProvider, use_reactor_bridge};
 
-use chart::{LineChart, Series, SirChart};
 use cluster_view::ClusterView;
 use compare::{Compare, PinnedRun};
 use controls::Controls;
-use graph::GraphView;
-use i18n::{LangProvider, LangSwitch, number, t, tf, use_lang, with_unit};
+use i18n::{LangProvider, LangSwitch, t, tf, use_lang, with_unit};
 use live::LivePanel;
+use round_view::RoundRunView;
 use share::LinkedScenario;
 use sweep::SweepPanel;
 use system_view::SystemView;
-use timeline::{Timeline, TimelineAction, TimelineControls};
 
 #[component]
 fn App() -> Html {
@@ -115,12 +113,14 @@ fn Playground() -> Html {
     // Counts the runs asked for, so Run reruns even an unchanged scenario (after a cancel).
     let generation = use_state(|| 0u64);
     let pinned = use_state(Vec::<PinnedRun>::new);
-    let timeline = use_reducer(Timeline::default);
+    // Counts the rumor runs finished: each one's view is keyed by it, so it opens at its last
+    // round.
+    let rumor_runs = use_mut_ref(|| 0u64);
     let bridge = {
         let output = output.clone();
         let drawn = drawn.clone();
         let running = running.clone();
-        let timeline = timeline.clone();
+        let rumor_runs = rumor_runs.clone();
         use_reactor_bridge::<SimReactor, _>(move |event| {
             if let ReactorEvent::Output(result) = event {
                 match result {
@@ -128,11 +128,8 @@ fn Playground() -> Html {
                         running.set(Some(result))
                     }
                     mut result => {
-                        if let SimOutput::Done {
-                            report, recording, ..
-                        } = &mut result
-                        {
-                            timeline.dispatch(TimelineAction::Load(report.rounds.len()));
+                        if let SimOutput::Done { recording, .. } = &mut result {
+                            *rumor_runs.borrow_mut() += 1;
                             // Moved out, so the page holds one copy.
                             drawn.set(recording.take().map(Rc::new));
                         }
@@ -440,31 +437,8 @@ fn Playground() -> Html {
                             ("messages", &summary.messages), ("per_node", &format!("{:.2}", summary.traffic))])}
                     </p>
                     {theory_words.clone()}
-                    <div class="viz">
-                        <div class="graph-column">
-                            if let Some(recording) = &*drawn {
-                                if let Some(total) = recording.sampled_from {
-                                    <p id="graph-note" class="note">
-                                        {tf("sim.sample_note", &[("drawn", &number(f64::from(MAX_DRAWN_NODES), 0)), ("total", &number(f64::from(total), 0))])}
-                                    </p>
-                                }
-                                <GraphView recording={recording.clone()} topology={scenario.network.topology}
-                                    round={timeline.round} on_crash={recording.sampled_from.is_none().then(|| crash_node.clone())}
-                                    on_origin={recording.sampled_from.is_none().then(|| start_at.clone())}
-                                    crashed={crashed_nodes(scenario)} />
-                                <TimelineControls timeline={timeline.clone()} />
-                            }
-                        </div>
-                        <div class="chart-column">
-                            <SirChart rounds={report.rounds.clone()} nodes={scenario.nodes}
-                                theory={theory_curve(scenario, report.rounds.len() as u32)}
-                                residue={verdict::coin_residue(scenario)}
-                                marker={drawn.as_ref().map(|_| timeline.round)} />
-                            <LineChart id="traffic-chart" series={traffic_series(&report.rounds, scenario.nodes)}
-                                caption={t("sim.traffic_caption")}
-                                x_label={t("sim.axis.round")} y_label={t("sim.axis.messages")} />
-                        </div>
-                    </div>
+                    <RoundRunView key={*rumor_runs.borrow()} scenario={scenario.clone()} rounds={report.rounds.clone()}
+                        recording={(*drawn).clone()} on_crash={crash_node.clone()} on_origin={start_at.clone()} />
                 </>
             }
         }
@@ -533,54 +507,6 @@ fn chapter_scenario(index: Option<usize>) -> Scenario {
     index
         .and_then(|index| tour::chapters::CHAPTERS.get(index))
         .map_or_else(Scenario::default, |chapter| chapter.scenario())
-}
-
-/// Messages per node in each round, and their running total (the traffic).
-fn traffic_series(rounds: &[gossip_sim::metrics::RoundMetrics], nodes: u32) -> Vec<Series> {
-    let nodes = f64::from(nodes.max(1));
-    let mut total = 0.0;
-    let mut per_round = vec![(0.0, 0.0)];
-    let mut cumulative = vec![(0.0, 0.0)];
-    for metrics in rounds {
-        let sent = metrics.messages as f64 / nodes;
-        total += sent;
-        per_round.push((f64::from(metrics.round), sent));
-        cumulative.push((f64::from(metrics.round), total));
-    }
-    vec![
-        Series::line(t("sim.traffic.round"), "infective", per_round),
-        Series::line(t("sim.traffic.total"), "susceptible", cumulative),
-    ]
-}
-
-/// The nodes a rumor scenario crashes by name, with the round of each crash.
-fn crashed_nodes(scenario: &Scenario) -> Vec<(u32, u32)> {
-    scenario
-        .network
-        .faults
-        .iter()
-        .flat_map(|scheduled| match &scheduled.fault {
-            RoundFault::Crash { nodes } => {
-                nodes.iter().map(|&node| (node, scheduled.round)).collect()
-            }
-            _ => Vec::new(),
-        })
-        .collect()
-}
-
-/// The mean-field susceptible fraction per round, where it describes the run: nobody loses
-/// interest, fanout 1, a complete and reliable network.
-fn theory_curve(scenario: &Scenario, rounds: u32) -> Option<Vec<f64>> {
-    let rumor = scenario.rumor_config()?;
-    let applies = rumor.loss == LossOfInterest::Never
-        && rumor.fanout == 1
-        && scenario.network == Default::default();
-    applies.then(|| {
-        theory::simple_epidemic_informed(rumor.direction, scenario.nodes, rounds)
-            .into_iter()
-            .map(|informed| 1.0 - informed)
-            .collect()
-    })
 }
 
 fn topology_label(kind: TopologyKind) -> String {
@@ -718,25 +644,5 @@ fn main() {
         yew::Renderer::<App>::new().render();
     } else {
         SimReactor::registrar().encoding::<JsonCodec>().register();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use wasm_bindgen_test::wasm_bindgen_test;
-
-    #[wasm_bindgen_test(unsupported = test)]
-    fn the_traffic_curve_ends_at_the_run_s_traffic() {
-        let scenario = Scenario {
-            nodes: 300,
-            ..Scenario::default()
-        };
-        let report = scenario.run().unwrap();
-        let series = traffic_series(&report.rounds, scenario.nodes);
-        let total = series[1].points.last().unwrap().1;
-        assert!((total - report.summary.traffic).abs() < 1e-9);
-        let summed: f64 = series[0].points.iter().map(|p| p.1).sum();
-        assert!((summed - total).abs() < 1e-9);
     }
 }
