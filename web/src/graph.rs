@@ -19,8 +19,8 @@ mod layout;
 pub mod points_gl;
 mod raster;
 
-use layout::positions;
 pub use layout::layout;
+use layout::positions;
 
 use std::cell::RefCell;
 use std::rc::Rc;
