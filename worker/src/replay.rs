@@ -467,7 +467,8 @@ mod tests {
                         from: other,
                         msg: "swim".into(),
                         bytes: 12,
-                        summary: "ack 1".into(),
+                        // What the other peer sent at `t`, so the fit pairs it with that send.
+                        summary: "ping 1".into(),
                         rtt_us: Some(2_000),
                     },
                 ));
