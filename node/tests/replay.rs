@@ -54,12 +54,11 @@ fn http_get(port: u16, path: &str) -> String {
     response
 }
 
-fn replay(files: &[PathBuf], extra: &[&str]) -> serde_json::Value {
+/// `gossip-node` with `args` and `--format json`: its JSON output, once it has succeeded.
+fn json_of(args: &[&std::ffi::OsStr]) -> serde_json::Value {
     let output = Command::new(BIN)
-        .arg("replay")
-        .args(files)
-        .args(["--format", "json", "--runs", "20"])
-        .args(extra)
+        .args(args)
+        .args(["--format", "json"])
         .output()
         .unwrap();
     assert!(
@@ -68,6 +67,19 @@ fn replay(files: &[PathBuf], extra: &[&str]) -> serde_json::Value {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// `gossip-node replay FILES --runs RUNS EXTRA`.
+fn replay_runs(files: &[PathBuf], runs: &str, extra: &[&str]) -> serde_json::Value {
+    let flags = ["--runs", runs];
+    let mut args: Vec<&std::ffi::OsStr> = vec!["replay".as_ref()];
+    args.extend(files.iter().map(|file| file.as_os_str()));
+    args.extend(flags.iter().chain(extra).map(std::ffi::OsStr::new));
+    json_of(&args)
+}
+
+fn replay(files: &[PathBuf], extra: &[&str]) -> serde_json::Value {
+    replay_runs(files, "20", extra)
 }
 
 /// The row of `figure` whose subject starts with `subject`: (recorded, simulated mean).
@@ -281,18 +293,7 @@ fn a_replayed_scenario_saved_as_a_file_runs_with_sim() {
         fixtures.join("recording-native.jsonl"),
         fixtures.join("recording-wasm.jsonl"),
     ];
-    let output = Command::new(BIN)
-        .arg("replay")
-        .args(&recordings)
-        .args(["--format", "json", "--runs", "1"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let replayed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let replayed = replay_runs(&recordings, "1", &[]);
     let scenario = &replayed["merged"]["scenario"];
     // A replay's peers join late: the join fault is scenario version 2's.
     assert_eq!(scenario["version"], 2);
@@ -304,18 +305,7 @@ fn a_replayed_scenario_saved_as_a_file_runs_with_sim() {
         serde_json::to_string_pretty(scenario).unwrap() + "\n",
     )
     .unwrap();
-    let output = Command::new(BIN)
-        .arg("sim")
-        .arg(&file)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let simulated: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let simulated = json_of(&["sim".as_ref(), file.as_os_str()]);
     assert_eq!(&simulated["scenario"], scenario);
     let summary = &simulated["runs"][0]["summary"];
     assert_eq!(summary["nodes"], 2);
