@@ -98,25 +98,31 @@ test('a live tab inspects its own node: where a key came from, its member table,
   // members: a probe finds it silent within two periods, then a suspicion of
   // 3 x period x ceil(ln(2 + 1)) = 6 periods: 8 periods, 1.6 s.
   const bound = 2 * PERIOD_MS + 6 * PERIOD_MS;
-  // Watched from before the close, so that the row is seen alive first.
-  const watching = second.page.evaluate(async ([id, limit]) => {
-    const states = [];
+  // Watched from before the close: the watcher starts recording at a sample that reads alive,
+  // and the tab closes only once it has (on a loaded machine the page's first sample can come
+  // after the close, or fall within a false suspicion that the member then refutes).
+  await second.page.evaluate(([id, limit]) => {
+    const watch = { states: [], done: false };
+    window.liveInspectWatch = watch;
     const deadline = Date.now() + limit;
-    while (Date.now() < deadline) {
+    const sample = () => {
       const row = document.querySelector(`#live-inspector-members tr[data-member="${id}"]`);
       const state = row?.dataset.state;
-      if (state && states.at(-1)?.state !== state) {
-        states.push({ state, at: Date.now(), ends: row.cells[4].textContent });
+      const recording = watch.states.length > 0;
+      if (state && (recording || state === 'alive') && watch.states.at(-1)?.state !== state) {
+        watch.states.push({ state, at: Date.now(), ends: row.cells[4].textContent });
       }
-      if (state === 'dead') break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return states;
+      if (state === 'dead' || Date.now() >= deadline) watch.done = true;
+      else setTimeout(sample, 20);
+    };
+    sample();
   }, [firstId, 20_000]);
+  await second.page.waitForFunction(() => window.liveInspectWatch.states.length > 0, null, { timeout: 10_000 });
   const closed = Date.now();
   await first.page.close();
-  const seen = await watching;
-  console.log(`closed tab (peer ${firstId}) in the inspector: ${seen.map((s) => `${s.state} at +${s.at - closed} ms${s.ends ? ` (ends ${s.ends})` : ''}`).join(', ')}; bound ${bound} ms`);
+  await second.page.waitForFunction(() => window.liveInspectWatch.done, null, { timeout: 25_000 });
+  const seen = await second.page.evaluate(() => window.liveInspectWatch.states);
+  console.log(`closed tab (peer ${firstId}) in the inspector: ${seen.map((s) => `${s.state} at ${s.at >= closed ? '+' : ''}${s.at - closed} ms${s.ends ? ` (ends ${s.ends})` : ''}`).join(', ')}; bound ${bound} ms`);
   // Alive when closed, then suspect and dead (a false suspicion refuted before the close may
   // come between on a loaded machine).
   assert.deepEqual([seen[0].state, ...seen.slice(-2).map((s) => s.state)], ['alive', 'suspect', 'dead']);
