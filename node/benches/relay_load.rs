@@ -26,6 +26,15 @@
 //! with `--threads N`. `RELAY_CPUS=0` runs the relay on CPU 0 only (with `taskset`); run the bench
 //! under `taskset -c 1` too and relay and clients have a core each.
 //!
+//! `RELAY_PACING=even` spreads the peers' bursts evenly in time with a pacing thread, where by
+//! default each peer sleeps on a tokio timer, and the timers of this one process fire together
+//! on whole milliseconds (at 60k frames/s, 60 frames at once each millisecond). Evenly paced,
+//! the p50 shows a frame's way through an idle relay; the bursts let the relay batch its writes.
+//!
+//! `RELAY_BIN=$PWD/scripts/bench/ws-relay/relay.sh` (after `npm ci --prefix
+//! scripts/bench/ws-relay`) measures the reference the issue compared us with: a minimal relay
+//! on Node's `ws` package speaking our room protocol.
+//!
 //! Each load also prints the relay process's CPU time per frame received (user and system, all
 //! its threads, in the kernel's 10 ms ticks): what a frame costs, a figure the other processes
 //! on a loaded machine hardly move, unlike the latencies.
@@ -234,6 +243,19 @@ fn wall_ns() -> u64 {
         .map_or(0, |d| d.as_nanos() as u64)
 }
 
+/// How the clients time their bursts at an offered load.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Pacing {
+    /// Each peer on a tokio timer. They fire on whole milliseconds, so the 100 peers of this one
+    /// process send together at each tick (60 frames at once at 60k/s): bursty, as the figures
+    /// before `RELAY_PACING` were measured.
+    Timers,
+    /// A thread wakes each peer in turn, the bursts spread evenly in time (to within Linux's
+    /// 50-100 µs sleep slack), as 100 independent peers on their own clocks would send:
+    /// `RELAY_PACING=even`.
+    Even,
+}
+
 /// 100 peers in a fresh room send to random others at `offered` frames a second in all (`None`:
 /// as fast as they can) for the warm-up and the measured time.
 async fn run_load(
@@ -243,6 +265,7 @@ async fn run_load(
     offered: Option<f64>,
     record: bool,
     trace: bool,
+    pacing: Pacing,
 ) -> LoadFigures {
     let record = if record { "&record=true" } else { "" };
     let url = format!("ws://127.0.0.1:{port}/ws?room={room}&protocol={PROTOCOL_VERSION}{record}");
@@ -253,11 +276,39 @@ async fn run_load(
         sockets.push(socket);
         ids.push(id);
     }
-    // Each peer sends bursts of 4 (timer sleeps are no finer than about a millisecond), one
-    // burst every `burst_pause`.
+    // Each peer sends bursts of 4, one burst every `burst_pause`, the peers' schedules spread
+    // over one pause.
     let burst_pause = offered.map(|offered| Duration::from_secs_f64(4.0 * PEERS as f64 / offered));
     let epoch = Instant::now();
     let running = Arc::new(AtomicBool::new(true));
+    // With `Pacing::Even` a pacing thread says when each burst is due.
+    let bursts_due: Vec<Arc<tokio::sync::Notify>> = (0..PEERS)
+        .map(|_| Arc::new(tokio::sync::Notify::new()))
+        .collect();
+    let paced = burst_pause.filter(|_| pacing == Pacing::Even);
+    let pacer = paced.map(|pause| {
+        let (bursts_due, running) = (bursts_due.clone(), running.clone());
+        std::thread::spawn(move || {
+            let spacing = pause / PEERS as u32;
+            let start = Instant::now();
+            let mut bursts = 0u32;
+            while running.load(Ordering::Relaxed) {
+                let due = start + spacing * bursts;
+                let now = Instant::now();
+                if due > now {
+                    // Linux wakes a sleeping thread some 50-100 µs late; the bursts due by
+                    // then go together.
+                    std::thread::sleep(due - now);
+                }
+                bursts_due[bursts as usize % PEERS].notify_one();
+                bursts += 1;
+            }
+            // Each peer's last wait ends, so that it sees `running` off and says goodbye.
+            for due in &bursts_due {
+                due.notify_one();
+            }
+        })
+    });
     let measuring = Arc::new(AtomicBool::new(false));
     let received = Arc::new(AtomicU64::new(0));
     let mut receivers = Vec::new();
@@ -287,16 +338,20 @@ async fn run_load(
             (latencies, received_at)
         }));
         let (running, ids) = (running.clone(), ids.clone());
+        let burst_due = bursts_due[index].clone();
         senders.push(tokio::spawn(async move {
             let mut turn = index as u64;
             let mut seq = 0u32;
             // Bursts keep to a schedule (a late one is not made up by the next pause), the
-            // peers' schedules spread over one pause.
+            // peers' schedules spread over one pause; evenly paced, a burst when the pacer says
+            // it is due (if the last is still being sent, the next follows it at once).
             let mut next_burst = burst_pause.map(|pause| {
                 tokio::time::Instant::now() + pause.mul_f64(index as f64 / PEERS as f64)
             });
             while running.load(Ordering::Relaxed) {
-                if let (Some(at), Some(pause)) = (next_burst.as_mut(), burst_pause) {
+                if paced.is_some() {
+                    burst_due.notified().await;
+                } else if let (Some(at), Some(pause)) = (next_burst.as_mut(), burst_pause) {
                     tokio::time::sleep_until(*at).await;
                     *at += pause;
                 }
@@ -340,6 +395,9 @@ async fn run_load(
     let frames = received.load(Ordering::Relaxed);
     let per_second = frames as f64 / measure_from.elapsed().as_secs_f64();
     running.store(false, Ordering::Relaxed);
+    if let Some(pacer) = pacer {
+        let _ = pacer.join();
+    }
     for sender in senders {
         let _ = sender.await;
     }
@@ -394,6 +452,10 @@ async fn main() {
     // A measurement build's per-frame stages: RELAY_TRACE=1 (the relay must be built with the
     // `frame-trace` feature).
     let trace = std::env::var("RELAY_TRACE").is_ok_and(|v| v == "1");
+    let pacing = match std::env::var("RELAY_PACING").as_deref() {
+        Ok("even") => Pacing::Even,
+        _ => Pacing::Timers,
+    };
     let threads = std::env::var("RELAY_THREADS").ok();
     if let Some(threads) = &threads {
         args.extend(["--threads", threads]);
@@ -439,13 +501,26 @@ async fn main() {
         MEASURED.as_secs()
     );
     println!(
-        "  clients' send-to-receive latency (relay, sockets and clients on the same 2 cores):"
+        "  clients' send-to-receive latency (relay, sockets and clients on the same 2 cores), bursts {}:",
+        match pacing {
+            Pacing::Timers => "on each peer's tokio timer (together at each millisecond)",
+            Pacing::Even => "spread evenly by a pacing thread (RELAY_PACING=even)",
+        }
     );
     println!(
         "  offered frames/s | received frames/s |  p50 ms |  p99 ms |  max ms | samples | relay CPU µs/frame"
     );
     for (index, offered) in loads.iter().map(|&o| Some(o)).chain([None]).enumerate() {
-        let figures = run_load(pid, port, &format!("load{index}"), offered, false, trace).await;
+        let figures = run_load(
+            pid,
+            port,
+            &format!("load{index}"),
+            offered,
+            false,
+            trace,
+            pacing,
+        )
+        .await;
         let sorted = &figures.latencies_us;
         println!(
             "  {:>16} | {:>17.0} | {:>7.2} | {:>7.2} | {:>7.2} | {:>7} | {:.2}",
@@ -482,7 +557,7 @@ async fn main() {
         println!("  recorded | received frames/s |  p50 ms |  p99 ms | recording");
         for (index, record) in [false, true, false, true].into_iter().enumerate() {
             let room = format!("recorded{index}");
-            let figures = run_load(pid, port, &room, None, record, false).await;
+            let figures = run_load(pid, port, &room, None, record, false, pacing).await;
             let sorted = &figures.latencies_us;
             let recording = if record {
                 let (frames, stopped) = recording_size(port, &room).await;
