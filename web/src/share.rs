@@ -40,14 +40,31 @@ pub fn parse_fragment(hash: &str) -> LinkedScenario {
     }
 }
 
+/// The fragment a run records: `scenario`'s link followed by `more` (the tour's chapter part,
+/// `&learn=<id>`), or, for a scenario past what a link may unpack to
+/// ([`share_link::MAX_SCENARIO_BYTES`]: a long replayed recording, which its panel offers as a
+/// file), `more` alone, since no page would open that link (a reload would say it is too large
+/// and open the default experiment, not this one).
+pub fn location_fragment(scenario: &Scenario, more: Option<&str>) -> String {
+    let more = more.unwrap_or_default();
+    let json_bytes = serde_json::to_vec(scenario).map_or(usize::MAX, |json| json.len());
+    if json_bytes > share_link::MAX_SCENARIO_BYTES {
+        format!("#{}", more.trim_start_matches('&'))
+    } else {
+        share_link::fragment(scenario) + more
+    }
+}
+
 /// Records `scenario` as a new history entry (unless the URL already holds it), followed by
-/// `more` (the tour's chapter part, `&learn=<id>`), if any.
+/// `more` (the tour's chapter part, `&learn=<id>`), if any; see [`location_fragment`].
 pub fn push_location(scenario: &Scenario, more: Option<String>) {
-    let fragment = share_link::fragment(scenario) + more.as_deref().unwrap_or_default();
+    let fragment = location_fragment(scenario, more.as_deref());
     let Some(window) = web_sys::window() else {
         return;
     };
-    if window.location().hash().ok().as_deref() == Some(fragment.as_str()) {
+    let current = window.location().hash().unwrap_or_default();
+    // An empty fragment reads back as "" (no `#`).
+    if current == fragment || (fragment == "#" && current.is_empty()) {
         return;
     }
     if let Ok(history) = window.history() {
@@ -81,5 +98,33 @@ mod tests {
             parse_fragment("#s=v1.@@"),
             LinkedScenario::Broken(_)
         ));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_scenario_no_link_could_open_is_not_put_in_the_address() {
+        let small = crate::replay_view::scenario_file::tests::replayed(1);
+        assert_eq!(
+            location_fragment(&small, Some("&learn=residue")),
+            share_link::fragment(&small) + "&learn=residue"
+        );
+        assert_eq!(
+            parse_fragment(&location_fragment(&small, None)),
+            LinkedScenario::Valid(small)
+        );
+        // 2,000 writes: past what a link may unpack to.
+        let huge = crate::replay_view::scenario_file::tests::replayed(2_000);
+        assert_eq!(
+            parse_fragment(&share_link::fragment(&huge)),
+            LinkedScenario::Broken(LinkError::TooLarge)
+        );
+        assert_eq!(location_fragment(&huge, None), "#");
+        assert_eq!(
+            location_fragment(&huge, Some("&learn=residue")),
+            "#learn=residue"
+        );
+        assert_eq!(
+            parse_fragment(&location_fragment(&huge, Some("&learn=residue"))),
+            LinkedScenario::None
+        );
     }
 }

@@ -202,14 +202,15 @@ pub fn error_text(error: &ScenarioFileError) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::i18n::{Lang, set_current};
     use gossip_sim::events::{Cluster, ClusterFault, ScheduledClusterFault};
     use wasm_bindgen_test::wasm_bindgen_test;
 
     /// A replay's scenario: two peers, the second joining at 1 s, `writes` writes, one crash.
-    fn replayed(writes: usize) -> Scenario {
+    /// A replayed two-node recording with `writes` writes: its link grows with them.
+    pub(crate) fn replayed(writes: usize) -> Scenario {
         let mut faults = vec![ScheduledClusterFault {
             at: 1_000,
             fault: ClusterFault::Join { node: 1 },
