@@ -369,7 +369,7 @@ test('the playback says the protocols\' messages in Chinese, and as written in E
   await panel.waitFor();
   const chinese = await panel.innerText();
   assert.match(chinese, /^间接 ping 请求：从节点 \d+ 到节点 \d+/, chinese);
-  assert.match(chinese, /内容：间接 ping 请求 \d+: 替我 ping 7/, chinese);
+  assert.match(chinese, /内容：间接 ping 请求 \d+：替我 ping 7/, chinese);
   const legend = await page.locator('#playback-legend').innerText();
   for (const kind of ['ping', 'ack', '间接 ping 请求']) assert.ok(legend.includes(kind), legend);
   const options = await page.locator('#playback-next-kind option').allTextContents();
@@ -382,10 +382,10 @@ test('the playback says the protocols\' messages in Chinese, and as written in E
     await page.locator('#playback-next').click();
   }
   const listed = await page.locator('#in-flight li', { hasText: /7 被怀疑/ }).first().innerText();
-  assert.match(listed, /^\d+ → \d+: (ping|ack) \d+, 捎带: .*7 被怀疑 版本号 \d+/, listed);
+  assert.match(listed, /^\d+ → \d+：(ping|ack) \d+，捎带：.*7 被怀疑 版本号 \d+/, listed);
   await page.locator('#in-flight li button', { hasText: /7 被怀疑/ }).first().click();
   const carried = await panel.innerText();
-  assert.match(carried, /内容：(ping|ack) \d+, 捎带: .*7 被怀疑 版本号 \d+/, carried);
+  assert.match(carried, /内容：(ping|ack) \d+，捎带：.*7 被怀疑 版本号 \d+/, carried);
   const words = (await latinWords(page)).filter((found) => found.protocol).map(({ word, text }) => `${word}: ${text}`);
   assert.deepEqual(words, [], 'no English word in the playback\'s summaries and kinds');
   await page.locator('#message-playback').screenshot({ path: path.join(outputDir, 'i18n-playback-zh-suspect.png') });

@@ -128,16 +128,40 @@ thread_local! {
 /// A message's summary or kind, as gossip-core or a system model wrote it (English: traces and
 /// recordings keep it so), in the page's language: phrase by phrase from the catalogue's
 /// `summary.*` messages with [`gossip_core::reword`], the values (numbers, ids, keys,
-/// versions) as they are. In English, the text as written.
+/// versions) as they are, and the punctuation between them full-width, as Chinese is set. In
+/// English, the text as written.
 pub fn said(text: &str) -> String {
     match current() {
         Lang::En => text.to_string(),
         Lang::ZhCn => CHINESE_SUMMARY_WORDS.with(|words| {
             let mut out = String::with_capacity(text.len() * 2);
             gossip_core::reword(text, words, &mut out);
-            out
+            full_width_punctuation(&out)
         }),
     }
+}
+
+/// The summaries' ASCII punctuation (", ", ": ", brackets) as the full-width marks set between
+/// Chinese words; the full-width marks carry their own space.
+fn full_width_punctuation(text: &str) -> String {
+    text.replace(", ", "，")
+        .replace(": ", "：")
+        .replace(" (", "（")
+        .replace('(', "（")
+        .replace(')', "）")
+}
+
+/// A message in the in-flight list: sender, receiver and what it carried.
+fn in_flight_line(
+    from: impl std::fmt::Display,
+    to: impl std::fmt::Display,
+    summary: &str,
+) -> String {
+    let colon = match current() {
+        Lang::En => ": ",
+        Lang::ZhCn => "：",
+    };
+    format!("{from} → {to}{colon}{}", said(summary))
 }
 
 /// What a message carried and when it travelled, for the panel shown when it is clicked.
@@ -612,7 +636,7 @@ pub fn MessagePlayback(props: &MessagePlaybackProps) -> Html {
             let selected = selected.clone();
             let onclick = Callback::from(move |_| selected.set(Some(index)));
             html! {
-                <li><button class="linklike" {onclick}>{format!("{} → {}: {}", m.from, m.to, said(&m.summary))}</button></li>
+                <li><button class="linklike" {onclick}>{in_flight_line(m.from, m.to, &m.summary)}</button></li>
             }
         })
         .collect();
@@ -874,13 +898,13 @@ mod tests {
             chinese[..2],
             [
                 "间接 ping 请求：从节点 0 到节点 1",
-                "内容：间接 ping 请求 41: 替我 ping 7, 捎带: 0 被怀疑 版本号 2, 1 被怀疑 版本号 2, \
-             2 被怀疑 版本号 2, 3 被怀疑 版本号 2, 另 2 项",
+                "内容：间接 ping 请求 41：替我 ping 7，捎带：0 被怀疑 版本号 2，1 被怀疑 版本号 2，\
+             2 被怀疑 版本号 2，3 被怀疑 版本号 2，另 2 项",
             ]
         );
         assert_eq!(
             redis,
-            "ping, 关于 3 个节点的 gossip: 12 PFAIL, 4 FAIL (来自 2 的副本)"
+            "ping，关于 3 个节点的 gossip：12 PFAIL，4 FAIL（来自 2 的副本）"
         );
         assert_eq!(kinds, ["索要摘要", "间接 ack", "树节点", "ack2", "投票"]);
     }
