@@ -1,8 +1,8 @@
 // Inspecting a live tab's own node: two tabs in a room; the first writes a key; the second opens
 // its own node's inspector (the button, and a click on itself in the graph) and reads, from its
 // running node, the key with where it came from (the first tab, by which mechanism, when), and
-// the first tab alive in its member table; frozen, the panel keeps its instant; a click on the
-// first tab shows the row the second holds about it. The first tab closes: the second's table
+// the first tab alive in its member table; frozen, the panel keeps its instant; the first tab
+// chosen from the keyboard shows the row the second holds about it. The first tab closes: the second's table
 // shows it suspect (with the suspicion's end) and then dead, within SWIM's bound. The same panel
 // in Chinese has no English word; axe-core finds no serious or critical violation with it open.
 import { test } from 'node:test';
@@ -81,8 +81,14 @@ test('a live tab inspects its own node: where a key came from, its member table,
   await second.page.locator('#live-inspector-freeze').uncheck();
   await second.page.waitForFunction((then) => Number(document.querySelector('#live-inspector').dataset.at) > then, frozenAt, { timeout: 5_000 });
 
-  // Another peer: the row this tab holds about it, said as such.
-  await second.page.locator(`#live-graph g.member[data-peer="${firstId}"] circle`).click();
+  // Another peer, from the keyboard (Tab reaches each member of the graph, Enter inspects it):
+  // the row this tab holds about it, said as such.
+  const member = second.page.locator(`#live-graph g.member[data-peer="${firstId}"]`);
+  assert.equal(await member.getAttribute('role'), 'button');
+  assert.match(await member.locator('title').textContent(), new RegExp(`^peer ${firstId}: (alive|suspect)(, \\d+\\.\\d ms from this tab)?$`));
+  await member.focus();
+  await second.page.locator('#live-graph').screenshot({ path: path.join(outputDir, 'live-graph-member-focus.png') });
+  await second.page.keyboard.press('Enter');
   const peerPanel = second.page.locator(`#live-inspector[data-target="${firstId}"]`);
   await peerPanel.waitFor({ timeout: 5_000 });
   assert.match(await peerPanel.locator('p.note').first().textContent(), new RegExp(`^Peer ${firstId} runs its node elsewhere`));

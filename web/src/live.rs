@@ -419,9 +419,21 @@ fn live_graph(
             let (on_select, id) = (on_select.clone(), *id);
             Callback::from(move |_: MouseEvent| on_select.emit(id))
         };
+        // A member is a button for the keyboard too: Tab reaches it, Enter or Space inspects it.
+        // Its name is its <title> (which holds the text drawn: the id and the latency).
+        let onkeydown = {
+            let (on_select, id) = (on_select.clone(), *id);
+            Callback::from(move |event: KeyboardEvent| {
+                if matches!(event.key().as_str(), "Enter" | " ") {
+                    event.prevent_default();
+                    on_select.emit(id);
+                }
+            })
+        };
         html! {
             <g key={id.to_string()} class={classes!("member", *state, this.then_some("me"))} data-peer={id.to_string()}
-                onclick={onclick} style="cursor: pointer">
+                onclick={onclick} onkeydown={onkeydown} style="cursor: pointer"
+                tabindex="0" role="button">
                 <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="14" />
                 <text x={format!("{x:.1}")} y={format!("{:.1}", y + 30.0)} text-anchor="middle">{label}</text>
                 if let Some(ms) = measured {
@@ -435,7 +447,7 @@ fn live_graph(
         }
     });
     html! {
-        <svg id="live-graph" class="live-graph" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
+        <svg id="live-graph" class="live-graph" viewBox={format!("0 0 {SIZE} {SIZE}")} role="group"
             aria-label={tf("live.graph_label", &[("count", &ids.len())])}>
             <defs>
                 <marker id="flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
