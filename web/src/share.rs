@@ -47,8 +47,7 @@ pub fn parse_fragment(hash: &str) -> LinkedScenario {
 /// and open the default experiment, not this one).
 pub fn location_fragment(scenario: &Scenario, more: Option<&str>) -> String {
     let more = more.unwrap_or_default();
-    let json_bytes = serde_json::to_vec(scenario).map_or(usize::MAX, |json| json.len());
-    if json_bytes > share_link::MAX_SCENARIO_BYTES {
+    if crate::replay_view::scenario_file::too_large_for_a_link(scenario).is_some() {
         format!("#{}", more.trim_start_matches('&'))
     } else {
         share_link::fragment(scenario) + more

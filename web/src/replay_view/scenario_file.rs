@@ -54,12 +54,18 @@ pub enum LinkFit {
     },
 }
 
-/// How `scenario` would travel as a link from a page whose address is `page_chars` long.
-pub fn link_fit(scenario: &Scenario, page_chars: usize) -> LinkFit {
+/// The size of `scenario`'s JSON if it is past what a link may unpack to
+/// ([`MAX_SCENARIO_BYTES`]): no page would open its link, whatever its length.
+pub fn too_large_for_a_link(scenario: &Scenario) -> Option<usize> {
     let bytes = serde_json::to_vec(scenario)
         .expect("scenarios serialise")
         .len();
-    if bytes > MAX_SCENARIO_BYTES {
+    (bytes > MAX_SCENARIO_BYTES).then_some(bytes)
+}
+
+/// How `scenario` would travel as a link from a page whose address is `page_chars` long.
+pub fn link_fit(scenario: &Scenario, page_chars: usize) -> LinkFit {
+    if let Some(bytes) = too_large_for_a_link(scenario) {
         return LinkFit::TooLarge { bytes };
     }
     let chars = page_chars + share_link::fragment(scenario).len();
