@@ -7,7 +7,15 @@
 //!    scheduling (on loopback, with the clients on the same 2 cores as the relay). The clients set
 //!    TCP_NODELAY, as browsers' and Node's `ws` sockets do, so what is measured is the relay's.
 //!    Then the saturated rate: every peer sends as fast as it can (each connection's rate limit,
-//!    5,000 frames/s, caps 100 peers at 500,000 a second).
+//!    5,000 frames/s on average after a 10,000-frame allowance, caps 100 peers at 500,000-670,000
+//!    a second over a 6 s load).
+//!
+//!    The clients are the light client of `relay_load/raw_client.rs`: two plain threads (one
+//!    sends on the schedule, one frame per write; one receives every socket through one epoll)
+//!    with the WebSocket framing written out. `RELAY_CLIENT=tokio` runs the earlier client, 200
+//!    tokio tasks on two runtime threads with tokio-tungstenite, whose own CPU time (10-17 µs a
+//!    frame against the light client's 7-12) and wake-ups on the two shared cores were most of
+//!    the tail it measured: figures before session 11 were measured with it.
 //!    The relay also times each frame itself, from reading it off the sender's socket to the
 //!    return of its write to the recipient's, and reports that in `/status` (over the whole
 //!    run): the figure without the kernel's delivery and the clients.
@@ -20,7 +28,7 @@
 //!    the bytes each connection costs.
 //!
 //! The relay runs as its own process (the release binary), so its memory is its own; the
-//! clients are this process (two threads), on the same two cores.
+//! clients are this process, on the same two cores.
 //! `RELAY_BIN=/path/to/gossip-node` measures another build's relay (an older commit's, to
 //! compare); it must accept `relay --addr ADDR --dist DIR`. `RELAY_THREADS=N` starts the relay
 //! with `--threads N`. `RELAY_CPUS=0` runs the relay on CPU 0 only (with `taskset`); run the bench
@@ -37,7 +45,7 @@
 //!
 //! Each load also prints the relay process's CPU time per frame received (user and system, all
 //! its threads, in the kernel's 10 ms ticks): what a frame costs, a figure the other processes
-//! on a loaded machine hardly move, unlike the latencies.
+//! on a loaded machine hardly move, unlike the latencies; and the clients' (this process's).
 //!
 //! Where a frame's time goes: `RELAY_TRACE=1 cargo bench -p gossip-node --features frame-trace
 //! --bench relay_load` runs a measurement build of the relay (it stamps every frame as read,
@@ -55,6 +63,9 @@ use futures::{SinkExt, StreamExt};
 use gossip_relay_frame::{self as relay_frame, Control, PROTOCOL_VERSION};
 use tokio_tungstenite::connect_async_with_config;
 use tokio_tungstenite::tungstenite::Message;
+
+#[path = "relay_load/raw_client.rs"]
+mod raw_client;
 
 const PEERS: usize = 100;
 const WARM_UP: Duration = Duration::from_secs(1);
@@ -234,6 +245,8 @@ struct LoadFigures {
     /// The relay process's CPU time (all threads, user and system) per frame received while
     /// measured, in µs: what a frame costs, which other processes' load hardly changes.
     relay_cpu_us_per_frame: f64,
+    /// The same for this process (the 100 clients, sending and receiving).
+    client_cpu_us_per_frame: f64,
 }
 
 /// Nanoseconds on the wall clock: the clock a measurement build of the relay stamps frames with.
@@ -248,17 +261,25 @@ fn wall_ns() -> u64 {
 enum Pacing {
     /// Each peer on a tokio timer. They fire on whole milliseconds, so the 100 peers of this one
     /// process send together at each tick (60 frames at once at 60k/s): bursty, as the figures
-    /// before `RELAY_PACING` were measured.
+    /// before `RELAY_PACING` were measured. The light client's sending thread wakes on whole
+    /// milliseconds likewise and sends every burst then due.
     Timers,
-    /// A thread wakes each peer in turn, the bursts spread evenly in time (to within Linux's
+    /// A thread wakes each peer in turn (the light client: its sending thread wakes for each), the bursts spread evenly in time (to within Linux's
     /// 50-100 µs sleep slack), as 100 independent peers on their own clocks would send:
     /// `RELAY_PACING=even`.
     Even,
 }
 
-/// 100 peers in a fresh room send to random others at `offered` frames a second in all (`None`:
-/// as fast as they can) for the warm-up and the measured time.
-async fn run_load(
+/// Which load client: the light one on two plain threads (the default), or the earlier one on
+/// tokio and tungstenite (`RELAY_CLIENT=tokio`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Client {
+    Raw,
+    Tokio,
+}
+
+/// `run_load` with the light client.
+async fn run_load_raw(
     relay_pid: u32,
     port: u16,
     room: &str,
@@ -267,6 +288,71 @@ async fn run_load(
     trace: bool,
     pacing: Pacing,
 ) -> LoadFigures {
+    let record = if record { "&record=true" } else { "" };
+    let path = format!("/ws?room={room}&protocol={PROTOCOL_VERSION}{record}");
+    let peers: Vec<raw_client::RawPeer> =
+        (0..PEERS).map(|_| raw_client::join(port, &path)).collect();
+    let burst_pause = offered.map(|offered| Duration::from_secs_f64(4.0 * PEERS as f64 / offered));
+    let running = Arc::new(AtomicBool::new(true));
+    let measuring = Arc::new(AtomicBool::new(false));
+    let received = Arc::new(AtomicU64::new(0));
+    let (sender, receiver) = raw_client::start(
+        peers,
+        burst_pause,
+        pacing == Pacing::Timers,
+        raw_client::Load {
+            epoch: Instant::now(),
+            running: running.clone(),
+            measuring: measuring.clone(),
+            received: received.clone(),
+            trace,
+        },
+    );
+    tokio::time::sleep(WARM_UP).await;
+    measuring.store(true, Ordering::Relaxed);
+    let measure_from = Instant::now();
+    let cpu_from = cpu_us(relay_pid);
+    let client_cpu_from = cpu_us(std::process::id());
+    tokio::time::sleep(MEASURED).await;
+    measuring.store(false, Ordering::Relaxed);
+    let relay_cpu = cpu_us(relay_pid).saturating_sub(cpu_from);
+    let client_cpu = cpu_us(std::process::id()).saturating_sub(client_cpu_from);
+    let frames = received.load(Ordering::Relaxed);
+    let per_second = frames as f64 / measure_from.elapsed().as_secs_f64();
+    running.store(false, Ordering::Relaxed);
+    let received = tokio::task::spawn_blocking(move || {
+        sender.join().expect("the sender ran");
+        receiver.join().expect("the receiver ran")
+    })
+    .await
+    .unwrap();
+    let mut latencies_us = received.latencies_us;
+    latencies_us.sort_unstable();
+    LoadFigures {
+        per_second,
+        latencies_us,
+        received_at: received.received_at,
+        relay_cpu_us_per_frame: relay_cpu as f64 / frames.max(1) as f64,
+        client_cpu_us_per_frame: client_cpu as f64 / frames.max(1) as f64,
+    }
+}
+
+/// 100 peers in a fresh room send to random others at `offered` frames a second in all (`None`:
+/// as fast as they can) for the warm-up and the measured time.
+#[allow(clippy::too_many_arguments)]
+async fn run_load(
+    client: Client,
+    relay_pid: u32,
+    port: u16,
+    room: &str,
+    offered: Option<f64>,
+    record: bool,
+    trace: bool,
+    pacing: Pacing,
+) -> LoadFigures {
+    if client == Client::Raw {
+        return run_load_raw(relay_pid, port, room, offered, record, trace, pacing).await;
+    }
     let record = if record { "&record=true" } else { "" };
     let url = format!("ws://127.0.0.1:{port}/ws?room={room}&protocol={PROTOCOL_VERSION}{record}");
     let mut sockets = Vec::new();
@@ -389,9 +475,11 @@ async fn run_load(
     measuring.store(true, Ordering::Relaxed);
     let measure_from = Instant::now();
     let cpu_from = cpu_us(relay_pid);
+    let client_cpu_from = cpu_us(std::process::id());
     tokio::time::sleep(MEASURED).await;
     measuring.store(false, Ordering::Relaxed);
     let relay_cpu = cpu_us(relay_pid).saturating_sub(cpu_from);
+    let client_cpu = cpu_us(std::process::id()).saturating_sub(client_cpu_from);
     let frames = received.load(Ordering::Relaxed);
     let per_second = frames as f64 / measure_from.elapsed().as_secs_f64();
     running.store(false, Ordering::Relaxed);
@@ -418,6 +506,7 @@ async fn run_load(
         latencies_us,
         received_at,
         relay_cpu_us_per_frame: relay_cpu as f64 / frames.max(1) as f64,
+        client_cpu_us_per_frame: client_cpu as f64 / frames.max(1) as f64,
     }
 }
 
@@ -455,6 +544,10 @@ async fn main() {
     let pacing = match std::env::var("RELAY_PACING").as_deref() {
         Ok("even") => Pacing::Even,
         _ => Pacing::Timers,
+    };
+    let client = match std::env::var("RELAY_CLIENT").as_deref() {
+        Ok("tokio") => Client::Tokio,
+        _ => Client::Raw,
     };
     let threads = std::env::var("RELAY_THREADS").ok();
     if let Some(threads) = &threads {
@@ -501,17 +594,22 @@ async fn main() {
         MEASURED.as_secs()
     );
     println!(
-        "  clients' send-to-receive latency (relay, sockets and clients on the same 2 cores), bursts {}:",
+        "  clients' send-to-receive latency (relay, sockets and clients on the same 2 cores), {}, bursts {}:",
+        match client {
+            Client::Raw => "the light client (two threads, one epoll)",
+            Client::Tokio => "the tokio client (RELAY_CLIENT=tokio)",
+        },
         match pacing {
-            Pacing::Timers => "on each peer's tokio timer (together at each millisecond)",
-            Pacing::Even => "spread evenly by a pacing thread (RELAY_PACING=even)",
+            Pacing::Timers => "together at each millisecond",
+            Pacing::Even => "spread evenly (RELAY_PACING=even)",
         }
     );
     println!(
-        "  offered frames/s | received frames/s |  p50 ms |  p99 ms |  max ms | samples | relay CPU µs/frame"
+        "  offered frames/s | received frames/s |  p50 ms |  p99 ms |  max ms | samples | CPU µs/frame: relay, clients"
     );
     for (index, offered) in loads.iter().map(|&o| Some(o)).chain([None]).enumerate() {
         let figures = run_load(
+            client,
             pid,
             port,
             &format!("load{index}"),
@@ -523,14 +621,15 @@ async fn main() {
         .await;
         let sorted = &figures.latencies_us;
         println!(
-            "  {:>16} | {:>17.0} | {:>7.2} | {:>7.2} | {:>7.2} | {:>7} | {:.2}",
+            "  {:>16} | {:>17.0} | {:>7.2} | {:>7.2} | {:>7.2} | {:>7} | {:.2}, {:.2}",
             offered.map_or("saturated".to_string(), |o| format!("{o:.0}")),
             figures.per_second,
             percentile_ms(sorted, 0.50),
             percentile_ms(sorted, 0.99),
             sorted.last().copied().unwrap_or(0) as f64 / 1_000.0,
             sorted.len(),
-            figures.relay_cpu_us_per_frame
+            figures.relay_cpu_us_per_frame,
+            figures.client_cpu_us_per_frame
         );
         if trace {
             print_stages(port, &figures.received_at).await;
@@ -557,7 +656,7 @@ async fn main() {
         println!("  recorded | received frames/s |  p50 ms |  p99 ms | recording");
         for (index, record) in [false, true, false, true].into_iter().enumerate() {
             let room = format!("recorded{index}");
-            let figures = run_load(pid, port, &room, None, record, false, pacing).await;
+            let figures = run_load(client, pid, port, &room, None, record, false, pacing).await;
             let sorted = &figures.latencies_us;
             let recording = if record {
                 let (frames, stopped) = recording_size(port, &room).await;
