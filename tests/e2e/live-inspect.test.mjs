@@ -51,7 +51,7 @@ test('a live tab inspects its own node: where a key came from, its member table,
   const written = first.page.locator('#live-inspector[data-target="own"] #live-inspector-store tr[data-key="colour"]');
   await written.waitFor({ timeout: 5_000 });
   assert.equal(await written.getAttribute('data-arrived'), 'written');
-  assert.match(await written.textContent(), /^colour1this node4written here at \d+\.\d{3} s$/);
+  assert.match(await written.textContent(), /^colour1this peer4written here at \d+\.\d{3} s$/);
 
   // The other tab, by the keyboard's button: the key from the first tab, the first tab alive.
   await second.page.locator('#live-inspect-me').focus();
@@ -63,7 +63,7 @@ test('a live tab inspects its own node: where a key came from, its member table,
   assert.equal(await row.getAttribute('data-from'), firstId);
   assert.match(await row.getAttribute('data-arrived'), /^(rumor|anti_entropy_push|anti_entropy_pull|direct_mail)$/);
   assert.match(await row.textContent(), new RegExp(
-    `^colour1node ${firstId}4by (rumor from|anti-entropy, pushed by|anti-entropy, pulled from|direct mail from) node ${firstId},? at \\d+\\.\\d{3} s$`));
+    `^colour1peer ${firstId}4by (rumor from|anti-entropy, pushed by|anti-entropy, pulled from|direct mail from) peer ${firstId},? at \\d+\\.\\d{3} s$`));
   // Alive (on a loaded machine a late ack can make it a suspect for a moment, until it refutes).
   await panel.locator(`#live-inspector-members tr[data-member="${firstId}"][data-state="alive"]`).waitFor({ timeout: 5_000 });
   assert.equal(await panel.locator('#live-inspector-members tr[data-member]').count(), 1);
@@ -147,6 +147,8 @@ test('a live tab inspects its own node: where a key came from, its member table,
   await zhPanel.locator('#live-inspector-store tr[data-key="colour"]').waitFor({ timeout: 5_000 });
   assert.equal(await zhPanel.locator('#live-inspector-store tr[data-key="colour"]').getAttribute('data-from'), secondId);
   assert.match(await zhPanel.locator('h4').textContent(), new RegExp(`^此标签页的节点（对等节点 ${chineseId}），t = `));
+  assert.match(await zhPanel.locator('#live-inspector-store tr[data-key="colour"]').textContent(), new RegExp(
+    `^colour1对等节点 ${firstId}4于 \\d+\\.\\d{3} 秒 经(谣言从|反熵由|反熵从|直接邮件从)对等节点 ${secondId}`));
   await chinese.page.locator('#live-inspector').screenshot({ path: path.join(outputDir, 'live-inspect-zh.png') });
   // No English word in the panel: Latin words of two letters or more, but the key written
   // (data, in the store's first column) and the protocols' message names, which i18n.test.mjs

@@ -13,8 +13,17 @@ use gossip_sim::events::{Arrived, Provenance};
 use gossip_sim::inspect::NodeSnapshot;
 use yew::prelude::*;
 
+/// What the tables call the nodes they name: nodes in the simulator, peers in a live room (as
+/// the live graph and log call them).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Naming {
+    Node,
+    Peer,
+}
+
 /// Every user-facing string of the tables, in one place for translation.
 mod text {
+    use super::Naming;
     use crate::i18n::{t, tf};
     use gossip_core::{MemberState, Stamp};
 
@@ -75,11 +84,26 @@ mod text {
             t("inspect.col.arrived"),
         ]
     }
-    pub fn writer(origin: u32, me: u32) -> String {
+    /// The key of a string that names a node: `node_key` in the simulator, `peer_key` live.
+    fn naming(naming: Naming, node_key: &'static str, peer_key: &'static str) -> &'static str {
+        match naming {
+            Naming::Node => node_key,
+            Naming::Peer => peer_key,
+        }
+    }
+    pub fn writer(origin: u32, me: u32, names: Naming) -> String {
         if origin == me {
-            t("inspect.this_node").into()
+            t(naming(
+                names,
+                "inspect.this_node",
+                "live.inspect.table.this_peer",
+            ))
+            .into()
         } else {
-            tf("inspect.node", &[("node", &origin)])
+            tf(
+                naming(names, "inspect.node", "live.inspect.table.peer"),
+                &[("node", &origin)],
+            )
         }
     }
     pub fn rumors() -> &'static str {
@@ -88,9 +112,9 @@ mod text {
     pub fn rumors_none() -> &'static str {
         t("inspect.rumors_none")
     }
-    pub fn stamp(stamp: Stamp) -> String {
+    pub fn stamp(stamp: Stamp, names: Naming) -> String {
         tf(
-            "inspect.stamp",
+            naming(names, "inspect.stamp", "live.inspect.table.stamp"),
             &[("version", &stamp.version), ("origin", &stamp.origin)],
         )
     }
@@ -100,9 +124,9 @@ mod text {
     pub fn mail_none() -> &'static str {
         t("inspect.mail_none")
     }
-    pub fn mail_item(to: u32, stamp: Stamp, attempts: u8, due: &str) -> String {
+    pub fn mail_item(to: u32, stamp: Stamp, attempts: u8, due: &str, names: Naming) -> String {
         tf(
-            "inspect.mail_item",
+            naming(names, "inspect.mail_item", "live.inspect.table.mail_item"),
             &[
                 ("to", &to),
                 ("version", &stamp.version),
@@ -113,22 +137,42 @@ mod text {
         )
     }
     /// How a version arrived, in words.
-    pub fn arrived(arrived: super::Arrived, at: &str) -> String {
+    pub fn arrived(arrived: super::Arrived, at: &str, names: Naming) -> String {
         use super::Arrived;
-        match arrived {
-            Arrived::Written => tf("inspect.arrived.written", &[("at", &at)]),
-            Arrived::DirectMail { from } => {
-                tf("inspect.arrived.mail", &[("from", &from), ("at", &at)])
+        let key = match arrived {
+            Arrived::Written => {
+                return tf(
+                    naming(
+                        names,
+                        "inspect.arrived.written",
+                        "live.inspect.table.arrived.written",
+                    ),
+                    &[("at", &at)],
+                );
             }
-            Arrived::Rumor { from } => tf("inspect.arrived.rumor", &[("from", &from), ("at", &at)]),
-            Arrived::AntiEntropy {
-                from,
-                pulled: false,
-            } => tf("inspect.arrived.push", &[("from", &from), ("at", &at)]),
-            Arrived::AntiEntropy { from, pulled: true } => {
-                tf("inspect.arrived.pull", &[("from", &from), ("at", &at)])
-            }
-        }
+            Arrived::DirectMail { .. } => naming(
+                names,
+                "inspect.arrived.mail",
+                "live.inspect.table.arrived.mail",
+            ),
+            Arrived::Rumor { .. } => naming(
+                names,
+                "inspect.arrived.rumor",
+                "live.inspect.table.arrived.rumor",
+            ),
+            Arrived::AntiEntropy { pulled: false, .. } => naming(
+                names,
+                "inspect.arrived.push",
+                "live.inspect.table.arrived.push",
+            ),
+            Arrived::AntiEntropy { pulled: true, .. } => naming(
+                names,
+                "inspect.arrived.pull",
+                "live.inspect.table.arrived.pull",
+            ),
+        };
+        let from = super::arrived_from(arrived).unwrap_or_default();
+        tf(key, &[("from", &from), ("at", &at)])
     }
 }
 
@@ -194,8 +238,8 @@ pub fn member_table(rows: &[MemberRow], at: Time, prefix: &str) -> Html {
 }
 
 /// The member table, store, rumors and mail queue of `snapshot`, with ids `<prefix>-members`,
-/// `<prefix>-store`, `<prefix>-rumors` and `<prefix>-mail`.
-pub fn tables(snapshot: &NodeSnapshot, prefix: &str) -> Html {
+/// `<prefix>-store`, `<prefix>-rumors` and `<prefix>-mail`, naming other nodes as `names` says.
+pub fn tables(snapshot: &NodeSnapshot, prefix: &str, names: Naming) -> Html {
     let seen = &snapshot.inspection;
     let entry_rows = seen.entries.iter().map(|e| {
         let arrival = snapshot
@@ -206,19 +250,19 @@ pub fn tables(snapshot: &NodeSnapshot, prefix: &str) -> Html {
             Some(p) => (
                 Some(arrived_kind(p.arrived)),
                 arrived_from(p.arrived).map(|from| from.to_string()),
-                text::arrived(p.arrived, &seconds(p.at)),
+                text::arrived(p.arrived, &seconds(p.at), names),
             ),
             None => (None, None, String::new()),
         };
         html! {
             <tr data-key={e.key.clone()} data-arrived={kind} data-from={from}>
                 <td>{e.key.clone()}</td><td>{e.stamp.version}</td>
-                <td>{text::writer(e.stamp.origin, seen.me)}</td><td>{e.value_bytes}</td>
+                <td>{text::writer(e.stamp.origin, seen.me, names)}</td><td>{e.value_bytes}</td>
                 <td>{how}</td>
             </tr>
         }
     });
-    let stamp_item = |stamp: &Stamp| html! { <li>{text::stamp(*stamp)}</li> };
+    let stamp_item = |stamp: &Stamp| html! { <li>{text::stamp(*stamp, names)}</li> };
     html! {
         <>
             <p class="note">{text::incarnation(seen.incarnation, seen.queued_updates)}</p>
@@ -244,7 +288,7 @@ pub fn tables(snapshot: &NodeSnapshot, prefix: &str) -> Html {
             } else {
                 <ul id={format!("{prefix}-mail")} class="note">
                     { for seen.mail_queue.iter().map(|m| html! {
-                        <li>{text::mail_item(m.to, m.stamp, m.attempts, &seconds(m.due))}</li>
+                        <li>{text::mail_item(m.to, m.stamp, m.attempts, &seconds(m.due), names)}</li>
                     }) }
                 </ul>
             }
@@ -284,6 +328,70 @@ mod tests {
                 ("rumor", Some(3)),
                 ("anti_entropy_push", Some(4)),
                 ("anti_entropy_pull", Some(5)),
+            ]
+        );
+    }
+
+    /// The live panel calls the others peers, as the live graph and log do; the simulator's
+    /// inspector calls them nodes.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn live_tables_name_peers_and_the_simulators_name_nodes() {
+        use crate::i18n::{Lang, set_current};
+        let stamp = Stamp {
+            version: 2,
+            origin: 3,
+        };
+        let said = |names: Naming| {
+            [
+                text::writer(3, 1, names),
+                text::writer(1, 1, names),
+                text::stamp(stamp, names),
+                text::mail_item(4, stamp, 2, "1.500 s", names),
+                text::arrived(Arrived::Rumor { from: 5 }, "0.250 s", names),
+                text::arrived(
+                    Arrived::AntiEntropy {
+                        from: 6,
+                        pulled: true,
+                    },
+                    "0.250 s",
+                    names,
+                ),
+            ]
+        };
+        assert_eq!(
+            said(Naming::Peer),
+            [
+                "peer 3",
+                "this peer",
+                "version 2 of peer 3",
+                "to peer 4: version 2 of peer 3, sent 2 times, next at 1.500 s",
+                "by rumor from peer 5 at 0.250 s",
+                "by anti-entropy, pulled from peer 6, at 0.250 s",
+            ]
+        );
+        assert_eq!(
+            said(Naming::Node),
+            [
+                "node 3",
+                "this node",
+                "version 2 of node 3",
+                "to node 4: version 2 of node 3, sent 2 times, next at 1.500 s",
+                "by rumor from node 5 at 0.250 s",
+                "by anti-entropy, pulled from node 6, at 0.250 s",
+            ]
+        );
+        set_current(Lang::ZhCn);
+        let chinese = said(Naming::Peer);
+        set_current(Lang::En);
+        assert_eq!(
+            chinese,
+            [
+                "对等节点 3",
+                "本对等节点",
+                "对等节点 3 的版本 2",
+                "发往对等节点 4：对等节点 3 的版本 2，已发送 2 次，下次在 1.500 s",
+                "于 0.250 s 经谣言从对等节点 5 到达",
+                "于 0.250 s 经反熵从对等节点 6 拉取而来",
             ]
         );
     }

@@ -27,7 +27,7 @@ use gossip_worker::{SimOutput, SimReactor, SimRequest};
 use yew::prelude::*;
 use yew_agent::reactor::{ReactorEvent, use_reactor_bridge};
 
-use crate::inspector_tables::{seconds, tables};
+use crate::inspector_tables::{Naming, seconds, tables};
 
 /// Every user-facing string of the panel, in one place for translation.
 mod text {
@@ -225,7 +225,7 @@ pub fn NodeInspector(props: &NodeInspectorProps) -> Html {
             </div>
         },
         Some(Err(error)) => html! { <p class="note">{text::error(error)}</p> },
-        Some(Ok(Inspected::Cluster(snapshot))) => tables(snapshot, "inspector"),
+        Some(Ok(Inspected::Cluster(snapshot))) => tables(snapshot, "inspector", Naming::Node),
         Some(Ok(Inspected::Model(table))) => model_table(table),
     };
     let actions = match (&context.on_fault, &*snapshot) {

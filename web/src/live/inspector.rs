@@ -10,7 +10,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::i18n::{t, tf, use_lang};
-use crate::inspector_tables::{member_table, seconds, tables};
+use crate::inspector_tables::{Naming, member_table, seconds, tables};
 
 /// The ids of the panel's elements start with this (the playback's inspector uses `inspector`).
 pub const PREFIX: &str = "live-inspector";
@@ -76,7 +76,7 @@ pub fn LiveInspector(props: &LiveInspectorProps) -> Html {
             html! {
                 <>
                     <p class="note">{t("live.inspect.own_note")}</p>
-                    { tables(snapshot, PREFIX) }
+                    { tables(snapshot, PREFIX, Naming::Peer) }
                 </>
             },
         ),
