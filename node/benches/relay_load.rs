@@ -278,47 +278,100 @@ enum Client {
     Tokio,
 }
 
-/// `run_load` with the light client.
-async fn run_load_raw(
+/// What the measured time of a load gave, but the latencies.
+struct Measured {
+    per_second: f64,
+    frames: u64,
+    relay_cpu_us: u64,
+    client_cpu_us: u64,
+}
+
+/// Waits out the warm-up, then measures for `MEASURED`: the frames the clients count in
+/// `received` while `measuring` is on, and the relay's and this process's CPU time meanwhile.
+async fn measure(relay_pid: u32, measuring: &AtomicBool, received: &AtomicU64) -> Measured {
+    tokio::time::sleep(WARM_UP).await;
+    measuring.store(true, Ordering::Relaxed);
+    let measure_from = Instant::now();
+    let cpu_from = (cpu_us(relay_pid), cpu_us(std::process::id()));
+    tokio::time::sleep(MEASURED).await;
+    measuring.store(false, Ordering::Relaxed);
+    let relay_cpu_us = cpu_us(relay_pid).saturating_sub(cpu_from.0);
+    let client_cpu_us = cpu_us(std::process::id()).saturating_sub(cpu_from.1);
+    let frames = received.load(Ordering::Relaxed);
+    Measured {
+        per_second: frames as f64 / measure_from.elapsed().as_secs_f64(),
+        frames,
+        relay_cpu_us,
+        client_cpu_us,
+    }
+}
+
+impl Measured {
+    fn figures(self, mut latencies_us: Vec<u64>, received_at: Vec<(u32, u32, u64)>) -> LoadFigures {
+        latencies_us.sort_unstable();
+        let frames = self.frames.max(1) as f64;
+        LoadFigures {
+            per_second: self.per_second,
+            latencies_us,
+            received_at,
+            relay_cpu_us_per_frame: self.relay_cpu_us as f64 / frames,
+            client_cpu_us_per_frame: self.client_cpu_us as f64 / frames,
+        }
+    }
+}
+
+/// One load: 100 peers in a fresh room `room` send to random others at `offered` frames a
+/// second in all (`None`: as fast as they can) for the warm-up and the measured time.
+#[derive(Clone, Copy)]
+struct Load<'a> {
     relay_pid: u32,
     port: u16,
-    room: &str,
+    room: &'a str,
     offered: Option<f64>,
+    /// The room's first peer asks the relay to record it.
     record: bool,
+    /// Keep each frame's receive time for a measurement build's `/trace`.
     trace: bool,
     pacing: Pacing,
-) -> LoadFigures {
-    let record = if record { "&record=true" } else { "" };
-    let path = format!("/ws?room={room}&protocol={PROTOCOL_VERSION}{record}");
-    let peers: Vec<raw_client::RawPeer> =
-        (0..PEERS).map(|_| raw_client::join(port, &path)).collect();
-    let burst_pause = offered.map(|offered| Duration::from_secs_f64(4.0 * PEERS as f64 / offered));
+}
+
+impl Load<'_> {
+    /// The path each peer joins the room at.
+    fn path(&self) -> String {
+        let record = if self.record { "&record=true" } else { "" };
+        format!("/ws?room={}&protocol={PROTOCOL_VERSION}{record}", self.room)
+    }
+
+    /// Each peer sends bursts of 4, one burst every this long (`None`: flat out), the peers'
+    /// schedules spread over one pause.
+    fn burst_pause(&self) -> Option<Duration> {
+        self.offered
+            .map(|offered| Duration::from_secs_f64(4.0 * PEERS as f64 / offered))
+    }
+}
+
+/// `run_load` with the light client.
+async fn run_load_raw(load: Load<'_>) -> LoadFigures {
+    let path = load.path();
+    let peers: Vec<raw_client::RawPeer> = (0..PEERS)
+        .map(|_| raw_client::join(load.port, &path))
+        .collect();
     let running = Arc::new(AtomicBool::new(true));
     let measuring = Arc::new(AtomicBool::new(false));
     let received = Arc::new(AtomicU64::new(0));
     let (sender, receiver) = raw_client::start(
         peers,
-        burst_pause,
-        pacing == Pacing::Timers,
+        load.burst_pause(),
+        load.pacing == Pacing::Timers,
         raw_client::Load {
             epoch: Instant::now(),
             running: running.clone(),
             measuring: measuring.clone(),
             received: received.clone(),
-            trace,
+            trace: load.trace,
         },
     );
-    tokio::time::sleep(WARM_UP).await;
-    measuring.store(true, Ordering::Relaxed);
-    let measure_from = Instant::now();
-    let cpu_from = cpu_us(relay_pid);
-    let client_cpu_from = cpu_us(std::process::id());
-    tokio::time::sleep(MEASURED).await;
-    measuring.store(false, Ordering::Relaxed);
-    let relay_cpu = cpu_us(relay_pid).saturating_sub(cpu_from);
-    let client_cpu = cpu_us(std::process::id()).saturating_sub(client_cpu_from);
-    let frames = received.load(Ordering::Relaxed);
-    let per_second = frames as f64 / measure_from.elapsed().as_secs_f64();
+    let measured = measure(load.relay_pid, &measuring, &received).await;
     running.store(false, Ordering::Relaxed);
     let received = tokio::task::spawn_blocking(move || {
         sender.join().expect("the sender ran");
@@ -326,35 +379,21 @@ async fn run_load_raw(
     })
     .await
     .unwrap();
-    let mut latencies_us = received.latencies_us;
-    latencies_us.sort_unstable();
-    LoadFigures {
-        per_second,
-        latencies_us,
-        received_at: received.received_at,
-        relay_cpu_us_per_frame: relay_cpu as f64 / frames.max(1) as f64,
-        client_cpu_us_per_frame: client_cpu as f64 / frames.max(1) as f64,
-    }
+    measured.figures(received.latencies_us, received.received_at)
 }
 
-/// 100 peers in a fresh room send to random others at `offered` frames a second in all (`None`:
-/// as fast as they can) for the warm-up and the measured time.
-#[allow(clippy::too_many_arguments)]
-async fn run_load(
-    client: Client,
-    relay_pid: u32,
-    port: u16,
-    room: &str,
-    offered: Option<f64>,
-    record: bool,
-    trace: bool,
-    pacing: Pacing,
-) -> LoadFigures {
+/// Runs `load` with `client`.
+async fn run_load(client: Client, load: Load<'_>) -> LoadFigures {
     if client == Client::Raw {
-        return run_load_raw(relay_pid, port, room, offered, record, trace, pacing).await;
+        return run_load_raw(load).await;
     }
-    let record = if record { "&record=true" } else { "" };
-    let url = format!("ws://127.0.0.1:{port}/ws?room={room}&protocol={PROTOCOL_VERSION}{record}");
+    let Load {
+        relay_pid,
+        trace,
+        pacing,
+        ..
+    } = load;
+    let url = format!("ws://127.0.0.1:{}{}", load.port, load.path());
     let mut sockets = Vec::new();
     let mut ids = Vec::new();
     for _ in 0..PEERS {
@@ -362,9 +401,7 @@ async fn run_load(
         sockets.push(socket);
         ids.push(id);
     }
-    // Each peer sends bursts of 4, one burst every `burst_pause`, the peers' schedules spread
-    // over one pause.
-    let burst_pause = offered.map(|offered| Duration::from_secs_f64(4.0 * PEERS as f64 / offered));
+    let burst_pause = load.burst_pause();
     let epoch = Instant::now();
     let running = Arc::new(AtomicBool::new(true));
     // With `Pacing::Even` a pacing thread says when each burst is due.
@@ -471,17 +508,7 @@ async fn run_load(
             let _ = sink.close().await;
         }));
     }
-    tokio::time::sleep(WARM_UP).await;
-    measuring.store(true, Ordering::Relaxed);
-    let measure_from = Instant::now();
-    let cpu_from = cpu_us(relay_pid);
-    let client_cpu_from = cpu_us(std::process::id());
-    tokio::time::sleep(MEASURED).await;
-    measuring.store(false, Ordering::Relaxed);
-    let relay_cpu = cpu_us(relay_pid).saturating_sub(cpu_from);
-    let client_cpu = cpu_us(std::process::id()).saturating_sub(client_cpu_from);
-    let frames = received.load(Ordering::Relaxed);
-    let per_second = frames as f64 / measure_from.elapsed().as_secs_f64();
+    let measured = measure(relay_pid, &measuring, &received).await;
     running.store(false, Ordering::Relaxed);
     if let Some(pacer) = pacer {
         let _ = pacer.join();
@@ -500,14 +527,7 @@ async fn run_load(
             received_at.append(&mut at);
         }
     }
-    latencies_us.sort_unstable();
-    LoadFigures {
-        per_second,
-        latencies_us,
-        received_at,
-        relay_cpu_us_per_frame: relay_cpu as f64 / frames.max(1) as f64,
-        client_cpu_us_per_frame: client_cpu as f64 / frames.max(1) as f64,
-    }
+    measured.figures(latencies_us, received_at)
 }
 
 fn percentile_ms(sorted: &[u64], p: f64) -> f64 {
@@ -608,15 +628,18 @@ async fn main() {
         "  offered frames/s | received frames/s |  p50 ms |  p99 ms |  max ms | samples | CPU µs/frame: relay, clients"
     );
     for (index, offered) in loads.iter().map(|&o| Some(o)).chain([None]).enumerate() {
+        let room = format!("load{index}");
         let figures = run_load(
             client,
-            pid,
-            port,
-            &format!("load{index}"),
-            offered,
-            false,
-            trace,
-            pacing,
+            Load {
+                relay_pid: pid,
+                port,
+                room: &room,
+                offered,
+                record: false,
+                trace,
+                pacing,
+            },
         )
         .await;
         let sorted = &figures.latencies_us;
@@ -656,7 +679,16 @@ async fn main() {
         println!("  recorded | received frames/s |  p50 ms |  p99 ms | recording");
         for (index, record) in [false, true, false, true].into_iter().enumerate() {
             let room = format!("recorded{index}");
-            let figures = run_load(client, pid, port, &room, None, record, false, pacing).await;
+            let load = Load {
+                relay_pid: pid,
+                port,
+                room: &room,
+                offered: None,
+                record,
+                trace: false,
+                pacing,
+            };
+            let figures = run_load(client, load).await;
             let sorted = &figures.latencies_us;
             let recording = if record {
                 let (frames, stopped) = recording_size(port, &room).await;
