@@ -363,7 +363,7 @@ async fn run_load_raw(load: Load<'_>) -> LoadFigures {
         peers,
         load.burst_pause(),
         load.pacing == Pacing::Timers,
-        raw_client::Load {
+        raw_client::Shared {
             epoch: Instant::now(),
             running: running.clone(),
             measuring: measuring.clone(),

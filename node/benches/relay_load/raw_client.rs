@@ -143,8 +143,8 @@ pub(crate) struct Received {
     pub(crate) received_at: Vec<(u32, u32, u64)>,
 }
 
-/// The shared switches and counters of one load.
-pub(crate) struct Load {
+/// The switches and counters the two threads share with the bench during one load.
+pub(crate) struct Shared {
     pub(crate) epoch: Instant,
     pub(crate) running: Arc<AtomicBool>,
     pub(crate) measuring: Arc<AtomicBool>,
@@ -160,7 +160,7 @@ pub(crate) fn start(
     peers: Vec<RawPeer>,
     burst_pause: Option<Duration>,
     whole_milliseconds: bool,
-    load: Load,
+    shared: Shared,
 ) -> (
     std::thread::JoinHandle<()>,
     std::thread::JoinHandle<Received>,
@@ -170,13 +170,13 @@ pub(crate) fn start(
         .iter()
         .map(|p| p.stream.try_clone().expect("socket cloned"))
         .collect();
-    let Load {
+    let Shared {
         epoch,
         running,
         measuring,
         received,
         trace,
-    } = load;
+    } = shared;
     let running_too = running.clone();
     let sender = std::thread::spawn(move || {
         send_on_schedule(
@@ -400,7 +400,15 @@ fn receive_all(
             let now_us = epoch.elapsed().as_micros() as u64;
             let counting = measuring.load(Ordering::Relaxed);
             let mut consumed = 0;
-            while let Ok(Some(frame)) = frame_at(&buffer[consumed..]) {
+            loop {
+                let frame = match frame_at(&buffer[consumed..]) {
+                    Ok(Some(frame)) => frame,
+                    Ok(None) => break,
+                    Err(_) => {
+                        closed = true;
+                        break;
+                    }
+                };
                 let body = &buffer[consumed..][frame.payload.clone()];
                 match frame.opcode {
                     2 => {
